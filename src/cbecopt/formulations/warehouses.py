@@ -1,0 +1,255 @@
+"""Shared overseas warehouse location: a capacitated facility location MILP.
+
+Which candidate overseas warehouses to open (binary, fixed cost per period, capacity), and
+how many units each ships to each market along the network's lanes, so that every market's
+demand is met at least total cost. The formulation, with the same names, is written out in
+``models/warehouses.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from cbecopt.errors import OptionError
+from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, linear_objective, terms
+from cbecopt.graph import lanes, nodes_of_kind
+from cbecopt.instance import Instance
+
+WAREHOUSE = "overseas_warehouse"
+MARKET = "market"
+
+
+@dataclass(frozen=True)
+class WarehousesConfig:
+    """Options of the warehouses model.
+
+    Parameters
+    ----------
+    single_source : each market is served by exactly one warehouse; ``None`` takes the
+        instance setting ``[warehouses] single_source`` (default: multi-source).
+    min_open, max_open : bounds on the number of warehouses opened (``None``: no bound);
+        ``None`` also falls back to the instance settings of the same name.
+    """
+
+    single_source: bool | None = None
+    min_open: int | None = None
+    max_open: int | None = None
+
+    def resolved(self, instance: Instance) -> WarehousesConfig:
+        """Fill options left as ``None`` from the instance's ``[warehouses]`` settings."""
+        single = self.single_source
+        if single is None:
+            single = bool(instance.setting("warehouses", "single_source", False))
+        lo = self.min_open if self.min_open is not None else instance.setting("warehouses", "min_open")
+        hi = self.max_open if self.max_open is not None else instance.setting("warehouses", "max_open")
+        for label, value in (("min_open", lo), ("max_open", hi)):
+            if value is not None and (not float(value).is_integer() or value < 0):
+                raise OptionError(f"{label} must be a whole number >= 0, got {value}")
+        if lo is not None and hi is not None and lo > hi:
+            raise OptionError(f"min_open ({lo}) exceeds max_open ({hi})")
+        return WarehousesConfig(single, None if lo is None else int(lo), None if hi is None else int(hi))
+
+
+@dataclass(frozen=True)
+class WarehousesData:
+    """The sets and parameters of the model, as arrays aligned with the sets' order."""
+
+    WAREHOUSES: list
+    MARKETS: list
+    LANES: list  # (warehouse, market, mode)
+    lane_warehouse: np.ndarray  # position of each lane's warehouse in WAREHOUSES
+    lane_market: np.ndarray  # position of each lane's market in MARKETS
+    unit_cost: np.ndarray  # c_l
+    lane_capacity: np.ndarray  # u_l (inf if unlimited)
+    fixed_cost: np.ndarray  # f_w
+    capacity: np.ndarray  # S_w (inf if unlimited)
+    demand: np.ndarray  # d_j
+
+    @classmethod
+    def from_instance(cls, instance: Instance) -> WarehousesData:
+        g = instance.graph
+        warehouses = nodes_of_kind(g, WAREHOUSE)
+        markets = [j for j in nodes_of_kind(g, MARKET) if g.nodes[j].get("demand", 0.0) > 0]
+        w_pos = {w: k for k, w in enumerate(warehouses)}
+        j_pos = {j: k for k, j in enumerate(markets)}
+        served = [lane for lane in lanes(g, WAREHOUSE, MARKET) if lane.destination in j_pos]
+        return cls(
+            WAREHOUSES=warehouses,
+            MARKETS=markets,
+            LANES=[(lane.origin, lane.destination, lane.mode) for lane in served],
+            lane_warehouse=np.fromiter((w_pos[lane.origin] for lane in served), np.int64, len(served)),
+            lane_market=np.fromiter((j_pos[lane.destination] for lane in served), np.int64, len(served)),
+            unit_cost=np.fromiter((lane.unit_cost for lane in served), np.float64, len(served)),
+            lane_capacity=np.fromiter((np.inf if lane.capacity is None else lane.capacity for lane in served),
+                                      np.float64, len(served)),
+            fixed_cost=np.array([g.nodes[w]["fixed_cost"] for w in warehouses], np.float64),
+            capacity=np.array([np.inf if g.nodes[w]["capacity"] is None else g.nodes[w]["capacity"]
+                               for w in warehouses], np.float64),
+            demand=np.array([g.nodes[j]["demand"] for j in markets], np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class WarehousesModel:
+    """The built Pyomo model with its data and variable families, for solving and extraction."""
+
+    model: pyo.ConcreteModel
+    data: WarehousesData
+    config: WarehousesConfig
+    open: VarFamily
+    flow: VarFamily
+    assign: VarFamily | None
+
+
+def build_warehouses(instance: Instance, config: WarehousesConfig | None = None) -> WarehousesModel:
+    """Build the facility location model: sets, variables, constraint families, objective."""
+    config = (config or WarehousesConfig()).resolved(instance)
+    data = WarehousesData.from_instance(instance)
+    m = pyo.ConcreteModel(name=f"warehouses[{instance.name}]")
+    open_ = add_var_family(m, "open", data.WAREHOUSES, domain=pyo.Binary, doc="y_w: warehouse w is open")
+    flow = add_var_family(m, "flow", data.LANES, upper=data.lane_capacity, doc="x_l: units shipped on lane l")
+    assign = None
+    add_demand_balance(m, data, flow)
+    add_warehouse_capacity(m, data, flow, open_)
+    if config.single_source:
+        assign = add_single_sourcing(m, data, flow, open_)
+    else:
+        add_open_linking(m, data, flow, open_)
+    if config.min_open is not None or config.max_open is not None:
+        add_open_count(m, open_, config.min_open, config.max_open)
+    m.total_cost = linear_objective([
+        terms(open_, 0, np.arange(len(open_)), data.fixed_cost),
+        terms(flow, 0, np.arange(len(flow)), data.unit_cost),
+    ])
+    return WarehousesModel(m, data, config, open_, flow, assign)
+
+
+def add_demand_balance(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily) -> None:
+    """Every market receives exactly its demand.
+
+    .. math:: \\sum_{l \\in L^{in}_j} x_l = d_j \\qquad \\forall j \\in J
+    """
+    add_rows(m, "demand_balance", data.MARKETS,
+             [terms(flow, data.lane_market, np.arange(len(flow)), 1.0)],
+             data.demand, data.demand, doc="sum of flows into market j = d_j")
+
+
+def add_warehouse_capacity(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily) -> None:
+    """A warehouse ships at most its capacity, and only if open (warehouses with a capacity).
+
+    .. math:: \\sum_{l \\in L^{out}_w} x_l \\le S_w \\, y_w \\qquad \\forall w \\in W: S_w < \\infty
+    """
+    limited = np.flatnonzero(np.isfinite(data.capacity))
+    row_of = np.full(len(data.WAREHOUSES), -1, np.int64)
+    row_of[limited] = np.arange(len(limited))
+    lane_rows = row_of[data.lane_warehouse]
+    on_limited = lane_rows >= 0
+    add_rows(m, "warehouse_capacity", [data.WAREHOUSES[w] for w in limited], [
+        terms(flow, lane_rows[on_limited], np.flatnonzero(on_limited), 1.0),
+        terms(open_, np.arange(len(limited)), limited, -data.capacity[limited]),
+    ], None, 0.0, doc="sum of flows out of w <= S_w y_w")
+
+
+def add_open_linking(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily) -> None:
+    """Strong linking: a lane carries goods only from an open warehouse, at most what it can use.
+
+    .. math:: x_l \\le \\min(d_j, u_l) \\, y_w \\qquad \\forall l = (w, j, m) \\in L
+    """
+    n = len(flow)
+    big = np.minimum(data.demand[data.lane_market], data.lane_capacity)
+    add_rows(m, "open_linking", data.LANES, [
+        terms(flow, np.arange(n), np.arange(n), 1.0),
+        terms(open_, np.arange(n), data.lane_warehouse, -big),
+    ], None, 0.0, doc="x_l <= min(d_j, u_l) y_w")
+
+
+def add_single_sourcing(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily) -> VarFamily:
+    """Each market is assigned to exactly one open warehouse, which ships all its demand.
+
+    .. math::
+        \\sum_w z_{wj} = 1 \\;\\; \\forall j, \\qquad
+        \\sum_{m} x_{(w,j,m)} = d_j z_{wj} \\;\\; \\forall (w,j), \\qquad
+        z_{wj} \\le y_w \\;\\; \\forall (w,j)
+    """
+    pair_codes = data.lane_warehouse * len(data.MARKETS) + data.lane_market
+    pairs, lane_pair = np.unique(pair_codes, return_inverse=True)
+    pair_w, pair_j = pairs // len(data.MARKETS), pairs % len(data.MARKETS)
+    keys = [(data.WAREHOUSES[w], data.MARKETS[j]) for w, j in zip(pair_w, pair_j, strict=True)]
+    assign = add_var_family(m, "assign", keys, domain=pyo.Binary, doc="z_wj: market j is served by warehouse w")
+    n = len(keys)
+    add_rows(m, "single_assignment", data.MARKETS, [terms(assign, pair_j, np.arange(n), 1.0)], 1.0, 1.0,
+             doc="sum_w z_wj = 1")
+    add_rows(m, "assignment_flow", keys, [
+        terms(flow, lane_pair, np.arange(len(flow)), 1.0),
+        terms(assign, np.arange(n), np.arange(n), -data.demand[pair_j]),
+    ], 0.0, 0.0, doc="sum_m x_(w,j,m) = d_j z_wj")
+    add_rows(m, "assignment_linking", keys, [
+        terms(assign, np.arange(n), np.arange(n), 1.0),
+        terms(open_, np.arange(n), pair_w, -1.0),
+    ], None, 0.0, doc="z_wj <= y_w")
+    return assign
+
+
+def add_open_count(m: pyo.ConcreteModel, open_: VarFamily, min_open: int | None, max_open: int | None) -> None:
+    """Bounds on how many warehouses open.
+
+    .. math:: N^{min} \\le \\sum_w y_w \\le N^{max}
+    """
+    @m.Constraint()
+    def open_count(m):
+        return pyo.inequality(min_open, sum(open_.data), max_open)
+
+
+def extract_warehouses(built: WarehousesModel, values_of) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Tidy tables and KPIs from a solution; ``values_of(family)`` gives a family's values."""
+    data = built.data
+    is_open = np.rint(values_of(built.open)).astype(int)
+    flow = np.clip(values_of(built.flow), 0.0, None)
+    flow[flow < 1e-9] = 0.0
+    throughput = np.bincount(data.lane_warehouse, weights=flow, minlength=len(data.WAREHOUSES))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(np.isfinite(data.capacity) & (data.capacity > 0), throughput / data.capacity, np.nan)
+    lane_cost = data.unit_cost * flow
+    open_table = pd.DataFrame({
+        "warehouse": data.WAREHOUSES,
+        "open": is_open,
+        "fixed_cost": data.fixed_cost * is_open,
+        "capacity": np.where(np.isfinite(data.capacity), data.capacity, np.nan),
+        "throughput": throughput,
+        "utilisation": utilisation,
+        "transport_cost": np.bincount(data.lane_warehouse, weights=lane_cost, minlength=len(data.WAREHOUSES)),
+    })
+    shipped = np.flatnonzero(flow > 0)
+    flows = pd.DataFrame({
+        "warehouse": [data.LANES[k][0] for k in shipped],
+        "market": [data.LANES[k][1] for k in shipped],
+        "mode": [data.LANES[k][2] for k in shipped],
+        "quantity": flow[shipped],
+        "unit_cost": data.unit_cost[shipped],
+        "cost": lane_cost[shipped],
+    })
+    served_by = flows.groupby("market", sort=False)["warehouse"].agg(lambda s: ";".join(dict.fromkeys(s)))
+    markets = pd.DataFrame({
+        "market": data.MARKETS,
+        "demand": data.demand,
+        "received": np.bincount(data.lane_market, weights=flow, minlength=len(data.MARKETS)),
+        "transport_cost": np.bincount(data.lane_market, weights=lane_cost, minlength=len(data.MARKETS)),
+    })
+    markets["served_by"] = markets["market"].map(served_by).fillna("")
+    fixed, transport = float(open_table["fixed_cost"].sum()), float(lane_cost.sum())
+    opened = open_table.loc[open_table["open"] == 1]
+    kpis = {
+        "total_cost": fixed + transport,
+        "fixed_cost": fixed,
+        "transport_cost": transport,
+        "open_count": int(is_open.sum()),
+        "open_warehouses": list(opened["warehouse"]),
+        "total_demand": float(data.demand.sum()),
+        "mean_utilisation": float(opened["utilisation"].mean()) if opened["utilisation"].notna().any() else None,
+        "single_source": bool(built.config.single_source),
+    }
+    return {"open": open_table, "flows": flows, "markets": markets}, kpis

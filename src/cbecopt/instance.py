@@ -1,0 +1,191 @@
+"""Instances: load, validate, expose as tables plus a graph, and save.
+
+An instance is a folder (``instance.toml`` + CSV tables) or one ``.xlsx`` workbook (the same
+tables as sheets, plus a ``meta`` sheet); published benchmark files load through their own
+readers. All of them pass the same validation, which lists every problem at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from cbecopt.errors import InputError, Problem
+from cbecopt.graph import build_graph
+from cbecopt.readers import RawInstance
+from cbecopt.readers.benchmark import read_holmberg, read_orlib_cap
+from cbecopt.readers.csvdir import META_FILE, read_csv_folder
+from cbecopt.readers.workbook import read_workbook
+from cbecopt.schema import parse_table
+from cbecopt.tables import SCHEMAS
+
+FORMATS = ("auto", "csv", "xlsx", "orlib-cap", "holmberg")
+"""Input formats ``load_instance`` understands; ``auto`` picks csv for a folder, xlsx for a workbook."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A validated instance: metadata, typed tables and the network graph built from them.
+
+    Treat it as read-only: models and solvers read it and never write into it.
+
+    Attributes
+    ----------
+    name : instance name (``[instance] name`` in ``instance.toml``).
+    meta : the metadata, nested as in ``instance.toml`` (read-only mapping).
+    tables : typed tables by name (numbers as float, blanks as NaN).
+    graph : the network (:mod:`cbecopt.graph` documents its attributes).
+    path : where it was loaded from.
+    load_seconds : time spent reading and validating.
+    """
+
+    name: str
+    meta: MappingProxyType
+    tables: MappingProxyType
+    graph: nx.DiGraph
+    path: Path | None = None
+    load_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def setting(self, section: str, key: str, default: Any = None) -> Any:
+        """A model setting from the instance metadata, e.g. ``setting('warehouses', 'single_source')``."""
+        return self.meta.get(section, {}).get(key, default)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A copy of one table, safe to modify."""
+        return self.tables[name].copy()
+
+    def with_demand(self, demand: pd.DataFrame, name: str | None = None) -> Instance:
+        """The same network with another demand table (e.g. one platform's demand only)."""
+        tables = dict(self.tables)
+        tables["demand"] = demand.reset_index(drop=True)
+        graph = build_graph(tables["nodes"], tables["arcs"], tables["demand"])
+        return Instance(name or self.name, self.meta, MappingProxyType(tables), graph, self.path, 0.0)
+
+
+def read_raw(path: Path, fmt: str = "auto", capacity: float | None = None) -> RawInstance:
+    """Read an instance's metadata and tables without validating them."""
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise InputError(Problem(str(path), f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}"))
+    if not path.exists():
+        raise InputError(Problem(str(path), "does not exist"))
+    if fmt == "orlib-cap":
+        return read_orlib_cap(path, capacity)
+    if fmt == "holmberg":
+        return read_holmberg(path)
+    if capacity is not None:
+        raise InputError(Problem(str(path), "--capacity is only for --format orlib-cap templates"))
+    if fmt == "csv" or (fmt == "auto" and path.is_dir()):
+        if not path.is_dir():
+            raise InputError(Problem(str(path), "is not a folder; a CSV instance is a folder with instance.toml"))
+        return read_csv_folder(path)
+    if fmt == "xlsx" or path.suffix.lower() == ".xlsx":
+        return read_workbook(path)
+    raise InputError(Problem(str(path), "is neither an instance folder nor an .xlsx workbook; "
+                             "for benchmark files give --format orlib-cap or --format holmberg"))
+
+
+def load_instance(path: str | Path, fmt: str = "auto", capacity: float | None = None) -> Instance:
+    """Load and validate an instance, reporting every problem at once.
+
+    Parameters
+    ----------
+    path : an instance folder, an ``.xlsx`` workbook, or a benchmark file (with ``fmt``).
+    fmt : one of :data:`FORMATS`.
+    capacity : the capacity of every warehouse, for the OR-Library capa/capb/capc templates.
+
+    Raises
+    ------
+    InputError
+        listing each problem with its file (or sheet), row and column.
+    """
+    start = time.perf_counter()
+    raw = read_raw(Path(path), fmt, capacity)
+    instance = instance_from_raw(raw)
+    return Instance(instance.name, instance.meta, instance.tables, instance.graph, instance.path,
+                    time.perf_counter() - start)
+
+
+def instance_from_raw(raw: RawInstance) -> Instance:
+    """Type and validate the tables of ``raw``, check cross-references, and build the graph."""
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    meta_problems = _check_meta(raw)
+    problems.extend(meta_problems)
+    for name, schema in SCHEMAS.items():
+        if name not in raw.tables:
+            if schema.required:
+                problems.append(Problem(_expected_source(raw, name), "missing: the instance needs this table"))
+            continue
+        table, found = parse_table(raw.tables[name], schema, raw.source(name))
+        tables[name] = table
+        problems.extend(found)
+    for name, table in raw.tables.items():
+        tables.setdefault(name, table.copy())
+    if not problems:
+        problems.extend(_check_references(tables, raw))
+    if problems:
+        raise InputError(problems)
+    graph = build_graph(tables["nodes"], tables["arcs"], tables["demand"])
+    meta = copy.deepcopy(raw.meta)
+    name = str(meta.get("instance", {}).get("name") or raw.path.stem)
+    return Instance(name, MappingProxyType(meta), MappingProxyType(tables), graph, raw.path)
+
+
+def _expected_source(raw: RawInstance, table: str) -> str:
+    if raw.path.is_dir():
+        return f"{table}.csv"
+    return f"{raw.path.name}, sheet '{table}'"
+
+
+def _check_meta(raw: RawInstance) -> list[Problem]:
+    where = META_FILE if raw.path.is_dir() else f"{raw.path.name}, sheet 'meta'"
+    section = raw.meta.get("instance")
+    if not isinstance(section, dict):
+        return [Problem(where, "needs an [instance] section with at least 'name'")]
+    return []
+
+
+def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list[Problem]:
+    """Arcs and demand must name existing nodes of the right kind."""
+    problems: list[Problem] = []
+    kinds = dict(zip(tables["nodes"]["id"], tables["nodes"]["kind"], strict=True))
+    arcs = tables["arcs"]
+    for column in ("origin", "destination"):
+        unknown = ~arcs[column].isin(kinds.keys())
+        for idx in arcs.index[unknown]:
+            problems.append(Problem(raw.source("arcs"), f"unknown node '{arcs.at[idx, column]}' (not in nodes)",
+                                    idx + 2, column))
+    for idx in arcs.index[arcs["origin"] == arcs["destination"]]:
+        problems.append(Problem(raw.source("arcs"), "an arc must join two different nodes", idx + 2, "destination"))
+    demand = tables["demand"]
+    for idx, market in demand["market"].items():
+        if market not in kinds:
+            problems.append(Problem(raw.source("demand"), f"unknown node '{market}' (not in nodes)", idx + 2, "market"))
+        elif kinds[market] != "market":
+            problems.append(Problem(raw.source("demand"),
+                                    f"node '{market}' is of kind '{kinds[market]}', not 'market'", idx + 2, "market"))
+    return problems
+
+
+def save_instance(instance: Instance, target: str | Path) -> Path:
+    """Write ``instance`` as a CSV folder, or as a workbook when ``target`` ends in ``.xlsx``.
+
+    The write is atomic: the target appears complete or not at all.
+    """
+    from cbecopt.writers import write_csv_folder, write_workbook
+
+    target = Path(target)
+    if target.suffix.lower() == ".xlsx":
+        write_workbook(instance, target)
+    else:
+        write_csv_folder(instance, target)
+    return target

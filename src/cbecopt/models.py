@@ -1,0 +1,116 @@
+"""The model registry and the one public ``solve`` entry point.
+
+Each model registers a build function (instance, config -> built Pyomo model), an extraction
+function (solution -> tidy tables and KPIs) and a diagnosis (why it can be infeasible).
+``solve`` runs the same pipeline for all: build, hand off, solve, extract, with timings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cbecopt.errors import OptionError
+from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses, extract_warehouses
+from cbecopt.instance import Instance
+from cbecopt.results import Result, Status
+from cbecopt.solver import SolveOptions, compile_model, solve_compiled
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build, read and diagnose one model."""
+
+    key: str
+    summary: str
+    config_type: type
+    build: Callable[[Instance, Any], Any]
+    extract: Callable[[Any, Callable], tuple[dict, dict]]
+    diagnose: Callable[[Any], list[str]]
+
+
+def _diagnose_warehouses(built) -> list[str]:
+    from cbecopt.diagnose import diagnose_warehouses
+
+    return diagnose_warehouses(built.data, built.config)
+
+
+MODELS: dict[str, ModelSpec] = {
+    "warehouses": ModelSpec(
+        "warehouses",
+        "shared overseas warehouse location (capacitated facility location, multi- or single-source)",
+        WarehousesConfig, build_warehouses, extract_warehouses, _diagnose_warehouses,
+    ),
+}
+"""Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
+
+
+def solve(instance: Instance, model: str = "warehouses", options: SolveOptions | None = None,
+          config: Any = None) -> Result:
+    """Build the model for ``instance``, solve it with HiGHS, and return a :class:`Result`.
+
+    Parameters
+    ----------
+    instance : from :func:`cbecopt.load_instance`.
+    model : a key of :data:`MODELS`.
+    options : solver options (time limit, gap, threads, seed, raw HiGHS options).
+    config : the model's own options (e.g. :class:`WarehousesConfig`); ``None`` for defaults.
+
+    The result's status is ``optimal`` only when HiGHS proved it; on a time limit the incumbent
+    comes back as ``feasible`` with its bound and gap; an infeasible model comes back with a
+    diagnosis.
+    """
+    if model not in MODELS:
+        raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
+    spec = MODELS[model]
+    options = options or SolveOptions()
+    if config is not None and not isinstance(config, spec.config_type):
+        raise OptionError(f"model '{model}' takes a {spec.config_type.__name__}, not {type(config).__name__}")
+    start = time.perf_counter()
+    deadline = start + options.time_limit if options.time_limit is not None else None
+
+    built = spec.build(instance, config)
+    t_built = time.perf_counter()
+    compiled = compile_model(built.model)
+    t_compiled = time.perf_counter()
+    outcome = solve_compiled(compiled, options, deadline)
+    t_solved = time.perf_counter()
+
+    tables: dict = {}
+    kpis: dict = {}
+    diagnosis: list[str] = []
+    if outcome.values is not None:
+        tables, kpis = spec.extract(built, lambda family: outcome.values_of(compiled, family.component))
+    elif outcome.status == Status.INFEASIBLE:
+        diagnosis = spec.diagnose(built)
+    elif outcome.status == Status.UNBOUNDED:
+        diagnosis = ["the objective can decrease without limit: check for negative costs on lanes without capacity"]
+    elif outcome.status == Status.NO_SOLUTION:
+        diagnosis = ["no feasible solution was found within the limits: raise --time-limit"]
+    t_done = time.perf_counter()
+    timings = {
+        "load": instance.load_seconds,
+        "build": t_built - start,
+        "handoff": (t_compiled - t_built) + outcome.handoff_seconds,
+        "solve": outcome.solve_seconds,
+        "extract": t_done - t_solved,
+    }
+    timings["total"] = instance.load_seconds + (t_done - start)
+    return Result(
+        model=model, instance=instance.name, status=outcome.status, termination=outcome.termination,
+        objective=outcome.objective, bound=outcome.bound, gap=outcome.gap, timings=timings, tables=tables,
+        kpis=kpis, diagnosis=diagnosis,
+        size={"variables": compiled.n_cols, "integer_variables": compiled.n_integer,
+              "constraints": compiled.n_rows, "nonzeros": compiled.nonzeros},
+        options={**options.as_dict(), "model": _config_dict(built.config)},
+        solver={"name": "highs", **outcome.info},
+    )
+
+
+def _config_dict(config: Any) -> dict:
+    return dict(vars(config)) if config is not None else {}

@@ -1,0 +1,137 @@
+"""Results: an honest status, the numbers, timings, and tidy tables.
+
+``Status`` says what solution exists; ``termination`` (HiGHS's own words) says why the solver
+stopped. A result is never "optimal" unless HiGHS proved it within the requested gap.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cbecopt.atomic import atomic_directory
+
+
+class Status(str, Enum):
+    """What the solve produced."""
+
+    OPTIMAL = "optimal"
+    """HiGHS proved optimality (within the relative MIP gap asked for)."""
+    FEASIBLE = "feasible"
+    """A limit stopped HiGHS; the incumbent is returned with its bound and gap."""
+    INFEASIBLE = "infeasible"
+    """No solution exists; see ``Result.diagnosis``."""
+    UNBOUNDED = "unbounded"
+    """The objective can improve without limit."""
+    NO_SOLUTION = "no_solution"
+    """A limit stopped HiGHS before any solution was found."""
+    ERROR = "error"
+    """HiGHS failed; ``termination`` says how."""
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TIMING_KEYS = ("load", "build", "handoff", "solve", "extract", "total")
+
+
+@dataclass
+class Result:
+    """The outcome of solving one instance with one model.
+
+    Attributes
+    ----------
+    model, instance : which model on which instance.
+    status : see :class:`Status`.
+    termination : why the solver stopped, in HiGHS's words.
+    objective, bound, gap : the incumbent's objective, the proven bound and the relative gap
+        (``None`` where they do not exist).
+    timings : seconds for load, build, handoff, solve, extract and total.
+    tables : tidy DataFrames, by name (each model documents its tables).
+    kpis : headline numbers (cost split, number open, ...).
+    diagnosis : for infeasible or unbounded results, causes a person can act on.
+    size : variables, integer variables, constraints and nonzeros of the model solved.
+    options : the solve options used.
+    solver : solver name, version and counters.
+    """
+
+    model: str
+    instance: str
+    status: Status
+    termination: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    kpis: dict[str, Any] = field(default_factory=dict)
+    diagnosis: list[str] = field(default_factory=list)
+    size: dict[str, int] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    solver: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """A solution is returned (optimal or feasible)."""
+        return self.status.has_solution
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the tables, as plain JSON-ready values."""
+        return {
+            "status": self.status.value,
+            "objective": _number(self.objective),
+            "bound": _number(self.bound),
+            "gap": _number(self.gap),
+            "model": self.model,
+            "instance": self.instance,
+            "termination": self.termination,
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
+            "kpis": _plain(self.kpis),
+            "diagnosis": list(self.diagnosis),
+            "size": dict(self.size),
+            "options": _plain(self.options),
+            "solver": _plain(self.solver),
+            "tables": sorted(self.tables),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def to_dir(self, target: str | Path) -> Path:
+        """Write ``result.json`` and one CSV per table into ``target``, atomically."""
+        target = Path(target)
+        with atomic_directory(target) as folder:
+            (folder / "result.json").write_text(self.to_json() + "\n", encoding="utf-8")
+            for name, table in self.tables.items():
+                table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        return target
+
+
+def _number(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float):
+        return _number(value)
+    return value

@@ -1,0 +1,361 @@
+"""The only module that talks to HiGHS.
+
+It compiles a Pyomo model into HiGHS's arrays (columns, rows, objective), solves it, and
+says honestly what happened: why HiGHS stopped is kept apart from what solution exists.
+Matrix-backed constraint families (:mod:`cbecopt.formulations.common`) are copied in bulk;
+ordinary Pyomo constraints go through Pyomo's standard linear representation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.repn.standard_repn import generate_standard_repn
+
+from cbecopt.errors import OptionError
+from cbecopt.results import Status
+
+log = logging.getLogger(__name__)
+INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: the same keywords for every model.
+
+    Parameters
+    ----------
+    time_limit : seconds for the whole call (build, handoff and solve), ``None`` for no limit.
+    mip_rel_gap : relative MIP gap at which HiGHS may stop and call the solution optimal.
+    threads : HiGHS threads (``None``: HiGHS decides).
+    seed : HiGHS random seed; the same instance, options and seed give the same result.
+    verbose : show HiGHS's log.
+    highs_options : raw HiGHS options passed through unchanged (e.g. ``{"presolve": "off"}``).
+    """
+
+    time_limit: float | None = None
+    mip_rel_gap: float = 1e-6
+    threads: int | None = None
+    seed: int = 0
+    verbose: bool = False
+    highs_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise OptionError(f"time limit must be positive, got {self.time_limit}")
+        if not 0 <= self.mip_rel_gap < 1:
+            raise OptionError(f"MIP gap must be in [0, 1), got {self.mip_rel_gap}")
+        if self.threads is not None and self.threads < 1:
+            raise OptionError(f"threads must be at least 1, got {self.threads}")
+        if self.seed < 0:
+            raise OptionError(f"seed must be non-negative, got {self.seed}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_rel_gap, "threads": self.threads,
+                "seed": self.seed, "highs_options": dict(self.highs_options)}
+
+
+@dataclass
+class CompiledModel:
+    """A Pyomo model as HiGHS arrays, plus the map back from Pyomo variables to columns."""
+
+    lp: highspy.HighsLp
+    offsets: dict[int, int]
+    n_cols: int
+    n_rows: int
+    integer_columns: np.ndarray
+    nonzeros: int
+    objective_constant: float
+
+    @property
+    def n_integer(self) -> int:
+        return len(self.integer_columns)
+
+    def pass_to(self, highs: highspy.Highs) -> None:
+        """Load the model into a Highs object (integrality is set after the arrays)."""
+        highs.passModel(self.lp)
+        if self.n_integer:
+            kinds = np.full(self.n_integer, highspy.HighsVarType.kInteger.value, dtype=np.uint8)
+            highs.changeColsIntegrality(self.n_integer, self.integer_columns, kinds)
+
+    def column_offset(self, var: pyo.Var) -> int:
+        """First column of an indexed variable (its keys follow in insertion order)."""
+        return self.offsets[id(var)]
+
+
+@dataclass
+class SolverOutcome:
+    """What HiGHS did: status, numbers and the primal values (``None`` when no solution exists)."""
+
+    status: Status
+    termination: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    values: np.ndarray | None
+    handoff_seconds: float
+    solve_seconds: float
+    info: dict[str, Any]
+
+    def values_of(self, compiled: CompiledModel, var: pyo.Var) -> np.ndarray:
+        """Values of an indexed variable's entries, in its key order."""
+        start = compiled.column_offset(var)
+        return self.values[start : start + len(var)]
+
+
+def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
+    """Turn the model's active variables, constraints and objective into a HighsLp."""
+    with PauseGC():
+        var_components = list(model.component_objects(pyo.Var, active=True, descend_into=True))
+        offsets: dict[int, int] = {}
+        lower, upper, integer, column_of = [], [], [], {}
+        start = 0
+        for comp in var_components:
+            offsets[id(comp)] = start
+            data = list(comp.values())
+            for k, v in enumerate(data):
+                column_of[id(v)] = start + k
+            lb, ub, is_int = _column_bounds(data)
+            lower.append(lb)
+            upper.append(ub)
+            integer.append(is_int)
+            start += len(data)
+        n_cols = start
+        col_lower = np.concatenate(lower) if lower else np.zeros(0)
+        col_upper = np.concatenate(upper) if upper else np.zeros(0)
+        integrality = np.concatenate(integer) if integer else np.zeros(0, bool)
+
+        row_starts, row_index, row_value, row_lower, row_upper = [], [], [], [], []
+        nnz = 0
+        for con in model.component_objects(pyo.Constraint, active=True, descend_into=True):
+            if hasattr(con, "column_blocks"):
+                block = _matrix_rows(con, offsets)
+            else:
+                block = _expression_rows(con, column_of)
+            starts, index, value, lo, up = block
+            row_starts.append(starts + nnz)
+            nnz += len(index)
+            row_index.append(index)
+            row_value.append(value)
+            row_lower.append(lo)
+            row_upper.append(up)
+        objective = _active_objective(model)
+        cost = np.zeros(n_cols)
+        constant = 0.0
+        if objective is not None:
+            constant = _objective_into(objective, column_of, cost)
+
+        lp = highspy.HighsLp()
+        lp.num_col_ = n_cols
+        lp.col_cost_ = cost
+        lp.col_lower_ = col_lower
+        lp.col_upper_ = col_upper
+        lp.offset_ = constant
+        if objective is not None and objective.sense == pyo.maximize:
+            lp.sense_ = highspy.ObjSense.kMaximize
+        n_rows = int(sum(len(x) for x in row_lower))
+        lp.num_row_ = n_rows
+        lp.row_lower_ = np.concatenate(row_lower) if row_lower else np.zeros(0)
+        lp.row_upper_ = np.concatenate(row_upper) if row_upper else np.zeros(0)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = n_cols
+        lp.a_matrix_.num_row_ = n_rows
+        lp.a_matrix_.start_ = np.append(np.concatenate(row_starts) if row_starts else np.zeros(0, np.int64), nnz).astype(np.int32)
+        lp.a_matrix_.index_ = (np.concatenate(row_index) if row_index else np.zeros(0)).astype(np.int32)
+        lp.a_matrix_.value_ = np.concatenate(row_value) if row_value else np.zeros(0)
+        integer_columns = np.flatnonzero(integrality).astype(np.int32)
+    return CompiledModel(lp, offsets, n_cols, n_rows, integer_columns, nnz, constant)
+
+
+def _column_bounds(data: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (HiGHS infinities for None) and integrality of variables."""
+    n = len(data)
+    lower = np.empty(n)
+    upper = np.empty(n)
+    is_int = np.zeros(n, bool)
+    for k, v in enumerate(data):
+        if v.fixed:
+            lower[k] = upper[k] = v.value
+            continue
+        lb, ub = v.bounds
+        lower[k] = -INF if lb is None else lb
+        upper[k] = INF if ub is None else ub
+        is_int[k] = v.is_integer()
+    return lower, upper, is_int
+
+
+def _matrix_rows(con, offsets: dict[int, int]):
+    """Rows of a matrix-backed family, columns mapped through the families' global offsets."""
+    local_to_global = np.concatenate([np.arange(n, dtype=np.int64) + offsets[id(var)] for var, n in con.column_blocks]) \
+        if con.column_blocks else np.zeros(0, np.int64)
+    indptr = np.asarray(con._A_indptr, dtype=np.int64)
+    index = local_to_global[np.asarray(con._A_indices, dtype=np.int64)]
+    value = np.asarray(con._A_data, dtype=np.float64)
+    lower = np.array([-INF if v is None else v for v in con._lower], dtype=np.float64)
+    upper = np.array([INF if v is None else v for v in con._upper], dtype=np.float64)
+    return indptr[:-1], index, value, lower, upper
+
+
+def _expression_rows(con, column_of: dict[int, int]):
+    """Rows of an ordinary Pyomo constraint family, through Pyomo's standard linear repn."""
+    starts, index, value, lower, upper = [], [], [], [], []
+    for data in con.values():
+        if not data.active:
+            continue
+        repn = generate_standard_repn(data.body, compute_values=True, quadratic=False)
+        if not repn.is_linear():
+            raise ValueError(f"constraint {data.name} is not linear; HiGHS models here must be linear")
+        starts.append(len(index))
+        for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            if v.fixed:
+                repn.constant += c * v.value
+                continue
+            index.append(column_of[id(v)])
+            value.append(c)
+        lo, up = data.lower, data.upper
+        lower.append(-INF if lo is None else pyo.value(lo) - repn.constant)
+        upper.append(INF if up is None else pyo.value(up) - repn.constant)
+    return (np.asarray(starts, np.int64), np.asarray(index, np.int64), np.asarray(value, np.float64),
+            np.asarray(lower, np.float64), np.asarray(upper, np.float64))
+
+
+def _active_objective(model: pyo.ConcreteModel):
+    objectives = list(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    if len(objectives) > 1:
+        raise ValueError(f"the model has {len(objectives)} active objectives; deactivate all but one")
+    return objectives[0] if objectives else None
+
+
+def _objective_into(objective, column_of: dict[int, int], cost: np.ndarray) -> float:
+    """Add the objective's coefficients into ``cost``; return its constant.
+
+    A flat :class:`LinearExpression` (how formulations build large objectives) is read term by
+    term; anything else goes through Pyomo's standard linear representation.
+    """
+    expr = objective.expr
+    if type(expr) is LinearExpression:
+        coefs, columns, constant = [], [], 0.0
+        for arg in expr.args:
+            if type(arg) is MonomialTermExpression:
+                coef, var = arg.args
+                if var.fixed:
+                    constant += pyo.value(coef) * var.value
+                else:
+                    coefs.append(pyo.value(coef))
+                    columns.append(column_of[id(var)])
+            elif getattr(arg, "is_variable_type", lambda: False)():
+                if arg.fixed:
+                    constant += arg.value
+                else:
+                    coefs.append(1.0)
+                    columns.append(column_of[id(arg)])
+            else:
+                constant += pyo.value(arg)
+    else:
+        repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
+        if not repn.is_linear():
+            raise ValueError(f"objective {objective.name} is not linear")
+        coefs = list(repn.linear_coefs)
+        columns = [column_of[id(v)] for v in repn.linear_vars]
+        constant = float(repn.constant)
+    np.add.at(cost, np.asarray(columns, dtype=np.int64), np.asarray(coefs, dtype=np.float64))
+    return float(constant)
+
+
+# Why HiGHS stopped -> what we can say about the solution.
+_LIMITS = {"kTimeLimit", "kIterationLimit", "kSolutionLimit", "kInterrupt", "kObjectiveBound",
+           "kObjectiveTarget", "kMemoryLimit"}
+
+
+def solve_compiled(compiled: CompiledModel, options: SolveOptions, deadline: float | None = None) -> SolverOutcome:
+    """Hand the arrays to HiGHS, solve within what is left of the time limit, and classify the outcome."""
+    start = time.perf_counter()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(options.verbose))
+    highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    highs.setOptionValue("random_seed", int(options.seed))
+    if options.threads is not None:
+        highs.setOptionValue("threads", int(options.threads))
+    for key, value in options.highs_options.items():
+        if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+            raise OptionError(f"HiGHS rejected option {key}={value!r}")
+    compiled.pass_to(highs)
+    handoff = time.perf_counter() - start
+    if deadline is not None:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return SolverOutcome(Status.NO_SOLUTION, "time limit reached before the solver started",
+                                 None, None, None, None, handoff, 0.0, {})
+        highs.setOptionValue("time_limit", float(remaining))
+    t0 = time.perf_counter()
+    highs.run()
+    solve_seconds = time.perf_counter() - t0
+    return _outcome(highs, compiled, handoff, solve_seconds)
+
+
+def _outcome(highs: highspy.Highs, compiled: CompiledModel, handoff: float, solve_seconds: float) -> SolverOutcome:
+    model_status = highs.getModelStatus()
+    name = model_status.name
+    info = highs.getInfo()
+    termination = highs.modelStatusToString(model_status)
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    is_mip = compiled.n_integer > 0
+    details = {"mip_nodes": int(info.mip_node_count) if is_mip else 0,
+               "simplex_iterations": int(info.simplex_iteration_count),
+               "highs_version": highspy.Highs().version() if hasattr(highspy.Highs, "version") else "",
+               "model_status": name}
+
+    if name == "kUnboundedOrInfeasible":
+        name = "kUnbounded" if _is_feasible(compiled) else "kInfeasible"
+    if name in ("kOptimal", "kModelEmpty"):
+        status = Status.OPTIMAL
+    elif name == "kInfeasible":
+        status = Status.INFEASIBLE
+    elif name == "kUnbounded":
+        status = Status.UNBOUNDED
+    elif name in _LIMITS:
+        status = Status.FEASIBLE if has_primal else Status.NO_SOLUTION
+    else:
+        status = Status.ERROR
+    values = None
+    objective = bound = gap = None
+    if status in (Status.OPTIMAL, Status.FEASIBLE) and (has_primal or name == "kModelEmpty"):
+        values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+        objective = float(info.objective_function_value)
+        if is_mip:
+            bound = float(info.mip_dual_bound)
+            gap = _relative_gap(objective, bound)
+        elif status == Status.OPTIMAL:
+            bound, gap = objective, 0.0
+    elif status == Status.OPTIMAL:
+        status = Status.ERROR
+    return SolverOutcome(status, termination, objective, bound, gap, values, handoff, solve_seconds, details)
+
+
+def _relative_gap(objective: float, bound: float) -> float | None:
+    """|objective - bound| / max(|objective|, tiny): HiGHS's own definition of the MIP gap."""
+    if not np.isfinite(bound):
+        return None
+    diff = abs(objective - bound)
+    if diff == 0:
+        return 0.0
+    return diff / max(abs(objective), 1e-9)
+
+
+def _is_feasible(compiled: CompiledModel) -> bool:
+    """Tell infeasible from unbounded: solve with a zero objective and presolve off."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("presolve", "off")
+    compiled.pass_to(highs)
+    highs.changeColsCost(compiled.n_cols, np.arange(compiled.n_cols, dtype=np.int32), np.zeros(compiled.n_cols))
+    highs.run()
+    return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
