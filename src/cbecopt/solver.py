@@ -9,6 +9,8 @@ ordinary Pyomo constraints go through Pyomo's standard linear representation.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -270,6 +272,34 @@ def _objective_into(objective, column_of: dict[int, int], cost: np.ndarray) -> f
     return float(constant)
 
 
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A quiet Highs object.
+
+    HiGHS prints a copyright banner on stdout when the first Highs object of a process is
+    created, whatever ``output_flag`` says; that would corrupt ``--json`` output, so the first
+    construction runs with the process's stdout pointed at the null device.
+    """
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 # Why HiGHS stopped -> what we can say about the solution.
 _LIMITS = {"kTimeLimit", "kIterationLimit", "kSolutionLimit", "kInterrupt", "kObjectiveBound",
            "kObjectiveTarget", "kMemoryLimit"}
@@ -278,7 +308,7 @@ _LIMITS = {"kTimeLimit", "kIterationLimit", "kSolutionLimit", "kInterrupt", "kOb
 def solve_compiled(compiled: CompiledModel, options: SolveOptions, deadline: float | None = None) -> SolverOutcome:
     """Hand the arrays to HiGHS, solve within what is left of the time limit, and classify the outcome."""
     start = time.perf_counter()
-    highs = highspy.Highs()
+    highs = new_highs()
     highs.setOptionValue("output_flag", bool(options.verbose))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("random_seed", int(options.seed))
@@ -310,7 +340,7 @@ def _outcome(highs: highspy.Highs, compiled: CompiledModel, handoff: float, solv
     is_mip = compiled.n_integer > 0
     details = {"mip_nodes": int(info.mip_node_count) if is_mip else 0,
                "simplex_iterations": int(info.simplex_iteration_count),
-               "highs_version": highspy.Highs().version() if hasattr(highspy.Highs, "version") else "",
+               "highs_version": highs.version(),
                "model_status": name}
 
     if name == "kUnboundedOrInfeasible":
@@ -352,8 +382,7 @@ def _relative_gap(objective: float, bound: float) -> float | None:
 
 def _is_feasible(compiled: CompiledModel) -> bool:
     """Tell infeasible from unbounded: solve with a zero objective and presolve off."""
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     highs.setOptionValue("presolve", "off")
     compiled.pass_to(highs)
     highs.changeColsCost(compiled.n_cols, np.arange(compiled.n_cols, dtype=np.int32), np.zeros(compiled.n_cols))

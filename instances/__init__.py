@@ -1,0 +1,1 @@
+"""Bundled instance data for cbecopt (see README.md in this folder)."""
