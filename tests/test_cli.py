@@ -1,0 +1,89 @@
+"""The command line as a user meets it: output, exit codes, files written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import DEMAND, write_instance
+
+pytestmark = pytest.mark.integration
+
+
+def cbecopt(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run([sys.executable, "-m", "cbecopt", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=300)
+
+
+def test_solve_json_is_one_object_with_the_stable_keys(tmp_path):
+    run = cbecopt("solve", str(write_instance(tmp_path / "x")), "--model", "warehouses", "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    for key in ("status", "objective", "bound", "gap", "model", "instance", "timings"):
+        assert key in data
+    assert data["status"] == "optimal"
+    assert set(data["timings"]) >= {"load", "build", "handoff", "solve", "extract", "total"}
+
+
+def test_solve_writes_tables_atomically(tmp_path):
+    out = tmp_path / "out"
+    run = cbecopt("solve", str(write_instance(tmp_path / "x")), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert {p.name for p in out.iterdir()} == {"result.json", "open.csv", "flows.csv", "markets.csv"}
+    assert json.loads((out / "result.json").read_text())["status"] == "optimal"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")], "temporary folders left behind"
+
+
+def test_bad_input_exits_2_without_traceback_and_writes_nothing(tmp_path):
+    folder = write_instance(tmp_path / "x", demand=DEMAND + "nowhere,5\n")
+    out = tmp_path / "out"
+    run = cbecopt("solve", str(folder), "--out", str(out))
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "demand.csv, row 4, column 'market'" in run.stderr
+    assert not out.exists()
+
+
+def test_infeasible_exits_3_with_a_diagnosis(tmp_path):
+    folder = write_instance(tmp_path / "x", demand=DEMAND.replace("m2,40", "m2,400"))
+    run = cbecopt("solve", str(folder), "--json")
+    assert run.returncode == 3
+    data = json.loads(run.stdout)
+    assert data["status"] == "infeasible" and data["objective"] is None
+    assert any("short of total demand" in cause for cause in data["diagnosis"])
+
+
+def test_validate_list_generate_convert(tmp_path):
+    assert cbecopt("validate", str(write_instance(tmp_path / "x"))).returncode == 0
+    listing = cbecopt("list")
+    assert listing.returncode == 0 and "warehouses" in listing.stdout and "demo" in listing.stdout
+    gen = tmp_path / "gen"
+    assert cbecopt("generate", "warehouses", "--warehouses", "4", "--markets", "9", "--seed", "2",
+                   "-o", str(gen)).returncode == 0
+    assert cbecopt("convert", str(gen), str(tmp_path / "gen.xlsx")).returncode == 0
+    run = cbecopt("solve", str(tmp_path / "gen.xlsx"), "--json")
+    assert json.loads(run.stdout)["status"] == "optimal"
+
+
+def test_unknown_model_and_bad_option_are_clear(tmp_path):
+    folder = str(write_instance(tmp_path / "x"))
+    run = cbecopt("solve", folder, "--model", "nope")
+    assert run.returncode == 2 and "unknown model 'nope'" in run.stderr
+    run = cbecopt("solve", folder, "--time-limit", "-1")
+    assert run.returncode == 2 and "time limit must be positive" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_independent_reports_sharing(tmp_path):
+    demand = "market,platform,quantity\nm1,a,10\nm1,b,20\nm2,a,25\nm2,b,15\n"
+    run = cbecopt("solve", str(write_instance(tmp_path / "x", demand=demand)), "--independent", "--json")
+    data = json.loads(run.stdout)
+    assert data["status"] == "optimal"
+    assert "platform_costs" in data["tables"]
+    assert data["kpis"]["independent_cost"] >= data["kpis"]["shared_cost"]
