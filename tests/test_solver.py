@@ -99,3 +99,9 @@ def test_bad_options_are_refused():
     for kwargs in ({"time_limit": 0}, {"mip_rel_gap": 1.5}, {"threads": 0}, {"seed": -1}):
         with pytest.raises(cbecopt.OptionError):
             SolveOptions(**kwargs)
+
+
+def test_thread_count_can_change_between_solves(tmp_path):
+    instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
+    for threads in (None, 1, 2, 1, None):
+        assert cbecopt.solve(instance, options=SolveOptions(threads=threads)).status == cbecopt.Status.OPTIMAL

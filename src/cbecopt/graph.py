@@ -87,6 +87,15 @@ def lanes(graph: nx.DiGraph, origin_kind: str | None = None, destination_kind: s
                 yield Lane(u, v, m, lane["unit_cost"], lane.get("capacity"), lane.get("lead_time_days"))
 
 
+def lane_table(graph: nx.DiGraph, origins: dict, destinations: dict) -> list[tuple]:
+    """``(origin, destination, mode, attributes)`` of every lane between the given node sets.
+
+    The fast path for large models: one pass over the edges, no objects per lane.
+    """
+    return [(u, v, mode, lane) for u, v, modes in graph.edges(data="lanes") if u in origins and v in destinations
+            for mode, lane in modes.items()]
+
+
 def platforms(graph: nx.DiGraph) -> list[str]:
     """Platforms that own demand, in order of first appearance."""
     seen: dict[str, None] = {}

@@ -8,6 +8,7 @@ ordinary Pyomo constraints go through Pyomo's standard linear representation.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sys
@@ -118,18 +119,18 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     with PauseGC():
         var_components = list(model.component_objects(pyo.Var, active=True, descend_into=True))
         offsets: dict[int, int] = {}
-        lower, upper, integer, column_of = [], [], [], {}
+        lower, upper, integer, column_ids = [], [], [], []
         start = 0
         for comp in var_components:
             offsets[id(comp)] = start
             data = list(comp.values())
-            for k, v in enumerate(data):
-                column_of[id(v)] = start + k
+            column_ids.append(map(id, data))
             lb, ub, is_int = _column_bounds(data)
             lower.append(lb)
             upper.append(ub)
             integer.append(is_int)
             start += len(data)
+        column_of = dict(zip(itertools.chain.from_iterable(column_ids), range(start), strict=True))
         n_cols = start
         col_lower = np.concatenate(lower) if lower else np.zeros(0)
         col_upper = np.concatenate(upper) if upper else np.zeros(0)
@@ -153,7 +154,7 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
         cost = np.zeros(n_cols)
         constant = 0.0
         if objective is not None:
-            constant = _objective_into(objective, column_of, cost)
+            constant = _objective_into(objective, column_of, offsets, cost)
 
         lp = highspy.HighsLp()
         lp.num_col_ = n_cols
@@ -178,20 +179,50 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
 
 
 def _column_bounds(data: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lower and upper bounds (HiGHS infinities for None) and integrality of variables."""
+    """Lower and upper bounds (HiGHS infinities for None) and integrality of variables.
+
+    Reads each variable's own bounds and domain, with the domain's bounds and integrality
+    looked up once per domain; variables whose bounds are expressions (mutable parameters)
+    or that are fixed take Pyomo's general path.
+    """
     n = len(data)
     lower = np.empty(n)
     upper = np.empty(n)
     is_int = np.zeros(n, bool)
+    domains: dict[int, tuple] = {}
+    plain = (float, int, type(None))
     for k, v in enumerate(data):
-        if v.fixed:
-            lower[k] = upper[k] = v.value
+        lb, ub, domain = getattr(v, "_lb", v), getattr(v, "_ub", v), getattr(v, "_domain", None)
+        info = domains.get(id(domain))
+        if info is None:
+            info = domains[id(domain)] = _domain_info(domain)
+        if v.fixed or type(lb) not in plain or type(ub) not in plain or info is _UNKNOWN_DOMAIN:
+            lb, ub = (v.value, v.value) if v.fixed else v.bounds
+            lower[k] = -INF if lb is None else lb
+            upper[k] = INF if ub is None else ub
+            is_int[k] = v.is_integer()
             continue
-        lb, ub = v.bounds
+        d_lb, d_ub, d_int = info
+        lb = d_lb if lb is None else (lb if d_lb is None else max(lb, d_lb))
+        ub = d_ub if ub is None else (ub if d_ub is None else min(ub, d_ub))
         lower[k] = -INF if lb is None else lb
         upper[k] = INF if ub is None else ub
-        is_int[k] = v.is_integer()
+        is_int[k] = d_int
     return lower, upper, is_int
+
+
+_UNKNOWN_DOMAIN = ("unknown",)
+
+
+def _domain_info(domain) -> tuple:
+    """(lower, upper, is integer) of a Pyomo domain set, or a marker when it is not a plain one."""
+    try:
+        lb, ub, step = domain.get_interval()
+    except AttributeError:
+        return _UNKNOWN_DOMAIN
+    if step not in (0, 1):
+        return _UNKNOWN_DOMAIN
+    return lb, ub, step == 1
 
 
 def _matrix_rows(con, offsets: dict[int, int]):
@@ -236,12 +267,18 @@ def _active_objective(model: pyo.ConcreteModel):
     return objectives[0] if objectives else None
 
 
-def _objective_into(objective, column_of: dict[int, int], cost: np.ndarray) -> float:
+def _objective_into(objective, column_of: dict[int, int], offsets: dict[int, int], cost: np.ndarray) -> float:
     """Add the objective's coefficients into ``cost``; return its constant.
 
-    A flat :class:`LinearExpression` (how formulations build large objectives) is read term by
-    term; anything else goes through Pyomo's standard linear representation.
+    Objectives built by :func:`cbecopt.formulations.common.linear_objective` carry their terms
+    as arrays; a flat :class:`LinearExpression` is read term by term; anything else goes
+    through Pyomo's standard linear representation.
     """
+    terms = getattr(objective.parent_component(), "column_terms", None)
+    if terms is not None and terms[0] is objective.expr:
+        for component, position, coef in terms[2]:
+            np.add.at(cost, offsets[id(component)] + position, coef)
+        return float(terms[1])
     expr = objective.expr
     if type(expr) is LinearExpression:
         coefs, columns, constant = [], [], 0.0
@@ -273,6 +310,21 @@ def _objective_into(objective, column_of: dict[int, int], cost: np.ndarray) -> f
 
 
 _banner_shown = False
+_scheduler_threads: int | None | str = "not started"
+
+
+def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
+    """Ask for ``threads`` (None: HiGHS's default).
+
+    HiGHS starts one thread scheduler per process on its first run and refuses a later run
+    that asks for another thread count; so when the count changes, the scheduler is reset.
+    """
+    global _scheduler_threads
+    if _scheduler_threads != "not started" and _scheduler_threads != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    if threads is not None:
+        highs.setOptionValue("threads", int(threads))
+    _scheduler_threads = threads
 
 
 def new_highs() -> highspy.Highs:
@@ -312,8 +364,7 @@ def solve_compiled(compiled: CompiledModel, options: SolveOptions, deadline: flo
     highs.setOptionValue("output_flag", bool(options.verbose))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("random_seed", int(options.seed))
-    if options.threads is not None:
-        highs.setOptionValue("threads", int(options.threads))
+    _use_threads(highs, options.threads)
     for key, value in options.highs_options.items():
         if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
             raise OptionError(f"HiGHS rejected option {key}={value!r}")

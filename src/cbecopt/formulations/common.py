@@ -9,13 +9,14 @@ written as ordinary decorator-style Pyomo constraints; the solver module handles
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.base.matrix_constraint import MatrixConstraint
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,13 @@ def add_var_family(m: pyo.ConcreteModel, name: str, keys: Sequence[Hashable], *,
     keys = tuple(keys)
     index = pyo.Set(initialize=keys, ordered=True, dimen=None if not keys else _dimen(keys[0]))
     m.add_component(f"{name}_index", index)
-    bounds = None
-    if upper is not None:
-        bound_of = dict(zip(keys, (None if np.isinf(u) else float(u) for u in upper), strict=True))
-        bounds = (lambda _m, *key: (None, bound_of[key[0] if len(key) == 1 else key]))
-    var = pyo.Var(index, domain=domain, bounds=bounds, doc=doc)
+    var = pyo.Var(index, domain=domain, doc=doc)
     m.add_component(name, var)
-    return VarFamily(var, keys, tuple(var.values()))
+    data = tuple(var.values())
+    if upper is not None:
+        for k in np.flatnonzero(np.isfinite(upper)):
+            data[k].setub(float(upper[k]))
+    return VarFamily(var, keys, data)
 
 
 def _dimen(key: Hashable) -> int:
@@ -107,12 +108,17 @@ def _bounds(value, n: int) -> list:
     if value is None:
         return [None] * n
     array = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
-    return [None if np.isinf(v) else float(v) for v in array]
+    return [None if v in (math.inf, -math.inf) else v for v in array.tolist()]
 
 
 def linear_objective(parts: Sequence[Terms], constant: float = 0.0, sense=pyo.minimize) -> pyo.Objective:
     """An objective ``constant + sum(coef * var)`` built without Pyomo's operator overloading."""
-    coefs = [float(c) for p in parts for c in p.coef]
-    variables = [p.family.data[k] for p in parts for k in p.position]
-    return pyo.Objective(expr=LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=variables),
-                         sense=sense)
+    coefs = np.concatenate([p.coef for p in parts]).tolist()
+    variables = [v for p in parts for v in map(p.family.data.__getitem__, p.position.tolist())]
+    monomials = list(map(MonomialTermExpression, zip(coefs, variables, strict=True)))
+    expr = LinearExpression([constant, *monomials] if constant else monomials)
+    objective = pyo.Objective(expr=expr, sense=sense)
+    # The same terms as arrays, so the solver need not walk the expression; valid while the
+    # objective still holds this very expression object (the solver checks identity).
+    objective.column_terms = (expr, constant, [(p.family.component, p.position, p.coef) for p in parts])
+    return objective

@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from cbecopt.errors import OptionError
 from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, linear_objective, terms
-from cbecopt.graph import lanes, nodes_of_kind
+from cbecopt.graph import lane_table, nodes_of_kind
 from cbecopt.instance import Instance
 
 WAREHOUSE = "overseas_warehouse"
@@ -76,16 +76,16 @@ class WarehousesData:
         markets = [j for j in nodes_of_kind(g, MARKET) if g.nodes[j].get("demand", 0.0) > 0]
         w_pos = {w: k for k, w in enumerate(warehouses)}
         j_pos = {j: k for k, j in enumerate(markets)}
-        served = [lane for lane in lanes(g, WAREHOUSE, MARKET) if lane.destination in j_pos]
+        served = lane_table(g, w_pos, j_pos)
         return cls(
             WAREHOUSES=warehouses,
             MARKETS=markets,
-            LANES=[(lane.origin, lane.destination, lane.mode) for lane in served],
-            lane_warehouse=np.fromiter((w_pos[lane.origin] for lane in served), np.int64, len(served)),
-            lane_market=np.fromiter((j_pos[lane.destination] for lane in served), np.int64, len(served)),
-            unit_cost=np.fromiter((lane.unit_cost for lane in served), np.float64, len(served)),
-            lane_capacity=np.fromiter((np.inf if lane.capacity is None else lane.capacity for lane in served),
-                                      np.float64, len(served)),
+            LANES=[(lane[0], lane[1], lane[2]) for lane in served],
+            lane_warehouse=np.fromiter((w_pos[lane[0]] for lane in served), np.int64, len(served)),
+            lane_market=np.fromiter((j_pos[lane[1]] for lane in served), np.int64, len(served)),
+            unit_cost=np.fromiter((lane[3]["unit_cost"] for lane in served), np.float64, len(served)),
+            lane_capacity=np.fromiter((lane[3]["capacity"] if lane[3]["capacity"] is not None else np.inf
+                                       for lane in served), np.float64, len(served)),
             fixed_cost=np.array([g.nodes[w]["fixed_cost"] for w in warehouses], np.float64),
             capacity=np.array([np.inf if g.nodes[w]["capacity"] is None else g.nodes[w]["capacity"]
                                for w in warehouses], np.float64),

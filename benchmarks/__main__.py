@@ -1,0 +1,62 @@
+"""``python -m benchmarks``: run a suite, print the table, write the rows."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.registry import SUITES, suite
+from benchmarks.runner import run_cases, write_rows
+
+SHOWN = ["case", "status", "objective", "known_optimum", "rel_error", "gap", "load_s", "build_s", "handoff_s",
+         "solve_s", "extract_s", "reference_s", "overhead_ratio", "peak_mb"]
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1e-2 and value != 0 else f"{value:,.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a suite of cases")
+    run.add_argument("--suite", choices=SUITES, default="default")
+    run.add_argument("--time-limit", type=float, default=60.0, help="seconds per case, for cases with a limit")
+    run.add_argument("--threads", type=int, default=None)
+    run.add_argument("--build-only", action="store_true", help="measure build and handoff only, no solve")
+    run.add_argument("--only", default=None, help="run only cases whose name contains this text")
+    run.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    args = parser.parse_args()
+
+    cases = suite(args.suite, args.time_limit)
+    if args.only:
+        cases = [c for c in cases if args.only in c.name]
+    console = Console()
+    console.print(f"{len(cases)} cases, suite {args.suite}{' (build only)' if args.build_only else ''}")
+    table = run_cases(cases, args.threads, args.build_only,
+                      progress=lambda row: console.print(f"  {row['case']}: {row.get('status')}", highlight=False))
+    path = write_rows(table, args.out, args.suite)
+    shown = Table(title=f"suite {args.suite}", title_justify="left")
+    columns = [c for c in SHOWN if c in table and table[c].notna().any()]
+    for column in columns:
+        shown.add_column(column, justify="left" if column in ("case", "status") else "right")
+    for row in table.itertuples(index=False):
+        shown.add_row(*(_fmt(getattr(row, c)) for c in columns))
+    console.print(shown)
+    numeric = table.select_dtypes("number")
+    console.print(f"totals: {len(table)} cases, "
+                  + ", ".join(f"{c} {numeric[c].sum():.2f}" for c in ("load_s", "build_s", "handoff_s", "solve_s")
+                              if c in numeric))
+    console.print(f"rows written to {path}")
+
+
+if __name__ == "__main__":
+    main()
