@@ -39,7 +39,7 @@ def main() -> None:
     cases = suite(args.suite, args.time_limit)
     if args.only:
         cases = [c for c in cases if args.only in c.name]
-    console = Console()
+    console = Console(width=max(Console().width, 160))
     console.print(f"{len(cases)} cases, suite {args.suite}{' (build only)' if args.build_only else ''}")
     table = run_cases(cases, args.threads, args.build_only,
                       progress=lambda row: console.print(f"  {row['case']}: {row.get('status')}", highlight=False))
