@@ -1,19 +1,20 @@
 # Two commands a new user needs: `make demo` and `make test`.
-PYTHON ?= python3.11
+# Any Python >= 3.11; prefers python3.11 when present.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 JOBS   ?= 2
 
-.PHONY: demo test test-slow bench lint clean
+.PHONY: demo test test-slow bench bench-all lint clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "error: no python3 found; set PYTHON=/path/to/python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is older than 3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
@@ -22,7 +23,7 @@ $(DEVSTAMP): $(STAMP)
 	@touch $@
 
 demo: $(STAMP)
-	$(BIN)/cbecopt solve instances/demo --model warehouses --out results/demo
+	$(BIN)/cbecopt solve instances/demo --model warehouses --independent --out results/demo
 
 test: $(DEVSTAMP)
 	$(BIN)/python -m pytest -n $(JOBS)
@@ -32,6 +33,9 @@ test-slow: $(DEVSTAMP)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m benchmarks run --suite default
+
+bench-all: $(DEVSTAMP)
+	$(BIN)/python -m benchmarks run --suite all --time-limit 60
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests benchmarks

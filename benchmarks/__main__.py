@@ -12,15 +12,33 @@ from rich.table import Table
 from benchmarks.registry import SUITES, suite
 from benchmarks.runner import run_cases, write_rows
 
-SHOWN = ["case", "status", "objective", "known_optimum", "rel_error", "gap", "load_s", "build_s", "handoff_s",
-         "solve_s", "extract_s", "reference_s", "overhead_ratio", "peak_mb"]
+SHOWN = [
+    "case",
+    "status",
+    "objective",
+    "known_optimum",
+    "rel_error",
+    "gap",
+    "load_s",
+    "build_s",
+    "handoff_s",
+    "solve_s",
+    "extract_s",
+    "reference_s",
+    "overhead_ratio",
+    "peak_mb",
+]
 
 
 def _fmt(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1e-2 and value != 0 else f"{value:,.3f}".rstrip("0").rstrip(".")
+        return (
+            f"{value:.3g}"
+            if abs(value) < 1e-2 and value != 0
+            else f"{value:,.3f}".rstrip("0").rstrip(".")
+        )
     return str(value)
 
 
@@ -29,9 +47,13 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a suite of cases")
     run.add_argument("--suite", choices=SUITES, default="default")
-    run.add_argument("--time-limit", type=float, default=60.0, help="seconds per case, for cases with a limit")
+    run.add_argument(
+        "--time-limit", type=float, default=60.0, help="seconds per case, for cases with a limit"
+    )
     run.add_argument("--threads", type=int, default=None)
-    run.add_argument("--build-only", action="store_true", help="measure build and handoff only, no solve")
+    run.add_argument(
+        "--build-only", action="store_true", help="measure build and handoff only, no solve"
+    )
     run.add_argument("--only", default=None, help="run only cases whose name contains this text")
     run.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args()
@@ -40,9 +62,17 @@ def main() -> None:
     if args.only:
         cases = [c for c in cases if args.only in c.name]
     console = Console(width=max(Console().width, 160))
-    console.print(f"{len(cases)} cases, suite {args.suite}{' (build only)' if args.build_only else ''}")
-    table = run_cases(cases, args.threads, args.build_only,
-                      progress=lambda row: console.print(f"  {row['case']}: {row.get('status')}", highlight=False))
+    console.print(
+        f"{len(cases)} cases, suite {args.suite}{' (build only)' if args.build_only else ''}"
+    )
+    table = run_cases(
+        cases,
+        args.threads,
+        args.build_only,
+        progress=lambda row: console.print(
+            f"  {row['case']}: {row.get('status')}", highlight=False
+        ),
+    )
     path = write_rows(table, args.out, args.suite)
     shown = Table(title=f"suite {args.suite}", title_justify="left")
     columns = [c for c in SHOWN if c in table and table[c].notna().any()]
@@ -52,9 +82,14 @@ def main() -> None:
         shown.add_row(*(_fmt(getattr(row, c)) for c in columns))
     console.print(shown)
     numeric = table.select_dtypes("number")
-    console.print(f"totals: {len(table)} cases, "
-                  + ", ".join(f"{c} {numeric[c].sum():.2f}" for c in ("load_s", "build_s", "handoff_s", "solve_s")
-                              if c in numeric))
+    console.print(
+        f"totals: {len(table)} cases, "
+        + ", ".join(
+            f"{c} {numeric[c].sum():.2f}"
+            for c in ("load_s", "build_s", "handoff_s", "solve_s")
+            if c in numeric
+        )
+    )
     console.print(f"rows written to {path}")
 
 

@@ -26,11 +26,27 @@ def build_reference(instance: Instance) -> tuple[highspy.Highs, float]:
     cap_row = np.full(n_w, -1)
     cap_row[limited] = np.arange(len(limited))
     # COO triplets: demand rows 0..n_j-1, capacity rows next, linking rows last.
-    rows = [d.lane_market, n_j + cap_row[d.lane_warehouse][cap_row[d.lane_warehouse] >= 0],
-            n_j + np.arange(len(limited)), n_j + len(limited) + lanes, n_j + len(limited) + lanes]
-    cols = [n_w + lanes, n_w + lanes[cap_row[d.lane_warehouse] >= 0], limited, n_w + lanes, d.lane_warehouse]
-    vals = [np.ones(n_l), np.ones(int((cap_row[d.lane_warehouse] >= 0).sum())), -d.capacity[limited],
-            np.ones(n_l), -np.minimum(d.demand[d.lane_market], d.lane_capacity)]
+    rows = [
+        d.lane_market,
+        n_j + cap_row[d.lane_warehouse][cap_row[d.lane_warehouse] >= 0],
+        n_j + np.arange(len(limited)),
+        n_j + len(limited) + lanes,
+        n_j + len(limited) + lanes,
+    ]
+    cols = [
+        n_w + lanes,
+        n_w + lanes[cap_row[d.lane_warehouse] >= 0],
+        limited,
+        n_w + lanes,
+        d.lane_warehouse,
+    ]
+    vals = [
+        np.ones(n_l),
+        np.ones(int((cap_row[d.lane_warehouse] >= 0).sum())),
+        -d.capacity[limited],
+        np.ones(n_l),
+        -np.minimum(d.demand[d.lane_market], d.lane_capacity),
+    ]
     row, col, val = (np.concatenate(a) for a in (rows, cols, vals))
     order = np.lexsort((col, row))
     n_rows = n_j + len(limited) + n_l
@@ -40,7 +56,9 @@ def build_reference(instance: Instance) -> tuple[highspy.Highs, float]:
     lp.num_col_, lp.num_row_ = n_w + n_l, n_rows
     lp.col_cost_ = np.concatenate([d.fixed_cost, d.unit_cost])
     lp.col_lower_ = np.zeros(n_w + n_l)
-    lp.col_upper_ = np.concatenate([np.ones(n_w), np.where(np.isfinite(d.lane_capacity), d.lane_capacity, inf)])
+    lp.col_upper_ = np.concatenate(
+        [np.ones(n_w), np.where(np.isfinite(d.lane_capacity), d.lane_capacity, inf)]
+    )
     lp.row_lower_ = np.concatenate([d.demand, np.full(len(limited) + n_l, -inf)])
     lp.row_upper_ = np.concatenate([d.demand, np.zeros(len(limited) + n_l)])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise

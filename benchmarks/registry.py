@@ -42,33 +42,71 @@ def _optima(folder: str, variant: str) -> dict[str, float]:
     if not path.is_file():
         return {}
     with path.open() as handle:
-        return {r["instance"]: float(r["optimal_value"]) for r in csv.DictReader(handle) if r["variant"] == variant}
+        return {
+            r["instance"]: float(r["optimal_value"])
+            for r in csv.DictReader(handle)
+            if r["variant"] == variant
+        }
 
 
 def orlib_small(single_source: bool = False) -> list[Case]:
     optima = _optima("orlib_cap", "SS-CFLP" if single_source else "MS-CFLP")
     folder = shared_benchmarks() / "orlib_cap"
-    return [Case(f"{name}{'-ss' if single_source else ''}", "warehouses", str(folder / f"{name}.txt"), "orlib-cap",
-                 single_source=single_source, known_optimum=value, tags=("orlib-small",))
-            for name, value in optima.items() if "-" not in name and name.startswith("cap")]
+    return [
+        Case(
+            f"{name}{'-ss' if single_source else ''}",
+            "warehouses",
+            str(folder / f"{name}.txt"),
+            "orlib-cap",
+            single_source=single_source,
+            known_optimum=value,
+            tags=("orlib-small",),
+        )
+        for name, value in optima.items()
+        if "-" not in name and name.startswith("cap")
+    ]
 
 
 def orlib_large(time_limit: float) -> list[Case]:
     optima = _optima("orlib_cap", "MS-CFLP")
     folder = shared_benchmarks() / "orlib_cap"
-    capacities = {"capa": (8000, 10000, 12000, 14000), "capb": (5000, 6000, 7000, 8000),
-                  "capc": (5000, 5750, 6500, 7250)}
-    return [Case(f"{t}-{c}", "warehouses", str(folder / f"{t}.txt"), "orlib-cap", capacity=c,
-                 known_optimum=optima.get(f"{t}-{c}"), time_limit=time_limit, tags=("orlib-large",))
-            for t, caps in capacities.items() for c in caps]
+    capacities = {
+        "capa": (8000, 10000, 12000, 14000),
+        "capb": (5000, 6000, 7000, 8000),
+        "capc": (5000, 5750, 6500, 7250),
+    }
+    return [
+        Case(
+            f"{t}-{c}",
+            "warehouses",
+            str(folder / f"{t}.txt"),
+            "orlib-cap",
+            capacity=c,
+            known_optimum=optima.get(f"{t}-{c}"),
+            time_limit=time_limit,
+            tags=("orlib-large",),
+        )
+        for t, caps in capacities.items()
+        for c in caps
+    ]
 
 
 def holmberg(time_limit: float) -> list[Case]:
     optima = _optima("holmberg_sscflp", "SS-CFLP")
     folder = shared_benchmarks() / "holmberg_sscflp"
-    return [Case(name, "warehouses", str(folder / name), "holmberg", single_source=True, known_optimum=value,
-                 time_limit=time_limit, tags=("holmberg",))
-            for name, value in sorted(optima.items(), key=lambda kv: int(kv[0][1:]))]
+    return [
+        Case(
+            name,
+            "warehouses",
+            str(folder / name),
+            "holmberg",
+            single_source=True,
+            known_optimum=value,
+            time_limit=time_limit,
+            tags=("holmberg",),
+        )
+        for name, value in sorted(optima.items(), key=lambda kv: int(kv[0][1:]))
+    ]
 
 
 SCALING_SIZES = ((50, 200), (100, 1000), (200, 2000), (300, 5000))
@@ -76,8 +114,17 @@ SCALING_SIZES = ((50, 200), (100, 1000), (200, 2000), (300, 5000))
 
 def scaling(time_limit: float) -> list[Case]:
     """Generated multi-source instances; each also runs the numpy -> highspy reference build."""
-    return [Case(f"gen-{w}x{m}", "warehouses", f"generate:{w}x{m}:0", time_limit=time_limit, reference=True,
-                 tags=("scaling",)) for w, m in SCALING_SIZES]
+    return [
+        Case(
+            f"gen-{w}x{m}",
+            "warehouses",
+            f"generate:{w}x{m}:0",
+            time_limit=time_limit,
+            reference=True,
+            tags=("scaling",),
+        )
+        for w, m in SCALING_SIZES
+    ]
 
 
 def suite(name: str, time_limit: float) -> list[Case]:
@@ -89,8 +136,13 @@ def suite(name: str, time_limit: float) -> list[Case]:
         "holmberg": lambda: holmberg(time_limit),
         "scaling": lambda: scaling(time_limit),
         "default": lambda: orlib_small(False) + scaling(time_limit),
-        "all": lambda: orlib_small(False) + orlib_small(True) + holmberg(time_limit) + orlib_large(time_limit)
-        + scaling(time_limit),
+        "all": lambda: (
+            orlib_small(False)
+            + orlib_small(True)
+            + holmberg(time_limit)
+            + orlib_large(time_limit)
+            + scaling(time_limit)
+        ),
     }
     if name not in suites:
         raise SystemExit(f"unknown suite '{name}'; choose one of: {', '.join(suites)}")

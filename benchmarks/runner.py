@@ -15,9 +15,29 @@ import pandas as pd
 
 from benchmarks.registry import Case
 
-COLUMNS = ["case", "model", "status", "objective", "known_optimum", "rel_error", "bound", "gap", "load_s", "build_s",
-           "handoff_s", "solve_s", "extract_s", "total_s", "build_handoff_s", "reference_s", "overhead_ratio",
-           "variables", "constraints", "nonzeros", "peak_mb"]
+COLUMNS = [
+    "case",
+    "model",
+    "status",
+    "objective",
+    "known_optimum",
+    "rel_error",
+    "bound",
+    "gap",
+    "load_s",
+    "build_s",
+    "handoff_s",
+    "solve_s",
+    "extract_s",
+    "total_s",
+    "build_handoff_s",
+    "reference_s",
+    "overhead_ratio",
+    "variables",
+    "constraints",
+    "nonzeros",
+    "peak_mb",
+]
 
 
 def _load(case: Case):
@@ -45,7 +65,12 @@ def run_case(case: Case, threads: int | None, build_only: bool) -> dict:
 
     instance, load_s = _load(case)
     config = WarehousesConfig(single_source=case.single_source)
-    row = {"case": case.name, "model": case.model, "known_optimum": case.known_optimum, "load_s": load_s}
+    row = {
+        "case": case.name,
+        "model": case.model,
+        "known_optimum": case.known_optimum,
+        "load_s": load_s,
+    }
     if build_only:
         with PauseGC():  # as cbecopt.solve does
             start = time.perf_counter()
@@ -54,17 +79,36 @@ def run_case(case: Case, threads: int | None, build_only: bool) -> dict:
             compiled = compile_model(built.model)
             compiled.pass_to(new_highs())
             t2 = time.perf_counter()
-        row.update(status="built", build_s=t1 - start, handoff_s=t2 - t1, variables=compiled.n_cols,
-                   constraints=compiled.n_rows, nonzeros=compiled.nonzeros)
+        row.update(
+            status="built",
+            build_s=t1 - start,
+            handoff_s=t2 - t1,
+            variables=compiled.n_cols,
+            constraints=compiled.n_rows,
+            nonzeros=compiled.nonzeros,
+        )
     else:
-        options = cbecopt.SolveOptions(time_limit=case.time_limit, threads=threads, mip_rel_gap=1e-9)
+        options = cbecopt.SolveOptions(
+            time_limit=case.time_limit, threads=threads, mip_rel_gap=1e-9
+        )
         result = cbecopt.solve(instance, case.model, options, config)
         t = result.timings
-        row.update(status=result.status.value, objective=result.objective, bound=result.bound, gap=result.gap,
-                   build_s=t["build"], handoff_s=t["handoff"], solve_s=t["solve"], extract_s=t["extract"],
-                   total_s=load_s + t["total"] - t["load"], **result.size)
+        row.update(
+            status=result.status.value,
+            objective=result.objective,
+            bound=result.bound,
+            gap=result.gap,
+            build_s=t["build"],
+            handoff_s=t["handoff"],
+            solve_s=t["solve"],
+            extract_s=t["extract"],
+            total_s=load_s + t["total"] - t["load"],
+            **result.size,
+        )
         if case.known_optimum is not None and result.objective is not None:
-            row["rel_error"] = abs(result.objective - case.known_optimum) / max(abs(case.known_optimum), 1e-9)
+            row["rel_error"] = abs(result.objective - case.known_optimum) / max(
+                abs(case.known_optimum), 1e-9
+            )
     row["build_handoff_s"] = row["build_s"] + row["handoff_s"]
     if case.reference:
         from benchmarks.reference import build_reference
@@ -82,8 +126,9 @@ def _child(case: Case, threads: int | None, build_only: bool, queue) -> None:
         queue.put({"case": case.name, "model": case.model, "status": f"error: {exc}"})
 
 
-def run_cases(cases: list[Case], threads: int | None = None, build_only: bool = False,
-              progress=None) -> pd.DataFrame:
+def run_cases(
+    cases: list[Case], threads: int | None = None, build_only: bool = False, progress=None
+) -> pd.DataFrame:
     """Run each case in its own process; return the rows in ``COLUMNS`` order."""
     context = mp.get_context("spawn")
     rows = []

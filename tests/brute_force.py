@@ -64,6 +64,8 @@ def single_source_optimum(fixed, capacity, demand, unit_cost) -> float:
         if np.any(load > capacity + 1e-9):
             continue
         used = np.flatnonzero(np.bincount(assignment, minlength=m))
-        value = fixed[used].sum() + sum(unit_cost[a, j] * demand[j] for j, a in enumerate(assignment))
+        value = fixed[used].sum() + sum(
+            unit_cost[a, j] * demand[j] for j, a in enumerate(assignment)
+        )
         best = min(best, value)
     return best

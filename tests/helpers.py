@@ -23,11 +23,17 @@ m2,40
 """
 
 
-def write_instance(folder: Path, nodes: str = NODES, arcs: str = ARCS, demand: str = DEMAND,
-                   meta: str = META) -> Path:
+def write_instance(
+    folder: Path, nodes: str = NODES, arcs: str = ARCS, demand: str = DEMAND, meta: str = META
+) -> Path:
     """Write a small valid (unless told otherwise) instance folder and return it."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in (("instance.toml", meta), ("nodes.csv", nodes), ("arcs.csv", arcs), ("demand.csv", demand)):
+    for name, text in (
+        ("instance.toml", meta),
+        ("nodes.csv", nodes),
+        ("arcs.csv", arcs),
+        ("demand.csv", demand),
+    ):
         if text is not None:
             (folder / name).write_text(text, encoding="utf-8")
     return folder

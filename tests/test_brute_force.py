@@ -20,20 +20,35 @@ def tiny_instance(fixed, capacity, demand, unit_cost) -> Instance:
     m, n = unit_cost.shape
     w = [f"w{i}" for i in range(m)]
     j = [f"j{k}" for k in range(n)]
-    nodes = pd.DataFrame({"id": w + j, "kind": ["overseas_warehouse"] * m + ["market"] * n,
-                          "capacity": list(capacity) + [np.nan] * n, "fixed_cost": list(fixed) + [np.nan] * n})
-    arcs = pd.DataFrame({"origin": np.repeat(w, n), "destination": np.tile(j, m), "unit_cost": unit_cost.ravel()})
+    nodes = pd.DataFrame(
+        {
+            "id": w + j,
+            "kind": ["overseas_warehouse"] * m + ["market"] * n,
+            "capacity": list(capacity) + [np.nan] * n,
+            "fixed_cost": list(fixed) + [np.nan] * n,
+        }
+    )
+    arcs = pd.DataFrame(
+        {"origin": np.repeat(w, n), "destination": np.tile(j, m), "unit_cost": unit_cost.ravel()}
+    )
     demand_table = pd.DataFrame({"market": j, "quantity": demand})
     tables = {"nodes": nodes, "arcs": arcs, "demand": demand_table}
-    return Instance("tiny", MappingProxyType({"instance": {"name": "tiny"}}), MappingProxyType(tables),
-                    build_graph(nodes, arcs, demand_table))
+    return Instance(
+        "tiny",
+        MappingProxyType({"instance": {"name": "tiny"}}),
+        MappingProxyType(tables),
+        build_graph(nodes, arcs, demand_table),
+    )
 
 
 @st.composite
 def instances(draw, max_warehouses=4, max_markets=5):
     m = draw(st.integers(1, max_warehouses))
     n = draw(st.integers(1, max_markets))
-    ints = lambda lo, hi, size: np.array(draw(st.lists(st.integers(lo, hi), min_size=size, max_size=size)), float)
+
+    def ints(lo, hi, size):
+        return np.array(draw(st.lists(st.integers(lo, hi), min_size=size, max_size=size)), float)
+
     demand = ints(1, 20, n)
     capacity = ints(5, 60, m)
     fixed = ints(0, 100, m)
@@ -43,9 +58,15 @@ def instances(draw, max_warehouses=4, max_markets=5):
 
 def _check(data, single_source: bool) -> None:
     fixed, capacity, demand, unit_cost = data
-    expected = (single_source_optimum if single_source else multi_source_optimum)(fixed, capacity, demand, unit_cost)
-    result = cbecopt.solve(tiny_instance(*data), "warehouses", cbecopt.SolveOptions(mip_rel_gap=0.0),
-                           cbecopt.WarehousesConfig(single_source=single_source))
+    expected = (single_source_optimum if single_source else multi_source_optimum)(
+        fixed, capacity, demand, unit_cost
+    )
+    result = cbecopt.solve(
+        tiny_instance(*data),
+        "warehouses",
+        cbecopt.SolveOptions(mip_rel_gap=0.0),
+        cbecopt.WarehousesConfig(single_source=single_source),
+    )
     if np.isinf(expected):
         assert result.status == cbecopt.Status.INFEASIBLE
         assert result.diagnosis, "an infeasible result must say why"
@@ -55,14 +76,18 @@ def _check(data, single_source: bool) -> None:
 
 
 @pytest.mark.component
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(instances())
 def test_multi_source_matches_enumeration_of_open_sets(data):
     _check(data, single_source=False)
 
 
 @pytest.mark.component
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(instances(max_warehouses=3, max_markets=5))
 def test_single_source_matches_enumeration_of_assignments(data):
     _check(data, single_source=True)

@@ -17,8 +17,14 @@ pytestmark = pytest.mark.integration
 
 def cbecopt(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run([sys.executable, "-m", "cbecopt", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cbecopt", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_solve_json_is_one_object_with_the_stable_keys(tmp_path):
@@ -35,9 +41,16 @@ def test_solve_writes_tables_atomically(tmp_path):
     out = tmp_path / "out"
     run = cbecopt("solve", str(write_instance(tmp_path / "x")), "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert {p.name for p in out.iterdir()} == {"result.json", "open.csv", "flows.csv", "markets.csv"}
+    assert {p.name for p in out.iterdir()} == {
+        "result.json",
+        "open.csv",
+        "flows.csv",
+        "markets.csv",
+    }
     assert json.loads((out / "result.json").read_text())["status"] == "optimal"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")], "temporary folders left behind"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")], (
+        "temporary folders left behind"
+    )
 
 
 def test_bad_input_exits_2_without_traceback_and_writes_nothing(tmp_path):
@@ -64,8 +77,21 @@ def test_validate_list_generate_convert(tmp_path):
     listing = cbecopt("list")
     assert listing.returncode == 0 and "warehouses" in listing.stdout and "demo" in listing.stdout
     gen = tmp_path / "gen"
-    assert cbecopt("generate", "warehouses", "--warehouses", "4", "--markets", "9", "--seed", "2",
-                   "-o", str(gen)).returncode == 0
+    assert (
+        cbecopt(
+            "generate",
+            "warehouses",
+            "--warehouses",
+            "4",
+            "--markets",
+            "9",
+            "--seed",
+            "2",
+            "-o",
+            str(gen),
+        ).returncode
+        == 0
+    )
     assert cbecopt("convert", str(gen), str(tmp_path / "gen.xlsx")).returncode == 0
     run = cbecopt("solve", str(tmp_path / "gen.xlsx"), "--json")
     assert json.loads(run.stdout)["status"] == "optimal"
@@ -82,7 +108,9 @@ def test_unknown_model_and_bad_option_are_clear(tmp_path):
 
 def test_independent_reports_sharing(tmp_path):
     demand = "market,platform,quantity\nm1,a,10\nm1,b,20\nm2,a,25\nm2,b,15\n"
-    run = cbecopt("solve", str(write_instance(tmp_path / "x", demand=demand)), "--independent", "--json")
+    run = cbecopt(
+        "solve", str(write_instance(tmp_path / "x", demand=demand)), "--independent", "--json"
+    )
     data = json.loads(run.stdout)
     assert data["status"] == "optimal"
     assert "platform_costs" in data["tables"]

@@ -11,8 +11,24 @@ import pytest
 import cbecopt
 from conftest import known_optima, matches_published
 
-SLOW = {"p25", "p27", "p28", "p29", "p30", "p31", "p32", "p36", "p51", "p56", "p57", "p58", "p59", "p62",
-        "p66", "p70"}
+SLOW = {
+    "p25",
+    "p27",
+    "p28",
+    "p29",
+    "p30",
+    "p31",
+    "p32",
+    "p36",
+    "p51",
+    "p56",
+    "p57",
+    "p58",
+    "p59",
+    "p62",
+    "p66",
+    "p70",
+}
 ROWS = known_optima("holmberg_sscflp", "SS-CFLP")
 FAST = [(n, v) for n, v in ROWS if n not in SLOW]
 HEAVY = [(n, v) for n, v in ROWS if n in SLOW]
@@ -22,8 +38,11 @@ SLOW_TIME_LIMIT = 900
 def _solve(benchmarks, name, time_limit=None):
     instance = cbecopt.load_instance(benchmarks / "holmberg_sscflp" / name, fmt="holmberg")
     assert instance.setting("warehouses", "single_source") is True
-    return cbecopt.solve(instance, "warehouses", cbecopt.SolveOptions(mip_rel_gap=1e-9, threads=1,
-                                                                        time_limit=time_limit))
+    return cbecopt.solve(
+        instance,
+        "warehouses",
+        cbecopt.SolveOptions(mip_rel_gap=1e-9, threads=1, time_limit=time_limit),
+    )
 
 
 @pytest.mark.integration

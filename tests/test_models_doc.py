@@ -34,12 +34,32 @@ def test_every_model_has_a_formulation_document():
 def test_warehouses_document_names_every_component_and_nothing_else(tmp_path):
     instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
     names: set[str] = set()
-    for config in (WarehousesConfig(), WarehousesConfig(single_source=True, min_open=1, max_open=2)):
+    for config in (
+        WarehousesConfig(),
+        WarehousesConfig(single_source=True, min_open=1, max_open=2),
+    ):
         names |= component_names(build_warehouses(instance, config).model)
     documented = documented_names("warehouses")
-    assert names <= documented, f"in the code but not in models/warehouses.md: {sorted(names - documented)}"
+    assert names <= documented, (
+        f"in the code but not in models/warehouses.md: {sorted(names - documented)}"
+    )
     data_fields = set(build_warehouses(instance).data.__dataclass_fields__)
-    families = {n for n in documented if re.search(rf"^`{n}` —", (MODELS_DIR / "warehouses.md").read_text(), re.M)}
-    assert families <= names, f"documented constraint families the code lacks: {sorted(families - names)}"
-    parameters = {"fixed_cost", "capacity", "demand", "unit_cost", "lane_capacity", "WAREHOUSES", "MARKETS", "LANES"}
+    families = {
+        n
+        for n in documented
+        if re.search(rf"^`{n}` —", (MODELS_DIR / "warehouses.md").read_text(), re.M)
+    }
+    assert families <= names, (
+        f"documented constraint families the code lacks: {sorted(families - names)}"
+    )
+    parameters = {
+        "fixed_cost",
+        "capacity",
+        "demand",
+        "unit_cost",
+        "lane_capacity",
+        "WAREHOUSES",
+        "MARKETS",
+        "LANES",
+    }
     assert parameters <= documented and parameters <= data_fields

@@ -54,7 +54,9 @@ def test_unbounded_is_told_from_infeasible():
 
 
 def test_time_limit_returns_the_incumbent_with_bound_and_gap(benchmarks):
-    instance = cbecopt.load_instance(benchmarks / "orlib_cap" / "capb.txt", fmt="orlib-cap", capacity=5000)
+    instance = cbecopt.load_instance(
+        benchmarks / "orlib_cap" / "capb.txt", fmt="orlib-cap", capacity=5000
+    )
     result = cbecopt.solve(instance, "warehouses", SolveOptions(time_limit=4, threads=1))
     assert result.status in (cbecopt.Status.FEASIBLE, cbecopt.Status.NO_SOLUTION), result.status
     if result.status == cbecopt.Status.FEASIBLE:
@@ -80,7 +82,9 @@ def test_open_count_limits(tmp_path):
 
 def test_market_without_lane_is_diagnosed(tmp_path):
     nodes = "id,kind,capacity,fixed_cost\nw1,overseas_warehouse,100,5\nm1,market,,\nm2,market,,\n"
-    instance = cbecopt.load_instance(write_instance(tmp_path / "x", nodes=nodes, arcs="origin,destination,unit_cost\nw1,m1,1\n"))
+    instance = cbecopt.load_instance(
+        write_instance(tmp_path / "x", nodes=nodes, arcs="origin,destination,unit_cost\nw1,m1,1\n")
+    )
     result = cbecopt.solve(instance)
     assert result.status == cbecopt.Status.INFEASIBLE
     assert any("'m2'" in cause and "no lane" in cause for cause in result.diagnosis)
@@ -104,4 +108,7 @@ def test_bad_options_are_refused():
 def test_thread_count_can_change_between_solves(tmp_path):
     instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
     for threads in (None, 1, 2, 1, None):
-        assert cbecopt.solve(instance, options=SolveOptions(threads=threads)).status == cbecopt.Status.OPTIMAL
+        assert (
+            cbecopt.solve(instance, options=SolveOptions(threads=threads)).status
+            == cbecopt.Status.OPTIMAL
+        )

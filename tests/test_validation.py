@@ -15,7 +15,10 @@ def problems_of(path, **kwargs) -> list[cbecopt.Problem]:
 
 
 def has(problems, file, row, column, text) -> bool:
-    return any(p.file == file and p.row == row and p.column == column and text in p.message for p in problems)
+    return any(
+        p.file == file and p.row == row and p.column == column and text in p.message
+        for p in problems
+    )
 
 
 pytestmark = pytest.mark.unit
@@ -64,7 +67,9 @@ def test_unknown_nodes_and_wrong_kinds(tmp_path):
 def test_nan_and_infinity_are_rejected(tmp_path, bad):
     demand = DEMAND.replace("m2,40", f"m2,{bad}")
     found = problems_of(write_instance(tmp_path / "x", demand=demand))
-    assert any(p.file == "demand.csv" and p.row == 3 and p.column == "quantity" for p in found), found
+    assert any(p.file == "demand.csv" and p.row == 3 and p.column == "quantity" for p in found), (
+        found
+    )
 
 
 def test_negative_numbers_and_blank_required_values(tmp_path):
@@ -82,12 +87,16 @@ def test_empty_table_and_duplicate_lane(tmp_path):
 
 
 def test_unknown_columns_are_kept_and_unicode_ids_work(tmp_path):
-    nodes = ("id,kind,capacity,fixed_cost,备注\n"
-             "w1,overseas_warehouse,100,50,\nw2,overseas_warehouse,80,40,\n"
-             "广东,market,,,省会广州\nm2,market,,,\n")
+    nodes = (
+        "id,kind,capacity,fixed_cost,备注\n"
+        "w1,overseas_warehouse,100,50,\nw2,overseas_warehouse,80,40,\n"
+        "广东,market,,,省会广州\nm2,market,,,\n"
+    )
     arcs = ARCS.replace("m1", "广东")
     demand = DEMAND.replace("m1", "广东")
-    instance = cbecopt.load_instance(write_instance(tmp_path / "x", nodes=nodes, arcs=arcs, demand=demand))
+    instance = cbecopt.load_instance(
+        write_instance(tmp_path / "x", nodes=nodes, arcs=arcs, demand=demand)
+    )
     assert "备注" in instance.tables["nodes"].columns
     assert instance.graph.nodes["广东"]["demand"] == 30
     result = cbecopt.solve(instance)
@@ -114,7 +123,10 @@ def test_truncated_benchmark_files(tmp_path, benchmarks):
     source = (benchmarks / "orlib_cap" / "cap41.txt").read_text()
     cut = tmp_path / "cap41.txt"
     cut.write_text(source[: len(source) // 2])
-    assert any("truncated" in p.message and p.file == "cap41.txt" for p in problems_of(cut, fmt="orlib-cap"))
+    assert any(
+        "truncated" in p.message and p.file == "cap41.txt"
+        for p in problems_of(cut, fmt="orlib-cap")
+    )
     source = (benchmarks / "holmberg_sscflp" / "p1").read_bytes()
     cut = tmp_path / "p1"
     cut.write_bytes(source[: len(source) // 3])

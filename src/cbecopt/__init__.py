@@ -15,6 +15,17 @@ from cbecopt.solver import SolveOptions
 __version__ = "0.1.0"
 
 __all__ = [
-    "MODELS", "CbecoptError", "InputError", "Instance", "OptionError", "Problem", "Result", "SolveOptions",
-    "Status", "WarehousesConfig", "load_instance", "save_instance", "solve",
+    "MODELS",
+    "CbecoptError",
+    "InputError",
+    "Instance",
+    "OptionError",
+    "Problem",
+    "Result",
+    "SolveOptions",
+    "Status",
+    "WarehousesConfig",
+    "load_instance",
+    "save_instance",
+    "solve",
 ]

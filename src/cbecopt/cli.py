@@ -12,9 +12,9 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -29,13 +29,17 @@ from cbecopt.solver import SolveOptions
 
 EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER = 0, 2, 3, 4
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Optimization models for cross-border e-commerce supply chains (Pyomo + HiGHS).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Optimization models for cross-border e-commerce supply chains (Pyomo + HiGHS).",
+)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     auto = "auto"
     csv = "csv"
     xlsx = "xlsx"
@@ -43,9 +47,13 @@ class Format(str, Enum):
     holmberg = "holmberg"
 
 
-PathArg = Annotated[str, typer.Argument(help="Instance folder, .xlsx workbook, benchmark file, or a bundled name.")]
+PathArg = Annotated[
+    str, typer.Argument(help="Instance folder, .xlsx workbook, benchmark file, or a bundled name.")
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Input format.")]
-CapacityOpt = Annotated[Optional[float], typer.Option(help="Warehouse capacity for OR-Library capa/capb/capc.")]
+CapacityOpt = Annotated[
+    float | None, typer.Option(help="Warehouse capacity for OR-Library capa/capb/capc.")
+]
 
 
 def _fail(exc: CbecoptError) -> None:
@@ -85,8 +93,12 @@ def validate(path: PathArg, fmt: FormatOpt = Format.auto, capacity: CapacityOpt 
     kinds: dict[str, int] = {}
     for _, kind in g.nodes(data="kind"):
         kinds[kind] = kinds.get(kind, 0) + 1
-    out.print(f"[green]valid[/]: {instance.name} — " + ", ".join(f"{n} {k}" for k, n in kinds.items())
-              + f", {g.number_of_edges()} arcs, {len(instance.tables['demand'])} demand rows", markup=True)
+    out.print(
+        f"[green]valid[/]: {instance.name} — "
+        + ", ".join(f"{n} {k}" for k, n in kinds.items())
+        + f", {g.number_of_edges()} arcs, {len(instance.tables['demand'])} demand rows",
+        markup=True,
+    )
 
 
 @app.command(name="list")
@@ -132,23 +144,44 @@ def _typed(value: str):
 @app.command()
 def solve(
     path: PathArg,
-    model: Annotated[str, typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)}.")] = "warehouses",
+    model: Annotated[
+        str, typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)}.")
+    ] = "warehouses",
     fmt: FormatOpt = Format.auto,
     capacity: CapacityOpt = None,
-    single_source: Annotated[Optional[bool], typer.Option(
-        "--single-source/--multi-source", help="warehouses: serve each market from one warehouse.")] = None,
-    min_open: Annotated[Optional[int], typer.Option(help="warehouses: open at least this many.")] = None,
-    max_open: Annotated[Optional[int], typer.Option(help="warehouses: open at most this many.")] = None,
-    independent: Annotated[bool, typer.Option(
-        "--independent", help="warehouses: also solve each platform alone and report what sharing saves.")] = False,
-    time_limit: Annotated[Optional[float], typer.Option(help="Seconds for the whole solve.")] = None,
+    single_source: Annotated[
+        bool | None,
+        typer.Option(
+            "--single-source/--multi-source",
+            help="warehouses: serve each market from one warehouse.",
+        ),
+    ] = None,
+    min_open: Annotated[
+        int | None, typer.Option(help="warehouses: open at least this many.")
+    ] = None,
+    max_open: Annotated[
+        int | None, typer.Option(help="warehouses: open at most this many.")
+    ] = None,
+    independent: Annotated[
+        bool,
+        typer.Option(
+            "--independent",
+            help="warehouses: also solve each platform alone and report what sharing saves.",
+        ),
+    ] = False,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for the whole solve.")] = None,
     gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at.")] = 1e-6,
-    threads: Annotated[Optional[int], typer.Option(help="HiGHS threads.")] = None,
+    threads: Annotated[int | None, typer.Option(help="HiGHS threads.")] = None,
     seed: Annotated[int, typer.Option(help="HiGHS random seed.")] = 0,
-    highs_option: Annotated[list[str], typer.Option(
-        "--highs-option", help="Raw HiGHS option KEY=VALUE (repeatable).")] = [],  # noqa: B006
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write result.json and CSV tables here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the summary.")] = False,
+    highs_option: Annotated[
+        list[str], typer.Option("--highs-option", help="Raw HiGHS option KEY=VALUE (repeatable).")
+    ] = [],  # noqa: B006
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write result.json and CSV tables here.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of the summary.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGHS log.")] = False,
 ) -> None:
     """Solve an instance with one model and print (and optionally write) the result."""
@@ -157,12 +190,20 @@ def solve(
     from cbecopt.sharing import compare_sharing
 
     try:
-        options = SolveOptions(time_limit=time_limit, mip_rel_gap=gap, threads=threads, seed=seed, verbose=verbose,
-                               highs_options=_highs_options(highs_option))
+        options = SolveOptions(
+            time_limit=time_limit,
+            mip_rel_gap=gap,
+            threads=threads,
+            seed=seed,
+            verbose=verbose,
+            highs_options=_highs_options(highs_option),
+        )
         instance = _load(path, fmt, capacity)
         if model not in MODELS:
             raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
-        config = WarehousesConfig(single_source, min_open, max_open) if model == "warehouses" else None
+        config = (
+            WarehousesConfig(single_source, min_open, max_open) if model == "warehouses" else None
+        )
         with _stdout_to_stderr(as_json):
             if independent:
                 result = compare_sharing(instance, options, config)
@@ -170,8 +211,19 @@ def solve(
                 result = solve_model(instance, model, options, config)
     except CbecoptError as exc:
         if as_json:
-            print(json.dumps({"status": "error", "objective": None, "bound": None, "gap": None, "model": model,
-                              "instance": str(path), "error": str(exc)}))
+            print(
+                json.dumps(
+                    {
+                        "status": "error",
+                        "objective": None,
+                        "bound": None,
+                        "gap": None,
+                        "model": model,
+                        "instance": str(path),
+                        "error": str(exc),
+                    }
+                )
+            )
         _fail(exc)
     if out_dir is not None:
         result.to_dir(out_dir)
@@ -224,8 +276,9 @@ def generate(
     try:
         if model != "warehouses":
             raise CbecoptError(f"no generator for model '{model}' yet; available: warehouses")
-        instance = generate_warehouses(warehouses, markets, seed=seed, platforms=platforms,
-                                       capacity_ratio=capacity_ratio)
+        instance = generate_warehouses(
+            warehouses, markets, seed=seed, platforms=platforms, capacity_ratio=capacity_ratio
+        )
         save_instance(instance, output)
     except CbecoptError as exc:
         _fail(exc)

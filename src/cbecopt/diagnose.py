@@ -11,7 +11,9 @@ import numpy as np
 from cbecopt.formulations.warehouses import WarehousesConfig, WarehousesData
 
 
-def diagnose_warehouses(data: WarehousesData, config: WarehousesConfig, currency_units: str = "units") -> list[str]:
+def diagnose_warehouses(
+    data: WarehousesData, config: WarehousesConfig, currency_units: str = "units"
+) -> list[str]:
     """Why a warehouses instance can be infeasible: reachability, capacity, open-count and sourcing limits."""
     causes: list[str] = []
     n_w = len(data.WAREHOUSES)
@@ -27,30 +29,44 @@ def diagnose_warehouses(data: WarehousesData, config: WarehousesConfig, currency
         best_single[j] = max(best_single[j], usable)
     for j, market in enumerate(data.MARKETS):
         if not any(jj == j for (_, jj) in per_pair):
-            causes.append(f"market '{market}' has demand {data.demand[j]:g} but no lane from any overseas warehouse: "
-                          "add an arc to it in arcs.csv or remove its demand")
+            causes.append(
+                f"market '{market}' has demand {data.demand[j]:g} but no lane from any overseas warehouse: "
+                "add an arc to it in arcs.csv or remove its demand"
+            )
         elif reach_cap[j] < data.demand[j] - 1e-9:
-            causes.append(f"market '{market}' needs {data.demand[j]:g} {currency_units} but its lanes and warehouses "
-                          f"can deliver at most {reach_cap[j]:g}: raise lane or warehouse capacity")
+            causes.append(
+                f"market '{market}' needs {data.demand[j]:g} {currency_units} but its lanes and warehouses "
+                f"can deliver at most {reach_cap[j]:g}: raise lane or warehouse capacity"
+            )
         elif config.single_source and best_single[j] < data.demand[j] - 1e-9:
-            causes.append(f"market '{market}' needs {data.demand[j]:g} {currency_units} from a single warehouse, "
-                          f"but the most any one can deliver is {best_single[j]:g}: allow multi-sourcing or raise capacity")
+            causes.append(
+                f"market '{market}' needs {data.demand[j]:g} {currency_units} from a single warehouse, "
+                f"but the most any one can deliver is {best_single[j]:g}: allow multi-sourcing or raise capacity"
+            )
     total_demand = float(data.demand.sum())
     capacity = np.where(np.isfinite(data.capacity), data.capacity, np.inf)
     total_capacity = float(capacity.sum())
     if total_capacity < total_demand - 1e-9:
-        causes.append(f"total warehouse capacity {total_capacity:g} is short of total demand {total_demand:g} "
-                      f"by {total_demand - total_capacity:g} {currency_units}")
+        causes.append(
+            f"total warehouse capacity {total_capacity:g} is short of total demand {total_demand:g} "
+            f"by {total_demand - total_capacity:g} {currency_units}"
+        )
     if config.max_open is not None and config.max_open < n_w:
         best = float(np.sort(capacity)[::-1][: config.max_open].sum())
         if best < total_demand - 1e-9:
-            causes.append(f"at most {config.max_open} warehouses may open, and the {config.max_open} largest "
-                          f"hold {best:g}, short of total demand {total_demand:g}: raise max_open")
+            causes.append(
+                f"at most {config.max_open} warehouses may open, and the {config.max_open} largest "
+                f"hold {best:g}, short of total demand {total_demand:g}: raise max_open"
+            )
     if config.min_open is not None and config.min_open > n_w:
-        causes.append(f"min_open is {config.min_open} but there are only {n_w} candidate warehouses")
+        causes.append(
+            f"min_open is {config.min_open} but there are only {n_w} candidate warehouses"
+        )
     if not causes:
-        causes.append("HiGHS proved the model infeasible, but no single simple cause was found "
-                      "(checked: lanes to every market, capacities per market and in total, open-count limits"
-                      + (", single-sourcing" if config.single_source else "")
-                      + "); the combination of capacities and single assignments is too tight")
+        causes.append(
+            "HiGHS proved the model infeasible, but no single simple cause was found "
+            "(checked: lanes to every market, capacities per market and in total, open-count limits"
+            + (", single-sourcing" if config.single_source else "")
+            + "); the combination of capacities and single assignments is too tight"
+        )
     return causes

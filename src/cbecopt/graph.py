@@ -36,7 +36,11 @@ def build_graph(nodes: pd.DataFrame, arcs: pd.DataFrame, demand: pd.DataFrame) -
         graph.add_node(row["id"], **attrs)
     origin = arcs["origin"].to_numpy()
     destination = arcs["destination"].to_numpy()
-    modes = arcs["mode"].fillna(DEFAULT_MODE).to_numpy() if "mode" in arcs else np.full(len(arcs), DEFAULT_MODE)
+    modes = (
+        arcs["mode"].fillna(DEFAULT_MODE).to_numpy()
+        if "mode" in arcs
+        else np.full(len(arcs), DEFAULT_MODE)
+    )
     lane_columns = [c for c in arcs.columns if c not in ("origin", "destination", "mode")]
     lane_values = {c: arcs[c].to_numpy() for c in lane_columns}
     for k in range(len(arcs)):
@@ -47,8 +51,16 @@ def build_graph(nodes: pd.DataFrame, arcs: pd.DataFrame, demand: pd.DataFrame) -
             graph.add_edge(origin[k], destination[k], lanes={modes[k]: lane})
         else:
             edge["lanes"][modes[k]] = lane
-    platform = demand["platform"].fillna(NO_PLATFORM) if "platform" in demand else pd.Series(NO_PLATFORM, demand.index)
-    by_market = demand.assign(platform=platform).groupby(["market", "platform"], sort=False)["quantity"].sum()
+    platform = (
+        demand["platform"].fillna(NO_PLATFORM)
+        if "platform" in demand
+        else pd.Series(NO_PLATFORM, demand.index)
+    )
+    by_market = (
+        demand.assign(platform=platform)
+        .groupby(["market", "platform"], sort=False)["quantity"]
+        .sum()
+    )
     for (market, plat), quantity in by_market.items():
         node = graph.nodes[market]
         node.setdefault("demand_by_platform", {})[plat] = float(quantity)
@@ -73,8 +85,12 @@ class Lane:
     lead_time_days: float | None
 
 
-def lanes(graph: nx.DiGraph, origin_kind: str | None = None, destination_kind: str | None = None,
-          mode: str | None = None) -> Iterator[Lane]:
+def lanes(
+    graph: nx.DiGraph,
+    origin_kind: str | None = None,
+    destination_kind: str | None = None,
+    mode: str | None = None,
+) -> Iterator[Lane]:
     """Every lane whose ends have the given kinds (and mode), in the order of the arcs table."""
     kinds = graph.nodes
     for u, v, modes in graph.edges(data="lanes"):
@@ -84,7 +100,9 @@ def lanes(graph: nx.DiGraph, origin_kind: str | None = None, destination_kind: s
             continue
         for m, lane in modes.items():
             if mode is None or m == mode:
-                yield Lane(u, v, m, lane["unit_cost"], lane.get("capacity"), lane.get("lead_time_days"))
+                yield Lane(
+                    u, v, m, lane["unit_cost"], lane.get("capacity"), lane.get("lead_time_days")
+                )
 
 
 def lane_table(graph: nx.DiGraph, origins: dict, destinations: dict) -> list[tuple]:
@@ -92,8 +110,12 @@ def lane_table(graph: nx.DiGraph, origins: dict, destinations: dict) -> list[tup
 
     The fast path for large models: one pass over the edges, no objects per lane.
     """
-    return [(u, v, mode, lane) for u, v, modes in graph.edges(data="lanes") if u in origins and v in destinations
-            for mode, lane in modes.items()]
+    return [
+        (u, v, mode, lane)
+        for u, v, modes in graph.edges(data="lanes")
+        if u in origins and v in destinations
+        for mode, lane in modes.items()
+    ]
 
 
 def platforms(graph: nx.DiGraph) -> list[str]:

@@ -67,14 +67,18 @@ class Instance:
         tables = dict(self.tables)
         tables["demand"] = demand.reset_index(drop=True)
         graph = build_graph(tables["nodes"], tables["arcs"], tables["demand"])
-        return Instance(name or self.name, self.meta, MappingProxyType(tables), graph, self.path, 0.0)
+        return Instance(
+            name or self.name, self.meta, MappingProxyType(tables), graph, self.path, 0.0
+        )
 
 
 def read_raw(path: Path, fmt: str = "auto", capacity: float | None = None) -> RawInstance:
     """Read an instance's metadata and tables without validating them."""
     path = Path(path)
     if fmt not in FORMATS:
-        raise InputError(Problem(str(path), f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}"))
+        raise InputError(
+            Problem(str(path), f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+        )
     if not path.exists():
         raise InputError(Problem(str(path), "does not exist"))
     if fmt == "orlib-cap":
@@ -85,12 +89,19 @@ def read_raw(path: Path, fmt: str = "auto", capacity: float | None = None) -> Ra
         raise InputError(Problem(str(path), "--capacity is only for --format orlib-cap templates"))
     if fmt == "csv" or (fmt == "auto" and path.is_dir()):
         if not path.is_dir():
-            raise InputError(Problem(str(path), "is not a folder; a CSV instance is a folder with instance.toml"))
+            raise InputError(
+                Problem(str(path), "is not a folder; a CSV instance is a folder with instance.toml")
+            )
         return read_csv_folder(path)
     if fmt == "xlsx" or path.suffix.lower() == ".xlsx":
         return read_workbook(path)
-    raise InputError(Problem(str(path), "is neither an instance folder nor an .xlsx workbook; "
-                             "for benchmark files give --format orlib-cap or --format holmberg"))
+    raise InputError(
+        Problem(
+            str(path),
+            "is neither an instance folder nor an .xlsx workbook; "
+            "for benchmark files give --format orlib-cap or --format holmberg",
+        )
+    )
 
 
 def load_instance(path: str | Path, fmt: str = "auto", capacity: float | None = None) -> Instance:
@@ -110,8 +121,14 @@ def load_instance(path: str | Path, fmt: str = "auto", capacity: float | None = 
     start = time.perf_counter()
     raw = read_raw(Path(path), fmt, capacity)
     instance = instance_from_raw(raw)
-    return Instance(instance.name, instance.meta, instance.tables, instance.graph, instance.path,
-                    time.perf_counter() - start)
+    return Instance(
+        instance.name,
+        instance.meta,
+        instance.tables,
+        instance.graph,
+        instance.path,
+        time.perf_counter() - start,
+    )
 
 
 def instance_from_raw(raw: RawInstance) -> Instance:
@@ -123,7 +140,9 @@ def instance_from_raw(raw: RawInstance) -> Instance:
     for name, schema in SCHEMAS.items():
         if name not in raw.tables:
             if schema.required:
-                problems.append(Problem(_expected_source(raw, name), "missing: the instance needs this table"))
+                problems.append(
+                    Problem(_expected_source(raw, name), "missing: the instance needs this table")
+                )
             continue
         table, found = parse_table(raw.tables[name], schema, raw.source(name))
         tables[name] = table
@@ -162,17 +181,40 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
     for column in ("origin", "destination"):
         unknown = ~arcs[column].isin(kinds.keys())
         for idx in arcs.index[unknown]:
-            problems.append(Problem(raw.source("arcs"), f"unknown node '{arcs.at[idx, column]}' (not in nodes)",
-                                    idx + 2, column))
+            problems.append(
+                Problem(
+                    raw.source("arcs"),
+                    f"unknown node '{arcs.at[idx, column]}' (not in nodes)",
+                    idx + 2,
+                    column,
+                )
+            )
     for idx in arcs.index[arcs["origin"] == arcs["destination"]]:
-        problems.append(Problem(raw.source("arcs"), "an arc must join two different nodes", idx + 2, "destination"))
+        problems.append(
+            Problem(
+                raw.source("arcs"), "an arc must join two different nodes", idx + 2, "destination"
+            )
+        )
     demand = tables["demand"]
     for idx, market in demand["market"].items():
         if market not in kinds:
-            problems.append(Problem(raw.source("demand"), f"unknown node '{market}' (not in nodes)", idx + 2, "market"))
+            problems.append(
+                Problem(
+                    raw.source("demand"),
+                    f"unknown node '{market}' (not in nodes)",
+                    idx + 2,
+                    "market",
+                )
+            )
         elif kinds[market] != "market":
-            problems.append(Problem(raw.source("demand"),
-                                    f"node '{market}' is of kind '{kinds[market]}', not 'market'", idx + 2, "market"))
+            problems.append(
+                Problem(
+                    raw.source("demand"),
+                    f"node '{market}' is of kind '{kinds[market]}', not 'market'",
+                    idx + 2,
+                    "market",
+                )
+            )
     return problems
 
 

@@ -46,14 +46,21 @@ MODELS: dict[str, ModelSpec] = {
     "warehouses": ModelSpec(
         "warehouses",
         "shared overseas warehouse location (capacitated facility location, multi- or single-source)",
-        WarehousesConfig, build_warehouses, extract_warehouses, _diagnose_warehouses,
+        WarehousesConfig,
+        build_warehouses,
+        extract_warehouses,
+        _diagnose_warehouses,
     ),
 }
 """Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
 
 
-def solve(instance: Instance, model: str = "warehouses", options: SolveOptions | None = None,
-          config: Any = None) -> Result:
+def solve(
+    instance: Instance,
+    model: str = "warehouses",
+    options: SolveOptions | None = None,
+    config: Any = None,
+) -> Result:
     """Build the model for ``instance``, solve it with HiGHS, and return a :class:`Result`.
 
     Parameters
@@ -72,11 +79,15 @@ def solve(instance: Instance, model: str = "warehouses", options: SolveOptions |
     spec = MODELS[model]
     options = options or SolveOptions()
     if config is not None and not isinstance(config, spec.config_type):
-        raise OptionError(f"model '{model}' takes a {spec.config_type.__name__}, not {type(config).__name__}")
+        raise OptionError(
+            f"model '{model}' takes a {spec.config_type.__name__}, not {type(config).__name__}"
+        )
     start = time.perf_counter()
     deadline = start + options.time_limit if options.time_limit is not None else None
 
-    with PauseGC():  # building a large model creates millions of objects; GC passes over them cost 2-3x
+    with (
+        PauseGC()
+    ):  # building a large model creates millions of objects; GC passes over them cost 2-3x
         built = spec.build(instance, config)
         t_built = time.perf_counter()
         compiled = compile_model(built.model)
@@ -88,11 +99,15 @@ def solve(instance: Instance, model: str = "warehouses", options: SolveOptions |
     kpis: dict = {}
     diagnosis: list[str] = []
     if outcome.values is not None:
-        tables, kpis = spec.extract(built, lambda family: outcome.values_of(compiled, family.component))
+        tables, kpis = spec.extract(
+            built, lambda family: outcome.values_of(compiled, family.component)
+        )
     elif outcome.status == Status.INFEASIBLE:
         diagnosis = spec.diagnose(built)
     elif outcome.status == Status.UNBOUNDED:
-        diagnosis = ["the objective can decrease without limit: check for negative costs on lanes without capacity"]
+        diagnosis = [
+            "the objective can decrease without limit: check for negative costs on lanes without capacity"
+        ]
     elif outcome.status == Status.NO_SOLUTION:
         diagnosis = ["no feasible solution was found within the limits: raise --time-limit"]
     t_done = time.perf_counter()
@@ -105,11 +120,23 @@ def solve(instance: Instance, model: str = "warehouses", options: SolveOptions |
     }
     timings["total"] = instance.load_seconds + (t_done - start)
     return Result(
-        model=model, instance=instance.name, status=outcome.status, termination=outcome.termination,
-        objective=outcome.objective, bound=outcome.bound, gap=outcome.gap, timings=timings, tables=tables,
-        kpis=kpis, diagnosis=diagnosis,
-        size={"variables": compiled.n_cols, "integer_variables": compiled.n_integer,
-              "constraints": compiled.n_rows, "nonzeros": compiled.nonzeros},
+        model=model,
+        instance=instance.name,
+        status=outcome.status,
+        termination=outcome.termination,
+        objective=outcome.objective,
+        bound=outcome.bound,
+        gap=outcome.gap,
+        timings=timings,
+        tables=tables,
+        kpis=kpis,
+        diagnosis=diagnosis,
+        size={
+            "variables": compiled.n_cols,
+            "integer_variables": compiled.n_integer,
+            "constraints": compiled.n_rows,
+            "nonzeros": compiled.nonzeros,
+        },
         options={**options.as_dict(), "model": _config_dict(built.config)},
         solver={"name": "highs", **outcome.info},
     )

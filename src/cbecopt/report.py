@@ -19,8 +19,11 @@ def _money(value: float | None) -> str:
 def print_summary(console: Console, result: Result, out_dir: Path | None) -> None:
     """Status, objective, cost split, the model's main table, timings and where files went."""
     style = _STYLE.get(result.status, "red")
-    console.print(f"[bold]{result.model}[/] on [bold]{result.instance}[/]: "
-                  f"[{style}]{result.status.value}[/] ({result.termination})", markup=True)
+    console.print(
+        f"[bold]{result.model}[/] on [bold]{result.instance}[/]: "
+        f"[{style}]{result.status.value}[/] ({result.termination})",
+        markup=True,
+    )
     if result.ok:
         line = f"objective {_money(result.objective)}"
         if result.gap is not None:
@@ -30,36 +33,57 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
         console.print(f"  [red]-[/] {cause}", markup=True)
     k = result.kpis
     if result.model == "warehouses" and result.ok:
-        console.print(f"cost: fixed {_money(k['fixed_cost'])} + transport {_money(k['transport_cost'])}"
-                      f" = {_money(k['total_cost'])}")
+        console.print(
+            f"cost: fixed {_money(k['fixed_cost'])} + transport {_money(k['transport_cost'])}"
+            f" = {_money(k['total_cost'])}"
+        )
         opened = result.tables["open"]
         opened = opened[opened["open"] == 1]
         table = Table(title=f"{k['open_count']} warehouses open", title_justify="left")
         for col in ("warehouse", "fixed cost", "capacity", "throughput", "utilisation"):
             table.add_column(col, justify="left" if col == "warehouse" else "right")
         for row in opened.itertuples(index=False):
-            table.add_row(str(row.warehouse), _money(row.fixed_cost),
-                          "unlimited" if row.capacity != row.capacity else f"{row.capacity:,.0f}",
-                          f"{row.throughput:,.0f}",
-                          "—" if row.utilisation != row.utilisation else f"{row.utilisation:.1%}")
+            table.add_row(
+                str(row.warehouse),
+                _money(row.fixed_cost),
+                "unlimited" if row.capacity != row.capacity else f"{row.capacity:,.0f}",
+                f"{row.throughput:,.0f}",
+                "—" if row.utilisation != row.utilisation else f"{row.utilisation:.1%}",
+            )
         console.print(table)
     if "platform_costs" in result.tables:
         _print_sharing(console, result)
     t = result.timings
-    console.print("time: " + "  ".join(f"{key} {t[key]:.2f}s" for key in ("load", "build", "handoff", "solve",
-                                                                             "extract", "total") if key in t))
+    console.print(
+        "time: "
+        + "  ".join(
+            f"{key} {t[key]:.2f}s"
+            for key in ("load", "build", "handoff", "solve", "extract", "total")
+            if key in t
+        )
+    )
     if out_dir is not None:
-        console.print(f"results written to {out_dir}/ (result.json and {len(result.tables)} CSV tables)")
+        console.print(
+            f"results written to {out_dir}/ (result.json and {len(result.tables)} CSV tables)"
+        )
 
 
 def _print_sharing(console: Console, result: Result) -> None:
     k = result.kpis
-    console.print(f"sharing: shared {_money(k['shared_cost'])} vs independent {_money(k['independent_cost'])}"
-                  f" — saves {_money(k['sharing_saving'])} ({k['sharing_saving_pct']:.2%})")
+    console.print(
+        f"sharing: shared {_money(k['shared_cost'])} vs independent {_money(k['independent_cost'])}"
+        f" — saves {_money(k['sharing_saving'])} ({k['sharing_saving_pct']:.2%})"
+    )
     table = Table(title="cost per platform (shared cost split by use)", title_justify="left")
     for col in ("platform", "demand", "independent", "allocated", "saving", "saving %"):
         table.add_column(col, justify="left" if col == "platform" else "right")
     for row in result.tables["platform_costs"].itertuples(index=False):
-        table.add_row(str(row.platform), f"{row.demand:,.0f}", _money(row.independent_cost),
-                      _money(row.allocated_cost), _money(row.saving), f"{row.saving_pct:.2%}")
+        table.add_row(
+            str(row.platform),
+            f"{row.demand:,.0f}",
+            _money(row.independent_cost),
+            _money(row.allocated_cost),
+            _money(row.saving),
+            f"{row.saving_pct:.2%}",
+        )
     console.print(table)

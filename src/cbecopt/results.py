@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pandas as pd
 from cbecopt.atomic import atomic_directory
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What the solve produced."""
 
     OPTIMAL = "optimal"
@@ -37,9 +37,6 @@ class Status(str, Enum):
     @property
     def has_solution(self) -> bool:
         return self in (Status.OPTIMAL, Status.FEASIBLE)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 TIMING_KEYS = ("load", "build", "handoff", "solve", "extract", "total")

@@ -71,7 +71,11 @@ class TableSchema:
 
 
 def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or str(value).strip() == ""
+    )
 
 
 def _row_number(index: int) -> int:
@@ -79,7 +83,9 @@ def _row_number(index: int) -> int:
     return int(index) + 2
 
 
-def parse_table(raw: pd.DataFrame, schema: TableSchema, source: str) -> tuple[pd.DataFrame, list[Problem]]:
+def parse_table(
+    raw: pd.DataFrame, schema: TableSchema, source: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn a table read as text into typed columns, and list every problem in it.
 
     Parameters
@@ -117,16 +123,26 @@ def parse_table(raw: pd.DataFrame, schema: TableSchema, source: str) -> tuple[pd
         if f.kind in (NUMBER, INTEGER):
             numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
             for idx in table.index[(text != "") & numbers.isna()]:
-                problems.append(Problem(source, f"'{text[idx]}' is not a number", _row_number(idx), f.name))
+                problems.append(
+                    Problem(source, f"'{text[idx]}' is not a number", _row_number(idx), f.name)
+                )
                 bad_cells.add((idx, f.name))
             for idx in table.index[np.isinf(numbers.to_numpy())]:
-                problems.append(Problem(source, f"'{text[idx]}' is not a finite number", _row_number(idx), f.name))
+                problems.append(
+                    Problem(
+                        source, f"'{text[idx]}' is not a finite number", _row_number(idx), f.name
+                    )
+                )
                 bad_cells.add((idx, f.name))
                 numbers[idx] = np.nan
             if f.kind == INTEGER:
                 fractional = numbers.notna() & (numbers != np.floor(numbers))
                 for idx in table.index[fractional]:
-                    problems.append(Problem(source, f"'{text[idx]}' is not a whole number", _row_number(idx), f.name))
+                    problems.append(
+                        Problem(
+                            source, f"'{text[idx]}' is not a whole number", _row_number(idx), f.name
+                        )
+                    )
                     bad_cells.add((idx, f.name))
             table[f.name] = numbers
         else:
@@ -195,6 +211,11 @@ def _declarative_checks(
             if f is None or case.index is None or pd.isna(case.index):
                 continue
             problems.append(
-                Problem(source, _describe(str(case.check), f, case.failure_case), _row_number(case.index), f.name)
+                Problem(
+                    source,
+                    _describe(str(case.check), f, case.failure_case),
+                    _row_number(case.index),
+                    f.name,
+                )
             )
     return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))

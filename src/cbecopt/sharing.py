@@ -32,8 +32,9 @@ def _remaining(options: SolveOptions, start: float) -> SolveOptions:
     return dataclasses.replace(options, time_limit=left)
 
 
-def compare_sharing(instance: Instance, options: SolveOptions | None = None,
-                    config: WarehousesConfig | None = None) -> Result:
+def compare_sharing(
+    instance: Instance, options: SolveOptions | None = None, config: WarehousesConfig | None = None
+) -> Result:
     """Solve the shared network and each platform alone; return the shared result with the comparison.
 
     Adds the table ``platform_costs`` (platform, demand, independent_status, independent_cost,
@@ -44,8 +45,14 @@ def compare_sharing(instance: Instance, options: SolveOptions | None = None,
     options = options or SolveOptions()
     names = platforms(instance.graph)
     if "platform" not in instance.tables["demand"] or names == [NO_PLATFORM] or not names:
-        raise InputError(Problem("demand", "comparing shared and independent warehouses needs a 'platform' "
-                                           "column in the demand table", column="platform"))
+        raise InputError(
+            Problem(
+                "demand",
+                "comparing shared and independent warehouses needs a 'platform' "
+                "column in the demand table",
+                column="platform",
+            )
+        )
     start = time.perf_counter()
     shared = solve(instance, "warehouses", options, config)
     if not shared.ok:
@@ -54,35 +61,45 @@ def compare_sharing(instance: Instance, options: SolveOptions | None = None,
     alone: dict[str, Result] = {}
     for name in names:
         own = demand[demand["platform"].fillna(NO_PLATFORM) == name]
-        alone[name] = solve(instance.with_demand(own, f"{instance.name}[{name}]"), "warehouses",
-                            _remaining(options, start), config)
+        alone[name] = solve(
+            instance.with_demand(own, f"{instance.name}[{name}]"),
+            "warehouses",
+            _remaining(options, start),
+            config,
+        )
     allocated = allocate_by_use(instance, shared)
     rows = []
     for name in names:
         result = alone[name]
         independent = result.objective if result.ok else np.nan
-        rows.append({
-            "platform": name,
-            "demand": float(demand.loc[demand["platform"].fillna(NO_PLATFORM) == name, "quantity"].sum()),
-            "independent_status": result.status.value,
-            "independent_cost": independent,
-            "independent_open": ";".join(result.kpis.get("open_warehouses", [])),
-            "allocated_cost": allocated[name],
-        })
+        rows.append(
+            {
+                "platform": name,
+                "demand": float(
+                    demand.loc[demand["platform"].fillna(NO_PLATFORM) == name, "quantity"].sum()
+                ),
+                "independent_status": result.status.value,
+                "independent_cost": independent,
+                "independent_open": ";".join(result.kpis.get("open_warehouses", [])),
+                "allocated_cost": allocated[name],
+            }
+        )
     table = pd.DataFrame(rows)
     table["saving"] = table["independent_cost"] - table["allocated_cost"]
     table["saving_pct"] = table["saving"] / table["independent_cost"]
     independent_total = float(table["independent_cost"].sum())
     shared.tables["platform_costs"] = table
-    shared.kpis.update({
-        "shared_cost": shared.objective,
-        "independent_cost": independent_total,
-        "sharing_saving": independent_total - shared.objective,
-        "sharing_saving_pct": (independent_total - shared.objective) / independent_total,
-        "allocation": "by use",
-        "comparison_proven": shared.status.value == "optimal" and all(r.status.value == "optimal"
-                                                                       for r in alone.values()),
-    })
+    shared.kpis.update(
+        {
+            "shared_cost": shared.objective,
+            "independent_cost": independent_total,
+            "sharing_saving": independent_total - shared.objective,
+            "sharing_saving_pct": (independent_total - shared.objective) / independent_total,
+            "allocation": "by use",
+            "comparison_proven": shared.status.value == "optimal"
+            and all(r.status.value == "optimal" for r in alone.values()),
+        }
+    )
     for key in ("build", "handoff", "solve", "extract"):
         shared.timings[key] += sum(r.timings[key] for r in alone.values())
     shared.timings["total"] = instance.load_seconds + (time.perf_counter() - start)
@@ -98,7 +115,11 @@ def allocate_by_use(instance: Instance, shared: Result) -> dict[str, float]:
     for row in flows.itertuples(index=False):
         market = g.nodes[row.market]
         throughput = opened.at[row.warehouse, "throughput"]
-        fixed_share = opened.at[row.warehouse, "fixed_cost"] * row.quantity / throughput if throughput > 0 else 0.0
+        fixed_share = (
+            opened.at[row.warehouse, "fixed_cost"] * row.quantity / throughput
+            if throughput > 0
+            else 0.0
+        )
         for platform, quantity in market["demand_by_platform"].items():
             share = quantity / market["demand"]
             cost[platform] += share * (row.cost + fixed_share)

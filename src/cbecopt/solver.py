@@ -62,8 +62,13 @@ class SolveOptions:
             raise OptionError(f"seed must be non-negative, got {self.seed}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"time_limit": self.time_limit, "mip_rel_gap": self.mip_rel_gap, "threads": self.threads,
-                "seed": self.seed, "highs_options": dict(self.highs_options)}
+        return {
+            "time_limit": self.time_limit,
+            "mip_rel_gap": self.mip_rel_gap,
+            "threads": self.threads,
+            "seed": self.seed,
+            "highs_options": dict(self.highs_options),
+        }
 
 
 @dataclass
@@ -139,10 +144,11 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
         row_starts, row_index, row_value, row_lower, row_upper = [], [], [], [], []
         nnz = 0
         for con in model.component_objects(pyo.Constraint, active=True, descend_into=True):
-            if hasattr(con, "column_blocks"):
-                block = _matrix_rows(con, offsets)
-            else:
-                block = _expression_rows(con, column_of)
+            block = (
+                _matrix_rows(con, offsets)
+                if hasattr(con, "column_blocks")
+                else _expression_rows(con, column_of)
+            )
             starts, index, value, lo, up = block
             row_starts.append(starts + nnz)
             nnz += len(index)
@@ -171,8 +177,12 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.num_col_ = n_cols
         lp.a_matrix_.num_row_ = n_rows
-        lp.a_matrix_.start_ = np.append(np.concatenate(row_starts) if row_starts else np.zeros(0, np.int64), nnz).astype(np.int32)
-        lp.a_matrix_.index_ = (np.concatenate(row_index) if row_index else np.zeros(0)).astype(np.int32)
+        lp.a_matrix_.start_ = np.append(
+            np.concatenate(row_starts) if row_starts else np.zeros(0, np.int64), nnz
+        ).astype(np.int32)
+        lp.a_matrix_.index_ = (np.concatenate(row_index) if row_index else np.zeros(0)).astype(
+            np.int32
+        )
         lp.a_matrix_.value_ = np.concatenate(row_value) if row_value else np.zeros(0)
         integer_columns = np.flatnonzero(integrality).astype(np.int32)
     return CompiledModel(lp, offsets, n_cols, n_rows, integer_columns, nnz, constant)
@@ -227,8 +237,13 @@ def _domain_info(domain) -> tuple:
 
 def _matrix_rows(con, offsets: dict[int, int]):
     """Rows of a matrix-backed family, columns mapped through the families' global offsets."""
-    local_to_global = np.concatenate([np.arange(n, dtype=np.int64) + offsets[id(var)] for var, n in con.column_blocks]) \
-        if con.column_blocks else np.zeros(0, np.int64)
+    local_to_global = (
+        np.concatenate(
+            [np.arange(n, dtype=np.int64) + offsets[id(var)] for var, n in con.column_blocks]
+        )
+        if con.column_blocks
+        else np.zeros(0, np.int64)
+    )
     indptr = np.asarray(con._A_indptr, dtype=np.int64)
     index = local_to_global[np.asarray(con._A_indices, dtype=np.int64)]
     value = np.asarray(con._A_data, dtype=np.float64)
@@ -245,7 +260,9 @@ def _expression_rows(con, column_of: dict[int, int]):
             continue
         repn = generate_standard_repn(data.body, compute_values=True, quadratic=False)
         if not repn.is_linear():
-            raise ValueError(f"constraint {data.name} is not linear; HiGHS models here must be linear")
+            raise ValueError(
+                f"constraint {data.name} is not linear; HiGHS models here must be linear"
+            )
         starts.append(len(index))
         for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
             if v.fixed:
@@ -256,18 +273,27 @@ def _expression_rows(con, column_of: dict[int, int]):
         lo, up = data.lower, data.upper
         lower.append(-INF if lo is None else pyo.value(lo) - repn.constant)
         upper.append(INF if up is None else pyo.value(up) - repn.constant)
-    return (np.asarray(starts, np.int64), np.asarray(index, np.int64), np.asarray(value, np.float64),
-            np.asarray(lower, np.float64), np.asarray(upper, np.float64))
+    return (
+        np.asarray(starts, np.int64),
+        np.asarray(index, np.int64),
+        np.asarray(value, np.float64),
+        np.asarray(lower, np.float64),
+        np.asarray(upper, np.float64),
+    )
 
 
 def _active_objective(model: pyo.ConcreteModel):
     objectives = list(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
     if len(objectives) > 1:
-        raise ValueError(f"the model has {len(objectives)} active objectives; deactivate all but one")
+        raise ValueError(
+            f"the model has {len(objectives)} active objectives; deactivate all but one"
+        )
     return objectives[0] if objectives else None
 
 
-def _objective_into(objective, column_of: dict[int, int], offsets: dict[int, int], cost: np.ndarray) -> float:
+def _objective_into(
+    objective, column_of: dict[int, int], offsets: dict[int, int], cost: np.ndarray
+) -> float:
     """Add the objective's coefficients into ``cost``; return its constant.
 
     Objectives built by :func:`cbecopt.formulations.common.linear_objective` carry their terms
@@ -353,11 +379,20 @@ def new_highs() -> highspy.Highs:
 
 
 # Why HiGHS stopped -> what we can say about the solution.
-_LIMITS = {"kTimeLimit", "kIterationLimit", "kSolutionLimit", "kInterrupt", "kObjectiveBound",
-           "kObjectiveTarget", "kMemoryLimit"}
+_LIMITS = {
+    "kTimeLimit",
+    "kIterationLimit",
+    "kSolutionLimit",
+    "kInterrupt",
+    "kObjectiveBound",
+    "kObjectiveTarget",
+    "kMemoryLimit",
+}
 
 
-def solve_compiled(compiled: CompiledModel, options: SolveOptions, deadline: float | None = None) -> SolverOutcome:
+def solve_compiled(
+    compiled: CompiledModel, options: SolveOptions, deadline: float | None = None
+) -> SolverOutcome:
     """Hand the arrays to HiGHS, solve within what is left of the time limit, and classify the outcome."""
     start = time.perf_counter()
     highs = new_highs()
@@ -373,8 +408,17 @@ def solve_compiled(compiled: CompiledModel, options: SolveOptions, deadline: flo
     if deadline is not None:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
-            return SolverOutcome(Status.NO_SOLUTION, "time limit reached before the solver started",
-                                 None, None, None, None, handoff, 0.0, {})
+            return SolverOutcome(
+                Status.NO_SOLUTION,
+                "time limit reached before the solver started",
+                None,
+                None,
+                None,
+                None,
+                handoff,
+                0.0,
+                {},
+            )
         highs.setOptionValue("time_limit", float(remaining))
     t0 = time.perf_counter()
     highs.run()
@@ -382,17 +426,21 @@ def solve_compiled(compiled: CompiledModel, options: SolveOptions, deadline: flo
     return _outcome(highs, compiled, handoff, solve_seconds)
 
 
-def _outcome(highs: highspy.Highs, compiled: CompiledModel, handoff: float, solve_seconds: float) -> SolverOutcome:
+def _outcome(
+    highs: highspy.Highs, compiled: CompiledModel, handoff: float, solve_seconds: float
+) -> SolverOutcome:
     model_status = highs.getModelStatus()
     name = model_status.name
     info = highs.getInfo()
     termination = highs.modelStatusToString(model_status)
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
     is_mip = compiled.n_integer > 0
-    details = {"mip_nodes": int(info.mip_node_count) if is_mip else 0,
-               "simplex_iterations": int(info.simplex_iteration_count),
-               "highs_version": highs.version(),
-               "model_status": name}
+    details = {
+        "mip_nodes": int(info.mip_node_count) if is_mip else 0,
+        "simplex_iterations": int(info.simplex_iteration_count),
+        "highs_version": highs.version(),
+        "model_status": name,
+    }
 
     if name == "kUnboundedOrInfeasible":
         name = "kUnbounded" if _is_feasible(compiled) else "kInfeasible"
@@ -418,7 +466,9 @@ def _outcome(highs: highspy.Highs, compiled: CompiledModel, handoff: float, solv
             bound, gap = objective, 0.0
     elif status == Status.OPTIMAL:
         status = Status.ERROR
-    return SolverOutcome(status, termination, objective, bound, gap, values, handoff, solve_seconds, details)
+    return SolverOutcome(
+        status, termination, objective, bound, gap, values, handoff, solve_seconds, details
+    )
 
 
 def _relative_gap(objective: float, bound: float) -> float | None:
@@ -436,6 +486,8 @@ def _is_feasible(compiled: CompiledModel) -> bool:
     highs = new_highs()
     highs.setOptionValue("presolve", "off")
     compiled.pass_to(highs)
-    highs.changeColsCost(compiled.n_cols, np.arange(compiled.n_cols, dtype=np.int32), np.zeros(compiled.n_cols))
+    highs.changeColsCost(
+        compiled.n_cols, np.arange(compiled.n_cols, dtype=np.int32), np.zeros(compiled.n_cols)
+    )
     highs.run()
     return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal

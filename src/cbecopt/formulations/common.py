@@ -38,8 +38,15 @@ class VarFamily:
         return len(self.keys)
 
 
-def add_var_family(m: pyo.ConcreteModel, name: str, keys: Sequence[Hashable], *, domain=pyo.NonNegativeReals,
-                   upper: np.ndarray | None = None, doc: str = "") -> VarFamily:
+def add_var_family(
+    m: pyo.ConcreteModel,
+    name: str,
+    keys: Sequence[Hashable],
+    *,
+    domain=pyo.NonNegativeReals,
+    upper: np.ndarray | None = None,
+    doc: str = "",
+) -> VarFamily:
     """Add ``m.<name>`` indexed by ``keys`` (in that order), with optional per-key upper bounds."""
     keys = tuple(keys)
     index = pyo.Set(initialize=keys, ordered=True, dimen=None if not keys else _dimen(keys[0]))
@@ -69,13 +76,21 @@ class Terms:
 
 def terms(family: VarFamily, row, position, coef) -> Terms:
     """Broadcast and type the triplet arrays of one variable family."""
-    row, position, coef = np.broadcast_arrays(np.asarray(row, np.int64), np.asarray(position, np.int64),
-                                              np.asarray(coef, np.float64))
+    row, position, coef = np.broadcast_arrays(
+        np.asarray(row, np.int64), np.asarray(position, np.int64), np.asarray(coef, np.float64)
+    )
     return Terms(family, row.ravel(), position.ravel(), coef.ravel())
 
 
-def add_rows(m: pyo.ConcreteModel, name: str, row_keys: Sequence[Hashable], parts: Sequence[Terms],
-             lower: np.ndarray | float | None, upper: np.ndarray | float | None, doc: str = "") -> MatrixConstraint:
+def add_rows(
+    m: pyo.ConcreteModel,
+    name: str,
+    row_keys: Sequence[Hashable],
+    parts: Sequence[Terms],
+    lower: np.ndarray | float | None,
+    upper: np.ndarray | float | None,
+    doc: str = "",
+) -> MatrixConstraint:
     """Add the constraint family ``m.<name>``: ``lower[r] <= sum(coef * var) <= upper[r]`` for each row.
 
     ``row_keys[r]`` names row r in the math (a market, a warehouse); it is kept on the
@@ -89,13 +104,19 @@ def add_rows(m: pyo.ConcreteModel, name: str, row_keys: Sequence[Hashable], part
             offsets[id(part.family)] = sum(len(f) for f in families)
             families.append(part.family)
     row = np.concatenate([p.row for p in parts]) if parts else np.zeros(0, np.int64)
-    col = np.concatenate([p.position + offsets[id(p.family)] for p in parts]) if parts else np.zeros(0, np.int64)
+    col = (
+        np.concatenate([p.position + offsets[id(p.family)] for p in parts])
+        if parts
+        else np.zeros(0, np.int64)
+    )
     coef = np.concatenate([p.coef for p in parts]) if parts else np.zeros(0)
     order = np.lexsort((col, row))
     indptr = np.zeros(n_rows + 1, np.int64)
     np.cumsum(np.bincount(row, minlength=n_rows), out=indptr[1:])
     variables = [v for f in families for v in f.data]
-    con = MatrixConstraint(coef[order], col[order], indptr, _bounds(lower, n_rows), _bounds(upper, n_rows), variables)
+    con = MatrixConstraint(
+        coef[order], col[order], indptr, _bounds(lower, n_rows), _bounds(upper, n_rows), variables
+    )
     con.doc = doc
     m.add_component(name, con)
     con.row_keys = tuple(row_keys)
@@ -111,7 +132,9 @@ def _bounds(value, n: int) -> list:
     return [None if v in (math.inf, -math.inf) else v for v in array.tolist()]
 
 
-def linear_objective(parts: Sequence[Terms], constant: float = 0.0, sense=pyo.minimize) -> pyo.Objective:
+def linear_objective(
+    parts: Sequence[Terms], constant: float = 0.0, sense=pyo.minimize
+) -> pyo.Objective:
     """An objective ``constant + sum(coef * var)`` built without Pyomo's operator overloading."""
     coefs = np.concatenate([p.coef for p in parts]).tolist()
     variables = [v for p in parts for v in map(p.family.data.__getitem__, p.position.tolist())]
@@ -120,5 +143,9 @@ def linear_objective(parts: Sequence[Terms], constant: float = 0.0, sense=pyo.mi
     objective = pyo.Objective(expr=expr, sense=sense)
     # The same terms as arrays, so the solver need not walk the expression; valid while the
     # objective still holds this very expression object (the solver checks identity).
-    objective.column_terms = (expr, constant, [(p.family.component, p.position, p.coef) for p in parts])
+    objective.column_terms = (
+        expr,
+        constant,
+        [(p.family.component, p.position, p.coef) for p in parts],
+    )
     return objective

@@ -44,14 +44,24 @@ class WarehousesConfig:
         single = self.single_source
         if single is None:
             single = bool(instance.setting("warehouses", "single_source", False))
-        lo = self.min_open if self.min_open is not None else instance.setting("warehouses", "min_open")
-        hi = self.max_open if self.max_open is not None else instance.setting("warehouses", "max_open")
+        lo = (
+            self.min_open
+            if self.min_open is not None
+            else instance.setting("warehouses", "min_open")
+        )
+        hi = (
+            self.max_open
+            if self.max_open is not None
+            else instance.setting("warehouses", "max_open")
+        )
         for label, value in (("min_open", lo), ("max_open", hi)):
             if value is not None and (not float(value).is_integer() or value < 0):
                 raise OptionError(f"{label} must be a whole number >= 0, got {value}")
         if lo is not None and hi is not None and lo > hi:
             raise OptionError(f"min_open ({lo}) exceeds max_open ({hi})")
-        return WarehousesConfig(single, None if lo is None else int(lo), None if hi is None else int(hi))
+        return WarehousesConfig(
+            single, None if lo is None else int(lo), None if hi is None else int(hi)
+        )
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,25 @@ class WarehousesData:
             LANES=[(lane[0], lane[1], lane[2]) for lane in served],
             lane_warehouse=np.fromiter((w_pos[lane[0]] for lane in served), np.int64, len(served)),
             lane_market=np.fromiter((j_pos[lane[1]] for lane in served), np.int64, len(served)),
-            unit_cost=np.fromiter((lane[3]["unit_cost"] for lane in served), np.float64, len(served)),
-            lane_capacity=np.fromiter((lane[3]["capacity"] if lane[3]["capacity"] is not None else np.inf
-                                       for lane in served), np.float64, len(served)),
+            unit_cost=np.fromiter(
+                (lane[3]["unit_cost"] for lane in served), np.float64, len(served)
+            ),
+            lane_capacity=np.fromiter(
+                (
+                    lane[3]["capacity"] if lane[3]["capacity"] is not None else np.inf
+                    for lane in served
+                ),
+                np.float64,
+                len(served),
+            ),
             fixed_cost=np.array([g.nodes[w]["fixed_cost"] for w in warehouses], np.float64),
-            capacity=np.array([np.inf if g.nodes[w]["capacity"] is None else g.nodes[w]["capacity"]
-                               for w in warehouses], np.float64),
+            capacity=np.array(
+                [
+                    np.inf if g.nodes[w]["capacity"] is None else g.nodes[w]["capacity"]
+                    for w in warehouses
+                ],
+                np.float64,
+            ),
             demand=np.array([g.nodes[j]["demand"] for j in markets], np.float64),
         )
 
@@ -110,8 +133,12 @@ def build_warehouses(instance: Instance, config: WarehousesConfig | None = None)
     config = (config or WarehousesConfig()).resolved(instance)
     data = WarehousesData.from_instance(instance)
     m = pyo.ConcreteModel(name=f"warehouses[{instance.name}]")
-    open_ = add_var_family(m, "open", data.WAREHOUSES, domain=pyo.Binary, doc="y_w: warehouse w is open")
-    flow = add_var_family(m, "flow", data.LANES, upper=data.lane_capacity, doc="x_l: units shipped on lane l")
+    open_ = add_var_family(
+        m, "open", data.WAREHOUSES, domain=pyo.Binary, doc="y_w: warehouse w is open"
+    )
+    flow = add_var_family(
+        m, "flow", data.LANES, upper=data.lane_capacity, doc="x_l: units shipped on lane l"
+    )
     assign = None
     add_demand_balance(m, data, flow)
     add_warehouse_capacity(m, data, flow, open_)
@@ -121,10 +148,12 @@ def build_warehouses(instance: Instance, config: WarehousesConfig | None = None)
         add_open_linking(m, data, flow, open_)
     if config.min_open is not None or config.max_open is not None:
         add_open_count(m, open_, config.min_open, config.max_open)
-    m.total_cost = linear_objective([
-        terms(open_, 0, np.arange(len(open_)), data.fixed_cost),
-        terms(flow, 0, np.arange(len(flow)), data.unit_cost),
-    ])
+    m.total_cost = linear_objective(
+        [
+            terms(open_, 0, np.arange(len(open_)), data.fixed_cost),
+            terms(flow, 0, np.arange(len(flow)), data.unit_cost),
+        ]
+    )
     return WarehousesModel(m, data, config, open_, flow, assign)
 
 
@@ -133,12 +162,20 @@ def add_demand_balance(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFami
 
     .. math:: \\sum_{l \\in L^{in}_j} x_l = d_j \\qquad \\forall j \\in J
     """
-    add_rows(m, "demand_balance", data.MARKETS,
-             [terms(flow, data.lane_market, np.arange(len(flow)), 1.0)],
-             data.demand, data.demand, doc="sum of flows into market j = d_j")
+    add_rows(
+        m,
+        "demand_balance",
+        data.MARKETS,
+        [terms(flow, data.lane_market, np.arange(len(flow)), 1.0)],
+        data.demand,
+        data.demand,
+        doc="sum of flows into market j = d_j",
+    )
 
 
-def add_warehouse_capacity(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily) -> None:
+def add_warehouse_capacity(
+    m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily
+) -> None:
     """A warehouse ships at most its capacity, and only if open (warehouses with a capacity).
 
     .. math:: \\sum_{l \\in L^{out}_w} x_l \\le S_w \\, y_w \\qquad \\forall w \\in W: S_w < \\infty
@@ -148,26 +185,46 @@ def add_warehouse_capacity(m: pyo.ConcreteModel, data: WarehousesData, flow: Var
     row_of[limited] = np.arange(len(limited))
     lane_rows = row_of[data.lane_warehouse]
     on_limited = lane_rows >= 0
-    add_rows(m, "warehouse_capacity", [data.WAREHOUSES[w] for w in limited], [
-        terms(flow, lane_rows[on_limited], np.flatnonzero(on_limited), 1.0),
-        terms(open_, np.arange(len(limited)), limited, -data.capacity[limited]),
-    ], None, 0.0, doc="sum of flows out of w <= S_w y_w")
+    add_rows(
+        m,
+        "warehouse_capacity",
+        [data.WAREHOUSES[w] for w in limited],
+        [
+            terms(flow, lane_rows[on_limited], np.flatnonzero(on_limited), 1.0),
+            terms(open_, np.arange(len(limited)), limited, -data.capacity[limited]),
+        ],
+        None,
+        0.0,
+        doc="sum of flows out of w <= S_w y_w",
+    )
 
 
-def add_open_linking(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily) -> None:
+def add_open_linking(
+    m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily
+) -> None:
     """Strong linking: a lane carries goods only from an open warehouse, at most what it can use.
 
     .. math:: x_l \\le \\min(d_j, u_l) \\, y_w \\qquad \\forall l = (w, j, m) \\in L
     """
     n = len(flow)
     big = np.minimum(data.demand[data.lane_market], data.lane_capacity)
-    add_rows(m, "open_linking", data.LANES, [
-        terms(flow, np.arange(n), np.arange(n), 1.0),
-        terms(open_, np.arange(n), data.lane_warehouse, -big),
-    ], None, 0.0, doc="x_l <= min(d_j, u_l) y_w")
+    add_rows(
+        m,
+        "open_linking",
+        data.LANES,
+        [
+            terms(flow, np.arange(n), np.arange(n), 1.0),
+            terms(open_, np.arange(n), data.lane_warehouse, -big),
+        ],
+        None,
+        0.0,
+        doc="x_l <= min(d_j, u_l) y_w",
+    )
 
 
-def add_single_sourcing(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily) -> VarFamily:
+def add_single_sourcing(
+    m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily
+) -> VarFamily:
     """Each market is assigned to exactly one open warehouse, which ships all its demand.
 
     .. math::
@@ -179,26 +236,54 @@ def add_single_sourcing(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFam
     pairs, lane_pair = np.unique(pair_codes, return_inverse=True)
     pair_w, pair_j = pairs // len(data.MARKETS), pairs % len(data.MARKETS)
     keys = [(data.WAREHOUSES[w], data.MARKETS[j]) for w, j in zip(pair_w, pair_j, strict=True)]
-    assign = add_var_family(m, "assign", keys, domain=pyo.Binary, doc="z_wj: market j is served by warehouse w")
+    assign = add_var_family(
+        m, "assign", keys, domain=pyo.Binary, doc="z_wj: market j is served by warehouse w"
+    )
     n = len(keys)
-    add_rows(m, "single_assignment", data.MARKETS, [terms(assign, pair_j, np.arange(n), 1.0)], 1.0, 1.0,
-             doc="sum_w z_wj = 1")
-    add_rows(m, "assignment_flow", keys, [
-        terms(flow, lane_pair, np.arange(len(flow)), 1.0),
-        terms(assign, np.arange(n), np.arange(n), -data.demand[pair_j]),
-    ], 0.0, 0.0, doc="sum_m x_(w,j,m) = d_j z_wj")
-    add_rows(m, "assignment_linking", keys, [
-        terms(assign, np.arange(n), np.arange(n), 1.0),
-        terms(open_, np.arange(n), pair_w, -1.0),
-    ], None, 0.0, doc="z_wj <= y_w")
+    add_rows(
+        m,
+        "single_assignment",
+        data.MARKETS,
+        [terms(assign, pair_j, np.arange(n), 1.0)],
+        1.0,
+        1.0,
+        doc="sum_w z_wj = 1",
+    )
+    add_rows(
+        m,
+        "assignment_flow",
+        keys,
+        [
+            terms(flow, lane_pair, np.arange(len(flow)), 1.0),
+            terms(assign, np.arange(n), np.arange(n), -data.demand[pair_j]),
+        ],
+        0.0,
+        0.0,
+        doc="sum_m x_(w,j,m) = d_j z_wj",
+    )
+    add_rows(
+        m,
+        "assignment_linking",
+        keys,
+        [
+            terms(assign, np.arange(n), np.arange(n), 1.0),
+            terms(open_, np.arange(n), pair_w, -1.0),
+        ],
+        None,
+        0.0,
+        doc="z_wj <= y_w",
+    )
     return assign
 
 
-def add_open_count(m: pyo.ConcreteModel, open_: VarFamily, min_open: int | None, max_open: int | None) -> None:
+def add_open_count(
+    m: pyo.ConcreteModel, open_: VarFamily, min_open: int | None, max_open: int | None
+) -> None:
     """Bounds on how many warehouses open.
 
     .. math:: N^{min} \\le \\sum_w y_w \\le N^{max}
     """
+
     @m.Constraint()
     def open_count(m):
         return pyo.inequality(min_open, sum(open_.data), max_open)
@@ -212,33 +297,47 @@ def extract_warehouses(built: WarehousesModel, values_of) -> tuple[dict[str, pd.
     flow[flow < 1e-9] = 0.0
     throughput = np.bincount(data.lane_warehouse, weights=flow, minlength=len(data.WAREHOUSES))
     with np.errstate(divide="ignore", invalid="ignore"):
-        utilisation = np.where(np.isfinite(data.capacity) & (data.capacity > 0), throughput / data.capacity, np.nan)
+        utilisation = np.where(
+            np.isfinite(data.capacity) & (data.capacity > 0), throughput / data.capacity, np.nan
+        )
     lane_cost = data.unit_cost * flow
-    open_table = pd.DataFrame({
-        "warehouse": data.WAREHOUSES,
-        "open": is_open,
-        "fixed_cost": data.fixed_cost * is_open,
-        "capacity": np.where(np.isfinite(data.capacity), data.capacity, np.nan),
-        "throughput": throughput,
-        "utilisation": utilisation,
-        "transport_cost": np.bincount(data.lane_warehouse, weights=lane_cost, minlength=len(data.WAREHOUSES)),
-    })
+    open_table = pd.DataFrame(
+        {
+            "warehouse": data.WAREHOUSES,
+            "open": is_open,
+            "fixed_cost": data.fixed_cost * is_open,
+            "capacity": np.where(np.isfinite(data.capacity), data.capacity, np.nan),
+            "throughput": throughput,
+            "utilisation": utilisation,
+            "transport_cost": np.bincount(
+                data.lane_warehouse, weights=lane_cost, minlength=len(data.WAREHOUSES)
+            ),
+        }
+    )
     shipped = np.flatnonzero(flow > 0)
-    flows = pd.DataFrame({
-        "warehouse": [data.LANES[k][0] for k in shipped],
-        "market": [data.LANES[k][1] for k in shipped],
-        "mode": [data.LANES[k][2] for k in shipped],
-        "quantity": flow[shipped],
-        "unit_cost": data.unit_cost[shipped],
-        "cost": lane_cost[shipped],
-    })
-    served_by = flows.groupby("market", sort=False)["warehouse"].agg(lambda s: ";".join(dict.fromkeys(s)))
-    markets = pd.DataFrame({
-        "market": data.MARKETS,
-        "demand": data.demand,
-        "received": np.bincount(data.lane_market, weights=flow, minlength=len(data.MARKETS)),
-        "transport_cost": np.bincount(data.lane_market, weights=lane_cost, minlength=len(data.MARKETS)),
-    })
+    flows = pd.DataFrame(
+        {
+            "warehouse": [data.LANES[k][0] for k in shipped],
+            "market": [data.LANES[k][1] for k in shipped],
+            "mode": [data.LANES[k][2] for k in shipped],
+            "quantity": flow[shipped],
+            "unit_cost": data.unit_cost[shipped],
+            "cost": lane_cost[shipped],
+        }
+    )
+    served_by = flows.groupby("market", sort=False)["warehouse"].agg(
+        lambda s: ";".join(dict.fromkeys(s))
+    )
+    markets = pd.DataFrame(
+        {
+            "market": data.MARKETS,
+            "demand": data.demand,
+            "received": np.bincount(data.lane_market, weights=flow, minlength=len(data.MARKETS)),
+            "transport_cost": np.bincount(
+                data.lane_market, weights=lane_cost, minlength=len(data.MARKETS)
+            ),
+        }
+    )
     markets["served_by"] = markets["market"].map(served_by).fillna("")
     fixed, transport = float(open_table["fixed_cost"].sum()), float(lane_cost.sum())
     opened = open_table.loc[open_table["open"] == 1]
@@ -249,7 +348,9 @@ def extract_warehouses(built: WarehousesModel, values_of) -> tuple[dict[str, pd.
         "open_count": int(is_open.sum()),
         "open_warehouses": list(opened["warehouse"]),
         "total_demand": float(data.demand.sum()),
-        "mean_utilisation": float(opened["utilisation"].mean()) if opened["utilisation"].notna().any() else None,
+        "mean_utilisation": float(opened["utilisation"].mean())
+        if opened["utilisation"].notna().any()
+        else None,
         "single_source": bool(built.config.single_source),
     }
     return {"open": open_table, "flows": flows, "markets": markets}, kpis

@@ -31,8 +31,11 @@ def _tokens(path: Path) -> list[str]:
 def _numbers(tokens: list[str], path: Path, start: int, count: int, what: str) -> np.ndarray:
     if len(tokens) < start + count:
         raise InputError(
-            Problem(path.name, f"is truncated: {what} needs tokens {start + 1}..{start + count}, "
-                    f"the file has {len(tokens)}")
+            Problem(
+                path.name,
+                f"is truncated: {what} needs tokens {start + 1}..{start + count}, "
+                f"the file has {len(tokens)}",
+            )
         )
     values = np.empty(count)
     for k, tok in enumerate(tokens[start : start + count]):
@@ -51,38 +54,62 @@ def _header(tokens: list[str], path: Path) -> tuple[int, int]:
     try:
         m, n = int(tokens[0]), int(tokens[1])
     except (IndexError, ValueError):
-        raise InputError(Problem(path.name, "must start with two whole numbers: facilities m and customers n")) from None
+        raise InputError(
+            Problem(path.name, "must start with two whole numbers: facilities m and customers n")
+        ) from None
     if m <= 0 or n <= 0:
         raise InputError(Problem(path.name, f"m={m} and n={n} must both be positive"))
     return m, n
 
 
-def _raw_instance(path: Path, variant: str, capacity: np.ndarray, fixed: np.ndarray, demand: np.ndarray,
-                  cost: np.ndarray, extra_meta: dict) -> RawInstance:
+def _raw_instance(
+    path: Path,
+    variant: str,
+    capacity: np.ndarray,
+    fixed: np.ndarray,
+    demand: np.ndarray,
+    cost: np.ndarray,
+    extra_meta: dict,
+) -> RawInstance:
     """Tables for m facilities and n customers; ``cost[i, j]`` is the whole-customer cost."""
     m, n = cost.shape
     zero = np.flatnonzero(demand <= 0)
     if zero.size:
-        raise InputError(Problem(path.name, f"customer {zero[0] + 1} has demand {demand[zero[0]]:g}; "
-                                 "a per-unit cost needs positive demand"))
+        raise InputError(
+            Problem(
+                path.name,
+                f"customer {zero[0] + 1} has demand {demand[zero[0]]:g}; "
+                "a per-unit cost needs positive demand",
+            )
+        )
     facility_ids = [f"f{i + 1}" for i in range(m)]
     customer_ids = [f"c{j + 1}" for j in range(n)]
-    nodes = pd.DataFrame({
-        "id": facility_ids + customer_ids,
-        "kind": ["overseas_warehouse"] * m + ["market"] * n,
-        "capacity": [repr(float(v)) for v in capacity] + [""] * n,
-        "fixed_cost": [repr(float(v)) for v in fixed] + [""] * n,
-    })
+    nodes = pd.DataFrame(
+        {
+            "id": facility_ids + customer_ids,
+            "kind": ["overseas_warehouse"] * m + ["market"] * n,
+            "capacity": [repr(float(v)) for v in capacity] + [""] * n,
+            "fixed_cost": [repr(float(v)) for v in fixed] + [""] * n,
+        }
+    )
     unit = cost / demand[np.newaxis, :]
-    arcs = pd.DataFrame({
-        "origin": np.repeat(facility_ids, n),
-        "destination": np.tile(customer_ids, m),
-        "unit_cost": [repr(float(v)) for v in unit.ravel()],
-    })
-    demand_table = pd.DataFrame({"market": customer_ids, "quantity": [repr(float(v)) for v in demand]})
+    arcs = pd.DataFrame(
+        {
+            "origin": np.repeat(facility_ids, n),
+            "destination": np.tile(customer_ids, m),
+            "unit_cost": [repr(float(v)) for v in unit.ravel()],
+        }
+    )
+    demand_table = pd.DataFrame(
+        {"market": customer_ids, "quantity": [repr(float(v)) for v in demand]}
+    )
     meta = {
-        "instance": {"name": path.stem, "description": f"{variant} benchmark {path.name} ({m} x {n})",
-                     "source": str(path.name), "format": extra_meta.pop("format")},
+        "instance": {
+            "name": path.stem,
+            "description": f"{variant} benchmark {path.name} ({m} x {n})",
+            "source": str(path.name),
+            "format": extra_meta.pop("format"),
+        },
         **extra_meta,
     }
     sources = {t: f"{path.name} ({t})" for t in ("nodes", "arcs", "demand")}
@@ -100,23 +127,46 @@ def read_orlib_cap(path: Path, capacity: float | None = None) -> RawInstance:
     m, n = _header(tokens, path)
     expected = 2 + 2 * m + n * (m + 1)
     if len(tokens) < expected:
-        raise InputError(Problem(path.name, f"is truncated: {expected} tokens expected for m={m}, n={n}, "
-                                 f"found {len(tokens)}"))
+        raise InputError(
+            Problem(
+                path.name,
+                f"is truncated: {expected} tokens expected for m={m}, n={n}, found {len(tokens)}",
+            )
+        )
     cap_tokens = tokens[2 : 2 + 2 * m : 2]
     has_placeholder = any(t.lower() == CAPACITY_PLACEHOLDER for t in cap_tokens)
     if has_placeholder and capacity is None:
-        raise InputError(Problem(path.name, "capacities are the placeholder 'capacity': "
-                                 "give a value with --capacity (e.g. capa: 8000, 10000, 12000, 14000)"))
+        raise InputError(
+            Problem(
+                path.name,
+                "capacities are the placeholder 'capacity': "
+                "give a value with --capacity (e.g. capa: 8000, 10000, 12000, 14000)",
+            )
+        )
     if capacity is not None:
         if not has_placeholder:
-            raise InputError(Problem(path.name, "--capacity applies only to the capa/capb/capc templates, "
-                                     "whose capacities are the word 'capacity'; this file gives its own"))
+            raise InputError(
+                Problem(
+                    path.name,
+                    "--capacity applies only to the capa/capb/capc templates, "
+                    "whose capacities are the word 'capacity'; this file gives its own",
+                )
+            )
         tokens = [repr(float(capacity)) if t.lower() == CAPACITY_PLACEHOLDER else t for t in tokens]
     facility = _numbers(tokens, path, 2, 2 * m, "facility capacities and fixed costs").reshape(m, 2)
-    block = _numbers(tokens, path, 2 + 2 * m, n * (m + 1), "customer demands and costs").reshape(n, m + 1)
+    block = _numbers(tokens, path, 2 + 2 * m, n * (m + 1), "customer demands and costs").reshape(
+        n, m + 1
+    )
     name_suffix = f"-{capacity:g}" if capacity is not None else ""
-    raw = _raw_instance(path, "OR-Library CFLP", facility[:, 0], facility[:, 1], block[:, 0], block[:, 1:].T,
-                        {"format": "orlib-cap"})
+    raw = _raw_instance(
+        path,
+        "OR-Library CFLP",
+        facility[:, 0],
+        facility[:, 1],
+        block[:, 0],
+        block[:, 1:].T,
+        {"format": "orlib-cap"},
+    )
     raw.meta["instance"]["name"] = path.stem + name_suffix
     return raw
 
@@ -133,5 +183,12 @@ def read_holmberg(path: Path) -> RawInstance:
     facility = _numbers(tokens, path, 2, 2 * m, "facility capacities and fixed costs").reshape(m, 2)
     demand = _numbers(tokens, path, 2 + 2 * m, n, "customer demands")
     cost = _numbers(tokens, path, 2 + 2 * m + n, m * n, "assignment costs").reshape(m, n)
-    return _raw_instance(path, "Holmberg SS-CFLP", facility[:, 0], facility[:, 1], demand, cost,
-                         {"format": "holmberg", "warehouses": {"single_source": True}})
+    return _raw_instance(
+        path,
+        "Holmberg SS-CFLP",
+        facility[:, 0],
+        facility[:, 1],
+        demand,
+        cost,
+        {"format": "holmberg", "warehouses": {"single_source": True}},
+    )

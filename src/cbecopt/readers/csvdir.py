@@ -16,7 +16,9 @@ META_FILE = "instance.toml"
 def read_csv_table(path: Path) -> pd.DataFrame:
     """Read a CSV file with every cell as text, so nothing is guessed or silently converted."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
+        )
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -27,7 +29,11 @@ def read_meta(folder: Path) -> dict:
     """Read ``instance.toml``; a missing file is an error, as the folder is then not an instance."""
     path = folder / META_FILE
     if not path.is_file():
-        raise InputError(Problem(META_FILE, f"missing: an instance folder needs {META_FILE} (name, description, ...)"))
+        raise InputError(
+            Problem(
+                META_FILE, f"missing: an instance folder needs {META_FILE} (name, description, ...)"
+            )
+        )
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

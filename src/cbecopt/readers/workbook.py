@@ -30,9 +30,13 @@ def read_workbook(path: Path) -> RawInstance:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for a broken file
-        raise InputError(Problem(path.name, f"cannot be opened as an .xlsx workbook: {exc}")) from None
+        raise InputError(
+            Problem(path.name, f"cannot be opened as an .xlsx workbook: {exc}")
+        ) from None
     try:
-        sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+        sheets = {
+            ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets
+        }
     finally:
         book.close()
     if META_SHEET not in sheets:
@@ -50,7 +54,9 @@ def _frame(rows: list[list]) -> pd.DataFrame:
     header = [_cell_text(c) for c in rows[0]]
     while header and header[-1] == "":
         header.pop()
-    body = [[_cell_text(c) for c in r[: len(header)]] + [""] * (len(header) - len(r)) for r in rows[1:]]
+    body = [
+        [_cell_text(c) for c in r[: len(header)]] + [""] * (len(header) - len(r)) for r in rows[1:]
+    ]
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
@@ -68,7 +74,9 @@ def _meta_from_rows(rows: list[list], source: str) -> dict:
         for part in parts[:-1]:
             target = target.setdefault(part, {})
             if not isinstance(target, dict):
-                problems.append(Problem(source, f"key '{key}' clashes with a value set earlier", number, "key"))
+                problems.append(
+                    Problem(source, f"key '{key}' clashes with a value set earlier", number, "key")
+                )
                 break
         else:
             target[parts[-1]] = value
