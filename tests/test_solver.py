@@ -112,3 +112,21 @@ def test_thread_count_can_change_between_solves(tmp_path):
             cbecopt.solve(instance, options=SolveOptions(threads=threads)).status
             == cbecopt.Status.OPTIMAL
         )
+
+
+def test_column_bounds_agree_with_pyomo_for_every_kind_of_variable():
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(mutable=True, initialize=2.5)
+    domains = {1: pyo.Binary, 2: pyo.Reals, 3: pyo.NonNegativeIntegers, 4: pyo.NonPositiveReals, 5: pyo.Reals}
+    m.x = pyo.Var([1, 2, 3, 4, 5], domain=lambda _m, i: domains[i])
+    m.x[2].setlb(-3)
+    m.x[3].setub(m.p)  # an expression bound
+    m.x[4].setlb(-7.5)
+    m.x[5].fix(4.0)
+    m.y = pyo.Var(bounds=(1, 9), domain=pyo.Integers)
+    m.obj = pyo.Objective(expr=sum(m.x.values()) + m.y)
+    compiled = compile_model(m)
+    lp = compiled.lp
+    expected = [(0, 1), (-3, np.inf), (0, 2.5), (-7.5, 0), (4, 4), (1, 9)]
+    assert list(zip(lp.col_lower_, lp.col_upper_, strict=True)) == expected
+    assert list(compiled.integer_columns) == [0, 2, 5]

@@ -8,8 +8,8 @@ ordinary Pyomo constraints go through Pyomo's standard linear representation.
 
 from __future__ import annotations
 
-import itertools
 import logging
+import operator
 import os
 import sys
 import time
@@ -124,18 +124,17 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     with PauseGC():
         var_components = list(model.component_objects(pyo.Var, active=True, descend_into=True))
         offsets: dict[int, int] = {}
-        lower, upper, integer, column_ids = [], [], [], []
+        lower, upper, integer = [], [], []
         start = 0
         for comp in var_components:
             offsets[id(comp)] = start
             data = list(comp.values())
-            column_ids.append(map(id, data))
             lb, ub, is_int = _column_bounds(data)
             lower.append(lb)
             upper.append(ub)
             integer.append(is_int)
             start += len(data)
-        column_of = dict(zip(itertools.chain.from_iterable(column_ids), range(start), strict=True))
+        column_of = _ColumnLookup(var_components, offsets)
         n_cols = start
         col_lower = np.concatenate(lower) if lower else np.zeros(0)
         col_upper = np.concatenate(upper) if upper else np.zeros(0)
@@ -188,37 +187,70 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     return CompiledModel(lp, offsets, n_cols, n_rows, integer_columns, nnz, constant)
 
 
+_PLAIN_BOUND = (float, int, type(None))
+_lb, _ub, _domain = (operator.attrgetter(name) for name in ("_lb", "_ub", "_domain"))
+
+
 def _column_bounds(data: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper bounds (HiGHS infinities for None) and integrality of variables.
 
-    Reads each variable's own bounds and domain, with the domain's bounds and integrality
-    looked up once per domain; variables whose bounds are expressions (mutable parameters)
-    or that are fixed take Pyomo's general path.
+    Reads the variables' own bounds and domains in bulk, with each domain's bounds and
+    integrality looked up once; variables that are fixed, have expression bounds (mutable
+    parameters) or an unusual domain take Pyomo's general path one by one.
     """
     n = len(data)
-    lower = np.empty(n)
-    upper = np.empty(n)
-    is_int = np.zeros(n, bool)
-    domains: dict[int, tuple] = {}
-    plain = (float, int, type(None))
-    for k, v in enumerate(data):
-        lb, ub, domain = getattr(v, "_lb", v), getattr(v, "_ub", v), getattr(v, "_domain", None)
-        info = domains.get(id(domain))
-        if info is None:
-            info = domains[id(domain)] = _domain_info(domain)
-        if v.fixed or type(lb) not in plain or type(ub) not in plain or info is _UNKNOWN_DOMAIN:
-            lb, ub = (v.value, v.value) if v.fixed else v.bounds
-            lower[k] = -INF if lb is None else lb
-            upper[k] = INF if ub is None else ub
-            is_int[k] = v.is_integer()
-            continue
-        d_lb, d_ub, d_int = info
-        lb = d_lb if lb is None else (lb if d_lb is None else max(lb, d_lb))
-        ub = d_ub if ub is None else (ub if d_ub is None else min(ub, d_ub))
-        lower[k] = -INF if lb is None else lb
-        upper[k] = INF if ub is None else ub
-        is_int[k] = d_int
+    if n == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0, bool)
+    try:
+        lbs, ubs, domains = list(map(_lb, data)), list(map(_ub, data)), list(map(_domain, data))
+    except AttributeError:  # a Pyomo without these slots: the general path
+        return _column_bounds_general(data)
+    infos = {id(d): _domain_info(d) for d in {id(d): d for d in domains}.values()}
+    general = np.fromiter((v.fixed for v in data), bool, n)
+    if any(info is _UNKNOWN_DOMAIN for info in infos.values()):
+        general |= np.fromiter((infos[id(d)] is _UNKNOWN_DOMAIN for d in domains), bool, n)
+    general |= np.fromiter((type(b) not in _PLAIN_BOUND for b in lbs), bool, n)
+    general |= np.fromiter((type(b) not in _PLAIN_BOUND for b in ubs), bool, n)
+    own_lb = np.array(
+        [np.nan if b is None or g else b for b, g in zip(lbs, general, strict=True)], float
+    )
+    own_ub = np.array(
+        [np.nan if b is None or g else b for b, g in zip(ubs, general, strict=True)], float
+    )
+    if len(infos) == 1:
+        d_lb, d_ub, d_int = next(iter(infos.values()))
+        dom_lb = np.full(n, np.nan if d_lb is None else d_lb)
+        dom_ub = np.full(n, np.nan if d_ub is None else d_ub)
+        is_int = np.full(n, bool(d_int))
+    else:
+        rows = [
+            infos[id(d)] if infos[id(d)] is not _UNKNOWN_DOMAIN else (None, None, False)
+            for d in domains
+        ]
+        dom_lb = np.array([np.nan if r[0] is None else r[0] for r in rows], float)
+        dom_ub = np.array([np.nan if r[1] is None else r[1] for r in rows], float)
+        is_int = np.array([r[2] for r in rows], bool)
+    lower = np.fmax(own_lb, dom_lb)  # fmax/fmin ignore NaN (= no bound on that side)
+    upper = np.fmin(own_ub, dom_ub)
+    lower[np.isnan(lower)] = -INF
+    upper[np.isnan(upper)] = INF
+    for k in np.flatnonzero(general):
+        lower[k], upper[k], is_int[k] = _one_column(data[k])
     return lower, upper, is_int
+
+
+def _one_column(v) -> tuple[float, float, bool]:
+    lb, ub = (v.value, v.value) if v.fixed else v.bounds
+    return (-INF if lb is None else lb), (INF if ub is None else ub), v.is_integer()
+
+
+def _column_bounds_general(data: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    columns = [_one_column(v) for v in data]
+    return (
+        np.array([c[0] for c in columns], float),
+        np.array([c[1] for c in columns], float),
+        np.array([c[2] for c in columns], bool),
+    )
 
 
 _UNKNOWN_DOMAIN = ("unknown",)
@@ -233,6 +265,33 @@ def _domain_info(domain) -> tuple:
     if step not in (0, 1):
         return _UNKNOWN_DOMAIN
     return lb, ub, step == 1
+
+
+class _ColumnLookup:
+    """Column of a Pyomo variable: its component's first column plus its position in the index.
+
+    Used only for ordinary constraints and objectives, so large matrix-backed families never
+    pay for a map over every variable.
+    """
+
+    def __init__(self, components: list, offsets: dict[int, int]):
+        self._offsets = offsets
+        self._sparse: dict[int, dict[int, int]] = {}
+        for comp in components:
+            if comp.is_indexed() and (
+                len(comp) != len(comp.index_set()) or not comp.index_set().isordered()
+            ):
+                start = offsets[id(comp)]
+                self._sparse[id(comp)] = {id(v): start + k for k, v in enumerate(comp.values())}
+
+    def column(self, var) -> int:
+        comp = var.parent_component()
+        sparse = self._sparse.get(id(comp))
+        if sparse is not None:
+            return sparse[id(var)]
+        if not comp.is_indexed():
+            return self._offsets[id(comp)]
+        return self._offsets[id(comp)] + comp.index_set().ord(var.index()) - 1
 
 
 def _matrix_rows(con, offsets: dict[int, int]):
@@ -252,7 +311,7 @@ def _matrix_rows(con, offsets: dict[int, int]):
     return indptr[:-1], index, value, lower, upper
 
 
-def _expression_rows(con, column_of: dict[int, int]):
+def _expression_rows(con, column_of: _ColumnLookup):
     """Rows of an ordinary Pyomo constraint family, through Pyomo's standard linear repn."""
     starts, index, value, lower, upper = [], [], [], [], []
     for data in con.values():
@@ -268,7 +327,7 @@ def _expression_rows(con, column_of: dict[int, int]):
             if v.fixed:
                 repn.constant += c * v.value
                 continue
-            index.append(column_of[id(v)])
+            index.append(column_of.column(v))
             value.append(c)
         lo, up = data.lower, data.upper
         lower.append(-INF if lo is None else pyo.value(lo) - repn.constant)
@@ -292,7 +351,7 @@ def _active_objective(model: pyo.ConcreteModel):
 
 
 def _objective_into(
-    objective, column_of: dict[int, int], offsets: dict[int, int], cost: np.ndarray
+    objective, column_of: _ColumnLookup, offsets: dict[int, int], cost: np.ndarray
 ) -> float:
     """Add the objective's coefficients into ``cost``; return its constant.
 
@@ -315,13 +374,13 @@ def _objective_into(
                     constant += pyo.value(coef) * var.value
                 else:
                     coefs.append(pyo.value(coef))
-                    columns.append(column_of[id(var)])
+                    columns.append(column_of.column(var))
             elif getattr(arg, "is_variable_type", lambda: False)():
                 if arg.fixed:
                     constant += arg.value
                 else:
                     coefs.append(1.0)
-                    columns.append(column_of[id(arg)])
+                    columns.append(column_of.column(arg))
             else:
                 constant += pyo.value(arg)
     else:
@@ -329,7 +388,7 @@ def _objective_into(
         if not repn.is_linear():
             raise ValueError(f"objective {objective.name} is not linear")
         coefs = list(repn.linear_coefs)
-        columns = [column_of[id(v)] for v in repn.linear_vars]
+        columns = [column_of.column(v) for v in repn.linear_vars]
         constant = float(repn.constant)
     np.add.at(cost, np.asarray(columns, dtype=np.int64), np.asarray(coefs, dtype=np.float64))
     return float(constant)
