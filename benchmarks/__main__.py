@@ -10,24 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.registry import SUITES, suite
-from benchmarks.runner import run_cases, write_rows
+from benchmarks.runner import COLUMNS, run_cases, write_rows
 
-SHOWN = [
-    "case",
-    "status",
-    "objective",
-    "known_optimum",
-    "rel_error",
-    "gap",
-    "load_s",
-    "build_s",
-    "handoff_s",
-    "solve_s",
-    "extract_s",
-    "reference_s",
-    "overhead_ratio",
-    "peak_mb",
-]
+HIDDEN = {"model", "bound", "total_s", "build_handoff_s", "variables", "constraints", "nonzeros"}
+SHOWN = [c for c in COLUMNS if c not in HIDDEN]
 
 
 def _fmt(value) -> str:
