@@ -51,6 +51,8 @@ def build_graph(nodes: pd.DataFrame, arcs: pd.DataFrame, demand: pd.DataFrame) -
             graph.add_edge(origin[k], destination[k], lanes={modes[k]: lane})
         else:
             edge["lanes"][modes[k]] = lane
+    if "scenario" in demand and demand["scenario"].notna().any():
+        return graph  # uncertain demand: the stochastic models read it from the table by scenario
     platform = (
         demand["platform"].fillna(NO_PLATFORM)
         if "platform" in demand

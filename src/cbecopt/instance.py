@@ -23,6 +23,7 @@ from cbecopt.readers import RawInstance
 from cbecopt.readers.benchmark import read_holmberg, read_orlib_cap
 from cbecopt.readers.csvdir import META_FILE, read_csv_folder
 from cbecopt.readers.workbook import read_workbook
+from cbecopt.scenarios import check_scenarios
 from cbecopt.schema import parse_table
 from cbecopt.tables import SCHEMAS
 
@@ -196,6 +197,7 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
             )
         )
     demand = tables["demand"]
+    problems.extend(check_scenarios(tables, raw.source))
     for idx, market in demand["market"].items():
         if market not in kinds:
             problems.append(

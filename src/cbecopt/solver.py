@@ -87,12 +87,21 @@ class CompiledModel:
     def n_integer(self) -> int:
         return len(self.integer_columns)
 
-    def pass_to(self, highs: highspy.Highs) -> None:
-        """Load the model into a Highs object (integrality is set after the arrays)."""
+    def pass_to(
+        self, highs: highspy.Highs, fixed_columns: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> None:
+        """Load the model into a Highs object (integrality is set after the arrays).
+
+        ``fixed_columns`` (columns, values) fixes those columns, integer ones rounded.
+        """
         highs.passModel(self.lp)
         if self.n_integer:
             kinds = np.full(self.n_integer, highspy.HighsVarType.kInteger.value, dtype=np.uint8)
             highs.changeColsIntegrality(self.n_integer, self.integer_columns, kinds)
+        if fixed_columns is not None:
+            columns, values = (np.asarray(a) for a in fixed_columns)
+            values = np.where(np.isin(columns, self.integer_columns), np.rint(values), values)
+            highs.changeColsBounds(len(columns), columns.astype(np.int32), values, values)
 
     def column_offset(self, var: pyo.Var) -> int:
         """First column of an indexed variable (its keys follow in insertion order)."""
@@ -450,9 +459,16 @@ _LIMITS = {
 
 
 def solve_compiled(
-    compiled: CompiledModel, options: SolveOptions, deadline: float | None = None
+    compiled: CompiledModel,
+    options: SolveOptions,
+    deadline: float | None = None,
+    fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SolverOutcome:
-    """Hand the arrays to HiGHS, solve within what is left of the time limit, and classify the outcome."""
+    """Hand the arrays to HiGHS, solve within what is left of the time limit, and classify the outcome.
+
+    ``fixed_columns`` (columns, values) holds those columns at the values given (integer
+    columns rounded), e.g. first-stage decisions evaluated on other scenarios.
+    """
     start = time.perf_counter()
     highs = new_highs()
     highs.setOptionValue("output_flag", bool(options.verbose))
@@ -462,7 +478,7 @@ def solve_compiled(
     for key, value in options.highs_options.items():
         if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
             raise OptionError(f"HiGHS rejected option {key}={value!r}")
-    compiled.pass_to(highs)
+    compiled.pass_to(highs, fixed_columns)
     handoff = time.perf_counter() - start
     if deadline is not None:
         remaining = deadline - time.perf_counter()
@@ -482,11 +498,15 @@ def solve_compiled(
     t0 = time.perf_counter()
     highs.run()
     solve_seconds = time.perf_counter() - t0
-    return _outcome(highs, compiled, handoff, solve_seconds)
+    return _outcome(highs, compiled, handoff, solve_seconds, fixed_columns)
 
 
 def _outcome(
-    highs: highspy.Highs, compiled: CompiledModel, handoff: float, solve_seconds: float
+    highs: highspy.Highs,
+    compiled: CompiledModel,
+    handoff: float,
+    solve_seconds: float,
+    fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SolverOutcome:
     model_status = highs.getModelStatus()
     name = model_status.name
@@ -502,7 +522,7 @@ def _outcome(
     }
 
     if name == "kUnboundedOrInfeasible":
-        name = "kUnbounded" if _is_feasible(compiled) else "kInfeasible"
+        name = "kUnbounded" if _is_feasible(compiled, fixed_columns) else "kInfeasible"
     if name in ("kOptimal", "kModelEmpty"):
         status = Status.OPTIMAL
     elif name == "kInfeasible":
@@ -540,11 +560,13 @@ def _relative_gap(objective: float, bound: float) -> float | None:
     return diff / max(abs(objective), 1e-9)
 
 
-def _is_feasible(compiled: CompiledModel) -> bool:
+def _is_feasible(
+    compiled: CompiledModel, fixed_columns: tuple[np.ndarray, np.ndarray] | None = None
+) -> bool:
     """Tell infeasible from unbounded: solve with a zero objective and presolve off."""
     highs = new_highs()
     highs.setOptionValue("presolve", "off")
-    compiled.pass_to(highs)
+    compiled.pass_to(highs, fixed_columns)
     highs.changeColsCost(
         compiled.n_cols, np.arange(compiled.n_cols, dtype=np.int32), np.zeros(compiled.n_cols)
     )

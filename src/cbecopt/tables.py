@@ -101,10 +101,36 @@ DEMAND = TableSchema(
             nullable=True,
             doc="seller/platform that owns the demand (for shared-warehouse comparisons)",
         ),
+        Field("sku", TEXT, required=False, nullable=True, doc="product (stock-keeping unit)"),
+        Field(
+            "scenario",
+            TEXT,
+            required=False,
+            nullable=True,
+            doc="demand scenario (defined in scenarios.csv); blank = certain demand",
+        ),
+        Field(
+            "std",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="standard deviation of quantity, for generating scenarios",
+        ),
     ),
-    unique_together=("market", "platform"),
-    doc="Demand per market (and platform).",
+    unique_together=("market", "platform", "sku", "scenario"),
+    doc="Demand per market (and platform, SKU, scenario).",
 )
 
-SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (NODES, ARCS, DEMAND)}
+SCENARIOS = TableSchema(
+    "scenarios",
+    (
+        Field("scenario", TEXT, unique=True, doc="scenario name"),
+        Field("probability", NUMBER, minimum=0, maximum=1, doc="probability; they sum to 1"),
+    ),
+    required=False,
+    doc="The scenarios that tables with a scenario column refer to.",
+)
+
+SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (NODES, ARCS, DEMAND, SCENARIOS)}
 """The tables of the base instance contract, by name (file ``<name>.csv`` or sheet ``<name>``)."""

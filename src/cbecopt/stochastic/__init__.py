@@ -1,0 +1,1 @@
+"""Two-stage stochastic programming: extensive form, the standard report, risk, sampling."""

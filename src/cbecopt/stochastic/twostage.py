@@ -1,0 +1,249 @@
+"""The generic two-stage layer every stochastic model uses.
+
+A model states its first-stage decisions (made before the uncertainty resolves) and, per
+scenario, its second-stage decisions (the recourse). The layer builds the extensive form
+(one copy of the first stage, one block of recourse per scenario, expected cost as the
+objective) over any set of scenarios with any probabilities, so the same model gives the
+recourse problem (RP), the expected-value problem (EV), wait-and-see solutions (WS) and
+sample average approximations (SAA). ``scenario_creator`` builds one scenario as a
+standalone model in the convention of mpi-sppy, so a model can be handed to that engine
+unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+
+from cbecopt.formulations.common import (
+    Terms,
+    VarFamily,
+    add_rows,
+    add_var_family,
+    linear_objective,
+    terms,
+)
+from cbecopt.solver import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """The first-stage decisions: the variable families and their cost."""
+
+    families: tuple[VarFamily, ...]
+    cost: tuple[Terms, ...]
+
+
+class TwoStageProblem(Protocol):
+    """What a two-stage model provides to the layer.
+
+    ``scenario`` objects are whatever the model needs to build one scenario's recourse
+    (typically its demand); the layer only passes them through.
+    """
+
+    name: str
+
+    def scenarios(self) -> list[tuple[str, float, Any]]:
+        """(name, probability, data) of every scenario."""
+
+    def expected_scenario(self) -> Any:
+        """The data of the expected-value scenario (random parameters at their means)."""
+
+    def build_first_stage(self, m: pyo.Block) -> FirstStage:
+        """Add the first-stage variables and constraints to ``m``."""
+
+    def build_second_stage(
+        self, block: pyo.Block, scenario: Any, first: FirstStage
+    ) -> tuple[Terms, ...]:
+        """Add one scenario's recourse to ``block``; return its cost terms."""
+
+
+@dataclass
+class ExtensiveForm:
+    """The deterministic equivalent over a set of scenarios, ready to compile and solve."""
+
+    model: pyo.ConcreteModel
+    first: FirstStage
+    names: tuple[str, ...]
+    probabilities: np.ndarray
+    second_cost: list[tuple[Terms, ...]]
+    build_seconds: float
+    compiled: CompiledModel | None = None
+    risk: dict[str, float] = field(default_factory=dict)
+
+    def compile(self) -> CompiledModel:
+        if self.compiled is None:
+            with PauseGC():
+                self.compiled = compile_model(self.model)
+        return self.compiled
+
+    def first_stage_columns(self) -> np.ndarray:
+        """Columns of every first-stage variable, in family order."""
+        compiled = self.compile()
+        return np.concatenate(
+            [compiled.column_offset(f.component) + np.arange(len(f)) for f in self.first.families]
+        )
+
+    def scenario_costs(self, values: np.ndarray) -> np.ndarray:
+        """Total cost (first stage + recourse) of each scenario under a solution."""
+        compiled = self.compile()
+        first = _terms_value(self.first.cost, compiled, values)
+        return np.array([first + _terms_value(cost, compiled, values) for cost in self.second_cost])
+
+    def first_stage_cost(self, values: np.ndarray) -> float:
+        return _terms_value(self.first.cost, self.compile(), values)
+
+
+def _terms_value(parts: Sequence[Terms], compiled: CompiledModel, values: np.ndarray) -> float:
+    total = 0.0
+    for part in parts:
+        columns = compiled.column_offset(part.family.component) + part.position
+        total += float(np.dot(part.coef, values[columns]))
+    return total
+
+
+def build_extensive_form(
+    problem: TwoStageProblem,
+    scenarios: Sequence[tuple[str, float, Any]],
+    risk_weight: float = 0.0,
+    alpha: float = 0.95,
+) -> ExtensiveForm:
+    """Build the extensive form over ``scenarios`` ((name, probability, data) triples).
+
+    With ``risk_weight`` λ > 0 the objective is the mean-CVaR blend
+    (1 - λ) E[cost] + λ CVaR_α(cost), with CVaR written as Rockafellar and Uryasev's
+    linear program: η + 1/(1 - α) Σ_s p_s u_s, u_s ≥ cost_s - η, u_s ≥ 0.
+    """
+    if not 0.0 <= risk_weight <= 1.0:
+        from cbecopt.errors import OptionError
+
+        raise OptionError(f"risk weight must be in [0, 1], got {risk_weight}")
+    if not 0.0 < alpha < 1.0:
+        from cbecopt.errors import OptionError
+
+        raise OptionError(f"CVaR alpha must be in (0, 1), got {alpha}")
+    start = time.perf_counter()
+    names = tuple(s[0] for s in scenarios)
+    probabilities = np.array([s[1] for s in scenarios], dtype=float)
+    with PauseGC():
+        m = pyo.ConcreteModel(name=f"extensive_form[{problem.name}]")
+        first = problem.build_first_stage(m)
+        m.SCENARIOS = pyo.Set(initialize=names, ordered=True)
+        m.scenario = pyo.Block(m.SCENARIOS)
+        second_cost = [
+            tuple(problem.build_second_stage(m.scenario[name], data, first))
+            for name, _, data in scenarios
+        ]
+        expected = 1.0 - risk_weight
+        parts = [_scaled(p, expected) for p in first.cost]
+        for probability, cost in zip(probabilities, second_cost, strict=True):
+            parts.extend(_scaled(p, expected * probability) for p in cost)
+        if risk_weight > 0:
+            parts.extend(_add_cvar(m, first, second_cost, probabilities, risk_weight, alpha))
+        m.expected_cost = linear_objective([p for p in parts if len(p.coef)])
+    return ExtensiveForm(
+        m,
+        first,
+        names,
+        probabilities,
+        second_cost,
+        time.perf_counter() - start,
+        risk={"weight": risk_weight, "alpha": alpha},
+    )
+
+
+def _scaled(part: Terms, factor: float) -> Terms:
+    return Terms(part.family, part.row, part.position, part.coef * factor)
+
+
+def _add_cvar(m, first, second_cost, probabilities, weight, alpha) -> list[Terms]:
+    """Add η (value at risk) and u_s (excess over it) with u_s ≥ cost_s - η; return λ·CVaR terms."""
+    n = len(probabilities)
+    var = add_var_family(m, "value_at_risk", [0], domain=pyo.Reals, doc="η: value at risk")
+    excess = add_var_family(m, "cost_excess", list(range(n)), doc="u_s: cost above η")
+    rows = []
+    for s, cost in enumerate(second_cost):
+        for part in (*first.cost, *cost):
+            rows.append(Terms(part.family, np.full(len(part.coef), s), part.position, -part.coef))
+    rows.append(terms(excess, np.arange(n), np.arange(n), 1.0))
+    rows.append(terms(var, np.arange(n), np.zeros(n, np.int64), 1.0))
+    add_rows(m, "cvar_excess", list(range(n)), rows, 0.0, None, doc="u_s - cost_s + η >= 0")
+    return [
+        terms(var, 0, [0], weight),
+        terms(excess, 0, np.arange(n), weight * probabilities / (1.0 - alpha)),
+    ]
+
+
+@dataclass
+class StageSolution:
+    """An extensive-form solve: the outcome and what it says per scenario."""
+
+    form: ExtensiveForm
+    outcome: SolverOutcome
+    handoff_seconds: float
+
+    @property
+    def first_stage(self) -> np.ndarray | None:
+        if self.outcome.values is None:
+            return None
+        return self.outcome.values[self.form.first_stage_columns()]
+
+    def scenario_costs(self) -> np.ndarray | None:
+        if self.outcome.values is None:
+            return None
+        return self.form.scenario_costs(self.outcome.values)
+
+
+def solve_extensive_form(
+    form: ExtensiveForm,
+    options: SolveOptions,
+    fixed_first_stage: np.ndarray | None = None,
+    deadline: float | None = None,
+) -> StageSolution:
+    """Solve ``form``; with ``fixed_first_stage``, the first-stage decisions are held at those values."""
+    start = time.perf_counter()
+    compiled = form.compile()
+    fixed = None
+    if fixed_first_stage is not None:
+        fixed = (form.first_stage_columns(), np.asarray(fixed_first_stage, dtype=float))
+    outcome = solve_compiled(compiled, options, deadline, fixed_columns=fixed)
+    return StageSolution(form, outcome, time.perf_counter() - start - outcome.solve_seconds)
+
+
+def scenario_creator(problem: TwoStageProblem, name: str) -> pyo.ConcreteModel:
+    """One scenario as a standalone model, in mpi-sppy's ``scenario_creator`` convention.
+
+    The model has the first stage, this scenario's recourse, the objective first-stage cost +
+    recourse cost, and ``_mpisppy_probability``; when mpi-sppy is installed the ROOT node is
+    attached with the first-stage variables as non-anticipative.
+    """
+    lookup = {s[0]: s for s in problem.scenarios()}
+    _, probability, data = lookup[name]
+    m = pyo.ConcreteModel(name=name)
+    first = problem.build_first_stage(m)
+    cost = problem.build_second_stage(m, data, first)
+    m.total_cost = linear_objective([*first.cost, *cost])
+    m._mpisppy_probability = probability
+    m.first_stage_cost = pyo.Expression(
+        expr=sum(
+            float(c) * p.family.data[k]
+            for p in first.cost
+            for k, c in zip(p.position, p.coef, strict=True)
+        )
+    )
+    nonants = [f.component for f in first.families]
+    try:
+        from mpisppy import scenario_tree
+    except ImportError:
+        m._cbecopt_nonants = nonants
+    else:
+        m._mpisppy_node_list = [
+            scenario_tree.ScenarioNode("ROOT", 1.0, 1, m.first_stage_cost, nonants, m)
+        ]
+    return m
