@@ -117,7 +117,13 @@ def test_thread_count_can_change_between_solves(tmp_path):
 def test_column_bounds_agree_with_pyomo_for_every_kind_of_variable():
     m = pyo.ConcreteModel()
     m.p = pyo.Param(mutable=True, initialize=2.5)
-    domains = {1: pyo.Binary, 2: pyo.Reals, 3: pyo.NonNegativeIntegers, 4: pyo.NonPositiveReals, 5: pyo.Reals}
+    domains = {
+        1: pyo.Binary,
+        2: pyo.Reals,
+        3: pyo.NonNegativeIntegers,
+        4: pyo.NonPositiveReals,
+        5: pyo.Reals,
+    }
     m.x = pyo.Var([1, 2, 3, 4, 5], domain=lambda _m, i: domains[i])
     m.x[2].setlb(-3)
     m.x[3].setub(m.p)  # an expression bound
