@@ -6,7 +6,12 @@ import pytest
 
 import cbecopt
 from cbecopt.stochastic.report import stochastic_report
-from cbecopt.stochastic.twostage import build_extensive_form, scenario_creator, solve_extensive_form
+from cbecopt.stochastic.twostage import (
+    RiskOptions,
+    build_extensive_form,
+    scenario_creator,
+    solve_extensive_form,
+)
 from farmer_model import FarmerProblem
 
 pytestmark = pytest.mark.integration
@@ -51,7 +56,9 @@ def test_cvar_weight_one_minimises_the_worst_scenarios(farmer):
     neutral = solve_extensive_form(
         build_extensive_form(farmer, farmer.scenarios()), cbecopt.SolveOptions()
     )
-    averse_form = build_extensive_form(farmer, farmer.scenarios(), risk_weight=1.0, alpha=0.6)
+    averse_form = build_extensive_form(
+        farmer, farmer.scenarios(), RiskOptions(weight=1.0, alpha=0.6)
+    )
     averse = solve_extensive_form(averse_form, cbecopt.SolveOptions())
     p = averse_form.probabilities
     _, cvar_neutral = var_cvar(neutral.scenario_costs(), p, 0.6)

@@ -26,8 +26,10 @@ def _clean(value: object) -> object:
     return value
 
 
-def build_graph(nodes: pd.DataFrame, arcs: pd.DataFrame, demand: pd.DataFrame) -> nx.DiGraph:
-    """Build the directed network from validated tables."""
+def build_graph(nodes: pd.DataFrame, arcs: pd.DataFrame | None, demand: pd.DataFrame) -> nx.DiGraph:
+    """Build the directed network from validated tables (``arcs`` may be absent)."""
+    if arcs is None:
+        arcs = pd.DataFrame(columns=["origin", "destination", "unit_cost"])
     graph = nx.DiGraph()
     for row in nodes.to_dict("records"):
         attrs = {k: _clean(v) for k, v in row.items() if k != "id"}

@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from cbecopt.catalog import check_catalog
 from cbecopt.errors import InputError, Problem
 from cbecopt.graph import build_graph
 from cbecopt.readers import RawInstance
@@ -67,7 +68,7 @@ class Instance:
         """The same network with another demand table (e.g. one platform's demand only)."""
         tables = dict(self.tables)
         tables["demand"] = demand.reset_index(drop=True)
-        graph = build_graph(tables["nodes"], tables["arcs"], tables["demand"])
+        graph = build_graph(tables["nodes"], tables.get("arcs"), tables["demand"])
         return Instance(
             name or self.name, self.meta, MappingProxyType(tables), graph, self.path, 0.0
         )
@@ -154,7 +155,7 @@ def instance_from_raw(raw: RawInstance) -> Instance:
         problems.extend(_check_references(tables, raw))
     if problems:
         raise InputError(problems)
-    graph = build_graph(tables["nodes"], tables["arcs"], tables["demand"])
+    graph = build_graph(tables["nodes"], tables.get("arcs"), tables["demand"])
     meta = copy.deepcopy(raw.meta)
     name = str(meta.get("instance", {}).get("name") or raw.path.stem)
     return Instance(name, MappingProxyType(meta), MappingProxyType(tables), graph, raw.path)
@@ -178,7 +179,7 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
     """Arcs and demand must name existing nodes of the right kind."""
     problems: list[Problem] = []
     kinds = dict(zip(tables["nodes"]["id"], tables["nodes"]["kind"], strict=True))
-    arcs = tables["arcs"]
+    arcs = tables.get("arcs", pd.DataFrame(columns=["origin", "destination"]))
     for column in ("origin", "destination"):
         unknown = ~arcs[column].isin(kinds.keys())
         for idx in arcs.index[unknown]:
@@ -198,6 +199,7 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
         )
     demand = tables["demand"]
     problems.extend(check_scenarios(tables, raw.source))
+    problems.extend(check_catalog(tables, raw.source, kinds))
     for idx, market in demand["market"].items():
         if market not in kinds:
             problems.append(

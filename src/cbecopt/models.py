@@ -7,15 +7,23 @@ function (solution -> tidy tables and KPIs) and a diagnosis (why it can be infea
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pyomo.common.gc_manager import PauseGC
 
-from cbecopt.errors import OptionError
+from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.formulations.contracts import (
+    ContractsConfig,
+    ContractsData,
+    ContractsProblem,
+    extract_contracts,
+)
 from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses, extract_warehouses
 from cbecopt.instance import Instance
 from cbecopt.results import Result, Status
@@ -26,20 +34,40 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """How to build, read and diagnose one model."""
+    """How to build, read and diagnose one model.
+
+    A deterministic model's ``build`` returns the built Pyomo model with its data; a two-stage
+    model's (``two_stage``) returns a :class:`~cbecopt.stochastic.twostage.TwoStageProblem`
+    that :func:`~cbecopt.stochastic.solve.solve_two_stage` turns into an extensive form.
+    ``tables`` are the instance tables the model needs.
+    """
 
     key: str
     summary: str
     config_type: type
     build: Callable[[Instance, Any], Any]
-    extract: Callable[[Any, Callable], tuple[dict, dict]]
+    extract: Callable[..., tuple[dict, dict]]
     diagnose: Callable[[Any], list[str]]
+    tables: tuple[str, ...] = ("nodes", "demand")
+    two_stage: bool = False
 
 
 def _diagnose_warehouses(built) -> list[str]:
     from cbecopt.diagnose import diagnose_warehouses
 
     return diagnose_warehouses(built.data, built.config)
+
+
+def _build_contracts(instance: Instance, config: ContractsConfig | None) -> ContractsProblem:
+    config = config or ContractsConfig()
+    return ContractsProblem(ContractsData.from_instance(instance, config), instance.name)
+
+
+def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
+    return [
+        "lost sales absorb any shortfall, so only contract bounds can conflict: check that no "
+        "capacity or supplier capacity is below a minimum order that the data forces"
+    ]
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -50,6 +78,18 @@ MODELS: dict[str, ModelSpec] = {
         build_warehouses,
         extract_warehouses,
         _diagnose_warehouses,
+        tables=("nodes", "arcs", "demand"),
+    ),
+    "contracts": ModelSpec(
+        "contracts",
+        "flexible contract quantities: firm, quantity-flexibility, options and spot "
+        "(two-stage stochastic over demand scenarios)",
+        ContractsConfig,
+        _build_contracts,
+        extract_contracts,
+        _diagnose_contracts,
+        tables=("nodes", "demand", "products", "contracts"),
+        two_stage=True,
     ),
 }
 """Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
@@ -60,6 +100,7 @@ def solve(
     model: str = "warehouses",
     options: SolveOptions | None = None,
     config: Any = None,
+    reports: Sequence[str] = (),
 ) -> Result:
     """Build the model for ``instance``, solve it with HiGHS, and return a :class:`Result`.
 
@@ -69,6 +110,8 @@ def solve(
     model : a key of :data:`MODELS`.
     options : solver options (time limit, gap, threads, seed, raw HiGHS options).
     config : the model's own options (e.g. :class:`WarehousesConfig`); ``None`` for defaults.
+    reports : further analyses of a two-stage model, e.g. ``("stochastic",)`` for RP, EV,
+        EEV, WS, EVPI and VSS (:func:`cbecopt.stochastic.solve.solve_two_stage`).
 
     The result's status is ``optimal`` only when HiGHS proved it; on a time limit the incumbent
     comes back as ``feasible`` with its bound and gap; an infeasible model comes back with a
@@ -82,6 +125,29 @@ def solve(
         raise OptionError(
             f"model '{model}' takes a {spec.config_type.__name__}, not {type(config).__name__}"
         )
+    missing = [t for t in spec.tables if t not in instance.tables]
+    if missing:
+        raise InputError(
+            [Problem(f"{t}.csv", f"missing: the {model} model needs this table") for t in missing]
+        )
+    if spec.two_stage:
+        from cbecopt.stochastic.solve import solve_two_stage
+
+        problem = spec.build(instance, config)
+        return solve_two_stage(
+            problem,
+            options,
+            getattr(config, "risk", None),
+            reports=reports,
+            extract=partial(spec.extract, problem),
+            diagnose=partial(spec.diagnose, problem),
+            model=model,
+            instance=instance.name,
+            load_seconds=instance.load_seconds,
+            config=_config_dict(config),
+        )
+    if reports:
+        raise OptionError(f"reports ({', '.join(reports)}) apply to two-stage models, not {model}")
     start = time.perf_counter()
     deadline = start + options.time_limit if options.time_limit is not None else None
 
@@ -143,4 +209,4 @@ def solve(
 
 
 def _config_dict(config: Any) -> dict:
-    return dict(vars(config)) if config is not None else {}
+    return dataclasses.asdict(config) if config is not None else {}

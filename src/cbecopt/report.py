@@ -53,6 +53,8 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
         console.print(table)
     if "platform_costs" in result.tables:
         _print_sharing(console, result)
+    if "expected_cost" in k:
+        _print_two_stage(console, result)
     t = result.timings
     console.print(
         "time: "
@@ -87,3 +89,50 @@ def _print_sharing(console: Console, result: Result) -> None:
             f"{row.saving_pct:.2%}",
         )
     console.print(table)
+
+
+def _print_two_stage(console: Console, result: Result) -> None:
+    """Expected cost, its risk, and the model's first-stage decisions."""
+    k = result.kpis
+    console.print(
+        f"{len(result.tables['scenarios'])} scenarios: expected cost {_money(k['expected_cost'])}"
+        f" (first stage {_money(k['first_stage_cost'])});"
+        f" VaR {_money(k['cost_var'])}, CVaR {_money(k['cost_cvar'])} at alpha {k['alpha']:g}"
+    )
+    if "expected_profit" in k:
+        console.print(
+            f"expected profit {_money(k['expected_profit'])}, fill rate {k['fill_rate']:.2%}, "
+            f"lost sales {k['expected_lost_sales']:,.1f}, leftover {k['expected_leftover']:,.1f} units"
+        )
+    if "contracts" in result.tables:
+        used = result.tables["contracts"]
+        used = used[(used["quantity"].fillna(0) > 1e-9) | (used["expected_bought"] > 1e-9)]
+        table = Table(title=f"contracts used ({len(used)})", title_justify="left")
+        for col in ("supplier", "sku", "type", "committed", "expected later", "expected cost"):
+            table.add_column(col, justify="left" if col in ("supplier", "sku", "type") else "right")
+        for row in used.itertuples(index=False):
+            table.add_row(
+                str(row.supplier),
+                str(row.sku),
+                str(row.type),
+                "—" if row.quantity != row.quantity else f"{row.quantity:,.1f}",
+                f"{row.expected_bought:,.1f}",
+                _money(row.expected_cost),
+            )
+        console.print(table)
+    if "first_stage_nonzero" in k:
+        console.print("first stage nonzero: " + (", ".join(k["first_stage_nonzero"]) or "none"))
+    if "stochastic" in result.reports:
+        report = result.reports["stochastic"]
+        table = Table(title="stochastic report (minimisation values)", title_justify="left")
+        for col in ("measure", "value", "bracket", "status"):
+            table.add_column(col, justify="left" if col in ("measure", "status") else "right")
+        for key in ("rp", "ev", "eev", "ws", "evpi", "vss"):
+            low, high = report["brackets"][key]
+            table.add_row(
+                key.upper(),
+                _money(report[key]),
+                f"[{_money(low)}, {_money(high)}]",
+                report["statuses"].get(key, ""),
+            )
+        console.print(table)

@@ -60,6 +60,8 @@ class Result:
     size : variables, integer variables, constraints and nonzeros of the model solved.
     options : the solve options used.
     solver : solver name, version and counters.
+    reports : further analyses by name (e.g. ``stochastic``: RP, EV, EEV, WS, EVPI, VSS), each
+        a JSON-ready dict written as a top-level key of ``result.json``.
     """
 
     model: str
@@ -76,6 +78,7 @@ class Result:
     size: dict[str, int] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     solver: dict[str, Any] = field(default_factory=dict)
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -99,6 +102,7 @@ class Result:
             "options": _plain(self.options),
             "solver": _plain(self.solver),
             "tables": sorted(self.tables),
+            **{name: _plain(report) for name, report in self.reports.items()},
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -92,7 +92,10 @@ class CompiledModel:
     ) -> None:
         """Load the model into a Highs object (integrality is set after the arrays).
 
-        ``fixed_columns`` (columns, values) fixes those columns, integer ones rounded.
+        ``fixed_columns`` (columns, values) fixes those columns, integer ones rounded, and frees
+        the rows that contain nothing but fixed columns: a plan being evaluated (a first stage
+        found on other scenarios) is judged by what follows from it, not re-checked against
+        constraints among its own decisions, whose data (a big-M from a sample) may differ.
         """
         highs.passModel(self.lp)
         if self.n_integer:
@@ -102,6 +105,20 @@ class CompiledModel:
             columns, values = (np.asarray(a) for a in fixed_columns)
             values = np.where(np.isin(columns, self.integer_columns), np.rint(values), values)
             highs.changeColsBounds(len(columns), columns.astype(np.int32), values, values)
+            free = self._rows_only_in(columns)
+            if len(free):
+                infinite = np.full(len(free), INF)
+                highs.changeRowsBounds(len(free), free, -infinite, infinite)
+
+    def _rows_only_in(self, columns: np.ndarray) -> np.ndarray:
+        """Rows whose every nonzero is in ``columns``."""
+        a = self.lp.a_matrix_
+        start, index = np.asarray(a.start_), np.asarray(a.index_)
+        outside = ~np.isin(index, columns)
+        row_of = np.repeat(np.arange(self.n_rows), np.diff(start))
+        counts = np.bincount(row_of[outside], minlength=self.n_rows)
+        nonempty = np.diff(start) > 0
+        return np.flatnonzero((counts == 0) & nonempty).astype(np.int32)
 
     def column_offset(self, var: pyo.Var) -> int:
         """First column of an indexed variable (its keys follow in insertion order)."""

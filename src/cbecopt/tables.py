@@ -86,7 +86,9 @@ ARCS = TableSchema(
         ),
     ),
     unique_together=("origin", "destination", "mode"),
-    doc="Lanes between nodes; one row per origin, destination and mode.",
+    required=False,
+    allow_empty=True,
+    doc="Lanes between nodes; one row per origin, destination and mode (optional for models without transport).",
 )
 
 DEMAND = TableSchema(
@@ -132,5 +134,115 @@ SCENARIOS = TableSchema(
     doc="The scenarios that tables with a scenario column refer to.",
 )
 
-SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (NODES, ARCS, DEMAND, SCENARIOS)}
-"""The tables of the base instance contract, by name (file ``<name>.csv`` or sheet ``<name>``)."""
+PRODUCTS = TableSchema(
+    "products",
+    (
+        Field("sku", TEXT, unique=True, doc="product id (stock-keeping unit)"),
+        Field("name", TEXT, required=False, nullable=True, doc="display name"),
+        Field("category", TEXT, required=False, nullable=True, doc="product category"),
+        Field(
+            "price",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="retail price per unit sold; blank = 0",
+        ),
+        Field(
+            "salvage_value",
+            NUMBER,
+            required=False,
+            nullable=True,
+            doc="value of a unit left unsold (negative: a disposal cost); blank = 0",
+        ),
+        Field(
+            "lost_sale_penalty",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="cost per unit of demand not met, on top of the lost margin; blank = 0",
+        ),
+    ),
+    required=False,
+    doc="Products (SKUs): prices and what a unit left over or short is worth.",
+)
+
+CONTRACT_TYPES = ("firm", "quantity_flexibility", "option", "spot")
+
+CONTRACTS = TableSchema(
+    "contracts",
+    (
+        Field("supplier", TEXT, doc="node id of kind supplier"),
+        Field("sku", TEXT, doc="product id (in products)"),
+        Field("type", CATEGORY, choices=CONTRACT_TYPES, doc="kind of contract offered"),
+        Field(
+            "unit_price",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="price per unit bought (firm, quantity_flexibility, spot)",
+        ),
+        Field(
+            "premium",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="option: price per unit reserved, paid up front",
+        ),
+        Field(
+            "exercise_price",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="option: price per unit exercised after demand is seen",
+        ),
+        Field(
+            "flex_up",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=1,
+            doc="quantity_flexibility: may buy up to (1 + flex_up) x commitment; blank = 0",
+        ),
+        Field(
+            "flex_down",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=1,
+            doc="quantity_flexibility: must buy at least (1 - flex_down) x commitment; blank = 0",
+        ),
+        Field(
+            "capacity",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="most units this contract can deliver; blank = unlimited",
+        ),
+        Field(
+            "min_order",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="smallest quantity if the contract is used at all; blank = 0",
+        ),
+    ),
+    required=False,
+    unique_together=("supplier", "sku", "type"),
+    doc="What each supplier offers per SKU, chosen before demand is known.",
+)
+
+SCHEMAS: dict[str, TableSchema] = {
+    s.name: s for s in (NODES, ARCS, DEMAND, SCENARIOS, PRODUCTS, CONTRACTS)
+}
+"""The tables of the instance contract, by name (file ``<name>.csv`` or sheet ``<name>``).
+
+Optional tables are checked when present; each model says which tables it needs."""

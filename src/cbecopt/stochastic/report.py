@@ -88,22 +88,32 @@ def _number(value: float | None) -> float | None:
 
 
 def stochastic_report(
-    problem: TwoStageProblem, options: SolveOptions | None = None, rp: StageSolution | None = None
+    problem: TwoStageProblem,
+    options: SolveOptions | None = None,
+    rp: StageSolution | None = None,
+    deadline: float | None = None,
 ) -> StochasticReport:
-    """Solve RP (unless given), EV, EEV and every wait-and-see problem; derive EVPI and VSS."""
+    """Solve RP (unless given), EV, EEV and every wait-and-see problem; derive EVPI and VSS.
+
+    ``deadline`` (a ``time.perf_counter()`` value) bounds all of the solves together; a solve
+    cut short contributes its bracket [bound, incumbent].
+    """
     options = options or SolveOptions()
     start = time.perf_counter()
     scenarios = problem.scenarios()
     if rp is None:
-        rp = solve_extensive_form(build_extensive_form(problem, scenarios), options)
+        rp = solve_extensive_form(build_extensive_form(problem, scenarios), options, None, deadline)
     ev = solve_extensive_form(
-        build_extensive_form(problem, [("expected", 1.0, problem.expected_scenario())]), options
+        build_extensive_form(problem, [("expected", 1.0, problem.expected_scenario())]),
+        options,
+        None,
+        deadline,
     )
     statuses = {"rp": rp.outcome.status.value, "ev": ev.outcome.status.value}
     values = {"rp": Bracket.of(rp), "ev": Bracket.of(ev)}
     ev_first = ev.first_stage
     if ev_first is not None:
-        eev = solve_extensive_form(rp.form, options, fixed_first_stage=ev_first)
+        eev = solve_extensive_form(rp.form, options, ev_first, deadline)
         values["eev"] = Bracket.of(eev)
         statuses["eev"] = eev.outcome.status.value
         if (
@@ -113,17 +123,19 @@ def stochastic_report(
     else:
         values["eev"] = Bracket(None, None, None)
         statuses["eev"] = "not solved: EV has no solution"
-    values["ws"], statuses["ws"] = _wait_and_see(problem, scenarios, options)
+    values["ws"], statuses["ws"] = _wait_and_see(problem, scenarios, options, deadline)
     values["evpi"] = _difference(values["rp"], values["ws"])
     values["vss"] = _difference(values["eev"], values["rp"])
     return StochasticReport(values, statuses, time.perf_counter() - start, rp, ev_first)
 
 
-def _wait_and_see(problem, scenarios, options) -> tuple[Bracket, str]:
+def _wait_and_see(problem, scenarios, options, deadline) -> tuple[Bracket, str]:
     value = low = high = 0.0
     worst = Status.OPTIMAL
     for name, probability, data in scenarios:
-        alone = solve_extensive_form(build_extensive_form(problem, [(name, 1.0, data)]), options)
+        alone = solve_extensive_form(
+            build_extensive_form(problem, [(name, 1.0, data)]), options, None, deadline
+        )
         b = Bracket.of(alone)
         if b.value is None:
             return Bracket(None, None, None), f"scenario {name}: {alone.outcome.status.value}"

@@ -21,6 +21,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
+from cbecopt.errors import OptionError
 from cbecopt.formulations.common import (
     Terms,
     VarFamily,
@@ -30,6 +31,24 @@ from cbecopt.formulations.common import (
     terms,
 )
 from cbecopt.solver import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
+
+
+@dataclass(frozen=True)
+class RiskOptions:
+    """How much the objective weighs the bad tail of the cost distribution.
+
+    The objective is ``(1 - weight) E[cost] + weight CVaR_alpha(cost)``: ``weight = 0`` is
+    risk-neutral, ``weight = 1`` minimises the mean of the worst ``1 - alpha`` of outcomes.
+    """
+
+    weight: float = 0.0
+    alpha: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.weight <= 1.0:
+            raise OptionError(f"risk weight must be in [0, 1], got {self.weight}")
+        if not 0.0 < self.alpha < 1.0:
+            raise OptionError(f"CVaR alpha must be in (0, 1), got {self.alpha}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +94,7 @@ class ExtensiveForm:
     second_cost: list[tuple[Terms, ...]]
     build_seconds: float
     compiled: CompiledModel | None = None
-    risk: dict[str, float] = field(default_factory=dict)
+    risk: RiskOptions = field(default_factory=lambda: RiskOptions())
 
     def compile(self) -> CompiledModel:
         if self.compiled is None:
@@ -96,6 +115,12 @@ class ExtensiveForm:
         first = _terms_value(self.first.cost, compiled, values)
         return np.array([first + _terms_value(cost, compiled, values) for cost in self.second_cost])
 
+    def values_of(self, values: np.ndarray, var: pyo.Var | VarFamily) -> np.ndarray:
+        """The entries of one variable (or family) in a solution vector, in key order."""
+        var = getattr(var, "component", var)
+        start = self.compile().column_offset(var)
+        return values[start : start + len(var)]
+
     def first_stage_cost(self, values: np.ndarray) -> float:
         return _terms_value(self.first.cost, self.compile(), values)
 
@@ -111,23 +136,16 @@ def _terms_value(parts: Sequence[Terms], compiled: CompiledModel, values: np.nda
 def build_extensive_form(
     problem: TwoStageProblem,
     scenarios: Sequence[tuple[str, float, Any]],
-    risk_weight: float = 0.0,
-    alpha: float = 0.95,
+    risk: RiskOptions | None = None,
 ) -> ExtensiveForm:
     """Build the extensive form over ``scenarios`` ((name, probability, data) triples).
 
-    With ``risk_weight`` λ > 0 the objective is the mean-CVaR blend
+    With ``risk.weight`` λ > 0 the objective is the mean-CVaR blend
     (1 - λ) E[cost] + λ CVaR_α(cost), with CVaR written as Rockafellar and Uryasev's
     linear program: η + 1/(1 - α) Σ_s p_s u_s, u_s ≥ cost_s - η, u_s ≥ 0.
     """
-    if not 0.0 <= risk_weight <= 1.0:
-        from cbecopt.errors import OptionError
-
-        raise OptionError(f"risk weight must be in [0, 1], got {risk_weight}")
-    if not 0.0 < alpha < 1.0:
-        from cbecopt.errors import OptionError
-
-        raise OptionError(f"CVaR alpha must be in (0, 1), got {alpha}")
+    risk = risk or RiskOptions()
+    risk_weight, alpha = risk.weight, risk.alpha
     start = time.perf_counter()
     names = tuple(s[0] for s in scenarios)
     probabilities = np.array([s[1] for s in scenarios], dtype=float)
@@ -154,7 +172,7 @@ def build_extensive_form(
         probabilities,
         second_cost,
         time.perf_counter() - start,
-        risk={"weight": risk_weight, "alpha": alpha},
+        risk=risk,
     )
 
 

@@ -1,0 +1,147 @@
+"""Cross-table checks of the product catalog: products, and the contracts suppliers offer.
+
+The column checks (types, bounds, blanks) are in :mod:`cbecopt.tables`; these are the rules
+that need more than one column or table: which prices a contract type needs, prices that
+would make money from nothing (buy to salvage), minimum orders above capacity, and references
+to suppliers and SKUs that do not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from cbecopt.errors import Problem
+
+NEEDED_PRICES = {
+    "firm": ("unit_price",),
+    "quantity_flexibility": ("unit_price",),
+    "spot": ("unit_price",),
+    "option": ("premium", "exercise_price"),
+}
+"""The price columns each contract type must fill."""
+
+ONLY_FOR = {
+    "flex_up": ("quantity_flexibility",),
+    "flex_down": ("quantity_flexibility",),
+    "premium": ("option",),
+    "exercise_price": ("option",),
+    "min_order": ("firm", "quantity_flexibility", "option"),
+}
+"""Columns that mean something only for some contract types (a value elsewhere is an error)."""
+
+
+def check_catalog(
+    tables: dict[str, pd.DataFrame], source: Callable[[str], str], kinds: dict
+) -> list[Problem]:
+    """Problems in ``products`` and ``contracts`` and in the demand rows' SKUs."""
+    problems: list[Problem] = []
+    products = tables.get("products")
+    skus = set(products["sku"]) if products is not None else None
+    demand = tables["demand"]
+    if skus is not None and "sku" in demand.columns:
+        for idx, sku in demand["sku"].items():
+            if sku is not None and sku not in skus:
+                problems.append(
+                    Problem(
+                        source("demand"), f"unknown SKU '{sku}' (not in products)", idx + 2, "sku"
+                    )
+                )
+    contracts = tables.get("contracts")
+    if contracts is None:
+        return problems
+    if skus is None:
+        problems.append(
+            Problem(
+                source("contracts"),
+                "contracts need a products table (products.csv: sku, price, ...)",
+            )
+        )
+    salvage = (
+        dict(zip(products["sku"], _column(products, "salvage_value"), strict=True))
+        if products is not None
+        else {}
+    )
+    for idx, row in contracts.iterrows():
+        problems.extend(_check_contract(row, idx + 2, source("contracts"), kinds, skus, salvage))
+    return problems
+
+
+def _column(table: pd.DataFrame, name: str) -> pd.Series:
+    return table[name].fillna(0.0) if name in table.columns else pd.Series(0.0, table.index)
+
+
+def _given(row: pd.Series, column: str) -> bool:
+    return column in row.index and pd.notna(row[column])
+
+
+def _check_contract(row, line, where, kinds, skus, salvage) -> list[Problem]:
+    problems = []
+    supplier, sku, kind = row["supplier"], row["sku"], row["type"]
+    if supplier not in kinds:
+        problems.append(
+            Problem(where, f"unknown supplier '{supplier}' (not in nodes)", line, "supplier")
+        )
+    elif kinds[supplier] != "supplier":
+        problems.append(
+            Problem(
+                where,
+                f"node '{supplier}' is of kind '{kinds[supplier]}', not 'supplier'",
+                line,
+                "supplier",
+            )
+        )
+    if skus is not None and sku not in skus:
+        problems.append(Problem(where, f"unknown SKU '{sku}' (not in products)", line, "sku"))
+    for column in NEEDED_PRICES[kind]:
+        if not _given(row, column):
+            problems.append(Problem(where, f"a {kind} contract needs {column}", line, column))
+    for column, types in ONLY_FOR.items():
+        if (
+            _given(row, column)
+            and kind not in types
+            and not (column == "min_order" and row[column] == 0)
+        ):
+            problems.append(
+                Problem(
+                    where,
+                    f"{column} applies only to {' / '.join(types)} contracts, not {kind}",
+                    line,
+                    column,
+                )
+            )
+    if problems:
+        return problems
+    value = salvage.get(sku, 0.0)
+    if kind == "option":
+        if row["premium"] + row["exercise_price"] < value:
+            problems.append(
+                Problem(
+                    where,
+                    f"premium + exercise_price ({row['premium'] + row['exercise_price']:g}) is below "
+                    f"the salvage value of '{sku}' ({value:g}): buying options to salvage would make money",
+                    line,
+                    "exercise_price",
+                )
+            )
+    elif row["unit_price"] < value:
+        problems.append(
+            Problem(
+                where,
+                f"unit_price ({row['unit_price']:g}) is below the salvage value of '{sku}' "
+                f"({value:g}): buying to salvage would make money",
+                line,
+                "unit_price",
+            )
+        )
+    if _given(row, "min_order") and _given(row, "capacity") and row["min_order"] > row["capacity"]:
+        problems.append(
+            Problem(
+                where,
+                f"min_order ({row['min_order']:g}) exceeds capacity ({row['capacity']:g})",
+                line,
+                "min_order",
+            )
+        )
+    return problems

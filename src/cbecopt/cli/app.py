@@ -1,0 +1,185 @@
+"""The Typer application and what every command shares: consoles, exit codes, error output.
+
+Exit codes: 0 a solution (or a valid instance) was returned; 2 bad input or options; 3 the
+model has no solution (infeasible, unbounded, or none found within the limits); 4 the solver
+failed. Bad input never shows a traceback: every problem is listed with file, row and column.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cbecopt.bundled import resolve_path
+from cbecopt.errors import CbecoptError
+from cbecopt.instance import Instance, load_instance
+from cbecopt.results import Result, Status
+from cbecopt.solver import SolveOptions
+
+EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER = 0, 2, 3, 4
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Optimization models for cross-border e-commerce supply chains (Pyomo + HiGHS).",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Format(StrEnum):
+    auto = "auto"
+    csv = "csv"
+    xlsx = "xlsx"
+    orlib_cap = "orlib-cap"
+    holmberg = "holmberg"
+    smps = "smps"
+
+
+PathArg = Annotated[
+    str, typer.Argument(help="Instance folder, .xlsx workbook, benchmark file, or a bundled name.")
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Input format.")]
+CapacityOpt = Annotated[
+    float | None, typer.Option(help="Warehouse capacity for OR-Library capa/capb/capc.")
+]
+TimeLimitOpt = Annotated[float | None, typer.Option(help="Seconds for the whole solve.")]
+GapOpt = Annotated[float, typer.Option(help="Relative MIP gap to stop at.")]
+ThreadsOpt = Annotated[int | None, typer.Option(help="HiGHS threads.")]
+SeedOpt = Annotated[
+    int, typer.Option(help="Random seed for HiGHS and for sampling (same seed, same result).")
+]
+HighsOpt = Annotated[
+    list[str], typer.Option("--highs-option", help="Raw HiGHS option KEY=VALUE (repeatable).")
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGHS log.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def fail(exc: CbecoptError) -> NoReturn:
+    """Print an input or option error and exit with code 2."""
+    err.print(f"[bold red]error:[/] {exc}", markup=True)
+    raise typer.Exit(EXIT_INPUT)
+
+
+@contextlib.contextmanager
+def stdout_to_stderr(active: bool) -> Iterator[None]:
+    """Send everything written to stdout (solver logs included) to stderr while ``active``."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def load(path: str, fmt: Format = Format.auto, capacity: float | None = None) -> Instance:
+    """Load an instance given by path or bundled name."""
+    return load_instance(resolve_path(path), fmt.value, capacity)
+
+
+def solve_options(
+    time_limit: float | None,
+    gap: float,
+    threads: int | None,
+    seed: int,
+    verbose: bool,
+    highs_option: list[str],
+) -> SolveOptions:
+    """The solver options every solving command takes."""
+    return SolveOptions(
+        time_limit=time_limit,
+        mip_rel_gap=gap,
+        threads=threads,
+        seed=seed,
+        verbose=verbose,
+        highs_options=_highs_options(highs_option),
+    )
+
+
+def _highs_options(pairs: list[str]) -> dict:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"'{pair}' is not KEY=VALUE", param_hint="--highs-option")
+        options[key.strip()] = _typed(value.strip())
+    return options
+
+
+def _typed(value: str):
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(value.lower(), value)
+
+
+def exit_code(result: Result) -> int:
+    if result.ok:
+        return EXIT_OK
+    return EXIT_SOLVER if result.status == Status.ERROR else EXIT_NO_SOLUTION
+
+
+def error_json(exc: CbecoptError, **context) -> str:
+    """The one JSON object ``--json`` prints when the input or options are bad."""
+    return json.dumps(
+        {
+            "status": "error",
+            "objective": None,
+            "bound": None,
+            "gap": None,
+            **context,
+            "error": str(exc),
+        },
+        ensure_ascii=False,
+    )
+
+
+def print_frame(table: pd.DataFrame, title: str, percent: tuple[str, ...] = ()) -> None:
+    """A DataFrame as a terminal table: text left, numbers right with thousands separators."""
+    shown = Table(title=title, title_justify="left")
+    for column in table.columns:
+        numeric = pd.api.types.is_numeric_dtype(table[column])
+        shown.add_column(str(column), justify="right" if numeric else "left")
+    for row in table.itertuples(index=False):
+        shown.add_row(*(_cell(v, c in percent) for v, c in zip(row, table.columns, strict=True)))
+    out.print(shown)
+
+
+def _cell(value, percent: bool) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.2%}" if percent else f"{value:,.2f}"
+    return str(value)
+
+
+def write_tables(target: Path, tables: dict[str, pd.DataFrame], extra=None) -> None:
+    """Write each table as CSV into ``target`` atomically; ``extra(folder)`` may add files."""
+    from cbecopt.atomic import atomic_directory
+
+    with atomic_directory(target) as folder:
+        for name, table in tables.items():
+            table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+        if extra is not None:
+            extra(folder)

@@ -1,0 +1,172 @@
+"""Commands about instances: validate, list, convert, generate, scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cbecopt.bundled import bundled_instances, resolve_path
+from cbecopt.cli.app import CapacityOpt, Format, FormatOpt, PathArg, app, fail, load, out
+from cbecopt.errors import CbecoptError, InputError, Problem
+from cbecopt.instance import load_instance, save_instance
+from cbecopt.models import MODELS
+
+
+@app.command()
+def validate(path: PathArg, fmt: FormatOpt = Format.auto, capacity: CapacityOpt = None) -> None:
+    """Check an instance and list every problem found (file, row, column)."""
+    try:
+        if fmt == Format.smps:
+            from cbecopt.readers.smps import read_smps
+
+            problem = read_smps(resolve_path(path))
+            out.print(f"[green]valid[/]: {problem.name} — {problem.size}", markup=True)
+            return
+        instance = load(path, fmt, capacity)
+    except CbecoptError as exc:
+        fail(exc)
+    g = instance.graph
+    kinds: dict[str, int] = {}
+    for _, kind in g.nodes(data="kind"):
+        kinds[kind] = kinds.get(kind, 0) + 1
+    extra = [
+        f"{len(t)} {name} rows"
+        for name, t in instance.tables.items()
+        if name not in ("nodes", "arcs")
+    ]
+    out.print(
+        f"[green]valid[/]: {instance.name} — "
+        + ", ".join(
+            [*(f"{n} {k}" for k, n in kinds.items()), f"{g.number_of_edges()} arcs", *extra]
+        ),
+        markup=True,
+    )
+
+
+@app.command(name="list")
+def list_() -> None:
+    """List the models and the bundled instances."""
+    table = Table(title="models", title_justify="left")
+    table.add_column("key")
+    table.add_column("what it solves")
+    for spec in MODELS.values():
+        table.add_row(spec.key, spec.summary)
+    out.print(table)
+    table = Table(title="bundled instances", title_justify="left")
+    table.add_column("name")
+    table.add_column("description")
+    for name, folder in bundled_instances().items():
+        try:
+            description = load_instance(folder).meta["instance"].get("description", "")
+        except CbecoptError:
+            description = "(does not validate)"
+        table.add_row(name, description)
+    out.print(table)
+
+
+@app.command()
+def convert(
+    source: Annotated[str, typer.Argument(help="Instance folder, workbook or benchmark file.")],
+    target: Annotated[Path, typer.Argument(help="Output: a folder, or a file ending in .xlsx.")],
+    fmt: FormatOpt = Format.auto,
+    capacity: CapacityOpt = None,
+) -> None:
+    """Convert between a CSV folder and an .xlsx workbook (benchmark files convert too)."""
+    try:
+        instance = load(source, fmt, capacity)
+        if Path(target).resolve() == Path(resolve_path(source)).resolve():
+            raise CbecoptError("the target is the input itself; inputs are never overwritten")
+        save_instance(instance, target)
+    except CbecoptError as exc:
+        fail(exc)
+    out.print(f"wrote {target}")
+
+
+GENERATORS = ("warehouses", "contracts")
+
+
+@app.command()
+def generate(
+    model: Annotated[
+        str, typer.Argument(help=f"Model to generate an instance for: {', '.join(GENERATORS)}.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder (or .xlsx) to write.")],
+    warehouses: Annotated[int, typer.Option(help="warehouses: candidate overseas warehouses.")] = 8,
+    markets: Annotated[int, typer.Option(help="warehouses: markets.")] = 31,
+    platforms: Annotated[
+        int, typer.Option(help="warehouses: platforms sharing the warehouses.")
+    ] = 1,
+    capacity_ratio: Annotated[
+        float, typer.Option(help="warehouses: total capacity / total demand.")
+    ] = 3.0,
+    skus: Annotated[int, typer.Option(help="contracts: products.")] = 20,
+    scenarios: Annotated[
+        int, typer.Option(help="contracts: demand scenarios (0: means and std only).")
+    ] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
+) -> None:
+    """Generate a synthetic instance, reproducibly from a seed."""
+    from cbecopt.generate import generate_contracts, generate_warehouses
+
+    try:
+        if model == "warehouses":
+            instance = generate_warehouses(
+                warehouses, markets, seed=seed, platforms=platforms, capacity_ratio=capacity_ratio
+            )
+            what = f"{warehouses} warehouses x {markets} markets"
+        elif model == "contracts":
+            instance = generate_contracts(skus, scenarios, seed=seed)
+            what = f"{skus} SKUs x {scenarios} scenarios"
+        else:
+            raise CbecoptError(
+                f"no generator for model '{model}'; available: {', '.join(GENERATORS)}"
+            )
+        save_instance(instance, output)
+    except CbecoptError as exc:
+        fail(exc)
+    out.print(f"wrote {output} ({what}, seed {seed})")
+
+
+@app.command(name="scenarios")
+def scenarios_(
+    path: PathArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder (or .xlsx) for the new instance.")
+    ],
+    dist: Annotated[str, typer.Option("--dist", help="normal, lognormal or empirical.")] = "normal",
+    n: Annotated[int, typer.Option("--n", help="Number of equally likely scenarios.")] = 100,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same scenarios).")] = 0,
+) -> None:
+    """Write a copy of an instance whose demand is N sampled scenarios (plus scenarios.csv).
+
+    normal and lognormal draw each demand row from its quantity (mean) and std; empirical
+    draws whole periods of the table demand_history (the demand keys, period, quantity).
+    """
+    from cbecopt.scenarios import HISTORY_TABLE, generate_demand_scenarios, with_tables
+
+    try:
+        instance = load(path)
+        if Path(output).resolve() == Path(resolve_path(path)).resolve():
+            raise CbecoptError("the output is the input itself; inputs are never overwritten")
+        history = instance.tables.get(HISTORY_TABLE)
+        demand, table = generate_demand_scenarios(
+            instance.tables["demand"], n, dist, seed, history, _source(instance, "demand")
+        )
+        meta = dict(instance.meta)
+        meta["scenarios"] = {"distribution": dist, "n": n, "seed": seed}
+        save_instance(with_tables(instance, meta=meta, demand=demand, scenarios=table), output)
+    except CbecoptError as exc:
+        fail(exc)
+    out.print(f"wrote {output} ({n} {dist} scenarios, seed {seed})")
+
+
+def _source(instance, table: str) -> str:
+    if instance.path is not None and Path(instance.path).suffix.lower() == ".xlsx":
+        return f"{Path(instance.path).name}, sheet '{table}'"
+    return f"{table}.csv"
+
+
+__all__ = ["InputError", "Problem"]

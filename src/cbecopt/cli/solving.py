@@ -1,0 +1,409 @@
+"""Commands that solve: solve, compare-contracts, frontier, saa."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cbecopt.bundled import resolve_path
+from cbecopt.cli.app import (
+    EXIT_OK,
+    CapacityOpt,
+    Format,
+    FormatOpt,
+    GapOpt,
+    HighsOpt,
+    JsonOpt,
+    PathArg,
+    SeedOpt,
+    ThreadsOpt,
+    TimeLimitOpt,
+    VerboseOpt,
+    app,
+    error_json,
+    exit_code,
+    fail,
+    load,
+    out,
+    print_frame,
+    solve_options,
+    stdout_to_stderr,
+    write_tables,
+)
+from cbecopt.errors import CbecoptError, OptionError
+from cbecopt.models import MODELS
+from cbecopt.stochastic.twostage import RiskOptions
+
+TWO_STAGE_HELP = "two-stage: "
+RiskWeightOpt = Annotated[
+    float, typer.Option(help=TWO_STAGE_HELP + "weight of CVaR in the objective (0 = risk-neutral).")
+]
+AlphaOpt = Annotated[float, typer.Option(help=TWO_STAGE_HELP + "CVaR level alpha.")]
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option(help="contracts: sample this many demand scenarios from quantity and std (SAA)."),
+]
+DistributionOpt = Annotated[
+    str, typer.Option(help="contracts: distribution for --samples, normal or lognormal.")
+]
+TypesOpt = Annotated[
+    str | None,
+    typer.Option(help="contracts: allowed contract types, comma-separated (default: all)."),
+]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)}.")]
+
+
+def _model_config(
+    model, instance, single_source, min_open, max_open, types, risk, samples, distribution, seed
+):
+    """The model's config object from the command-line options."""
+    from cbecopt.formulations.contracts import ContractsConfig
+    from cbecopt.formulations.warehouses import WarehousesConfig
+
+    if model == "warehouses":
+        return WarehousesConfig(single_source, min_open, max_open)
+    if model == "contracts":
+        kwargs = {"risk": risk, "samples": samples, "distribution": distribution, "seed": seed}
+        if types:
+            kwargs["types"] = tuple(t.strip() for t in types.split(",") if t.strip())
+        return ContractsConfig(**kwargs)
+    return None
+
+
+def two_stage_problem(path: str, fmt: Format, model: str, config):
+    """(problem, instance or None) of a two-stage model: from SMPS files, or built from an instance."""
+    if fmt == Format.smps:
+        from cbecopt.readers.smps import read_smps
+
+        return read_smps(resolve_path(path)), None
+    instance = load(path, fmt)
+    spec = MODELS.get(model)
+    if spec is None or not spec.two_stage:
+        raise OptionError(
+            f"'{model}' is not a two-stage model; two-stage models: "
+            + ", ".join(k for k, s in MODELS.items() if s.two_stage)
+            + " (or an SMPS file with --format smps)"
+        )
+    return spec.build(instance, config), instance
+
+
+@app.command()
+def solve(
+    path: PathArg,
+    model: ModelOpt = "warehouses",
+    fmt: FormatOpt = Format.auto,
+    capacity: CapacityOpt = None,
+    single_source: Annotated[
+        bool | None,
+        typer.Option(
+            "--single-source/--multi-source",
+            help="warehouses: serve each market from one warehouse.",
+        ),
+    ] = None,
+    min_open: Annotated[
+        int | None, typer.Option(help="warehouses: open at least this many.")
+    ] = None,
+    max_open: Annotated[
+        int | None, typer.Option(help="warehouses: open at most this many.")
+    ] = None,
+    independent: Annotated[
+        bool,
+        typer.Option(
+            "--independent",
+            help="warehouses: also solve each platform alone and report what sharing saves.",
+        ),
+    ] = False,
+    types: TypesOpt = None,
+    samples: SamplesOpt = None,
+    distribution: DistributionOpt = "normal",
+    risk_weight: RiskWeightOpt = 0.0,
+    alpha: AlphaOpt = 0.95,
+    report: Annotated[
+        list[str],
+        typer.Option(
+            "--report", help="two-stage: add an analysis (stochastic: RP, EV, EEV, WS, EVPI, VSS)."
+        ),
+    ] = [],  # noqa: B006
+    time_limit: TimeLimitOpt = None,
+    gap: GapOpt = 1e-6,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    highs_option: HighsOpt = [],  # noqa: B006
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write result.json and CSV tables here.")
+    ] = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Solve an instance with one model and print (and optionally write) the result."""
+    from cbecopt.models import solve as solve_model
+    from cbecopt.sharing import compare_sharing
+    from cbecopt.stochastic.solve import solve_two_stage
+
+    try:
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        risk = RiskOptions(risk_weight, alpha)
+        if fmt == Format.smps:
+            problem, _ = two_stage_problem(path, fmt, model, None)
+            model = "smps"
+            with stdout_to_stderr(as_json):
+                result = solve_two_stage(
+                    problem,
+                    options,
+                    risk,
+                    reports=report,
+                    model=model,
+                    instance=problem.name,
+                    extract=_smps_extract(problem),
+                )
+        else:
+            instance = load(path, fmt, capacity)
+            if model not in MODELS:
+                raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
+            config = _model_config(
+                model,
+                instance,
+                single_source,
+                min_open,
+                max_open,
+                types,
+                risk,
+                samples,
+                distribution,
+                seed,
+            )
+            with stdout_to_stderr(as_json):
+                if independent:
+                    result = compare_sharing(instance, options, config)
+                else:
+                    result = solve_model(instance, model, options, config, report)
+    except CbecoptError as exc:
+        if as_json:
+            print(error_json(exc, model=model, instance=str(path)))
+        fail(exc)
+    if out_dir is not None:
+        result.to_dir(out_dir)
+    if as_json:
+        print(result.to_json())
+    else:
+        from cbecopt.report import print_summary
+
+        print_summary(out, result, out_dir)
+    raise typer.Exit(exit_code(result))
+
+
+def _smps_extract(problem):
+    """First-stage decisions of an SMPS problem as a table (the variables' names from the file)."""
+    import numpy as np
+    import pandas as pd
+
+    def extract(form, values):
+        x = form.values_of(values, form.first.families[0])
+        table = pd.DataFrame(
+            {
+                "variable": list(problem.first_stage_names),
+                "value": x[: len(problem.first_stage_names)],
+            }
+        )
+        nonzero = table.loc[np.abs(table["value"]) > 1e-9, "variable"].tolist()
+        return {"first_stage": table}, {"first_stage_nonzero": nonzero}
+
+    return extract
+
+
+@app.command(name="compare-contracts")
+def compare_contracts_(
+    path: PathArg,
+    samples: SamplesOpt = None,
+    distribution: DistributionOpt = "normal",
+    risk_weight: RiskWeightOpt = 0.0,
+    alpha: AlphaOpt = 0.95,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Seconds for each policy's solve.")
+    ] = None,
+    gap: GapOpt = 1e-6,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    highs_option: HighsOpt = [],  # noqa: B006
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write comparison.csv here.")
+    ] = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Solve the contracts model under each policy: safety stock only, quantity flexibility,
+    options, emergency spot, and all combined; show what each kind of flexibility is worth."""
+    from cbecopt.compare import compare_contracts
+    from cbecopt.formulations.contracts import ContractsConfig
+
+    try:
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        instance = load(path)
+        config = ContractsConfig(
+            risk=RiskOptions(risk_weight, alpha),
+            samples=samples,
+            distribution=distribution,
+            seed=seed,
+        )
+        with stdout_to_stderr(as_json):
+            table = compare_contracts(instance, options, config)
+    except CbecoptError as exc:
+        if as_json:
+            print(error_json(exc, instance=str(path)))
+        fail(exc)
+    if out_dir is not None:
+        write_tables(out_dir, {"comparison": table})
+    if as_json:
+        print(table.to_json(orient="records"))
+    else:
+        print_frame(
+            table,
+            f"contract policies on {instance.name} (cost = minus profit; value vs safety stock)",
+            ("fill_rate",),
+        )
+    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+
+
+@app.command()
+def frontier(
+    path: PathArg,
+    model: ModelOpt = "contracts",
+    fmt: FormatOpt = Format.auto,
+    alpha: AlphaOpt = 0.95,
+    points: Annotated[int, typer.Option(help="Number of weights from 0 to 1.")] = 6,
+    samples: SamplesOpt = None,
+    distribution: DistributionOpt = "normal",
+    time_limit: Annotated[
+        float | None, typer.Option(help="Seconds for each point's solve.")
+    ] = None,
+    gap: GapOpt = 1e-6,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    highs_option: HighsOpt = [],  # noqa: B006
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Write frontier.csv and frontier.png here.")
+    ] = Path("results/frontier"),
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Trace the mean-CVaR efficient frontier of a two-stage model (table and PNG plot)."""
+    import numpy as np
+
+    from cbecopt.stochastic.frontier import efficient_frontier, plot_frontier
+
+    try:
+        if points < 2:
+            raise OptionError(f"the frontier needs at least 2 points, got {points}")
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        config = _model_config(
+            model,
+            None,
+            None,
+            None,
+            None,
+            None,
+            RiskOptions(0.0, alpha),
+            samples,
+            distribution,
+            seed,
+        )
+        problem, _ = two_stage_problem(path, fmt, model, config)
+        with stdout_to_stderr(as_json):
+            table = efficient_frontier(
+                problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
+            )
+    except CbecoptError as exc:
+        if as_json:
+            print(error_json(exc, instance=str(path)))
+        fail(exc)
+    write_tables(
+        out_dir,
+        {"frontier": table},
+        lambda folder: plot_frontier(table, folder / "frontier.png", problem.name),
+    )
+    if as_json:
+        print(table.to_json(orient="records"))
+    else:
+        print_frame(table, f"mean-CVaR frontier of {problem.name} (alpha {alpha:g})")
+        out.print(f"wrote {out_dir}/frontier.csv and {out_dir}/frontier.png")
+
+
+@app.command()
+def saa(
+    path: PathArg,
+    model: ModelOpt = "contracts",
+    fmt: FormatOpt = Format.auto,
+    n: Annotated[
+        int, typer.Option("--n", help="Scenarios per sample average approximation.")
+    ] = 100,
+    replications: Annotated[
+        int, typer.Option(help="Independent replications for the gap estimate.")
+    ] = 10,
+    evaluation_n: Annotated[
+        int, typer.Option(help="Independent scenarios to estimate the candidate's cost (0: skip).")
+    ] = 1000,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    distribution: DistributionOpt = "normal",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each solve.")] = None,
+    gap: GapOpt = 1e-6,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    highs_option: HighsOpt = [],  # noqa: B006
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write replications.csv and saa.json here.")
+    ] = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Sample average approximation with a statistical optimality gap (Mak, Morton and Wood 1999).
+
+    Demand given as means and std is sampled from the distribution; scenarios given in the
+    instance (or an SMPS file) are resampled by their probabilities.
+    """
+    import json
+
+    from cbecopt.stochastic.saa import mrp_gap, resampler
+
+    try:
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        config = _model_config(
+            model, None, None, None, None, None, RiskOptions(), None, distribution, seed
+        )
+        problem, instance = two_stage_problem(path, fmt, model, config)
+        sampler = None
+        if instance is not None and model == "contracts":
+            from cbecopt.formulations.contracts import demand_sampler
+
+            sampler = demand_sampler(instance, config, problem.data.SKUS)
+        sampler = sampler or resampler(problem.scenarios())
+        with stdout_to_stderr(as_json):
+            result = mrp_gap(
+                problem.with_scenarios,
+                sampler,
+                n,
+                replications,
+                seed,
+                options,
+                confidence,
+                evaluation_n,
+            )
+    except CbecoptError as exc:
+        if as_json:
+            print(error_json(exc, instance=str(path)))
+        fail(exc)
+    if out_dir is not None:
+        write_tables(
+            out_dir,
+            {"replications": result.replications},
+            lambda folder: (folder / "saa.json").write_text(
+                json.dumps(result.to_dict(), indent=2) + "\n"
+            ),
+        )
+    if as_json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print_frame(result.replications, f"SAA replications of {problem.name} (n = {n})")
+        for key, value in result.summary.items():
+            out.print(f"{key}: {value:,.4f}" if isinstance(value, float) else f"{key}: {value}")

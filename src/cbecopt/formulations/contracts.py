@@ -1,0 +1,642 @@
+"""Flexible contract quantities: a two-stage stochastic MILP.
+
+Before demand is known the buyer chooses, per contract a supplier offers for a SKU, how much
+to commit: a firm order, a quantity-flexibility commitment (Tsay 1999: buy anywhere in
+[(1 - down) r, (1 + up) r] once demand is seen) or call options (reserve at a premium,
+exercise at a price; Eppen and Iyer's backup agreements are options with exercise = w - b,
+premium = b). Spot/emergency purchases need no commitment. Once a demand scenario is seen the
+buyer calls flexible quantities, buys spot, sells, loses the sales it cannot serve (at a
+penalty) and salvages what is left. The objective is the expected cost (minus the expected
+profit), or a mean-CVaR blend of it. The formulation, with the same names, is in
+``models/contracts.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, terms
+from cbecopt.instance import Instance
+from cbecopt.scenarios import DISTRIBUTIONS, generate_demand_scenarios, scenario_set
+from cbecopt.stochastic.twostage import ExtensiveForm, FirstStage, RiskOptions
+from cbecopt.tables import CONTRACT_TYPES
+
+COMMITTED = ("firm", "quantity_flexibility", "option")
+"""Contract types with a first-stage quantity."""
+CALLED = ("quantity_flexibility", "option", "spot")
+"""Contract types with units bought after demand is seen."""
+
+
+@dataclass(frozen=True)
+class ContractsConfig:
+    """Options of the contracts model.
+
+    Parameters
+    ----------
+    types : the contract types the buyer may use (default: all); e.g. ``("firm",)`` is
+        safety stock only.
+    risk : mean-CVaR weight and alpha (default: risk-neutral expected cost).
+    samples : when demand has no scenarios, sample this many equally likely scenarios from
+        each row's ``quantity`` (mean) and ``std`` (a sample average approximation); ``None``
+        plans on the given quantities as one certain scenario.
+    distribution : ``normal`` or ``lognormal`` for ``samples``.
+    seed : random seed for ``samples`` (same seed, same scenarios).
+    """
+
+    types: tuple[str, ...] = CONTRACT_TYPES
+    risk: RiskOptions = field(default_factory=RiskOptions)
+    samples: int | None = None
+    distribution: str = "normal"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        unknown = [t for t in self.types if t not in CONTRACT_TYPES]
+        if unknown:
+            raise OptionError(
+                f"unknown contract type(s) {', '.join(unknown)}; choose from {', '.join(CONTRACT_TYPES)}"
+            )
+        if self.samples is not None and self.samples < 1:
+            raise OptionError(f"samples must be at least 1, got {self.samples}")
+        if self.distribution not in DISTRIBUTIONS[:2]:
+            raise OptionError(
+                f"distribution must be normal or lognormal, got '{self.distribution}'"
+            )
+
+
+@dataclass(frozen=True)
+class ContractsData:
+    """Sets and parameters as arrays aligned with the sets' order."""
+
+    SKUS: list
+    CONTRACTS: list  # (supplier, sku, type)
+    SUPPLIERS: list  # suppliers with a finite capacity
+    price: np.ndarray  # p_k
+    salvage_value: np.ndarray  # v_k
+    lost_sale_penalty: np.ndarray  # pi_k
+    contract_sku: np.ndarray  # position of each contract's SKU
+    contract_type: np.ndarray  # type name per contract
+    contract_supplier: np.ndarray  # position in SUPPLIERS, -1 if the supplier is unlimited
+    unit_price: np.ndarray  # w_c (firm, quantity flexibility, spot)
+    premium: np.ndarray  # o_c (option)
+    exercise_price: np.ndarray  # e_c (option)
+    flex_up: np.ndarray  # u_c
+    flex_down: np.ndarray  # d_c
+    capacity: np.ndarray  # K_c (inf if unlimited)
+    min_order: np.ndarray  # MOQ_c
+    supplier_capacity: np.ndarray  # S_i
+    scenario_names: tuple[str, ...]
+    probabilities: np.ndarray  # pr_s
+    demand: np.ndarray  # D_sk, scenarios x SKUs
+
+    def of_type(self, *types: str) -> np.ndarray:
+        """Positions of the contracts of the given types."""
+        return np.flatnonzero(np.isin(self.contract_type, types))
+
+    @property
+    def committed(self) -> np.ndarray:
+        return self.of_type(*COMMITTED)
+
+    @property
+    def called(self) -> np.ndarray:
+        return self.of_type(*CALLED)
+
+    def reservation_factor(self, positions: np.ndarray) -> np.ndarray:
+        """Units of capacity one unit of first-stage quantity reserves: 1 + u_c for QF, else 1."""
+        qf = self.contract_type[positions] == "quantity_flexibility"
+        return np.where(qf, 1.0 + self.flex_up[positions], 1.0)
+
+    @classmethod
+    def from_instance(cls, instance: Instance, config: ContractsConfig) -> ContractsData:
+        tables = instance.tables
+        for name in ("products", "contracts"):
+            if name not in tables:
+                raise InputError(
+                    Problem(f"{name}.csv", "missing: the contracts model needs this table")
+                )
+        demand = tables["demand"]
+        if "sku" not in demand.columns or demand["sku"].isna().any():
+            rows = demand.index[demand["sku"].isna()] if "sku" in demand else [None]
+            raise InputError(
+                [
+                    Problem(
+                        "demand.csv",
+                        "the contracts model needs the SKU of every demand row",
+                        None if r is None else r + 2,
+                        "sku",
+                    )
+                    for r in rows
+                ]
+            )
+        contracts = tables["contracts"]
+        contracts = contracts[contracts["type"].isin(config.types)].reset_index(drop=True)
+        products = tables["products"]
+        skus = list(dict.fromkeys([*demand["sku"], *contracts["sku"]]))
+        product = products.set_index("sku").reindex(skus)
+        k_pos = {k: i for i, k in enumerate(skus)}
+        graph = instance.graph
+        limited = [
+            i
+            for i in dict.fromkeys(contracts["supplier"])
+            if graph.nodes[i]["capacity"] is not None
+        ]
+        i_pos = {i: n for n, i in enumerate(limited)}
+        names, probabilities, quantities = _demand_scenarios(tables, skus, config)
+
+        def column(name: str, default: float) -> np.ndarray:
+            if name not in contracts.columns:
+                return np.full(len(contracts), default)
+            return contracts[name].fillna(default).to_numpy(float)
+
+        def product_column(name: str) -> np.ndarray:
+            if name not in product.columns:
+                return np.zeros(len(skus))
+            return product[name].fillna(0.0).to_numpy(float)
+
+        return cls(
+            SKUS=skus,
+            CONTRACTS=list(
+                zip(contracts["supplier"], contracts["sku"], contracts["type"], strict=True)
+            ),
+            SUPPLIERS=limited,
+            price=product_column("price"),
+            salvage_value=product_column("salvage_value"),
+            lost_sale_penalty=product_column("lost_sale_penalty"),
+            contract_sku=np.array([k_pos[k] for k in contracts["sku"]], np.int64),
+            contract_type=contracts["type"].to_numpy(str),
+            contract_supplier=np.array([i_pos.get(i, -1) for i in contracts["supplier"]], np.int64),
+            unit_price=column("unit_price", 0.0),
+            premium=column("premium", 0.0),
+            exercise_price=column("exercise_price", 0.0),
+            flex_up=column("flex_up", 0.0),
+            flex_down=column("flex_down", 0.0),
+            capacity=column("capacity", np.inf),
+            min_order=column("min_order", 0.0),
+            supplier_capacity=np.array([graph.nodes[i]["capacity"] for i in limited], float),
+            scenario_names=names,
+            probabilities=probabilities,
+            demand=quantities,
+        )
+
+
+def _demand_scenarios(tables, skus: list, config: ContractsConfig):
+    """(names, probabilities, demand matrix scenarios x SKUs), demand summed over markets.
+
+    Rows with a blank scenario are certain demand and count in every scenario. Without any
+    scenario, ``config.samples`` draws equally likely scenarios from ``quantity`` and ``std``;
+    otherwise the quantities are one certain scenario named ``base``.
+    """
+    demand = tables["demand"]
+    has_scenarios = "scenario" in demand.columns and demand["scenario"].notna().any()
+    if has_scenarios and config.samples is not None:
+        raise OptionError(
+            "the demand table already has scenarios; samples applies only to demand given as "
+            "means (quantity) and standard deviations (std)"
+        )
+    if has_scenarios:
+        scenarios = scenario_set(tables)
+        return scenarios.names, scenarios.probabilities, _matrix(demand, scenarios.names, skus)
+    if config.samples is None:
+        return ("base",), np.ones(1), _per_sku(demand, skus)[None, :]
+    return _sample(demand, skus, config.samples, config.distribution, config.seed)
+
+
+def _sample(demand: pd.DataFrame, skus: list, n: int, distribution: str, seed: int):
+    """``n`` equally likely scenarios drawn from each row's mean and standard deviation."""
+    rows, table = generate_demand_scenarios(demand, n, distribution, seed)
+    names = tuple(table["scenario"])
+    return names, table["probability"].to_numpy(float), _matrix(rows, names, skus)
+
+
+def _matrix(demand: pd.DataFrame, names: tuple, skus: list) -> np.ndarray:
+    """Scenarios x SKUs; rows with a blank scenario count in every scenario."""
+    certain = demand["scenario"].isna()
+    by = (
+        demand[~certain]
+        .groupby(["scenario", "sku"], sort=False)["quantity"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .reindex(index=list(names), columns=skus, fill_value=0.0)
+    )
+    return by.to_numpy(float) + _per_sku(demand[certain], skus)[None, :]
+
+
+def _per_sku(demand: pd.DataFrame, skus: list) -> np.ndarray:
+    return demand.groupby("sku")["quantity"].sum().reindex(skus, fill_value=0.0).to_numpy(float)
+
+
+def demand_sampler(instance: Instance, config: ContractsConfig, skus: list):
+    """``sampler(n, seed)`` drawing demand from each row's mean and std, for SAA; ``None`` when
+    demand is given as scenarios (resample those instead: :func:`cbecopt.stochastic.saa.resampler`).
+    """
+    demand = instance.tables["demand"]
+    if "scenario" in demand.columns and demand["scenario"].notna().any():
+        return None
+
+    def draw(n: int, seed: int):
+        names, probabilities, matrix = _sample(demand, skus, n, config.distribution, seed)
+        return [
+            (name, float(p), matrix[s])
+            for s, (name, p) in enumerate(zip(names, probabilities, strict=True))
+        ]
+
+    return draw
+
+
+@dataclass(frozen=True)
+class ContractsProblem:
+    """The contracts model in the two-stage layer's terms (see :mod:`cbecopt.stochastic.twostage`)."""
+
+    data: ContractsData
+    instance_name: str = "contracts"
+
+    @property
+    def name(self) -> str:
+        return f"contracts[{self.instance_name}]"
+
+    def scenarios(self) -> list[tuple[str, float, np.ndarray]]:
+        d = self.data
+        return [
+            (n, float(p), d.demand[s])
+            for s, (n, p) in enumerate(zip(d.scenario_names, d.probabilities, strict=True))
+        ]
+
+    def expected_scenario(self) -> np.ndarray:
+        return self.data.probabilities @ self.data.demand
+
+    def with_scenarios(self, scenarios: list[tuple[str, float, np.ndarray]]) -> ContractsProblem:
+        """The same contracts over other demand scenarios (for sampling)."""
+        data = dataclasses.replace(
+            self.data,
+            scenario_names=tuple(s[0] for s in scenarios),
+            probabilities=np.array([s[1] for s in scenarios], float),
+            demand=np.array([s[2] for s in scenarios], float).reshape(len(scenarios), -1),
+        )
+        return ContractsProblem(data, self.instance_name)
+
+    def build_first_stage(self, m: pyo.Block) -> FirstStage:
+        """Quantities committed per contract, and whether each contract with a minimum is signed."""
+        d = self.data
+        committed = d.committed
+        upper = d.capacity[committed] / d.reservation_factor(committed)
+        quantity = add_var_family(
+            m,
+            "quantity",
+            [d.CONTRACTS[c] for c in committed],
+            upper=upper,
+            doc="Q_c: units ordered (firm), committed (quantity flexibility) or reserved (option)",
+        )
+        cost = []
+        firm = np.flatnonzero(d.contract_type[committed] == "firm")
+        option = np.flatnonzero(d.contract_type[committed] == "option")
+        cost.append(terms(quantity, 0, firm, d.unit_price[committed[firm]]))
+        cost.append(terms(quantity, 0, option, d.premium[committed[option]]))
+        families = [quantity]
+        with_minimum = np.flatnonzero(d.min_order[committed] > 0)
+        if len(with_minimum):
+            families.append(add_min_order(m, d, quantity, committed, with_minimum))
+        add_supplier_capacity(m, d, quantity, committed)
+        return FirstStage(tuple(families), tuple(c for c in cost if len(c.coef)))
+
+    def build_second_stage(self, block: pyo.Block, demand: np.ndarray, first: FirstStage):
+        """One scenario's recourse: call flexible quantities, buy spot, sell, lose, salvage."""
+        d = self.data
+        quantity = first.families[0]
+        committed, called = d.committed, d.called
+        n_skus = len(d.SKUS)
+        bought = add_var_family(
+            block,
+            "bought",
+            [d.CONTRACTS[c] for c in called],
+            upper=np.where(d.contract_type[called] == "spot", d.capacity[called], np.inf),
+            doc="b_sc: units bought after demand is seen (called, exercised or spot)",
+        )
+        sales = add_var_family(block, "sales", d.SKUS, upper=demand, doc="y_sk: units sold")
+        lost = add_var_family(block, "lost", d.SKUS, doc="l_sk: demand not met")
+        leftover = add_var_family(block, "leftover", d.SKUS, doc="z_sk: units left unsold")
+        add_flexibility_band(block, d, quantity, bought, committed, called)
+        add_stock_balance(block, d, quantity, bought, sales, leftover, committed, called)
+        add_demand_split(block, d, sales, lost, demand)
+        add_spot_supplier_capacity(block, d, quantity, bought, committed, called)
+        call_price = np.where(
+            d.contract_type[called] == "option", d.exercise_price[called], d.unit_price[called]
+        )
+        all_skus = np.arange(n_skus)
+        return (
+            terms(bought, 0, np.arange(len(called)), call_price),
+            terms(sales, 0, all_skus, -d.price),
+            terms(lost, 0, all_skus, d.lost_sale_penalty),
+            terms(leftover, 0, all_skus, -d.salvage_value),
+        )
+
+
+def add_min_order(
+    m: pyo.Block, d: ContractsData, quantity: VarFamily, committed: np.ndarray, rows: np.ndarray
+) -> VarFamily:
+    """A contract with a minimum order is either not signed or used for at least that much.
+
+    .. math:: MOQ_c \\, \\sigma_c \\le Q_c \\le M_c \\, \\sigma_c \\qquad \\forall c \\in C^{moq}
+
+    ``M_c`` is the contract's capacity, or when unlimited the most that can pay:
+    ``max(MOQ_c, max_s D_sk / (1 - d_c))`` (units beyond the largest demand are salvaged at a loss).
+    """
+    contracts = committed[rows]
+    signed = add_var_family(
+        m,
+        "signed",
+        [d.CONTRACTS[c] for c in contracts],
+        domain=pyo.Binary,
+        doc="sigma_c: contract c with a minimum order is used",
+    )
+    largest = d.demand.max(axis=0)[d.contract_sku[contracts]]
+    keep = np.where(
+        d.contract_type[contracts] == "quantity_flexibility", 1.0 - d.flex_down[contracts], 1.0
+    )
+    with np.errstate(divide="ignore"):
+        useful = np.where(keep > 0, largest / np.where(keep > 0, keep, 1.0), largest)
+    big = np.where(
+        np.isfinite(d.capacity[contracts]),
+        d.capacity[contracts] / d.reservation_factor(contracts),
+        np.maximum(d.min_order[contracts], useful),
+    )
+    n = len(contracts)
+    keys = [d.CONTRACTS[c] for c in contracts]
+    add_rows(
+        m,
+        "min_order_lower",
+        keys,
+        [
+            terms(quantity, np.arange(n), rows, 1.0),
+            terms(signed, np.arange(n), np.arange(n), -d.min_order[contracts]),
+        ],
+        0.0,
+        None,
+        doc="Q_c - MOQ_c sigma_c >= 0",
+    )
+    add_rows(
+        m,
+        "min_order_upper",
+        keys,
+        [terms(quantity, np.arange(n), rows, 1.0), terms(signed, np.arange(n), np.arange(n), -big)],
+        None,
+        0.0,
+        doc="Q_c - M_c sigma_c <= 0",
+    )
+    return signed
+
+
+def _supplier_rows(d: ContractsData, contracts: np.ndarray, suppliers: np.ndarray):
+    """(row, position) of the given contracts in rows of ``suppliers`` (positions in SUPPLIERS)."""
+    row_of = np.full(len(d.SUPPLIERS), -1, np.int64)
+    row_of[suppliers] = np.arange(len(suppliers))
+    rows = np.where(
+        d.contract_supplier[contracts] >= 0,
+        row_of[np.maximum(d.contract_supplier[contracts], 0)],
+        -1,
+    )
+    inside = np.flatnonzero(rows >= 0)
+    return rows[inside], inside
+
+
+def _suppliers_with_spot(d: ContractsData) -> np.ndarray:
+    spot = d.of_type("spot")
+    return np.unique(d.contract_supplier[spot][d.contract_supplier[spot] >= 0])
+
+
+def add_supplier_capacity(
+    m: pyo.Block, d: ContractsData, quantity: VarFamily, committed: np.ndarray
+) -> None:
+    """What a supplier has promised stays within its capacity (suppliers without spot sales).
+
+    .. math:: \\sum_{c \\in C^{com}_i} a_c Q_c \\le S_i \\qquad \\forall i \\in I \\setminus I^{spot}
+
+    with ``a_c = 1 + u_c`` for a quantity-flexibility commitment (the most it may call) and 1 otherwise.
+    """
+    suppliers = np.setdiff1d(np.arange(len(d.SUPPLIERS)), _suppliers_with_spot(d))
+    if not len(suppliers):
+        return
+    rows, inside = _supplier_rows(d, committed, suppliers)
+    add_rows(
+        m,
+        "supplier_capacity",
+        [d.SUPPLIERS[i] for i in suppliers],
+        [terms(quantity, rows, inside, d.reservation_factor(committed[inside]))],
+        None,
+        d.supplier_capacity[suppliers],
+        doc="sum_c a_c Q_c <= S_i",
+    )
+
+
+def add_flexibility_band(
+    block: pyo.Block,
+    d: ContractsData,
+    quantity: VarFamily,
+    bought: VarFamily,
+    committed: np.ndarray,
+    called: np.ndarray,
+) -> None:
+    """Units called stay within what the first stage allows.
+
+    .. math::
+        (1 - d_c) Q_c \\le b_{sc} \\le (1 + u_c) Q_c \\;\\; \\forall c \\in C^{qf}, \\qquad
+        b_{sc} \\le Q_c \\;\\; \\forall c \\in C^{opt}
+    """
+    q_pos = np.full(len(d.CONTRACTS), -1, np.int64)
+    q_pos[committed] = np.arange(len(committed))
+    for name, kind, factor, lower in (
+        ("flex_lower", "quantity_flexibility", 1.0 - d.flex_down, True),
+        ("flex_upper", "quantity_flexibility", 1.0 + d.flex_up, False),
+        ("option_limit", "option", np.ones(len(d.CONTRACTS)), False),
+    ):
+        rows = np.flatnonzero(d.contract_type[called] == kind)
+        if not len(rows):
+            continue
+        contracts = called[rows]
+        n = len(rows)
+        add_rows(
+            block,
+            name,
+            [d.CONTRACTS[c] for c in contracts],
+            [
+                terms(bought, np.arange(n), rows, 1.0),
+                terms(quantity, np.arange(n), q_pos[contracts], -factor[contracts]),
+            ],
+            0.0 if lower else None,
+            None if lower else 0.0,
+        )
+
+
+def add_stock_balance(
+    block: pyo.Block,
+    d: ContractsData,
+    quantity: VarFamily,
+    bought: VarFamily,
+    sales: VarFamily,
+    leftover: VarFamily,
+    committed: np.ndarray,
+    called: np.ndarray,
+) -> None:
+    """Every unit received is sold or left over.
+
+    .. math:: \\sum_{c \\in C^{firm}_k} Q_c + \\sum_{c \\in C^{call}_k} b_{sc} = y_{sk} + z_{sk} \\qquad \\forall k
+    """
+    firm = np.flatnonzero(d.contract_type[committed] == "firm")
+    n_skus = len(d.SKUS)
+    add_rows(
+        block,
+        "stock_balance",
+        d.SKUS,
+        [
+            terms(quantity, d.contract_sku[committed[firm]], firm, 1.0),
+            terms(bought, d.contract_sku[called], np.arange(len(called)), 1.0),
+            terms(sales, np.arange(n_skus), np.arange(n_skus), -1.0),
+            terms(leftover, np.arange(n_skus), np.arange(n_skus), -1.0),
+        ],
+        0.0,
+        0.0,
+        doc="received = sold + left over",
+    )
+
+
+def add_demand_split(
+    block: pyo.Block, d: ContractsData, sales: VarFamily, lost: VarFamily, demand: np.ndarray
+) -> None:
+    """Demand is either sold or lost.
+
+    .. math:: y_{sk} + l_{sk} = D_{sk} \\qquad \\forall k
+    """
+    n = len(d.SKUS)
+    add_rows(
+        block,
+        "demand_split",
+        d.SKUS,
+        [
+            terms(sales, np.arange(n), np.arange(n), 1.0),
+            terms(lost, np.arange(n), np.arange(n), 1.0),
+        ],
+        demand,
+        demand,
+        doc="sold + lost = D_sk",
+    )
+
+
+def add_spot_supplier_capacity(
+    block: pyo.Block,
+    d: ContractsData,
+    quantity: VarFamily,
+    bought: VarFamily,
+    committed: np.ndarray,
+    called: np.ndarray,
+) -> None:
+    """A supplier selling spot delivers its promises plus its spot sales within its capacity.
+
+    .. math::
+        \\sum_{c \\in C^{com}_i} a_c Q_c + \\sum_{c \\in C^{spot}_i} b_{sc} \\le S_i
+        \\qquad \\forall i \\in I^{spot}
+    """
+    suppliers = _suppliers_with_spot(d)
+    if not len(suppliers):
+        return
+    rows_q, inside_q = _supplier_rows(d, committed, suppliers)
+    spot = np.flatnonzero(d.contract_type[called] == "spot")
+    rows_b, inside_b = _supplier_rows(d, called[spot], suppliers)
+    add_rows(
+        block,
+        "spot_supplier_capacity",
+        [d.SUPPLIERS[i] for i in suppliers],
+        [
+            terms(quantity, rows_q, inside_q, d.reservation_factor(committed[inside_q])),
+            terms(bought, rows_b, spot[inside_b], 1.0),
+        ],
+        None,
+        d.supplier_capacity[suppliers],
+        doc="sum_c a_c Q_c + sum_spot b_sc <= S_i",
+    )
+
+
+def extract_contracts(
+    problem: ContractsProblem, form: ExtensiveForm, values: np.ndarray
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Tables and KPIs of a solved extensive form built over ``problem.scenarios()``."""
+    d = problem.data
+    committed, called = d.committed, d.called
+    p = form.probabilities
+    blocks = [form.model.scenario[name] for name in form.names]
+
+    def per_scenario(name: str) -> np.ndarray:
+        return np.array([form.values_of(values, b.component(name)) for b in blocks]).reshape(
+            len(blocks), -1
+        )
+
+    first = np.clip(form.values_of(values, form.first.families[0]), 0.0, None)
+    bought = np.clip(per_scenario("bought"), 0.0, None)
+    sales, lost, leftover = (per_scenario(n) for n in ("sales", "lost", "leftover"))
+    demand = d.demand
+    costs = form.scenario_costs(values)
+
+    quantity = np.full(len(d.CONTRACTS), np.nan)
+    quantity[committed] = first
+    expected_bought = np.zeros(len(d.CONTRACTS))
+    expected_bought[called] = p @ bought
+    first_cost = np.zeros(len(d.CONTRACTS))
+    first_cost[committed] = (
+        np.where(
+            d.contract_type[committed] == "firm",
+            d.unit_price[committed],
+            np.where(d.contract_type[committed] == "option", d.premium[committed], 0.0),
+        )
+        * first
+    )
+    call_price = np.where(d.contract_type == "option", d.exercise_price, d.unit_price)
+    contracts = pd.DataFrame(
+        {
+            "supplier": [c[0] for c in d.CONTRACTS],
+            "sku": [c[1] for c in d.CONTRACTS],
+            "type": d.contract_type,
+            "quantity": quantity,
+            "expected_bought": expected_bought,
+            "first_stage_cost": first_cost,
+            "expected_cost": first_cost + call_price * expected_bought,
+        }
+    )
+    expected_demand = p @ demand
+    expected_sales = p @ sales
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(expected_demand > 0, expected_sales / expected_demand, np.nan)
+    skus = pd.DataFrame(
+        {
+            "sku": d.SKUS,
+            "expected_demand": expected_demand,
+            "expected_sales": expected_sales,
+            "fill_rate": fill,
+            "expected_lost": p @ lost,
+            "expected_leftover": p @ leftover,
+        }
+    )
+    scenarios = pd.DataFrame(
+        {
+            "scenario": list(form.names),
+            "demand": demand.sum(axis=1),
+            "sales": sales.sum(axis=1),
+            "lost": lost.sum(axis=1),
+            "leftover": leftover.sum(axis=1),
+        }
+    )
+    total_demand = float(expected_demand.sum())
+    by_type = contracts.groupby("type")
+    kpis = {
+        "expected_profit": -float(p @ costs),
+        "fill_rate": float(expected_sales.sum() / total_demand) if total_demand > 0 else None,
+        "expected_lost_sales": float((p @ lost).sum()),
+        "expected_leftover": float((p @ leftover).sum()),
+        "committed_by_type": {t: float(g["quantity"].sum()) for t, g in by_type if t in COMMITTED},
+        "expected_bought_by_type": {
+            t: float(g["expected_bought"].sum()) for t, g in by_type if t in CALLED
+        },
+    }
+    return {"contracts": contracts, "skus": skus, "scenarios": scenarios}, kpis

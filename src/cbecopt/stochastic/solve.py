@@ -1,0 +1,167 @@
+"""Solve any two-stage problem into a :class:`~cbecopt.results.Result`.
+
+The same pipeline as the deterministic models (build, hand off, solve, extract, with
+timings and an honest status), plus what every two-stage model reports: the expected cost,
+the cost of each scenario, value-at-risk and CVaR of cost, and on request the standard
+stochastic report (RP, EV, EEV, WS, EVPI, VSS).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cbecopt.analytics import var_cvar
+from cbecopt.results import Result, Status
+from cbecopt.solver import SolveOptions
+from cbecopt.stochastic.report import stochastic_report
+from cbecopt.stochastic.twostage import (
+    ExtensiveForm,
+    RiskOptions,
+    TwoStageProblem,
+    build_extensive_form,
+    solve_extensive_form,
+)
+
+REPORTS = ("stochastic",)
+"""Analyses ``solve_two_stage`` can add to a result."""
+
+Extract = Callable[[ExtensiveForm, np.ndarray], tuple[dict, dict]]
+"""A model's extraction: (form, solution vector) -> (tables, KPIs); ``form.values_of`` reads it."""
+
+
+def solve_two_stage(
+    problem: TwoStageProblem,
+    options: SolveOptions | None = None,
+    risk: RiskOptions | None = None,
+    *,
+    reports: Sequence[str] = (),
+    extract: Extract | None = None,
+    diagnose: Callable[[], list[str]] | None = None,
+    model: str = "two_stage",
+    instance: str = "",
+    load_seconds: float = 0.0,
+    config: dict | None = None,
+) -> Result:
+    """Build the extensive form of ``problem`` over its scenarios, solve it, and report.
+
+    Parameters
+    ----------
+    problem : a :class:`TwoStageProblem`.
+    options : solver options; the time limit covers the whole call, reports included.
+    risk : mean-CVaR weight and alpha (default risk-neutral); VaR and CVaR of cost are
+        reported at ``risk.alpha`` either way.
+    reports : names from :data:`REPORTS`; ``stochastic`` adds RP, EV, EEV, WS, EVPI and VSS
+        (for the risk-neutral problem) as ``result.reports["stochastic"]`` and a table.
+    extract : the model's own tables and KPIs from a solution.
+    diagnose : reasons the model can be infeasible, asked only when it is.
+    """
+    unknown = [r for r in reports if r not in REPORTS]
+    if unknown:
+        from cbecopt.errors import OptionError
+
+        raise OptionError(
+            f"unknown report(s) {', '.join(unknown)}; available: {', '.join(REPORTS)}"
+        )
+    options = options or SolveOptions()
+    risk = risk or RiskOptions()
+    start = time.perf_counter()
+    deadline = start + options.time_limit if options.time_limit is not None else None
+    form = build_extensive_form(problem, problem.scenarios(), risk)
+    t_built = time.perf_counter()
+    form.compile()
+    t_compiled = time.perf_counter()
+    solution = solve_extensive_form(form, options, None, deadline)
+    outcome = solution.outcome
+    t_solved = time.perf_counter()
+
+    tables: dict[str, pd.DataFrame] = {}
+    kpis: dict[str, Any] = {}
+    diagnosis: list[str] = []
+    if outcome.values is not None:
+        tables, kpis = _risk_summary(form, outcome.values, risk)
+        if extract is not None:
+            model_tables, model_kpis = extract(form, outcome.values)
+            for name, table in model_tables.items():
+                tables[name] = tables[name].merge(table, on="scenario") if name in tables else table
+            kpis.update(model_kpis)
+    elif outcome.status == Status.INFEASIBLE:
+        diagnosis = diagnose() if diagnose is not None else []
+        diagnosis = diagnosis or ["the extensive form has no feasible solution"]
+    elif outcome.status == Status.UNBOUNDED:
+        diagnosis = [
+            "the expected cost can decrease without limit: look for units bought below what "
+            "they sell or salvage for, with no capacity"
+        ]
+    elif outcome.status == Status.NO_SOLUTION:
+        diagnosis = ["no feasible solution was found within the limits: raise --time-limit"]
+    t_extracted = time.perf_counter()
+
+    extra: dict[str, dict] = {}
+    if "stochastic" in reports and outcome.values is not None:
+        rp = solution if risk.weight == 0 else None
+        report = stochastic_report(problem, options, rp, deadline)
+        extra["stochastic"] = report.to_dict()
+        tables["stochastic"] = report.table()
+    t_done = time.perf_counter()
+    timings = {
+        "load": load_seconds,
+        "build": t_built - start,
+        "handoff": (t_compiled - t_built) + solution.handoff_seconds,
+        "solve": outcome.solve_seconds,
+        "extract": t_extracted - t_solved,
+    }
+    if reports:
+        timings["reports"] = t_done - t_extracted
+    timings["total"] = load_seconds + (t_done - start)
+    compiled = form.compile()
+    return Result(
+        model=model,
+        instance=instance,
+        status=outcome.status,
+        termination=outcome.termination,
+        objective=outcome.objective,
+        bound=outcome.bound,
+        gap=outcome.gap,
+        timings=timings,
+        tables=tables,
+        kpis=kpis,
+        diagnosis=diagnosis,
+        size={
+            "scenarios": len(form.names),
+            "variables": compiled.n_cols,
+            "integer_variables": compiled.n_integer,
+            "constraints": compiled.n_rows,
+            "nonzeros": compiled.nonzeros,
+        },
+        options={
+            **options.as_dict(),
+            "risk": {"weight": risk.weight, "alpha": risk.alpha},
+            "model": config or {},
+        },
+        solver={"name": "highs", **outcome.info},
+        reports=extra,
+    )
+
+
+def _risk_summary(form: ExtensiveForm, values: np.ndarray, risk: RiskOptions) -> tuple[dict, dict]:
+    """The cost of every scenario, its mean, VaR and CVaR."""
+    costs = form.scenario_costs(values)
+    p = form.probabilities
+    var, cvar = var_cvar(costs, p / p.sum(), risk.alpha)
+    table = pd.DataFrame({"scenario": list(form.names), "probability": p, "cost": costs})
+    kpis = {
+        "expected_cost": float(p @ costs),
+        "first_stage_cost": form.first_stage_cost(values),
+        "cost_var": var,
+        "cost_cvar": cvar,
+        "alpha": risk.alpha,
+        "risk_weight": risk.weight,
+        "worst_scenario_cost": float(costs.max()),
+        "best_scenario_cost": float(costs.min()),
+    }
+    return {"scenarios": table}, kpis
