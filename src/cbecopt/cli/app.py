@@ -35,7 +35,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Optimization models for cross-border e-commerce supply chains (Pyomo + HiGHS).",
 )
-out = Console(highlight=False, soft_wrap=True)
+# Not a terminal (a pipe, a log, CI): tables get 160 columns rather than rich's default 80.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -258,10 +258,27 @@ def compare_contracts_(
     if as_json:
         print(table.to_json(orient="records"))
     else:
-        print_frame(
-            table,
-            f"contract policies on {instance.name} (cost = minus profit; value vs safety stock)",
-            ("fill_rate",),
+        shown = table[
+            [
+                "policy",
+                "status",
+                "expected_profit",
+                "cost_cvar",
+                "fill_rate",
+                "value_of_flexibility",
+            ]
+        ].rename(
+            columns={
+                "expected_profit": "E profit",
+                "cost_cvar": "CVaR cost",
+                "fill_rate": "fill rate",
+                "value_of_flexibility": "value",
+            }
+        )
+        print_frame(shown, f"contract policies on {instance.name}", ("fill rate",))
+        out.print(
+            f"CVaR of cost at alpha {alpha:g}; value = what the policy saves in expected cost "
+            "against safety stock only (firm orders)"
         )
     raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
 
