@@ -31,8 +31,8 @@ def test_a_valid_instance_loads(tmp_path):
 
 
 def test_missing_table_and_missing_meta(tmp_path):
-    folder = write_instance(tmp_path / "x", arcs=None)
-    assert has(problems_of(folder), "arcs.csv", None, None, "missing")
+    folder = write_instance(tmp_path / "x", demand=None)
+    assert has(problems_of(folder), "demand.csv", None, None, "missing")
     (folder / "instance.toml").unlink()
     assert has(problems_of(folder), "instance.toml", None, None, "missing")
 
@@ -116,7 +116,13 @@ def test_workbook_without_sheets(tmp_path):
     book["meta"].append(["instance.name", "w"])
     book.save(path)
     found = problems_of(path)
-    assert has(found, "bad.xlsx, sheet 'arcs'", None, None, "missing")
+    assert has(found, "bad.xlsx, sheet 'demand'", None, None, "missing")
+
+
+def test_arcs_are_optional_for_the_instance_but_needed_by_warehouses(tmp_path):
+    instance = cbecopt.load_instance(write_instance(tmp_path / "x", arcs=None))
+    with pytest.raises(cbecopt.InputError, match="arcs.csv: missing: the warehouses model needs"):
+        cbecopt.solve(instance, "warehouses")
 
 
 def test_truncated_benchmark_files(tmp_path, benchmarks):

@@ -79,6 +79,8 @@ def _given(row: pd.Series, column: str) -> bool:
 def _check_contract(row, line, where, kinds, skus, salvage) -> list[Problem]:
     problems = []
     supplier, sku, kind = row["supplier"], row["sku"], row["type"]
+    if supplier is None or sku is None or kind not in NEEDED_PRICES:
+        return problems  # already reported as a missing or invalid value
     if supplier not in kinds:
         problems.append(
             Problem(where, f"unknown supplier '{supplier}' (not in nodes)", line, "supplier")

@@ -151,7 +151,7 @@ def instance_from_raw(raw: RawInstance) -> Instance:
         problems.extend(found)
     for name, table in raw.tables.items():
         tables.setdefault(name, table.copy())
-    if not problems:
+    if not any(p.row is None for p in problems):  # every table and column is there to check
         problems.extend(_check_references(tables, raw))
     if problems:
         raise InputError(problems)
@@ -181,7 +181,7 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
     kinds = dict(zip(tables["nodes"]["id"], tables["nodes"]["kind"], strict=True))
     arcs = tables.get("arcs", pd.DataFrame(columns=["origin", "destination"]))
     for column in ("origin", "destination"):
-        unknown = ~arcs[column].isin(kinds.keys())
+        unknown = ~arcs[column].isin(kinds.keys()) & arcs[column].notna()
         for idx in arcs.index[unknown]:
             problems.append(
                 Problem(
@@ -201,6 +201,8 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
     problems.extend(check_scenarios(tables, raw.source))
     problems.extend(check_catalog(tables, raw.source, kinds))
     for idx, market in demand["market"].items():
+        if market is None:
+            continue
         if market not in kinds:
             problems.append(
                 Problem(

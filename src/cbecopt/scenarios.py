@@ -193,14 +193,18 @@ def _empirical_draws(base, keys, history, n, rng) -> np.ndarray:
     return table.to_numpy(float)[:, periods]
 
 
-def with_tables(instance, **tables: pd.DataFrame):
-    """A copy of ``instance`` with some tables replaced (validated again, graph rebuilt)."""
+def with_tables(instance, meta: dict | None = None, **tables: pd.DataFrame):
+    """A copy of ``instance`` with some tables (and optionally its metadata) replaced.
+
+    The copy is validated again and its graph rebuilt; the original is untouched.
+    """
+    from pathlib import Path
+
     from cbecopt.instance import Instance, instance_from_raw
     from cbecopt.readers import RawInstance
 
+    meta = dict(instance.meta) if meta is None else meta
     merged = {**instance.tables, **tables}
-    raw = RawInstance(instance.path or instance.name, dict(instance.meta), merged)
+    raw = RawInstance(Path(instance.path or instance.name), meta, merged)
     validated = instance_from_raw(raw)
-    return Instance(
-        validated.name, MappingProxyType(dict(instance.meta)), validated.tables, validated.graph
-    )
+    return Instance(validated.name, MappingProxyType(meta), validated.tables, validated.graph)

@@ -1,0 +1,346 @@
+"""China import tax under CBEC retail, postal articles and general trade; the dated rules file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cbecopt.errors import InputError, OptionError
+from cbecopt.tax import (
+    Regime,
+    cbec_comprehensive_rate,
+    cbec_order_tax,
+    cbec_retail_tax,
+    general_trade_tax,
+    landed_taxes,
+    postal_allowed,
+    postal_tax,
+    unit_taxes,
+)
+from cbecopt.tax_rules import load_tax_rules
+
+pytestmark = pytest.mark.unit
+
+RULES = load_tax_rules()
+
+# A 2016-style rule set (2,000 / 20,000 limits, 15/30/60% postal rates) before the bundled one.
+TWO_SETS = """
+[rules."2016-04-08"]
+source = ["MOF/GACC/SAT 2016 No. 18"]
+cbec_tariff = 0.0
+cbec_discount = 0.7
+cbec_single_limit = 2000
+cbec_annual_limit = 20000
+postal_exemption = 50
+postal_value_limit = 1000
+postal_rates = { postal_15 = 0.15, postal_30 = 0.30, postal_60 = 0.60 }
+
+[rules."2019-04-09"]
+source = ["MOF/GACC/SAT 2018 No. 49"]
+cbec_tariff = 0.0
+cbec_discount = 0.7
+cbec_single_limit = 5000
+cbec_annual_limit = 26000
+postal_exemption = 50
+postal_value_limit = 1000
+postal_rates = { postal_13 = 0.13, postal_20 = 0.20, postal_50 = 0.50 }
+"""
+
+
+# --- the bundled rules ---------------------------------------------------------------------
+
+
+def test_bundled_rules_are_the_2019_cbec_and_postal_rules():
+    assert RULES.effective == dt.date(2019, 4, 9)
+    assert (RULES.cbec_tariff, RULES.cbec_discount) == (0.0, 0.7)
+    assert (RULES.cbec_single_limit, RULES.cbec_annual_limit) == (5000, 26000)
+    assert (RULES.postal_exemption, RULES.postal_value_limit) == (50, 1000)
+    assert RULES.postal_rates == {"postal_13": 0.13, "postal_20": 0.20, "postal_50": 0.50}
+    cited = " ".join(RULES.source)
+    assert "2016 No. 18" in cited and "2018 No. 49" in cited and "2019-04-09" in cited
+
+
+# --- CBEC retail: the worked examples ------------------------------------------------------
+
+
+def test_cbec_cosmetics_425_at_13_vat_15_consumption_tax():
+    # CT = 0.7 * 425 * 0.15 / 0.85 = 0.7 * 75 = 52.50; VAT = 0.7 * (425 + 75) * 0.13 = 45.50.
+    tax = cbec_retail_tax(425, 0.13, 0.15, RULES)
+    assert (tax.tariff, tax.consumption_tax, tax.vat, tax.total) == (0.0, 52.50, 45.50, 98.00)
+
+
+def test_cbec_comprehensive_rates():
+    assert cbec_comprehensive_rate(0.13, 0.0, RULES) == 0.091
+    assert f"{cbec_comprehensive_rate(0.13, 0.15, RULES):.2%}" == "23.06%"
+
+
+def test_cbec_ordinary_goods_300_and_200():
+    assert cbec_retail_tax(300, 0.13, 0.0, RULES).total == 27.30
+    assert cbec_retail_tax(200, 0.13, 0.0, RULES).total == 18.20
+
+
+# --- postal articles -----------------------------------------------------------------------
+
+
+def test_postal_300_at_20_percent_pays_60():
+    tax = postal_tax(300, 0.20, RULES)
+    assert (tax.assessed, tax.exempt, tax.total) == (60.00, False, 60.00)
+
+
+def test_postal_200_at_20_percent_is_exempt():
+    tax = postal_tax(200, 0.20, RULES)  # 40.00 is 50 or less: not collected
+    assert (tax.assessed, tax.exempt, tax.total) == (40.00, True, 0.0)
+
+
+def test_postal_exactly_50_is_exempt():
+    assert postal_tax(250, 0.20, RULES).total == 0.0
+    assert postal_tax(250.05, 0.20, RULES).total == 50.01
+
+
+def test_postal_parcel_ceiling():
+    assert postal_allowed(1000, 3, RULES) == (True, "")
+    allowed, reason = postal_allowed(1200, 2, RULES)
+    assert not allowed and "ceiling RMB 1,000" in reason
+    allowed, reason = postal_allowed(1200, 1, RULES)
+    assert allowed and "single indivisible item" in reason
+
+
+# --- general trade -------------------------------------------------------------------------
+
+
+def test_general_trade_by_hand():
+    # V = 1000, tariff 10%, consumption tax 15%, VAT 13%:
+    #   tariff = 1000 * 0.10                          = 100.00
+    #   CT     = (1000 + 100) * 0.15 / 0.85 = 194.1176... -> 194.12
+    #   VAT    = (1100 + 194.1176...) * 0.13 = 168.2352... -> 168.24
+    #   total  = 100.00 + 194.12 + 168.24             = 462.36 (sum of the rounded taxes;
+    #            rounding the exact sum 462.3529... would give 462.35)
+    tax = general_trade_tax(1000, 0.13, 0.15, 0.10)
+    assert (tax.tariff, tax.consumption_tax, tax.vat, tax.total) == (100.0, 194.12, 168.24, 462.36)
+
+
+def test_rounding_is_half_up_on_the_exact_amount():
+    # 2.50 * 0.09 = 0.225 exactly; in floats 0.22499999999999998, which naive rounding takes to 0.22.
+    assert general_trade_tax(2.5, 0.09, 0.0, 0.0).vat == 0.23
+    assert unit_taxes(np.array([2.5]), 0.09, 0.0, 0.0, 0.2, RULES)["general_trade"][0] == 0.23
+
+
+def test_a_tariff_above_100_percent_is_lawful():
+    assert general_trade_tax(100, 0.13, 0.0, 1.25).total == 154.25  # 125.00 + 225 * 0.13
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((-1, 0.13, 0.0, 0.0), "value must be 0 or more"),
+        ((100, 1.0, 0.0, 0.0), "VAT rate must be in [0, 1)"),
+        ((100, 0.13, 1.0, 0.0), "consumption tax rate must be in [0, 1)"),
+        ((100, 0.13, 0.0, -0.1), "tariff rate must be 0 or more"),
+        ((float("nan"), 0.13, 0.0, 0.0), "value must be a finite number"),
+    ],
+)
+def test_bad_amounts_and_rates_are_refused(args, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        general_trade_tax(*args)
+
+
+# --- the order-value rules -----------------------------------------------------------------
+
+
+def test_multi_item_order_above_single_limit_goes_to_general_trade():
+    order = cbec_order_tax(5200, 2, RULES, 0.13, 0.0, 0.05)
+    assert order.regime == Regime.GENERAL_TRADE
+    assert order.tax == general_trade_tax(5200, 0.13, 0.0, 0.05)
+    assert order.tax.total == 969.80  # tariff 5200 * 0.05 = 260.00; VAT 5460 * 0.13 = 709.80
+    assert "2 items above the single-transaction limit RMB 5,000" in order.reason
+
+
+def test_multi_item_order_at_the_single_limit_is_cbec():
+    order = cbec_order_tax(5000, 3, RULES, 0.13, 0.0, 0.05)
+    assert order.regime == Regime.CBEC and order.tax.total == 455.0  # 5000 * 9.1%
+
+
+def test_single_item_above_single_limit_uses_cbec_at_full_tax():
+    order = cbec_order_tax(6000, 1, RULES, 0.13, 0.0, 0.10)
+    assert order.regime == Regime.CBEC_FULL_TAX
+    # tariff 600.00; VAT (6000 + 600) * 0.13 = 858.00
+    assert (order.tax.tariff, order.tax.vat, order.tax.total) == (600.0, 858.0, 1458.0)
+
+
+def test_annual_limit():
+    within = cbec_order_tax(3000, 1, RULES, 0.13, 0.0, 0.0, annual_used=23000)  # reaches 26,000
+    assert within.regime == Regime.CBEC and within.tax.total == 273.0
+    beyond = cbec_order_tax(3000, 1, RULES, 0.13, 0.0, 0.0, annual_used=23000.01)
+    assert beyond.regime == Regime.GENERAL_TRADE and beyond.tax.total == 390.0
+    assert "annual limit RMB 26,000" in beyond.reason
+    # a single item above the annual limit cannot use CBEC even as a buyer's first order
+    assert cbec_order_tax(27000, 1, RULES, 0.13, 0.0, 0.0).regime == Regime.GENERAL_TRADE
+
+
+def test_items_must_be_at_least_one():
+    with pytest.raises(OptionError, match="items"):
+        cbec_order_tax(100, 0, RULES, 0.13, 0.0, 0.0)
+
+
+# --- landed_taxes --------------------------------------------------------------------------
+
+
+def test_landed_taxes_one_entry_per_regime():
+    taxes = landed_taxes(300, 0.13, 0.0, 0.0, 0.20, RULES)
+    assert set(taxes) == {"cbec", "postal", "general_trade"}
+    assert taxes["cbec"] == {
+        "applied": "cbec",
+        "allowed": True,
+        "reason": "",
+        "tariff": 0.0,
+        "consumption_tax": 0.0,
+        "vat": 27.30,
+        "total": 27.30,
+    }
+    assert taxes["postal"] == {
+        "allowed": True,
+        "reason": "",
+        "category": "postal_20",
+        "rate": 0.20,
+        "assessed": 60.0,
+        "exempt": False,
+        "total": 60.0,
+    }
+    assert taxes["general_trade"]["total"] == 39.0
+    json.dumps(taxes)  # plain data
+
+
+def test_landed_taxes_say_why_a_regime_is_closed():
+    taxes = landed_taxes(5200, 0.13, 0.0, 0.0, 0.20, RULES, items=2)
+    assert not taxes["cbec"]["allowed"] and taxes["cbec"]["applied"] == "general_trade"
+    assert taxes["cbec"]["total"] == taxes["general_trade"]["total"]
+    assert not taxes["postal"]["allowed"] and "ceiling" in taxes["postal"]["reason"]
+
+
+# --- the vectorised helper -----------------------------------------------------------------
+
+CENTS = st.integers(min_value=0, max_value=10**8)  # up to RMB 1,000,000
+BASIS_POINTS = st.integers(min_value=0, max_value=9999)
+UNITS = st.lists(
+    st.tuples(
+        CENTS, BASIS_POINTS, BASIS_POINTS, st.integers(0, 20000), st.sampled_from([13, 20, 50])
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(UNITS)
+def test_unit_taxes_agree_with_landed_taxes(units):
+    columns = np.array(units, dtype=float).T / np.array([[100], [10000], [10000], [10000], [100]])
+    value, vat, ct, tariff, postal = columns
+    vectorised = unit_taxes(value, vat, ct, tariff, postal, RULES)
+    for i in range(len(units)):
+        scalar = landed_taxes(value[i], vat[i], ct[i], tariff[i], postal[i], RULES)
+        for regime in ("cbec", "postal", "general_trade"):
+            assert vectorised[regime][i] == scalar[regime]["total"], (regime, units[i])
+
+
+def test_unit_taxes_broadcast_scalar_rates():
+    taxes = unit_taxes(np.array([425.0, 300.0, 200.0, 6000.0]), 0.13, 0.0, 0.10, 0.20, RULES)
+    assert taxes["cbec"].tolist() == [38.68, 27.30, 18.20, 1458.0]
+    assert taxes["postal"].tolist() == [85.0, 60.0, 0.0, 1200.0]
+
+
+def test_unit_taxes_refuse_bad_rates():
+    with pytest.raises(OptionError, match="VAT rate"):
+        unit_taxes(np.array([1.0, 2.0]), np.array([0.13, 1.5]), 0.0, 0.0, 0.2, RULES)
+
+
+# --- the loader ----------------------------------------------------------------------------
+
+
+def test_loader_picks_the_set_in_force_on_a_date(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(TWO_SETS, encoding="utf-8")
+    assert load_tax_rules(path).effective == dt.date(2019, 4, 9)
+    old = load_tax_rules(path, dt.date(2019, 4, 8))
+    assert old.effective == dt.date(2016, 4, 8) and old.cbec_single_limit == 2000
+    assert load_tax_rules(path, "2019-04-09").cbec_single_limit == 5000
+    assert load_tax_rules(path, "2030-01-01").effective == dt.date(2019, 4, 9)
+    with pytest.raises(OptionError, match="no tax rule set in force on 2016-04-07"):
+        load_tax_rules(path, "2016-04-07")
+
+
+def test_loader_names_file_table_and_key_of_every_problem(tmp_path):
+    path = tmp_path / "rules.toml"
+    bad = TWO_SETS.replace("cbec_discount = 0.7\ncbec_single_limit = 5000", "cbec_discount = 1.5")
+    path.write_text(bad.replace("postal_60 = 0.60", "postal_60 = 0.6, postal_x = 1"), "utf-8")
+    with pytest.raises(InputError) as caught:
+        load_tax_rules(path)
+    message = str(caught.value)
+    assert f'{path}: [rules."2019-04-09"] cbec_discount: must be in [0, 1], got 1.5' in message
+    assert f'{path}: [rules."2019-04-09"] cbec_single_limit: missing' in message
+    assert (
+        f'{path}: [rules."2016-04-08"] postal_rates.postal_x: must be in [0, 1), got 1' in message
+    )
+
+
+def test_loader_refuses_a_table_that_is_not_a_date_and_a_file_that_is_not_toml(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(TWO_SETS.replace('"2016-04-08"', '"spring"'), encoding="utf-8")
+    with pytest.raises(InputError, match=r'\[rules."spring"\]: the table name must be a date'):
+        load_tax_rules(path)
+    path.write_text("[rules\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot be read as TOML"):
+        load_tax_rules(path)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def cbecopt(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cbecopt", "tax", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+        timeout=120,
+    )
+
+
+def test_cli_json():
+    run = cbecopt("--value", "425", "--vat", "0.13", "--consumption-tax", "0.15", "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert set(data) == {"cbec", "postal", "general_trade", "rules"}
+    assert data["rules"] == "2019-04-09"
+    assert data["cbec"]["total"] == 98.0 and data["cbec"]["vat"] == 45.5
+    assert data["postal"]["total"] == 85.0 and data["general_trade"]["total"] == 140.0
+
+
+def test_cli_table_shows_every_regime():
+    run = cbecopt("--value", "200")
+    assert run.returncode == 0, run.stderr
+    for shown in ("cbec", "postal", "general_trade", "18.20", "40.00 exempt", "2019-04-09"):
+        assert shown in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--value", "100", "--vat", "1.3"), "VAT rate must be in [0, 1)"),
+        (("--value", "-1"), "value must be 0 or more"),
+        (("--value", "100", "--date", "2010-01-01"), "no tax rule set in force on 2010-01-01"),
+    ],
+)
+def test_cli_bad_options_exit_2_without_traceback(args, message):
+    run = cbecopt(*args)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr + run.stdout
+    assert message in run.stderr
