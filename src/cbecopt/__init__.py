@@ -6,22 +6,26 @@ status, objective, bound, gap, timings, tidy pandas tables).
 """
 
 from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
+from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.warehouses import WarehousesConfig
 from cbecopt.instance import Instance, load_instance, save_instance
 from cbecopt.models import MODELS, solve
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions
+from cbecopt.stochastic.twostage import RiskOptions
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MODELS",
     "CbecoptError",
+    "ContractsConfig",
     "InputError",
     "Instance",
     "OptionError",
     "Problem",
     "Result",
+    "RiskOptions",
     "SolveOptions",
     "Status",
     "WarehousesConfig",
