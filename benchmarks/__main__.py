@@ -1,24 +1,40 @@
-"""``python -m benchmarks``: run a suite, print the table, write the rows."""
+"""``python -m benchmarks``: run a suite, print the table, write the rows.
+
+A suite with contracts-scaling cases also prints how build, handoff and solve time grow
+with the number of scenarios, and whether the cases with a build + handoff target met it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import numbers
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.registry import SUITES, suite
+from benchmarks.registry import SUITES, Case, suite
 from benchmarks.runner import COLUMNS, run_cases, write_rows
 
-HIDDEN = {"model", "bound", "total_s", "build_handoff_s", "variables", "constraints", "nonzeros"}
+HIDDEN = {
+    "model",
+    "bound",
+    "total_s",
+    "build_handoff_s",
+    "variables",
+    "integer_variables",
+    "constraints",
+    "nonzeros",
+}
 SHOWN = [c for c in COLUMNS if c not in HIDDEN]
 
 
 def _fmt(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return f"{value:,}"
     if isinstance(value, float):
         return (
             f"{value:.3g}"
@@ -26,6 +42,40 @@ def _fmt(value) -> str:
             else f"{value:,.3f}".rstrip("0").rstrip(".")
         )
     return str(value)
+
+
+GROWTH = ("variables", "build_s", "handoff_s", "solve_s")
+"""What the growth table pivots against the number of scenarios."""
+
+
+def growth(table: pd.DataFrame, cases: list[Case]) -> Table | None:
+    """The contracts-scaling rows pivoted: one row per SKU count and measure, one column per
+    scenario count, so the growth with scenarios reads across a line. None without such cases.
+    """
+    sizes = {
+        c.name: tuple(int(v) for v in c.source.split(":")[1].split("x"))
+        for c in cases
+        if "contracts-scaling" in c.tags
+    }
+    rows = table[table["case"].isin(sizes)]
+    if rows.empty:
+        return None
+    rows = rows.assign(
+        skus=rows["case"].map(lambda n: sizes[n][0]), n=rows["case"].map(lambda n: sizes[n][1])
+    )
+    counts = sorted(rows["n"].unique())
+    shown = Table(title="growth with scenarios (contracts-scaling)", title_justify="left")
+    shown.add_column("skus", justify="right")
+    shown.add_column("measure")
+    for count in counts:
+        shown.add_column(f"{count} scenarios", justify="right")
+    for skus, group in rows.groupby("skus"):
+        by_count = group.set_index("n")
+        for measure in GROWTH:
+            if measure in by_count and by_count[measure].notna().any():
+                values = by_count[measure].reindex(counts)
+                shown.add_row(str(skus), measure, *(_fmt(v) for v in values))
+    return shown
 
 
 def main() -> None:
@@ -76,6 +126,16 @@ def main() -> None:
             if c in numeric
         )
     )
+    grown = growth(table, cases)
+    if grown is not None:
+        console.print(grown)
+    for case, row in zip(cases, table.itertuples(index=False), strict=True):
+        if case.target_s is not None and pd.notna(row.build_handoff_s):
+            met = "met" if row.build_handoff_s < case.target_s else "MISSED"
+            console.print(
+                f"target {case.name}: build + handoff {row.build_handoff_s:.1f} s "
+                f"(under {case.target_s:g} s: {met})"
+            )
     console.print(f"rows written to {path}")
 
 

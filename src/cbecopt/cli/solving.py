@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -146,7 +147,9 @@ def solve(
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         risk = RiskOptions(risk_weight, alpha)
         if fmt == Format.smps:
+            started = time.perf_counter()
             problem, _ = two_stage_problem(path, fmt, model, None)
+            read_seconds = time.perf_counter() - started
             model = "smps"
             with stdout_to_stderr(as_json):
                 result = solve_two_stage(
@@ -157,6 +160,7 @@ def solve(
                     model=model,
                     instance=problem.name,
                     extract=_smps_extract(problem),
+                    load_seconds=read_seconds,
                 )
         else:
             instance = load(path, fmt, capacity)
