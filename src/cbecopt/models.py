@@ -24,6 +24,7 @@ from cbecopt.formulations.contracts import (
     ContractsProblem,
     extract_contracts,
 )
+from cbecopt.formulations.routing import RoutingConfig, RoutingData, RoutingProblem, extract_routing
 from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses, extract_warehouses
 from cbecopt.instance import Instance
 from cbecopt.results import Result, Status
@@ -70,6 +71,18 @@ def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
     ]
 
 
+def _build_routing(instance: Instance, config: RoutingConfig | None) -> RoutingProblem:
+    config = config or RoutingConfig()
+    return RoutingProblem(RoutingData.from_instance(instance, config), instance.name)
+
+
+def _diagnose_routing(problem: RoutingProblem) -> list[str]:
+    return [
+        "lost sales absorb any shortfall, so the plan is infeasible only through its own data: "
+        "check bonded volume capacities against stock that must be held, and lane capacities"
+    ]
+
+
 MODELS: dict[str, ModelSpec] = {
     "warehouses": ModelSpec(
         "warehouses",
@@ -89,6 +102,17 @@ MODELS: dict[str, ModelSpec] = {
         extract_contracts,
         _diagnose_contracts,
         tables=("nodes", "demand", "products", "contracts"),
+        two_stage=True,
+    ),
+    "routing": ModelSpec(
+        "routing",
+        "bonded (1210) vs direct-mail (9610, postal) vs general-trade routing under CBEC tax rules, "
+        "month by month (deterministic, or two-stage over demand scenarios)",
+        RoutingConfig,
+        _build_routing,
+        extract_routing,
+        _diagnose_routing,
+        tables=("nodes", "arcs", "demand", "products"),
         two_stage=True,
     ),
 }

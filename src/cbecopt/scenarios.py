@@ -120,7 +120,7 @@ def generate_demand_scenarios(
         )
     rng = np.random.default_rng(seed)
     names = [f"s{k + 1:0{len(str(n))}d}" for k in range(n)]
-    keys = [c for c in ("market", "platform", "sku") if c in demand.columns]
+    keys = [c for c in ("market", "platform", "sku", "month") if c in demand.columns]
     base = demand[keys].reset_index(drop=True)
     if distribution == "empirical":
         draws = _empirical_draws(base, keys, history, n, rng)

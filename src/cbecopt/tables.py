@@ -6,7 +6,7 @@ kept as text and passed through untouched (a planner's notes column is not an er
 
 from __future__ import annotations
 
-from cbecopt.schema import CATEGORY, NUMBER, TEXT, Field, TableSchema
+from cbecopt.schema import CATEGORY, INTEGER, NUMBER, TEXT, Field, TableSchema
 
 NODE_KINDS = ("overseas_warehouse", "market", "supplier", "bonded_warehouse", "port")
 
@@ -51,6 +51,22 @@ NODES = TableSchema(
             minimum=0,
             doc="cost per period when the node is used/open; blank = 0",
         ),
+        Field(
+            "volume_capacity",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="bonded warehouse: cubic metres of stock it holds; blank = unlimited",
+        ),
+        Field(
+            "max_delivery_days",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="market: most days an order may take on average; blank = no target",
+        ),
     ),
     doc="Every place in the network: candidate warehouses, markets, suppliers, bonded warehouses, ports.",
 )
@@ -68,6 +84,14 @@ ARCS = TableSchema(
             doc="transport mode (e.g. air_parcel, sea_bulk); blank = 'default'",
         ),
         Field("unit_cost", NUMBER, minimum=0, doc="cost per unit shipped"),
+        Field(
+            "cost_per_kg",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="cost per kg shipped, added to unit_cost (needs products.weight_kg); blank = 0",
+        ),
         Field(
             "lead_time_days",
             NUMBER,
@@ -119,9 +143,17 @@ DEMAND = TableSchema(
             minimum=0,
             doc="standard deviation of quantity, for generating scenarios",
         ),
+        Field(
+            "month",
+            INTEGER,
+            required=False,
+            nullable=True,
+            minimum=1,
+            doc="month of the planning horizon (1, 2, ...); blank = a single period",
+        ),
     ),
-    unique_together=("market", "platform", "sku", "scenario"),
-    doc="Demand per market (and platform, SKU, scenario).",
+    unique_together=("market", "platform", "sku", "scenario", "month"),
+    doc="Demand per market (and platform, SKU, scenario, month).",
 )
 
 SCENARIOS = TableSchema(
@@ -163,9 +195,68 @@ PRODUCTS = TableSchema(
             minimum=0,
             doc="cost per unit of demand not met, on top of the lost margin; blank = 0",
         ),
+        *(
+            Field(name, NUMBER, required=False, nullable=True, minimum=0, doc=doc)
+            for name, doc in (
+                ("purchase_cost", "routing: price paid per unit at the origin; blank = 0"),
+                ("declared_value", "routing: dutiable value per unit, CNY; blank = price"),
+                ("weight_kg", "routing: gross weight per unit, for lanes priced per kg"),
+                ("volume_m3", "routing: volume per unit, for bonded warehouse capacity"),
+                ("holding_cost", "routing: cost per unit and month in bonded stock; blank = 0"),
+                (
+                    "listing_cost",
+                    "routing: cost of listing the SKU at a bonded warehouse; blank = 0",
+                ),
+                ("tariff_rate", "routing: general-trade tariff rate (fraction)"),
+            )
+        ),
+        *(
+            Field(name, NUMBER, required=False, nullable=True, minimum=0, maximum=0.999999, doc=doc)
+            for name, doc in (
+                ("vat_rate", "routing: VAT rate (fraction, e.g. 0.13)"),
+                ("consumption_tax_rate", "routing: ad valorem consumption tax rate; blank = 0"),
+                (
+                    "postal_rate",
+                    "routing: postal articles tax rate of its category (0.13, 0.2, 0.5)",
+                ),
+            )
+        ),
+        Field(
+            "units_per_order",
+            INTEGER,
+            required=False,
+            nullable=True,
+            minimum=1,
+            doc="routing: items in a typical order/parcel, for the order-value rules; blank = 1",
+        ),
+        *(
+            Field(name, INTEGER, required=False, nullable=True, minimum=0, maximum=1, doc=doc)
+            for name, doc in (
+                (
+                    "bonded_allowed",
+                    "routing: 1 if on the positive list for bonded (1210); blank = 1",
+                ),
+                (
+                    "cbec_allowed",
+                    "routing: 1 if on the positive list for direct-mail CBEC (9610); blank = 1",
+                ),
+            )
+        ),
+        Field(
+            "wait_share",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=1,
+            doc="routing: share of customers willing to wait for direct mail; blank = 1",
+        ),
+        Field(
+            "origin", TEXT, required=False, nullable=True, doc="routing: node the SKU is bought at"
+        ),
     ),
     required=False,
-    doc="Products (SKUs): prices and what a unit left over or short is worth.",
+    doc="Products (SKUs): prices, taxes, and what a unit left over or short is worth.",
 )
 
 CONTRACT_TYPES = ("firm", "quantity_flexibility", "option", "spot")

@@ -53,24 +53,45 @@ TypesOpt = Annotated[
     str | None,
     typer.Option(help="contracts: allowed contract types, comma-separated (default: all)."),
 ]
+ChannelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="routing: allowed channels, comma-separated: bonded, cbec_direct, postal, general_trade."
+    ),
+]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)}.")]
 
 
 def _model_config(
-    model, instance, single_source, min_open, max_open, types, risk, samples, distribution, seed
+    model: str,
+    *,
+    risk: RiskOptions,
+    samples: int | None = None,
+    distribution: str = "normal",
+    seed: int = 0,
+    single_source: bool | None = None,
+    min_open: int | None = None,
+    max_open: int | None = None,
+    types: str | None = None,
+    channels: str | None = None,
 ):
     """The model's config object from the command-line options."""
     from cbecopt.formulations.contracts import ContractsConfig
+    from cbecopt.formulations.routing import RoutingConfig
     from cbecopt.formulations.warehouses import WarehousesConfig
 
     if model == "warehouses":
         return WarehousesConfig(single_source, min_open, max_open)
+    sampling = {"risk": risk, "samples": samples, "distribution": distribution, "seed": seed}
     if model == "contracts":
-        kwargs = {"risk": risk, "samples": samples, "distribution": distribution, "seed": seed}
-        if types:
-            kwargs["types"] = tuple(t.strip() for t in types.split(",") if t.strip())
-        return ContractsConfig(**kwargs)
+        return ContractsConfig(**sampling, **({"types": _names(types)} if types else {}))
+    if model == "routing":
+        return RoutingConfig(**sampling, **({"channels": _names(channels)} if channels else {}))
     return None
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
 def two_stage_problem(path: str, fmt: Format, model: str, config):
@@ -117,6 +138,7 @@ def solve(
         ),
     ] = False,
     types: TypesOpt = None,
+    channels: ChannelsOpt = None,
     samples: SamplesOpt = None,
     distribution: DistributionOpt = "normal",
     risk_weight: RiskWeightOpt = 0.0,
@@ -168,15 +190,15 @@ def solve(
                 raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
             config = _model_config(
                 model,
-                instance,
-                single_source,
-                min_open,
-                max_open,
-                types,
-                risk,
-                samples,
-                distribution,
-                seed,
+                risk=risk,
+                samples=samples,
+                distribution=distribution,
+                seed=seed,
+                single_source=single_source,
+                min_open=min_open,
+                max_open=max_open,
+                types=types,
+                channels=channels,
             )
             with stdout_to_stderr(as_json):
                 if independent:
@@ -320,15 +342,10 @@ def frontier(
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         config = _model_config(
             model,
-            None,
-            None,
-            None,
-            None,
-            None,
-            RiskOptions(0.0, alpha),
-            samples,
-            distribution,
-            seed,
+            risk=RiskOptions(0.0, alpha),
+            samples=samples,
+            distribution=distribution,
+            seed=seed,
         )
         problem, _ = two_stage_problem(path, fmt, model, config)
         with stdout_to_stderr(as_json):
@@ -389,9 +406,7 @@ def saa(
 
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        config = _model_config(
-            model, None, None, None, None, None, RiskOptions(), None, distribution, seed
-        )
+        config = _model_config(model, risk=RiskOptions(), distribution=distribution, seed=seed)
         problem, instance = two_stage_problem(path, fmt, model, config)
         sampler = None
         if instance is not None and model == "contracts":

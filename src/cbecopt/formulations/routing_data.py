@@ -1,0 +1,512 @@
+"""The routing model's sets and parameters, read from an instance and checked.
+
+Everything the routing model needs is gathered here as arrays aligned with index tables, so
+the formulation (:mod:`cbecopt.formulations.routing`) only wires rows from positions. The
+checks that need the whole picture (a SKU that no channel can reach, a lane priced per kg for
+a SKU without a weight, a lane without a lead time) are made here and reported with the file,
+row and column a planner must fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
+from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.instance import Instance
+from cbecopt.scenarios import DISTRIBUTIONS, generate_demand_scenarios, scenario_set
+from cbecopt.stochastic.twostage import RiskOptions
+from cbecopt.tax_rules import load_tax_rules
+
+ORIGIN_KINDS = ("supplier", "overseas_warehouse", "port")
+BONDED = "bonded_warehouse"
+DAYS_PER_MONTH = 30.4
+REQUIRED_PRODUCT_COLUMNS = ("origin", "vat_rate", "tariff_rate", "postal_rate")
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """Options of the routing model.
+
+    Parameters
+    ----------
+    channels : the channels the plan may use (default all four); ``("bonded",)`` is a
+        bonded-only strategy, ``("cbec_direct", "postal")`` direct mail only.
+    risk : mean-CVaR weight and alpha for the two-stage plan (default risk-neutral).
+    samples, distribution, seed : sample this many demand scenarios from ``quantity`` (mean)
+        and ``std`` when demand has no scenarios (``None``: plan on the quantities).
+    tax_date : the date whose tax rules apply (default: ``[routing] tax_date`` in
+        ``instance.toml``, else the latest rule set).
+    """
+
+    channels: tuple[str, ...] = CHANNELS
+    risk: RiskOptions = field(default_factory=RiskOptions)
+    samples: int | None = None
+    distribution: str = "normal"
+    seed: int = 0
+    tax_date: str | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.channels if c not in CHANNELS]
+        if unknown or not self.channels:
+            raise OptionError(
+                f"channels must be a non-empty subset of {', '.join(CHANNELS)}; "
+                f"got {', '.join(self.channels) or 'none'}"
+            )
+        if self.samples is not None and self.samples < 1:
+            raise OptionError(f"samples must be at least 1, got {self.samples}")
+        if self.distribution not in DISTRIBUTIONS[:2]:
+            raise OptionError(
+                f"distribution must be normal or lognormal, got '{self.distribution}'"
+            )
+
+
+@dataclass(frozen=True)
+class Index:
+    """Keys of one variable family and the positions they refer to (columns of ``frame``)."""
+
+    frame: pd.DataFrame
+
+    def keys(self, columns: tuple[str, ...]) -> list[tuple]:
+        return list(self.frame[list(columns)].itertuples(index=False, name=None))
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self.frame[column].to_numpy()
+
+
+@dataclass(frozen=True)
+class RoutingData:
+    """Sets (index tables) and parameters (arrays) of the routing model.
+
+    Positions: ``k`` in SKUS, ``j`` in MARKETS, ``b`` in BONDED, ``t`` in MONTHS (0-based).
+    """
+
+    SKUS: list
+    MARKETS: list
+    BONDED: list
+    MONTHS: list
+    demand_keys: Index  # (j, k, t): DEMAND
+    inbound: Index  # (lane o->b, k, ship t, arrive t): INBOUND
+    listing: Index  # (b, k): LISTINGS
+    release: Index  # (lane b->j, k, t) with its demand position: RELEASES
+    stock: Index  # (b, k, t): STOCK
+    direct: Index  # (lane o->j, channel, k, t) with its demand position: DIRECT
+    fixed_cost: np.ndarray  # F_b per month
+    volume_capacity: np.ndarray  # V_b (inf: unlimited)
+    listing_cost: np.ndarray  # L_k
+    holding_cost: np.ndarray  # h_k per month
+    salvage_value: np.ndarray  # s_k
+    lost_cost: np.ndarray  # price_k + penalty_k
+    volume: np.ndarray  # vol_k
+    wait_share: np.ndarray  # w_k
+    max_days: np.ndarray  # days_j (inf: no target)
+    bonded_tax: np.ndarray  # tax per unit released from bonded stock, per k
+    demand_bound: np.ndarray  # M_k: most units of k any scenario asks for over the horizon
+    channel_table: pd.DataFrame
+    scenario_names: tuple[str, ...]
+    probabilities: np.ndarray
+    demand: np.ndarray  # scenarios x DEMAND keys
+    price: np.ndarray
+    tax_rules: str  # which rule set applied (effective date and file)
+
+    def with_scenarios(self, names, probabilities, demand) -> RoutingData:
+        return dataclasses.replace(
+            self,
+            scenario_names=tuple(names),
+            probabilities=np.asarray(probabilities, float),
+            demand=np.asarray(demand, float).reshape(len(names), -1),
+            demand_bound=np.maximum(
+                self.demand_bound, _demand_bound(self.demand_keys, demand, len(self.SKUS))
+            ),
+        )
+
+    @classmethod
+    def from_instance(cls, instance: Instance, config: RoutingConfig) -> RoutingData:
+        tables = instance.tables
+        if "products" not in tables:
+            raise InputError(Problem("products.csv", "missing: the routing model needs this table"))
+        demand = tables["demand"]
+        problems = [
+            Problem("demand.csv", "the routing model needs this column", column=c)
+            for c in ("sku",)
+            if c not in demand.columns
+        ]
+        if problems:
+            raise InputError(problems)
+        products = routing_products(tables["products"], instance)
+        kinds = dict(instance.graph.nodes(data="kind"))
+        rules = load_tax_rules(
+            _rules_path(instance), config.tax_date or instance.setting("routing", "tax_date")
+        )
+        skus = [k for k in products["sku"] if k in set(demand["sku"])]
+        products = products.set_index("sku").loc[skus].reset_index()
+        channels = channel_terms(products, rules)
+        channels["allowed"] &= channels["channel"].isin(config.channels)
+        months = (
+            sorted(int(m) for m in demand["month"].dropna().unique()) if "month" in demand else [1]
+        )
+        markets = list(dict.fromkeys(demand["market"]))
+        names, probabilities, keys, matrix = _demand(tables, skus, markets, months, config)
+        lanes = _lanes(tables.get("arcs"), kinds, set(markets))
+        data = _assemble(
+            instance,
+            products,
+            channels,
+            lanes,
+            skus,
+            markets,
+            months,
+            names,
+            probabilities,
+            keys,
+            matrix,
+            config.channels,
+        )
+        return dataclasses.replace(data, tax_rules=f"{rules.effective} ({Path(rules.file).name})")
+
+
+def _rules_path(instance: Instance):
+    path = instance.setting("routing", "tax_rules")
+    if path is None:
+        return None
+    folder = instance.path if instance.path is not None and instance.path.is_dir() else None
+    return (folder / path) if folder is not None else path
+
+
+def routing_products(products: pd.DataFrame, instance: Instance) -> pd.DataFrame:
+    """The products table with routing defaults filled in; missing required values are errors."""
+    problems = [
+        Problem("products.csv", "the routing model needs this column", column=c)
+        for c in REQUIRED_PRODUCT_COLUMNS
+        if c not in products.columns
+    ]
+    if problems:
+        raise InputError(problems)
+    kinds = dict(instance.graph.nodes(data="kind"))
+    for column in REQUIRED_PRODUCT_COLUMNS:
+        for idx in products.index[products[column].isna()]:
+            problems.append(
+                Problem("products.csv", "the routing model needs this value", idx + 2, column)
+            )
+    for idx, origin in products["origin"].items():
+        if origin is not None and kinds.get(origin) not in ORIGIN_KINDS:
+            what = "not a node" if origin not in kinds else f"a {kinds[origin]}"
+            problems.append(
+                Problem(
+                    "products.csv",
+                    f"origin '{origin}' is {what}; it must be a {', '.join(ORIGIN_KINDS)} node",
+                    idx + 2,
+                    "origin",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    out = products.copy()
+    defaults = {
+        "price": 0.0,
+        "salvage_value": 0.0,
+        "lost_sale_penalty": 0.0,
+        "purchase_cost": 0.0,
+        "holding_cost": 0.0,
+        "listing_cost": 0.0,
+        "consumption_tax_rate": 0.0,
+        "units_per_order": 1.0,
+        "bonded_allowed": 1.0,
+        "cbec_allowed": 1.0,
+        "wait_share": 1.0,
+    }
+    for column, default in defaults.items():
+        out[column] = out[column].fillna(default) if column in out else default
+    value = out["declared_value"] if "declared_value" in out else pd.Series(np.nan, out.index)
+    out["declared_value"] = value.fillna(out["price"])
+    for column in ("weight_kg", "volume_m3"):
+        if column not in out:
+            out[column] = np.nan
+    return out
+
+
+def _demand(tables, skus, markets, months, config):
+    """Scenario names, probabilities, the (j, k, t) keys with demand, and the scenarios x keys matrix."""
+    demand = tables["demand"]
+    has_scenarios = "scenario" in demand.columns and demand["scenario"].notna().any()
+    if has_scenarios and config.samples is not None:
+        raise OptionError(
+            "the demand table already has scenarios; samples applies only to means and std"
+        )
+    if not has_scenarios and config.samples is not None:
+        demand, table = generate_demand_scenarios(
+            demand, config.samples, config.distribution, config.seed
+        )
+        scenarios = scenario_set({"scenarios": table})
+    elif has_scenarios:
+        scenarios = scenario_set(tables)
+    else:
+        scenarios = None
+    frame = demand.assign(
+        j=demand["market"].map({m: i for i, m in enumerate(markets)}),
+        k=demand["sku"].map({s: i for i, s in enumerate(skus)}),
+        t=(demand["month"].map({m: i for i, m in enumerate(months)}) if "month" in demand else 0),
+    ).dropna(subset=["k"])
+    frame = frame.astype({"j": np.int64, "k": np.int64, "t": np.int64})
+    if scenarios is None:
+        names, probabilities = ("base",), np.ones(1)
+        frame = frame.assign(scenario="base")
+    else:
+        names, probabilities = scenarios.names, scenarios.probabilities
+        certain = frame["scenario"].isna()
+        frame = pd.concat(
+            [frame[~certain], *(frame[certain].assign(scenario=n) for n in names)],
+            ignore_index=True,
+        )
+    table = frame.pivot_table(
+        index=["j", "k", "t"], columns="scenario", values="quantity", aggfunc="sum", fill_value=0.0
+    )
+    table = table.reindex(columns=list(names), fill_value=0.0)
+    table = table[table.max(axis=1) > 0]
+    keys = table.index.to_frame(index=False)
+    return names, probabilities, keys, table.to_numpy(float).T
+
+
+def _lanes(arcs: pd.DataFrame | None, kinds: dict, markets: set) -> pd.DataFrame:
+    """Lanes the routing model uses, with their role, and the problems a planner must fix."""
+    columns = ["origin", "destination", "mode", "unit_cost", "cost_per_kg", "lead_time_days"]
+    if arcs is None or arcs.empty:
+        return pd.DataFrame(columns=[*columns, "role", "channel", "row"])
+    lanes = arcs.copy()
+    for c in ("mode", "cost_per_kg", "lead_time_days"):
+        if c not in lanes:
+            lanes[c] = np.nan if c != "mode" else None
+    lanes["mode"] = lanes["mode"].fillna("default")
+    lanes["cost_per_kg"] = lanes["cost_per_kg"].fillna(0.0)
+    lanes["row"] = lanes.index + 2
+    origin_kind = lanes["origin"].map(kinds)
+    destination_kind = lanes["destination"].map(kinds)
+    role = pd.Series(None, lanes.index, dtype=object)
+    role[origin_kind.isin(ORIGIN_KINDS) & (destination_kind == BONDED)] = "inbound"
+    role[(origin_kind == BONDED) & lanes["destination"].isin(markets)] = "last_mile"
+    role[origin_kind.isin(ORIGIN_KINDS) & lanes["destination"].isin(markets)] = "direct"
+    lanes["role"] = role
+    lanes = lanes[role.notna()].copy()
+    lanes["channel"] = np.where(
+        lanes["role"] == "direct", lanes["mode"].map(DIRECT_MODES), "bonded"
+    )
+    lanes = lanes[[*columns, "role", "channel", "row"]]
+    problems = [
+        Problem(
+            "arcs.csv",
+            f"mode '{m}' from an origin straight to a market is not a channel; use one of "
+            + ", ".join(DIRECT_MODES),
+            int(r),
+            "mode",
+        )
+        for m, r in lanes.loc[lanes["channel"].isna(), ["mode", "row"]].itertuples(index=False)
+    ]
+    no_lead = lanes["lead_time_days"].isna() | (lanes["lead_time_days"] <= 0)
+    problems += [
+        Problem(
+            "arcs.csv", f"a {role} lane needs a lead time above 0 days", int(r), "lead_time_days"
+        )
+        for role, r in lanes.loc[no_lead, ["role", "row"]].itertuples(index=False)
+    ]
+    if problems:
+        raise InputError(problems)
+    return lanes
+
+
+def _assemble(
+    instance,
+    products,
+    channels,
+    lanes,
+    skus,
+    markets,
+    months,
+    names,
+    probabilities,
+    keys,
+    matrix,
+    allowed_channels,
+):
+    graph = instance.graph
+    n_t = len(months)
+    origin_k = products["origin"].to_numpy()
+    allowed = channels.pivot(index="sku", columns="channel", values="allowed").reindex(skus)
+    tax = channels.pivot(index="sku", columns="channel", values="tax_per_unit").reindex(skus)
+    weight = products["weight_kg"].to_numpy(float)
+
+    def lane_cost(frame: pd.DataFrame) -> np.ndarray:
+        per_kg = frame["cost_per_kg"].to_numpy(float)
+        w = weight[frame["k"].to_numpy()]
+        return frame["unit_cost"].to_numpy(float) + np.where(
+            per_kg > 0, per_kg * np.nan_to_num(w), 0.0
+        )
+
+    sku_frame = pd.DataFrame({"k": np.arange(len(skus)), "origin": origin_k})
+    inbound_lanes = lanes[lanes["role"] == "inbound"]
+    last_mile = lanes[lanes["role"] == "last_mile"]
+    bonded = [
+        b for b in dict.fromkeys(inbound_lanes["destination"]) if b in set(last_mile["origin"])
+    ]
+    b_of = {b: i for i, b in enumerate(bonded)}
+    # Inbound: lanes from the SKU's origin into a bonded warehouse that also delivers.
+    pairs = inbound_lanes[inbound_lanes["destination"].isin(b_of)].merge(sku_frame, on="origin")
+    pairs = pairs[allowed["bonded"].to_numpy(bool)[pairs["k"].to_numpy()]]
+    pairs["b"] = pairs["destination"].map(b_of)
+    pairs["offset"] = np.floor(pairs["lead_time_days"] / DAYS_PER_MONTH).astype(np.int64)
+    inbound = pairs.merge(pd.DataFrame({"t": np.arange(n_t)}), how="cross")
+    inbound["arrive"] = inbound["t"] + inbound["offset"]
+    inbound = inbound[inbound["arrive"] < n_t].reset_index(drop=True)
+    inbound["purchase"] = products["purchase_cost"].to_numpy(float)[inbound["k"]]
+    inbound["freight"] = lane_cost(inbound)
+    inbound["cost"] = inbound["purchase"] + inbound["freight"]
+    listing = pairs[["b", "k"]].drop_duplicates().sort_values(["b", "k"]).reset_index(drop=True)
+    listing["bonded"] = [bonded[b] for b in listing["b"]]
+    listing["sku"] = [skus[k] for k in listing["k"]]
+    stock = listing[["b", "k", "bonded", "sku"]].merge(
+        pd.DataFrame({"t": np.arange(n_t)}), how="cross"
+    )
+    demand_keys = keys.assign(d=np.arange(len(keys)))
+    markets_frame = pd.DataFrame({"destination": markets, "j": np.arange(len(markets))})
+    # Release: last-mile lanes from a warehouse where the SKU can be listed, to markets with demand.
+    out = last_mile[last_mile["origin"].isin(b_of)].merge(markets_frame, on="destination")
+    out["b"] = out["origin"].map(b_of)
+    release = out.merge(demand_keys, on="j").merge(listing[["b", "k"]], on=["b", "k"])
+    release["tax"] = tax["bonded"].to_numpy(float)[release["k"]]
+    release["freight"] = lane_cost(release)
+    release["cost"] = release["tax"] + release["freight"]
+    # Direct: lanes from the SKU's origin to the market, by a channel the SKU may use.
+    direct_lanes = lanes[lanes["role"] == "direct"].merge(markets_frame, on="destination")
+    direct = direct_lanes.merge(sku_frame, on="origin").merge(demand_keys, on=["j", "k"])
+    ok = (
+        allowed.to_numpy(bool)[direct["k"], [allowed.columns.get_loc(c) for c in direct["channel"]]]
+        if len(direct)
+        else np.zeros(0, bool)
+    )
+    direct = direct[ok].reset_index(drop=True)
+    direct["purchase"] = products["purchase_cost"].to_numpy(float)[direct["k"]]
+    direct["freight"] = lane_cost(direct)
+    direct["tax"] = (
+        tax.to_numpy(float)[direct["k"], [tax.columns.get_loc(c) for c in direct["channel"]]]
+        if len(direct)
+        else 0.0
+    )
+    direct["cost"] = direct["purchase"] + direct["freight"] + direct["tax"]
+    if set(allowed_channels) == set(CHANNELS):  # under a strategy, unreachable demand is lost
+        _check_reach(products, keys, release, direct, skus, markets, allowed, lanes, weight)
+    volume = products["volume_m3"].to_numpy(float)
+    capacity = np.array([graph.nodes[b].get("volume_capacity") or np.inf for b in bonded], float)
+    _check_units(
+        products, bonded, capacity, listing, volume, lanes, release, direct, inbound, weight
+    )
+    nodes = graph.nodes
+    return RoutingData(
+        SKUS=skus,
+        MARKETS=markets,
+        BONDED=bonded,
+        MONTHS=months,
+        demand_keys=Index(demand_keys),
+        inbound=Index(inbound),
+        listing=Index(listing),
+        release=Index(release),
+        stock=Index(stock),
+        direct=Index(direct),
+        fixed_cost=np.array([nodes[b]["fixed_cost"] for b in bonded], float),
+        volume_capacity=capacity,
+        listing_cost=products["listing_cost"].to_numpy(float),
+        holding_cost=products["holding_cost"].to_numpy(float),
+        salvage_value=products["salvage_value"].to_numpy(float),
+        lost_cost=(products["price"] + products["lost_sale_penalty"]).to_numpy(float),
+        volume=np.nan_to_num(volume),
+        wait_share=products["wait_share"].to_numpy(float),
+        max_days=np.array([nodes[j].get("max_delivery_days") or np.inf for j in markets], float),
+        bonded_tax=tax["bonded"].to_numpy(float),
+        demand_bound=_demand_bound(Index(demand_keys), matrix, len(skus)),
+        channel_table=channels,
+        scenario_names=tuple(names),
+        probabilities=np.asarray(probabilities, float),
+        demand=matrix,
+        price=products["price"].to_numpy(float),
+        tax_rules="",
+    )
+
+
+def _demand_bound(keys: Index, matrix: np.ndarray, n_skus: int) -> np.ndarray:
+    """Per SKU, the most units any one scenario asks for over the horizon."""
+    per_scenario = np.array(
+        [np.bincount(keys["k"], weights=row, minlength=n_skus) for row in np.atleast_2d(matrix)]
+    )
+    return per_scenario.max(axis=0)
+
+
+def _check_reach(products, keys, release, direct, skus, markets, allowed, lanes, weight):
+    """Every SKU with demand must be able to reach its markets by some channel."""
+    reached = set(zip(release["j"], release["k"], strict=True)) | set(
+        zip(direct["j"], direct["k"], strict=True)
+    )
+    wanted = set(zip(keys["j"], keys["k"], strict=True))
+    missing = sorted(wanted - reached, key=lambda jk: (jk[1], jk[0]))
+    problems = []
+    for k in sorted({k for _, k in missing}):
+        where = [markets[j] for j, kk in missing if kk == k]
+        open_channels = [c for c in CHANNELS if bool(allowed.iat[k, allowed.columns.get_loc(c)])]
+        why = (
+            "no channel is open to it (positive list, order-value rules or the strategy)"
+            if not open_channels
+            else f"no lane reaches {', '.join(map(str, where[:3]))}{' ...' if len(where) > 3 else ''} by "
+            + ", ".join(open_channels)
+        )
+        row = int(products.index[products["sku"] == skus[k]][0]) + 2
+        problems.append(
+            Problem("products.csv", f"SKU '{skus[k]}' has demand but {why}", row, "sku")
+        )
+    if problems:
+        raise InputError(problems)
+
+
+def _check_units(
+    products, bonded, capacity, listing, volume, lanes, release, direct, inbound, weight
+):
+    """A lane priced per kg needs the SKU's weight; a warehouse capacity in m3 needs its volume."""
+    problems = []
+    rows = {s: i + 2 for i, s in enumerate(products["sku"])}
+    used_per_kg = set()
+    for frame in (inbound, release, direct):
+        if len(frame):
+            used_per_kg |= set(frame.loc[frame["cost_per_kg"] > 0, "k"])
+    for k in sorted(used_per_kg):
+        if math.isnan(weight[k]):
+            sku = products["sku"].iat[k]
+            problems.append(
+                Problem(
+                    "products.csv",
+                    f"SKU '{sku}' travels on lanes priced per kg but has no weight",
+                    rows[sku],
+                    "weight_kg",
+                )
+            )
+    limited = {b for b, cap in zip(range(len(bonded)), capacity, strict=True) if np.isfinite(cap)}
+    for k in sorted(set(listing.loc[listing["b"].isin(limited), "k"])):
+        if math.isnan(volume[k]):
+            sku = products["sku"].iat[k]
+            problems.append(
+                Problem(
+                    "products.csv",
+                    f"SKU '{sku}' can be stocked in a bonded warehouse with a volume capacity but has no volume",
+                    rows[sku],
+                    "volume_m3",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
+__all__ = ["DIRECT_MAIL", "Index", "RoutingConfig", "RoutingData", "field"]
