@@ -55,6 +55,8 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
         _print_sharing(console, result)
     if "expected_cost" in k:
         _print_two_stage(console, result)
+    if result.model == "routing" and result.ok:
+        _print_routing(console, result)
     t = result.timings
     console.print(
         "time: "
@@ -89,6 +91,37 @@ def _print_sharing(console: Console, result: Result) -> None:
             f"{row.saving_pct:.2%}",
         )
     console.print(table)
+
+
+def _print_routing(console: Console, result: Result) -> None:
+    """Channel mix, tax by regime, bonded warehouses and the cost breakdown."""
+    k = result.kpis
+    console.print(
+        f"profit {_money(k['profit'])} on revenue {_money(k['revenue'])}; tax paid {_money(k['tax_paid'])}"
+        f" (rules {k['tax_rules']}); fill rate {k['fill_rate']:.2%}; "
+        f"average delivery {k['average_delivery_days'] or 0:.1f} days"
+    )
+    mix = result.tables["channel_mix"].groupby("channel")["quantity"].sum()
+    console.print(
+        "channel mix: " + ", ".join(f"{c} {q:,.0f} ({q / mix.sum():.1%})" for c, q in mix.items())
+    )
+    for name, title in (("tax", "tax by channel and regime"), ("cost_breakdown", "cost breakdown")):
+        frame = result.tables[name]
+        table = Table(title=title, title_justify="left")
+        for col in frame.columns:
+            table.add_column(col, justify="left" if frame[col].dtype == object else "right")
+        for row in frame.itertuples(index=False):
+            table.add_row(*(v if isinstance(v, str) else f"{v:,.2f}" for v in row))
+        console.print(table)
+    bonded = result.tables["bonded"]
+    used = bonded[bonded["used"] == 1]
+    console.print(
+        "bonded warehouses used: "
+        + (
+            ", ".join(f"{r.bonded_warehouse} ({r.skus_listed} SKUs)" for r in used.itertuples())
+            or "none"
+        )
+    )
 
 
 def _print_two_stage(console: Console, result: Result) -> None:

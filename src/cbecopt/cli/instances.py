@@ -85,7 +85,7 @@ def convert(
     out.print(f"wrote {target}")
 
 
-GENERATORS = ("warehouses", "contracts")
+GENERATORS = ("warehouses", "contracts", "routing")
 
 
 @app.command()
@@ -102,14 +102,20 @@ def generate(
     capacity_ratio: Annotated[
         float, typer.Option(help="warehouses: total capacity / total demand.")
     ] = 3.0,
-    skus: Annotated[int, typer.Option(help="contracts: products.")] = 20,
+    skus: Annotated[int, typer.Option(help="contracts, routing: products.")] = 20,
     scenarios: Annotated[
-        int, typer.Option(help="contracts: demand scenarios (0: means and std only).")
-    ] = 50,
+        int | None,
+        typer.Option(
+            help="contracts (default 50), routing (default 0): demand scenarios; 0 = means and std only."
+        ),
+    ] = None,
+    months: Annotated[int, typer.Option(help="routing: months in the horizon.")] = 12,
+    bonded: Annotated[int, typer.Option(help="routing: candidate bonded warehouses (1-6).")] = 4,
+    origins: Annotated[int, typer.Option(help="routing: origin countries (1-5).")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
 ) -> None:
     """Generate a synthetic instance, reproducibly from a seed."""
-    from cbecopt.generate import generate_contracts, generate_warehouses
+    from cbecopt.generate import generate_contracts, generate_routing, generate_warehouses
 
     try:
         if model == "warehouses":
@@ -118,8 +124,21 @@ def generate(
             )
             what = f"{warehouses} warehouses x {markets} markets"
         elif model == "contracts":
+            scenarios = 50 if scenarios is None else scenarios
             instance = generate_contracts(skus, scenarios, seed=seed)
             what = f"{skus} SKUs x {scenarios} scenarios"
+        elif model == "routing":
+            scenarios = 0 if scenarios is None else scenarios
+            instance = generate_routing(
+                skus,
+                months,
+                bonded,
+                origins,
+                markets,
+                scenarios,
+                seed=seed,
+            )
+            what = f"{skus} SKUs x {markets} markets x {months} months"
         else:
             raise CbecoptError(
                 f"no generator for model '{model}'; available: {', '.join(GENERATORS)}"

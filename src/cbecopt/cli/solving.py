@@ -443,3 +443,58 @@ def saa(
         print_frame(result.replications, f"SAA replications of {problem.name} (n = {n})")
         for key, value in result.summary.items():
             out.print(f"{key}: {value:,.4f}" if isinstance(value, float) else f"{key}: {value}")
+
+
+@app.command(name="compare-routing")
+def compare_routing_(
+    path: PathArg,
+    samples: SamplesOpt = None,
+    distribution: DistributionOpt = "normal",
+    time_limit: Annotated[
+        float | None, typer.Option(help="Seconds for each strategy's solve.")
+    ] = None,
+    gap: GapOpt = 1e-6,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    highs_option: HighsOpt = [],  # noqa: B006
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Write comparison.csv and comparison.png here.")
+    ] = Path("results/compare-routing"),
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Solve the routing model bonded-only, direct-mail-only, postal-only and hybrid (optimised):
+    cost, profit, tax, average delivery days, fill rate and lost sales per strategy, with a chart."""
+    from cbecopt.compare import compare_routing, plot_routing
+    from cbecopt.formulations.routing import RoutingConfig
+
+    try:
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        instance = load(path)
+        config = RoutingConfig(samples=samples, distribution=distribution, seed=seed)
+        with stdout_to_stderr(as_json):
+            table = compare_routing(instance, options, config)
+    except CbecoptError as exc:
+        if as_json:
+            print(error_json(exc, instance=str(path)))
+        fail(exc)
+    write_tables(
+        out_dir,
+        {"comparison": table},
+        lambda folder: plot_routing(
+            table, folder / "comparison.png", f"routing strategies, {instance.name}"
+        ),
+    )
+    if as_json:
+        print(table.to_json(orient="records"))
+    else:
+        shown = table.drop(columns=["channels", "gap"]).rename(
+            columns={
+                "average_delivery_days": "delivery days",
+                "fill_rate": "fill rate",
+                "lost_sales": "lost",
+            }
+        )
+        print_frame(shown, f"routing strategies on {instance.name}", ("fill rate",))
+        out.print(f"wrote {out_dir}/comparison.csv and {out_dir}/comparison.png")
+    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
