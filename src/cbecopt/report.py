@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -109,7 +110,8 @@ def _print_routing(console: Console, result: Result) -> None:
         frame = result.tables[name]
         table = Table(title=title, title_justify="left")
         for col in frame.columns:
-            table.add_column(col, justify="left" if frame[col].dtype == object else "right")
+            numeric = pd.api.types.is_numeric_dtype(frame[col])
+            table.add_column(col, justify="right" if numeric else "left")
         for row in frame.itertuples(index=False):
             table.add_row(*(v if isinstance(v, str) else f"{v:,.2f}" for v in row))
         console.print(table)
@@ -127,11 +129,13 @@ def _print_routing(console: Console, result: Result) -> None:
 def _print_two_stage(console: Console, result: Result) -> None:
     """Expected cost, its risk, and the model's first-stage decisions."""
     k = result.kpis
-    console.print(
-        f"{len(result.tables['scenarios'])} scenarios: expected cost {_money(k['expected_cost'])}"
-        f" (first stage {_money(k['first_stage_cost'])});"
-        f" VaR {_money(k['cost_var'])}, CVaR {_money(k['cost_cvar'])} at alpha {k['alpha']:g}"
-    )
+    n = len(result.tables["scenarios"])
+    if n > 1:
+        console.print(
+            f"{n} scenarios: expected cost {_money(k['expected_cost'])}"
+            f" (first stage {_money(k['first_stage_cost'])});"
+            f" VaR {_money(k['cost_var'])}, CVaR {_money(k['cost_cvar'])} at alpha {k['alpha']:g}"
+        )
     if "expected_profit" in k:
         console.print(
             f"expected profit {_money(k['expected_profit'])}, fill rate {k['fill_rate']:.2%}, "
