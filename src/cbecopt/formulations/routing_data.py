@@ -142,8 +142,8 @@ class RoutingData:
         ]
         if problems:
             raise InputError(problems)
-        products = routing_products(tables["products"], instance)
         kinds = dict(instance.graph.nodes(data="kind"))
+        products = routing_products(tables["products"], kinds)
         rules = load_tax_rules(
             _rules_path(instance), config.tax_date or instance.setting("routing", "tax_date")
         )
@@ -182,8 +182,11 @@ def _rules_path(instance: Instance):
     return (folder / path) if folder is not None else path
 
 
-def routing_products(products: pd.DataFrame, instance: Instance) -> pd.DataFrame:
-    """The products table with routing defaults filled in; missing required values are errors."""
+def routing_products(products: pd.DataFrame, kinds: dict) -> pd.DataFrame:
+    """The products table with routing defaults filled in; missing required values are errors.
+
+    ``kinds`` maps node ids to their kind (origins must be supplier, overseas warehouse or port).
+    """
     problems = [
         Problem("products.csv", "the routing model needs this column", column=c)
         for c in REQUIRED_PRODUCT_COLUMNS
@@ -191,7 +194,6 @@ def routing_products(products: pd.DataFrame, instance: Instance) -> pd.DataFrame
     ]
     if problems:
         raise InputError(problems)
-    kinds = dict(instance.graph.nodes(data="kind"))
     for column in REQUIRED_PRODUCT_COLUMNS:
         for idx in products.index[products[column].isna()]:
             problems.append(
