@@ -83,7 +83,7 @@ def test_a_sku_no_channel_can_serve(tmp_path):
     assert has(
         routing_problems(folder),
         "products.csv, row 2, column 'sku'",
-        "SKU 'A' has demand but no channel",
+        "SKU 'A' has demand but no lane reaches M1 by postal, general_trade",
     )
     # Under a strategy, unreachable demand is simply lost.
     from cbecopt.formulations.routing import RoutingConfig
