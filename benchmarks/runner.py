@@ -11,6 +11,7 @@ import multiprocessing as mp
 import resource
 import time
 from pathlib import Path
+from queue import Empty
 
 import pandas as pd
 
@@ -181,6 +182,38 @@ def _child(case: Case, threads: int | None, build_only: bool, queue) -> None:
         queue.put({"case": case.name, "model": case.model, "status": f"error: {exc}"})
 
 
+def allowed_seconds(case: Case) -> float | None:
+    """How long a case's process may run before it is stopped (``None``: no limit).
+
+    HiGHS does not check its time limit everywhere (on a large MIP its setup can run far past
+    it), and one case must not hold up a suite: twice the limit, plus five minutes for loading,
+    building and extracting.
+    """
+    return None if case.time_limit is None else 2 * case.time_limit + 300
+
+
+def _wait(case: Case, process, queue) -> dict:
+    """The child's row, or a row saying why there is none (it died, or overran and was stopped)."""
+    allowed = allowed_seconds(case)
+    start = time.monotonic()
+    while True:
+        try:
+            return queue.get(timeout=1.0)
+        except Empty:
+            pass
+        if not process.is_alive():
+            try:  # the row may have been sent just before the process ended
+                return queue.get(timeout=1.0)
+            except Empty:
+                status = f"error: process ended with code {process.exitcode} and no row"
+                break
+        if allowed is not None and time.monotonic() - start > allowed:
+            process.kill()
+            status = f"stopped: still running after {allowed:.0f} s (limit {case.time_limit:g} s)"
+            break
+    return {"case": case.name, "model": case.model, "status": status}
+
+
 def run_cases(
     cases: list[Case], threads: int | None = None, build_only: bool = False, progress=None
 ) -> pd.DataFrame:
@@ -191,7 +224,7 @@ def run_cases(
         queue = context.Queue()
         process = context.Process(target=_child, args=(case, threads, build_only, queue))
         process.start()
-        rows.append(queue.get())
+        rows.append(_wait(case, process, queue))
         process.join()
         if progress is not None:
             progress(rows[-1])

@@ -147,7 +147,8 @@ class RoutingData:
         rules = load_tax_rules(
             _rules_path(instance), config.tax_date or instance.setting("routing", "tax_date")
         )
-        skus = [k for k in products["sku"] if k in set(demand["sku"])]
+        wanted = set(demand["sku"])
+        skus = [k for k in products["sku"] if k in wanted]
         products = products.set_index("sku").loc[skus].reset_index()
         channels = channel_terms(products, rules)
         channels["allowed"] &= channels["channel"].isin(config.channels)
@@ -388,19 +389,11 @@ def _assemble(
     # Direct: lanes from the SKU's origin to the market, by a channel the SKU may use.
     direct_lanes = lanes[lanes["role"] == "direct"].merge(markets_frame, on="destination")
     direct = direct_lanes.merge(sku_frame, on="origin").merge(demand_keys, on=["j", "k"])
-    ok = (
-        allowed.to_numpy(bool)[direct["k"], [allowed.columns.get_loc(c) for c in direct["channel"]]]
-        if len(direct)
-        else np.zeros(0, bool)
-    )
+    ok = allowed.to_numpy(bool)[direct["k"], allowed.columns.get_indexer(direct["channel"])]
     direct = direct[ok].reset_index(drop=True)
     direct["purchase"] = products["purchase_cost"].to_numpy(float)[direct["k"]]
     direct["freight"] = lane_cost(direct)
-    direct["tax"] = (
-        tax.to_numpy(float)[direct["k"], [tax.columns.get_loc(c) for c in direct["channel"]]]
-        if len(direct)
-        else 0.0
-    )
+    direct["tax"] = tax.to_numpy(float)[direct["k"], tax.columns.get_indexer(direct["channel"])]
     direct["cost"] = direct["purchase"] + direct["freight"] + direct["tax"]
     if set(allowed_channels) == set(CHANNELS):  # under a strategy, unreachable demand is lost
         _check_reach(products, keys, release, direct, skus, markets, allowed, lanes, weight)
