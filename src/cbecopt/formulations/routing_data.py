@@ -388,20 +388,21 @@ def _assemble(
     release["cost"] = release["tax"] + release["freight"]
     # Direct: lanes from the SKU's origin to the market, by a channel the SKU may use.
     direct_lanes = lanes[lanes["role"] == "direct"].merge(markets_frame, on="destination")
-    direct = direct_lanes.merge(sku_frame, on="origin").merge(demand_keys, on=["j", "k"])
+    direct = direct_lanes.merge(sku_frame, on="origin")
     ok = allowed.to_numpy(bool)[direct["k"], allowed.columns.get_indexer(direct["channel"])]
     direct = direct[ok].reset_index(drop=True)
     direct["purchase"] = products["purchase_cost"].to_numpy(float)[direct["k"]]
     direct["freight"] = lane_cost(direct)
     direct["tax"] = tax.to_numpy(float)[direct["k"], tax.columns.get_indexer(direct["channel"])]
     direct["cost"] = direct["purchase"] + direct["freight"] + direct["tax"]
+    max_days = np.array([graph.nodes[j].get("max_delivery_days") or np.inf for j in markets], float)
+    unpruned = direct
+    direct = _undominated(direct, max_days).merge(demand_keys, on=["j", "k"])
     if set(allowed_channels) == set(CHANNELS):  # under a strategy, unreachable demand is lost
-        _check_reach(products, keys, release, direct, skus, markets, allowed, lanes, weight)
+        _check_reach(products, keys, release, direct, skus, markets, allowed)
     volume = products["volume_m3"].to_numpy(float)
     capacity = np.array([graph.nodes[b].get("volume_capacity") or np.inf for b in bonded], float)
-    _check_units(
-        products, bonded, capacity, listing, volume, lanes, release, direct, inbound, weight
-    )
+    _check_units(products, bonded, capacity, listing, volume, release, unpruned, inbound, weight)
     nodes = graph.nodes
     return RoutingData(
         SKUS=skus,
@@ -442,7 +443,28 @@ def _demand_bound(keys: Index, matrix: np.ndarray, n_skus: int) -> np.ndarray:
     return per_scenario.max(axis=0)
 
 
-def _check_reach(products, keys, release, direct, skus, markets, allowed, lanes, weight):
+def _undominated(direct: pd.DataFrame, max_days: np.ndarray) -> pd.DataFrame:
+    """Direct lanes of each (market, SKU) that some optimal plan may use.
+
+    Lane a makes lane b redundant when a costs no more, takes no longer (where the market has a
+    delivery target) and is no more constrained (a parcel is limited by the wait share, general
+    trade is not): moving b's units to a keeps every constraint and costs no more. Exact ties
+    keep the first lane.
+    """
+    timed = np.isfinite(max_days[direct["j"].to_numpy()])
+    mail = direct["channel"].isin(DIRECT_MAIL).to_numpy()
+    pairs = direct[["j", "k"]].reset_index().merge(direct[["j", "k"]].reset_index(), on=["j", "k"])
+    a, b = pairs["index_x"].to_numpy(), pairs["index_y"].to_numpy()
+    cost, lead = direct["cost"].to_numpy(), direct["lead_time_days"].to_numpy(float)
+    no_worse = (cost[a] <= cost[b]) & (~timed[a] | (lead[a] <= lead[b])) & (~mail[a] | mail[b])
+    same = (cost[a] == cost[b]) & (~timed[a] | (lead[a] == lead[b])) & (mail[a] == mail[b])
+    beats = (a != b) & no_worse & (~same | (a < b))
+    redundant = np.zeros(len(direct), bool)
+    redundant[b[beats]] = True
+    return direct[~redundant].reset_index(drop=True)
+
+
+def _check_reach(products, keys, release, direct, skus, markets, allowed):
     """Every SKU with demand must be able to reach its markets by some channel."""
     reached = set(zip(release["j"], release["k"], strict=True)) | set(
         zip(direct["j"], direct["k"], strict=True)
@@ -467,9 +489,7 @@ def _check_reach(products, keys, release, direct, skus, markets, allowed, lanes,
         raise InputError(problems)
 
 
-def _check_units(
-    products, bonded, capacity, listing, volume, lanes, release, direct, inbound, weight
-):
+def _check_units(products, bonded, capacity, listing, volume, release, direct, inbound, weight):
     """A lane priced per kg needs the SKU's weight; a warehouse capacity in m3 needs its volume."""
     problems = []
     rows = {s: i + 2 for i, s in enumerate(products["sku"])}
