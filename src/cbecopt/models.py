@@ -158,6 +158,21 @@ def solve(
         from cbecopt.stochastic.solve import solve_two_stage
 
         problem = spec.build(instance, config)
+        blocks = getattr(config, "sku_blocks", None)
+        if blocks is not None:
+            from cbecopt.formulations.routing_blocks import solve_by_sku_blocks
+
+            if reports:
+                raise OptionError("reports are not available when solving by SKU blocks")
+            return solve_by_sku_blocks(
+                problem,
+                options,
+                blocks,
+                config.risk,
+                instance.name,
+                instance.load_seconds,
+                _config_dict(config),
+            )
         return solve_two_stage(
             problem,
             options,

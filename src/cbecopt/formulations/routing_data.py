@@ -43,6 +43,9 @@ class RoutingConfig:
         and ``std`` when demand has no scenarios (``None``: plan on the quantities).
     tax_date : the date whose tax rules apply (default: ``[routing] tax_date`` in
         ``instance.toml``, else the latest rule set).
+    sku_blocks : solve by blocks of this many SKUs with a proven gap
+        (:mod:`cbecopt.formulations.routing_blocks`), for instances too large to solve whole;
+        ``None`` solves the whole model at once.
     """
 
     channels: tuple[str, ...] = CHANNELS
@@ -51,6 +54,7 @@ class RoutingConfig:
     distribution: str = "normal"
     seed: int = 0
     tax_date: str | None = None
+    sku_blocks: int | None = None
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.channels if c not in CHANNELS]
@@ -127,6 +131,72 @@ class RoutingData:
             demand_bound=np.maximum(
                 self.demand_bound, _demand_bound(self.demand_keys, demand, len(self.SKUS))
             ),
+        )
+
+    def restrict(
+        self,
+        skus: np.ndarray,
+        bonded: np.ndarray | None = None,
+        volume_capacity: np.ndarray | None = None,
+        delivery_targets: bool = True,
+        fixed_cost_share: float = 0.0,
+    ) -> RoutingData:
+        """The same model for a subset of SKUs (positions), for solving by SKU blocks.
+
+        ``bonded`` (positions) keeps only those warehouses; their fixed cost is scaled by
+        ``fixed_cost_share`` (the block's part of it; 0 when already paid for).
+        ``volume_capacity`` replaces the capacities (a block's share);
+        ``delivery_targets=False`` drops the market targets (a relaxation: they add up over
+        SKUs, so a block alone cannot be held to them without restricting the others).
+        """
+        skus = np.asarray(skus, np.int64)
+        new_k = np.full(len(self.SKUS), -1, np.int64)
+        new_k[skus] = np.arange(len(skus))
+        keys = self.demand_keys.frame
+        kept_keys = np.flatnonzero(new_k[keys["k"].to_numpy()] >= 0)
+        new_d = np.full(len(keys), -1, np.int64)
+        new_d[kept_keys] = np.arange(len(kept_keys))
+
+        def subset(index: Index, by_bonded: bool) -> Index:
+            f = index.frame
+            keep = new_k[f["k"].to_numpy()] >= 0
+            if by_bonded and bonded is not None:
+                keep &= np.isin(f["b"].to_numpy(), bonded)
+            f = f[keep].assign(k=lambda x: new_k[x["k"].to_numpy()])
+            if "d" in f:
+                f = f.assign(d=new_d[f["d"].to_numpy()])
+            return Index(f.reset_index(drop=True))
+
+        capacity = self.volume_capacity if volume_capacity is None else volume_capacity
+        return dataclasses.replace(
+            self,
+            SKUS=[self.SKUS[k] for k in skus],
+            demand_keys=Index(
+                keys.iloc[kept_keys]
+                .assign(k=lambda x: new_k[x["k"].to_numpy()], d=np.arange(len(kept_keys)))
+                .reset_index(drop=True)
+            ),
+            inbound=subset(self.inbound, True),
+            listing=subset(self.listing, True),
+            release=subset(self.release, True),
+            stock=subset(self.stock, True),
+            direct=subset(self.direct, False),
+            fixed_cost=self.fixed_cost if bonded is None else self.fixed_cost * fixed_cost_share,
+            volume_capacity=np.asarray(capacity, float),
+            listing_cost=self.listing_cost[skus],
+            holding_cost=self.holding_cost[skus],
+            salvage_value=self.salvage_value[skus],
+            lost_cost=self.lost_cost[skus],
+            volume=self.volume[skus],
+            wait_share=self.wait_share[skus],
+            max_days=self.max_days if delivery_targets else np.full(len(self.MARKETS), np.inf),
+            bonded_tax=self.bonded_tax[skus],
+            demand_bound=self.demand_bound[skus],
+            channel_table=self.channel_table[
+                self.channel_table["sku"].isin([self.SKUS[k] for k in skus])
+            ],
+            demand=self.demand[:, kept_keys],
+            price=self.price[skus],
         )
 
     @classmethod
