@@ -88,7 +88,10 @@ class CompiledModel:
         return len(self.integer_columns)
 
     def pass_to(
-        self, highs: highspy.Highs, fixed_columns: tuple[np.ndarray, np.ndarray] | None = None
+        self,
+        highs: highspy.Highs,
+        fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
+        relax: bool = False,
     ) -> None:
         """Load the model into a Highs object (integrality is set after the arrays).
 
@@ -96,9 +99,10 @@ class CompiledModel:
         the rows that contain nothing but fixed columns: a plan being evaluated (a first stage
         found on other scenarios) is judged by what follows from it, not re-checked against
         constraints among its own decisions, whose data (a big-M from a sample) may differ.
+        ``relax`` leaves integer columns continuous (the LP relaxation).
         """
         highs.passModel(self.lp)
-        if self.n_integer:
+        if self.n_integer and not relax:
             kinds = np.full(self.n_integer, highspy.HighsVarType.kInteger.value, dtype=np.uint8)
             highs.changeColsIntegrality(self.n_integer, self.integer_columns, kinds)
         if fixed_columns is not None:
@@ -480,11 +484,13 @@ def solve_compiled(
     options: SolveOptions,
     deadline: float | None = None,
     fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
+    relax: bool = False,
 ) -> SolverOutcome:
     """Hand the arrays to HiGHS, solve within what is left of the time limit, and classify the outcome.
 
     ``fixed_columns`` (columns, values) holds those columns at the values given (integer
-    columns rounded), e.g. first-stage decisions evaluated on other scenarios.
+    columns rounded), e.g. first-stage decisions evaluated on other scenarios. ``relax``
+    solves the LP relaxation (integer columns continuous); its optimum is a lower bound.
     """
     start = time.perf_counter()
     highs = new_highs()
@@ -495,7 +501,7 @@ def solve_compiled(
     for key, value in options.highs_options.items():
         if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
             raise OptionError(f"HiGHS rejected option {key}={value!r}")
-    compiled.pass_to(highs, fixed_columns)
+    compiled.pass_to(highs, fixed_columns, relax)
     handoff = time.perf_counter() - start
     if deadline is not None:
         remaining = deadline - time.perf_counter()
@@ -515,7 +521,7 @@ def solve_compiled(
     t0 = time.perf_counter()
     highs.run()
     solve_seconds = time.perf_counter() - t0
-    return _outcome(highs, compiled, handoff, solve_seconds, fixed_columns)
+    return _outcome(highs, compiled, handoff, solve_seconds, fixed_columns, relax)
 
 
 def _outcome(
@@ -524,13 +530,14 @@ def _outcome(
     handoff: float,
     solve_seconds: float,
     fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
+    relax: bool = False,
 ) -> SolverOutcome:
     model_status = highs.getModelStatus()
     name = model_status.name
     info = highs.getInfo()
     termination = highs.modelStatusToString(model_status)
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    is_mip = compiled.n_integer > 0
+    is_mip = compiled.n_integer > 0 and not relax
     details = {
         "mip_nodes": int(info.mip_node_count) if is_mip else 0,
         "simplex_iterations": int(info.simplex_iteration_count),
@@ -539,7 +546,7 @@ def _outcome(
     }
 
     if name == "kUnboundedOrInfeasible":
-        name = "kUnbounded" if _is_feasible(compiled, fixed_columns) else "kInfeasible"
+        name = "kUnbounded" if _is_feasible(compiled, fixed_columns, relax) else "kInfeasible"
     if name in ("kOptimal", "kModelEmpty"):
         status = Status.OPTIMAL
     elif name == "kInfeasible":
@@ -578,12 +585,14 @@ def _relative_gap(objective: float, bound: float) -> float | None:
 
 
 def _is_feasible(
-    compiled: CompiledModel, fixed_columns: tuple[np.ndarray, np.ndarray] | None = None
+    compiled: CompiledModel,
+    fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
+    relax: bool = False,
 ) -> bool:
     """Tell infeasible from unbounded: solve with a zero objective and presolve off."""
     highs = new_highs()
     highs.setOptionValue("presolve", "off")
-    compiled.pass_to(highs, fixed_columns)
+    compiled.pass_to(highs, fixed_columns, relax)
     highs.changeColsCost(
         compiled.n_cols, np.arange(compiled.n_cols, dtype=np.int32), np.zeros(compiled.n_cols)
     )

@@ -4,25 +4,34 @@ SKUs interact in the routing model only through the bonded warehouses they share
 volume capacity) and the markets' delivery-time targets. Everything else (listing, inbound,
 stock, releases, parcels, lost sales, in every scenario) belongs to one SKU. So:
 
-1. **Bound.** Each block of SKUs is solved with its own copy of the warehouse decisions,
-   paying a share of each fixed cost equal to its share of expected demand (the shares add
-   up to 1), with each warehouse's whole capacity and no delivery targets. The full optimum,
-   cut into blocks, is feasible for every block at exactly its cost, so the sum of the
-   blocks' proven lower bounds is a lower bound of the full optimum.
-2. **Plan.** A warehouse is opened when the blocks that used it in step 1 hold at least half
-   of the demand (its fixed cost is then paid once), and each block is solved again
-   restricted to the open warehouses, with a share of each capacity (in proportion to the
-   block's stock in step 1) and the delivery targets held per block: every block's plan then
-   fits together, so their sum is a feasible plan of the full problem.
+1. **Bound.** Each block of SKUs is solved as an LP relaxation with its own copy of the
+   warehouse decisions, paying a share of each fixed cost equal to its share of expected
+   demand (the shares add up to 1), with each warehouse's whole capacity and no delivery
+   targets. The full optimum, cut into blocks, is feasible for every block at exactly its
+   cost, so the sum of the blocks' LP optima is a lower bound of the full optimum.
+2. **Plan.** The warehouses that carry at least 1% of the bound pass's bonded releases are
+   opened (their fixed cost paid once). Each block is solved again as an LP restricted to
+   them, with a share of each capacity (in proportion to the block's stock in step 1) and the
+   delivery targets held per block, and every SKU listed at a warehouse the LP ships through
+   (listings rounded up: the LP's flows stay feasible). The blocks' plans then fit together,
+   so their sum is a feasible plan of the full problem; what rounding adds is listing costs.
 
-The gap between the two is reported; the status is ``feasible`` (HiGHS proved each block, not
-the whole), however small the gap. Risk-neutral only: CVaR does not split by SKU.
+Blocks are independent, so they are solved in parallel worker processes (one HiGHS thread
+each). The gap between plan and bound is reported; the status is ``feasible`` (the plan is
+proven within the gap, not optimal), however small the gap. Risk-neutral only: CVaR does not
+split by SKU. The result does not depend on the number of workers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import multiprocessing
+import os
+import sys
 import time
-from typing import NamedTuple
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,12 +42,110 @@ from cbecopt.formulations.routing import RoutingProblem, extract_routing
 from cbecopt.formulations.routing_data import RoutingData
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions
-from cbecopt.stochastic.twostage import (
-    RiskOptions,
-    StageSolution,
-    build_extensive_form,
-    solve_extensive_form,
-)
+from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form, solve_extensive_form
+
+TIMINGS = ("build", "handoff", "solve", "extract")
+OPEN_SHARE = 0.01
+"""A warehouse is opened when it carries at least this share of the bound pass's bonded releases."""
+
+
+@dataclass
+class BlockResult:
+    """What a worker sends back from one block: numbers and tables, no Pyomo objects."""
+
+    skus: list
+    status: Status
+    termination: str
+    objective: float | None
+    bound: float | None
+    used: np.ndarray  # u_b rounded, per warehouse
+    released: np.ndarray  # units released from each warehouse, summed over scenarios
+    peak_volume: np.ndarray  # most m3 in stock per warehouse over months and scenarios
+    scenario_costs: np.ndarray | None
+    first_stage_cost: float
+    tables: dict = field(default_factory=dict)
+    kpis: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+
+def solve_block(
+    data: RoutingData, name: str, options: SolveOptions, seconds_left: float | None, plan: bool
+) -> BlockResult:
+    """Solve one block's LP relaxation (in a worker process); summarise what the caller needs.
+
+    With ``plan``, the warehouse and listing decisions are rounded up to a feasible plan and
+    its tables extracted; otherwise the LP optimum is the block's bound.
+    """
+    problem = RoutingProblem(data, name)
+    t0 = time.perf_counter()
+    form = build_extensive_form(problem, problem.scenarios())
+    t1 = time.perf_counter()
+    compiled = form.compile()
+    t2 = time.perf_counter()
+    deadline = None if seconds_left is None else t2 + seconds_left
+    solution = solve_extensive_form(form, options, None, deadline, relax=True)
+    out = solution.outcome
+    t3 = time.perf_counter()
+    used, released, peak = (np.zeros(len(data.BONDED)) for _ in range(3))
+    tables, kpis, costs, first = {}, {}, None, 0.0
+    objective = bound = None
+    values = out.values
+    if values is not None and out.status == Status.OPTIMAL:
+        bound = out.objective
+        if plan:
+            values = _rounded_up(form, values)
+        objective = float(np.dot(compiled.lp.col_cost_, values)) + compiled.objective_constant
+        used = np.rint(form.values_of(values, form.first.families[0]))
+        for scenario in form.names:
+            block = form.model.scenario[scenario]
+            stock = form.values_of(values, block.component("stock"))
+            by_month = np.zeros((len(data.BONDED), len(data.MONTHS)))
+            np.add.at(
+                by_month, (data.stock["b"], data.stock["t"]), data.volume[data.stock["k"]] * stock
+            )
+            peak = np.maximum(peak, by_month.max(axis=1))
+            np.add.at(
+                released,
+                data.release["b"],
+                np.clip(form.values_of(values, block.component("release")), 0, None),
+            )
+        costs = form.scenario_costs(values)
+        first = form.first_stage_cost(values)
+        if plan:
+            tables, kpis = extract_routing(problem, form, values)
+    timings = {
+        "build": t1 - t0,
+        "handoff": t2 - t1 + solution.handoff_seconds,
+        "solve": out.solve_seconds,
+        "extract": time.perf_counter() - t3,
+    }
+    return BlockResult(
+        data.SKUS,
+        out.status,
+        out.termination,
+        objective,
+        bound,
+        used,
+        released,
+        peak,
+        costs,
+        first,
+        tables,
+        kpis,
+        timings,
+    )
+
+
+def _rounded_up(form, values: np.ndarray) -> np.ndarray:
+    """The LP solution with every warehouse and listing it uses at all set to 1 (still feasible:
+    listings only appear on the large side of their linking rows)."""
+    rounded = values.copy()
+    compiled = form.compile()
+    for family in form.first.families[:2]:
+        start = compiled.column_offset(family.component)
+        part = rounded[start : start + len(family)]
+        rounded[start : start + len(family)] = np.where(part > 1e-9, 1.0, 0.0)
+    return rounded
 
 
 def solve_by_sku_blocks(
@@ -50,56 +157,65 @@ def solve_by_sku_blocks(
     load_seconds: float = 0.0,
     config: dict | None = None,
 ) -> Result:
-    """Solve ``problem`` block by block (``block_size`` SKUs each); see the module docstring."""
+    """Solve ``problem`` block by block (``block_size`` SKUs each); see the module docstring.
+
+    ``options.threads`` worker processes (default: the machine's cores) solve blocks side by
+    side, each HiGHS on one thread; the time limit covers the whole call.
+    """
     risk = risk or RiskOptions()
     if risk.weight > 0:
         raise OptionError("solving by SKU blocks is risk-neutral only: CVaR does not split by SKU")
     if block_size < 1:
         raise OptionError(f"the SKU block size must be at least 1, got {block_size}")
     start = time.perf_counter()
-    deadline = start + options.time_limit if options.time_limit is not None else None
     d = problem.data
     blocks = [
         np.arange(i, min(i + block_size, len(d.SKUS))) for i in range(0, len(d.SKUS), block_size)
     ]
-    clock = {"build": 0.0, "handoff": 0.0, "solve": 0.0, "extract": 0.0}
-    everywhere = np.arange(len(d.BONDED))
     weight = d.probabilities @ d.demand
-    in_block = [np.isin(d.demand_keys["k"], b) for b in blocks]
-    shares = [float(weight[mask].sum() / weight.sum()) for mask in in_block]
-    relaxed = [
-        _solve(
-            d.restrict(b, everywhere, delivery_targets=False, fixed_cost_share=share),
-            problem,
-            options,
-            deadline,
-            clock,
+    shares = [float(weight[np.isin(d.demand_keys["k"], b)].sum() / weight.sum()) for b in blocks]
+    everywhere = np.arange(len(d.BONDED))
+    workers = max(1, min(options.threads or os.cpu_count() or 1, len(blocks)))
+    single = dataclasses.replace(options, threads=1)
+    clock = dict.fromkeys(TIMINGS, 0.0)
+    with _pool(workers) as pool:
+        relaxed = _run(
+            pool,
+            [
+                d.restrict(b, everywhere, delivery_targets=False, fixed_cost_share=s)
+                for b, s in zip(blocks, shares, strict=True)
+            ],
+            problem.instance_name,
+            single,
+            start,
+            plan=False,
+            clock=clock,
         )
-        for b, share in zip(blocks, shares, strict=True)
-    ]
-    if any(r.outcome.bound is None or r.outcome.values is None for r in relaxed):
-        return _no_plan(problem, relaxed, clock, start, load_seconds, instance, options, config)
-    bound = sum(r.outcome.bound for r in relaxed)
-    opened, capacities = _warehouses(d, relaxed, shares)
-    plans = [
-        _solve(
-            d.restrict(b, opened, capacity, delivery_targets=True),
-            problem,
-            options,
-            deadline,
-            clock,
+        if any(r.bound is None for r in relaxed):
+            return _no_plan(problem, relaxed, clock, start, load_seconds, instance, options, config)
+        bound = float(sum(r.bound for r in relaxed))
+        released = np.sum([r.released for r in relaxed], axis=0)
+        opened = np.flatnonzero(released >= OPEN_SHARE * max(released.sum(), 1e-9))
+        plans = _run(
+            pool,
+            [
+                d.restrict(b, opened, capacity, delivery_targets=True)
+                for b, capacity in zip(blocks, _capacity_shares(d, relaxed), strict=True)
+            ],
+            problem.instance_name,
+            single,
+            start,
+            plan=True,
+            clock=clock,
         )
-        for b, capacity in zip(blocks, capacities, strict=True)
-    ]
-    fixed = float(d.fixed_cost[opened].sum()) * len(d.MONTHS)
-    if any(p.outcome.objective is None for p in plans):
+    if any(p.objective is None for p in plans):
         return _no_plan(
             problem, plans, clock, start, load_seconds, instance, options, config, bound
         )
-    t0 = time.perf_counter()
-    objective = fixed + sum(p.outcome.objective for p in plans)
+    fixed = float(d.fixed_cost[opened].sum()) * len(d.MONTHS)
+    objective = fixed + float(sum(p.objective for p in plans))
     tables, kpis = _combine(d, plans, opened, fixed)
-    costs = fixed + np.sum([p.solution.scenario_costs() for p in plans], axis=0)
+    costs = fixed + np.sum([p.scenario_costs for p in plans], axis=0)
     probabilities = d.probabilities / d.probabilities.sum()
     var, cvar = var_cvar(costs, probabilities, risk.alpha)
     kpis |= {
@@ -108,12 +224,12 @@ def solve_by_sku_blocks(
         "cost_cvar": cvar,
         "alpha": risk.alpha,
         "sku_blocks": len(blocks),
-        "bound_from": "sum of SKU-block relaxations (warehouses free, no delivery targets)",
+        "workers": workers,
+        "bound_from": "sum of SKU-block relaxations (fixed costs shared by demand, no delivery targets)",
     }
     tables["scenarios"] = pd.DataFrame(
         {"scenario": list(d.scenario_names), "probability": d.probabilities, "cost": costs}
     )
-    clock["extract"] += time.perf_counter() - t0
     gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
     return _result(
         problem,
@@ -134,113 +250,87 @@ def solve_by_sku_blocks(
     )
 
 
-class Solved(NamedTuple):
-    """One block's model and its solve."""
+def _pool(workers: int):
+    """Worker processes started fresh (spawn): no state shared with this process's threads.
 
-    block: RoutingProblem
-    solution: StageSolution
-
-    @property
-    def outcome(self):
-        return self.solution.outcome
-
-    @property
-    def form(self):
-        return self.solution.form
+    Spawned workers re-import the main script, so a session without one (``python -``, ``-c``,
+    some notebooks) solves the blocks here, one after another.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if workers == 1 or path is None or not os.path.exists(path):
+        return contextlib.nullcontext(None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _solve(data: RoutingData, problem: RoutingProblem, options, deadline, clock) -> Solved:
-    block = RoutingProblem(data, problem.instance_name)
-    t0 = time.perf_counter()
-    form = build_extensive_form(block, block.scenarios())
-    t1 = time.perf_counter()
-    form.compile()
-    clock["build"] += t1 - t0
-    clock["handoff"] += time.perf_counter() - t1
-    solution = solve_extensive_form(form, options, None, deadline)
-    clock["handoff"] += solution.handoff_seconds
-    clock["solve"] += solution.outcome.solve_seconds
-    return Solved(block, solution)
+def _run(pool, datas, name, options, start, plan, clock) -> list[BlockResult]:
+    """Solve the blocks (in the pool if there is one), in block order; add their timings to ``clock``."""
+    limit = options.time_limit
+    left = None if limit is None else max(limit - (time.perf_counter() - start), 1e-3)
+    n = len(datas)
+    mapper = map if pool is None else pool.map
+    results = list(mapper(solve_block, datas, [name] * n, [options] * n, [left] * n, [plan] * n))
+    for r in results:
+        for key in TIMINGS:
+            clock[key] += r.timings[key]
+    return results
 
 
-def _warehouses(
-    d: RoutingData, relaxed: list[Solved], demand_shares: list[float]
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Warehouses used by blocks holding half the demand, and each block's share of capacity."""
-    backing = np.zeros(len(d.BONDED))
-    volume = np.zeros((len(relaxed), len(d.BONDED)))
-    for n, r in enumerate(relaxed):
-        block = r.block.data
-        values = r.outcome.values
-        used = np.rint(r.form.values_of(values, r.form.first.families[0])) > 0
-        backing += demand_shares[n] * used
-        for name in r.form.names:
-            stock = r.form.values_of(values, r.form.model.scenario[name].component("stock"))
-            peak = np.zeros((len(d.BONDED), len(d.MONTHS)))
-            np.add.at(
-                peak, (block.stock["b"], block.stock["t"]), block.volume[block.stock["k"]] * stock
-            )
-            volume[n] = np.maximum(volume[n], peak.max(axis=1) if len(d.MONTHS) else 0.0)
-    opened = np.flatnonzero(backing >= 0.5)
+def _capacity_shares(d: RoutingData, relaxed: list[BlockResult]) -> list[np.ndarray]:
+    """Each block's part of every warehouse's volume, in proportion to its stock in the bound pass."""
+    volume = np.array([r.peak_volume for r in relaxed])
     total = volume.sum(axis=0)
     share = np.where(total > 0, volume / np.where(total > 0, total, 1.0), 1.0 / len(relaxed))
-    capacities = [
-        np.where(np.isfinite(d.volume_capacity), d.volume_capacity * s, np.inf) for s in share
-    ]
-    return opened, capacities
+    return [np.where(np.isfinite(d.volume_capacity), d.volume_capacity * s, np.inf) for s in share]
 
 
-def _combine(d: RoutingData, plans: list[Solved], opened: np.ndarray, fixed: float):
+def _combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed: float):
     """One set of plan tables and KPIs from the blocks' (plus the warehouses' fixed cost)."""
-    parts = [extract_routing(p.block, p.form, p.outcome.values) for p in plans]
     tables = {
-        name: pd.concat([t[name] for t, _ in parts], ignore_index=True)
+        name: pd.concat([p.tables[name] for p in plans], ignore_index=True)
         for name in ("inbound", "stock", "channel_mix")
     }
-    tax = pd.concat([t["tax"] for t, _ in parts], ignore_index=True)
+    tax = pd.concat([p.tables["tax"] for p in plans], ignore_index=True)
     tables["tax"] = (
         tax.groupby(["channel", "regime"], sort=False)[["units", "tax"]].sum().reset_index()
     )
     breakdown = (
-        pd.concat([t["cost_breakdown"] for t, _ in parts])
+        pd.concat([p.tables["cost_breakdown"] for p in plans])
         .groupby("component", sort=False)["cost"]
         .sum()
     )
     breakdown["bonded_fixed"] = fixed
     tables["cost_breakdown"] = breakdown.reset_index()
-    tables["bonded"] = _bonded(d, tables["stock"], parts, opened)
-    k = [kpis for _, kpis in parts]
-    served = [kp["revenue"] for kp in k]
-    units = {}
+    tables["bonded"] = _bonded(d, tables["stock"], plans, opened)
+    k = [p.kpis for p in plans]
+    units: dict[str, float] = {}
     for kp in k:
         for channel, q in kp["channel_units"].items():
             units[channel] = units.get(channel, 0.0) + q
-    served_units = sum(q for c, q in units.items() if c != "lost")
-    demand = served_units + sum(kp["lost_sales"] for kp in k)
-    delivered = sum(
-        (kp["average_delivery_days"] or 0.0)
-        * sum(q for c, q in kp["channel_units"].items() if c != "lost")
-        for kp in k
-    )
+    served = {id(kp): sum(q for c, q in kp["channel_units"].items() if c != "lost") for kp in k}
+    served_units = sum(served.values())
+    lost = float(sum(kp["lost_sales"] for kp in k))
+    days = sum((kp["average_delivery_days"] or 0.0) * served[id(kp)] for kp in k)
     kpis = {
         "plan_cost": float(breakdown.sum()),
-        "revenue": float(sum(served)),
+        "revenue": float(sum(kp["revenue"] for kp in k)),
         "profit": float(sum(kp["profit"] for kp in k)) - fixed,
         "tax_paid": float(tables["tax"]["tax"].sum()),
-        "fill_rate": served_units / demand if demand > 0 else None,
-        "lost_sales": float(sum(kp["lost_sales"] for kp in k)),
-        "average_delivery_days": delivered / served_units if served_units > 0 else None,
+        "fill_rate": served_units / (served_units + lost) if served_units + lost > 0 else None,
+        "lost_sales": lost,
+        "average_delivery_days": days / served_units if served_units > 0 else None,
         "bonded_warehouses_used": [d.BONDED[b] for b in opened],
         "skus_listed": int(sum(kp["skus_listed"] for kp in k)),
         "channel_units": units,
         "tax_rules": d.tax_rules,
-        "first_stage_cost": float(sum(p.form.first_stage_cost(p.outcome.values) for p in plans))
-        + fixed,
+        "first_stage_cost": float(sum(p.first_stage_cost for p in plans)) + fixed,
     }
     return tables, kpis
 
 
-def _bonded(d: RoutingData, stock: pd.DataFrame, parts, opened: np.ndarray) -> pd.DataFrame:
+def _bonded(
+    d: RoutingData, stock: pd.DataFrame, plans: list[BlockResult], opened: np.ndarray
+) -> pd.DataFrame:
     volume = dict(zip(d.SKUS, d.volume, strict=True))
     by_month = (
         stock.assign(volume=stock["sku"].map(volume) * stock["stock"])
@@ -248,7 +338,6 @@ def _bonded(d: RoutingData, stock: pd.DataFrame, parts, opened: np.ndarray) -> p
         .sum()
     )
     peak = by_month.groupby(level=0).max().reindex(d.BONDED, fill_value=0.0).to_numpy()
-    listed = sum(t["bonded"]["skus_listed"].to_numpy() for t, _ in parts)
     used = np.isin(np.arange(len(d.BONDED)), opened).astype(int)
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(np.isfinite(d.volume_capacity), peak / d.volume_capacity, np.nan)
@@ -257,7 +346,7 @@ def _bonded(d: RoutingData, stock: pd.DataFrame, parts, opened: np.ndarray) -> p
             "bonded_warehouse": d.BONDED,
             "used": used,
             "fixed_cost": d.fixed_cost * len(d.MONTHS) * used,
-            "skus_listed": listed,
+            "skus_listed": sum(p.tables["bonded"]["skus_listed"].to_numpy() for p in plans),
             "peak_volume_m3": peak,
             "volume_capacity": np.where(np.isfinite(d.volume_capacity), d.volume_capacity, np.nan),
             "utilisation": utilisation,
@@ -268,14 +357,12 @@ def _bonded(d: RoutingData, stock: pd.DataFrame, parts, opened: np.ndarray) -> p
 def _no_plan(
     problem, solved, clock, start, load_seconds, instance, options, config, bound=None
 ) -> Result:
-    worst = next(s for s in solved if s.outcome.objective is None or s.outcome.bound is None)
-    status = worst.outcome.status if worst.outcome.status != Status.OPTIMAL else Status.NO_SOLUTION
-    if status == Status.FEASIBLE:
-        status = Status.NO_SOLUTION
-    skus = ", ".join(map(str, worst.block.data.SKUS[:3]))
-    why = (
-        f"a SKU block ({skus}, ...) ended {worst.outcome.status.value}: {worst.outcome.termination}"
+    worst = next(s for s in solved if s.objective is None or s.bound is None)
+    status = (
+        Status.NO_SOLUTION if worst.status in (Status.OPTIMAL, Status.FEASIBLE) else worst.status
     )
+    skus = ", ".join(map(str, worst.skus[:3]))
+    why = f"a SKU block ({skus}, ...) ended {worst.status.value}: {worst.termination}"
     return _result(
         problem,
         status,

@@ -223,14 +223,18 @@ def solve_extensive_form(
     options: SolveOptions,
     fixed_first_stage: np.ndarray | None = None,
     deadline: float | None = None,
+    relax: bool = False,
 ) -> StageSolution:
-    """Solve ``form``; with ``fixed_first_stage``, the first-stage decisions are held at those values."""
+    """Solve ``form``; with ``fixed_first_stage``, the first-stage decisions are held at those values.
+
+    ``relax`` solves the LP relaxation instead (a lower bound).
+    """
     start = time.perf_counter()
     compiled = form.compile()
     fixed = None
     if fixed_first_stage is not None:
         fixed = (form.first_stage_columns(), np.asarray(fixed_first_stage, dtype=float))
-    outcome = solve_compiled(compiled, options, deadline, fixed_columns=fixed)
+    outcome = solve_compiled(compiled, options, deadline, fixed_columns=fixed, relax=relax)
     return StageSolution(form, outcome, time.perf_counter() - start - outcome.solve_seconds)
 
 
