@@ -7,6 +7,7 @@ import math
 from statistics import NormalDist
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -343,3 +344,41 @@ def test_models_document_names_every_component(tmp_path):
     names = component_names(build_extensive_form(problem, problem.scenarios()).model) - {"scenario"}
     documented = documented_names("routing")
     assert names <= documented, sorted(names - documented)
+
+
+# --- Solving by SKU blocks ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from cbecopt.generate import generate_routing
+
+    folder = tmp_path_factory.mktemp("blocks") / "gen"
+    cbecopt.save_instance(generate_routing(12, n_months=3, n_bonded=3, n_markets=6, seed=4), folder)
+    return cbecopt.load_instance(folder)
+
+
+def test_sku_blocks_bracket_the_optimum_and_give_a_consistent_plan(generated):
+    whole = cbecopt.solve(generated, "routing", cbecopt.SolveOptions(mip_rel_gap=0))
+    assert whole.status == cbecopt.Status.OPTIMAL
+    for size in (4, 12):
+        blocks = cbecopt.solve(
+            generated, "routing", cbecopt.SolveOptions(threads=1), RoutingConfig(sku_blocks=size)
+        )
+        assert blocks.status == cbecopt.Status.FEASIBLE  # proven within a gap, never "optimal"
+        assert blocks.bound <= whole.objective + 1e-6 <= blocks.objective + 2e-6
+        assert blocks.gap == pytest.approx((blocks.objective - blocks.bound) / blocks.objective)
+        assert blocks.tables["cost_breakdown"]["cost"].sum() == pytest.approx(blocks.objective)
+        served = blocks.tables["channel_mix"]["quantity"].sum()
+        assert served == pytest.approx(generated.tables["demand"]["quantity"].sum())
+
+
+def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated):
+    one, two = (
+        cbecopt.solve(
+            generated, "routing", cbecopt.SolveOptions(threads=n), RoutingConfig(sku_blocks=3)
+        )
+        for n in (1, 2)
+    )
+    assert one.objective == two.objective and one.bound == two.bound
+    pd.testing.assert_frame_equal(one.tables["inbound"], two.tables["inbound"])
