@@ -1,4 +1,4 @@
-"""Cross-table checks of the product catalog: products, and the contracts suppliers offer.
+"""Cross-table checks of the product catalog: products, the contracts and offers suppliers make.
 
 The column checks (types, bounds, blanks) are in :mod:`cbecopt.tables`; these are the rules
 that need more than one column or table: which prices a contract type needs, prices that
@@ -8,6 +8,7 @@ to suppliers and SKUs that do not exist.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import pandas as pd
@@ -146,4 +147,136 @@ def _check_contract(row, line, where, kinds, skus, salvage) -> list[Problem]:
                 "min_order",
             )
         )
+    return problems
+
+
+def check_offers(
+    tables: dict[str, pd.DataFrame], source: Callable[[str], str], kinds: dict
+) -> list[Problem]:
+    """Problems in ``offers`` and ``price_breaks``: references, break schedules, inspection terms."""
+    offers, breaks = tables.get("offers"), tables.get("price_breaks")
+    problems: list[Problem] = []
+    if offers is None:
+        if breaks is not None:
+            problems.append(
+                Problem(source("price_breaks"), "price breaks need an offers table (offers.csv)")
+            )
+        return problems
+    where = source("offers")
+    products = tables.get("products")
+    skus = set(products["sku"]) if products is not None else None
+    if skus is None:
+        problems.append(Problem(where, "offers need a products table (products.csv: sku, ...)"))
+    for idx, row in offers.iterrows():
+        line = idx + 2
+        supplier, sku = row["supplier"], row["sku"]
+        if supplier is not None and supplier not in kinds:
+            problems.append(
+                Problem(where, f"unknown supplier '{supplier}' (not in nodes)", line, "supplier")
+            )
+        elif supplier is not None and kinds[supplier] != "supplier":
+            problems.append(
+                Problem(
+                    where,
+                    f"node '{supplier}' is of kind '{kinds[supplier]}', not 'supplier'",
+                    line,
+                    "supplier",
+                )
+            )
+        if skus is not None and sku is not None and sku not in skus:
+            problems.append(Problem(where, f"unknown SKU '{sku}' (not in products)", line, "sku"))
+        if (
+            _given(row, "min_order")
+            and _given(row, "capacity")
+            and row["min_order"] > row["capacity"]
+        ):
+            problems.append(
+                Problem(
+                    where,
+                    f"capacity ({row['capacity']:g}) is below min_order ({row['min_order']:g})",
+                    line,
+                    "capacity",
+                )
+            )
+        inspected, cost = _given(row, "inspected_counterfeit_rate"), _given(row, "inspection_cost")
+        if inspected != cost:
+            missing = "inspection_cost" if inspected else "inspected_counterfeit_rate"
+            problems.append(
+                Problem(
+                    where,
+                    "inspection needs both inspection_cost and inspected_counterfeit_rate",
+                    line,
+                    missing,
+                )
+            )
+        elif inspected and row["inspected_counterfeit_rate"] > (
+            row["counterfeit_rate"] if _given(row, "counterfeit_rate") else 0.0
+        ):
+            problems.append(
+                Problem(
+                    where,
+                    "inspected_counterfeit_rate is above counterfeit_rate: inspection cannot add fakes",
+                    line,
+                    "inspected_counterfeit_rate",
+                )
+            )
+    problems.extend(_check_breaks(offers, breaks, where, source("price_breaks")))
+    return problems
+
+
+def _check_breaks(
+    offers: pd.DataFrame, breaks: pd.DataFrame | None, offers_file: str, where: str
+) -> list[Problem]:
+    """Every offer has a schedule starting at 0, with from_quantity increasing row by row."""
+    problems = []
+    keys = set(zip(offers["supplier"], offers["sku"], strict=True))
+    schedules: dict[tuple, list[tuple[int, float]]] = {}
+    if breaks is not None:
+        for idx, row in breaks.iterrows():
+            key = (row["supplier"], row["sku"])
+            if key not in keys:
+                problems.append(
+                    Problem(
+                        where,
+                        f"no offer from '{key[0]}' for '{key[1]}' in offers.csv",
+                        idx + 2,
+                        "supplier",
+                    )
+                )
+                continue
+            if pd.notna(row["from_quantity"]):
+                schedules.setdefault(key, []).append((idx + 2, float(row["from_quantity"])))
+    for idx, key in enumerate(zip(offers["supplier"], offers["sku"], strict=True)):
+        rows = schedules.get(key)
+        if not rows:
+            problems.append(
+                Problem(
+                    offers_file,
+                    f"offer '{key[0]}' / '{key[1]}' has no price_breaks rows",
+                    idx + 2,
+                    "sku",
+                )
+            )
+            continue
+        first_line, first = rows[0]
+        if first != 0:
+            problems.append(
+                Problem(
+                    where,
+                    f"the first break of '{key[0]}' / '{key[1]}' starts at {first:g}, not 0: "
+                    "units below it have no price",
+                    first_line,
+                    "from_quantity",
+                )
+            )
+        for (_, before), (line, value) in itertools.pairwise(rows):
+            if value <= before:
+                problems.append(
+                    Problem(
+                        where,
+                        f"from_quantity {value:g} is not above the previous break ({before:g}): breaks must increase",
+                        line,
+                        "from_quantity",
+                    )
+                )
     return problems

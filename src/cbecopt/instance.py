@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from cbecopt.catalog import check_catalog
+from cbecopt.catalog import check_catalog, check_offers
 from cbecopt.errors import InputError, Problem
 from cbecopt.graph import build_graph
 from cbecopt.readers import RawInstance
@@ -200,6 +200,7 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
     demand = tables["demand"]
     problems.extend(check_scenarios(tables, raw.source))
     problems.extend(check_catalog(tables, raw.source, kinds))
+    problems.extend(check_offers(tables, raw.source, kinds))
     for idx, market in demand["market"].items():
         if market is None:
             continue

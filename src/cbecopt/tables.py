@@ -9,6 +9,7 @@ from __future__ import annotations
 from cbecopt.schema import CATEGORY, INTEGER, NUMBER, TEXT, Field, TableSchema
 
 NODE_KINDS = ("overseas_warehouse", "market", "supplier", "bonded_warehouse", "port")
+SUPPLIER_TYPES = ("brand_direct", "distributor", "agent", "grey_market")
 
 NODES = TableSchema(
     "nodes",
@@ -66,6 +67,14 @@ NODES = TableSchema(
             nullable=True,
             minimum=0,
             doc="market: most days an order may take on average; blank = no target",
+        ),
+        Field(
+            "supplier_type",
+            CATEGORY,
+            required=False,
+            nullable=True,
+            choices=SUPPLIER_TYPES,
+            doc="supplier: brand_direct, distributor, agent or grey_market",
         ),
     ),
     doc="Every place in the network: candidate warehouses, markets, suppliers, bonded warehouses, ports.",
@@ -331,8 +340,85 @@ CONTRACTS = TableSchema(
     doc="What each supplier offers per SKU, chosen before demand is known.",
 )
 
+DISCOUNT_KINDS = ("all_units", "incremental")
+
+OFFERS = TableSchema(
+    "offers",
+    (
+        Field("supplier", TEXT, doc="node id of kind supplier"),
+        Field("sku", TEXT, doc="product id (in products)"),
+        Field(
+            "discount",
+            CATEGORY,
+            required=False,
+            nullable=True,
+            choices=DISCOUNT_KINDS,
+            doc="how price_breaks apply: all_units (one price for every unit) or incremental; blank = all_units",
+        ),
+        Field(
+            "capacity",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="most units; blank = unlimited",
+        ),
+        Field(
+            "min_order",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="fewest units if used; blank = 0",
+        ),
+        *(
+            Field(name, NUMBER, required=False, nullable=True, minimum=0, maximum=1, doc=doc)
+            for name, doc in (
+                ("counterfeit_rate", "probability a unit is counterfeit or defective; blank = 0"),
+                ("late_rate", "probability a unit arrives late; blank = 0"),
+                (
+                    "inspected_counterfeit_rate",
+                    "counterfeit rate of units that pass third-party inspection",
+                ),
+            )
+        ),
+        Field(
+            "lead_time_days",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="days to deliver",
+        ),
+        Field(
+            "inspection_cost",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="cost per unit inspected; blank = no inspection offered",
+        ),
+    ),
+    required=False,
+    unique_together=("supplier", "sku"),
+    doc="What each supplier offers per SKU: terms, capacity, authenticity and reliability.",
+)
+
+PRICE_BREAKS = TableSchema(
+    "price_breaks",
+    (
+        Field("supplier", TEXT, doc="supplier of the offer"),
+        Field("sku", TEXT, doc="SKU of the offer"),
+        Field("from_quantity", NUMBER, minimum=0, doc="the break applies from this many units"),
+        Field("unit_price", NUMBER, minimum=0, doc="price per unit from this break on"),
+    ),
+    required=False,
+    unique_together=("supplier", "sku", "from_quantity"),
+    doc="Price schedule of each offer: one row per break, the first from 0.",
+)
+
 SCHEMAS: dict[str, TableSchema] = {
-    s.name: s for s in (NODES, ARCS, DEMAND, SCENARIOS, PRODUCTS, CONTRACTS)
+    s.name: s for s in (NODES, ARCS, DEMAND, SCENARIOS, PRODUCTS, CONTRACTS, OFFERS, PRICE_BREAKS)
 }
 """The tables of the instance contract, by name (file ``<name>.csv`` or sheet ``<name>``).
 
