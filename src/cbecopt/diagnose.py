@@ -70,3 +70,56 @@ def diagnose_warehouses(
             + "); the combination of capacities and single assignments is too tight"
         )
     return causes
+
+
+def diagnose_suppliers(data, config) -> list[str]:
+    """Why a supplier selection can be infeasible: capacity short of demand, policies no source meets."""
+    causes: list[str] = []
+    demand = data.demand.sum(axis=0)
+    cap = np.minimum(data.capacity, data.upper)
+    reach = np.bincount(
+        data.offer_sku, weights=np.where(np.isfinite(cap), cap, np.inf), minlength=len(data.SKUS)
+    )
+    for k, sku in enumerate(data.SKUS):
+        offers = np.flatnonzero(data.offer_sku == k)
+        if reach[k] < demand[k] - 1e-9:
+            causes.append(
+                f"SKU '{sku}': its offers can supply {reach[k]:g} units in all, short of demand {demand[k]:g}"
+            )
+        if config.demand == "exact":
+            too_big = offers[data.min_order[offers] > demand[k]]
+            if len(too_big) == len(offers) and len(offers):
+                causes.append(
+                    f"SKU '{sku}': every offer's minimum order is above the demand {demand[k]:g}"
+                )
+        if config.max_counterfeit_rate is not None:
+            best = (
+                np.min(np.minimum(data.counterfeit_rate, data.inspected_rate)[offers])
+                if len(offers)
+                else 1.0
+            )
+            if best > config.max_counterfeit_rate:
+                causes.append(
+                    f"SKU '{sku}': no offer's counterfeit rate ({best:g} at best, after inspection) is within "
+                    f"the cap {config.max_counterfeit_rate:g}"
+                )
+        if config.min_brand_direct_share and not data.brand_direct[offers].any():
+            causes.append(
+                f"SKU '{sku}': no brand-direct offer, but a brand-direct share of "
+                f"{config.min_brand_direct_share:g} is required"
+            )
+        if (
+            config.max_supplier_share is not None
+            and len(offers) * config.max_supplier_share < 1 - 1e-9
+        ):
+            causes.append(
+                f"SKU '{sku}': {len(offers)} offer(s) at most {config.max_supplier_share:g} each "
+                "cannot cover the whole demand"
+            )
+    if config.max_suppliers is not None:
+        causes.append(
+            f"at most {config.max_suppliers} supplier(s) may be used: check it covers every SKU's demand"
+        )
+    return causes or [
+        "the policies together (caps, shares, minimum orders, capacities) leave no feasible purchase plan"
+    ]

@@ -25,6 +25,7 @@ from cbecopt.formulations.contracts import (
     extract_contracts,
 )
 from cbecopt.formulations.routing import RoutingConfig, RoutingData, RoutingProblem, extract_routing
+from cbecopt.formulations.suppliers import SuppliersConfig, build_suppliers, extract_suppliers
 from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses, extract_warehouses
 from cbecopt.instance import Instance
 from cbecopt.results import Result, Status
@@ -71,6 +72,12 @@ def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
     ]
 
 
+def _diagnose_suppliers(built) -> list[str]:
+    from cbecopt.diagnose import diagnose_suppliers
+
+    return diagnose_suppliers(built.data, built.config)
+
+
 def _build_routing(instance: Instance, config: RoutingConfig | None) -> RoutingProblem:
     config = config or RoutingConfig()
     return RoutingProblem(RoutingData.from_instance(instance, config), instance.name)
@@ -114,6 +121,16 @@ MODELS: dict[str, ModelSpec] = {
         _diagnose_routing,
         tables=("nodes", "arcs", "demand", "products"),
         two_stage=True,
+    ),
+    "suppliers": ModelSpec(
+        "suppliers",
+        "supplier selection with all-units or incremental quantity discounts, fixed costs, "
+        "capacities and counterfeit risk (penalty, caps, brand-direct share, inspection)",
+        SuppliersConfig,
+        build_suppliers,
+        extract_suppliers,
+        _diagnose_suppliers,
+        tables=("nodes", "demand", "products", "offers", "price_breaks"),
     ),
 }
 """Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
