@@ -12,6 +12,7 @@ import pandas as pd
 
 from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.routing import RoutingConfig
+from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.instance import Instance
 from cbecopt.models import solve
 from cbecopt.solver import SolveOptions
@@ -158,3 +159,70 @@ def plot_routing(table: pd.DataFrame, target, title: str = ""):
         fig.savefig(staging, format="png")
     plt.close(fig)
     return target
+
+
+SUPPLIER_POLICIES = ("cheapest", "brand_direct_only", "optimized")
+SUPPLIER_COLUMNS = (
+    "policy",
+    "status",
+    "landed_cost",
+    "expected_counterfeit",
+    "counterfeit_cost",
+    "cost_with_risk",
+    "brand_direct_share",
+    "suppliers_used",
+    "gap",
+)
+
+
+def compare_suppliers(
+    instance: Instance, options: SolveOptions | None = None, config: SuppliersConfig | None = None
+) -> pd.DataFrame:
+    """Cheapest sources only (authenticity ignored), brand-direct only, and optimised under the
+    instance's authenticity policy: landed cost, expected counterfeit units and suppliers used.
+
+    ``counterfeit_cost`` prices every policy's expected counterfeits at the instance's penalties,
+    so ``cost_with_risk`` compares the policies on the same footing.
+    """
+    config = config or SuppliersConfig()
+    policy = config.resolved(instance)
+    ignore = dict(counterfeit_penalty=0.0, max_counterfeit_rate=1.0, min_brand_direct_share=0.0)
+    configs = {
+        "cheapest": dataclasses.replace(config, **ignore),
+        "brand_direct_only": dataclasses.replace(config, supplier_types=("brand_direct",)),
+        "optimized": config,
+    }
+    penalty = _penalty_per_sku(instance, policy)
+    rows = []
+    for name, cfg in configs.items():
+        result = solve(instance, "suppliers", options, cfg)
+        k = result.kpis
+        risk = None
+        if result.ok:
+            skus = result.tables["skus"]
+            risk = float(
+                (skus["expected_counterfeit"] * skus["sku"].map(penalty).fillna(0.0)).sum()
+            )
+        rows.append(
+            {
+                "policy": name,
+                "status": result.status.value,
+                "landed_cost": k.get("landed_cost"),
+                "expected_counterfeit": k.get("expected_counterfeit_units"),
+                "counterfeit_cost": risk,
+                "cost_with_risk": None if risk is None else k["landed_cost"] + risk,
+                "brand_direct_share": k.get("brand_direct_share"),
+                "suppliers_used": len(k.get("suppliers_used", [])) if result.ok else None,
+                "gap": result.gap,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(SUPPLIER_COLUMNS))
+
+
+def _penalty_per_sku(instance: Instance, config: SuppliersConfig) -> dict:
+    products = instance.tables["products"]
+    if config.counterfeit_penalty is not None:
+        return dict.fromkeys(products["sku"], float(config.counterfeit_penalty))
+    if "counterfeit_penalty" not in products:
+        return {}
+    return dict(zip(products["sku"], products["counterfeit_penalty"].fillna(0.0), strict=True))

@@ -58,6 +58,8 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
         _print_two_stage(console, result)
     if result.model == "routing" and result.ok:
         _print_routing(console, result)
+    if result.model == "suppliers" and result.ok:
+        _print_suppliers(console, result)
     t = result.timings
     console.print(
         "time: "
@@ -92,6 +94,38 @@ def _print_sharing(console: Console, result: Result) -> None:
             f"{row.saving_pct:.2%}",
         )
     console.print(table)
+
+
+def _print_suppliers(console: Console, result: Result) -> None:
+    """Landed cost split, counterfeit risk, and the purchases."""
+    k = result.kpis
+    console.print(
+        f"landed cost {_money(k['landed_cost'])} = fixed {_money(k['fixed_cost'])} + purchase "
+        f"{_money(k['purchase_cost'])} + freight {_money(k['freight'])} + tax {_money(k['tax'])} + inspection "
+        f"{_money(k['inspection_cost'])}; counterfeit penalty {_money(k['counterfeit_penalty'])}"
+    )
+    rate = k["average_counterfeit_rate"]
+    console.print(
+        f"expected counterfeit units {k['expected_counterfeit_units']:,.1f}"
+        + (f" ({rate:.3%} of {k['units_bought']:,.0f} bought)" if rate is not None else "")
+        + f"; brand-direct share {k['brand_direct_share'] or 0:.1%}; suppliers used: {', '.join(k['suppliers_used'])}"
+    )
+    purchases = result.tables["purchases"]
+    table = Table(title=f"purchases ({len(purchases)} offers used)", title_justify="left")
+    for col in ("supplier", "sku", "type", "quantity", "unit price", "counterfeit"):
+        table.add_column(col, justify="left" if col in ("supplier", "sku", "type") else "right")
+    for row in purchases.head(30).itertuples(index=False):
+        table.add_row(
+            str(row.supplier),
+            str(row.sku),
+            str(row.supplier_type),
+            f"{row.quantity:,.0f}",
+            _money(row.unit_price),
+            f"{row.expected_counterfeit:,.2f}",
+        )
+    console.print(table)
+    if len(purchases) > 30:
+        console.print(f"... {len(purchases) - 30} more in purchases.csv (--out)")
 
 
 def _print_routing(console: Console, result: Result) -> None:

@@ -74,6 +74,7 @@ def _model_config(
     max_open: int | None = None,
     types: str | None = None,
     channels: str | None = None,
+    demand_rule: str | None = None,
 ):
     """The model's config object from the command-line options."""
     from cbecopt.formulations.contracts import ContractsConfig
@@ -87,6 +88,10 @@ def _model_config(
         return ContractsConfig(**sampling, **({"types": _names(types)} if types else {}))
     if model == "routing":
         return RoutingConfig(**sampling, **({"channels": _names(channels)} if channels else {}))
+    if model == "suppliers":
+        from cbecopt.formulations.suppliers import SuppliersConfig
+
+        return SuppliersConfig(demand=demand_rule)
     return None
 
 
@@ -139,6 +144,9 @@ def solve(
     ] = False,
     types: TypesOpt = None,
     channels: ChannelsOpt = None,
+    demand_rule: Annotated[
+        str | None, typer.Option("--demand", help="suppliers: buy demand 'exact' or 'at_least'.")
+    ] = None,
     samples: SamplesOpt = None,
     distribution: DistributionOpt = "normal",
     risk_weight: RiskWeightOpt = 0.0,
@@ -199,6 +207,7 @@ def solve(
                 max_open=max_open,
                 types=types,
                 channels=channels,
+                demand_rule=demand_rule,
             )
             with stdout_to_stderr(as_json):
                 if independent:
@@ -497,4 +506,98 @@ def compare_routing_(
         )
         print_frame(shown, f"routing strategies on {instance.name}", ("fill rate",))
         out.print(f"wrote {out_dir}/comparison.csv and {out_dir}/comparison.png")
+    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+
+
+@app.command()
+def pareto(
+    path: PathArg,
+    model: ModelOpt = "suppliers",
+    points: Annotated[
+        int, typer.Option(help="Efficient points to trace, end points included.")
+    ] = 8,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for each solve.")] = None,
+    gap: GapOpt = 1e-6,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    highs_option: HighsOpt = [],  # noqa: B006
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Write pareto.csv and pareto.png here.")
+    ] = Path("results/pareto"),
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Trace the cost vs expected-counterfeit trade-off by the epsilon-constraint method and mark the knee."""
+    from cbecopt.pareto import pareto_front, plot_front
+
+    try:
+        if model != "suppliers":
+            raise OptionError(f"the Pareto front is traced for the suppliers model, not '{model}'")
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        instance = load(path)
+        with stdout_to_stderr(as_json):
+            front = pareto_front(instance, points, options)
+    except CbecoptError as exc:
+        if as_json:
+            print(error_json(exc, instance=str(path)))
+        fail(exc)
+    write_tables(
+        out_dir,
+        {"pareto": front.table},
+        lambda folder: plot_front(
+            front, folder / "pareto.png", f"cost vs counterfeit risk, {instance.name}"
+        ),
+    )
+    if as_json:
+        print(front.table.to_json(orient="records"))
+    else:
+        print_frame(
+            front.table.drop(columns=["gap"]), f"efficient points of {instance.name} (knee marked)"
+        )
+        out.print(f"wrote {out_dir}/pareto.csv and {out_dir}/pareto.png")
+
+
+@app.command(name="compare-suppliers")
+def compare_suppliers_(
+    path: PathArg,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Seconds for each policy's solve.")
+    ] = None,
+    gap: GapOpt = 1e-6,
+    threads: ThreadsOpt = None,
+    seed: SeedOpt = 0,
+    highs_option: HighsOpt = [],  # noqa: B006
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write comparison.csv here.")
+    ] = None,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Cheapest sources only vs brand-direct only vs optimised under the authenticity policy."""
+    from cbecopt.compare import compare_suppliers
+
+    try:
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        instance = load(path)
+        with stdout_to_stderr(as_json):
+            table = compare_suppliers(instance, options)
+    except CbecoptError as exc:
+        if as_json:
+            print(error_json(exc, instance=str(path)))
+        fail(exc)
+    if out_dir is not None:
+        write_tables(out_dir, {"comparison": table})
+    if as_json:
+        print(table.to_json(orient="records"))
+    else:
+        shown = table.drop(columns=["gap"]).rename(
+            columns={
+                "expected_counterfeit": "E counterfeit",
+                "counterfeit_cost": "counterfeit cost",
+                "cost_with_risk": "cost with risk",
+                "brand_direct_share": "brand-direct",
+                "suppliers_used": "suppliers",
+            }
+        )
+        print_frame(shown, f"sourcing policies on {instance.name}", ("brand-direct",))
     raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
