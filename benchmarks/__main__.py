@@ -113,7 +113,11 @@ def main() -> None:
     shown = Table(title=f"suite {args.suite}", title_justify="left")
     columns = [c for c in SHOWN if c in table and table[c].notna().any()]
     for column in columns:
-        shown.add_column(column, justify="left" if column in ("case", "status") else "right")
+        shown.add_column(
+            column,
+            justify="left" if column in ("case", "status") else "right",
+            no_wrap=column == "case",
+        )
     for row in table.itertuples(index=False):
         shown.add_row(*(_fmt(getattr(row, c)) for c in columns))
     console.print(shown)

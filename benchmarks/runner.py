@@ -209,7 +209,7 @@ def _wait(case: Case, process, queue) -> dict:
                 break
         if allowed is not None and time.monotonic() - start > allowed:
             process.kill()
-            status = f"stopped: still running after {allowed:.0f} s (limit {case.time_limit:g} s)"
+            status = f"stopped at {allowed:.0f} s"
             break
     return {"case": case.name, "model": case.model, "status": status}
 

@@ -216,7 +216,7 @@ def compare_suppliers(
                 "gap": result.gap,
             }
         )
-    return pd.DataFrame(rows, columns=list(SUPPLIER_COLUMNS))
+    return pd.DataFrame(rows, columns=list(SUPPLIER_COLUMNS)).astype({"suppliers_used": "Int64"})
 
 
 def _penalty_per_sku(instance: Instance, config: SuppliersConfig) -> dict:

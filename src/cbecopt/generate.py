@@ -561,7 +561,12 @@ def generate_suppliers(
                     "supplier": suppliers[s],
                     "sku": sku,
                     "discount": "all_units" if rng.random() < 0.5 else "incremental",
-                    "capacity": float(np.round(demand[k] * rng.uniform(0.4, 1.5))),
+                    "capacity": float(
+                        np.round(
+                            demand[k]
+                            * rng.uniform(*((1.2, 2.0) if kind == "brand_direct" else (0.4, 1.5)))
+                        )
+                    ),
                     "min_order": float(np.round(demand[k] * 0.1)) if rng.random() < 0.3 else np.nan,
                     "counterfeit_rate": rate,
                     "late_rate": round(float(rng.uniform(*late)), 4),

@@ -1,12 +1,17 @@
 """The cost vs counterfeit-risk Pareto front of the suppliers model, by the epsilon-constraint method.
 
 Two objectives: landed cost (without any counterfeit penalty) and expected counterfeit units.
-The end points are lexicographic optima: the cheapest plan with the fewest counterfeits among
-the cheapest, and the plan with the fewest counterfeits that is cheapest among those. Between
-them, each point minimises cost subject to expected counterfeits <= epsilon, then minimises
-counterfeits subject to that cost, so every point is efficient (not merely weakly efficient),
-up to the MIP gap asked for. The knee is the point farthest from the straight line through
-the end points, with both objectives scaled to [0, 1].
+First the two single-objective optima are found (cheapest plan, plan with fewest expected
+counterfeits). Each point then minimises cost + delta x counterfeits subject to expected
+counterfeits <= epsilon, for epsilon from the first optimum's counterfeits down to the
+second's: the augmented epsilon-constraint method (Mavrotas 2009, AUGMECON). Every optimum of
+that problem is efficient (a plan that did at least as well on both and better on one would
+beat it), so the points lie exactly on the front, not on a weighted-sum approximation. delta
+is 1e-4 of the cost range per unit of the counterfeit range, so at each epsilon the cost is
+within 1e-4 of the cost range of the epsilon-constrained minimum (and within the MIP gap).
+The end points are the same with epsilon unbound (the cheapest efficient plan) and with
+cost as the tie-break of the fewest-counterfeit plan. The knee is the point farthest from the
+straight line through the end points, both objectives scaled to [0, 1].
 """
 
 from __future__ import annotations
@@ -35,16 +40,19 @@ FRONT_COLUMNS = (
     "gap",
     "knee",
 )
-SLACK = 1e-9
-"""Relative room given to a limit set from a value just found, against round-off."""
+TIE_BREAK = 1e-4
+"""Weight of the second objective, as a share of the first's range per unit of the second's."""
 
 
 @dataclass
 class ParetoFront:
-    """The efficient points, in order of falling counterfeit risk, and the knee."""
+    """The efficient points, in order of falling counterfeit risk, the knee, and the two
+    single-objective optima the front runs between."""
 
     table: pd.DataFrame
     knee: int | None
+    cheapest: Result
+    safest: Result
 
 
 def pareto_front(
@@ -57,27 +65,41 @@ def pareto_front(
     if points < 2:
         raise OptionError(f"the Pareto front needs at least 2 points, got {points}")
     base = dataclasses.replace(config or SuppliersConfig(), counterfeit_penalty=0.0)
-    cheapest = _lexicographic(instance, options, base, first="cost")
-    safest = _lexicographic(instance, options, base, first="counterfeit")
-    if cheapest is None or safest is None:
+    cheapest = solve(instance, "suppliers", options, base)
+    safest = solve(
+        instance, "suppliers", options, dataclasses.replace(base, objective="counterfeit")
+    )
+    if not (cheapest.ok and safest.ok):
         raise OptionError(
             "the suppliers model has no solution, so there is no front (solve it to see why)"
         )
-    high, low = (
-        cheapest[1].kpis["expected_counterfeit_units"],
-        safest[1].kpis["expected_counterfeit_units"],
+    cost_range = max(safest.kpis["landed_cost"] - cheapest.kpis["landed_cost"], 1e-9)
+    fakes_range = max(
+        cheapest.kpis["expected_counterfeit_units"] - safest.kpis["expected_counterfeit_units"],
+        1e-9,
     )
-    rows = [_row(0, high, cheapest[1])]
-    for i, epsilon in enumerate(np.linspace(high, low, points)[1:-1], start=1):
-        found = _lexicographic(
-            instance,
-            options,
-            dataclasses.replace(base, counterfeit_limit=float(epsilon)),
-            first="cost",
+    delta = TIE_BREAK * cost_range / fakes_range
+    high = solve(
+        instance, "suppliers", options, dataclasses.replace(base, counterfeit_penalty=delta)
+    )
+    low = solve(
+        instance,
+        "suppliers",
+        options,
+        dataclasses.replace(
+            base, objective="counterfeit", cost_weight=TIE_BREAK * fakes_range / cost_range
+        ),
+    )
+    top, bottom = high.kpis["expected_counterfeit_units"], low.kpis["expected_counterfeit_units"]
+    rows = [_row(0, top, high)]
+    for i, epsilon in enumerate(np.linspace(top, bottom, points)[1:-1], start=1):
+        limited = dataclasses.replace(
+            base, counterfeit_penalty=delta, counterfeit_limit=float(epsilon)
         )
-        if found is not None:
-            rows.append(_row(i, float(epsilon), found[1]))
-    rows.append(_row(points - 1, low, safest[1]))
+        result = solve(instance, "suppliers", options, limited)
+        if result.ok:
+            rows.append(_row(i, float(epsilon), result))
+    rows.append(_row(points - 1, bottom, low))
     table = (
         pd.DataFrame(rows)
         .drop_duplicates(subset=["landed_cost", "expected_counterfeit"])
@@ -85,26 +107,7 @@ def pareto_front(
     )
     knee = _knee(table)
     table["knee"] = table.index == knee if knee is not None else False
-    return ParetoFront(table[list(FRONT_COLUMNS)], knee)
-
-
-def _lexicographic(instance, options, config, first: str) -> tuple[Result, Result] | None:
-    """Optimise one objective, then the other holding the first at its optimum."""
-    primary = solve(instance, "suppliers", options, dataclasses.replace(config, objective=first))
-    if not primary.ok:
-        return None
-    if first == "cost":
-        limit = primary.kpis["landed_cost"]
-        second = dataclasses.replace(
-            config, objective="counterfeit", cost_limit=limit * (1 + SLACK) + SLACK
-        )
-    else:
-        limit = primary.kpis["expected_counterfeit_units"]
-        second = dataclasses.replace(
-            config, objective="cost", counterfeit_limit=limit * (1 + SLACK) + SLACK
-        )
-    secondary = solve(instance, "suppliers", options, second)
-    return (primary, secondary) if secondary.ok else (primary, primary)
+    return ParetoFront(table[list(FRONT_COLUMNS)], knee, cheapest, safest)
 
 
 def _row(point: int, epsilon: float, result: Result) -> dict:

@@ -263,6 +263,14 @@ PRODUCTS = TableSchema(
         Field(
             "origin", TEXT, required=False, nullable=True, doc="routing: node the SKU is bought at"
         ),
+        Field(
+            "counterfeit_penalty",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            doc="suppliers: cost of one counterfeit unit sold (refund, compensation, reputation)",
+        ),
     ),
     required=False,
     doc="Products (SKUs): prices, taxes, and what a unit left over or short is worth.",

@@ -133,7 +133,10 @@ def build_suppliers(instance: Instance, config: SuppliersConfig | None = None) -
             doc="landed cost <= C",
         )
     if config.objective == "counterfeit":
-        m.total_cost = linear_objective(list(counterfeit))
+        tie_break = [Terms(t.family, t.row, t.position, t.coef * config.cost_weight) for t in cost]
+        m.total_cost = linear_objective(
+            [*counterfeit, *(t for t in tie_break if config.cost_weight)]
+        )
     else:
         penalty = _counterfeit_terms(d, purchase, inspected, d.penalty[d.offer_sku])
         m.total_cost = linear_objective([*cost, *(t for t in penalty if len(t.coef))])

@@ -44,6 +44,9 @@ class SuppliersConfig:
         (expected counterfeit units).
     counterfeit_limit, cost_limit : caps on total expected counterfeit units and on cost
         (without the penalty), for the epsilon-constraint Pareto front.
+    cost_weight : with ``objective="counterfeit"``, add this times the landed cost (a tie-break
+        that makes the optimum efficient; the cost objective's tie-break is
+        ``counterfeit_penalty``).
     """
 
     demand: str | None = None
@@ -58,6 +61,7 @@ class SuppliersConfig:
     objective: str = "cost"
     counterfeit_limit: float | None = None
     cost_limit: float | None = None
+    cost_weight: float = 0.0
 
     def resolved(self, instance: Instance) -> SuppliersConfig:
         """Fill options left as ``None`` from ``[suppliers]`` in ``instance.toml`` and check them."""
@@ -94,7 +98,7 @@ class SuppliersConfig:
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1:
                 raise OptionError(f"{name} must be in [0, 1], got {value}")
-        for name in ("counterfeit_penalty", "counterfeit_limit", "cost_limit"):
+        for name in ("counterfeit_penalty", "counterfeit_limit", "cost_limit", "cost_weight"):
             value = getattr(self, name)
             if value is not None and not value >= 0:
                 raise OptionError(f"{name} must be >= 0, got {value}")
