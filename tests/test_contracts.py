@@ -370,7 +370,8 @@ def test_brute_force_firm_options_spot_with_minimum_order(tmp_path_factory, data
     instance = cbecopt.load_instance(folder)
     result = cbecopt.solve(instance, "contracts", cbecopt.SolveOptions(mip_rel_gap=0))
     assert result.status == cbecopt.Status.OPTIMAL
-    assert result.objective == pytest.approx(brute_force(data), abs=1e-6, rel=1e-9)
+    # HiGHS meets rows to its feasibility tolerance (1e-7 on coefficients up to ~35): 1e-5 absolute.
+    assert result.objective == pytest.approx(brute_force(data), abs=1e-5, rel=1e-9)
 
 
 # --- Policies and capacities --------------------------------------------------------------

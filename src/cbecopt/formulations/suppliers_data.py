@@ -213,7 +213,9 @@ class SuppliersData:
         offer_sku = np.array([k_of[k] for k in offers["sku"]], np.int64)
         sku_demand = matrix.sum(axis=0)
         breaks = tables["price_breaks"]
-        segments = _segments(offers, breaks, capacity, sku_demand[offer_sku], config.demand)
+        segments = _segments(
+            offers, breaks, capacity, column("min_order", 0.0), sku_demand[offer_sku], config.demand
+        )
         products = tables["products"].set_index("sku").reindex(skus)
         penalty = (
             np.full(len(skus), config.counterfeit_penalty)
@@ -363,11 +365,12 @@ def _markets(instance: Instance, offers: pd.DataFrame, skus: list):
     return markets, pd.DataFrame(rows, columns=["offer", "market", "freight"]), matrix
 
 
-def _segments(offers, breaks, capacity, sku_demand, rule) -> pd.DataFrame:
+def _segments(offers, breaks, capacity, min_order, sku_demand, rule) -> pd.DataFrame:
     """One row per (offer, break): quantity range [from, to] and unit price, clipped to capacity.
 
-    An unlimited offer's last segment ends at the SKU's demand or, for all-units discounts
-    bought "at least", at the last break if that is larger (buying up to a break can pay).
+    An unlimited offer's last segment ends at the largest of the SKU's demand, the offer's
+    minimum order and, when demand is bought "at least", the last break (buying up to a
+    break can pay); more than that never lowers the cost.
     """
     key = {k: o for o, k in enumerate(zip(offers["supplier"], offers["sku"], strict=True))}
     frame = breaks.assign(
@@ -381,7 +384,7 @@ def _segments(offers, breaks, capacity, sku_demand, rule) -> pd.DataFrame:
         if np.isfinite(capacity[o]):
             last = capacity[o]
         else:
-            last = max(sku_demand[o], starts[-1] if rule == "at_least" else 0.0)
+            last = max(sku_demand[o], min_order[o], starts[-1] if rule == "at_least" else 0.0)
         ends = np.append(starts[1:], max(last, starts[-1]))
         for r, (a, b, p) in enumerate(zip(starts, np.minimum(ends, last), prices, strict=True)):
             if a <= last:
