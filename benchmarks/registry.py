@@ -24,7 +24,12 @@ class Case:
 
     ``source`` is a path (with ``fmt``; ``fmt="smps"`` is a two-stage SMPS problem read by its
     ``.cor`` file), ``generate:WxM:seed`` for a generated warehouses instance or
-    ``generate-contracts:SKUSxSCENARIOS:seed`` for a generated contracts instance.
+    ``generate-contracts:SKUSxSCENARIOS:seed`` for a generated contracts instance,
+    ``generate-routing:SKUS:seed`` for a generated routing instance (31 provinces, 12 months,
+    4 bonded zones, 3 origins) and ``generate-suppliers:SKUSxSUPPLIERS:seed`` for a generated
+    supplier selection instance (6 offers per SKU, 4 price breaks each).
+    ``mip_gap`` is the relative gap the solve stops at; ``sku_blocks`` solves a routing case by
+    SKU blocks of that size.
     ``tolerance`` is how far (absolute) the objective may sit from ``known_optimum`` and still
     agree with it, given how the published value is rounded. ``target_s`` is the build +
     handoff time the case should stay under (checked after the table).
@@ -40,6 +45,8 @@ class Case:
     tolerance: float | None = None
     time_limit: float | None = None
     target_s: float | None = None
+    mip_gap: float = 1e-9
+    sku_blocks: int | None = None
     reference: bool = False
     tags: tuple[str, ...] = field(default=())
 
@@ -203,6 +210,63 @@ def contracts_scaling(time_limit: float) -> list[Case]:
     ]
 
 
+ROUTING_SKUS = (40, 200, 500, 1000, 2000)
+ROUTING_WHOLE_UP_TO = 500
+"""Routing instances up to this many SKUs are also solved as one model."""
+ROUTING_GAP, ROUTING_BLOCK = 0.005, 25
+SUPPLIER_SIZES = ((500, 50), (1000, 100), (2000, 200), (5000, 200))
+SUPPLIER_GAP = 0.001
+
+
+def routing_scaling(time_limit: float) -> list[Case]:
+    """Generated monthly routing plans, 40 to 2000 SKUs x 31 provinces x 4 channels x 12 months.
+
+    Each size is solved by SKU blocks to a 0.5% gap (the target: 2000 SKUs within 10 minutes);
+    up to 500 SKUs also as one model to the same gap under ``time_limit``, for comparison.
+    """
+    cases = []
+    for n in ROUTING_SKUS:
+        if n <= ROUTING_WHOLE_UP_TO:
+            cases.append(
+                Case(
+                    f"routing-{n}",
+                    "routing",
+                    f"generate-routing:{n}:0",
+                    time_limit=time_limit,
+                    mip_gap=ROUTING_GAP,
+                    tags=("routing-scaling",),
+                )
+            )
+        cases.append(
+            Case(
+                f"routing-{n}-blocks",
+                "routing",
+                f"generate-routing:{n}:0",
+                time_limit=max(time_limit, 600.0),
+                mip_gap=ROUTING_GAP,
+                sku_blocks=ROUTING_BLOCK,
+                tags=("routing-scaling",),
+            )
+        )
+    return cases
+
+
+def suppliers_scaling(time_limit: float) -> list[Case]:
+    """Generated supplier selections up to 5000 SKUs x 200 suppliers with 4 price breaks each,
+    to a 0.1% gap (the target: the largest within 5 minutes)."""
+    return [
+        Case(
+            f"suppliers-{k}x{s}",
+            "suppliers",
+            f"generate-suppliers:{k}x{s}:0",
+            time_limit=max(time_limit, 300.0),
+            mip_gap=SUPPLIER_GAP,
+            tags=("suppliers-scaling",),
+        )
+        for k, s in SUPPLIER_SIZES
+    ]
+
+
 def suite(name: str, time_limit: float) -> list[Case]:
     """The cases of a named suite."""
     suites = {
@@ -214,6 +278,8 @@ def suite(name: str, time_limit: float) -> list[Case]:
         "sslp": lambda: sslp(time_limit),
         "contracts-scaling": lambda: contracts_scaling(time_limit),
         "stochastic": lambda: sslp(time_limit) + contracts_scaling(time_limit),
+        "routing-scaling": lambda: routing_scaling(time_limit),
+        "suppliers-scaling": lambda: suppliers_scaling(time_limit),
         "default": lambda: orlib_small(False) + scaling(time_limit),
         "all": lambda: (
             orlib_small(False)
@@ -223,6 +289,8 @@ def suite(name: str, time_limit: float) -> list[Case]:
             + scaling(time_limit)
             + sslp(time_limit)
             + contracts_scaling(time_limit)
+            + routing_scaling(time_limit)
+            + suppliers_scaling(time_limit)
         ),
     }
     if name not in suites:
@@ -238,6 +306,8 @@ SUITES = (
     "orlib-large",
     "scaling",
     "sslp",
+    "routing-scaling",
+    "suppliers-scaling",
     "contracts-scaling",
     "stochastic",
     "all",

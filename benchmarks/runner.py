@@ -45,21 +45,33 @@ COLUMNS = [
 ]
 
 
-TWO_STAGE = ("smps", "contracts")
+TWO_STAGE = ("smps", "contracts", "routing")
 """Models solved as an extensive form (``smps`` is an SMPS problem read from its files)."""
 
 
 def _load(case: Case):
     """The instance (an :class:`SmpsProblem` for ``fmt="smps"``) and the seconds to get it."""
     import cbecopt
-    from cbecopt.generate import generate_contracts, generate_warehouses
+    from cbecopt.generate import (
+        generate_contracts,
+        generate_routing,
+        generate_suppliers,
+        generate_warehouses,
+    )
     from cbecopt.readers.smps import read_smps
 
     start = time.perf_counter()
-    if case.source.startswith(("generate:", "generate-contracts:")):
+    if case.source.startswith("generate-routing:"):
+        _, skus, seed = case.source.split(":")
+        return generate_routing(int(skus), seed=int(seed)), time.perf_counter() - start
+    if case.source.startswith(("generate:", "generate-contracts:", "generate-suppliers:")):
         kind, size, seed = case.source.split(":")
         a, b = (int(v) for v in size.split("x"))
-        generate = generate_warehouses if kind == "generate" else generate_contracts
+        generate = {
+            "generate": generate_warehouses,
+            "generate-contracts": generate_contracts,
+            "generate-suppliers": generate_suppliers,
+        }[kind]
         return generate(a, b, seed=int(seed)), time.perf_counter() - start
     if case.fmt == "smps":
         return read_smps(case.source), time.perf_counter() - start
@@ -75,7 +87,6 @@ def _build_only(case: Case, instance) -> dict:
     """
     from pyomo.common.gc_manager import PauseGC
 
-    from cbecopt.formulations.warehouses import WarehousesConfig
     from cbecopt.models import MODELS
     from cbecopt.solver import compile_model, new_highs
     from cbecopt.stochastic.twostage import build_extensive_form
@@ -89,8 +100,7 @@ def _build_only(case: Case, instance) -> dict:
             compiled = form.compile()
             scenarios = len(form.names)
         else:
-            config = WarehousesConfig(single_source=case.single_source)
-            built = MODELS[case.model].build(instance, config)
+            built = MODELS[case.model].build(instance, _config(case))
             t1 = time.perf_counter()
             compiled = compile_model(built.model)
             scenarios = None
@@ -108,6 +118,19 @@ def _build_only(case: Case, instance) -> dict:
     )
 
 
+def _config(case: Case):
+    """The model options a case asks for (``None``: the model's defaults)."""
+    if case.model == "warehouses":
+        from cbecopt.formulations.warehouses import WarehousesConfig
+
+        return WarehousesConfig(single_source=case.single_source)
+    if case.model == "routing" and case.sku_blocks:
+        from cbecopt.formulations.routing import RoutingConfig
+
+        return RoutingConfig(sku_blocks=case.sku_blocks)
+    return None
+
+
 def _solve(case: Case, instance, load_s: float, threads: int | None) -> dict:
     """Solve through the public entry points; return the result's part of the row.
 
@@ -116,18 +139,16 @@ def _solve(case: Case, instance, load_s: float, threads: int | None) -> dict:
     warehouses model's build counts it.
     """
     import cbecopt
-    from cbecopt.formulations.warehouses import WarehousesConfig
     from cbecopt.stochastic.solve import solve_two_stage
 
-    options = cbecopt.SolveOptions(time_limit=case.time_limit, threads=threads, mip_rel_gap=1e-9)
+    options = cbecopt.SolveOptions(
+        time_limit=case.time_limit, threads=threads, mip_rel_gap=case.mip_gap
+    )
     start = time.perf_counter()
     if case.model == "smps":
         result = solve_two_stage(instance, options, model="smps", instance=case.name)
-    elif case.model in TWO_STAGE:
-        result = cbecopt.solve(instance, case.model, options)
     else:
-        config = WarehousesConfig(single_source=case.single_source)
-        result = cbecopt.solve(instance, case.model, options, config)
+        result = cbecopt.solve(instance, case.model, options, _config(case))
     t = result.timings
     untimed = time.perf_counter() - start - (t["total"] - t["load"])
     prepare = untimed if case.model in TWO_STAGE else 0.0
