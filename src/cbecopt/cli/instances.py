@@ -85,7 +85,7 @@ def convert(
     out.print(f"wrote {target}")
 
 
-GENERATORS = ("warehouses", "contracts", "routing")
+GENERATORS = ("warehouses", "contracts", "routing", "suppliers")
 
 
 @app.command()
@@ -112,10 +112,19 @@ def generate(
     months: Annotated[int, typer.Option(help="routing: months in the horizon.")] = 12,
     bonded: Annotated[int, typer.Option(help="routing: candidate bonded warehouses (1-6).")] = 4,
     origins: Annotated[int, typer.Option(help="routing: origin countries (1-5).")] = 3,
+    suppliers: Annotated[
+        int,
+        typer.Option(help="suppliers: sources (brand-direct, distributors, agents, grey market)."),
+    ] = 25,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
 ) -> None:
     """Generate a synthetic instance, reproducibly from a seed."""
-    from cbecopt.generate import generate_contracts, generate_routing, generate_warehouses
+    from cbecopt.generate import (
+        generate_contracts,
+        generate_routing,
+        generate_suppliers,
+        generate_warehouses,
+    )
 
     try:
         if model == "warehouses":
@@ -139,6 +148,9 @@ def generate(
                 seed=seed,
             )
             what = f"{skus} SKUs x {markets} markets x {months} months"
+        elif model == "suppliers":
+            instance = generate_suppliers(skus, suppliers, seed=seed)
+            what = f"{skus} SKUs x {suppliers} suppliers"
         else:
             raise CbecoptError(
                 f"no generator for model '{model}'; available: {', '.join(GENERATORS)}"

@@ -75,6 +75,7 @@ def _model_config(
     types: str | None = None,
     channels: str | None = None,
     demand_rule: str | None = None,
+    sku_blocks: int | None = None,
 ):
     """The model's config object from the command-line options."""
     from cbecopt.formulations.contracts import ContractsConfig
@@ -87,7 +88,11 @@ def _model_config(
     if model == "contracts":
         return ContractsConfig(**sampling, **({"types": _names(types)} if types else {}))
     if model == "routing":
-        return RoutingConfig(**sampling, **({"channels": _names(channels)} if channels else {}))
+        return RoutingConfig(
+            **sampling,
+            sku_blocks=sku_blocks,
+            **({"channels": _names(channels)} if channels else {}),
+        )
     if model == "suppliers":
         from cbecopt.formulations.suppliers import SuppliersConfig
 
@@ -146,6 +151,12 @@ def solve(
     channels: ChannelsOpt = None,
     demand_rule: Annotated[
         str | None, typer.Option("--demand", help="suppliers: buy demand 'exact' or 'at_least'.")
+    ] = None,
+    sku_blocks: Annotated[
+        int | None,
+        typer.Option(
+            help="routing: solve by blocks of this many SKUs, with a proven gap (large instances)."
+        ),
     ] = None,
     samples: SamplesOpt = None,
     distribution: DistributionOpt = "normal",
@@ -208,6 +219,7 @@ def solve(
                 types=types,
                 channels=channels,
                 demand_rule=demand_rule,
+                sku_blocks=sku_blocks,
             )
             with stdout_to_stderr(as_json):
                 if independent:
