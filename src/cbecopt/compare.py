@@ -134,15 +134,11 @@ def compare_routing(
 
 def plot_routing(table: pd.DataFrame, target, title: str = ""):
     """Bar chart of profit, tax and lost sales per strategy; written as a PNG atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    from cbecopt.atomic import atomic_file
+    from cbecopt.plots import figure, save_png
 
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), dpi=120)
+    fig, axes = figure(3, (11, 3.8))
     x = np.arange(len(table))
     for ax, column, label in (
         (axes[0], "profit", "profit (CNY)"),
@@ -154,11 +150,7 @@ def plot_routing(table: pd.DataFrame, target, title: str = ""):
         ax.set_title(label, fontsize=10)
         ax.grid(True, axis="y", alpha=0.3)
     fig.suptitle(title or "routing strategies")
-    fig.tight_layout()
-    with atomic_file(target) as staging:
-        fig.savefig(staging, format="png")
-    plt.close(fig)
-    return target
+    return save_png(fig, target)
 
 
 SUPPLIER_POLICIES = ("cheapest", "brand_direct_only", "optimized")

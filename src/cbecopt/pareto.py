@@ -143,15 +143,10 @@ def _knee(table: pd.DataFrame) -> int | None:
 
 def plot_front(front: ParetoFront, target: str | Path, title: str = "") -> Path:
     """Expected counterfeit units against landed cost, knee marked; a PNG written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from cbecopt.atomic import atomic_file
+    from cbecopt.plots import figure, save_png
 
     t = front.table
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = figure()
     ax.plot(
         t["landed_cost"],
         t["expected_counterfeit"],
@@ -174,9 +169,4 @@ def plot_front(front: ParetoFront, target: str | Path, title: str = "") -> Path:
     ax.set_title(title or "cost vs counterfeit risk (epsilon-constraint)")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    target = Path(target)
-    with atomic_file(target) as staging:
-        fig.savefig(staging, format="png")
-    plt.close(fig)
-    return target
+    return save_png(fig, target)

@@ -91,6 +91,14 @@ def scenario_set(tables) -> ScenarioSet | None:
 DISTRIBUTIONS = ("normal", "lognormal", "empirical")
 
 
+def check_sampling(samples: int | None, distribution: str) -> None:
+    """The sampling options a model takes: a positive count, a parametric distribution."""
+    if samples is not None and samples < 1:
+        raise OptionError(f"samples must be at least 1, got {samples}")
+    if distribution not in DISTRIBUTIONS[:2]:
+        raise OptionError(f"distribution must be normal or lognormal, got '{distribution}'")
+
+
 def generate_demand_scenarios(
     demand: pd.DataFrame,
     n: int,

@@ -69,8 +69,14 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGH
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 
 
-def fail(exc: CbecoptError) -> NoReturn:
-    """Print an input or option error and exit with code 2."""
+def fail(exc: CbecoptError, as_json: bool = False, **context) -> NoReturn:
+    """Report an input or option error and exit with code 2.
+
+    With ``as_json`` the one JSON object of the command goes to stdout too (status
+    ``error``, the error text and ``context``), so scripts always get JSON.
+    """
+    if as_json:
+        print(error_json(exc, **context))
     err.print(f"[bold red]error:[/] {exc}", markup=True)
     raise typer.Exit(EXIT_INPUT)
 

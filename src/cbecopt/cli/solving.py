@@ -23,7 +23,6 @@ from cbecopt.cli.app import (
     TimeLimitOpt,
     VerboseOpt,
     app,
-    error_json,
     exit_code,
     fail,
     load,
@@ -227,9 +226,7 @@ def solve(
                 else:
                     result = solve_model(instance, model, options, config, report)
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc, model=model, instance=str(path)))
-        fail(exc)
+        fail(exc, as_json, model=model, instance=str(path))
     if out_dir is not None:
         result.to_dir(out_dir)
     if as_json:
@@ -297,9 +294,7 @@ def compare_contracts_(
         with stdout_to_stderr(as_json):
             table = compare_contracts(instance, options, config)
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc, instance=str(path)))
-        fail(exc)
+        fail(exc, as_json, instance=str(path))
     if out_dir is not None:
         write_tables(out_dir, {"comparison": table})
     if as_json:
@@ -374,9 +369,7 @@ def frontier(
                 problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
             )
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc, instance=str(path)))
-        fail(exc)
+        fail(exc, as_json, instance=str(path))
     write_tables(
         out_dir,
         {"frontier": table},
@@ -447,9 +440,7 @@ def saa(
                 evaluation_n,
             )
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc, instance=str(path)))
-        fail(exc)
+        fail(exc, as_json, instance=str(path))
     if out_dir is not None:
         write_tables(
             out_dir,
@@ -496,9 +487,7 @@ def compare_routing_(
         with stdout_to_stderr(as_json):
             table = compare_routing(instance, options, config)
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc, instance=str(path)))
-        fail(exc)
+        fail(exc, as_json, instance=str(path))
     write_tables(
         out_dir,
         {"comparison": table},
@@ -550,9 +539,7 @@ def pareto(
         with stdout_to_stderr(as_json):
             front = pareto_front(instance, points, options)
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc, instance=str(path)))
-        fail(exc)
+        fail(exc, as_json, instance=str(path))
     write_tables(
         out_dir,
         {"pareto": front.table},
@@ -594,9 +581,7 @@ def compare_suppliers_(
         with stdout_to_stderr(as_json):
             table = compare_suppliers(instance, options)
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc, instance=str(path)))
-        fail(exc)
+        fail(exc, as_json, instance=str(path))
     if out_dir is not None:
         write_tables(out_dir, {"comparison": table})
     if as_json:

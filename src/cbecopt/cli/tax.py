@@ -9,7 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from cbecopt.cli.app import JsonOpt, app, error_json, fail, out, print_frame
+from cbecopt.cli.app import JsonOpt, app, fail, out, print_frame
 from cbecopt.errors import CbecoptError
 from cbecopt.tax import landed_taxes
 from cbecopt.tax_rules import load_tax_rules
@@ -42,9 +42,7 @@ def tax(
         rule_set = load_tax_rules(rules, date)
         taxes = landed_taxes(value, vat, consumption_tax, tariff, postal_rate, rule_set)
     except CbecoptError as exc:
-        if as_json:
-            print(error_json(exc))
-        fail(exc)
+        fail(exc, as_json)
     if as_json:
         print(json.dumps({**taxes, "rules": rule_set.effective.isoformat()}, ensure_ascii=False))
         return

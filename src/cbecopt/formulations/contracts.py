@@ -23,8 +23,8 @@ import pyomo.environ as pyo
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, terms
 from cbecopt.instance import Instance
-from cbecopt.scenarios import DISTRIBUTIONS, generate_demand_scenarios, scenario_set
-from cbecopt.stochastic.twostage import ExtensiveForm, FirstStage, RiskOptions
+from cbecopt.scenarios import check_sampling, generate_demand_scenarios, scenario_set
+from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage, RiskOptions
 from cbecopt.tables import CONTRACT_TYPES
 
 COMMITTED = ("firm", "quantity_flexibility", "option")
@@ -61,12 +61,7 @@ class ContractsConfig:
             raise OptionError(
                 f"unknown contract type(s) {', '.join(unknown)}; choose from {', '.join(CONTRACT_TYPES)}"
             )
-        if self.samples is not None and self.samples < 1:
-            raise OptionError(f"samples must be at least 1, got {self.samples}")
-        if self.distribution not in DISTRIBUTIONS[:2]:
-            raise OptionError(
-                f"distribution must be normal or lognormal, got '{self.distribution}'"
-            )
+        check_sampling(self.samples, self.distribution)
 
 
 @dataclass(frozen=True)
@@ -93,6 +88,14 @@ class ContractsData:
     scenario_names: tuple[str, ...]
     probabilities: np.ndarray  # pr_s
     demand: np.ndarray  # D_sk, scenarios x SKUs
+
+    def with_scenarios(self, names, probabilities, demand) -> ContractsData:
+        return dataclasses.replace(
+            self,
+            scenario_names=tuple(names),
+            probabilities=np.asarray(probabilities, float),
+            demand=np.asarray(demand, float).reshape(len(names), -1),
+        )
 
     def of_type(self, *types: str) -> np.ndarray:
         """Positions of the contracts of the given types."""
@@ -249,7 +252,7 @@ def demand_sampler(instance: Instance, config: ContractsConfig, skus: list):
 
 
 @dataclass(frozen=True)
-class ContractsProblem:
+class ContractsProblem(DemandScenarios):
     """The contracts model in the two-stage layer's terms (see :mod:`cbecopt.stochastic.twostage`)."""
 
     data: ContractsData
@@ -258,26 +261,6 @@ class ContractsProblem:
     @property
     def name(self) -> str:
         return f"contracts[{self.instance_name}]"
-
-    def scenarios(self) -> list[tuple[str, float, np.ndarray]]:
-        d = self.data
-        return [
-            (n, float(p), d.demand[s])
-            for s, (n, p) in enumerate(zip(d.scenario_names, d.probabilities, strict=True))
-        ]
-
-    def expected_scenario(self) -> np.ndarray:
-        return self.data.probabilities @ self.data.demand
-
-    def with_scenarios(self, scenarios: list[tuple[str, float, np.ndarray]]) -> ContractsProblem:
-        """The same contracts over other demand scenarios (for sampling)."""
-        data = dataclasses.replace(
-            self.data,
-            scenario_names=tuple(s[0] for s in scenarios),
-            probabilities=np.array([s[1] for s in scenarios], float),
-            demand=np.array([s[2] for s in scenarios], float).reshape(len(scenarios), -1),
-        )
-        return ContractsProblem(data, self.instance_name)
 
     def build_first_stage(self, m: pyo.Block) -> FirstStage:
         """Quantities committed per contract, and whether each contract with a minimum is signed."""

@@ -25,13 +25,13 @@ import pyomo.environ as pyo
 from cbecopt.channels import DIRECT_MAIL
 from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, terms
 from cbecopt.formulations.routing_data import RoutingConfig, RoutingData
-from cbecopt.stochastic.twostage import ExtensiveForm, FirstStage
+from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
 
 __all__ = ["RoutingConfig", "RoutingData", "RoutingProblem", "extract_routing"]
 
 
 @dataclass(frozen=True)
-class RoutingProblem:
+class RoutingProblem(DemandScenarios):
     """The routing model in the two-stage layer's terms."""
 
     data: RoutingData
@@ -40,22 +40,6 @@ class RoutingProblem:
     @property
     def name(self) -> str:
         return f"routing[{self.instance_name}]"
-
-    def scenarios(self) -> list[tuple[str, float, np.ndarray]]:
-        d = self.data
-        return [
-            (n, float(p), d.demand[s])
-            for s, (n, p) in enumerate(zip(d.scenario_names, d.probabilities, strict=True))
-        ]
-
-    def expected_scenario(self) -> np.ndarray:
-        return self.data.probabilities @ self.data.demand
-
-    def with_scenarios(self, scenarios: list[tuple[str, float, np.ndarray]]) -> RoutingProblem:
-        data = self.data.with_scenarios(
-            [s[0] for s in scenarios], [s[1] for s in scenarios], [s[2] for s in scenarios]
-        )
-        return RoutingProblem(data, self.instance_name)
 
     def build_first_stage(self, m: pyo.Block) -> FirstStage:
         """Warehouses used, SKUs listed, bulk inbound shipments."""
@@ -74,7 +58,7 @@ class RoutingProblem:
         inbound = add_var_family(
             m,
             "inbound",
-            _inbound_keys(d),
+            _lane_keys(d, d.inbound),
             doc="q_lkt: units of k shipped in bulk on lane l in month t",
         )
         add_listing_open(m, d, used, listed)
@@ -96,13 +80,13 @@ class RoutingProblem:
         release = add_var_family(
             block,
             "release",
-            _release_keys(d),
+            _lane_keys(d, d.release),
             doc="x_rkt: units of k released from bonded stock on lane r",
         )
         direct = add_var_family(
             block,
             "direct",
-            _direct_keys(d),
+            _lane_keys(d, d.direct),
             doc="y_gkt: units of k sent straight to the market on lane g",
         )
         lost = add_var_family(
@@ -133,51 +117,16 @@ def _month(d: RoutingData, t: np.ndarray) -> list:
     return [d.MONTHS[i] for i in t]
 
 
-def _inbound_keys(d: RoutingData) -> list[tuple]:
-    f = d.inbound.frame
-    return list(
-        zip(
-            f["origin"],
-            f["destination"],
-            f["mode"],
-            (d.SKUS[k] for k in f["k"]),
-            _month(d, f["t"]),
-            strict=True,
-        )
-    )
+def _lane_keys(d: RoutingData, index) -> list[tuple]:
+    """(origin, destination, mode, SKU, month) of each row of a lane-based index."""
+    f = index.frame
+    skus = (d.SKUS[k] for k in f["k"])
+    return list(zip(f["origin"], f["destination"], f["mode"], skus, _month(d, f["t"]), strict=True))
 
 
 def _stock_keys(d: RoutingData) -> list[tuple]:
     f = d.stock.frame
     return list(zip(f["bonded"], f["sku"], _month(d, f["t"]), strict=True))
-
-
-def _release_keys(d: RoutingData) -> list[tuple]:
-    f = d.release.frame
-    return list(
-        zip(
-            f["origin"],
-            f["destination"],
-            f["mode"],
-            (d.SKUS[k] for k in f["k"]),
-            _month(d, f["t"]),
-            strict=True,
-        )
-    )
-
-
-def _direct_keys(d: RoutingData) -> list[tuple]:
-    f = d.direct.frame
-    return list(
-        zip(
-            f["origin"],
-            f["destination"],
-            f["mode"],
-            (d.SKUS[k] for k in f["k"]),
-            _month(d, f["t"]),
-            strict=True,
-        )
-    )
 
 
 def _demand_keys(d: RoutingData) -> list[tuple]:
@@ -475,22 +424,27 @@ def _inbound_table(d: RoutingData, inbound: np.ndarray) -> pd.DataFrame:
 
 def _bonded_table(d: RoutingData, used, listed, stock) -> pd.DataFrame:
     s = d.stock.frame
-    volume = d.volume[s["k"]] * stock
     by_month = np.zeros((len(d.BONDED), len(d.MONTHS)))
-    np.add.at(by_month, (s["b"].to_numpy(), s["t"].to_numpy()), volume)
-    peak = by_month.max(axis=1) if len(d.MONTHS) else np.zeros(len(d.BONDED))
+    np.add.at(by_month, (s["b"].to_numpy(), s["t"].to_numpy()), d.volume[s["k"]] * stock)
+    listed_count = np.bincount(d.listing["b"], weights=np.rint(listed), minlength=len(d.BONDED))
+    return bonded_table(d, np.rint(used), listed_count, by_month.max(axis=1))
+
+
+def bonded_table(d: RoutingData, used, skus_listed, peak_volume) -> pd.DataFrame:
+    """One row per bonded warehouse: used, fixed cost over the horizon, SKUs listed, peak
+    month-end volume and its share of the capacity."""
+    is_used = np.asarray(used).astype(int)
     with np.errstate(divide="ignore", invalid="ignore"):
-        utilisation = np.where(np.isfinite(d.volume_capacity), peak / d.volume_capacity, np.nan)
-    is_used = np.rint(used).astype(int)
+        utilisation = np.where(
+            np.isfinite(d.volume_capacity), peak_volume / d.volume_capacity, np.nan
+        )
     return pd.DataFrame(
         {
             "bonded_warehouse": d.BONDED,
             "used": is_used,
             "fixed_cost": d.fixed_cost * len(d.MONTHS) * is_used,
-            "skus_listed": np.bincount(
-                d.listing["b"], weights=np.rint(listed), minlength=len(d.BONDED)
-            ).astype(int),
-            "peak_volume_m3": peak,
+            "skus_listed": np.asarray(skus_listed).astype(int),
+            "peak_volume_m3": peak_volume,
             "volume_capacity": np.where(np.isfinite(d.volume_capacity), d.volume_capacity, np.nan),
             "utilisation": utilisation,
         }

@@ -38,7 +38,7 @@ import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
-from cbecopt.formulations.routing import RoutingProblem, extract_routing
+from cbecopt.formulations.routing import RoutingProblem, bonded_table, extract_routing
 from cbecopt.formulations.routing_data import RoutingData
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions
@@ -338,20 +338,9 @@ def _bonded(
         .sum()
     )
     peak = by_month.groupby(level=0).max().reindex(d.BONDED, fill_value=0.0).to_numpy()
-    used = np.isin(np.arange(len(d.BONDED)), opened).astype(int)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        utilisation = np.where(np.isfinite(d.volume_capacity), peak / d.volume_capacity, np.nan)
-    return pd.DataFrame(
-        {
-            "bonded_warehouse": d.BONDED,
-            "used": used,
-            "fixed_cost": d.fixed_cost * len(d.MONTHS) * used,
-            "skus_listed": sum(p.tables["bonded"]["skus_listed"].to_numpy() for p in plans),
-            "peak_volume_m3": peak,
-            "volume_capacity": np.where(np.isfinite(d.volume_capacity), d.volume_capacity, np.nan),
-            "utilisation": utilisation,
-        }
-    )
+    used = np.isin(np.arange(len(d.BONDED)), opened)
+    listed = sum(p.tables["bonded"]["skus_listed"].to_numpy() for p in plans)
+    return bonded_table(d, used, listed, peak)
 
 
 def _no_plan(

@@ -20,7 +20,7 @@ import pandas as pd
 from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.instance import Instance
-from cbecopt.scenarios import DISTRIBUTIONS, generate_demand_scenarios, scenario_set
+from cbecopt.scenarios import check_sampling, generate_demand_scenarios, scenario_set
 from cbecopt.stochastic.twostage import RiskOptions
 from cbecopt.tax_rules import load_tax_rules
 
@@ -63,12 +63,7 @@ class RoutingConfig:
                 f"channels must be a non-empty subset of {', '.join(CHANNELS)}; "
                 f"got {', '.join(self.channels) or 'none'}"
             )
-        if self.samples is not None and self.samples < 1:
-            raise OptionError(f"samples must be at least 1, got {self.samples}")
-        if self.distribution not in DISTRIBUTIONS[:2]:
-            raise OptionError(
-                f"distribution must be normal or lognormal, got '{self.distribution}'"
-            )
+        check_sampling(self.samples, self.distribution)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.analytics import var_cvar
-from cbecopt.atomic import atomic_file
 from cbecopt.errors import OptionError
 from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import (
@@ -72,13 +71,10 @@ def efficient_frontier(
 
 def plot_frontier(frontier: pd.DataFrame, target: str | Path, title: str = "") -> Path:
     """Draw expected cost against CVaR, one labelled point per weight; write a PNG atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from cbecopt.plots import figure, save_png
 
     solved = frontier.dropna(subset=["expected_cost", "cost_cvar"])
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = figure()
     ax.plot(solved["cost_cvar"], solved["expected_cost"], marker="o", color="#1f5f8b")
     for row in solved.itertuples(index=False):
         ax.annotate(
@@ -93,9 +89,4 @@ def plot_frontier(frontier: pd.DataFrame, target: str | Path, title: str = "") -
     ax.set_ylabel("expected cost")
     ax.set_title(title or "mean-CVaR efficient frontier")
     ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    target = Path(target)
-    with atomic_file(target) as staging:
-        fig.savefig(staging, format="png")
-    plt.close(fig)
-    return target
+    return save_png(fig, target)

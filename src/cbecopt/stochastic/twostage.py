@@ -12,6 +12,7 @@ unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,30 @@ class TwoStageProblem(Protocol):
         self, block: pyo.Block, scenario: Any, first: FirstStage
     ) -> tuple[Terms, ...]:
         """Add one scenario's recourse to ``block``; return its cost terms."""
+
+
+class DemandScenarios:
+    """The scenario methods of a model whose ``data`` holds ``scenario_names``,
+    ``probabilities`` and a scenarios x items ``demand`` matrix, and can be rebuilt over other
+    scenarios with ``data.with_scenarios(names, probabilities, demand)``. Mixed into frozen
+    dataclasses with a ``data`` field."""
+
+    def scenarios(self) -> list[tuple[str, float, np.ndarray]]:
+        d = self.data
+        return [
+            (n, float(p), d.demand[s])
+            for s, (n, p) in enumerate(zip(d.scenario_names, d.probabilities, strict=True))
+        ]
+
+    def expected_scenario(self) -> np.ndarray:
+        return self.data.probabilities @ self.data.demand
+
+    def with_scenarios(self, scenarios: Sequence[tuple[str, float, np.ndarray]]):
+        """The same model over other demand scenarios (for sampling)."""
+        data = self.data.with_scenarios(
+            [s[0] for s in scenarios], [s[1] for s in scenarios], [s[2] for s in scenarios]
+        )
+        return dataclasses.replace(self, data=data)
 
 
 @dataclass
