@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -14,7 +15,11 @@ _STYLE = {Status.OPTIMAL: "green", Status.FEASIBLE: "yellow"}
 
 
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return "—" if value is None or np.isnan(value) else f"{value:,.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None or np.isnan(value) else f"{value:.2%}"
 
 
 def print_summary(console: Console, result: Result, out_dir: Path | None) -> None:
@@ -81,8 +86,12 @@ def _print_sharing(console: Console, result: Result) -> None:
         f"sharing: shared {_money(k['shared_cost'])} vs independent {_money(k['independent_cost'])}"
         f" — saves {_money(k['sharing_saving'])} ({k['sharing_saving_pct']:.2%})"
     )
-    table = Table(title="cost per platform (shared cost split by use)", title_justify="left")
-    for col in ("platform", "demand", "independent", "allocated", "saving", "saving %"):
+    table = Table(
+        title="cost per platform (shared cost split by use and by Shapley value)",
+        title_justify="left",
+    )
+    columns = ("platform", "demand", "independent", "by use", "saving %", "Shapley", "saving %")
+    for col in columns:
         table.add_column(col, justify="left" if col == "platform" else "right")
     for row in result.tables["platform_costs"].itertuples(index=False):
         table.add_row(
@@ -90,10 +99,19 @@ def _print_sharing(console: Console, result: Result) -> None:
             f"{row.demand:,.0f}",
             _money(row.independent_cost),
             _money(row.allocated_cost),
-            _money(row.saving),
-            f"{row.saving_pct:.2%}",
+            _pct(row.saving_pct),
+            _money(row.shapley_cost),
+            _pct(row.shapley_saving / row.independent_cost),
         )
     console.print(table)
+    console.print(
+        f"core (no group of platforms pays more than on its own): by use {_verdict(k['by_use_in_core'])},"
+        f" Shapley {_verdict(k['shapley_in_core'])}"
+    )
+
+
+def _verdict(in_core: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "not checked"}[in_core]
 
 
 def _print_suppliers(console: Console, result: Result) -> None:

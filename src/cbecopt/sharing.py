@@ -2,15 +2,22 @@
 
 Platforms (sellers) that each ran their own warehouses would each solve the location problem
 alone on the same candidates; sharing solves it once for their pooled demand. The saving is
-the difference. The shared cost is split by use: each platform pays the transport of its own
-units and a share of each open warehouse's fixed cost equal to its share of that warehouse's
-throughput. The split adds up exactly to the shared total; the report shows, per platform,
-the stand-alone cost, the allocated cost and the saving.
+the difference. The shared cost is split two ways, both adding up exactly to the shared total:
+- by use: each platform pays the transport of its own units and a share of each open
+  warehouse's fixed cost equal to its share of that warehouse's throughput;
+- by the Shapley value of the cost game c(S) = optimal cost of coalition S alone: each
+  platform pays its marginal cost averaged over every order in which the platforms could
+  have joined (Shapley 1953). It needs c(S) for every coalition, 2^P - 1 solves, so it is
+  computed for up to MAX_SHAPLEY_PLATFORMS platforms.
+With every coalition's cost known, each split is also checked against the core: no group of
+platforms pays more than it would on its own (otherwise that group would rather leave).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 import time
 
 import numpy as np
@@ -24,6 +31,11 @@ from cbecopt.models import solve
 from cbecopt.results import Result
 from cbecopt.solver import SolveOptions
 
+MAX_SHAPLEY_PLATFORMS = 6
+"""Above this many platforms the 2^P - 1 coalition solves are skipped (63 at six)."""
+CORE_TOLERANCE = 1e-6
+"""A split leaves the core when a coalition pays more than its cost by this share of the total."""
+
 
 def _remaining(options: SolveOptions, start: float) -> SolveOptions:
     if options.time_limit is None:
@@ -35,12 +47,15 @@ def _remaining(options: SolveOptions, start: float) -> SolveOptions:
 def compare_sharing(
     instance: Instance, options: SolveOptions | None = None, config: WarehousesConfig | None = None
 ) -> Result:
-    """Solve the shared network and each platform alone; return the shared result with the comparison.
+    """Solve the shared network, each platform alone and (up to MAX_SHAPLEY_PLATFORMS
+    platforms) every coalition of platforms; return the shared result with the comparison.
 
-    Adds the table ``platform_costs`` (platform, demand, independent_status, independent_cost,
-    independent_open, allocated_cost, saving, saving_pct) and the KPIs ``shared_cost``,
-    ``independent_cost``, ``sharing_saving``, ``sharing_saving_pct`` and ``comparison_proven``
-    (every solve optimal). The time limit covers all the solves together.
+    Adds the tables ``platform_costs`` (platform, demand, independent_status, independent_cost,
+    independent_open, allocated_cost, saving, saving_pct, shapley_cost, shapley_saving) and
+    ``coalitions`` (see coalition_table), and the KPIs ``shared_cost``, ``independent_cost``,
+    ``sharing_saving``, ``sharing_saving_pct``, ``by_use_in_core``, ``shapley_in_core`` (None
+    when not every coalition was solved) and ``comparison_proven`` (every solve optimal).
+    The time limit covers all the solves together.
     """
     options = options or SolveOptions()
     names = platforms(instance.graph)
@@ -58,37 +73,46 @@ def compare_sharing(
     if not shared.ok:
         return shared
     demand = instance.tables["demand"]
-    alone: dict[str, Result] = {}
-    for name in names:
-        own = demand[demand["platform"].fillna(NO_PLATFORM) == name]
-        alone[name] = solve(
-            instance.with_demand(own, f"{instance.name}[{name}]"),
+    owner = demand["platform"].fillna(NO_PLATFORM)
+    grand = frozenset(names)
+    members = (
+        [frozenset(c) for k in range(1, len(names)) for c in itertools.combinations(names, k)]
+        if len(names) <= MAX_SHAPLEY_PLATFORMS
+        else [frozenset([name]) for name in names]
+    )
+    results: dict[frozenset, Result] = {grand: shared}
+    for coalition in members:
+        label = ";".join(n for n in names if n in coalition)
+        results[coalition] = solve(
+            instance.with_demand(demand[owner.isin(coalition)], f"{instance.name}[{label}]"),
             "warehouses",
             _remaining(options, start),
             config,
         )
-    allocated = allocate_by_use(instance, shared)
-    rows = []
-    for name in names:
-        result = alone[name]
-        independent = result.objective if result.ok else np.nan
-        rows.append(
-            {
-                "platform": name,
-                "demand": float(
-                    demand.loc[demand["platform"].fillna(NO_PLATFORM) == name, "quantity"].sum()
-                ),
-                "independent_status": result.status.value,
-                "independent_cost": independent,
-                "independent_open": ";".join(result.kpis.get("open_warehouses", [])),
-                "allocated_cost": allocated[name],
-            }
-        )
-    table = pd.DataFrame(rows)
+    cost = {c: (r.objective if r.ok else np.nan) for c, r in results.items()}
+    by_use = allocate_by_use(instance, shared)
+    every_coalition = len(names) <= MAX_SHAPLEY_PLATFORMS
+    shapley = shapley_split(names, cost) if every_coalition else None
+    table = pd.DataFrame(
+        {
+            "platform": names,
+            "demand": [float(demand.loc[owner == n, "quantity"].sum()) for n in names],
+            "independent_status": [results[frozenset([n])].status.value for n in names],
+            "independent_cost": [cost[frozenset([n])] for n in names],
+            "independent_open": [
+                ";".join(results[frozenset([n])].kpis.get("open_warehouses", [])) for n in names
+            ],
+            "allocated_cost": [by_use[n] for n in names],
+        }
+    )
     table["saving"] = table["independent_cost"] - table["allocated_cost"]
     table["saving_pct"] = table["saving"] / table["independent_cost"]
+    table["shapley_cost"] = [shapley[n] if shapley else np.nan for n in names]
+    table["shapley_saving"] = table["independent_cost"] - table["shapley_cost"]
+    coalitions = coalition_table(names, results, by_use, shapley)
     independent_total = float(table["independent_cost"].sum())
     shared.tables["platform_costs"] = table
+    shared.tables["coalitions"] = coalitions
     shared.kpis.update(
         {
             "shared_cost": shared.objective,
@@ -96,14 +120,79 @@ def compare_sharing(
             "sharing_saving": independent_total - shared.objective,
             "sharing_saving_pct": (independent_total - shared.objective) / independent_total,
             "allocation": "by use",
-            "comparison_proven": shared.status.value == "optimal"
-            and all(r.status.value == "optimal" for r in alone.values()),
+            "by_use_in_core": _in_core(coalitions, "by_use_excess", shared.objective)
+            if every_coalition
+            else None,
+            "shapley_in_core": _in_core(coalitions, "shapley_excess", shared.objective)
+            if every_coalition
+            else None,
+            "comparison_proven": all(r.status.value == "optimal" for r in results.values()),
         }
     )
+    others = [r for c, r in results.items() if c != grand]
     for key in ("build", "handoff", "solve", "extract"):
-        shared.timings[key] += sum(r.timings[key] for r in alone.values())
+        shared.timings[key] += sum(r.timings[key] for r in others)
     shared.timings["total"] = instance.load_seconds + (time.perf_counter() - start)
     return shared
+
+
+def shapley_split(names: list[str], cost: dict[frozenset, float]) -> dict[str, float]:
+    """Shapley value of the cost game: phi_i = sum over S not containing i of
+    |S|! (P - |S| - 1)! / P! * (c(S + i) - c(S)), with c(empty) = 0."""
+    p = len(names)
+    value = dict(cost)
+    value[frozenset()] = 0.0
+    split = {}
+    for name in names:
+        others = [n for n in names if n != name]
+        split[name] = sum(
+            math.factorial(k)
+            * math.factorial(p - k - 1)
+            / math.factorial(p)
+            * (value[frozenset(s) | {name}] - value[frozenset(s)])
+            for k in range(p)
+            for s in itertools.combinations(others, k)
+        )
+    return split
+
+
+def coalition_table(
+    names: list[str],
+    results: dict[frozenset, Result],
+    by_use: dict[str, float],
+    shapley: dict[str, float] | None,
+) -> pd.DataFrame:
+    """One row per coalition solved: its own cost and what each split charges its members.
+
+    The excess (cost alone minus what the split charges) is negative where that coalition
+    pays more than it would on its own, i.e. where the split is outside the core.
+    """
+    rows = []
+    for coalition, result in sorted(results.items(), key=lambda kv: (len(kv[0]), sorted(kv[0]))):
+        own = result.objective if result.ok else np.nan
+        use = sum(by_use[n] for n in coalition)
+        fair = sum(shapley[n] for n in coalition) if shapley else np.nan
+        rows.append(
+            {
+                "coalition": ";".join(n for n in names if n in coalition),
+                "size": len(coalition),
+                "status": result.status.value,
+                "cost": own,
+                "by_use": use,
+                "by_use_excess": own - use,
+                "shapley": fair,
+                "shapley_excess": own - fair,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _in_core(coalitions: pd.DataFrame, excess: str, total: float) -> bool | None:
+    """Whether no coalition pays more than its own cost; None when a coalition has no cost."""
+    values = coalitions[excess].to_numpy(float)
+    if np.isnan(values).any():
+        return None
+    return bool((values >= -CORE_TOLERANCE * abs(total)).all())
 
 
 def allocate_by_use(instance: Instance, shared: Result) -> dict[str, float]:

@@ -1,0 +1,136 @@
+"""Sharing warehouses: the saving, the two cost splits and the core check.
+
+The Shapley values are checked against numbers derived by hand and, on tiny random
+instances, against coalition costs from the brute-force enumeration with the Shapley value
+computed the other way round (average marginal cost over every joining order).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cbecopt
+from brute_force import multi_source_optimum
+from cbecopt.sharing import compare_sharing
+from helpers import write_instance
+
+
+def _shared(folder) -> cbecopt.Result:
+    result = compare_sharing(cbecopt.load_instance(folder))
+    assert result.kpis["comparison_proven"]
+    return result
+
+
+def _costs(result) -> pd.DataFrame:
+    return result.tables["platform_costs"].set_index("platform")
+
+
+def test_one_warehouse_shapley_halves_the_fixed_cost(tmp_path):
+    """One warehouse (fixed 100) serves a's 10 units at 1 and b's 20 units at 2.
+
+    c(a) = 110, c(b) = 140, c(ab) = 150: Shapley charges each half the fixed cost plus its
+    own transport (60, 90); by use splits the fixed cost 1:2 by units (43.33, 106.67).
+    """
+    folder = write_instance(
+        tmp_path / "x",
+        nodes="id,kind,capacity,fixed_cost\nw,overseas_warehouse,100,100\nm1,market,,\nm2,market,,\n",
+        arcs="origin,destination,unit_cost\nw,m1,1\nw,m2,2\n",
+        demand="market,platform,quantity\nm1,a,10\nm2,b,20\n",
+    )
+    result = _shared(folder)
+    costs = _costs(result)
+    assert costs["shapley_cost"].to_dict() == pytest.approx({"a": 60.0, "b": 90.0})
+    assert costs["allocated_cost"].to_dict() == pytest.approx({"a": 10 + 100 / 3, "b": 40 + 200 / 3})
+    assert costs["independent_cost"].to_dict() == pytest.approx({"a": 110.0, "b": 140.0})
+    assert result.kpis["sharing_saving"] == pytest.approx(100.0)
+    assert result.kpis["by_use_in_core"] is True and result.kpis["shapley_in_core"] is True
+
+
+def test_split_by_use_can_leave_the_core(tmp_path):
+    """a alone uses a small warehouse (cost 20); together both use the big one (cost 1100).
+
+    By use a pays 10 + 1000 x 10/100 = 110 > 20, so a would rather leave: outside the core.
+    Shapley: a = (20 + (1100 - 1090)) / 2 = 15, b = (1090 + (1100 - 20)) / 2 = 1085, in the core.
+    """
+    folder = write_instance(
+        tmp_path / "x",
+        nodes=(
+            "id,kind,capacity,fixed_cost\nsmall,overseas_warehouse,10,10\n"
+            "big,overseas_warehouse,100,1000\nm1,market,,\nm2,market,,\n"
+        ),
+        arcs="origin,destination,unit_cost\nsmall,m1,1\nsmall,m2,100\nbig,m1,1\nbig,m2,1\n",
+        demand="market,platform,quantity\nm1,a,10\nm2,b,90\n",
+    )
+    result = _shared(folder)
+    costs = _costs(result)
+    assert costs["independent_cost"].to_dict() == pytest.approx({"a": 20.0, "b": 1090.0})
+    assert costs.at["a", "allocated_cost"] == pytest.approx(110.0)
+    assert costs["shapley_cost"].to_dict() == pytest.approx({"a": 15.0, "b": 1085.0})
+    assert result.kpis["by_use_in_core"] is False and result.kpis["shapley_in_core"] is True
+    coalitions = result.tables["coalitions"].set_index("coalition")
+    assert coalitions.at["a", "by_use_excess"] == pytest.approx(20.0 - 110.0)
+
+
+@st.composite
+def shared_instances(draw):
+    """2-3 warehouses, 2-4 markets, 3 platforms each owning a random part of each market."""
+    m, n = draw(st.integers(2, 3)), draw(st.integers(2, 4))
+
+    def ints(lo, hi, size):
+        return np.array(draw(st.lists(st.integers(lo, hi), min_size=size, max_size=size)), float)
+
+    own = ints(0, 8, 3 * n).reshape(3, n)
+    own[:, own.sum(axis=0) == 0] = 1.0  # every market has some demand
+    capacity = np.full(m, own.sum() + 1.0)  # any one warehouse can serve everyone
+    return ints(0, 60, m), capacity, own, ints(1, 20, m * n).reshape(m, n)
+
+
+def _write(folder, fixed, capacity, own, unit_cost):
+    m, n = unit_cost.shape
+    nodes = "id,kind,capacity,fixed_cost\n" + "".join(
+        f"w{i},overseas_warehouse,{capacity[i]:g},{fixed[i]:g}\n" for i in range(m)
+    )
+    nodes += "".join(f"m{j},market,,\n" for j in range(n))
+    arcs = "origin,destination,unit_cost\n" + "".join(
+        f"w{i},m{j},{unit_cost[i, j]:g}\n" for i in range(m) for j in range(n)
+    )
+    demand = "market,platform,quantity\n" + "".join(
+        f"m{j},p{p},{own[p, j]:g}\n" for p in range(3) for j in range(n) if own[p, j] > 0
+    )
+    return write_instance(folder, nodes=nodes, arcs=arcs, demand=demand)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=shared_instances())
+def test_shapley_agrees_with_brute_force(tmp_path_factory, data):
+    fixed, capacity, own, unit_cost = data
+    folder = _write(tmp_path_factory.mktemp("s"), fixed, capacity, own, unit_cost)
+    present = [p for p in range(3) if own[p].sum() > 0]
+
+    def c(coalition) -> float:
+        return multi_source_optimum(fixed, capacity, own[list(coalition)].sum(axis=0), unit_cost)
+
+    expected = {}
+    for p in present:  # average marginal cost over every joining order
+        total = 0.0
+        for order in itertools.permutations(present):
+            before = order[: order.index(p)]
+            total += c(before + (p,)) - (c(before) if before else 0.0)
+        expected[f"p{p}"] = total / math.factorial(len(present))
+    result = _shared(folder)
+    costs = _costs(result)
+    assert costs["shapley_cost"].to_dict() == pytest.approx(expected, rel=1e-7, abs=1e-6)
+    assert costs["shapley_cost"].sum() == pytest.approx(result.objective, rel=1e-9)
+    assert costs["allocated_cost"].sum() == pytest.approx(result.objective, rel=1e-9)
+    coalitions = result.tables["coalitions"]
+    assert len(coalitions) == 2 ** len(present) - 1
+    for row in coalitions.itertuples(index=False):
+        members = tuple(int(name[1:]) for name in row.coalition.split(";"))
+        assert row.cost == pytest.approx(c(members), rel=1e-7, abs=1e-6)
