@@ -16,6 +16,7 @@ from rich.table import Table
 
 from benchmarks.registry import SUITES, Case, suite
 from benchmarks.runner import COLUMNS, run_cases, write_rows
+from cbecopt.solver import highs_option_value
 
 HIDDEN = {
     "model",
@@ -26,6 +27,7 @@ HIDDEN = {
     "integer_variables",
     "constraints",
     "nonzeros",
+    "highs_options",
 }
 SHOWN = [c for c in COLUMNS if c not in HIDDEN]
 
@@ -90,21 +92,36 @@ def main() -> None:
     run.add_argument(
         "--build-only", action="store_true", help="measure build and handoff only, no solve"
     )
+    run.add_argument(
+        "--highs-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="raw HiGHS option for every solve (repeatable), recorded in the rows",
+    )
     run.add_argument("--only", default=None, help="run only cases whose name contains this text")
     run.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args()
 
+    highs_options = {}
+    for pair in args.highs_option:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            parser.error(f"--highs-option '{pair}' is not KEY=VALUE")
+        highs_options[key.strip()] = highs_option_value(value.strip())
     cases = suite(args.suite, args.time_limit)
     if args.only:
         cases = [c for c in cases if args.only in c.name]
     console = Console(width=max(Console().width, 160))
     console.print(
         f"{len(cases)} cases, suite {args.suite}{' (build only)' if args.build_only else ''}"
+        + "".join(f", HiGHS {k}={v}" for k, v in highs_options.items())
     )
     table = run_cases(
         cases,
         args.threads,
         args.build_only,
+        highs_options=highs_options,
         progress=lambda row: console.print(
             f"  {row['case']}: {row.get('status')}", highlight=False
         ),

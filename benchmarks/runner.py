@@ -42,6 +42,7 @@ COLUMNS = [
     "constraints",
     "nonzeros",
     "peak_mb",
+    "highs_options",
 ]
 
 
@@ -131,7 +132,7 @@ def _config(case: Case):
     return None
 
 
-def _solve(case: Case, instance, load_s: float, threads: int | None) -> dict:
+def _solve(case: Case, instance, load_s: float, threads: int | None, highs_options: dict) -> dict:
     """Solve through the public entry points; return the result's part of the row.
 
     ``cbecopt.solve`` turns a two-stage model's tables into its data before its own clock
@@ -142,7 +143,10 @@ def _solve(case: Case, instance, load_s: float, threads: int | None) -> dict:
     from cbecopt.stochastic.solve import solve_two_stage
 
     options = cbecopt.SolveOptions(
-        time_limit=case.time_limit, threads=threads, mip_rel_gap=case.mip_gap
+        time_limit=case.time_limit,
+        threads=threads,
+        mip_rel_gap=case.mip_gap,
+        highs_options=highs_options,
     )
     start = time.perf_counter()
     if case.model == "smps":
@@ -173,19 +177,26 @@ def _solve(case: Case, instance, load_s: float, threads: int | None) -> dict:
     return row
 
 
-def run_case(case: Case, threads: int | None, build_only: bool) -> dict:
-    """Load, build, hand off and (unless ``build_only``) solve one case; return its row."""
+def run_case(
+    case: Case, threads: int | None, build_only: bool, highs_options: dict | None = None
+) -> dict:
+    """Load, build, hand off and (unless ``build_only``) solve one case; return its row.
+
+    ``highs_options`` are raw HiGHS options for the solve, recorded in the row.
+    """
+    highs_options = highs_options or {}
     instance, load_s = _load(case)
     row = {
         "case": case.name,
         "model": case.model,
         "known_optimum": case.known_optimum,
         "load_s": load_s,
+        "highs_options": ";".join(f"{k}={v}" for k, v in highs_options.items()),
     }
     if build_only:
         row.update(_build_only(case, instance))
     else:
-        row.update(_solve(case, instance, load_s, threads))
+        row.update(_solve(case, instance, load_s, threads, highs_options))
     row["build_handoff_s"] = row["build_s"] + row["handoff_s"]
     if case.reference:
         from benchmarks.reference import build_reference
@@ -196,9 +207,9 @@ def run_case(case: Case, threads: int | None, build_only: bool) -> dict:
     return row
 
 
-def _child(case: Case, threads: int | None, build_only: bool, queue) -> None:
+def _child(case: Case, threads: int | None, build_only: bool, highs_options, queue) -> None:
     try:
-        queue.put(run_case(case, threads, build_only))
+        queue.put(run_case(case, threads, build_only, highs_options))
     except Exception as exc:  # a failing case becomes a row, not a crashed run
         queue.put({"case": case.name, "model": case.model, "status": f"error: {exc}"})
 
@@ -236,14 +247,20 @@ def _wait(case: Case, process, queue) -> dict:
 
 
 def run_cases(
-    cases: list[Case], threads: int | None = None, build_only: bool = False, progress=None
+    cases: list[Case],
+    threads: int | None = None,
+    build_only: bool = False,
+    progress=None,
+    highs_options: dict | None = None,
 ) -> pd.DataFrame:
     """Run each case in its own process; return the rows in ``COLUMNS`` order."""
     context = mp.get_context("spawn")
     rows = []
     for case in cases:
         queue = context.Queue()
-        process = context.Process(target=_child, args=(case, threads, build_only, queue))
+        process = context.Process(
+            target=_child, args=(case, threads, build_only, highs_options, queue)
+        )
         process.start()
         rows.append(_wait(case, process, queue))
         process.join()

@@ -21,6 +21,8 @@ from brute_force import multi_source_optimum
 from cbecopt.sharing import compare_sharing
 from helpers import write_instance
 
+pytestmark = pytest.mark.component
+
 
 def _shared(folder) -> cbecopt.Result:
     result = compare_sharing(cbecopt.load_instance(folder))
@@ -47,7 +49,9 @@ def test_one_warehouse_shapley_halves_the_fixed_cost(tmp_path):
     result = _shared(folder)
     costs = _costs(result)
     assert costs["shapley_cost"].to_dict() == pytest.approx({"a": 60.0, "b": 90.0})
-    assert costs["allocated_cost"].to_dict() == pytest.approx({"a": 10 + 100 / 3, "b": 40 + 200 / 3})
+    assert costs["allocated_cost"].to_dict() == pytest.approx(
+        {"a": 10 + 100 / 3, "b": 40 + 200 / 3}
+    )
     assert costs["independent_cost"].to_dict() == pytest.approx({"a": 110.0, "b": 140.0})
     assert result.kpis["sharing_saving"] == pytest.approx(100.0)
     assert result.kpis["by_use_in_core"] is True and result.kpis["shapley_in_core"] is True
@@ -107,7 +111,9 @@ def _write(folder, fixed, capacity, own, unit_cost):
     return write_instance(folder, nodes=nodes, arcs=arcs, demand=demand)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=shared_instances())
 def test_shapley_agrees_with_brute_force(tmp_path_factory, data):
     fixed, capacity, own, unit_cost = data

@@ -442,6 +442,16 @@ def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
     _scheduler_threads = threads
 
 
+def highs_option_value(text: str) -> int | float | bool | str:
+    """A raw HiGHS option value typed from text (``KEY=VALUE`` on a command line)."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
 def new_highs() -> highspy.Highs:
     """A quiet Highs object.
 

@@ -25,7 +25,7 @@ from cbecopt.bundled import resolve_path
 from cbecopt.errors import CbecoptError
 from cbecopt.instance import Instance, load_instance
 from cbecopt.results import Result, Status
-from cbecopt.solver import SolveOptions
+from cbecopt.solver import SolveOptions, highs_option_value
 
 EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER = 0, 2, 3, 4
 
@@ -128,17 +128,8 @@ def _highs_options(pairs: list[str]) -> dict:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"'{pair}' is not KEY=VALUE", param_hint="--highs-option")
-        options[key.strip()] = _typed(value.strip())
+        options[key.strip()] = highs_option_value(value.strip())
     return options
-
-
-def _typed(value: str):
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(value.lower(), value)
 
 
 def exit_code(result: Result) -> int:

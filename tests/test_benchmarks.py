@@ -1,0 +1,26 @@
+"""The benchmark runner: one row per case, raw HiGHS options passed through and recorded."""
+
+from __future__ import annotations
+
+import pytest
+from benchmarks.registry import Case
+from benchmarks.runner import COLUMNS, run_cases
+
+pytestmark = pytest.mark.integration
+
+
+def test_rows_record_status_timings_and_the_highs_options():
+    cases = [Case("gen-4x12", "warehouses", "generate:4x12:3")]
+    table = run_cases(cases, threads=1, highs_options={"mip_lp_solver": "ipm"})
+    assert list(table.columns) == COLUMNS
+    row = table.iloc[0]
+    assert row["status"] == "optimal", row["status"]
+    assert row["highs_options"] == "mip_lp_solver=ipm"
+    assert row["build_s"] >= 0 and row["solve_s"] >= 0 and row["variables"] > 0
+
+
+def test_a_rejected_option_becomes_an_error_row_not_a_crash():
+    cases = [Case("gen-4x12", "warehouses", "generate:4x12:3")]
+    table = run_cases(cases, threads=1, highs_options={"no_such_option": 1})
+    assert table.iloc[0]["status"].startswith("error:")
+    assert "no_such_option" in table.iloc[0]["status"]
