@@ -111,6 +111,49 @@ def test_lindo_qdisc_buys_more_than_needed_to_reach_the_break(tmp_path):
     assert sum(bought(exact).values()) == pytest.approx(6000)
 
 
+# --- Sourcing policies, one at a time, on a case solved by hand -----------------------------
+
+POLICY_OFFERS = [  # one SKU, demand 100, flat prices, no capacity limits
+    {"supplier": "B", "sku": "X", "counterfeit_rate": 0.001, "late_rate": 0.02},
+    {"supplier": "D", "sku": "X", "counterfeit_rate": 0.02, "late_rate": 0.10},
+    {"supplier": "G", "sku": "X", "counterfeit_rate": 0.20, "late_rate": 0.30},
+]
+POLICY_NODES = [
+    {"id": "B", "kind": "supplier", "supplier_type": "brand_direct"},
+    {"id": "D", "kind": "supplier", "supplier_type": "distributor"},
+    {"id": "G", "kind": "supplier", "supplier_type": "grey_market"},
+]
+POLICY_BREAKS = [("B", "X", 0, 12), ("D", "X", 0, 10), ("G", "X", 0, 6)]
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected_cost", "expected_purchases"),
+    [
+        ({}, 600, {"G": 100}),  # cheapest source only
+        # at least 30% from the brand: 30 x 12 + 70 x 6
+        ({"min_brand_direct_share": 0.3}, 780, {"B": 30, "G": 70}),
+        # average rate <= 5%: a unit moved from G to D costs 4 and cuts 0.18 (22.2 per point),
+        # to B costs 6 for 0.199 (30.2), so G + D with 0.2 g + 0.02 d = 5, g + d = 100
+        ({"max_counterfeit_rate": 0.05}, 10 * 250 / 3 + 6 * 50 / 3, {"D": 250 / 3, "G": 50 / 3}),
+        # average lateness <= 10%: D alone (1000) beats G + B (28.57 x 6 + 71.43 x 12 = 1028.57)
+        ({"max_late_rate": 0.10}, 1000, {"D": 100}),
+        ({"max_supplier_share": 0.5}, 800, {"D": 50, "G": 50}),  # the two cheapest, half each
+        # one supplier in all and 30% from the brand: the brand alone
+        ({"max_suppliers": 1, "min_brand_direct_share": 0.3}, 1200, {"B": 100}),
+    ],
+)
+def test_each_sourcing_policy_on_a_case_solved_by_hand(
+    tmp_path, policy, expected_cost, expected_purchases
+):
+    folder = write(tmp_path / "p", POLICY_OFFERS, POLICY_BREAKS, [("X", 100)], nodes=POLICY_NODES)
+    config = SuppliersConfig(counterfeit_penalty=0.0, **policy)
+    result = cbecopt.solve(cbecopt.load_instance(folder), "suppliers", None, config)
+    assert result.status == cbecopt.Status.OPTIMAL
+    assert result.objective == pytest.approx(expected_cost, rel=1e-7)
+    got = {k: v for k, v in bought(result).items() if v > 1e-7}
+    assert got == pytest.approx(expected_purchases, rel=1e-6)
+
+
 # --- Brute force: every choice of segment per offer, each an LP solved by scipy -------------
 
 
