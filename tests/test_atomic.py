@@ -39,3 +39,20 @@ def test_atomic_file(tmp_path):
     with atomic_file(target) as staging:
         staging.write_text("whole")
     assert target.read_text() == "whole" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_table_longer_than_a_sheet_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from cbecopt import results
+    from cbecopt.errors import OptionError
+
+    monkeypatch.setattr(results, "EXCEL_MAX_ROWS", 3)  # header + 2 rows per sheet
+    result = results.Result("warehouses", "t", results.Status.OPTIMAL)
+    result.tables["flows"] = pd.DataFrame({"quantity": [1.0, 2.0, 3.0]})
+    with pytest.raises(OptionError, match="flows"):
+        result.to_workbook(tmp_path / "plan.xlsx")
+    assert list(tmp_path.iterdir()) == []
+    result.tables["flows"] = result.tables["flows"].head(2)
+    result.to_workbook(tmp_path / "plan.xlsx")
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]

@@ -53,6 +53,25 @@ def test_solve_writes_tables_atomically(tmp_path):
     )
 
 
+def test_solve_writes_one_workbook_when_out_ends_in_xlsx(tmp_path):
+    import pandas as pd
+
+    folder = str(write_instance(tmp_path / "x"))
+    run = cbecopt("solve", folder, "--out", str(tmp_path / "plan.xlsx"), "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    sheets = pd.read_excel(tmp_path / "plan.xlsx", sheet_name=None)
+    assert list(sheets) == ["summary", "open", "flows", "markets"]
+    summary = dict(zip(sheets["summary"]["key"], sheets["summary"]["value"], strict=True))
+    assert summary["status"] == "optimal"
+    assert float(summary["objective"]) == pytest.approx(data["objective"], rel=1e-12)
+    assert "timings.solve" in summary and "options.mip_rel_gap" in summary
+    assert cbecopt("solve", folder, "--out", str(tmp_path / "csv")).returncode == 0
+    flows = pd.read_csv(tmp_path / "csv" / "flows.csv")
+    pd.testing.assert_frame_equal(sheets["flows"], flows, check_dtype=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["csv", "plan.xlsx", "x"]
+
+
 def test_bad_input_exits_2_without_traceback_and_writes_nothing(tmp_path):
     folder = write_instance(tmp_path / "x", demand=DEMAND + "nowhere,5\n")
     out = tmp_path / "out"

@@ -76,7 +76,9 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
     )
     if out_dir is not None:
         console.print(
-            f"results written to {out_dir}/ (result.json and {len(result.tables)} CSV tables)"
+            f"results written to {out_dir} (a summary sheet and {len(result.tables)} table sheets)"
+            if out_dir.suffix.lower() == ".xlsx"
+            else f"results written to {out_dir}/ (result.json and {len(result.tables)} CSV tables)"
         )
 
 

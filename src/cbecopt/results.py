@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from cbecopt.atomic import atomic_directory
+from cbecopt.atomic import atomic_directory, atomic_file
+from cbecopt.errors import OptionError
 
 
 class Status(StrEnum):
@@ -116,6 +117,45 @@ class Result:
             for name, table in self.tables.items():
                 table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
         return target
+
+    def to_workbook(self, target: str | Path) -> Path:
+        """Write one ``.xlsx`` workbook, atomically: a ``summary`` sheet (status, objective,
+        bound, gap, timings, KPIs and options as key/value rows) and one sheet per table.
+
+        For planners who read results in Excel; a table longer than a sheet holds is refused
+        (write a folder instead) rather than cut.
+        """
+        target = Path(target)
+        too_long = [n for n, t in self.tables.items() if len(t) >= EXCEL_MAX_ROWS]
+        if too_long:
+            raise OptionError(
+                f"table(s) {', '.join(too_long)} have more rows than an Excel sheet holds "
+                f"({EXCEL_MAX_ROWS - 1:,}); write a folder instead (--out DIR)"
+            )
+        summary = pd.DataFrame(
+            [{"key": k, "value": v} for k, v in _flat(self.to_dict()) if k != "tables"]
+        )
+        with atomic_file(target) as staging, pd.ExcelWriter(staging, engine="openpyxl") as writer:
+            summary.to_excel(writer, sheet_name="summary", index=False)
+            for name, table in self.tables.items():
+                table.to_excel(writer, sheet_name=name[:31], index=False)
+        return target
+
+
+EXCEL_MAX_ROWS = 1_048_576
+"""Rows in one Excel sheet, the header row included."""
+
+
+def _flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested JSON-ready values as (dotted key, cell) pairs; lists joined by '; '."""
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in _flat(v, f"{prefix}{k}.")]
+    key = prefix.rstrip(".")
+    if isinstance(value, list):
+        if all(not isinstance(v, (dict, list)) for v in value):
+            return [(key, "; ".join(str(v) for v in value))]
+        return [pair for i, v in enumerate(value) for pair in _flat(v, f"{prefix}{i}.")]
+    return [(key, value)]
 
 
 def _number(value: float | None) -> float | None:

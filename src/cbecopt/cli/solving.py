@@ -173,7 +173,12 @@ def solve(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write result.json and CSV tables here.")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write result.json and CSV tables into this folder, or one workbook if it ends in .xlsx.",
+        ),
     ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -228,7 +233,13 @@ def solve(
     except CbecoptError as exc:
         fail(exc, as_json, model=model, instance=str(path))
     if out_dir is not None:
-        result.to_dir(out_dir)
+        try:
+            if out_dir.suffix.lower() == ".xlsx":
+                result.to_workbook(out_dir)
+            else:
+                result.to_dir(out_dir)
+        except CbecoptError as exc:
+            fail(exc, as_json, model=model, instance=str(path))
     if as_json:
         print(result.to_json())
     else:
