@@ -134,3 +134,27 @@ def test_independent_reports_sharing(tmp_path):
     assert data["status"] == "optimal"
     assert "platform_costs" in data["tables"]
     assert data["kpis"]["independent_cost"] >= data["kpis"]["shared_cost"]
+
+
+def test_long_runs_name_their_step_on_a_terminal_only(monkeypatch):
+    """The package logs each step of a multi-solve run; the CLI shows it as a spinner on a
+    terminal, and nothing in a pipe or with --verbose."""
+    import importlib
+    import io
+    import logging
+
+    from rich.console import Console
+
+    app = importlib.import_module("cbecopt.cli.app")  # the module, not the Typer object
+
+    for terminal, verbose, shown in (
+        (True, False, True),
+        (False, False, False),
+        (True, True, False),
+    ):
+        screen = io.StringIO()
+        monkeypatch.setattr(app, "err", Console(file=screen, force_terminal=terminal, width=80))
+        with app.solving(False, verbose):
+            logging.getLogger("cbecopt.compare").info("compare-routing: hybrid (4/4)")
+        assert ("compare-routing: hybrid (4/4)" in screen.getvalue()) is shown
+        assert logging.getLogger("cbecopt").handlers == []  # the spinner's handler is removed

@@ -140,3 +140,20 @@ def test_shapley_agrees_with_brute_force(tmp_path_factory, data):
     for row in coalitions.itertuples(index=False):
         members = tuple(int(name[1:]) for name in row.coalition.split(";"))
         assert row.cost == pytest.approx(c(members), rel=1e-7, abs=1e-6)
+
+
+def test_each_coalition_solve_is_announced(tmp_path, caplog):
+    import logging
+
+    folder = write_instance(
+        tmp_path / "x",
+        nodes="id,kind,capacity,fixed_cost\nw,overseas_warehouse,100,100\nm1,market,,\nm2,market,,\n",
+        arcs="origin,destination,unit_cost\nw,m1,1\nw,m2,2\n",
+        demand="market,platform,quantity\nm1,a,10\nm2,b,20\n",
+    )
+    with caplog.at_level(logging.INFO, logger="cbecopt"):
+        _shared(folder)
+    assert [r.getMessage() for r in caplog.records] == [
+        "sharing: platforms a alone (1/2)",
+        "sharing: platforms b alone (2/2)",
+    ]

@@ -7,6 +7,7 @@ between two rows of numbers that were all solved the same way.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import pandas as pd
 
@@ -16,6 +17,8 @@ from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.instance import Instance
 from cbecopt.models import solve
 from cbecopt.solver import SolveOptions
+
+log = logging.getLogger(__name__)
 
 CONTRACT_POLICIES: dict[str, tuple[str, ...]] = {
     "safety_stock": ("firm",),
@@ -53,7 +56,8 @@ def compare_contracts(
     """
     config = config or ContractsConfig()
     rows = []
-    for policy, types in CONTRACT_POLICIES.items():
+    for i, (policy, types) in enumerate(CONTRACT_POLICIES.items(), start=1):
+        log.info("compare-contracts: %s (%d/%d)", policy, i, len(CONTRACT_POLICIES))
         result = solve(instance, "contracts", options, dataclasses.replace(config, types=types))
         k = result.kpis
         rows.append(
@@ -112,7 +116,8 @@ def compare_routing(
     """
     config = config or RoutingConfig()
     rows = []
-    for strategy, channels in ROUTING_STRATEGIES.items():
+    for i, (strategy, channels) in enumerate(ROUTING_STRATEGIES.items(), start=1):
+        log.info("compare-routing: %s (%d/%d)", strategy, i, len(ROUTING_STRATEGIES))
         result = solve(instance, "routing", options, dataclasses.replace(config, channels=channels))
         k = result.kpis
         rows.append(
@@ -186,7 +191,8 @@ def compare_suppliers(
     }
     penalty = _penalty_per_sku(instance, policy)
     rows = []
-    for name, cfg in configs.items():
+    for i, (name, cfg) in enumerate(configs.items(), start=1):
+        log.info("compare-suppliers: %s (%d/%d)", name, i, len(configs))
         result = solve(instance, "suppliers", options, cfg)
         k = result.kpis
         risk = None

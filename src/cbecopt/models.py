@@ -8,7 +8,6 @@ function (solution -> tidy tables and KPIs) and a diagnosis (why it can be infea
 from __future__ import annotations
 
 import dataclasses
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,8 +29,6 @@ from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses, 
 from cbecopt.instance import Instance
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions, compile_model, solve_compiled
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

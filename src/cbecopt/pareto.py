@@ -17,6 +17,7 @@ straight line through the end points, both objectives scaled to [0, 1].
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from cbecopt.instance import Instance
 from cbecopt.models import solve
 from cbecopt.results import Result
 from cbecopt.solver import SolveOptions
+
+log = logging.getLogger(__name__)
 
 FRONT_COLUMNS = (
     "point",
@@ -65,6 +68,7 @@ def pareto_front(
     if points < 2:
         raise OptionError(f"the Pareto front needs at least 2 points, got {points}")
     base = dataclasses.replace(config or SuppliersConfig(), counterfeit_penalty=0.0)
+    log.info("Pareto front: the two single-objective optima")
     cheapest = solve(instance, "suppliers", options, base)
     safest = solve(
         instance, "suppliers", options, dataclasses.replace(base, objective="counterfeit")
@@ -93,6 +97,7 @@ def pareto_front(
     top, bottom = high.kpis["expected_counterfeit_units"], low.kpis["expected_counterfeit_units"]
     rows = [_row(0, top, high)]
     for i, epsilon in enumerate(np.linspace(top, bottom, points)[1:-1], start=1):
+        log.info("Pareto front: point %d/%d", i + 1, points)
         limited = dataclasses.replace(
             base, counterfeit_penalty=delta, counterfeit_limit=float(epsilon)
         )

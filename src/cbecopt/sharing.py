@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 import math
 import time
 
@@ -30,6 +31,8 @@ from cbecopt.instance import Instance
 from cbecopt.models import solve
 from cbecopt.results import Result
 from cbecopt.solver import SolveOptions
+
+log = logging.getLogger(__name__)
 
 MAX_SHAPLEY_PLATFORMS = 6
 """Above this many platforms the 2^P - 1 coalition solves are skipped (63 at six)."""
@@ -81,8 +84,9 @@ def compare_sharing(
         else [frozenset([name]) for name in names]
     )
     results: dict[frozenset, Result] = {grand: shared}
-    for coalition in members:
+    for i, coalition in enumerate(members, start=1):
         label = ";".join(n for n in names if n in coalition)
+        log.info("sharing: platforms %s alone (%d/%d)", label, i, len(members))
         results[coalition] = solve(
             instance.with_demand(demand[owner.isin(coalition)], f"{instance.name}[{label}]"),
             "warehouses",

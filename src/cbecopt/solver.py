@@ -8,7 +8,6 @@ ordinary Pyomo constraints go through Pyomo's standard linear representation.
 
 from __future__ import annotations
 
-import logging
 import operator
 import os
 import sys
@@ -26,7 +25,6 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from cbecopt.errors import OptionError
 from cbecopt.results import Status
 
-log = logging.getLogger(__name__)
 INF = highspy.kHighsInf
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cbecopt.bundled import resolve_path
 from cbecopt.errors import CbecoptError
@@ -96,6 +98,40 @@ def stdout_to_stderr(active: bool) -> Iterator[None]:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+
+
+class _StatusHandler(logging.Handler):
+    """Shows each of the package's progress records as the text of a status spinner."""
+
+    def __init__(self, status) -> None:
+        super().__init__(logging.INFO)
+        self.status = status
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.status.update(Text(record.getMessage()))
+
+
+@contextlib.contextmanager
+def solving(as_json: bool, verbose: bool) -> Iterator[None]:
+    """Around a long computation: stdout to stderr under ``--json`` and, on a terminal, a
+    spinner on stderr naming the step in progress (the package's INFO log records: which
+    policy, scenario, point or coalition). None with ``--verbose``, whose solver log would
+    interleave with it, and none in pipes and logs."""
+    with stdout_to_stderr(as_json):
+        if verbose or not err.is_terminal:
+            yield
+            return
+        logger = logging.getLogger("cbecopt")
+        level = logger.level
+        with err.status("solving") as status:
+            handler = _StatusHandler(status)
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            try:
+                yield
+            finally:
+                logger.removeHandler(handler)
+                logger.setLevel(level)
 
 
 def load(path: str, fmt: Format = Format.auto, capacity: float | None = None) -> Instance:

@@ -29,7 +29,7 @@ from cbecopt.cli.app import (
     out,
     print_frame,
     solve_options,
-    stdout_to_stderr,
+    solving,
     write_tables,
 )
 from cbecopt.errors import CbecoptError, OptionError
@@ -196,7 +196,7 @@ def solve(
             problem, _ = two_stage_problem(path, fmt, model, None)
             read_seconds = time.perf_counter() - started
             model = "smps"
-            with stdout_to_stderr(as_json):
+            with solving(as_json, verbose):
                 result = solve_two_stage(
                     problem,
                     options,
@@ -225,7 +225,7 @@ def solve(
                 demand_rule=demand_rule,
                 sku_blocks=sku_blocks,
             )
-            with stdout_to_stderr(as_json):
+            with solving(as_json, verbose):
                 if independent:
                     result = compare_sharing(instance, options, config)
                 else:
@@ -302,7 +302,7 @@ def compare_contracts_(
             distribution=distribution,
             seed=seed,
         )
-        with stdout_to_stderr(as_json):
+        with solving(as_json, verbose):
             table = compare_contracts(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
@@ -375,7 +375,7 @@ def frontier(
             seed=seed,
         )
         problem, _ = two_stage_problem(path, fmt, model, config)
-        with stdout_to_stderr(as_json):
+        with solving(as_json, verbose):
             table = efficient_frontier(
                 problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
             )
@@ -439,7 +439,7 @@ def saa(
 
             sampler = demand_sampler(instance, config, problem.data.SKUS)
         sampler = sampler or resampler(problem.scenarios())
-        with stdout_to_stderr(as_json):
+        with solving(as_json, verbose):
             result = mrp_gap(
                 problem.with_scenarios,
                 sampler,
@@ -495,7 +495,7 @@ def compare_routing_(
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
         config = RoutingConfig(samples=samples, distribution=distribution, seed=seed)
-        with stdout_to_stderr(as_json):
+        with solving(as_json, verbose):
             table = compare_routing(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
@@ -547,7 +547,7 @@ def pareto(
             raise OptionError(f"the Pareto front is traced for the suppliers model, not '{model}'")
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
-        with stdout_to_stderr(as_json):
+        with solving(as_json, verbose):
             front = pareto_front(instance, points, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
@@ -589,7 +589,7 @@ def compare_suppliers_(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
-        with stdout_to_stderr(as_json):
+        with solving(as_json, verbose):
             table = compare_suppliers(instance, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import multiprocessing
 import os
 import sys
@@ -43,6 +44,8 @@ from cbecopt.formulations.routing_data import RoutingData
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form, solve_extensive_form
+
+log = logging.getLogger(__name__)
 
 TIMINGS = ("build", "handoff", "solve", "extract")
 OPEN_SHARE = 0.01
@@ -268,6 +271,7 @@ def _run(pool, datas, name, options, start, plan, clock) -> list[BlockResult]:
     limit = options.time_limit
     left = None if limit is None else max(limit - (time.perf_counter() - start), 1e-3)
     n = len(datas)
+    log.info("SKU blocks: solving %d blocks%s", n, " (LP bound pass)" if plan is None else "")
     mapper = map if pool is None else pool.map
     results = list(mapper(solve_block, datas, [name] * n, [options] * n, [left] * n, [plan] * n))
     for r in results:

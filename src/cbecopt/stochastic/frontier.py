@@ -7,6 +7,7 @@ the points trace the trade-off between the average outcome and the bad tail.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from cbecopt.stochastic.twostage import (
     build_extensive_form,
     solve_extensive_form,
 )
+
+log = logging.getLogger(__name__)
 
 FRONTIER_COLUMNS = (
     "weight",
@@ -50,7 +53,9 @@ def efficient_frontier(
     options = options or SolveOptions()
     scenarios = problem.scenarios()
     rows = []
-    for weight in sorted(float(w) for w in weights):
+    ordered = sorted(float(w) for w in weights)
+    for i, weight in enumerate(ordered, start=1):
+        log.info("frontier: risk weight %g (%d/%d)", weight, i, len(ordered))
         form = build_extensive_form(problem, scenarios, RiskOptions(weight, alpha))
         solution = solve_extensive_form(form, options)
         row = {"weight": weight, "alpha": alpha, "status": solution.outcome.status.value}

@@ -14,6 +14,7 @@ the widest bracket their parts allow (Birge and Louveaux 2011, ch. 4).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from cbecopt.stochastic.twostage import (
     build_extensive_form,
     solve_extensive_form,
 )
+
+log = logging.getLogger(__name__)
 
 KEYS = ("rp", "ev", "eev", "ws", "evpi", "vss")
 
@@ -102,7 +105,9 @@ def stochastic_report(
     start = time.perf_counter()
     scenarios = problem.scenarios()
     if rp is None:
+        log.info("stochastic report: RP")
         rp = solve_extensive_form(build_extensive_form(problem, scenarios), options, None, deadline)
+    log.info("stochastic report: EV")
     ev = solve_extensive_form(
         build_extensive_form(problem, [("expected", 1.0, problem.expected_scenario())]),
         options,
@@ -113,6 +118,7 @@ def stochastic_report(
     values = {"rp": Bracket.of(rp), "ev": Bracket.of(ev)}
     ev_first = ev.first_stage
     if ev_first is not None:
+        log.info("stochastic report: EEV")
         eev = solve_extensive_form(rp.form, options, ev_first, deadline)
         values["eev"] = Bracket.of(eev)
         statuses["eev"] = eev.outcome.status.value
@@ -132,7 +138,8 @@ def stochastic_report(
 def _wait_and_see(problem, scenarios, options, deadline) -> tuple[Bracket, str]:
     value = low = high = 0.0
     worst = Status.OPTIMAL
-    for name, probability, data in scenarios:
+    for i, (name, probability, data) in enumerate(scenarios, start=1):
+        log.info("stochastic report: wait-and-see, scenario %s (%d/%d)", name, i, len(scenarios))
         alone = solve_extensive_form(
             build_extensive_form(problem, [(name, 1.0, data)]), options, None, deadline
         )

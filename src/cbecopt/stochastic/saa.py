@@ -18,6 +18,7 @@ determining solution quality in stochastic programs, *Operations Research Letter
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from cbecopt.stochastic.twostage import (
     build_extensive_form,
     solve_extensive_form,
 )
+
+log = logging.getLogger(__name__)
 
 Scenarios = list[tuple[str, float, Any]]
 Sampler = Callable[[int, int], Scenarios]
@@ -100,6 +103,7 @@ def mrp_gap(
         raise OptionError(f"confidence must be in (0.5, 1), got {confidence}")
     options = options or SolveOptions()
     seeds = np.random.SeedSequence(seed).generate_state(replications + 2)
+    log.info("SAA: candidate solution")
     candidate_run = _solve(rebuild(sampler(n, int(seeds[0]))), options)
     candidate = candidate_run.first_stage
     if candidate is None:
@@ -108,6 +112,7 @@ def mrp_gap(
         )
     rows = []
     for r in range(replications):
+        log.info("SAA: replication %d/%d", r + 1, replications)
         problem = rebuild(sampler(n, int(seeds[r + 1])))
         saa = _solve(problem, options)
         at_candidate = solve_extensive_form(saa.form, options, candidate)
@@ -146,6 +151,7 @@ def mrp_gap(
         mean, half = _mean_halfwidth(lower, t)
         summary |= {"lower_bound_estimate": mean, "lower_bound_ci_low": mean - half}
     if evaluation_n:
+        log.info("SAA: evaluating the candidate on %d scenarios", evaluation_n)
         evaluation = rebuild(sampler(evaluation_n, int(seeds[-1])))
         evaluated = solve_extensive_form(_form(evaluation), options, candidate)
         costs = evaluated.scenario_costs()
