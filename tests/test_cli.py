@@ -158,3 +158,12 @@ def test_long_runs_name_their_step_on_a_terminal_only(monkeypatch):
             logging.getLogger("cbecopt.compare").info("compare-routing: hybrid (4/4)")
         assert ("compare-routing: hybrid (4/4)" in screen.getvalue()) is shown
         assert logging.getLogger("cbecopt").handlers == []  # the spinner's handler is removed
+
+
+def test_version_names_the_package_and_the_solver_stack():
+    from importlib.metadata import version
+
+    run = cbecopt("--version")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"cbecopt {version('cbecopt')} (")  # the one in pyproject.toml
+    assert f"highspy {version('highspy')}" in run.stdout

@@ -37,6 +37,37 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Optimization models for cross-border e-commerce supply chains (Pyomo + HiGHS).",
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+        from platform import python_version
+
+        from cbecopt import __version__
+
+        print(
+            f"cbecopt {__version__} (Pyomo {version('pyomo')}, highspy {version('highspy')}, "
+            f"Python {python_version()})"
+        )
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Show the versions of cbecopt, Pyomo, highspy and Python, and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Optimization models for cross-border e-commerce supply chains (Pyomo + HiGHS)."""
+
+
 # Not a terminal (a pipe, a log, CI): tables get 160 columns rather than rich's default 80.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
