@@ -55,6 +55,10 @@ def test_one_warehouse_shapley_halves_the_fixed_cost(tmp_path):
     assert costs["independent_cost"].to_dict() == pytest.approx({"a": 110.0, "b": 140.0})
     assert result.kpis["sharing_saving"] == pytest.approx(100.0)
     assert result.kpis["by_use_in_core"] is True and result.kpis["shapley_in_core"] is True
+    # two platforms: the nucleolus splits the saving equally too; least-core epsilon -100/2
+    assert costs["nucleolus_cost"].to_dict() == pytest.approx({"a": 60.0, "b": 90.0})
+    assert result.kpis["least_core_epsilon"] == pytest.approx(-50.0)
+    assert result.kpis["core_nonempty"] is True
 
 
 def test_split_by_use_can_leave_the_core(tmp_path):
@@ -78,8 +82,41 @@ def test_split_by_use_can_leave_the_core(tmp_path):
     assert costs.at["a", "allocated_cost"] == pytest.approx(110.0)
     assert costs["shapley_cost"].to_dict() == pytest.approx({"a": 15.0, "b": 1085.0})
     assert result.kpis["by_use_in_core"] is False and result.kpis["shapley_in_core"] is True
+    assert costs["nucleolus_cost"].to_dict() == pytest.approx({"a": 15.0, "b": 1085.0})
+    assert result.kpis["least_core_epsilon"] == pytest.approx(-5.0)
     coalitions = result.tables["coalitions"].set_index("coalition")
     assert coalitions.at["a", "by_use_excess"] == pytest.approx(20.0 - 110.0)
+
+
+def test_airport_game_shapley_and_nucleolus_by_hand(tmp_path):
+    """Warehouses of fixed cost 6, 12 and 30 nested like runways: a can use any, b the two
+    larger, c only the largest; no transport cost. c(S) = the dearest need in S: the airport
+    game (Littlechild and Owen 1973). Shapley: the 6 split three ways, the next 6 two ways,
+    the last 18 to c: (2, 5, 23). Nucleolus: savings 6 - y_a, 12 - y_b, y_a + y_b, 12 - y_a
+    - y_b, y_b, y_a; the least is largest at y_a = 3 (6 - y_a = y_a), then y_b = 4.5
+    (y_b = 9 - y_b): (3, 4.5, 22.5), with least-core epsilon -3.
+    """
+    nodes = "id,kind,capacity,fixed_cost\n" + "".join(
+        f"{w},overseas_warehouse,10,{f}\n" for w, f in (("w6", 6), ("w12", 12), ("w30", 30))
+    )
+    nodes += "ma,market,,\nmb,market,,\nmc,market,,\n"
+    lanes = [
+        ("w6", "ma"),
+        ("w12", "ma"),
+        ("w12", "mb"),
+        ("w30", "ma"),
+        ("w30", "mb"),
+        ("w30", "mc"),
+    ]
+    arcs = "origin,destination,unit_cost\n" + "".join(f"{w},{m},0\n" for w, m in lanes)
+    demand = "market,platform,quantity\nma,a,1\nmb,b,1\nmc,c,1\n"
+    result = _shared(write_instance(tmp_path / "x", nodes=nodes, arcs=arcs, demand=demand))
+    costs = _costs(result)
+    assert costs["independent_cost"].to_dict() == pytest.approx({"a": 6, "b": 12, "c": 30})
+    assert costs["shapley_cost"].to_dict() == pytest.approx({"a": 2, "b": 5, "c": 23})
+    assert costs["nucleolus_cost"].to_dict() == pytest.approx({"a": 3, "b": 4.5, "c": 22.5})
+    assert result.kpis["least_core_epsilon"] == pytest.approx(-3.0)
+    assert result.kpis["shapley_in_core"] is True and result.kpis["core_nonempty"] is True
 
 
 @st.composite
@@ -135,8 +172,12 @@ def test_shapley_agrees_with_brute_force(tmp_path_factory, data):
     assert costs["shapley_cost"].to_dict() == pytest.approx(expected, rel=1e-7, abs=1e-6)
     assert costs["shapley_cost"].sum() == pytest.approx(result.objective, rel=1e-9)
     assert costs["allocated_cost"].sum() == pytest.approx(result.objective, rel=1e-9)
+    assert costs["nucleolus_cost"].sum() == pytest.approx(result.objective, rel=1e-9)
+    assert result.kpis["core_nonempty"] is _core_is_nonempty(c, present, result.objective)
     coalitions = result.tables["coalitions"]
     assert len(coalitions) == 2 ** len(present) - 1
+    if result.kpis["core_nonempty"]:  # then the nucleolus lies in it
+        assert (coalitions["nucleolus_excess"] >= -1e-6 * result.objective).all()
     for row in coalitions.itertuples(index=False):
         members = tuple(int(name[1:]) for name in row.coalition.split(";"))
         assert row.cost == pytest.approx(c(members), rel=1e-7, abs=1e-6)
@@ -157,3 +198,20 @@ def test_each_coalition_solve_is_announced(tmp_path, caplog):
         "sharing: platforms a alone (1/2)",
         "sharing: platforms b alone (2/2)",
     ]
+
+
+def _core_is_nonempty(c, players, total) -> bool:
+    """Bondareva-Shapley with the minimal balanced collections of two or three players:
+    the core is not empty iff every balanced collection's weighted cost is at least c(N)."""
+    tolerance = 1e-6 * abs(total)
+    if len(players) == 1:
+        return True
+    if len(players) == 2:
+        collections = [sum(c((i,)) for i in players)]
+    else:
+        collections = [
+            sum(c((i,)) for i in players),
+            *(c((i,)) + c(tuple(j for j in players if j != i)) for i in players),
+            sum(c(pair) for pair in itertools.combinations(players, 2)) / 2,
+        ]
+    return all(value >= total - tolerance for value in collections)

@@ -89,10 +89,10 @@ def _print_sharing(console: Console, result: Result) -> None:
         f" — saves {_money(k['sharing_saving'])} ({k['sharing_saving_pct']:.2%})"
     )
     table = Table(
-        title="cost per platform (shared cost split by use and by Shapley value)",
+        title="cost per platform: the shared cost split by use, by Shapley value and by the nucleolus",
         title_justify="left",
     )
-    columns = ("platform", "demand", "independent", "by use", "saving %", "Shapley", "saving %")
+    columns = ("platform", "demand", "independent", "by use", "Shapley", "nucleolus")
     for col in columns:
         table.add_column(col, justify="left" if col == "platform" else "right")
     for row in result.tables["platform_costs"].itertuples(index=False):
@@ -100,15 +100,23 @@ def _print_sharing(console: Console, result: Result) -> None:
             str(row.platform),
             f"{row.demand:,.0f}",
             _money(row.independent_cost),
-            _money(row.allocated_cost),
-            _pct(row.saving_pct),
-            _money(row.shapley_cost),
-            _pct(row.shapley_saving / row.independent_cost),
+            *(
+                f"{_money(cost)} ({_pct(1 - cost / row.independent_cost)})"
+                for cost in (row.allocated_cost, row.shapley_cost, row.nucleolus_cost)
+            ),
         )
     console.print(table)
+    console.print("(saving against running alone in brackets)")
+    nonempty = k["core_nonempty"]
+    core = {
+        True: f"the core is not empty (least-core epsilon {_money(k['least_core_epsilon'])})",
+        False: "the core is EMPTY: every split leaves some group paying more than alone"
+        f" (by at least {_money(k['least_core_epsilon'])})",
+        None: "the core was not checked",
+    }[nonempty]
     console.print(
-        f"core (no group of platforms pays more than on its own): by use {_verdict(k['by_use_in_core'])},"
-        f" Shapley {_verdict(k['shapley_in_core'])}"
+        f"{core}; in the core: by use {_verdict(k['by_use_in_core'])},"
+        f" Shapley {_verdict(k['shapley_in_core'])}" + (", nucleolus yes" if nonempty else "")
     )
 
 

@@ -8,7 +8,11 @@ the difference. The shared cost is split two ways, both adding up exactly to the
 - by the Shapley value of the cost game c(S) = optimal cost of coalition S alone: each
   platform pays its marginal cost averaged over every order in which the platforms could
   have joined (Shapley 1953). It needs c(S) for every coalition, 2^P - 1 solves, so it is
-  computed for up to MAX_SHAPLEY_PLATFORMS platforms.
+  computed for up to MAX_SHAPLEY_PLATFORMS platforms;
+- by the nucleolus (Schmeidler 1969): the split that minimises the most any group of
+  platforms pays above its own cost, then the next most, and so on (sequential LPs over the
+  coalitions). The first of these levels is the least-core epsilon (Maschler, Peleg and
+  Shapley 1979): at or below zero the core is not empty and the nucleolus lies in it.
 With every coalition's cost known, each split is also checked against the core: no group of
 platforms pays more than it would on its own (otherwise that group would rather leave).
 """
@@ -54,11 +58,12 @@ def compare_sharing(
     platforms) every coalition of platforms; return the shared result with the comparison.
 
     Adds the tables ``platform_costs`` (platform, demand, independent_status, independent_cost,
-    independent_open, allocated_cost, saving, saving_pct, shapley_cost, shapley_saving) and
-    ``coalitions`` (see coalition_table), and the KPIs ``shared_cost``, ``independent_cost``,
-    ``sharing_saving``, ``sharing_saving_pct``, ``by_use_in_core``, ``shapley_in_core`` (None
-    when not every coalition was solved) and ``comparison_proven`` (every solve optimal).
-    The time limit covers all the solves together.
+    independent_open, allocated_cost, saving, saving_pct, shapley_cost, shapley_saving,
+    nucleolus_cost, nucleolus_saving) and ``coalitions`` (see coalition_table), and the
+    KPIs ``shared_cost``, ``independent_cost``, ``sharing_saving``, ``sharing_saving_pct``,
+    ``by_use_in_core``, ``shapley_in_core``, ``least_core_epsilon`` and ``core_nonempty``
+    (these four None when not every coalition was solved) and ``comparison_proven`` (every
+    solve optimal). The time limit covers all the solves together.
     """
     options = options or SolveOptions()
     names = platforms(instance.graph)
@@ -96,7 +101,15 @@ def compare_sharing(
     cost = {c: (r.objective if r.ok else np.nan) for c, r in results.items()}
     by_use = allocate_by_use(instance, shared)
     every_coalition = len(names) <= MAX_SHAPLEY_PLATFORMS
-    shapley = shapley_split(names, cost) if every_coalition else None
+    splits: dict[str, dict[str, float] | None] = {
+        "by_use": by_use,
+        "shapley": None,
+        "nucleolus": None,
+    }
+    epsilon = None
+    if every_coalition:
+        splits["shapley"] = shapley_split(names, cost)
+        splits["nucleolus"], epsilon = nucleolus_split(names, cost)
     table = pd.DataFrame(
         {
             "platform": names,
@@ -111,9 +124,11 @@ def compare_sharing(
     )
     table["saving"] = table["independent_cost"] - table["allocated_cost"]
     table["saving_pct"] = table["saving"] / table["independent_cost"]
-    table["shapley_cost"] = [shapley[n] if shapley else np.nan for n in names]
-    table["shapley_saving"] = table["independent_cost"] - table["shapley_cost"]
-    coalitions = coalition_table(names, results, by_use, shapley)
+    for split in ("shapley", "nucleolus"):
+        values = splits.get(split)
+        table[f"{split}_cost"] = [values[n] if values else np.nan for n in names]
+        table[f"{split}_saving"] = table["independent_cost"] - table[f"{split}_cost"]
+    coalitions = coalition_table(names, results, splits)
     independent_total = float(table["independent_cost"].sum())
     shared.tables["platform_costs"] = table
     shared.tables["coalitions"] = coalitions
@@ -124,12 +139,16 @@ def compare_sharing(
             "sharing_saving": independent_total - shared.objective,
             "sharing_saving_pct": (independent_total - shared.objective) / independent_total,
             "allocation": "by use",
-            "by_use_in_core": _in_core(coalitions, "by_use_excess", shared.objective)
-            if every_coalition
-            else None,
-            "shapley_in_core": _in_core(coalitions, "shapley_excess", shared.objective)
-            if every_coalition
-            else None,
+            **{
+                f"{split}_in_core": _in_core(coalitions, f"{split}_excess", shared.objective)
+                if every_coalition
+                else None
+                for split in ("by_use", "shapley")
+            },
+            "least_core_epsilon": epsilon,
+            "core_nonempty": None
+            if epsilon is None
+            else bool(epsilon <= CORE_TOLERANCE * abs(shared.objective)),
             "comparison_proven": all(r.status.value == "optimal" for r in results.values()),
         }
     )
@@ -160,11 +179,80 @@ def shapley_split(names: list[str], cost: dict[frozenset, float]) -> dict[str, f
     return split
 
 
+def nucleolus_split(
+    names: list[str], cost: dict[frozenset, float]
+) -> tuple[dict[str, float] | None, float | None]:
+    """The nucleolus (Schmeidler 1969) and the least-core epsilon, by sequential LPs.
+
+    The excess of coalition S under split y is y(S) - c(S), what S pays above its own cost.
+    Round 1 finds the smallest epsilon with every proper coalition's excess <= epsilon and
+    y(N) = c(N) (the least core; epsilon <= 0 iff the core is not empty). Each coalition
+    whose excess cannot fall below that level without raising it (checked by one LP each) is
+    fixed there, and the next round lowers the largest excess of the rest, until y is unique.
+    (None, None) when a coalition has no cost.
+    """
+    from scipy.optimize import linprog
+
+    if any(np.isnan(v) for v in cost.values()):
+        return None, None
+    grand = frozenset(names)
+    p = len(names)
+
+    def row(c: frozenset) -> np.ndarray:
+        return np.array([1.0 if n in c else 0.0 for n in names])
+
+    free = [(row(c), cost[c]) for c in cost if c != grand]  # (members, c(S)) not yet fixed
+    if not free:  # one platform pays it all; no coalition to compare with
+        return {names[0]: cost[grand]}, None
+    eq_rows, eq_rhs = [[*row(grand), 0.0]], [cost[grand]]
+    least_core = y = None
+    while free:
+        ub = [list(r) + [-1.0] for r, _ in free]
+        lp = linprog(
+            c=[0.0] * p + [1.0],
+            A_ub=ub,
+            b_ub=[v for _, v in free],
+            A_eq=eq_rows,
+            b_eq=eq_rhs,
+            bounds=[(None, None)] * (p + 1),
+            method="highs",
+        )
+        if lp.status != 0:
+            return None, None
+        level, y = float(lp.x[-1]), lp.x[:-1]
+        least_core = level if least_core is None else least_core
+        tight = []
+        for k, (r, v) in enumerate(free):  # can S's excess go below the level?
+            lower = linprog(
+                c=list(r) + [0.0],
+                A_ub=ub,
+                b_ub=[w for _, w in free],
+                A_eq=eq_rows,
+                b_eq=eq_rhs,
+                bounds=[(None, None)] * p + [(level, level)],
+                method="highs",
+            )
+            if lower.status == 0 and lower.fun - v >= level - NUCLEOLUS_TOLERANCE * (1 + abs(v)):
+                tight.append(k)
+        if not tight:  # round-off: the LP's own tight rows are the best guess
+            tight = [k for k, (r, v) in enumerate(free) if r @ y - v >= level - 1e-9 * (1 + abs(v))]
+        for k in tight:
+            eq_rows.append(list(free[k][0]) + [0.0])
+            eq_rhs.append(free[k][1] + level)
+        free = [f for k, f in enumerate(free) if k not in tight]
+        if np.linalg.matrix_rank(np.array(eq_rows)[:, :p]) == p:
+            break
+    return dict(zip(names, map(float, y), strict=True)), least_core
+
+
+NUCLEOLUS_TOLERANCE = 1e-9
+"""Relative slack below which a coalition's excess counts as fixed at the round's level."""
+
+
 def coalition_table(
     names: list[str],
     results: dict[frozenset, Result],
-    by_use: dict[str, float],
-    shapley: dict[str, float] | None,
+    splits: dict[str, dict[str, float] | None],
 ) -> pd.DataFrame:
     """One row per coalition solved: its own cost and what each split charges its members.
 
@@ -174,20 +262,16 @@ def coalition_table(
     rows = []
     for coalition, result in sorted(results.items(), key=lambda kv: (len(kv[0]), sorted(kv[0]))):
         own = result.objective if result.ok else np.nan
-        use = sum(by_use[n] for n in coalition)
-        fair = sum(shapley[n] for n in coalition) if shapley else np.nan
-        rows.append(
-            {
-                "coalition": ";".join(n for n in names if n in coalition),
-                "size": len(coalition),
-                "status": result.status.value,
-                "cost": own,
-                "by_use": use,
-                "by_use_excess": own - use,
-                "shapley": fair,
-                "shapley_excess": own - fair,
-            }
-        )
+        row = {
+            "coalition": ";".join(n for n in names if n in coalition),
+            "size": len(coalition),
+            "status": result.status.value,
+            "cost": own,
+        }
+        for split, values in splits.items():
+            charged = sum(values[n] for n in coalition) if values else np.nan
+            row |= {split: charged, f"{split}_excess": own - charged}
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -143,7 +143,9 @@ def solve(
         bool,
         typer.Option(
             "--independent",
-            help="warehouses: also solve each platform alone and report what sharing saves.",
+            help="warehouses: also solve each platform (and, up to 6 platforms, each coalition) "
+            "alone; report what sharing saves and split the shared cost by use, Shapley value "
+            "and nucleolus, checked against the core.",
         ),
     ] = False,
     types: TypesOpt = None,
