@@ -48,6 +48,27 @@ def test_stochastic_report_matches_birge_louveaux(farmer):
         assert low == pytest.approx(high, abs=1e-6), key
 
 
+def test_report_under_a_time_limit_gives_the_same_numbers(farmer):
+    """With a limit the solves share it (none starves the rest); the values are unchanged."""
+    from cbecopt.stochastic.solve import solve_two_stage
+
+    result = solve_two_stage(farmer, cbecopt.SolveOptions(time_limit=120), reports=("stochastic",))
+    values = result.reports["stochastic"]
+    assert values["rp"] == pytest.approx(-108390, **TOL)
+    assert values["ws"] == pytest.approx(-115405.56, **TOL)
+    assert values["vss"] == pytest.approx(1150, **TOL)
+    assert set(values["statuses"].values()) == {"optimal"}
+
+
+def test_time_share_splits_what_is_left_equally():
+    from cbecopt.stochastic.report import time_share
+
+    assert time_share(None, 3) is None
+    assert time_share(100.0, 4, now=60.0) == pytest.approx(70.0)  # 40 s left, 4 solves: 10 s
+    assert time_share(100.0, 1, now=60.0) == pytest.approx(100.0)  # the last gets all the rest
+    assert time_share(100.0, 3, now=120.0) == pytest.approx(120.0)  # past the deadline: none
+
+
 def test_cvar_weight_one_minimises_the_worst_scenarios(farmer):
     """With all weight on CVaR at alpha 0.6 (the worst of three yields carries the tail), the
     plan's CVaR is no worse than the risk-neutral plan's, and its expected cost no better."""

@@ -98,28 +98,36 @@ def stochastic_report(
 ) -> StochasticReport:
     """Solve RP (unless given), EV, EEV and every wait-and-see problem; derive EVPI and VSS.
 
-    ``deadline`` (a ``time.perf_counter()`` value) bounds all of the solves together; a solve
-    cut short contributes its bracket [bound, incumbent].
+    ``deadline`` (a ``time.perf_counter()`` value) bounds all of the solves together: each
+    solve gets an equal share of the time left for the solves still to come (time a solve
+    does not use passes on), so that a slow first solve cannot starve the rest; a solve cut
+    short contributes its bracket [bound, incumbent].
     """
     options = options or SolveOptions()
     start = time.perf_counter()
     scenarios = problem.scenarios()
+    pending = 2 + len(scenarios)  # EV, EEV and the wait-and-see problems
     if rp is None:
         log.info("stochastic report: RP")
-        rp = solve_extensive_form(build_extensive_form(problem, scenarios), options, None, deadline)
+        pending += 1
+        rp = solve_extensive_form(
+            build_extensive_form(problem, scenarios), options, None, time_share(deadline, pending)
+        )
+        pending -= 1
     log.info("stochastic report: EV")
     ev = solve_extensive_form(
         build_extensive_form(problem, [("expected", 1.0, problem.expected_scenario())]),
         options,
         None,
-        deadline,
+        time_share(deadline, pending),
     )
+    pending -= 1
     statuses = {"rp": rp.outcome.status.value, "ev": ev.outcome.status.value}
     values = {"rp": Bracket.of(rp), "ev": Bracket.of(ev)}
     ev_first = ev.first_stage
     if ev_first is not None:
         log.info("stochastic report: EEV")
-        eev = solve_extensive_form(rp.form, options, ev_first, deadline)
+        eev = solve_extensive_form(rp.form, options, ev_first, time_share(deadline, pending))
         values["eev"] = Bracket.of(eev)
         statuses["eev"] = eev.outcome.status.value
         if (
@@ -135,13 +143,25 @@ def stochastic_report(
     return StochasticReport(values, statuses, time.perf_counter() - start, rp, ev_first)
 
 
+def time_share(deadline: float | None, pending: int, now: float | None = None) -> float | None:
+    """The deadline of the next of ``pending`` solves that share what is left before
+    ``deadline`` equally (``None``: no limit)."""
+    if deadline is None:
+        return None
+    now = time.perf_counter() if now is None else now
+    return now + max(deadline - now, 0.0) / max(pending, 1)
+
+
 def _wait_and_see(problem, scenarios, options, deadline) -> tuple[Bracket, str]:
     value = low = high = 0.0
     worst = Status.OPTIMAL
     for i, (name, probability, data) in enumerate(scenarios, start=1):
         log.info("stochastic report: wait-and-see, scenario %s (%d/%d)", name, i, len(scenarios))
         alone = solve_extensive_form(
-            build_extensive_form(problem, [(name, 1.0, data)]), options, None, deadline
+            build_extensive_form(problem, [(name, 1.0, data)]),
+            options,
+            None,
+            time_share(deadline, len(scenarios) - i + 1),
         )
         b = Bracket.of(alone)
         if b.value is None:

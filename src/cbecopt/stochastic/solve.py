@@ -34,6 +34,10 @@ Extract = Callable[[ExtensiveForm, np.ndarray], tuple[dict, dict]]
 """A model's extraction: (form, solution vector) -> (tables, KPIs); ``form.values_of`` reads it."""
 
 
+RP_SHARE = 0.5
+"""Share of the time limit the recourse problem may use when a stochastic report follows."""
+
+
 def solve_two_stage(
     problem: TwoStageProblem,
     options: SolveOptions | None = None,
@@ -75,7 +79,11 @@ def solve_two_stage(
     t_built = time.perf_counter()
     form.compile()
     t_compiled = time.perf_counter()
-    solution = solve_extensive_form(form, options, None, deadline)
+    # With a report to follow, RP may use RP_SHARE of the limit; the report's solves the rest.
+    rp_deadline = deadline
+    if deadline is not None and "stochastic" in reports:
+        rp_deadline = start + RP_SHARE * options.time_limit
+    solution = solve_extensive_form(form, options, None, rp_deadline)
     outcome = solution.outcome
     t_solved = time.perf_counter()
 
