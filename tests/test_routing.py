@@ -382,3 +382,17 @@ def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated):
     )
     assert one.objective == two.objective and one.bound == two.bound
     pd.testing.assert_frame_equal(one.tables["inbound"], two.tables["inbound"])
+
+
+def test_sku_blocks_without_time_to_solve_say_which_block_and_why(generated):
+    result = cbecopt.solve(
+        generated,
+        "routing",
+        cbecopt.SolveOptions(time_limit=1e-3, threads=1),
+        RoutingConfig(sku_blocks=4),
+    )
+    assert result.status == cbecopt.Status.NO_SOLUTION and result.objective is None
+    assert result.diagnosis and result.diagnosis[0].startswith("a SKU block (")
+    assert "no_solution" in result.diagnosis[0]
+    assert result.options["model"]["sku_blocks"] == 4
+    assert {"load", "build", "handoff", "solve", "extract", "total"} <= set(result.timings)

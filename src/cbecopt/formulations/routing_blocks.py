@@ -181,6 +181,7 @@ def solve_by_sku_blocks(
     workers = max(1, min(options.threads or os.cpu_count() or 1, len(blocks)))
     single = dataclasses.replace(options, threads=1)
     clock = dict.fromkeys(TIMINGS, 0.0)
+    call = _Call(problem, clock, start, load_seconds, instance, options, config)
     with _pool(workers) as pool:
         relaxed = _run(
             pool,
@@ -195,7 +196,7 @@ def solve_by_sku_blocks(
             clock=clock,
         )
         if any(r.bound is None for r in relaxed):
-            return _no_plan(problem, relaxed, clock, start, load_seconds, instance, options, config)
+            return _no_plan(call, relaxed)
         bound = float(sum(r.bound for r in relaxed))
         released = np.sum([r.released for r in relaxed], axis=0)
         opened = np.flatnonzero(released >= OPEN_SHARE * max(released.sum(), 1e-9))
@@ -212,9 +213,7 @@ def solve_by_sku_blocks(
             clock=clock,
         )
     if any(p.objective is None for p in plans):
-        return _no_plan(
-            problem, plans, clock, start, load_seconds, instance, options, config, bound
-        )
+        return _no_plan(call, plans, bound)
     fixed = float(d.fixed_cost[opened].sum()) * len(d.MONTHS)
     objective = fixed + float(sum(p.objective for p in plans))
     tables, kpis = _combine(d, plans, opened, fixed)
@@ -234,22 +233,15 @@ def solve_by_sku_blocks(
         {"scenario": list(d.scenario_names), "probability": d.probabilities, "cost": costs}
     )
     gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9)
-    return _result(
-        problem,
+    return call.result(
         Status.FEASIBLE,
         f"SKU blocks: gap {gap:.4%} proven by the block relaxations",
-        objective,
-        bound,
-        gap,
-        tables,
-        kpis,
-        clock,
-        start,
-        load_seconds,
-        instance,
-        options,
-        config,
-        len(blocks),
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        tables=tables,
+        kpis=kpis,
+        blocks=len(blocks),
     )
 
 
@@ -347,71 +339,60 @@ def _bonded(
     return bonded_table(d, used, listed, peak)
 
 
-def _no_plan(
-    problem, solved, clock, start, load_seconds, instance, options, config, bound=None
-) -> Result:
+def _no_plan(call: _Call, solved: list[BlockResult], bound: float | None = None) -> Result:
     worst = next(s for s in solved if s.objective is None or s.bound is None)
     status = (
         Status.NO_SOLUTION if worst.status in (Status.OPTIMAL, Status.FEASIBLE) else worst.status
     )
     skus = ", ".join(map(str, worst.skus[:3]))
     why = f"a SKU block ({skus}, ...) ended {worst.status.value}: {worst.termination}"
-    return _result(
-        problem,
-        status,
-        why,
-        None,
-        bound,
-        None,
-        {},
-        {},
-        clock,
-        start,
-        load_seconds,
-        instance,
-        options,
-        config,
-        0,
-        [why],
-    )
+    return call.result(status, why, bound=bound, diagnosis=[why])
 
 
-def _result(
-    problem,
-    status,
-    termination,
-    objective,
-    bound,
-    gap,
-    tables,
-    kpis,
-    clock,
-    start,
-    load_seconds,
-    instance,
-    options,
-    config,
-    blocks,
-    diagnosis=None,
-) -> Result:
-    timings = {"load": load_seconds, **clock, "total": load_seconds + time.perf_counter() - start}
-    return Result(
-        model="routing",
-        instance=instance,
-        status=status,
-        termination=termination,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        timings=timings,
-        tables=tables,
-        kpis=kpis,
-        diagnosis=diagnosis or [],
-        size={
-            "scenarios": len(problem.data.scenario_names),
-            "skus": len(problem.data.SKUS),
-            "sku_blocks": blocks,
-        },
-        options={**options.as_dict(), "model": config or {}},
-        solver={"name": "highs", "method": "SKU blocks"},
-    )
+@dataclass
+class _Call:
+    """What every result of one solve_by_sku_blocks call shares: the problem, the clock
+    (block timings summed) and the call's settings."""
+
+    problem: RoutingProblem
+    clock: dict[str, float]
+    start: float
+    load_seconds: float
+    instance: str
+    options: SolveOptions
+    config: dict | None
+
+    def result(
+        self,
+        status: Status,
+        termination: str,
+        *,
+        objective: float | None = None,
+        bound: float | None = None,
+        gap: float | None = None,
+        tables: dict | None = None,
+        kpis: dict | None = None,
+        blocks: int = 0,
+        diagnosis: list[str] | None = None,
+    ) -> Result:
+        total = self.load_seconds + time.perf_counter() - self.start
+        return Result(
+            model="routing",
+            instance=self.instance,
+            status=status,
+            termination=termination,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            timings={"load": self.load_seconds, **self.clock, "total": total},
+            tables=tables or {},
+            kpis=kpis or {},
+            diagnosis=diagnosis or [],
+            size={
+                "scenarios": len(self.problem.data.scenario_names),
+                "skus": len(self.problem.data.SKUS),
+                "sku_blocks": blocks,
+            },
+            options={**self.options.as_dict(), "model": self.config or {}},
+            solver={"name": "highs", "method": "SKU blocks"},
+        )
