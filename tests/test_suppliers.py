@@ -386,6 +386,23 @@ def test_bad_price_breaks_rates_and_capacities(tmp_path):
     assert has(problems(tmp_path / "x"), "price_breaks.csv, row 3", "duplicate row")
 
 
+def test_offers_from_unknown_or_non_supplier_nodes_and_unknown_skus(tmp_path):
+    offers = [
+        {"supplier": "A", "sku": "X"},
+        {"supplier": "ghost", "sku": "X"},
+        {"supplier": "M", "sku": "X"},  # the market node
+        {"supplier": "A", "sku": "Q"},
+    ]
+    breaks = [("A", "X", 0, 5), ("ghost", "X", 0, 5), ("M", "X", 0, 5), ("A", "Q", 0, 5)]
+    folder = write(
+        tmp_path / "x", offers, breaks, [("X", 10)], nodes=[{"id": "A", "kind": "supplier"}]
+    )
+    found = problems(folder)
+    assert has(found, "offers.csv, row 3, column 'supplier'", "unknown supplier 'ghost'")
+    assert has(found, "offers.csv, row 4, column 'supplier'", "of kind 'market', not 'supplier'")
+    assert has(found, "offers.csv, row 5, column 'sku'", "unknown SKU 'Q'")
+
+
 def test_a_sku_with_no_offer(tmp_path):
     folder = write(
         tmp_path / "x",

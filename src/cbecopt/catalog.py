@@ -77,16 +77,15 @@ def _given(row: pd.Series, column: str) -> bool:
     return column in row.index and pd.notna(row[column])
 
 
-def _check_contract(row, line, where, kinds, skus, salvage) -> list[Problem]:
+def _supplier_and_sku(supplier, sku, line, where, kinds, skus) -> list[Problem]:
+    """A row's supplier must be a node of kind supplier and its SKU a product (blank values
+    are reported elsewhere as missing)."""
     problems = []
-    supplier, sku, kind = row["supplier"], row["sku"], row["type"]
-    if supplier is None or sku is None or kind not in NEEDED_PRICES:
-        return problems  # already reported as a missing or invalid value
-    if supplier not in kinds:
+    if supplier is not None and supplier not in kinds:
         problems.append(
             Problem(where, f"unknown supplier '{supplier}' (not in nodes)", line, "supplier")
         )
-    elif kinds[supplier] != "supplier":
+    elif supplier is not None and kinds[supplier] != "supplier":
         problems.append(
             Problem(
                 where,
@@ -95,8 +94,17 @@ def _check_contract(row, line, where, kinds, skus, salvage) -> list[Problem]:
                 "supplier",
             )
         )
-    if skus is not None and sku not in skus:
+    if skus is not None and sku is not None and sku not in skus:
         problems.append(Problem(where, f"unknown SKU '{sku}' (not in products)", line, "sku"))
+    return problems
+
+
+def _check_contract(row, line, where, kinds, skus, salvage) -> list[Problem]:
+    problems = []
+    supplier, sku, kind = row["supplier"], row["sku"], row["type"]
+    if supplier is None or sku is None or kind not in NEEDED_PRICES:
+        return problems  # already reported as a missing or invalid value
+    problems += _supplier_and_sku(supplier, sku, line, where, kinds, skus)
     for column in NEEDED_PRICES[kind]:
         if not _given(row, column):
             problems.append(Problem(where, f"a {kind} contract needs {column}", line, column))
@@ -170,21 +178,7 @@ def check_offers(
     for idx, row in offers.iterrows():
         line = idx + 2
         supplier, sku = row["supplier"], row["sku"]
-        if supplier is not None and supplier not in kinds:
-            problems.append(
-                Problem(where, f"unknown supplier '{supplier}' (not in nodes)", line, "supplier")
-            )
-        elif supplier is not None and kinds[supplier] != "supplier":
-            problems.append(
-                Problem(
-                    where,
-                    f"node '{supplier}' is of kind '{kinds[supplier]}', not 'supplier'",
-                    line,
-                    "supplier",
-                )
-            )
-        if skus is not None and sku is not None and sku not in skus:
-            problems.append(Problem(where, f"unknown SKU '{sku}' (not in products)", line, "sku"))
+        problems += _supplier_and_sku(supplier, sku, line, where, kinds, skus)
         if (
             _given(row, "min_order")
             and _given(row, "capacity")
