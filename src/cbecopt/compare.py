@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -43,6 +44,13 @@ CONTRACT_COLUMNS = (
 )
 
 
+def _announced(command: str, items: dict) -> Iterator[tuple]:
+    """Each (name, value) of ``items``, logging which step of how many it is."""
+    for i, (name, value) in enumerate(items.items(), start=1):
+        log.info("%s: %s (%d/%d)", command, name, i, len(items))
+        yield name, value
+
+
 def compare_contracts(
     instance: Instance,
     options: SolveOptions | None = None,
@@ -56,8 +64,7 @@ def compare_contracts(
     """
     config = config or ContractsConfig()
     rows = []
-    for i, (policy, types) in enumerate(CONTRACT_POLICIES.items(), start=1):
-        log.info("compare-contracts: %s (%d/%d)", policy, i, len(CONTRACT_POLICIES))
+    for policy, types in _announced("compare-contracts", CONTRACT_POLICIES):
         result = solve(instance, "contracts", options, dataclasses.replace(config, types=types))
         k = result.kpis
         rows.append(
@@ -116,8 +123,7 @@ def compare_routing(
     """
     config = config or RoutingConfig()
     rows = []
-    for i, (strategy, channels) in enumerate(ROUTING_STRATEGIES.items(), start=1):
-        log.info("compare-routing: %s (%d/%d)", strategy, i, len(ROUTING_STRATEGIES))
+    for strategy, channels in _announced("compare-routing", ROUTING_STRATEGIES):
         result = solve(instance, "routing", options, dataclasses.replace(config, channels=channels))
         k = result.kpis
         rows.append(
@@ -191,8 +197,7 @@ def compare_suppliers(
     }
     penalty = _penalty_per_sku(instance, policy)
     rows = []
-    for i, (name, cfg) in enumerate(configs.items(), start=1):
-        log.info("compare-suppliers: %s (%d/%d)", name, i, len(configs))
+    for name, cfg in _announced("compare-suppliers", configs):
         result = solve(instance, "suppliers", options, cfg)
         k = result.kpis
         risk = None

@@ -109,11 +109,12 @@ def stochastic_report(
     pending = 2 + len(scenarios)  # EV, EEV and the wait-and-see problems
     if rp is None:
         log.info("stochastic report: RP")
-        pending += 1
         rp = solve_extensive_form(
-            build_extensive_form(problem, scenarios), options, None, time_share(deadline, pending)
+            build_extensive_form(problem, scenarios),
+            options,
+            None,
+            time_share(deadline, pending + 1),
         )
-        pending -= 1
     log.info("stochastic report: EV")
     ev = solve_extensive_form(
         build_extensive_form(problem, [("expected", 1.0, problem.expected_scenario())]),
