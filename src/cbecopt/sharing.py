@@ -208,10 +208,11 @@ def nucleolus_split(
     least_core = y = None
     while free:
         ub = [list(r) + [-1.0] for r, _ in free]
+        ub_rhs = [v for _, v in free]
         lp = linprog(
             c=[0.0] * p + [1.0],
             A_ub=ub,
-            b_ub=[v for _, v in free],
+            b_ub=ub_rhs,
             A_eq=eq_rows,
             b_eq=eq_rhs,
             bounds=[(None, None)] * (p + 1),
@@ -226,7 +227,7 @@ def nucleolus_split(
             lower = linprog(
                 c=list(r) + [0.0],
                 A_ub=ub,
-                b_ub=[w for _, w in free],
+                b_ub=ub_rhs,
                 A_eq=eq_rows,
                 b_eq=eq_rhs,
                 bounds=[(None, None)] * p + [(level, level)],
