@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import cbecopt
+
 META = '[instance]\nname = "t"\ndescription = "test"\ncurrency = "CNY"\n'
 NODES = """id,kind,capacity,fixed_cost
 w1,overseas_warehouse,100,50
@@ -37,3 +41,15 @@ def write_instance(
         if text is not None:
             (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def load_problems(folder) -> list[str]:
+    """The problems loading ``folder`` reports, as text (loading must fail)."""
+    with pytest.raises(cbecopt.InputError) as caught:
+        cbecopt.load_instance(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def has(found: list[str], *parts: str) -> bool:
+    """Whether one of the problems mentions every part."""
+    return any(all(part in p for part in parts) for p in found)

@@ -7,22 +7,13 @@ import pytest
 import cbecopt
 from cbecopt.formulations.contracts import ContractsConfig
 from contract_helpers import write_contracts_instance
+from helpers import has, load_problems
 
 pytestmark = pytest.mark.unit
 
 PRODUCTS = [{"sku": "A", "price": 10, "salvage_value": 2}]
 FIRM = {"supplier": "s1", "sku": "A", "type": "firm", "unit_price": 4}
 DEMAND = [{"sku": "A", "quantity": 10}]
-
-
-def problems(folder) -> list[str]:
-    with pytest.raises(cbecopt.InputError) as caught:
-        cbecopt.load_instance(folder)
-    return [str(p) for p in caught.value.problems]
-
-
-def has(found: list[str], *parts: str) -> bool:
-    return any(all(part in p for part in parts) for p in found)
 
 
 def test_contract_prices_that_make_no_sense(tmp_path):
@@ -47,7 +38,7 @@ def test_contract_prices_that_make_no_sense(tmp_path):
         },
         {"supplier": "s6", "sku": "A", "type": "spot", "unit_price": 5, "flex_down": 0.2},
     ]
-    found = problems(write_contracts_instance(tmp_path / "x", PRODUCTS, contracts, DEMAND))
+    found = load_problems(write_contracts_instance(tmp_path / "x", PRODUCTS, contracts, DEMAND))
     assert has(found, "contracts.csv, row 2, column 'unit_price'", "below the salvage value")
     assert has(
         found, "contracts.csv, row 3, column 'exercise_price'", "premium + exercise_price (1.5)"
@@ -70,7 +61,7 @@ def test_unknown_supplier_sku_and_type(tmp_path):
     (folder / "nodes.csv").write_text("id,kind\ns1,supplier\nm1,market\n")
     text = (folder / "contracts.csv").read_text().replace("s1,Z", "ghost,Z")
     (folder / "contracts.csv").write_text(text)
-    found = problems(folder)
+    found = load_problems(folder)
     assert has(found, "contracts.csv, row 3, column 'supplier'", "unknown supplier 'ghost'")
     assert has(found, "contracts.csv, row 3, column 'sku'", "unknown SKU 'Z'")
     assert has(found, "contracts.csv, row 4, column 'type'", "'barter' is not one of")
@@ -88,11 +79,11 @@ def test_scenario_probabilities_must_sum_to_one_and_be_defined(tmp_path):
         ],
         scenarios=[("hi", 0.5), ("mid", 0.4)],
     )
-    found = problems(folder)
+    found = load_problems(folder)
     assert has(found, "scenarios.csv, column 'probability'", "sum to 0.9")
     assert has(found, "demand.csv, row 3, column 'scenario'", "'lo' is not defined")
     (folder / "scenarios.csv").write_text("scenario,probability\nhi,1.2\nlo,-0.2\n")
-    found = problems(folder)
+    found = load_problems(folder)
     assert has(found, "scenarios.csv, row 2, column 'probability'", "above the maximum 1")
     assert has(found, "scenarios.csv, row 3, column 'probability'", "below the minimum 0")
 

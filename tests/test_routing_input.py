@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import cbecopt
+from helpers import has, load_problems
 from routing_helpers import write_routing_instance
 from test_cli import cbecopt as run_cbecopt
 
@@ -23,16 +24,6 @@ def routing_problems(folder) -> list[str]:
     with pytest.raises(cbecopt.InputError) as caught:
         cbecopt.solve(cbecopt.load_instance(folder), "routing")
     return [str(p) for p in caught.value.problems]
-
-
-def load_problems(folder) -> list[str]:
-    with pytest.raises(cbecopt.InputError) as caught:
-        cbecopt.load_instance(folder)
-    return [str(p) for p in caught.value.problems]
-
-
-def has(found, *parts) -> bool:
-    return any(all(part in p for part in parts) for p in found)
 
 
 def test_unknown_sku_or_market_in_demand(tmp_path):

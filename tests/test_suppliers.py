@@ -15,6 +15,7 @@ from scipy.optimize import linprog
 
 import cbecopt
 from cbecopt.formulations.suppliers import SuppliersConfig
+from helpers import has, load_problems
 from test_cli import cbecopt as run_cbecopt
 
 pytestmark = pytest.mark.component
@@ -345,16 +346,6 @@ def test_models_document_names_every_component():
 # --- Bad input and the command line ---------------------------------------------------------
 
 
-def problems(folder) -> list[str]:
-    with pytest.raises(cbecopt.InputError) as caught:
-        cbecopt.load_instance(folder)
-    return [str(p) for p in caught.value.problems]
-
-
-def has(found, *parts) -> bool:
-    return any(all(part in p for part in parts) for p in found)
-
-
 def test_bad_price_breaks_rates_and_capacities(tmp_path):
     offers = [
         {"supplier": "A", "sku": "X", "counterfeit_rate": 1.5},
@@ -370,7 +361,7 @@ def test_bad_price_breaks_rates_and_capacities(tmp_path):
         ("C", "X", 0, 5),
         ("Z", "X", 0, 1),  # no such offer
     ]
-    found = problems(write(tmp_path / "x", offers, breaks, [("X", 10)]))
+    found = load_problems(write(tmp_path / "x", offers, breaks, [("X", 10)]))
     assert has(found, "offers.csv, row 2, column 'counterfeit_rate'", "above the maximum 1")
     assert has(found, "offers.csv, row 3, column 'capacity'", "below min_order")
     assert has(found, "offers.csv, row 4, column 'inspected_counterfeit_rate'", "needs both")
@@ -383,7 +374,7 @@ def test_bad_price_breaks_rates_and_capacities(tmp_path):
     (tmp_path / "x" / "price_breaks.csv").write_text(
         "supplier,sku,from_quantity,unit_price\nA,X,0,5\nA,X,0,4\n"
     )
-    assert has(problems(tmp_path / "x"), "price_breaks.csv, row 3", "duplicate row")
+    assert has(load_problems(tmp_path / "x"), "price_breaks.csv, row 3", "duplicate row")
 
 
 def test_offers_from_unknown_or_non_supplier_nodes_and_unknown_skus(tmp_path):
@@ -397,7 +388,7 @@ def test_offers_from_unknown_or_non_supplier_nodes_and_unknown_skus(tmp_path):
     folder = write(
         tmp_path / "x", offers, breaks, [("X", 10)], nodes=[{"id": "A", "kind": "supplier"}]
     )
-    found = problems(folder)
+    found = load_problems(folder)
     assert has(found, "offers.csv, row 3, column 'supplier'", "unknown supplier 'ghost'")
     assert has(found, "offers.csv, row 4, column 'supplier'", "of kind 'market', not 'supplier'")
     assert has(found, "offers.csv, row 5, column 'sku'", "unknown SKU 'Q'")
