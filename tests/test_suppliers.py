@@ -232,7 +232,7 @@ offer = st.fixed_dictionaries(
     {
         "discount": st.sampled_from(["all_units", "incremental"]),
         "steps": st.lists(st.integers(1, 40), min_size=0, max_size=2),
-        "first_price": st.integers(5, 20),
+        "first_price": st.integers(9, 20),  # above the deepest cut (4 + 4): prices stay >= 1
         "cuts": st.lists(st.integers(0, 4), min_size=2, max_size=2),
         "capacity": st.one_of(st.none(), st.integers(10, 120)),
         "moq": st.sampled_from([0, 0, 5, 15]),

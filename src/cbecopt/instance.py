@@ -8,6 +8,7 @@ readers. All of them pass the same validation, which lists every problem at once
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ class Instance:
     graph : the network (:mod:`cbecopt.graph` documents its attributes).
     path : where it was loaded from.
     load_seconds : time spent reading and validating.
+    sources : how a person finds each table (``products.csv`` or ``plan.xlsx, sheet
+        'products'``), for messages; see :meth:`source`.
     """
 
     name: str
@@ -55,6 +58,18 @@ class Instance:
     path: Path | None = None
     load_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    sources: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
+
+    def source(self, table: str) -> str:
+        """Where a person finds ``table``: its file in a folder, its sheet in a workbook."""
+        known = self.sources.get(table)
+        if known is not None:
+            return known
+        if self.path is not None and Path(self.path).suffix.lower() == ".xlsx":
+            return f"{Path(self.path).name}, sheet '{table}'"
+        return f"{table}.csv"
 
     def setting(self, section: str, key: str, default: Any = None) -> Any:
         """A model setting from the instance metadata, e.g. ``setting('warehouses', 'single_source')``."""
@@ -70,7 +85,13 @@ class Instance:
         tables["demand"] = demand.reset_index(drop=True)
         graph = build_graph(tables["nodes"], tables.get("arcs"), tables["demand"])
         return Instance(
-            name or self.name, self.meta, MappingProxyType(tables), graph, self.path, 0.0
+            name or self.name,
+            self.meta,
+            MappingProxyType(tables),
+            graph,
+            self.path,
+            0.0,
+            sources=self.sources,
         )
 
 
@@ -123,14 +144,7 @@ def load_instance(path: str | Path, fmt: str = "auto", capacity: float | None = 
     start = time.perf_counter()
     raw = read_raw(Path(path), fmt, capacity)
     instance = instance_from_raw(raw)
-    return Instance(
-        instance.name,
-        instance.meta,
-        instance.tables,
-        instance.graph,
-        instance.path,
-        time.perf_counter() - start,
-    )
+    return dataclasses.replace(instance, load_seconds=time.perf_counter() - start)
 
 
 def instance_from_raw(raw: RawInstance) -> Instance:
@@ -158,7 +172,15 @@ def instance_from_raw(raw: RawInstance) -> Instance:
     graph = build_graph(tables["nodes"], tables.get("arcs"), tables["demand"])
     meta = copy.deepcopy(raw.meta)
     name = str(meta.get("instance", {}).get("name") or raw.path.stem)
-    return Instance(name, MappingProxyType(meta), MappingProxyType(tables), graph, raw.path)
+    sources = {table: raw.source(table) for table in tables}
+    return Instance(
+        name,
+        MappingProxyType(meta),
+        MappingProxyType(tables),
+        graph,
+        raw.path,
+        sources=MappingProxyType(sources),
+    )
 
 
 def _expected_source(raw: RawInstance, table: str) -> str:

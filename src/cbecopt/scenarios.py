@@ -215,4 +215,10 @@ def with_tables(instance, meta: dict | None = None, **tables: pd.DataFrame):
     merged = {**instance.tables, **tables}
     raw = RawInstance(Path(instance.path or instance.name), meta, merged)
     validated = instance_from_raw(raw)
-    return Instance(validated.name, MappingProxyType(meta), validated.tables, validated.graph)
+    return Instance(
+        validated.name,
+        MappingProxyType(meta),
+        validated.tables,
+        validated.graph,
+        sources=instance.sources,
+    )
