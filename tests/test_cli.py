@@ -121,7 +121,7 @@ def test_unknown_model_and_bad_option_are_clear(tmp_path):
     run = cbecopt("solve", folder, "--model", "nope")
     assert run.returncode == 2 and "unknown model 'nope'" in run.stderr
     run = cbecopt("solve", folder, "--time-limit", "-1")
-    assert run.returncode == 2 and "time limit must be positive" in run.stderr
+    assert run.returncode == 2 and "time limit must be a positive number" in run.stderr
     assert "Traceback" not in run.stderr
 
 

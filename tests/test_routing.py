@@ -395,4 +395,8 @@ def test_sku_blocks_without_time_to_solve_say_which_block_and_why(generated):
     assert result.diagnosis and result.diagnosis[0].startswith("a SKU block (")
     assert "no_solution" in result.diagnosis[0]
     assert result.options["model"]["sku_blocks"] == 4
-    assert {"load", "build", "handoff", "solve", "extract", "total"} <= set(result.timings)
+    # wall-clock phases that add up to the total; the workers' own seconds are kept apart
+    assert {"load", "prepare", "bound_pass", "total"} <= set(result.timings)
+    parts = sum(v for k, v in result.timings.items() if k != "total")
+    assert parts == pytest.approx(result.timings["total"])
+    assert set(result.solver["worker_seconds"]) == {"build", "handoff", "solve", "extract"}

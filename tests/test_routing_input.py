@@ -172,7 +172,9 @@ def test_generate_solve_and_compare_routing_from_the_shell(tmp_path):
     out = tmp_path / "cmp"
     run = run_cbecopt("compare-routing", str(gen), "--json", "-o", str(out))
     assert run.returncode == 0, run.stderr
-    rows = json.loads(run.stdout)
+    data = json.loads(run.stdout)  # one object: overall status, timings and the rows
+    assert data["status"] in ("optimal", "feasible") and data["timings"]["total"] > 0
+    rows = data["strategies"]
     assert [r["strategy"] for r in rows] == [
         "bonded_only",
         "direct_mail_only",

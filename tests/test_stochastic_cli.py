@@ -70,7 +70,9 @@ def test_frontier_writes_a_table_and_a_plot(tmp_path):
 def test_compare_contracts_json_has_one_row_per_policy():
     run = run_cbecopt("compare-contracts", "contracts_demo", "--json")
     assert run.returncode == 0, run.stderr
-    rows = json.loads(run.stdout)
+    data = json.loads(run.stdout)  # one object: overall status, timings and the rows
+    assert data["status"] == "optimal" and set(data) >= {"objective", "bound", "gap", "timings"}
+    rows = data["policies"]
     assert [r["policy"] for r in rows] == [
         "safety_stock",
         "quantity_flexibility",
@@ -164,5 +166,6 @@ def test_saa_command_json(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
+    assert data["status"] == "optimal" and len(data["replications"]) == 4
     for key in ("gap_estimate", "gap_ci_upper", "lower_bound_estimate", "upper_bound_estimate"):
-        assert key in data
+        assert key in data["summary"]

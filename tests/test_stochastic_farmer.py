@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import cbecopt
-from cbecopt.stochastic.report import stochastic_report
+from cbecopt.stochastic.report import Measure, stochastic_report
 from cbecopt.stochastic.twostage import (
     RiskOptions,
     build_extensive_form,
@@ -60,13 +61,51 @@ def test_report_under_a_time_limit_gives_the_same_numbers(farmer):
     assert set(values["statuses"].values()) == {"optimal"}
 
 
-def test_time_share_splits_what_is_left_equally():
-    from cbecopt.stochastic.report import time_share
+def test_eev_at_an_unproven_ev_plan_is_not_called_optimal(farmer):
+    """When EV stops with a plan that is not its optimum, EEV evaluated at that plan is a value
+    of that plan only: reported feasible, bracketed from below by RP's bound and not above.
 
-    assert time_share(None, 3) is None
-    assert time_share(100.0, 4, now=60.0) == pytest.approx(70.0)  # 40 s left, 4 solves: 10 s
-    assert time_share(100.0, 1, now=60.0) == pytest.approx(100.0)  # the last gets all the rest
-    assert time_share(100.0, 3, now=120.0) == pytest.approx(120.0)  # past the deadline: none
+    The plan (100, 100, 300) acres is worse than EV's optimum (120, 80, 300 gives EEV
+    -107,240); its expected cost is computed here by hand from the recourse prices."""
+    import dataclasses
+
+    from cbecopt.stochastic.report import _eev
+
+    rp = solve_extensive_form(
+        build_extensive_form(farmer, farmer.scenarios()), cbecopt.SolveOptions()
+    )
+    ev = solve_extensive_form(
+        build_extensive_form(farmer, [("expected", 1.0, farmer.expected_scenario())]),
+        cbecopt.SolveOptions(),
+    )
+    plan = np.array([100.0, 100.0, 300.0])
+    columns = ev.form.first_stage_columns()
+    values = ev.outcome.values.copy()
+    values[columns] = plan
+    unproven = dataclasses.replace(
+        ev, outcome=dataclasses.replace(ev.outcome, status=cbecopt.Status.FEASIBLE, values=values)
+    )
+    measure = _eev(rp, unproven, cbecopt.SolveOptions().begin(), None, Measure.of(rp))
+    assert measure.status == "feasible" and "not proved optimal" in measure.note
+    assert measure.low == pytest.approx(-108390, **TOL) and measure.high is None
+    assert measure.value == pytest.approx(_farmer_expected_cost(plan), **TOL)
+    assert measure.value != pytest.approx(-107240, **TOL)
+
+
+def _farmer_expected_cost(acres: np.ndarray) -> float:
+    """Birge and Louveaux's farmer: planting cost 150/230/260 per acre; yields 2.5/3/20 (x1.2,
+    x1, x0.8 in the three equally likely scenarios); needs 200 t wheat, 240 t corn (buy at
+    238/210, sell surplus at 170/150); beets sell at 36 up to 6000 t, 10 beyond."""
+    cost = float(acres @ [150.0, 230.0, 260.0])
+    total = 0.0
+    for factor in (1.2, 1.0, 0.8):
+        wheat, corn, beets = acres * np.array([2.5, 3.0, 20.0]) * factor
+        scenario = 0.0
+        for grown, need, buy, sell in ((wheat, 200, 238, 170), (corn, 240, 210, 150)):
+            scenario += buy * max(need - grown, 0) - sell * max(grown - need, 0)
+        scenario -= 36 * min(beets, 6000) + 10 * max(beets - 6000, 0)
+        total += scenario / 3
+    return cost + total
 
 
 def test_cvar_weight_one_minimises_the_worst_scenarios(farmer):

@@ -418,7 +418,7 @@ def test_suppliers_from_the_shell(tmp_path):
         data["objective"]
     )
     run = run_cbecopt("compare-suppliers", "suppliers_demo", "--json")
-    rows = {r["policy"]: r for r in json.loads(run.stdout)}
+    rows = {r["policy"]: r for r in json.loads(run.stdout)["policies"]}
     assert set(rows) == {"cheapest", "brand_direct_only", "optimized"}
     assert rows["cheapest"]["landed_cost"] <= rows["optimized"]["landed_cost"] + 1e-6
     assert (

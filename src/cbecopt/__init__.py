@@ -3,33 +3,44 @@
 The pipeline: ``load_instance(path)`` -> validated :class:`Instance` (tables + networkx graph)
 -> ``solve(instance, model=..., options=SolveOptions(...))`` -> :class:`Result` (honest
 status, objective, bound, gap, timings, tidy pandas tables).
+
+The public names are imported on first use (PEP 562), so that ``import cbecopt.cli`` is quick
+and the command line can set up its Ctrl-C handling before Pyomo and pandas load.
 """
 
-from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
-from cbecopt.formulations.contracts import ContractsConfig
-from cbecopt.formulations.warehouses import WarehousesConfig
-from cbecopt.instance import Instance, load_instance, save_instance
-from cbecopt.models import MODELS, solve
-from cbecopt.results import Result, Status
-from cbecopt.solver import SolveOptions
-from cbecopt.stochastic.twostage import RiskOptions
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "MODELS",
-    "CbecoptError",
-    "ContractsConfig",
-    "InputError",
-    "Instance",
-    "OptionError",
-    "Problem",
-    "Result",
-    "RiskOptions",
-    "SolveOptions",
-    "Status",
-    "WarehousesConfig",
-    "load_instance",
-    "save_instance",
-    "solve",
-]
+_PUBLIC = {
+    "CbecoptError": "cbecopt.errors",
+    "InputError": "cbecopt.errors",
+    "OptionError": "cbecopt.errors",
+    "Problem": "cbecopt.errors",
+    "ContractsConfig": "cbecopt.formulations.contracts",
+    "WarehousesConfig": "cbecopt.formulations.warehouses",
+    "Instance": "cbecopt.instance",
+    "load_instance": "cbecopt.instance",
+    "save_instance": "cbecopt.instance",
+    "MODELS": "cbecopt.models",
+    "solve": "cbecopt.models",
+    "Result": "cbecopt.results",
+    "Status": "cbecopt.results",
+    "SolveOptions": "cbecopt.solver",
+    "RiskOptions": "cbecopt.stochastic.twostage",
+}
+"""Each public name and the module it lives in."""
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cbecopt' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

@@ -1,7 +1,9 @@
 """Strategy comparisons: the same instance solved under different policies, side by side.
 
 Each comparison returns one tidy row per policy, so the value of a remedy is a difference
-between two rows of numbers that were all solved the same way.
+between two rows of numbers that were all solved the same way. The policies share the call's
+time budget, each an equal share of what is left (time a policy does not use passes on); a
+policy the budget does not reach is reported with status ``no_solution``.
 """
 
 from __future__ import annotations
@@ -44,11 +46,22 @@ CONTRACT_COLUMNS = (
 )
 
 
-def _announced(command: str, items: dict) -> Iterator[tuple]:
-    """Each (name, value) of ``items``, logging which step of how many it is."""
+def _announced(command: str, items: dict, options: SolveOptions) -> Iterator[tuple]:
+    """Each (name, value, options) of ``items``, logging which step of how many it is; the
+    options carry the step's equal share of what is left of the budget."""
     for i, (name, value) in enumerate(items.items(), start=1):
         log.info("%s: %s (%d/%d)", command, name, i, len(items))
-        yield name, value
+        yield name, value, options.until(options.budget.share(len(items) - i + 1))
+
+
+def overall_status(statuses: pd.Series) -> str:
+    """One status for a table of solves: ``optimal`` when every one was proved, ``feasible``
+    when every one has a solution, else the first status without one."""
+    values = list(statuses)
+    if all(v == "optimal" for v in values):
+        return "optimal"
+    lacking = [v for v in values if v not in ("optimal", "feasible")]
+    return lacking[0] if lacking else "feasible"
 
 
 def compare_contracts(
@@ -63,9 +76,10 @@ def compare_contracts(
     proven optimal within the gap, since the difference would then be unfounded).
     """
     config = config or ContractsConfig()
+    options = (options or SolveOptions()).begin()
     rows = []
-    for policy, types in _announced("compare-contracts", CONTRACT_POLICIES):
-        result = solve(instance, "contracts", options, dataclasses.replace(config, types=types))
+    for policy, types, share in _announced("compare-contracts", CONTRACT_POLICIES, options):
+        result = solve(instance, "contracts", share, dataclasses.replace(config, types=types))
         k = result.kpis
         rows.append(
             {
@@ -122,9 +136,10 @@ def compare_routing(
     strategies compare on the same demand; demand a strategy cannot reach is lost.
     """
     config = config or RoutingConfig()
+    options = (options or SolveOptions()).begin()
     rows = []
-    for strategy, channels in _announced("compare-routing", ROUTING_STRATEGIES):
-        result = solve(instance, "routing", options, dataclasses.replace(config, channels=channels))
+    for strategy, channels, share in _announced("compare-routing", ROUTING_STRATEGIES, options):
+        result = solve(instance, "routing", share, dataclasses.replace(config, channels=channels))
         k = result.kpis
         rows.append(
             {
@@ -188,6 +203,7 @@ def compare_suppliers(
     so ``cost_with_risk`` compares the policies on the same footing.
     """
     config = config or SuppliersConfig()
+    options = (options or SolveOptions()).begin()
     policy = config.resolved(instance)
     ignore = dict(counterfeit_penalty=0.0, max_counterfeit_rate=1.0, min_brand_direct_share=0.0)
     configs = {
@@ -197,8 +213,8 @@ def compare_suppliers(
     }
     penalty = _penalty_per_sku(instance, policy)
     rows = []
-    for name, cfg in _announced("compare-suppliers", configs):
-        result = solve(instance, "suppliers", options, cfg)
+    for name, cfg, share in _announced("compare-suppliers", configs, options):
+        result = solve(instance, "suppliers", share, cfg)
         k = result.kpis
         risk = None
         if result.ok:

@@ -155,10 +155,10 @@ def solve(
     comes back as ``feasible`` with its bound and gap; an infeasible model comes back with a
     diagnosis.
     """
+    options = (options or SolveOptions()).begin()
     if model not in MODELS:
         raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
     spec = MODELS[model]
-    options = options or SolveOptions()
     if config is not None and not isinstance(config, spec.config_type):
         raise OptionError(
             f"model '{model}' takes a {spec.config_type.__name__}, not {type(config).__name__}"
@@ -166,12 +166,17 @@ def solve(
     missing = [t for t in spec.tables if t not in instance.tables]
     if missing:
         raise InputError(
-            [Problem(f"{t}.csv", f"missing: the {model} model needs this table") for t in missing]
+            [
+                Problem(instance.source(t), f"missing: the {model} model needs this table")
+                for t in missing
+            ]
         )
     if spec.two_stage:
         from cbecopt.stochastic.solve import solve_two_stage
 
+        t0 = time.perf_counter()
         problem = spec.build(instance, config)
+        prepare = time.perf_counter() - t0
         blocks = getattr(config, "sku_blocks", None)
         if blocks is not None:
             from cbecopt.formulations.routing_blocks import solve_by_sku_blocks
@@ -186,6 +191,7 @@ def solve(
                 instance.name,
                 instance.load_seconds,
                 _config_dict(config),
+                prepare_seconds=prepare,
             )
         return solve_two_stage(
             problem,
@@ -198,12 +204,11 @@ def solve(
             instance=instance.name,
             load_seconds=instance.load_seconds,
             config=_config_dict(config),
+            prepare_seconds=prepare,
         )
     if reports:
         raise OptionError(f"reports ({', '.join(reports)}) apply to two-stage models, not {model}")
     start = time.perf_counter()
-    deadline = start + options.time_limit if options.time_limit is not None else None
-
     with (
         PauseGC()
     ):  # building a large model creates millions of objects; GC passes over them cost 2-3x
@@ -211,7 +216,7 @@ def solve(
         t_built = time.perf_counter()
         compiled = compile_model(built.model)
         t_compiled = time.perf_counter()
-    outcome = solve_compiled(compiled, options, deadline)
+    outcome = solve_compiled(compiled, options)
     t_solved = time.perf_counter()
 
     tables: dict = {}
@@ -228,16 +233,16 @@ def solve(
             "the objective can decrease without limit: check for negative costs on lanes without capacity"
         ]
     elif outcome.status == Status.NO_SOLUTION:
-        diagnosis = ["no feasible solution was found within the limits: raise --time-limit"]
-    t_done = time.perf_counter()
-    timings = {
-        "load": instance.load_seconds,
-        "build": t_built - start,
-        "handoff": (t_compiled - t_built) + outcome.handoff_seconds,
-        "solve": outcome.solve_seconds,
-        "extract": t_done - t_solved,
-    }
-    timings["total"] = instance.load_seconds + (t_done - start)
+        diagnosis = [options.budget.no_solution_advice()]
+    timings = options.budget.timings(
+        {
+            "build": t_built - start,
+            "handoff": (t_compiled - t_built) + outcome.handoff_seconds,
+            "solve": outcome.solve_seconds,
+            "extract": time.perf_counter() - t_solved,
+        },
+        instance.load_seconds,
+    )
     return Result(
         model=model,
         instance=instance.name,

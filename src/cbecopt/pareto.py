@@ -12,6 +12,11 @@ within 1e-4 of the cost range of the epsilon-constrained minimum (and within the
 The end points are the same with epsilon unbound (the cheapest efficient plan) and with
 cost as the tie-break of the fewest-counterfeit plan. The knee is the point farthest from the
 straight line through the end points, both objectives scaled to [0, 1].
+
+The solves share the call's time budget, each an equal share of what is left. A point whose
+solve stops at a limit keeps its row with status ``feasible`` (its plan is feasible but may
+not be efficient); a point that found no plan is left out, and ``status`` says what the front
+as a whole is: ``optimal`` when every point was proved.
 """
 
 from __future__ import annotations
@@ -49,13 +54,14 @@ TIE_BREAK = 1e-4
 
 @dataclass
 class ParetoFront:
-    """The efficient points, in order of falling counterfeit risk, the knee, and the two
-    single-objective optima the front runs between."""
+    """The efficient points, in order of falling counterfeit risk, the knee, the two
+    single-objective optima the front runs between, and the front's overall status."""
 
     table: pd.DataFrame
     knee: int | None
     cheapest: Result
     safest: Result
+    status: str = "optimal"
 
 
 def pareto_front(
@@ -67,44 +73,51 @@ def pareto_front(
     """Trace ``points`` efficient points of cost against expected counterfeit units."""
     if points < 2:
         raise OptionError(f"the Pareto front needs at least 2 points, got {points}")
+    if points > MAX_POINTS:
+        raise OptionError(f"the Pareto front takes at most {MAX_POINTS} points, got {points}")
+    options = (options or SolveOptions()).begin()
+    pending = [points + 2]  # solves still to come: two optima, two end points, the inner points
+
+    def solve_next(config: SuppliersConfig) -> Result:
+        share = options.until(options.budget.share(pending[0]))
+        pending[0] -= 1
+        return solve(instance, "suppliers", share, config)
+
     base = dataclasses.replace(config or SuppliersConfig(), counterfeit_penalty=0.0)
     log.info("Pareto front: the two single-objective optima")
-    cheapest = solve(instance, "suppliers", options, base)
-    safest = solve(
-        instance, "suppliers", options, dataclasses.replace(base, objective="counterfeit")
-    )
+    cheapest = solve_next(base)
+    safest = solve_next(dataclasses.replace(base, objective="counterfeit"))
     if not (cheapest.ok and safest.ok):
-        raise OptionError(
-            "the suppliers model has no solution, so there is no front (solve it to see why)"
-        )
+        missing = cheapest if not cheapest.ok else safest
+        empty = pd.DataFrame(columns=list(FRONT_COLUMNS))
+        return ParetoFront(empty, None, cheapest, safest, missing.status.value)
     cost_range = max(safest.kpis["landed_cost"] - cheapest.kpis["landed_cost"], 1e-9)
     fakes_range = max(
         cheapest.kpis["expected_counterfeit_units"] - safest.kpis["expected_counterfeit_units"],
         1e-9,
     )
     delta = TIE_BREAK * cost_range / fakes_range
-    high = solve(
-        instance, "suppliers", options, dataclasses.replace(base, counterfeit_penalty=delta)
-    )
-    low = solve(
-        instance,
-        "suppliers",
-        options,
+    high = solve_next(dataclasses.replace(base, counterfeit_penalty=delta))
+    low = solve_next(
         dataclasses.replace(
             base, objective="counterfeit", cost_weight=TIE_BREAK * fakes_range / cost_range
-        ),
+        )
     )
-    top, bottom = high.kpis["expected_counterfeit_units"], low.kpis["expected_counterfeit_units"]
-    rows = [_row(0, top, high)]
+    ends = [r if r.ok else fallback for r, fallback in ((high, cheapest), (low, safest))]
+    top = ends[0].kpis["expected_counterfeit_units"]
+    bottom = ends[1].kpis["expected_counterfeit_units"]
+    rows = [_row(0, top, ends[0])]
+    statuses = [r.status.value for r in (cheapest, safest, high, low)]
     for i, epsilon in enumerate(np.linspace(top, bottom, points)[1:-1], start=1):
         log.info("Pareto front: point %d/%d", i + 1, points)
         limited = dataclasses.replace(
             base, counterfeit_penalty=delta, counterfeit_limit=float(epsilon)
         )
-        result = solve(instance, "suppliers", options, limited)
+        result = solve_next(limited)
+        statuses.append(result.status.value)
         if result.ok:
             rows.append(_row(i, float(epsilon), result))
-    rows.append(_row(points - 1, bottom, low))
+    rows.append(_row(points - 1, bottom, ends[1]))
     table = (
         pd.DataFrame(rows)
         .drop_duplicates(subset=["landed_cost", "expected_counterfeit"])
@@ -112,7 +125,12 @@ def pareto_front(
     )
     knee = _knee(table)
     table["knee"] = table.index == knee if knee is not None else False
-    return ParetoFront(table[list(FRONT_COLUMNS)], knee, cheapest, safest)
+    status = "optimal" if set(statuses) == {"optimal"} else "feasible"
+    return ParetoFront(table[list(FRONT_COLUMNS)], knee, cheapest, safest, status)
+
+
+MAX_POINTS = 1000
+"""The most points a front may ask for (each point is a MIP solve)."""
 
 
 def _row(point: int, epsilon: float, result: Result) -> dict:

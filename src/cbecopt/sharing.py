@@ -15,15 +15,20 @@ the difference. The shared cost is split two ways, both adding up exactly to the
   Shapley 1979): at or below zero the core is not empty and the nucleolus lies in it.
 With every coalition's cost known, each split is also checked against the core: no group of
 platforms pays more than it would on its own (otherwise that group would rather leave).
+
+All the solves share the call's time budget, each coalition an equal share of what is left.
+A coalition solve that stops at a limit knows its cost only within [bound, incumbent]: the
+Shapley value is then reported as the interval that interval arithmetic proves
+(``shapley_low``, ``shapley_high``), and the nucleolus, the least-core epsilon and the core
+verdicts, which are not monotone in the costs, are computed from the incumbents and marked
+unproven (the verdicts then ``None``), never shown as proved numbers.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -44,13 +49,6 @@ CORE_TOLERANCE = 1e-6
 """A split leaves the core when a coalition pays more than its cost by this share of the total."""
 
 
-def _remaining(options: SolveOptions, start: float) -> SolveOptions:
-    if options.time_limit is None:
-        return options
-    left = max(options.time_limit - (time.perf_counter() - start), 1e-3)
-    return dataclasses.replace(options, time_limit=left)
-
-
 def compare_sharing(
     instance: Instance, options: SolveOptions | None = None, config: WarehousesConfig | None = None
 ) -> Result:
@@ -62,10 +60,11 @@ def compare_sharing(
     nucleolus_cost, nucleolus_saving) and ``coalitions`` (see coalition_table), and the
     KPIs ``shared_cost``, ``independent_cost``, ``sharing_saving``, ``sharing_saving_pct``,
     ``by_use_in_core``, ``shapley_in_core``, ``least_core_epsilon`` and ``core_nonempty``
-    (these four None when not every coalition was solved) and ``comparison_proven`` (every
-    solve optimal). The time limit covers all the solves together.
+    (these four None when not every coalition was solved to optimality) and
+    ``comparison_proven`` (every solve optimal), ``unproven_coalitions`` (those that were not).
+    The time limit covers all the solves together.
     """
-    options = options or SolveOptions()
+    options = (options or SolveOptions()).begin()
     names = platforms(instance.graph)
     if "platform" not in instance.tables["demand"] or names == [NO_PLATFORM] or not names:
         raise InputError(
@@ -76,29 +75,34 @@ def compare_sharing(
                 column="platform",
             )
         )
-    start = time.perf_counter()
-    shared = solve(instance, "warehouses", options, config)
-    if not shared.ok:
-        return shared
-    demand = instance.tables["demand"]
-    owner = demand["platform"].fillna(NO_PLATFORM)
-    grand = frozenset(names)
     members = (
         [frozenset(c) for k in range(1, len(names)) for c in itertools.combinations(names, k)]
         if len(names) <= MAX_SHAPLEY_PLATFORMS
         else [frozenset([name]) for name in names]
     )
+    shared = solve(
+        instance, "warehouses", options.until(options.budget.share(1 + len(members))), config
+    )
+    if not shared.ok:
+        return shared
+    timed = dict(shared.timings)
+    demand = instance.tables["demand"]
+    owner = demand["platform"].fillna(NO_PLATFORM)
+    grand = frozenset(names)
     results: dict[frozenset, Result] = {grand: shared}
     for i, coalition in enumerate(members, start=1):
         label = ";".join(n for n in names if n in coalition)
         log.info("sharing: platforms %s alone (%d/%d)", label, i, len(members))
+        share = options.budget.share(len(members) - i + 1)
         results[coalition] = solve(
             instance.with_demand(demand[owner.isin(coalition)], f"{instance.name}[{label}]"),
             "warehouses",
-            _remaining(options, start),
+            options.until(share),
             config,
         )
     cost = {c: (r.objective if r.ok else np.nan) for c, r in results.items()}
+    low = {c: _proved_low(r) for c, r in results.items()}
+    unproven = [c for c, r in results.items() if r.status.value != "optimal"]
     by_use = allocate_by_use(instance, shared)
     every_coalition = len(names) <= MAX_SHAPLEY_PLATFORMS
     splits: dict[str, dict[str, float] | None] = {
@@ -106,10 +110,12 @@ def compare_sharing(
         "shapley": None,
         "nucleolus": None,
     }
-    epsilon = None
+    epsilon = shapley_bounds = None
     if every_coalition:
         splits["shapley"] = shapley_split(names, cost)
+        shapley_bounds = shapley_interval(names, low, cost)
         splits["nucleolus"], epsilon = nucleolus_split(names, cost)
+    proven = every_coalition and not unproven
     table = pd.DataFrame(
         {
             "platform": names,
@@ -128,6 +134,10 @@ def compare_sharing(
         values = splits.get(split)
         table[f"{split}_cost"] = [values[n] if values else np.nan for n in names]
         table[f"{split}_saving"] = table["independent_cost"] - table[f"{split}_cost"]
+    for side, k in (("low", 0), ("high", 1)):
+        table[f"shapley_{side}"] = [
+            shapley_bounds[n][k] if shapley_bounds else np.nan for n in names
+        ]
     coalitions = coalition_table(names, results, splits)
     independent_total = float(table["independent_cost"].sum())
     shared.tables["platform_costs"] = table
@@ -141,22 +151,59 @@ def compare_sharing(
             "allocation": "by use",
             **{
                 f"{split}_in_core": _in_core(coalitions, f"{split}_excess", shared.objective)
-                if every_coalition
+                if proven
                 else None
                 for split in ("by_use", "shapley")
             },
-            "least_core_epsilon": epsilon,
+            "least_core_epsilon": epsilon if proven else None,
+            "least_core_epsilon_unproven": None if proven else epsilon,
             "core_nonempty": None
-            if epsilon is None
+            if epsilon is None or not proven
             else bool(epsilon <= CORE_TOLERANCE * abs(shared.objective)),
-            "comparison_proven": all(r.status.value == "optimal" for r in results.values()),
+            "comparison_proven": not unproven,
+            "unproven_coalitions": [";".join(n for n in names if n in c) for c in unproven],
         }
     )
+    if unproven:
+        shared.diagnosis.append(
+            f"{len(unproven)} of {len(results)} coalition solves were not proved optimal "
+            f"({shared.kpis['unproven_coalitions'][0]}, ...): the Shapley value is given as the "
+            "interval shapley_low..shapley_high; the nucleolus, the least-core epsilon "
+            "(least_core_epsilon_unproven) and the core verdicts are unproven"
+        )
     others = [r for c, r in results.items() if c != grand]
-    for key in ("build", "handoff", "solve", "extract"):
-        shared.timings[key] += sum(r.timings[key] for r in others)
-    shared.timings["total"] = instance.load_seconds + (time.perf_counter() - start)
+    parts = {k: timed.get(k, 0.0) + sum(r.timings.get(k, 0.0) for r in others) for k in TIMED}
+    shared.timings = options.budget.timings(parts, instance.load_seconds)
     return shared
+
+
+TIMED = ("build", "handoff", "solve", "extract")
+"""Timings summed over the shared solve and every coalition's."""
+
+
+def _proved_low(result: Result) -> float:
+    """The lowest the coalition's optimal cost can be: its bound (NaN when unknown)."""
+    if result.status.value == "optimal":
+        return result.objective
+    return result.bound if result.bound is not None else np.nan
+
+
+def shapley_interval(
+    names: list[str], low: dict[frozenset, float], high: dict[frozenset, float]
+) -> dict[str, tuple[float, float]]:
+    """The interval each Shapley value lies in when each coalition's cost c(S) is known only
+    within [low(S), high(S)] (NaN where unknown).
+
+    Platform i's Shapley value is linear in c, with a positive weight on every coalition that
+    holds i and a negative one on every other: its least value takes low(S) where i is in S
+    and high(S) elsewhere, its greatest the other way round.
+    """
+    bounds = {}
+    for name in names:
+        least = {c: (low[c] if name in c else high[c]) for c in low}
+        most = {c: (high[c] if name in c else low[c]) for c in low}
+        bounds[name] = (shapley_split(names, least)[name], shapley_split(names, most)[name])
+    return bounds
 
 
 def shapley_split(names: list[str], cost: dict[frozenset, float]) -> dict[str, float]:

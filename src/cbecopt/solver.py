@@ -8,9 +8,12 @@ ordinary Pyomo constraints go through Pyomo's standard linear representation.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import operator
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +26,33 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from cbecopt.errors import OptionError
+from cbecopt.limits import Budget, handlers_installed
 from cbecopt.results import Status
 
 INF = highspy.kHighsInf
+
+
+OWNED_HIGHS_OPTIONS = {
+    "mip_rel_gap": "--gap (SolveOptions.mip_rel_gap): it decides what 'optimal' means",
+    "mip_abs_gap": "--gap (a relative gap): cbecopt calls a result optimal by the relative gap only",
+    "time_limit": "--time-limit (SolveOptions.time_limit): it bounds the whole call",
+    "threads": "--threads (SolveOptions.threads)",
+    "random_seed": "--seed (SolveOptions.seed): one seed for HiGHS and every sampler",
+    "output_flag": "--verbose (SolveOptions.verbose)",
+    "log_to_console": "--verbose (SolveOptions.verbose)",
+}
+"""Raw HiGHS options cbecopt sets itself, and the option to use instead."""
+
+MAX_SEED = 2**31 - 1
+"""HiGHS's random_seed is a 32-bit integer."""
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -34,12 +61,17 @@ class SolveOptions:
 
     Parameters
     ----------
-    time_limit : seconds for the whole call (build, handoff and solve), ``None`` for no limit.
+    time_limit : seconds for the whole call (data preparation, build, handoff, every solve and
+        report), ``None`` for no limit.
     mip_rel_gap : relative MIP gap at which HiGHS may stop and call the solution optimal.
-    threads : HiGHS threads (``None``: HiGHS decides).
-    seed : HiGHS random seed; the same instance, options and seed give the same result.
+    threads : HiGHS threads (``None``: HiGHS decides); at most the cores this process may use.
+    seed : the one random seed: HiGHS's and every sampler's (scenarios, SAA); the same
+        instance, options and seed give the same result.
     verbose : show HiGHS's log.
-    highs_options : raw HiGHS options passed through unchanged (e.g. ``{"presolve": "off"}``).
+    highs_options : raw HiGHS options passed through unchanged (e.g. ``{"presolve": "off"}``);
+        the options cbecopt sets itself (:data:`OWNED_HIGHS_OPTIONS`) are refused.
+    budget : the running call's :class:`~cbecopt.limits.Budget`; set by :meth:`begin`, which
+        every public entry point calls on its first line, so nested calls share one budget.
     """
 
     time_limit: float | None = None
@@ -48,16 +80,43 @@ class SolveOptions:
     seed: int = 0
     verbose: bool = False
     highs_options: dict[str, Any] = field(default_factory=dict)
+    budget: Budget | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.time_limit is not None and not self.time_limit > 0:
-            raise OptionError(f"time limit must be positive, got {self.time_limit}")
+        if self.time_limit is not None and not 0 < self.time_limit < math.inf:
+            raise OptionError(
+                f"time limit must be a positive number of seconds, got {self.time_limit}"
+            )
         if not 0 <= self.mip_rel_gap < 1:
             raise OptionError(f"MIP gap must be in [0, 1), got {self.mip_rel_gap}")
-        if self.threads is not None and self.threads < 1:
-            raise OptionError(f"threads must be at least 1, got {self.threads}")
-        if self.seed < 0:
-            raise OptionError(f"seed must be non-negative, got {self.seed}")
+        if self.threads is not None:
+            cores = available_cores()
+            if not 1 <= self.threads <= cores:
+                raise OptionError(
+                    f"threads must be between 1 and {cores} (the cores this process may use), "
+                    f"got {self.threads}"
+                )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise OptionError(f"seed must be a whole number in [0, {MAX_SEED}], got {self.seed}")
+        check_highs_options(self.highs_options)
+
+    def begin(self) -> SolveOptions:
+        """These options with their time budget running: unchanged when a budget already runs
+        (a call made inside another shares its budget), else a budget started now."""
+        if self.budget is not None:
+            return self
+        return dataclasses.replace(self, budget=Budget(self.time_limit))
+
+    @property
+    def deadline(self) -> float | None:
+        """When the call must end (:func:`time.monotonic`), ``None`` without a limit."""
+        return None if self.budget is None else self.budget.deadline
+
+    def until(self, deadline: float | None) -> SolveOptions:
+        """These options for one step of the call that must end by ``deadline`` (a share of
+        the budget): a child budget, stopped with the call's."""
+        budget = self.begin().budget
+        return dataclasses.replace(self, budget=budget.until(deadline))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +126,25 @@ class SolveOptions:
             "seed": self.seed,
             "highs_options": dict(self.highs_options),
         }
+
+
+def check_highs_options(options: dict[str, Any]) -> None:
+    """Refuse raw HiGHS options cbecopt owns, unknown options and values HiGHS rejects."""
+    owned = [k for k in options if k in OWNED_HIGHS_OPTIONS]
+    if owned:
+        raise OptionError(
+            "; ".join(
+                f"HiGHS option {k} is set by cbecopt: use {OWNED_HIGHS_OPTIONS[k]}" for k in owned
+            )
+        )
+    if not options:
+        return
+    highs = new_highs()
+    for key, value in options.items():
+        if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+            raise OptionError(
+                f"HiGHS rejected option {key}={value!r} (unknown option or bad value)"
+            )
 
 
 @dataclass
@@ -494,42 +572,189 @@ def solve_compiled(
     fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
     relax: bool = False,
 ) -> SolverOutcome:
-    """Hand the arrays to HiGHS, solve within what is left of the time limit, and classify the outcome.
+    """Hand the arrays to HiGHS, solve within the budget, and classify the outcome.
 
-    ``fixed_columns`` (columns, values) holds those columns at the values given (integer
-    columns rounded), e.g. first-stage decisions evaluated on other scenarios. ``relax``
-    solves the LP relaxation (integer columns continuous); its optimum is a lower bound.
+    The solve ends by ``deadline`` (a :func:`time.monotonic` reading, e.g. a share of the
+    budget) or the budget's own deadline, whichever comes first, or when the budget is asked
+    to stop (Ctrl-C, SIGTERM): HiGHS then returns its incumbent, classified ``feasible`` with
+    its bound and gap (``no_solution`` without one). ``fixed_columns`` (columns, values) holds
+    those columns at the values given (integer columns rounded), e.g. first-stage decisions
+    evaluated on other scenarios. ``relax`` solves the LP relaxation (a lower bound).
     """
+    options = options.begin()
+    budget = options.budget
+    deadline = _earliest(deadline, budget.deadline)
     start = time.perf_counter()
+    if _stopped(budget, deadline):
+        return _not_started(budget, 0.0)
     highs = new_highs()
     highs.setOptionValue("output_flag", bool(options.verbose))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("random_seed", int(options.seed))
     _use_threads(highs, options.threads)
     for key, value in options.highs_options.items():
-        if highs.setOptionValue(key, value) != highspy.HighsStatus.kOk:
-            raise OptionError(f"HiGHS rejected option {key}={value!r}")
+        highs.setOptionValue(key, value)  # checked when the options were made
     compiled.pass_to(highs, fixed_columns, relax)
     handoff = time.perf_counter() - start
+    if _stopped(budget, deadline):
+        return _not_started(budget, handoff)
     if deadline is not None:
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
+        highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 1e-3))
+    t0 = time.perf_counter()
+    run = _WatchedRun(highs, budget, deadline)
+    run.wait()
+    solve_seconds = time.perf_counter() - t0
+    if run.abandoned:
+        return run.outcome_so_far(compiled, handoff, solve_seconds, relax)
+    outcome = _outcome(highs, compiled, handoff, solve_seconds, fixed_columns, relax)
+    if outcome.info.get("model_status") == "kInterrupt":
+        outcome.termination = budget.why_stopped() if budget.stop_reason else "time limit reached"
+    return outcome
+
+
+def _earliest(*deadlines: float | None) -> float | None:
+    known = [d for d in deadlines if d is not None]
+    return min(known) if known else None
+
+
+def _stopped(budget: Budget, deadline: float | None) -> bool:
+    return budget.expired() or (deadline is not None and time.monotonic() >= deadline)
+
+
+def _not_started(budget: Budget, handoff: float) -> SolverOutcome:
+    why = budget.why_stopped() if budget.stop_reason else "time limit reached"
+    return SolverOutcome(
+        Status.NO_SOLUTION,
+        f"{why} before the solver started",
+        None,
+        None,
+        None,
+        None,
+        handoff,
+        0.0,
+        {},
+    )
+
+
+POLL_SECONDS = 0.05
+"""How often the waiting thread looks at the budget while HiGHS runs."""
+ABANDON_SECONDS = 0.5
+"""After a stop request or the deadline, how long HiGHS gets to return before the command line
+gives up on it (HiGHS cannot be interrupted inside some phases, e.g. the root LP of a MIP)."""
+
+_abandoned: list[tuple[threading.Thread, highspy.Highs]] = []
+"""Runs given up on; kept referenced so their Highs objects live as long as their threads."""
+
+
+def abandoned_runs() -> bool:
+    """Whether a HiGHS run was left running: the process should end with ``os._exit``."""
+    return any(thread.is_alive() for thread, _ in _abandoned)
+
+
+class _WatchedRun:
+    """HiGHS running in a worker thread, watched from the calling thread.
+
+    HiGHS's interrupt callbacks stop it once the budget is asked to stop or the deadline has
+    passed; its improving-solution callback keeps the latest incumbent and bound, so that the
+    command line can return them even when HiGHS does not reach an interrupt point in time
+    (then the run is abandoned, see :data:`ABANDON_SECONDS`). A ``KeyboardInterrupt`` reaching
+    the wait (the API without the command line's signal handlers) asks the budget to stop; a
+    second one propagates.
+    """
+
+    def __init__(self, highs: highspy.Highs, budget: Budget, deadline: float | None):
+        self.highs = highs
+        self.budget = budget
+        self.deadline = deadline
+        self.abandoned = False
+        self.incumbent: np.ndarray | None = None
+        self.objective: float | None = None
+        self.bound: float | None = None
+        self._stop = False
+        self._done = threading.Event()
+        for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
+            event.subscribe(self._interrupt)
+        highs.cbMipImprovingSolution.subscribe(self._improved)
+
+    def _interrupt(self, event) -> None:
+        if self._stop or _stopped(self.budget, self.deadline):
+            event.interrupt()
+        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+            self._track_bound(event)
+
+    def _improved(self, event) -> None:
+        out = event.data_out
+        self.incumbent = np.array(out.mip_solution, dtype=np.float64)
+        self.objective = float(out.objective_function_value)
+        self._track_bound(event)
+
+    def _track_bound(self, event) -> None:
+        bound = getattr(event.data_out, "mip_dual_bound", None)
+        if bound is not None and np.isfinite(bound):
+            self.bound = float(bound)
+
+    def _run(self) -> None:
+        try:
+            self.highs.run()
+        finally:
+            self._done.set()
+
+    def wait(self) -> None:
+        thread = threading.Thread(target=self._run, name="highs", daemon=True)
+        thread.start()
+        give_up_at = None
+        while True:
+            try:
+                if self._done.wait(POLL_SECONDS):
+                    break
+            except KeyboardInterrupt:
+                if self.budget.stop_reason is not None:
+                    _abandoned.append((thread, self.highs))
+                    raise
+                self.budget.request_stop("SIGINT")
+            except BaseException:
+                _abandoned.append((thread, self.highs))
+                raise
+            if give_up_at is None and _stopped(self.budget, self.deadline):
+                self._stop = True
+                give_up_at = time.monotonic() + ABANDON_SECONDS
+            if give_up_at is not None and time.monotonic() >= give_up_at and handlers_installed():
+                self.abandoned = True
+                _abandoned.append((thread, self.highs))
+                return
+        thread.join()
+
+    def outcome_so_far(
+        self, compiled: CompiledModel, handoff: float, solve_seconds: float, relax: bool
+    ) -> SolverOutcome:
+        """The incumbent HiGHS last reported, for a run that did not stop in time."""
+        why = self.budget.why_stopped() if self.budget.stop_reason else "time limit reached"
+        termination = f"{why}; HiGHS did not stop within {ABANDON_SECONDS:g} s, its last incumbent is returned"
+        info = {"model_status": "abandoned", "highs_version": self.highs.version()}
+        if self.incumbent is None or relax or len(self.incumbent) != compiled.n_cols:
             return SolverOutcome(
                 Status.NO_SOLUTION,
-                "time limit reached before the solver started",
+                termination,
                 None,
-                None,
+                self.bound,
                 None,
                 None,
                 handoff,
-                0.0,
-                {},
+                solve_seconds,
+                info,
             )
-        highs.setOptionValue("time_limit", float(remaining))
-    t0 = time.perf_counter()
-    highs.run()
-    solve_seconds = time.perf_counter() - t0
-    return _outcome(highs, compiled, handoff, solve_seconds, fixed_columns, relax)
+        gap = None if self.bound is None else _relative_gap(self.objective, self.bound)
+        return SolverOutcome(
+            Status.FEASIBLE,
+            termination,
+            self.objective,
+            self.bound,
+            gap,
+            self.incumbent,
+            handoff,
+            solve_seconds,
+            info,
+        )
 
 
 def _outcome(

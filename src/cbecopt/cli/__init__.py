@@ -1,9 +1,25 @@
-"""The ``cbecopt`` command: a thin layer over the public API (see :mod:`cbecopt.cli.app`)."""
+"""The ``cbecopt`` command: a thin layer over the public API (see :mod:`cbecopt.cli.app`).
 
-from cbecopt.cli import instances, solving, tax  # noqa: F401  (they register their commands)
-from cbecopt.cli.app import app
+:func:`main` sets up Ctrl-C and SIGTERM handling before anything heavy is imported, so a
+signal at any moment ends the command with a message and an exit code, never a traceback.
+"""
+
+import signal
+import sys
+
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+"""Exit codes of a command stopped by a signal: 128 + the signal's number."""
+
+
+def _leave_while_starting(signum, frame) -> None:
+    print("stopped while starting; nothing was written", file=sys.stderr)
+    raise SystemExit(EXIT_SIGNAL[signal.Signals(signum)])
 
 
 def main() -> None:
     """Entry point of the ``cbecopt`` command."""
-    app()
+    for s in EXIT_SIGNAL:
+        signal.signal(s, _leave_while_starting)
+    from cbecopt.cli.run import run
+
+    run()

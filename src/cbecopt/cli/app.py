@@ -2,7 +2,9 @@
 
 Exit codes: 0 a solution (or a valid instance) was returned; 2 bad input or options; 3 the
 model has no solution (infeasible, unbounded, or none found within the limits); 4 the solver
-failed. Bad input never shows a traceback: every problem is listed with file, row and column.
+failed; 130 / 143 stopped by Ctrl-C (SIGINT) / SIGTERM: what was found by then is printed and
+written like any result. Bad input never shows a traceback: every problem is listed with file,
+row and column.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -24,8 +27,10 @@ from rich.table import Table
 from rich.text import Text
 
 from cbecopt.bundled import resolve_path
+from cbecopt.cli import EXIT_SIGNAL
 from cbecopt.errors import CbecoptError
 from cbecopt.instance import Instance, load_instance
+from cbecopt.limits import Budget, received_signal
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions, highs_option_value
 
@@ -89,7 +94,13 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Input format.
 CapacityOpt = Annotated[
     float | None, typer.Option(help="Warehouse capacity for OR-Library capa/capb/capc.")
 ]
-TimeLimitOpt = Annotated[float | None, typer.Option(help="Seconds for the whole solve.")]
+TimeLimitOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Seconds for the whole command: loading, data preparation and every solve, "
+        "report or policy in it."
+    ),
+]
 GapOpt = Annotated[float, typer.Option(help="Relative MIP gap to stop at.")]
 ThreadsOpt = Annotated[int | None, typer.Option(help="HiGHS threads.")]
 SeedOpt = Annotated[
@@ -178,7 +189,8 @@ def solve_options(
     verbose: bool,
     highs_option: list[str],
 ) -> SolveOptions:
-    """The solver options every solving command takes."""
+    """The solver options every solving command takes, with the command's time budget
+    started now: each command makes them on its first line, so the limit covers loading."""
     return SolveOptions(
         time_limit=time_limit,
         mip_rel_gap=gap,
@@ -186,6 +198,7 @@ def solve_options(
         seed=seed,
         verbose=verbose,
         highs_options=_highs_options(highs_option),
+        budget=Budget(time_limit, includes_load=True),
     )
 
 
@@ -199,10 +212,40 @@ def _highs_options(pairs: list[str]) -> dict:
     return options
 
 
-def exit_code(result: Result) -> int:
-    if result.ok:
+def exit_code(result: Result | str) -> int:
+    """The exit code of a command that produced ``result`` (a Result or an overall status);
+    a command a signal stopped exits 128 + the signal's number whatever it returned."""
+    stopped = received_signal()
+    if stopped is not None:
+        return EXIT_SIGNAL[signal.Signals[stopped]]
+    status = Status(result if isinstance(result, str) else result.status)
+    if status.has_solution:
         return EXIT_OK
-    return EXIT_SOLVER if result.status == Status.ERROR else EXIT_NO_SOLUTION
+    return EXIT_SOLVER if status == Status.ERROR else EXIT_NO_SOLUTION
+
+
+def batch_json(status: str, options: SolveOptions, load_seconds: float = 0.0, **payload) -> str:
+    """The one JSON object of a command that solves many times (comparisons, fronts, SAA):
+    the overall status, no single objective, the call's timings (loading, then the solves as
+    ``other``), and its rows."""
+    timings = options.budget.timings({}, load_seconds) if options.budget else {}
+    return json.dumps(
+        {
+            "status": status,
+            "objective": None,
+            "bound": None,
+            "gap": None,
+            "timings": {k: round(v, 6) for k, v in timings.items()},
+            **payload,
+        },
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def records(table: pd.DataFrame) -> list[dict]:
+    """A table's rows as JSON-ready dicts (NaN as null)."""
+    return json.loads(table.to_json(orient="records"))
 
 
 def error_json(exc: CbecoptError, **context) -> str:

@@ -10,7 +10,6 @@ import typer
 
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
-    EXIT_OK,
     CapacityOpt,
     Format,
     FormatOpt,
@@ -23,15 +22,18 @@ from cbecopt.cli.app import (
     TimeLimitOpt,
     VerboseOpt,
     app,
+    batch_json,
     exit_code,
     fail,
     load,
     out,
     print_frame,
+    records,
     solve_options,
     solving,
     write_tables,
 )
+from cbecopt.compare import overall_status
 from cbecopt.errors import CbecoptError, OptionError
 from cbecopt.models import MODELS
 from cbecopt.stochastic.twostage import RiskOptions
@@ -277,9 +279,7 @@ def compare_contracts_(
     distribution: DistributionOpt = "normal",
     risk_weight: RiskWeightOpt = 0.0,
     alpha: AlphaOpt = 0.95,
-    time_limit: Annotated[
-        float | None, typer.Option(help="Seconds for each policy's solve.")
-    ] = None,
+    time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
@@ -310,8 +310,9 @@ def compare_contracts_(
         fail(exc, as_json, instance=str(path))
     if out_dir is not None:
         write_tables(out_dir, {"comparison": table})
+    status = overall_status(table["status"])
     if as_json:
-        print(table.to_json(orient="records"))
+        print(batch_json(status, options, instance.load_seconds, policies=records(table)))
     else:
         shown = table[
             [
@@ -335,7 +336,7 @@ def compare_contracts_(
             f"CVaR of cost at alpha {alpha:g}; value = what the policy saves in expected cost "
             "against safety stock only (firm orders)"
         )
-    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+    raise typer.Exit(exit_code(status))
 
 
 @app.command()
@@ -347,9 +348,7 @@ def frontier(
     points: Annotated[int, typer.Option(help="Number of weights from 0 to 1.")] = 6,
     samples: SamplesOpt = None,
     distribution: DistributionOpt = "normal",
-    time_limit: Annotated[
-        float | None, typer.Option(help="Seconds for each point's solve.")
-    ] = None,
+    time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
@@ -388,11 +387,13 @@ def frontier(
         {"frontier": table},
         lambda folder: plot_frontier(table, folder / "frontier.png", problem.name),
     )
+    status = overall_status(table["status"])
     if as_json:
-        print(table.to_json(orient="records"))
+        print(batch_json(status, options, points=records(table)))
     else:
         print_frame(table, f"mean-CVaR frontier of {problem.name} (alpha {alpha:g})")
         out.print(f"wrote {out_dir}/frontier.csv and {out_dir}/frontier.png")
+    raise typer.Exit(exit_code(status))
 
 
 @app.command()
@@ -411,7 +412,7 @@ def saa(
     ] = 1000,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
     distribution: DistributionOpt = "normal",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds for each solve.")] = None,
+    time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
@@ -462,12 +463,18 @@ def saa(
                 json.dumps(result.to_dict(), indent=2) + "\n"
             ),
         )
+    status = str(result.summary["status"])
     if as_json:
-        print(json.dumps(result.to_dict()))
+        print(
+            batch_json(
+                status, options, summary=result.to_dict(), replications=records(result.replications)
+            )
+        )
     else:
         print_frame(result.replications, f"SAA replications of {problem.name} (n = {n})")
         for key, value in result.summary.items():
             out.print(f"{key}: {value:,.4f}" if isinstance(value, float) else f"{key}: {value}")
+    raise typer.Exit(exit_code(status if status != "unfinished" else "no_solution"))
 
 
 @app.command(name="compare-routing")
@@ -475,9 +482,7 @@ def compare_routing_(
     path: PathArg,
     samples: SamplesOpt = None,
     distribution: DistributionOpt = "normal",
-    time_limit: Annotated[
-        float | None, typer.Option(help="Seconds for each strategy's solve.")
-    ] = None,
+    time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
@@ -508,8 +513,9 @@ def compare_routing_(
             table, folder / "comparison.png", f"routing strategies, {instance.name}"
         ),
     )
+    status = overall_status(table["status"])
     if as_json:
-        print(table.to_json(orient="records"))
+        print(batch_json(status, options, instance.load_seconds, strategies=records(table)))
     else:
         shown = table.drop(columns=["channels", "gap"]).rename(
             columns={
@@ -520,7 +526,7 @@ def compare_routing_(
         )
         print_frame(shown, f"routing strategies on {instance.name}", ("fill rate",))
         out.print(f"wrote {out_dir}/comparison.csv and {out_dir}/comparison.png")
-    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+    raise typer.Exit(exit_code(status))
 
 
 @app.command()
@@ -530,7 +536,7 @@ def pareto(
     points: Annotated[
         int, typer.Option(help="Efficient points to trace, end points included.")
     ] = 8,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds for each solve.")] = None,
+    time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
@@ -561,20 +567,19 @@ def pareto(
         ),
     )
     if as_json:
-        print(front.table.to_json(orient="records"))
+        print(batch_json(front.status, options, instance.load_seconds, points=records(front.table)))
     else:
         print_frame(
             front.table.drop(columns=["gap"]), f"efficient points of {instance.name} (knee marked)"
         )
         out.print(f"wrote {out_dir}/pareto.csv and {out_dir}/pareto.png")
+    raise typer.Exit(exit_code(front.status))
 
 
 @app.command(name="compare-suppliers")
 def compare_suppliers_(
     path: PathArg,
-    time_limit: Annotated[
-        float | None, typer.Option(help="Seconds for each policy's solve.")
-    ] = None,
+    time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
@@ -597,8 +602,9 @@ def compare_suppliers_(
         fail(exc, as_json, instance=str(path))
     if out_dir is not None:
         write_tables(out_dir, {"comparison": table})
+    status = overall_status(table["status"])
     if as_json:
-        print(table.to_json(orient="records"))
+        print(batch_json(status, options, instance.load_seconds, policies=records(table)))
     else:
         shown = table.drop(columns=["gap"]).rename(
             columns={
@@ -610,4 +616,4 @@ def compare_suppliers_(
             }
         )
         print_frame(shown, f"sourcing policies on {instance.name}", ("brand-direct",))
-    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+    raise typer.Exit(exit_code(status))

@@ -17,7 +17,10 @@ stock, releases, parcels, lost sales, in every scenario) belongs to one SKU. So:
    so their sum is a feasible plan of the full problem; what rounding adds is listing costs.
 
 Blocks are independent, so they are solved in parallel worker processes (one HiGHS thread
-each). The gap between plan and bound is reported; the status is ``feasible`` (the plan is
+each). Every block and both passes share the call's time budget: each worker is handed the
+call's deadline (a :func:`time.monotonic` reading, system-wide on Linux) and a stop request
+(Ctrl-C, SIGTERM) reaches the workers too; a block the budget cuts short leaves no plan.
+The gap between plan and bound is reported; the status is ``feasible`` (the plan is
 proven within the gap, not optimal), however small the gap. Risk-neutral only: CVaR does not
 split by SKU. The result does not depend on the number of workers.
 """
@@ -29,9 +32,10 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +45,7 @@ from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
 from cbecopt.formulations.routing import RoutingProblem, bonded_table, extract_routing
 from cbecopt.formulations.routing_data import RoutingData
+from cbecopt.limits import STOP_SIGNALS, Budget, OutOfTime, request_stop_everywhere
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form, solve_extensive_form
@@ -48,6 +53,10 @@ from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form, solve
 log = logging.getLogger(__name__)
 
 TIMINGS = ("build", "handoff", "solve", "extract")
+"""Worker time per step, summed over blocks (in ``solver.worker_seconds``: workers run side by
+side, so these sums can exceed the wall clock)."""
+WALL_PARTS = ("prepare", "bound_pass", "plan_pass")
+"""The result's timings: wall-clock time of each phase."""
 OPEN_SHARE = 0.01
 """A warehouse is opened when it carries at least this share of the bound pass's bonded releases."""
 
@@ -72,21 +81,26 @@ class BlockResult:
 
 
 def solve_block(
-    data: RoutingData, name: str, options: SolveOptions, seconds_left: float | None, plan: bool
+    data: RoutingData, name: str, options: SolveOptions, deadline: float | None, plan: bool
 ) -> BlockResult:
-    """Solve one block's LP relaxation (in a worker process); summarise what the caller needs.
+    """Solve one block's LP relaxation (in a worker process) by ``deadline`` (a
+    :func:`time.monotonic` reading); summarise what the caller needs.
 
     With ``plan``, the warehouse and listing decisions are rounded up to a feasible plan and
     its tables extracted; otherwise the LP optimum is the block's bound.
     """
+    budget = Budget(None if deadline is None else deadline - time.monotonic())
+    options = dataclasses.replace(options, budget=budget)
     problem = RoutingProblem(data, name)
     t0 = time.perf_counter()
-    form = build_extensive_form(problem, problem.scenarios())
+    try:
+        form = build_extensive_form(problem, problem.scenarios(), budget=budget)
+    except OutOfTime as stopped:
+        return _unfinished_block(data, f"{stopped} while building", time.perf_counter() - t0)
     t1 = time.perf_counter()
     compiled = form.compile()
     t2 = time.perf_counter()
-    deadline = None if seconds_left is None else t2 + seconds_left
-    solution = solve_extensive_form(form, options, None, deadline, relax=True)
+    solution = solve_extensive_form(form, options, None, None, relax=True)
     out = solution.outcome
     t3 = time.perf_counter()
     used, released, peak = (np.zeros(len(data.BONDED)) for _ in range(3))
@@ -139,6 +153,34 @@ def solve_block(
     )
 
 
+def _unfinished_block(data: RoutingData, why: str, build_seconds: float) -> BlockResult:
+    nothing = np.zeros(len(data.BONDED))
+    timings = dict.fromkeys(TIMINGS, 0.0) | {"build": build_seconds}
+    return BlockResult(
+        data.SKUS,
+        Status.NO_SOLUTION,
+        why,
+        None,
+        None,
+        nothing,
+        nothing,
+        nothing,
+        None,
+        0.0,
+        timings=timings,
+    )
+
+
+def _stop_worker(signum, frame) -> None:
+    """A worker's answer to Ctrl-C or SIGTERM: stop its solve, return what it has."""
+    request_stop_everywhere(STOP_SIGNALS[signal.Signals(signum)])
+
+
+def _worker_setup() -> None:
+    for s in STOP_SIGNALS:
+        signal.signal(s, _stop_worker)
+
+
 def _rounded_up(form, values: np.ndarray) -> np.ndarray:
     """The LP solution with every warehouse and listing it uses at all set to 1 (still feasible:
     listings only appear on the large side of their linking rows)."""
@@ -159,6 +201,7 @@ def solve_by_sku_blocks(
     instance: str = "",
     load_seconds: float = 0.0,
     config: dict | None = None,
+    prepare_seconds: float = 0.0,
 ) -> Result:
     """Solve ``problem`` block by block (``block_size`` SKUs each); see the module docstring.
 
@@ -170,7 +213,7 @@ def solve_by_sku_blocks(
         raise OptionError("solving by SKU blocks is risk-neutral only: CVaR does not split by SKU")
     if block_size < 1:
         raise OptionError(f"the SKU block size must be at least 1, got {block_size}")
-    start = time.perf_counter()
+    options = options.begin()
     d = problem.data
     blocks = [
         np.arange(i, min(i + block_size, len(d.SKUS))) for i in range(0, len(d.SKUS), block_size)
@@ -179,9 +222,10 @@ def solve_by_sku_blocks(
     shares = [float(weight[np.isin(d.demand_keys["k"], b)].sum() / weight.sum()) for b in blocks]
     everywhere = np.arange(len(d.BONDED))
     workers = max(1, min(options.threads or os.cpu_count() or 1, len(blocks)))
-    single = dataclasses.replace(options, threads=1)
-    clock = dict.fromkeys(TIMINGS, 0.0)
-    call = _Call(problem, clock, start, load_seconds, instance, options, config)
+    single = dataclasses.replace(options, threads=1, budget=None)
+    clock = dict.fromkeys(TIMINGS, 0.0) | {"prepare": prepare_seconds}
+    phase = time.perf_counter()
+    call = _Call(problem, clock, load_seconds, instance, options, config)
     with _pool(workers) as pool:
         relaxed = _run(
             pool,
@@ -191,10 +235,12 @@ def solve_by_sku_blocks(
             ],
             problem.instance_name,
             single,
-            start,
+            options.budget,
             plan=False,
             clock=clock,
         )
+        clock["bound_pass"] = time.perf_counter() - phase
+        phase = time.perf_counter()
         if any(r.bound is None for r in relaxed):
             return _no_plan(call, relaxed)
         bound = float(sum(r.bound for r in relaxed))
@@ -208,10 +254,11 @@ def solve_by_sku_blocks(
             ],
             problem.instance_name,
             single,
-            start,
+            options.budget,
             plan=True,
             clock=clock,
         )
+    clock["plan_pass"] = time.perf_counter() - phase
     if any(p.objective is None for p in plans):
         return _no_plan(call, plans, bound)
     fixed = float(d.fixed_cost[opened].sum()) * len(d.MONTHS)
@@ -255,21 +302,46 @@ def _pool(workers: int):
     path = getattr(main, "__file__", None)
     if workers == 1 or path is None or not os.path.exists(path):
         return contextlib.nullcontext(None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_setup,
+    )
 
 
-def _run(pool, datas, name, options, start, plan, clock) -> list[BlockResult]:
-    """Solve the blocks (in the pool if there is one), in block order; add their timings to ``clock``."""
-    limit = options.time_limit
-    left = None if limit is None else max(limit - (time.perf_counter() - start), 1e-3)
+def _run(pool, datas, name, options, budget, plan, clock) -> list[BlockResult]:
+    """Solve the blocks (in the pool if there is one), in block order, by the budget's
+    deadline; add their timings to ``clock``. A stop request of the call is passed on to the
+    workers as SIGINT."""
     n = len(datas)
-    log.info("SKU blocks: solving %d blocks%s", n, " (LP bound pass)" if plan is None else "")
-    mapper = map if pool is None else pool.map
-    results = list(mapper(solve_block, datas, [name] * n, [options] * n, [left] * n, [plan] * n))
+    log.info("SKU blocks: solving %d blocks%s", n, "" if plan else " (LP bound pass)")
+    args = [(d, name, options, budget.deadline, plan) for d in datas]
+    if pool is None:
+        results = []
+        for a in args:
+            part = dataclasses.replace(a[2], budget=budget)
+            results.append(_solve_here(a, part))
+    else:
+        futures = [pool.submit(solve_block, *a) for a in args]
+        signalled = False
+        while not all(f.done() for f in futures):
+            wait(futures, timeout=0.1)
+            if budget.stop_reason is not None and not signalled:
+                signalled = True
+                for process in getattr(pool, "_processes", {}).values():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(process.pid, signal.SIGINT)
+        results = [f.result() for f in futures]
     for r in results:
         for key in TIMINGS:
             clock[key] += r.timings[key]
     return results
+
+
+def _solve_here(args, options: SolveOptions) -> BlockResult:
+    """One block in this process, on the call's own budget (so Ctrl-C reaches it directly)."""
+    data, name, _, deadline, plan = args
+    return solve_block(data, name, options, deadline, plan)
 
 
 def _capacity_shares(d: RoutingData, relaxed: list[BlockResult]) -> list[np.ndarray]:
@@ -356,7 +428,6 @@ class _Call:
 
     problem: RoutingProblem
     clock: dict[str, float]
-    start: float
     load_seconds: float
     instance: str
     options: SolveOptions
@@ -375,7 +446,8 @@ class _Call:
         blocks: int = 0,
         diagnosis: list[str] | None = None,
     ) -> Result:
-        total = self.load_seconds + time.perf_counter() - self.start
+        parts = {k: v for k, v in self.clock.items() if k in WALL_PARTS}
+        workers = {k: round(v, 6) for k, v in self.clock.items() if k in TIMINGS}
         return Result(
             model="routing",
             instance=self.instance,
@@ -384,7 +456,7 @@ class _Call:
             objective=objective,
             bound=bound,
             gap=gap,
-            timings={"load": self.load_seconds, **self.clock, "total": total},
+            timings=self.options.budget.timings(parts, self.load_seconds),
             tables=tables or {},
             kpis=kpis or {},
             diagnosis=diagnosis or [],
@@ -394,5 +466,5 @@ class _Call:
                 "sku_blocks": blocks,
             },
             options={**self.options.as_dict(), "model": self.config or {}},
-            solver={"name": "highs", "method": "SKU blocks"},
+            solver={"name": "highs", "method": "SKU blocks", "worker_seconds": workers},
         )

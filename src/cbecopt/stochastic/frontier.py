@@ -2,7 +2,9 @@
 
 Each point solves the extensive form with objective (1 - λ) E[cost] + λ CVaR_α(cost) for one
 weight λ, and reports the expected cost and the CVaR of the plan found. For λ from 0 to 1
-the points trace the trade-off between the average outcome and the bad tail.
+the points trace the trade-off between the average outcome and the bad tail. The points share
+the call's time budget, each an equal share of what is left; a point whose solve finds no
+plan keeps its row, with its status and blank numbers.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ import pandas as pd
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
 from cbecopt.solver import SolveOptions
-from cbecopt.stochastic.twostage import (
-    RiskOptions,
-    TwoStageProblem,
-    build_extensive_form,
-    solve_extensive_form,
-)
+from cbecopt.stochastic.twostage import RiskOptions, TwoStageProblem, solve_scenarios
 
 log = logging.getLogger(__name__)
+
+MAX_POINTS = 1000
+"""The most weights a frontier may ask for (each is a solve of the extensive form)."""
 
 FRONTIER_COLUMNS = (
     "weight",
@@ -50,18 +50,25 @@ def efficient_frontier(
     """
     if not len(weights):
         raise OptionError("the frontier needs at least one weight")
-    options = options or SolveOptions()
+    if len(weights) > MAX_POINTS:
+        raise OptionError(f"the frontier takes at most {MAX_POINTS} points, got {len(weights)}")
+    options = (options or SolveOptions()).begin()
     scenarios = problem.scenarios()
     rows = []
     ordered = sorted(float(w) for w in weights)
     for i, weight in enumerate(ordered, start=1):
         log.info("frontier: risk weight %g (%d/%d)", weight, i, len(ordered))
-        form = build_extensive_form(problem, scenarios, RiskOptions(weight, alpha))
-        solution = solve_extensive_form(form, options)
+        solution = solve_scenarios(
+            problem,
+            scenarios,
+            options,
+            RiskOptions(weight, alpha),
+            options.budget.share(len(ordered) - i + 1),
+        )
         row = {"weight": weight, "alpha": alpha, "status": solution.outcome.status.value}
         costs = solution.scenario_costs()
         if costs is not None:
-            p = form.probabilities / form.probabilities.sum()
+            p = solution.form.probabilities / solution.form.probabilities.sum()
             var, cvar = var_cvar(costs, p, alpha)
             row |= {
                 "expected_cost": float(p @ costs),

@@ -7,16 +7,24 @@ WS   wait-and-see: the expected optimum if each scenario were known in advance.
 EVPI = RP - WS  what perfect information would be worth.
 VSS  = EEV - RP what solving the stochastic model is worth compared with planning on means.
 
-All are minimisation values. When a MIP stops with a gap, each quantity is known only within
-[bound, incumbent]; the report carries that bracket for every number, and EVPI and VSS get
-the widest bracket their parts allow (Birge and Louveaux 2011, ch. 4).
+All are minimisation values, and WS <= RP <= EEV, so EVPI and VSS are never negative. Each
+measure carries its own status and bracket [low, high], the interval the true value is proved
+to lie in (Birge and Louveaux 2011, ch. 4):
+
+- ``optimal``: proved (the bracket is as narrow as the MIP gap allows);
+- ``feasible``: a value was found, the bracket is wider (a solve stopped at a limit, or EEV was
+  evaluated at an EV plan that is not proved optimal, whose true EEV is known only to lie above
+  RP's bound);
+- ``unfinished``: the time ran out (or a stop was requested) before it could be computed;
+- otherwise the status of the solve behind it (``infeasible``, ...).
+
+EVPI and VSS get the widest bracket their parts allow.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,50 +35,71 @@ from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import (
     StageSolution,
     TwoStageProblem,
-    build_extensive_form,
     solve_extensive_form,
+    solve_scenarios,
 )
 
 log = logging.getLogger(__name__)
 
 KEYS = ("rp", "ev", "eev", "ws", "evpi", "vss")
+UNFINISHED = "unfinished"
 
 
 @dataclass(frozen=True)
-class Bracket:
-    """A value known to lie in [low, high] (low = high when proven optimal)."""
+class Measure:
+    """One number of the report: its value, the bracket it is proved to lie in, its status and,
+    where the status needs it, a note saying why."""
 
     value: float | None
     low: float | None
     high: float | None
+    status: str
+    note: str = ""
 
     @classmethod
-    def of(cls, solution: StageSolution) -> Bracket:
+    def of(cls, solution: StageSolution, note: str = "") -> Measure:
+        """A solve's incumbent and bound ([bound, incumbent]); no value without a solution."""
         out = solution.outcome
+        status = out.status.value
         if out.objective is None:
-            return cls(None, out.bound, None)
-        return cls(
-            out.objective, out.bound if out.bound is not None else out.objective, out.objective
-        )
+            if out.status == Status.NO_SOLUTION:
+                status = UNFINISHED
+            return cls(None, out.bound, None, status, note or out.termination)
+        low = out.bound if out.bound is not None else None
+        if out.status == Status.OPTIMAL and low is None:
+            low = out.objective
+        return cls(out.objective, low, out.objective, status, note)
+
+    @classmethod
+    def unfinished(cls, note: str) -> Measure:
+        return cls(None, None, None, UNFINISHED, note)
+
+    @property
+    def proved(self) -> bool:
+        return self.status == Status.OPTIMAL.value
 
 
 @dataclass
 class StochasticReport:
-    """The six numbers with their brackets, the statuses behind them, and the time taken."""
+    """The six measures, the time taken, and what a caller may reuse."""
 
-    values: dict[str, Bracket]
-    statuses: dict[str, str]
+    values: dict[str, Measure]
     seconds: float
     rp_solution: StageSolution
     ev_first_stage: np.ndarray | None
 
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {k: m.status for k, m in self.values.items()}
+
     def to_dict(self) -> dict:
-        """JSON-ready: keys rp, ev, eev, ws, evpi, vss, plus brackets and statuses."""
+        """JSON-ready: keys rp, ev, eev, ws, evpi, vss, plus brackets, statuses and notes."""
         out: dict = {k: _number(self.values[k].value) for k in KEYS}
         out["brackets"] = {
             k: [_number(self.values[k].low), _number(self.values[k].high)] for k in KEYS
         }
-        out["statuses"] = dict(self.statuses)
+        out["statuses"] = self.statuses
+        out["notes"] = {k: m.note for k, m in self.values.items() if m.note}
         out["seconds"] = round(self.seconds, 6)
         return out
 
@@ -81,7 +110,8 @@ class StochasticReport:
                 "value": [self.values[k].value for k in KEYS],
                 "low": [self.values[k].low for k in KEYS],
                 "high": [self.values[k].high for k in KEYS],
-                "status": [self.statuses.get(k, "") for k in KEYS],
+                "status": [self.values[k].status for k in KEYS],
+                "note": [self.values[k].note for k in KEYS],
             }
         )
 
@@ -94,89 +124,87 @@ def stochastic_report(
     problem: TwoStageProblem,
     options: SolveOptions | None = None,
     rp: StageSolution | None = None,
-    deadline: float | None = None,
 ) -> StochasticReport:
     """Solve RP (unless given), EV, EEV and every wait-and-see problem; derive EVPI and VSS.
 
-    ``deadline`` (a ``time.perf_counter()`` value) bounds all of the solves together: each
-    solve gets an equal share of the time left for the solves still to come (time a solve
-    does not use passes on), so that a slow first solve cannot starve the rest; a solve cut
-    short contributes its bracket [bound, incumbent].
+    The solves share the call's time budget (``options.begin()``): RP first, with all of it;
+    then each later solve gets an equal share of what is left for the solves still to come
+    (time a solve does not use passes on). A solve cut short contributes its bracket; one that
+    could not start leaves its measure ``unfinished``.
     """
-    options = options or SolveOptions()
-    start = time.perf_counter()
+    options = (options or SolveOptions()).begin()
+    budget = options.budget
+    started = budget.elapsed()
     scenarios = problem.scenarios()
-    pending = 2 + len(scenarios)  # EV, EEV and the wait-and-see problems
     if rp is None:
         log.info("stochastic report: RP")
-        rp = solve_extensive_form(
-            build_extensive_form(problem, scenarios),
-            options,
-            None,
-            time_share(deadline, pending + 1),
-        )
+        rp = solve_scenarios(problem, scenarios, options)
+    pending = 2 + len(scenarios)  # EV, EEV and the wait-and-see problems
+    values = {"rp": Measure.of(rp)}
     log.info("stochastic report: EV")
-    ev = solve_extensive_form(
-        build_extensive_form(problem, [("expected", 1.0, problem.expected_scenario())]),
-        options,
-        None,
-        time_share(deadline, pending),
-    )
+    ev = _solve_alone(problem, ("expected", 1.0, problem.expected_scenario()), options, pending)
     pending -= 1
-    statuses = {"rp": rp.outcome.status.value, "ev": ev.outcome.status.value}
-    values = {"rp": Bracket.of(rp), "ev": Bracket.of(ev)}
+    values["ev"] = Measure.of(ev)
     ev_first = ev.first_stage
-    if ev_first is not None:
-        log.info("stochastic report: EEV")
-        eev = solve_extensive_form(rp.form, options, ev_first, time_share(deadline, pending))
-        values["eev"] = Bracket.of(eev)
-        statuses["eev"] = eev.outcome.status.value
-        if (
-            eev.outcome.status == Status.INFEASIBLE
-        ):  # EV's plan leaves some scenario without recourse
-            values["eev"] = Bracket(math.inf, math.inf, math.inf)
-    else:
-        values["eev"] = Bracket(None, None, None)
-        statuses["eev"] = "not solved: EV has no solution"
-    values["ws"], statuses["ws"] = _wait_and_see(problem, scenarios, options, deadline)
-    values["evpi"] = _difference(values["rp"], values["ws"])
-    values["vss"] = _difference(values["eev"], values["rp"])
-    return StochasticReport(values, statuses, time.perf_counter() - start, rp, ev_first)
+    values["eev"] = _eev(rp, ev, options, budget.share(pending), values["rp"])
+    values["ws"] = _wait_and_see(problem, scenarios, options)
+    values["evpi"] = _difference(values, "rp", "ws")
+    values["vss"] = _difference(values, "eev", "rp")
+    return StochasticReport(values, budget.elapsed() - started, rp, ev_first)
 
 
-def time_share(deadline: float | None, pending: int, now: float | None = None) -> float | None:
-    """The deadline of the next of ``pending`` solves that share what is left before
-    ``deadline`` equally (``None``: no limit)."""
-    if deadline is None:
-        return None
-    now = time.perf_counter() if now is None else now
-    return now + max(deadline - now, 0.0) / max(pending, 1)
+def _solve_alone(problem, scenario, options, pending) -> StageSolution:
+    """One scenario's own problem, with its share of the budget."""
+    return solve_scenarios(problem, [scenario], options, None, options.budget.share(pending))
 
 
-def _wait_and_see(problem, scenarios, options, deadline) -> tuple[Bracket, str]:
+def _eev(rp: StageSolution, ev: StageSolution, options, deadline, rp_measure: Measure) -> Measure:
+    """The expected cost of EV's plan over the scenarios; proved only when that plan is EV's
+    proved optimum."""
+    if ev.first_stage is None or rp.form is None:
+        missing = "EV" if ev.first_stage is None else "RP"
+        return Measure.unfinished(f"{missing} has no plan")
+    log.info("stochastic report: EEV")
+    evaluated = solve_extensive_form(rp.form, options, ev.first_stage, deadline)
+    if evaluated.outcome.status == Status.INFEASIBLE:
+        note = "EV's plan leaves some scenario without a feasible recourse"
+        return Measure(math.inf, math.inf, math.inf, Status.INFEASIBLE.value, note)
+    measure = Measure.of(evaluated)
+    if measure.value is None or ev.outcome.status == Status.OPTIMAL:
+        return measure
+    note = (
+        f"EV's plan is not proved optimal (EV {ev.outcome.status.value}): the value is the "
+        "expected cost of the plan found; the true EEV is only known to be at least RP's bound"
+    )
+    return Measure(measure.value, rp_measure.low, None, Status.FEASIBLE.value, note)
+
+
+def _wait_and_see(problem, scenarios, options) -> Measure:
     value = low = high = 0.0
-    worst = Status.OPTIMAL
+    proved = True
     for i, (name, probability, data) in enumerate(scenarios, start=1):
         log.info("stochastic report: wait-and-see, scenario %s (%d/%d)", name, i, len(scenarios))
-        alone = solve_extensive_form(
-            build_extensive_form(problem, [(name, 1.0, data)]),
-            options,
-            None,
-            time_share(deadline, len(scenarios) - i + 1),
+        alone = Measure.of(
+            _solve_alone(problem, (name, 1.0, data), options, len(scenarios) - i + 1)
         )
-        b = Bracket.of(alone)
-        if b.value is None:
-            return Bracket(None, None, None), f"scenario {name}: {alone.outcome.status.value}"
-        value += probability * b.value
-        low += probability * b.low
-        high += probability * b.high
-        if alone.outcome.status != Status.OPTIMAL:
-            worst = alone.outcome.status
-    return Bracket(value, low, high), worst.value
+        if alone.value is None:
+            return Measure(None, None, None, alone.status, f"scenario {name}: {alone.note}".strip())
+        value += probability * alone.value
+        low = None if low is None or alone.low is None else low + probability * alone.low
+        high += probability * alone.high
+        proved &= alone.proved
+    if proved:
+        return Measure(value, low, high, Status.OPTIMAL.value)
+    return Measure(value, low, high, Status.FEASIBLE.value, "some scenario stopped at a limit")
 
 
-def _difference(a: Bracket, b: Bracket) -> Bracket:
-    """a - b with the widest bracket: [a.low - b.high, a.high - b.low]."""
+def _difference(values: dict[str, Measure], first: str, second: str) -> Measure:
+    """first - second (never below 0) with the widest bracket: [a.low - b.high, a.high - b.low]."""
+    a, b = values[first], values[second]
     if a.value is None or b.value is None:
-        return Bracket(None, None, None)
-    return Bracket(a.value - b.value, a.low - b.high, a.high - b.low)
+        missing = " and ".join(k.upper() for k, m in ((first, a), (second, b)) if m.value is None)
+        return Measure.unfinished(f"needs {missing}")
+    low = None if a.low is None or b.high is None else max(a.low - b.high, 0.0)
+    high = None if a.high is None or b.low is None else a.high - b.low
+    status = Status.OPTIMAL.value if a.proved and b.proved else Status.FEASIBLE.value
+    return Measure(a.value - b.value, low, high, status)

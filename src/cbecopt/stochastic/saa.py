@@ -30,12 +30,14 @@ import pandas as pd
 from scipy import stats
 
 from cbecopt.errors import OptionError
+from cbecopt.limits import OutOfTime
 from cbecopt.results import Status
 from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import (
     TwoStageProblem,
     build_extensive_form,
     solve_extensive_form,
+    solve_scenarios,
 )
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ class SAAResult:
     """The replications and the MMW estimates."""
 
     replications: pd.DataFrame
-    candidate: np.ndarray
+    candidate: np.ndarray | None
     summary: dict[str, float | int | str | None]
 
     def to_dict(self) -> dict:
@@ -95,50 +97,64 @@ def mrp_gap(
     evaluation_n : size of the independent sample that estimates the candidate's true cost
         (0: skip).
     """
-    if n < 1:
-        raise OptionError(f"the sample size must be at least 1, got {n}")
-    if replications < 2:
-        raise OptionError(f"at least 2 replications are needed, got {replications}")
+    check_saa_sizes(n, replications, evaluation_n)
     if not 0.5 < confidence < 1:
         raise OptionError(f"confidence must be in (0.5, 1), got {confidence}")
-    options = options or SolveOptions()
+    options = (options or SolveOptions()).begin()
+    pending = [1 + 2 * replications + (1 if evaluation_n else 0)]
+
+    def solve_next(problem: TwoStageProblem, fixed: np.ndarray | None = None, form=None):
+        deadline = options.budget.share(pending[0])
+        pending[0] -= 1
+        if fixed is None:
+            return solve_scenarios(problem, problem.scenarios(), options, None, deadline)
+        return solve_extensive_form(form, options, fixed, deadline)
+
     seeds = np.random.SeedSequence(seed).generate_state(replications + 2)
+    summary: dict[str, float | int | str | None] = {
+        "n": n,
+        "replications": replications,
+        "confidence": confidence,
+        "seed": seed,
+    }
     log.info("SAA: candidate solution")
-    candidate_run = _solve(rebuild(sampler(n, int(seeds[0]))), options)
+    candidate_run = solve_next(rebuild(sampler(n, int(seeds[0]))))
     candidate = candidate_run.first_stage
     if candidate is None:
-        raise OptionError(
-            f"the candidate SAA found no solution ({candidate_run.outcome.status.value})"
-        )
+        status = candidate_run.outcome.status.value
+        summary |= {"status": status, "all_optimal": False, "candidate": status}
+        return SAAResult(pd.DataFrame(columns=REPLICATION_COLUMNS), None, summary)
     rows = []
     for r in range(replications):
         log.info("SAA: replication %d/%d", r + 1, replications)
-        problem = rebuild(sampler(n, int(seeds[r + 1])))
-        saa = _solve(problem, options)
-        at_candidate = solve_extensive_form(saa.form, options, candidate)
+        saa = solve_next(rebuild(sampler(n, int(seeds[r + 1]))))
+        at_candidate = (
+            solve_next(None, candidate, saa.form).outcome if saa.form is not None else None
+        )
+        cost = None if at_candidate is None else at_candidate.objective
         rows.append(
             {
                 "replication": r + 1,
                 "status": saa.outcome.status.value,
                 "saa_objective": saa.outcome.objective,
                 "saa_bound": saa.outcome.bound,
-                "candidate_cost": at_candidate.outcome.objective,
+                "candidate_cost": cost,
                 # With a MIP gap the SAA optimum is only bracketed: use its bound (conservative).
                 "gap": None
-                if at_candidate.outcome.objective is None or saa.outcome.bound is None
-                else at_candidate.outcome.objective - saa.outcome.bound,
+                if cost is None or saa.outcome.bound is None
+                else cost - saa.outcome.bound,
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=REPLICATION_COLUMNS)
     t = float(stats.t.ppf(confidence, replications - 1))
     gaps = table["gap"].dropna().to_numpy(float)
     lower = table["saa_bound"].dropna().to_numpy(float)
-    summary: dict[str, float | int | str | None] = {
-        "n": n,
-        "replications": replications,
-        "confidence": confidence,
-        "seed": seed,
-        "all_optimal": bool((table["status"] == Status.OPTIMAL.value).all()),
+    proved = bool((table["status"] == Status.OPTIMAL.value).all()) and (
+        candidate_run.outcome.status == Status.OPTIMAL
+    )
+    summary |= {
+        "status": "optimal" if proved else ("feasible" if len(gaps) >= 2 else "unfinished"),
+        "all_optimal": proved,
     }
     if len(gaps) >= 2:
         mean, half = _mean_halfwidth(gaps, t)
@@ -153,8 +169,12 @@ def mrp_gap(
     if evaluation_n:
         log.info("SAA: evaluating the candidate on %d scenarios", evaluation_n)
         evaluation = rebuild(sampler(evaluation_n, int(seeds[-1])))
-        evaluated = solve_extensive_form(_form(evaluation), options, candidate)
-        costs = evaluated.scenario_costs()
+        try:
+            form = build_extensive_form(evaluation, evaluation.scenarios(), budget=options.budget)
+        except OutOfTime:
+            form = None
+        evaluated = solve_next(None, candidate, form) if form is not None else None
+        costs = None if evaluated is None else evaluated.scenario_costs()
         if costs is not None:
             z = NormalDist().inv_cdf(confidence)
             mean = float(costs.mean())
@@ -169,12 +189,31 @@ def mrp_gap(
     return SAAResult(table, candidate, summary)
 
 
-def _form(problem: TwoStageProblem):
-    return build_extensive_form(problem, problem.scenarios())
+REPLICATION_COLUMNS = (
+    "replication",
+    "status",
+    "saa_objective",
+    "saa_bound",
+    "candidate_cost",
+    "gap",
+)
+MAX_SAMPLE_SIZE = 1_000_000
+"""The most scenarios one sample (n or evaluation_n) may hold."""
+MAX_REPLICATIONS = 1000
 
 
-def _solve(problem: TwoStageProblem, options: SolveOptions):
-    return solve_extensive_form(_form(problem), options)
+def check_saa_sizes(n: int, replications: int, evaluation_n: int) -> None:
+    """Refuse sample sizes and replication counts that make no sense or cannot fit."""
+    if not 1 <= n <= MAX_SAMPLE_SIZE:
+        raise OptionError(f"the sample size n must be between 1 and {MAX_SAMPLE_SIZE:,}, got {n}")
+    if not 2 <= replications <= MAX_REPLICATIONS:
+        raise OptionError(
+            f"replications must be between 2 and {MAX_REPLICATIONS}, got {replications}"
+        )
+    if not 0 <= evaluation_n <= MAX_SAMPLE_SIZE:
+        raise OptionError(
+            f"evaluation_n must be between 0 (skip) and {MAX_SAMPLE_SIZE:,}, got {evaluation_n}"
+        )
 
 
 def _mean_halfwidth(values: np.ndarray, t: float) -> tuple[float, float]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.analytics import var_cvar
+from cbecopt.limits import OutOfTime
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.report import stochastic_report
@@ -34,10 +35,6 @@ Extract = Callable[[ExtensiveForm, np.ndarray], tuple[dict, dict]]
 """A model's extraction: (form, solution vector) -> (tables, KPIs); ``form.values_of`` reads it."""
 
 
-RP_SHARE = 0.5
-"""Share of the time limit the recourse problem may use when a stochastic report follows."""
-
-
 def solve_two_stage(
     problem: TwoStageProblem,
     options: SolveOptions | None = None,
@@ -50,19 +47,22 @@ def solve_two_stage(
     instance: str = "",
     load_seconds: float = 0.0,
     config: dict | None = None,
+    prepare_seconds: float = 0.0,
 ) -> Result:
     """Build the extensive form of ``problem`` over its scenarios, solve it, and report.
 
     Parameters
     ----------
     problem : a :class:`TwoStageProblem`.
-    options : solver options; the time limit covers the whole call, reports included.
+    options : solver options; the time limit covers the whole call, reports included: the
+        recourse problem (RP) comes first with all of it, the report uses what is left.
     risk : mean-CVaR weight and alpha (default risk-neutral); VaR and CVaR of cost are
         reported at ``risk.alpha`` either way.
     reports : names from :data:`REPORTS`; ``stochastic`` adds RP, EV, EEV, WS, EVPI and VSS
         (for the risk-neutral problem) as ``result.reports["stochastic"]`` and a table.
     extract : the model's own tables and KPIs from a solution.
     diagnose : reasons the model can be infeasible, asked only when it is.
+    prepare_seconds : time the caller spent preparing the model's data (inside the budget).
     """
     unknown = [r for r in reports if r not in REPORTS]
     if unknown:
@@ -71,19 +71,27 @@ def solve_two_stage(
         raise OptionError(
             f"unknown report(s) {', '.join(unknown)}; available: {', '.join(REPORTS)}"
         )
-    options = options or SolveOptions()
+    options = (options or SolveOptions()).begin()
     risk = risk or RiskOptions()
     start = time.perf_counter()
-    deadline = start + options.time_limit if options.time_limit is not None else None
-    form = build_extensive_form(problem, problem.scenarios(), risk)
+    try:
+        form = build_extensive_form(problem, problem.scenarios(), risk, budget=options.budget)
+    except OutOfTime as stopped:
+        return Result(
+            model=model,
+            instance=instance,
+            status=Status.NO_SOLUTION,
+            termination=f"{stopped} while building the model",
+            timings=options.budget.timings(
+                {"prepare": prepare_seconds, "build": time.perf_counter() - start}, load_seconds
+            ),
+            diagnosis=[options.budget.no_solution_advice()],
+            options={**options.as_dict(), "model": config or {}},
+        )
     t_built = time.perf_counter()
     form.compile()
     t_compiled = time.perf_counter()
-    # With a report to follow, RP may use RP_SHARE of the limit; the report's solves the rest.
-    rp_deadline = deadline
-    if deadline is not None and "stochastic" in reports:
-        rp_deadline = start + RP_SHARE * options.time_limit
-    solution = solve_extensive_form(form, options, None, rp_deadline)
+    solution = solve_extensive_form(form, options)
     outcome = solution.outcome
     t_solved = time.perf_counter()
 
@@ -106,26 +114,25 @@ def solve_two_stage(
             "they sell or salvage for, with no capacity"
         ]
     elif outcome.status == Status.NO_SOLUTION:
-        diagnosis = ["no feasible solution was found within the limits: raise --time-limit"]
+        diagnosis = [options.budget.no_solution_advice()]
     t_extracted = time.perf_counter()
 
     extra: dict[str, dict] = {}
     if "stochastic" in reports and outcome.values is not None:
         rp = solution if risk.weight == 0 else None
-        report = stochastic_report(problem, options, rp, deadline)
+        report = stochastic_report(problem, options, rp)
         extra["stochastic"] = report.to_dict()
         tables["stochastic"] = report.table()
-    t_done = time.perf_counter()
-    timings = {
-        "load": load_seconds,
+    parts = {
+        "prepare": prepare_seconds,
         "build": t_built - start,
         "handoff": (t_compiled - t_built) + solution.handoff_seconds,
         "solve": outcome.solve_seconds,
         "extract": t_extracted - t_solved,
     }
     if reports:
-        timings["reports"] = t_done - t_extracted
-    timings["total"] = load_seconds + (t_done - start)
+        parts["reports"] = time.perf_counter() - t_extracted
+    timings = options.budget.timings(parts, load_seconds)
     compiled = form.compile()
     return Result(
         model=model,

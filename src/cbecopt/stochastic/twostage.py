@@ -31,6 +31,8 @@ from cbecopt.formulations.common import (
     linear_objective,
     terms,
 )
+from cbecopt.limits import Budget, OutOfTime, check
+from cbecopt.results import Status
 from cbecopt.solver import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
 
 
@@ -162,8 +164,12 @@ def build_extensive_form(
     problem: TwoStageProblem,
     scenarios: Sequence[tuple[str, float, Any]],
     risk: RiskOptions | None = None,
+    budget: Budget | None = None,
 ) -> ExtensiveForm:
     """Build the extensive form over ``scenarios`` ((name, probability, data) triples).
+
+    With a ``budget``, the build stops with :class:`~cbecopt.limits.OutOfTime` as soon as it
+    has expired (checked before each scenario), so a large build cannot outlast the limit.
 
     With ``risk.weight`` λ > 0 the objective is the mean-CVaR blend
     (1 - λ) E[cost] + λ CVaR_α(cost), with CVaR written as Rockafellar and Uryasev's
@@ -179,10 +185,10 @@ def build_extensive_form(
         first = problem.build_first_stage(m)
         m.SCENARIOS = pyo.Set(initialize=names, ordered=True)
         m.scenario = pyo.Block(m.SCENARIOS)
-        second_cost = [
-            tuple(problem.build_second_stage(m.scenario[name], data, first))
-            for name, _, data in scenarios
-        ]
+        second_cost = []
+        for name, _, data in scenarios:
+            check(budget)
+            second_cost.append(tuple(problem.build_second_stage(m.scenario[name], data, first)))
         expected = 1.0 - risk_weight
         parts = [_scaled(p, expected) for p in first.cost]
         for probability, cost in zip(probabilities, second_cost, strict=True):
@@ -225,9 +231,10 @@ def _add_cvar(m, first, second_cost, probabilities, weight, alpha) -> list[Terms
 
 @dataclass
 class StageSolution:
-    """An extensive-form solve: the outcome and what it says per scenario."""
+    """An extensive-form solve: the outcome and what it says per scenario (``form`` is ``None``
+    when the budget ran out before the model was built)."""
 
-    form: ExtensiveForm
+    form: ExtensiveForm | None
     outcome: SolverOutcome
     handoff_seconds: float
 
@@ -261,6 +268,35 @@ def solve_extensive_form(
         fixed = (form.first_stage_columns(), np.asarray(fixed_first_stage, dtype=float))
     outcome = solve_compiled(compiled, options, deadline, fixed_columns=fixed, relax=relax)
     return StageSolution(form, outcome, time.perf_counter() - start - outcome.solve_seconds)
+
+
+def solve_scenarios(
+    problem: TwoStageProblem,
+    scenarios: Sequence[tuple[str, float, Any]],
+    options: SolveOptions,
+    risk: RiskOptions | None = None,
+    deadline: float | None = None,
+) -> StageSolution:
+    """Build and solve the extensive form over ``scenarios`` within the budget; a build the
+    budget cuts short comes back as a solution without values (``no_solution``, no form)."""
+    options = options.begin()
+    start = time.perf_counter()
+    try:
+        form = build_extensive_form(problem, scenarios, risk, budget=options.budget)
+    except OutOfTime as stopped:
+        outcome = SolverOutcome(
+            Status.NO_SOLUTION,
+            f"{stopped} while building the model",
+            None,
+            None,
+            None,
+            None,
+            0.0,
+            0.0,
+            {},
+        )
+        return StageSolution(None, outcome, time.perf_counter() - start)
+    return solve_extensive_form(form, options, None, deadline)
 
 
 def scenario_creator(problem: TwoStageProblem, name: str) -> pyo.ConcreteModel:
