@@ -133,6 +133,7 @@ def two_stage_problem(
 
 
 def _smps_only(normalize_probabilities: bool) -> None:
+    """Refuse ``--normalize-probabilities`` for inputs it would be silently ignored on."""
     if normalize_probabilities:
         raise OptionError("--normalize-probabilities applies to SMPS files (--format smps) only")
 
