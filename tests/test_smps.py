@@ -150,7 +150,9 @@ def test_random_objective_and_matrix_coefficients_match_brute_force(tmp_path):
 
 # --- independent distributions (INDEP DISCRETE) -------------------------------------------------
 # min x + E[pen u]  s.t.  a x + u >= d;  d in {2: .25, 6: .75}, pen in {2: .5, 4: .5},
-# a in {1: .6, 0.5: .4}: 8 scenarios.
+# a in {1: .6, 0.5: .4}: 8 scenarios. The standard layout is 'column row value period
+# probability' (the standard's own example: COL1 ROW8 6.0 PERIOD2 0.5); the period may be left
+# out, as the a lines do.
 INDEP_COR = """NAME tiny_indep
 ROWS
  N obj
@@ -174,10 +176,10 @@ ENDATA
 """
 INDEP_STO = """STOCH tiny_indep
 INDEP DISCRETE
-    RHS meet 2 0.25
-    RHS meet 6 0.75
-    u obj 2 0.5 P2
-    u obj 4 0.5 P2
+    RHS meet 2 P2 0.25
+    RHS meet 6 P2 0.75
+    u obj 2 P2 0.5
+    u obj 4 P2 0.5
     x meet 1 0.6
     x meet 0.5 0.4
 ENDATA
@@ -311,8 +313,36 @@ def test_probabilities_must_sum_to_one(tmp_path):
     assert "tiny.sto, row 2" in message and "sum to 1.1" in message
 
 
+def test_indep_in_the_standard_layout_reads_the_standard_example(tmp_path):
+    # The standard's example lines, COL1 ROW8 6.0 PERIOD2 0.5 and RHS ROW8 6.0 PERIOD2 0.5, on
+    # the INDEP core: min x + E[2 u] s.t. a x + u >= d, a = 6 or 1 and d = 6 or 2, each 1/2.
+    tim = INDEP_TIM.replace("P1", "PERIOD1").replace("P2", "PERIOD2")
+    sto = (
+        "STOCH tiny_indep\nINDEP DISCRETE\n"
+        "    x meet 6.0 PERIOD2 0.5\n    x meet 1.0 PERIOD2 0.5\n"
+        "    RHS meet 6.0 PERIOD2 0.5\n    RHS meet 2.0 PERIOD2 0.5\nENDATA\n"
+    )
+    problem = read_smps(write_smps(tmp_path, "tiny", INDEP_COR, tim, sto))
+    values = [(s.coef.tolist(), s.rhs.tolist(), p) for _, p, s in problem.scenarios()]
+    assert values == [([6], [6], 0.25), ([6], [2], 0.25), ([1], [6], 0.25), ([1], [2], 0.25)]
+    # By hand: x = 1 covers d when a = 6 and costs 1 + 2 * 0.25 * (5 + 1) = 4 in all; x = 2
+    # costs 2 + 2 * 0.25 * 4 = 4 too, x = 0 costs 8 and x >= 3 more than 4.
+    brute = min(
+        x + 2 * sum(0.25 * max(d - a * x, 0) for a in (6, 1) for d in (6, 2)) for x in range(11)
+    )
+    assert brute == pytest.approx(4.0)
+    assert solve(problem).outcome.objective == pytest.approx(brute, abs=1e-9)
+
+
+def test_indep_probability_before_the_period_is_refused(tmp_path):
+    sto = INDEP_STO.replace("u obj 2 P2 0.5", "u obj 2 0.5 P2")
+    message = error_of(write_smps(tmp_path, "tiny", INDEP_COR, INDEP_TIM, sto))
+    assert "tiny.sto, row 5" in message
+    assert "'column row value period probability'" in message
+
+
 def test_indep_probabilities_must_sum_to_one(tmp_path):
-    sto = INDEP_STO.replace("u obj 4 0.5", "u obj 4 0.4")
+    sto = INDEP_STO.replace("u obj 4 P2 0.5", "u obj 4 P2 0.4")
     message = error_of(write_smps(tmp_path, "tiny", INDEP_COR, INDEP_TIM, sto))
     assert "tiny.sto, row 5" in message and "probabilit" in message
 
@@ -324,7 +354,8 @@ def test_more_than_two_periods_is_rejected(tmp_path):
     )
     tim = RHS_TIM.replace("ENDATA", "    v         more                     T3\nENDATA")
     message = error_of(write_smps(tmp_path, "tiny", cor, tim, RHS_STO))
-    assert "tiny.tim, row 5" in message and "only two-stage problems are supported" in message
+    assert "tiny.tim, row 5" in message and "3 periods (T1, T2, T3)" in message
+    assert "only two-stage problems" in message
 
 
 def test_truncated_cor_is_reported_at_its_last_line(tmp_path):
@@ -332,12 +363,6 @@ def test_truncated_cor_is_reported_at_its_last_line(tmp_path):
     last = len(cor.splitlines())
     message = error_of(write_smps(tmp_path, "tiny", cor, RHS_TIM, RHS_STO))
     assert f"tiny.cor, row {last}" in message and "ENDATA" in message
-
-
-def test_blocks_are_rejected_clearly(tmp_path):
-    sto = "STOCH tiny\nBLOCKS DISCRETE\n BL b1 T2 0.5\n    RHS meet 2\nENDATA\n"
-    message = error_of(write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, sto))
-    assert "tiny.sto, row 2" in message and "BLOCKS" in message
 
 
 def test_random_first_stage_row_is_rejected(tmp_path):

@@ -61,6 +61,14 @@ ChannelsOpt = Annotated[
     ),
 ]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)}.")]
+NormalizeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--normalize-probabilities",
+        help="smps: rescale each distribution's probabilities to sum to 1 (without it they are "
+        "used as written, and must sum to 1 within 1e-3).",
+    ),
+]
 
 
 def _model_config(
@@ -105,12 +113,16 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
-def two_stage_problem(path: str, fmt: Format, model: str, config):
+def two_stage_problem(
+    path: str, fmt: Format, model: str, config, normalize_probabilities: bool = False
+):
     """(problem, instance or None) of a two-stage model: from SMPS files, or built from an instance."""
     if fmt == Format.smps:
         from cbecopt.readers.smps import read_smps
 
-        return read_smps(resolve_path(path)), None
+        problem = read_smps(resolve_path(path), normalize_probabilities=normalize_probabilities)
+        return problem, None
+    _smps_only(normalize_probabilities)
     instance = load(path, fmt)
     spec = MODELS.get(model)
     if spec is None or not spec.two_stage:
@@ -120,6 +132,12 @@ def two_stage_problem(path: str, fmt: Format, model: str, config):
             + " (or an SMPS file with --format smps)"
         )
     return spec.build(instance, config), instance
+
+
+def _smps_only(normalize_probabilities: bool) -> None:
+    """Refuse ``--normalize-probabilities`` for inputs it would be silently ignored on."""
+    if normalize_probabilities:
+        raise OptionError("--normalize-probabilities applies to SMPS files (--format smps) only")
 
 
 @app.command()
@@ -184,6 +202,7 @@ def solve(
             help="Write result.json and CSV tables into this folder, or one workbook if it ends in .xlsx.",
         ),
     ] = None,
+    normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -197,7 +216,7 @@ def solve(
         risk = RiskOptions(risk_weight, alpha)
         if fmt == Format.smps:
             started = time.perf_counter()
-            problem, _ = two_stage_problem(path, fmt, model, None)
+            problem, _ = two_stage_problem(path, fmt, model, None, normalize_probabilities)
             read_seconds = time.perf_counter() - started
             model = "smps"
             with solving(as_json, verbose):
@@ -212,6 +231,7 @@ def solve(
                     load_seconds=read_seconds,
                 )
         else:
+            _smps_only(normalize_probabilities)
             instance = load(path, fmt, capacity)
             if model not in MODELS:
                 raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
@@ -356,6 +376,7 @@ def frontier(
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Write frontier.csv and frontier.png here.")
     ] = Path("results/frontier"),
+    normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -375,7 +396,7 @@ def frontier(
             distribution=distribution,
             seed=seed,
         )
-        problem, _ = two_stage_problem(path, fmt, model, config)
+        problem, _ = two_stage_problem(path, fmt, model, config, normalize_probabilities)
         with solving(as_json, verbose):
             table = efficient_frontier(
                 problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
@@ -420,6 +441,7 @@ def saa(
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write replications.csv and saa.json here.")
     ] = None,
+    normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -435,7 +457,7 @@ def saa(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         config = _model_config(model, risk=RiskOptions(), distribution=distribution, seed=seed)
-        problem, instance = two_stage_problem(path, fmt, model, config)
+        problem, instance = two_stage_problem(path, fmt, model, config, normalize_probabilities)
         sampler = None
         if instance is not None and model == "contracts":
             from cbecopt.formulations.contracts import demand_sampler

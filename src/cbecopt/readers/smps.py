@@ -18,25 +18,48 @@ What is supported, and how it is read:
   column bounded to [0, 1] is binary. As in HiGHS, ``UP`` with a negative value on a column
   whose lower bound is 0 makes the lower bound -inf; values of magnitude 1e20 or more are
   infinite.
-* ``.tim``: implicit form, exactly two periods (``col row period`` lines). Stage 1 is the
-  columns before the stage-2 start column and the constraint rows before the stage-2 start
-  row, in ``.cor`` order; first-stage rows may hold first-stage columns only.
-* ``.sto``: ``SCENARIOS DISCRETE`` (every scenario's parent is ``ROOT``) or ``INDEP
-  DISCRETE`` (independent distributions; the scenarios are their Cartesian product). Random
-  right-hand sides, objective coefficients and matrix coefficients of stage 2; a random cost
-  of a first-stage column is allowed too (it enters the scenario's cost, so the extensive
-  form prices it at its mean).
+* ``.tim``: implicit form, exactly two periods (``col row period`` lines); a file with more
+  periods is refused, naming how many. Stage 1 is the columns before the stage-2 start column
+  and the constraint rows before the stage-2 start row, in ``.cor`` order; first-stage rows
+  may hold first-stage columns only.
+* ``.sto``: either ``SCENARIOS`` sections, or any number of ``INDEP`` and ``BLOCKS``
+  sections (not both kinds):
 
-Probabilities must sum to 1 within 1e-4 and are used as written, never renormalised: the
-SIPLIB files round them to 6 decimals and their known optima are computed with the rounded
-values. Every problem in a file raises :class:`~cbecopt.errors.InputError` naming the file,
-the line and the field.
+  - ``SCENARIOS [DISCRETE]``: ``SC name ROOT probability [period]`` (every parent is ``ROOT``),
+    then the scenario's ``column row value [row value]`` lines.
+  - ``INDEP DISCRETE``: one line per value of a random element, in the standard layout
+    ``column row value period probability`` (the period may be left out:
+    ``column row value probability``). A right-hand side has the RHS set name in the column
+    field (``RHS row value period probability``).
+  - ``BLOCKS DISCRETE``: each realisation of a block is a line ``BL block period
+    probability`` followed by ``column row value [row value]`` lines. The first realisation
+    of a block lists every element of the block; later ones list only the values that
+    differ (the others keep the first realisation's value).
+
+  The random elements of ``INDEP`` and ``BLOCKS`` sections are independent: the scenarios
+  are the Cartesian product of the elements' and blocks' realisations, with the product of
+  their probabilities (at most :data:`MAX_SCENARIOS`). A section header may end in the
+  modifier ``REPLACE`` (the default: the value replaces the core's), ``ADD`` (it is added to
+  the core's value) or ``MULTIPLY`` (it multiplies it); only ``DISCRETE`` distributions are
+  read. Random are right-hand sides, objective coefficients and matrix coefficients of stage
+  2, and the cost of a first-stage column (it enters the scenario's cost, so the extensive
+  form prices it at its mean); the period named must be the second one.
+
+Probabilities: those of each distribution (the scenarios', each ``INDEP`` element's, each
+block's) must sum to 1 within :data:`PROBABILITY_TOLERANCE` (1e-3) and are used as written:
+the SIPLIB files round them to 6 decimals and their known optima are computed with the
+rounded values. A sum further than 1e-9 from 1 is used with a warning on the ``cbecopt``
+logger giving the sum; ``read_smps(..., normalize_probabilities=True)`` (the command line's
+``--normalize-probabilities``) rescales each distribution to sum to 1 instead. Every problem
+in a file raises :class:`~cbecopt.errors.InputError` naming the file, the line and the field.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
+import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,10 +75,17 @@ from cbecopt.stochastic.twostage import FirstStage
 
 INFINITE_BOUND = 1e20
 """Values of at least this magnitude are infinite, as in HiGHS."""
-PROBABILITY_TOLERANCE = 1e-4
-"""How far the probabilities may sum from 1: SIPLIB rounds them to 6 decimals."""
+PROBABILITY_TOLERANCE = 1e-3
+"""How far one distribution's probabilities may sum from 1 and still be used as written:
+published files round them (SIPLIB to 6 decimals; POSTS pltexpA2_16 sums to 1.0002)."""
+EXACT_TOLERANCE = 1e-9
+"""Sums further than this from 1 (within :data:`PROBABILITY_TOLERANCE`) come with a warning."""
 MAX_SCENARIOS = 1_000_000
-"""The most scenarios an ``INDEP`` section may expand to."""
+"""The most scenarios ``INDEP`` and ``BLOCKS`` sections may expand to."""
+_MODIFIERS = ("REPLACE", "ADD", "MULTIPLY")
+"""How a random value combines with the core value: replaces it, is added to it, multiplies it."""
+
+log = logging.getLogger(__name__)
 
 _CORE_SUFFIXES = (".cor", ".core", ".mps")
 _TIME_SUFFIXES = (".tim", ".time")
@@ -159,6 +189,21 @@ class _Core:
     a_col: np.ndarray
     a_val: np.ndarray
     a_line: np.ndarray
+
+    @functools.cached_property
+    def entries(self) -> dict[tuple[int, int], float]:
+        """The matrix coefficients by (row, column)."""
+        positions = zip(self.a_row.tolist(), self.a_col.tolist(), strict=True)
+        return dict(zip(positions, self.a_val.tolist(), strict=True))
+
+    def value(self, key: tuple) -> float:
+        """The core's value of a random element: ``("rhs", row)``, ``("cost", column)`` or
+        ``("coef", row, column)`` (0 for a coefficient the core does not list)."""
+        if key[0] == "rhs":
+            return float(self.rhs[key[1]])
+        if key[0] == "cost":
+            return float(self.cost[key[1]])
+        return self.entries.get(key[1:], 0.0)
 
 
 def _read_core(path: Path) -> _Core:
@@ -418,7 +463,7 @@ class _Stages:
 
 def _read_time(path: Path, core: _Core) -> _Stages:
     src = _Lines.read(path)
-    periods: list[tuple[str, int, int | None, int]] = []
+    periods: list[tuple[str, str, str, int]] = []  # (period, start column, start row, line)
     section = None
     for line, text, tok in src:
         head = _header(text, tok, {"PERIODS", "ENDATA", "ROWS", "COLUMNS"}, {"TIME", "PERIODS"})
@@ -435,36 +480,44 @@ def _read_time(path: Path, core: _Core) -> _Stages:
             _fail(src.name, "data outside the PERIODS section", line)
         if len(tok) != 3:
             _fail(src.name, "a PERIODS line is 'column row period'", line)
-        column, row, period = tok
-        if column not in core.col_index:
-            _fail(src.name, f"unknown column '{column}' (not in the .cor file)", line, "column")
-        if row != core.objective and row not in core.row_index:
-            _fail(src.name, f"unknown row '{row}' (not in the .cor file)", line, "row")
-        if any(p[0] == period for p in periods):
-            _fail(src.name, f"period '{period}' is listed twice", line, "period")
-        if len(periods) == 2:
-            _fail(
-                src.name,
-                f"period '{period}' is a third period: only two-stage problems are supported",
-                line,
-                "period",
-            )
-        periods.append((period, core.col_index[column], core.row_index.get(row), line))
+        if any(p[0] == tok[2] for p in periods):
+            _fail(src.name, f"period '{tok[2]}' is listed twice", line, "period")
+        periods.append((tok[2], tok[0], tok[1], line))
     else:
         src.truncated(section or "(none)")
+    if len(periods) > 2:
+        names = ", ".join(p[0] for p in periods)
+        message = (
+            f"lists {len(periods)} periods ({names}): only two-stage problems (2 periods) "
+            "are supported"
+        )
+        _fail(src.name, message, periods[2][3], "period")
     if len(periods) != 2:
         _fail(src.name, f"lists {len(periods)} period(s); a two-stage problem needs 2", src.last)
-    (first, col1, row1, line1), (second, col2, row2, line2) = periods
+    return _stages(src.name, core, periods)
+
+
+def _stages(file: str, core: _Core, periods: list[tuple[str, str, str, int]]) -> _Stages:
+    """Where the two periods start, checked against the core's column and row order."""
+    for _, column, row, line in periods:
+        if column not in core.col_index:
+            _fail(file, f"unknown column '{column}' (not in the .cor file)", line, "column")
+        if row != core.objective and row not in core.row_index:
+            _fail(file, f"unknown row '{row}' (not in the .cor file)", line, "row")
+    (first, col1, row1, line1), (second, col2, row2, line2) = (
+        (period, core.col_index[column], core.row_index.get(row), line)
+        for period, column, row, line in periods
+    )
     if col1 != 0:
-        _fail(src.name, "stage 1 must start at the first column of the .cor file", line1, "column")
+        _fail(file, "stage 1 must start at the first column of the .cor file", line1, "column")
     if row1 not in (None, 0):
-        _fail(src.name, "stage 1 must start at the first row of the .cor file", line1, "row")
+        _fail(file, "stage 1 must start at the first row of the .cor file", line1, "row")
     if col2 <= col1:
-        _fail(src.name, "stage 2 must start at a later column than stage 1", line2, "column")
+        _fail(file, "stage 2 must start at a later column than stage 1", line2, "column")
     if row2 is None:
-        _fail(src.name, "stage 2 cannot start at the objective row", line2, "row")
+        _fail(file, "stage 2 cannot start at the objective row", line2, "row")
     if row1 is not None and row2 <= row1:
-        _fail(src.name, "stage 2 must start at a later row than stage 1", line2, "row")
+        _fail(file, "stage 2 must start at a later row than stage 1", line2, "row")
     return _Stages((first, second), col2, row2)
 
 
@@ -526,150 +579,330 @@ class SmpsScenario:
         return out
 
 
-def _read_stoch(path: Path, core: _Core, stages: _Stages) -> list[tuple[str, float, SmpsScenario]]:
-    src = _Lines.read(path)
-    section = None
-    section_line = 0
-    kinds: set[str] = set()
-    scenarios: dict[str, tuple[float, dict[tuple, float]]] = {}
-    current: dict[tuple, float] | None = None
-    distributions: dict[tuple, list[tuple[float, float, int]]] = {}
-    second = stages.periods[1]
+@dataclass
+class _Outcome:
+    """One realisation: its probability, the values it sets (modifier applied) and its line."""
 
-    def element(column: str, row: str, line: int) -> tuple:
-        is_rhs = column not in core.col_index and (
-            column == core.rhs_set or column.upper() == "RHS"
-        )
-        if is_rhs:
+    probability: float
+    values: dict[tuple, float]
+    line: int
+
+
+@dataclass
+class _Distribution:
+    """The realisations of one independent random element (``INDEP``) or block (``BLOCKS``)."""
+
+    label: str
+    outcomes: list[_Outcome]
+
+    def completed(self) -> list[_Outcome]:
+        """The realisations, each holding every element: a later block realisation lists
+        only the values that differ from the first realisation's."""
+        first = self.outcomes[0]
+        return [first] + [
+            _Outcome(o.probability, {**first.values, **o.values}, o.line) for o in self.outcomes[1:]
+        ]
+
+
+class _StochReader:
+    """Reads a ``.sto`` file: ``SCENARIOS``, or ``INDEP`` and ``BLOCKS`` sections (see the
+    module docstring for the layouts)."""
+
+    def __init__(self, src: _Lines, core: _Core, stages: _Stages):
+        self.src, self.core = src, core
+        self.first_row = stages.first_row
+        self.second = stages.periods[1]
+        self.kinds: set[str] = set()
+        self.section_line = 0
+        self.modifier = "REPLACE"
+        self.named: dict[str, _Outcome] = {}
+        self.distributions: dict[tuple, _Distribution] = {}
+        self.owner: dict[tuple, tuple[str, int]] = {}
+        self.current: _Outcome | None = None
+        self.block: _Distribution | None = None
+
+    def read(self) -> None:
+        bare = {"ENDATA", "SCENARIOS", "INDEP", "BLOCKS"}
+        section = None
+        for line, text, tok in self.src:
+            head = _header(text, tok, bare, {"STOCH", "SCENARIOS", "INDEP", "BLOCKS"})
+            if head == "ENDATA":
+                return
+            if head is not None:
+                if head != "STOCH":
+                    self.open_section(head, tok, line)
+                section = head
+            elif section == "SCENARIOS":
+                self.scenario_line(tok, line)
+            elif section == "INDEP":
+                self.indep_line(tok, line)
+            elif section == "BLOCKS":
+                self.block_line(tok, line)
+            else:
+                _fail(self.src.name, "data outside a SCENARIOS, INDEP or BLOCKS section", line)
+        self.src.truncated(section or "(none)")
+
+    def open_section(self, head: str, tok: list[str], line: int) -> None:
+        options = [t.upper() for t in tok[1:]]
+        modifiers = [o for o in options if o in _MODIFIERS]
+        unknown = [o for o in options if o != "DISCRETE" and o not in _MODIFIERS]
+        if unknown or len(modifiers) > 1 or (head != "SCENARIOS" and "DISCRETE" not in options):
+            message = (
+                f"'{' '.join(tok)}' is not supported: only DISCRETE distributions, with the "
+                "modifier REPLACE (the default), ADD or MULTIPLY"
+            )
+            _fail(self.src.name, message, line, "section")
+        self.kinds.add("SCENARIOS" if head == "SCENARIOS" else "INDEP/BLOCKS")
+        if len(self.kinds) > 1:
+            message = "SCENARIOS cannot be combined with INDEP or BLOCKS sections"
+            _fail(self.src.name, message, line, "section")
+        self.modifier = modifiers[0] if modifiers else "REPLACE"
+        self.section_line = self.section_line or line
+        self.current = self.block = None
+
+    def scenario_line(self, tok: list[str], line: int) -> None:
+        """``SC name parent probability [period]``, then ``column row value [row value]``."""
+        if tok[0].upper() == "SC":
+            if len(tok) not in (4, 5):
+                _fail(self.src.name, "a scenario line is 'SC name parent probability period'", line)
+            name, parent = tok[1], _unquote(tok[2])
+            if parent.upper() != "ROOT":
+                message = f"parent '{parent}' is not ROOT: only two-stage problems are supported"
+                _fail(self.src.name, message, line, "parent")
+            probability = self.probability(tok[3], line)
+            if len(tok) == 5:
+                self.check_period(tok[4], line)
+            if name in self.named:
+                _fail(self.src.name, f"scenario '{name}' is listed twice", line, "scenario")
+            self.current = self.named[name] = _Outcome(probability, {}, line)
+            return
+        if self.current is None:
+            _fail(self.src.name, "a value before the first 'SC' line", line)
+        for key, value, label in self.entries(tok, line):
+            self.set_value(self.current, key, value, label, line)
+
+    def indep_line(self, tok: list[str], line: int) -> None:
+        """``column row value period probability``; the period may be left out."""
+        if len(tok) not in (4, 5):
+            message = "an INDEP line is 'column row value period probability' (period optional)"
+            _fail(self.src.name, message, line)
+        if len(tok) == 5:
+            if tok[3] != self.second and tok[4] == self.second:
+                message = (
+                    f"the period '{tok[4]}' comes after the probability: an INDEP line is "
+                    "'column row value period probability'"
+                )
+                _fail(self.src.name, message, line, "period")
+            self.check_period(tok[3], line)
+        key = self.element(tok[0], tok[1], line)
+        label = f"({tok[0]}, {tok[1]})"
+        value = self.value(key, tok[2], line)
+        probability = self.probability(tok[-1], line)
+        distribution = self.distribution(("INDEP", key), f"the INDEP distribution of {label}")
+        self.claim(key, label, distribution.label, line)
+        distribution.outcomes.append(_Outcome(probability, {key: value}, line))
+
+    def block_line(self, tok: list[str], line: int) -> None:
+        """``BL block period probability``, then ``column row value [row value]``."""
+        if tok[0].upper() == "BL":
+            if len(tok) != 4:
+                _fail(self.src.name, "a block line is 'BL block period probability'", line)
+            self.check_period(tok[2], line)
+            self.current = _Outcome(self.probability(tok[3], line), {}, line)
+            self.block = self.distribution(("BLOCKS", tok[1]), f"block '{tok[1]}'")
+            self.block.outcomes.append(self.current)
+            return
+        if self.current is None or self.block is None:
+            _fail(self.src.name, "a value before the first 'BL' line", line)
+        first = self.block.outcomes[0]
+        for key, value, label in self.entries(tok, line):
+            if self.current is first:
+                self.claim(key, label, self.block.label, line)
+            elif key not in first.values:
+                message = (
+                    f"{label} is not in the first realisation of {self.block.label} (line "
+                    f"{first.line}), which must list every element of the block"
+                )
+                _fail(self.src.name, message, line, "row")
+            self.set_value(self.current, key, value, label, line)
+
+    def entries(self, tok: list[str], line: int) -> list[tuple[tuple, float, str]]:
+        """(element, value, label) of a ``column row value [row value]`` line."""
+        if len(tok) not in (3, 5):
+            _fail(self.src.name, "a value line is 'column row value [row value]'", line)
+        found = []
+        for k in range(1, len(tok), 2):
+            key = self.element(tok[0], tok[k], line)
+            found.append((key, self.value(key, tok[k + 1], line), f"({tok[0]}, {tok[k]})"))
+        return found
+
+    def element(self, column: str, row: str, line: int) -> tuple:
+        """The random element a (column, row) pair names; the column field of a right-hand
+        side is the RHS set name."""
+        core, name = self.core, self.src.name
+        if column not in core.col_index and (column == core.rhs_set or column.upper() == "RHS"):
             if row == core.objective:
-                _fail(src.name, "a random objective constant is not supported", line, "row")
+                _fail(name, "a random objective constant is not supported", line, "row")
             r = core.row_index.get(row)
             if r is None:
-                _fail(src.name, f"unknown row '{row}' (not a .cor constraint row)", line, "row")
-            if r < stages.first_row:
+                _fail(name, f"unknown row '{row}' (not a .cor constraint row)", line, "row")
+            if r < self.first_row:
                 message = f"row '{row}' is a stage-1 row: its right-hand side cannot be random"
-                _fail(src.name, message, line, "row")
+                _fail(name, message, line, "row")
             return ("rhs", r)
         c = core.col_index.get(column)
         if c is None:
-            _fail(src.name, f"unknown column '{column}' (not in the .cor file)", line, "column")
+            _fail(name, f"unknown column '{column}' (not in the .cor file)", line, "column")
         if row == core.objective:
             return ("cost", c)
         r = core.row_index.get(row)
         if r is None:
-            _fail(src.name, f"unknown row '{row}' (not a .cor row)", line, "row")
-        if r < stages.first_row:
+            _fail(name, f"unknown row '{row}' (not a .cor row)", line, "row")
+        if r < self.first_row:
             message = f"row '{row}' is a stage-1 row: its coefficients cannot be random"
-            _fail(src.name, message, line, "row")
+            _fail(name, message, line, "row")
         return ("coef", r, c)
 
-    def check_period(token: str, line: int) -> None:
-        if token != second:
-            message = f"period '{token}' is not the second period '{second}' of the .tim file"
-            _fail(src.name, message, line, "period")
+    def value(self, key: tuple, token: str, line: int) -> float:
+        """The value a line gives an element, after the section's modifier."""
+        value = self.src.number(token, line, "value")
+        if self.modifier == "ADD":
+            return self.core.value(key) + value
+        if self.modifier == "MULTIPLY":
+            return self.core.value(key) * value
+        return value
 
-    bare = {"ENDATA", "SCENARIOS", "INDEP", "BLOCKS"}
-    for line, text, tok in src:
-        head = _header(text, tok, bare, {"STOCH", "SCENARIOS", "INDEP", "BLOCKS"})
-        if head is not None:
-            options = [t.upper() for t in tok[1:]]
-            if head == "BLOCKS":
-                _fail(src.name, "BLOCKS sections are not supported", line, "section")
-            if head in ("SCENARIOS", "INDEP"):
-                unsupported = [o for o in options if o not in ("DISCRETE", "REPLACE")]
-                if unsupported or (head == "INDEP" and "DISCRETE" not in options):
-                    message = (
-                        f"{' '.join(tok)}: only DISCRETE (REPLACE) distributions are supported"
-                    )
-                    _fail(src.name, message, line, "section")
-                kinds.add(head)
-                if len(kinds) > 1:
-                    _fail(src.name, "SCENARIOS and INDEP cannot be mixed", line, "section")
-                section_line = section_line or line
-            section = head
-            if head == "ENDATA":
-                break
-            continue
-        if section == "SCENARIOS":
-            if tok[0].upper() == "SC":
-                if len(tok) not in (4, 5):
-                    _fail(src.name, "a scenario line is 'SC name parent probability period'", line)
-                name, parent = tok[1], _unquote(tok[2])
-                if parent.upper() != "ROOT":
-                    message = (
-                        f"parent '{parent}' is not ROOT: only two-stage problems are supported"
-                    )
-                    _fail(src.name, message, line, "parent")
-                probability = src.number(tok[3], line, "probability")
-                if probability < 0:
-                    _fail(src.name, "a probability cannot be negative", line, "probability")
-                if len(tok) == 5:
-                    check_period(tok[4], line)
-                if name in scenarios:
-                    _fail(src.name, f"scenario '{name}' is listed twice", line, "scenario")
-                current = {}
-                scenarios[name] = (probability, current)
-                continue
-            if current is None:
-                _fail(src.name, "a value before the first 'SC' line", line)
-            if len(tok) not in (3, 5):
-                _fail(src.name, "a value line is 'column row value [row value]'", line)
-            for k in range(1, len(tok), 2):
-                key = element(tok[0], tok[k], line)
-                value = src.number(tok[k + 1], line, "value")
-                if current.setdefault(key, value) != value:
-                    message = f"({tok[0]}, {tok[k]}) is given twice with different values"
-                    _fail(src.name, message, line, "value")
-        elif section == "INDEP":
-            if len(tok) not in (4, 5):
-                _fail(src.name, "an INDEP line is 'column row value probability [period]'", line)
-            key = element(tok[0], tok[1], line)
-            value = src.number(tok[2], line, "value")
-            probability = src.number(tok[3], line, "probability")
-            if probability < 0:
-                _fail(src.name, "a probability cannot be negative", line, "probability")
-            if len(tok) == 5:
-                check_period(tok[4], line)
-            distributions.setdefault(key, []).append((value, probability, line))
-        else:
-            _fail(src.name, "data outside a SCENARIOS or INDEP section", line)
-    else:
-        src.truncated(section or "(none)")
+    def probability(self, token: str, line: int) -> float:
+        probability = self.src.number(token, line, "probability")
+        if probability < 0:
+            _fail(self.src.name, "a probability cannot be negative", line, "probability")
+        return probability
 
-    if "INDEP" in kinds:
-        return _product(src.name, distributions)
-    if not scenarios:
-        _fail(src.name, "has no scenarios (no SCENARIOS DISCRETE section with SC lines)")
-    total = sum(p for p, _ in scenarios.values())
-    _check_sum(src.name, total, section_line, "scenario probabilities")
-    return [(n, p, SmpsScenario.from_values(v)) for n, (p, v) in scenarios.items()]
+    def check_period(self, token: str, line: int) -> None:
+        if token != self.second:
+            message = f"period '{token}' is not the second period '{self.second}' of the .tim file"
+            _fail(self.src.name, message, line, "period")
+
+    def distribution(self, identity: tuple, label: str) -> _Distribution:
+        return self.distributions.setdefault(identity, _Distribution(label, []))
+
+    def claim(self, key: tuple, label: str, owner: str, line: int) -> None:
+        """Make ``owner`` the one distribution or block ``key`` belongs to."""
+        first_owner, first_line = self.owner.setdefault(key, (owner, line))
+        if first_owner != owner:
+            message = (
+                f"{label} is already random in {first_owner} (line {first_line}): an element "
+                "belongs to one INDEP distribution or one block"
+            )
+            _fail(self.src.name, message, line, "row")
+
+    def set_value(self, outcome: _Outcome, key: tuple, value: float, label: str, line: int):
+        if outcome.values.setdefault(key, value) != value:
+            message = f"{label} is given twice with different values"
+            _fail(self.src.name, message, line, "value")
+
+    def scenarios(self, normalize: bool) -> list[tuple[str, float, SmpsScenario]]:
+        """The scenarios read: as listed (SCENARIOS), or the product of the independent
+        distributions and blocks."""
+        file = self.src.name
+        if "SCENARIOS" in self.kinds:
+            if not self.named:
+                _fail(file, "has no scenarios (no 'SC' lines in the SCENARIOS section)")
+            probabilities = [o.probability for o in self.named.values()]
+            groups = [("scenario probabilities", self.section_line, probabilities)]
+            (scale,) = _probability_scales(file, groups, normalize)
+            return [
+                (name, o.probability * scale, SmpsScenario.from_values(o.values))
+                for name, o in self.named.items()
+            ]
+        if not self.distributions:
+            _fail(file, "has no random values (no SCENARIOS, INDEP or BLOCKS section with values)")
+        groups = [
+            (
+                f"the probabilities of {d.label}",
+                d.outcomes[0].line,
+                [o.probability for o in d.outcomes],
+            )
+            for d in self.distributions.values()
+        ]
+        scales = _probability_scales(file, groups, normalize)
+        return _product(file, [d.completed() for d in self.distributions.values()], scales)
 
 
-def _check_sum(file: str, total: float, line: int, what: str) -> None:
-    if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-        message = f"{what} sum to {total:.6g}, not 1 (tolerance {PROBABILITY_TOLERANCE:g})"
-        _fail(file, message, line, "probability")
+def _read_stoch(
+    path: Path, core: _Core, stages: _Stages, normalize: bool
+) -> list[tuple[str, float, SmpsScenario]]:
+    reader = _StochReader(_Lines.read(path), core, stages)
+    reader.read()
+    return reader.scenarios(normalize)
 
 
-def _product(file: str, distributions: dict) -> list[tuple[str, float, SmpsScenario]]:
-    """The scenarios of independent discrete distributions: their Cartesian product.
+def _probability_scales(
+    file: str, groups: list[tuple[str, int, list[float]]], normalize: bool
+) -> list[float]:
+    """What each group's probabilities are multiplied by: 1, or with ``normalize`` 1 / their sum.
 
-    Scenario k (``S1``, ``S2``, ...) takes the outcomes in :func:`itertools.product` order of
-    the distributions in order of first appearance (the last one varies fastest); its
-    probability is the product of its outcomes' probabilities.
+    Without ``normalize``, a group of (what, line, probabilities) summing further than
+    :data:`PROBABILITY_TOLERANCE` from 1 is an error, and one further than
+    :data:`EXACT_TOLERANCE` is used as written with a warning on the ``cbecopt`` logger.
     """
-    if not distributions:
-        _fail(file, "the INDEP section has no values")
-    for outcomes in distributions.values():
-        _check_sum(file, sum(o[1] for o in outcomes), outcomes[0][2], "the probabilities of one")
-    count = math.prod(len(o) for o in distributions.values())
+    problems, off, scales = [], [], []
+    for what, line, probabilities in groups:
+        total = math.fsum(probabilities)
+        if normalize:
+            if total <= 0:
+                message = f"{what} sum to {total:.10g}: they cannot be rescaled to sum to 1"
+                problems.append(Problem(file, message, line, "probability"))
+            scales.append(1.0 / total if total > 0 else 1.0)
+            continue
+        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            message = (
+                f"{what} sum to {total:.10g}, not 1 (tolerance {PROBABILITY_TOLERANCE:g}); "
+                "--normalize-probabilities rescales them to sum to 1"
+            )
+            problems.append(Problem(file, message, line, "probability"))
+        elif abs(total - 1.0) > EXACT_TOLERANCE:
+            off.append((what, total))
+        scales.append(1.0)
+    if problems:
+        raise InputError(problems)
+    if off:
+        sums = [total for _, total in off]
+        what = (
+            f"{off[0][0]} sum to {sums[0]:.10g}"
+            if len(off) == 1
+            else f"the probabilities of {len(off)} distributions sum to {min(sums):.10g} to "
+            f"{max(sums):.10g}"
+        )
+        log.warning(
+            "%s: %s, not 1: used as written (--normalize-probabilities, or "
+            "normalize_probabilities=True in read_smps, rescales them)",
+            file,
+            what,
+        )
+    return scales
+
+
+def _product(
+    file: str, distributions: list[list[_Outcome]], scales: list[float]
+) -> list[tuple[str, float, SmpsScenario]]:
+    """The scenarios of independent distributions and blocks: their Cartesian product.
+
+    Scenario k (``S1``, ``S2``, ...) takes the realisations in :func:`itertools.product`
+    order of the distributions in order of first appearance (the last one varies fastest);
+    its probability is the product of its realisations' probabilities (each times its
+    distribution's scale).
+    """
+    count = math.prod(len(d) for d in distributions)
     if count > MAX_SCENARIOS:
-        _fail(file, f"INDEP expands to {count} scenarios (at most {MAX_SCENARIOS})")
-    keys = list(distributions)
+        message = (
+            f"the INDEP and BLOCKS sections expand to {count} scenarios (at most {MAX_SCENARIOS})"
+        )
+        _fail(file, message)
     scenarios = []
-    for k, combo in enumerate(itertools.product(*distributions.values()), start=1):
-        probability = math.prod(o[1] for o in combo)
-        values = {key: o[0] for key, o in zip(keys, combo, strict=True)}
+    for k, combo in enumerate(itertools.product(*distributions), start=1):
+        probability = math.prod(o.probability * s for o, s in zip(combo, scales, strict=True))
+        values = {key: v for outcome in combo for key, v in outcome.values.items()}
         scenarios.append((f"S{k}", probability, SmpsScenario.from_values(values)))
     return scenarios
 
@@ -811,7 +1044,8 @@ class SmpsProblem:
         )
 
     def scenarios(self) -> list[tuple[str, float, SmpsScenario]]:
-        """(name, probability, data) of every scenario, probabilities exactly as in the file."""
+        """(name, probability, data) of every scenario: the probabilities as in the file (products
+        of them for INDEP and BLOCKS), or rescaled with ``normalize_probabilities``."""
         return list(self._scenarios)
 
     def with_scenarios(self, scenarios: list[tuple[str, float, SmpsScenario]]) -> SmpsProblem:
@@ -829,18 +1063,9 @@ class SmpsProblem:
         sums: dict[tuple, float] = {}
         for _, p, data in self._scenarios:
             for key, value in data.values().items():
-                sums[key] = sums.get(key, 0.0) + p * (value - self._core_value(key))
-        mean = {key: self._core_value(key) + s / total for key, s in sums.items()}
+                sums[key] = sums.get(key, 0.0) + p * (value - self._core.value(key))
+        mean = {key: self._core.value(key) + s / total for key, s in sums.items()}
         return SmpsScenario.from_values(mean)
-
-    def _core_value(self, key: tuple) -> float:
-        core = self._core
-        if key[0] == "rhs":
-            return float(core.rhs[key[1]])
-        if key[0] == "cost":
-            return float(core.cost[key[1]])
-        k = self._a2_position.get((key[1] - self._r2, key[2]))
-        return 0.0 if k is None else float(self._a2[2][k])
 
     def build_first_stage(self, m: pyo.Block) -> FirstStage:
         """The stage-1 columns ``first_stage`` and rows ``first_stage_rows``; cost ``c x``."""
@@ -934,13 +1159,17 @@ def _beside(core: Path, suffixes: tuple[str, ...], what: str) -> Path:
     _fail(expected, message)
 
 
-def read_smps(path: str | Path) -> SmpsProblem:
+def read_smps(path: str | Path, *, normalize_probabilities: bool = False) -> SmpsProblem:
     """Read a two-stage SMPS problem from its core file and the ``.tim``/``.sto`` beside it.
 
     Parameters
     ----------
     path : the ``.cor`` (or ``.core``/``.mps``) file; the time and stoch files have the same
         stem and the suffix ``.tim`` (``.time``) and ``.sto`` (``.stoch``).
+    normalize_probabilities : rescale each distribution's probabilities (the scenarios', each
+        ``INDEP`` element's, each block's) to sum to 1. Without it they are used as written:
+        a sum further than :data:`PROBABILITY_TOLERANCE` from 1 is an error, one further than
+        :data:`EXACT_TOLERANCE` a warning on the ``cbecopt`` logger.
 
     Raises
     ------
@@ -955,5 +1184,5 @@ def read_smps(path: str | Path) -> SmpsProblem:
     stoch_path = _beside(path, _STOCH_SUFFIXES, "stoch (.sto)")
     core = _read_core(path)
     stages = _read_time(time_path, core)
-    scenarios = _read_stoch(stoch_path, core, stages)
+    scenarios = _read_stoch(stoch_path, core, stages, normalize_probabilities)
     return SmpsProblem(path.stem, core, stages, scenarios)
