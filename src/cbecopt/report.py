@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cbecopt.results import Result, Status
@@ -27,7 +28,7 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
     style = _STYLE.get(result.status, "red")
     console.print(
         f"[bold]{result.model}[/] on [bold]{result.instance}[/]: "
-        f"[{style}]{result.status.value}[/] ({result.termination})",
+        f"[{style}]{result.status.value}[/] ({escape(result.termination)})",
         markup=True,
     )
     if result.ok:
@@ -36,7 +37,7 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
             line += f"   bound {_money(result.bound)}   gap {result.gap:.4%}"
         console.print(line)
     for cause in result.diagnosis:
-        console.print(f"  [red]-[/] {cause}", markup=True)
+        console.print(f"  [red]-[/] {escape(cause)}", markup=True)
     k = result.kpis
     if result.model == "warehouses" and result.ok:
         console.print(
@@ -65,15 +66,7 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
         _print_routing(console, result)
     if result.model == "suppliers" and result.ok:
         _print_suppliers(console, result)
-    t = result.timings
-    console.print(
-        "time: "
-        + "  ".join(
-            f"{key} {t[key]:.2f}s"
-            for key in ("load", "build", "handoff", "solve", "extract", "total")
-            if key in t
-        )
-    )
+    console.print("time: " + "  ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
     if out_dir is not None:
         console.print(
             f"results written to {out_dir} (a summary sheet and {len(result.tables)} table sheets)"
@@ -95,24 +88,35 @@ def _print_sharing(console: Console, result: Result) -> None:
     columns = ("platform", "demand", "independent", "by use", "Shapley", "nucleolus")
     for col in columns:
         table.add_column(col, justify="left" if col == "platform" else "right")
+    proven = k.get("comparison_proven", True)
     for row in result.tables["platform_costs"].itertuples(index=False):
+        shapley = (
+            f"{_money(row.shapley_cost)} ({_pct(1 - row.shapley_cost / row.independent_cost)})"
+        )
+        if not proven:
+            shapley = f"{_money(row.shapley_low)} .. {_money(row.shapley_high)}"
         table.add_row(
             str(row.platform),
             f"{row.demand:,.0f}",
             _money(row.independent_cost),
-            *(
-                f"{_money(cost)} ({_pct(1 - cost / row.independent_cost)})"
-                for cost in (row.allocated_cost, row.shapley_cost, row.nucleolus_cost)
-            ),
+            f"{_money(row.allocated_cost)} ({_pct(1 - row.allocated_cost / row.independent_cost)})",
+            shapley,
+            f"{_money(row.nucleolus_cost)}" + ("" if proven else " (unproven)"),
         )
     console.print(table)
-    console.print("(saving against running alone in brackets)")
+    console.print(
+        "(saving against running alone in brackets)"
+        if proven
+        else "(not every coalition solve was proved optimal: Shapley as the interval it is "
+        "proved to lie in; the nucleolus from the incumbents, unproven)"
+    )
     nonempty = k["core_nonempty"]
     core = {
         True: f"the core is not empty (least-core epsilon {_money(k['least_core_epsilon'])})",
         False: "the core is EMPTY: every split leaves some group paying more than alone"
         f" (by at least {_money(k['least_core_epsilon'])})",
-        None: "the core was not checked",
+        None: "the core was not checked"
+        + ("" if proven else " (not every coalition cost was proved)"),
     }[nonempty]
     console.print(
         f"{core}; in the core: by use {_verdict(k['by_use_in_core'])},"
@@ -224,14 +228,24 @@ def _print_two_stage(console: Console, result: Result) -> None:
     if "stochastic" in result.reports:
         report = result.reports["stochastic"]
         table = Table(title="stochastic report (minimisation values)", title_justify="left")
-        for col in ("measure", "value", "bracket", "status"):
-            table.add_column(col, justify="left" if col in ("measure", "status") else "right")
+        for col in ("measure", "value", "proved to lie in", "status", "note"):
+            table.add_column(
+                col, justify="right" if col in ("value", "proved to lie in") else "left"
+            )
+        notes = report.get("notes", {})
         for key in ("rp", "ev", "eev", "ws", "evpi", "vss"):
-            low, high = report["brackets"][key]
             table.add_row(
                 key.upper(),
                 _money(report[key]),
-                f"[{_money(low)}, {_money(high)}]",
+                escape(_interval(*report["brackets"][key])),
                 report["statuses"].get(key, ""),
+                escape(notes.get(key, "")),
             )
         console.print(table)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    """[low, high] with an open side shown as infinite."""
+    left = "-inf" if low is None else _money(low)
+    right = "+inf" if high is None else _money(high)
+    return f"[{left}, {right}]"

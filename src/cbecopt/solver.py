@@ -643,12 +643,8 @@ ABANDON_SECONDS = 0.5
 gives up on it (HiGHS cannot be interrupted inside some phases, e.g. the root LP of a MIP)."""
 
 _abandoned: list[tuple[threading.Thread, highspy.Highs]] = []
-"""Runs given up on; kept referenced so their Highs objects live as long as their threads."""
-
-
-def abandoned_runs() -> bool:
-    """Whether a HiGHS run was left running: the process should end with ``os._exit``."""
-    return any(thread.is_alive() for thread, _ in _abandoned)
+"""Runs given up on; kept referenced so their Highs objects live as long as their threads
+(the command line then leaves with ``os._exit``, see :mod:`cbecopt.cli.run`)."""
 
 
 class _WatchedRun:

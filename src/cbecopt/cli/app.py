@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -198,8 +199,16 @@ def solve_options(
         seed=seed,
         verbose=verbose,
         highs_options=_highs_options(highs_option),
-        budget=Budget(time_limit, includes_load=True),
+        budget=Budget(time_limit, started=command_started(), includes_load=True),
     )
+
+
+def command_started() -> float:
+    """When this command began (see :data:`cbecopt.cli.started`), or now when run otherwise
+    (e.g. Typer's test runner)."""
+    import cbecopt.cli
+
+    return cbecopt.cli.started if cbecopt.cli.started is not None else time.monotonic()
 
 
 def _highs_options(pairs: list[str]) -> dict:

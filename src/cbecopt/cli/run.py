@@ -8,19 +8,33 @@ nothing more is written (files already written stay complete, each is written at
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
 
+from rich.markup import escape
+
 from cbecopt.cli import EXIT_SIGNAL, instances, solving, tax  # noqa: F401  (they register commands)
 from cbecopt.cli.app import app, err
 from cbecopt.limits import Aborted, stop_on_signals
-from cbecopt.solver import abandoned_runs
+
+
+class _Warnings(logging.Handler):
+    """The package's warnings (e.g. probabilities that do not sum to 1) as ``warning:`` lines
+    on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(f"[yellow]warning:[/] {escape(record.getMessage())}", markup=True)
 
 
 def run() -> None:
     """Run the Typer application under the stop-on-signal handlers and exit with its code."""
     code: int | str | None = 0
+    logging.getLogger("cbecopt").addHandler(_Warnings())
     with stop_on_signals():
         try:
             app()
@@ -32,8 +46,12 @@ def run() -> None:
         except KeyboardInterrupt:  # a Ctrl-C that reached Python outside the handlers
             err.print("aborted; nothing more was written")
             code = EXIT_SIGNAL[signal.SIGINT]
+    if isinstance(code, str):  # SystemExit with a message: print it like Python would
+        err.print(code)
+        code = 1
     sys.stdout.flush()
     sys.stderr.flush()
-    if abandoned_runs():  # a solver thread that would not stop: do not wait for it
-        os._exit(code if isinstance(code, int) else 1)
-    sys.exit(code)
+    # Leave without tearing the interpreter down: every file is written and closed by now,
+    # and freeing a large model's millions of objects (or waiting for a solver thread that
+    # would not stop, see solver.abandoned_runs) only delays the exit.
+    os._exit(0 if code is None else code)

@@ -36,6 +36,7 @@ import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,7 +48,7 @@ from cbecopt.formulations.routing import RoutingProblem, bonded_table, extract_r
 from cbecopt.formulations.routing_data import RoutingData
 from cbecopt.limits import STOP_SIGNALS, Budget, OutOfTime, request_stop_everywhere
 from cbecopt.results import Result, Status
-from cbecopt.solver import SolveOptions
+from cbecopt.solver import ABANDON_SECONDS, SolveOptions
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form, solve_extensive_form
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ TIMINGS = ("build", "handoff", "solve", "extract")
 side, so these sums can exceed the wall clock)."""
 WALL_PARTS = ("prepare", "bound_pass", "plan_pass")
 """The result's timings: wall-clock time of each phase."""
+POOL_MIN_SECONDS = 15.0
+"""Worker processes start by importing Pyomo and pandas (a few seconds each on a loaded
+machine): with less time than this left, the blocks are solved in this process."""
 OPEN_SHARE = 0.01
 """A warehouse is opened when it carries at least this share of the bound pass's bonded releases."""
 
@@ -222,6 +226,9 @@ def solve_by_sku_blocks(
     shares = [float(weight[np.isin(d.demand_keys["k"], b)].sum() / weight.sum()) for b in blocks]
     everywhere = np.arange(len(d.BONDED))
     workers = max(1, min(options.threads or os.cpu_count() or 1, len(blocks)))
+    left = options.budget.remaining()
+    if left is not None and left < POOL_MIN_SECONDS:
+        workers = 1  # starting worker processes would take most of what is left
     single = dataclasses.replace(options, threads=1, budget=None)
     clock = dict.fromkeys(TIMINGS, 0.0) | {"prepare": prepare_seconds}
     phase = time.perf_counter()
@@ -323,19 +330,45 @@ def _run(pool, datas, name, options, budget, plan, clock) -> list[BlockResult]:
             results.append(_solve_here(a, part))
     else:
         futures = [pool.submit(solve_block, *a) for a in args]
-        signalled = False
-        while not all(f.done() for f in futures):
-            wait(futures, timeout=0.1)
-            if budget.stop_reason is not None and not signalled:
-                signalled = True
-                for process in getattr(pool, "_processes", {}).values():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(process.pid, signal.SIGINT)
-        results = [f.result() for f in futures]
+        _wait_or_stop(pool, futures, budget)
+        results = [_block_result(f, d) for f, d in zip(futures, datas, strict=True)]
     for r in results:
         for key in TIMINGS:
             clock[key] += r.timings[key]
     return results
+
+
+def _wait_or_stop(pool, futures, budget: Budget) -> None:
+    """Wait for the workers; pass a stop request on to them (SIGINT), and once the budget has
+    expired give them ABANDON_SECONDS to return before killing them (a worker inside HiGHS's
+    root LP cannot be interrupted)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    signalled = give_up_at = None
+    while not all(f.done() for f in futures):
+        wait(futures, timeout=0.1)
+        if budget.stop_reason is not None and not signalled:
+            signalled = _signal_all(processes, signal.SIGINT)
+        if give_up_at is None and budget.expired():
+            give_up_at = time.monotonic() + ABANDON_SECONDS
+        if give_up_at is not None and time.monotonic() >= give_up_at:
+            _signal_all(processes, signal.SIGKILL)
+            wait(futures)
+            return
+
+
+def _signal_all(processes, signum) -> bool:
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signum)
+    return True
+
+
+def _block_result(future, data: RoutingData) -> BlockResult:
+    """A worker's result, or an unfinished block for a worker that was killed at the deadline."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return _unfinished_block(data, "time limit reached; its worker was stopped", 0.0)
 
 
 def _solve_here(args, options: SolveOptions) -> BlockResult:
