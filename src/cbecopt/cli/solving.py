@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cbecopt import outputs
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
     EXIT_OK,
@@ -30,8 +31,8 @@ from cbecopt.cli.app import (
     print_frame,
     solve_options,
     solving,
-    write_tables,
 )
+from cbecopt.cli.output import check_output, deliver, input_paths, out_path, write_tables
 from cbecopt.errors import CbecoptError, OptionError
 from cbecopt.models import MODELS
 from cbecopt.stochastic.twostage import RiskOptions
@@ -179,6 +180,7 @@ def solve(
         typer.Option(
             "--out",
             "-o",
+            parser=out_path,
             help="Write result.json and CSV tables into this folder, or one workbook if it ends in .xlsx.",
         ),
     ] = None,
@@ -193,6 +195,7 @@ def solve(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         risk = RiskOptions(risk_weight, alpha)
+        destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
         if fmt == Format.smps:
             started = time.perf_counter()
             problem, _ = two_stage_problem(path, fmt, model, None)
@@ -234,21 +237,20 @@ def solve(
                     result = solve_model(instance, model, options, config, report)
     except CbecoptError as exc:
         fail(exc, as_json, model=model, instance=str(path))
-    if out_dir is not None:
-        try:
-            if out_dir.suffix.lower() == ".xlsx":
-                result.to_workbook(out_dir)
-            else:
-                result.to_dir(out_dir)
-        except CbecoptError as exc:
-            fail(exc, as_json, model=model, instance=str(path))
+    try:
+        delivered = deliver(
+            destination,
+            lambda p: result.to_workbook(p) if outputs.is_workbook(p) else result.to_dir(p),
+        )
+    except CbecoptError as exc:
+        fail(exc, as_json, model=model, instance=str(path))
     if as_json:
         print(result.to_json())
     else:
         from cbecopt.report import print_summary
 
-        print_summary(out, result, out_dir)
-    raise typer.Exit(exit_code(result))
+        print_summary(out, result, delivered.path)
+    raise typer.Exit(delivered.exit_code or exit_code(result))
 
 
 def _smps_extract(problem):
@@ -285,7 +287,7 @@ def compare_contracts_(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write comparison.csv here.")
+        Path | None, typer.Option("--out", "-o", parser=out_path, help="Write comparison.csv here.")
     ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -304,12 +306,12 @@ def compare_contracts_(
             distribution=distribution,
             seed=seed,
         )
+        destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
         with solving(as_json, verbose):
             table = compare_contracts(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    if out_dir is not None:
-        write_tables(out_dir, {"comparison": table})
+    delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
     if as_json:
         print(table.to_json(orient="records"))
     else:
@@ -335,7 +337,8 @@ def compare_contracts_(
             f"CVaR of cost at alpha {alpha:g}; value = what the policy saves in expected cost "
             "against safety stock only (firm orders)"
         )
-    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+    solved = table["status"].isin(["optimal", "feasible"]).all()
+    raise typer.Exit(delivered.exit_code or (EXIT_OK if solved else 3))
 
 
 @app.command()
@@ -355,7 +358,10 @@ def frontier(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Write frontier.csv and frontier.png here.")
+        Path,
+        typer.Option(
+            "--out", "-o", parser=out_path, help="Write frontier.csv and frontier.png here."
+        ),
     ] = Path("results/frontier"),
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -377,22 +383,31 @@ def frontier(
             seed=seed,
         )
         problem, _ = two_stage_problem(path, fmt, model, config)
+        destination = check_output(
+            out_dir, *input_paths(path, fmt), names=("frontier.csv", "frontier.png")
+        )
         with solving(as_json, verbose):
             table = efficient_frontier(
                 problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
             )
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    write_tables(
-        out_dir,
-        {"frontier": table},
-        lambda folder: plot_frontier(table, folder / "frontier.png", problem.name),
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
+            {"frontier": table},
+            {"frontier.png": lambda png: plot_frontier(table, png, problem.name)},
+        ),
     )
     if as_json:
         print(table.to_json(orient="records"))
     else:
         print_frame(table, f"mean-CVaR frontier of {problem.name} (alpha {alpha:g})")
-        out.print(f"wrote {out_dir}/frontier.csv and {out_dir}/frontier.png")
+        if delivered.path is not None:
+            out.print(f"wrote {delivered.path}/frontier.csv and {delivered.path}/frontier.png")
+    if delivered.exit_code:
+        raise typer.Exit(delivered.exit_code)
 
 
 @app.command()
@@ -417,7 +432,10 @@ def saa(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write replications.csv and saa.json here.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", parser=out_path, help="Write replications.csv and saa.json here."
+        ),
     ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -441,6 +459,9 @@ def saa(
 
             sampler = demand_sampler(instance, config, problem.data.SKUS)
         sampler = sampler or resampler(problem.scenarios())
+        destination = check_output(
+            out_dir, *input_paths(path, fmt), names=("replications.csv", "saa.json")
+        )
         with solving(as_json, verbose):
             result = mrp_gap(
                 problem.with_scenarios,
@@ -454,20 +475,23 @@ def saa(
             )
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    if out_dir is not None:
-        write_tables(
-            out_dir,
+    summary = json.dumps(result.to_dict(), indent=2) + "\n"
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
             {"replications": result.replications},
-            lambda folder: (folder / "saa.json").write_text(
-                json.dumps(result.to_dict(), indent=2) + "\n"
-            ),
-        )
+            {"saa.json": lambda file: file.write_text(summary, encoding="utf-8")},
+        ),
+    )
     if as_json:
         print(json.dumps(result.to_dict()))
     else:
         print_frame(result.replications, f"SAA replications of {problem.name} (n = {n})")
         for key, value in result.summary.items():
             out.print(f"{key}: {value:,.4f}" if isinstance(value, float) else f"{key}: {value}")
+    if delivered.exit_code:
+        raise typer.Exit(delivered.exit_code)
 
 
 @app.command(name="compare-routing")
@@ -483,7 +507,10 @@ def compare_routing_(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Write comparison.csv and comparison.png here.")
+        Path,
+        typer.Option(
+            "--out", "-o", parser=out_path, help="Write comparison.csv and comparison.png here."
+        ),
     ] = Path("results/compare-routing"),
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -497,15 +524,20 @@ def compare_routing_(
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
         config = RoutingConfig(samples=samples, distribution=distribution, seed=seed)
+        destination = check_output(
+            out_dir, *input_paths(path), names=("comparison.csv", "comparison.png")
+        )
         with solving(as_json, verbose):
             table = compare_routing(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    write_tables(
-        out_dir,
-        {"comparison": table},
-        lambda folder: plot_routing(
-            table, folder / "comparison.png", f"routing strategies, {instance.name}"
+    title = f"routing strategies, {instance.name}"
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
+            {"comparison": table},
+            {"comparison.png": lambda png: plot_routing(table, png, title)},
         ),
     )
     if as_json:
@@ -519,8 +551,10 @@ def compare_routing_(
             }
         )
         print_frame(shown, f"routing strategies on {instance.name}", ("fill rate",))
-        out.print(f"wrote {out_dir}/comparison.csv and {out_dir}/comparison.png")
-    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+        if delivered.path is not None:
+            out.print(f"wrote {delivered.path}/comparison.csv and {delivered.path}/comparison.png")
+    solved = table["status"].isin(["optimal", "feasible"]).all()
+    raise typer.Exit(delivered.exit_code or (EXIT_OK if solved else 3))
 
 
 @app.command()
@@ -536,7 +570,8 @@ def pareto(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Write pareto.csv and pareto.png here.")
+        Path,
+        typer.Option("--out", "-o", parser=out_path, help="Write pareto.csv and pareto.png here."),
     ] = Path("results/pareto"),
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -549,15 +584,18 @@ def pareto(
             raise OptionError(f"the Pareto front is traced for the suppliers model, not '{model}'")
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
+        destination = check_output(out_dir, *input_paths(path), names=("pareto.csv", "pareto.png"))
         with solving(as_json, verbose):
             front = pareto_front(instance, points, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    write_tables(
-        out_dir,
-        {"pareto": front.table},
-        lambda folder: plot_front(
-            front, folder / "pareto.png", f"cost vs counterfeit risk, {instance.name}"
+    title = f"cost vs counterfeit risk, {instance.name}"
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
+            {"pareto": front.table},
+            {"pareto.png": lambda png: plot_front(front, png, title)},
         ),
     )
     if as_json:
@@ -566,7 +604,10 @@ def pareto(
         print_frame(
             front.table.drop(columns=["gap"]), f"efficient points of {instance.name} (knee marked)"
         )
-        out.print(f"wrote {out_dir}/pareto.csv and {out_dir}/pareto.png")
+        if delivered.path is not None:
+            out.print(f"wrote {delivered.path}/pareto.csv and {delivered.path}/pareto.png")
+    if delivered.exit_code:
+        raise typer.Exit(delivered.exit_code)
 
 
 @app.command(name="compare-suppliers")
@@ -580,7 +621,7 @@ def compare_suppliers_(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write comparison.csv here.")
+        Path | None, typer.Option("--out", "-o", parser=out_path, help="Write comparison.csv here.")
     ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -591,12 +632,12 @@ def compare_suppliers_(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
+        destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
         with solving(as_json, verbose):
             table = compare_suppliers(instance, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    if out_dir is not None:
-        write_tables(out_dir, {"comparison": table})
+    delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
     if as_json:
         print(table.to_json(orient="records"))
     else:
@@ -610,4 +651,5 @@ def compare_suppliers_(
             }
         )
         print_frame(shown, f"sourcing policies on {instance.name}", ("brand-direct",))
-    raise typer.Exit(EXIT_OK if (table["status"].isin(["optimal", "feasible"])).all() else 3)
+    solved = table["status"].isin(["optimal", "feasible"]).all()
+    raise typer.Exit(delivered.exit_code or (EXIT_OK if solved else 3))
