@@ -150,11 +150,13 @@ def test_a_failed_or_interrupted_write_leaves_the_previous_result_and_no_tempora
 
 def test_read_result_gives_back_result_json_and_the_tables(tmp_path):
     written = result(3.5, open=[1.0, 2.0], flows=[0.5])
+    written.tables["nothing"] = pd.DataFrame()
     written.to_dir(tmp_path / "out")
     saved = read_result(tmp_path / "out")
     assert saved.data == json.loads(json.dumps(written.to_dict()))
-    assert set(saved.tables) == {"open", "flows"}
+    assert set(saved.tables) == {"open", "flows", "nothing"}
     assert saved.tables["open"]["quantity"].tolist() == [1.0, 2.0]
+    assert saved.tables["nothing"].empty
 
 
 def test_read_result_refuses_a_folder_without_a_result_or_with_a_changed_file(tmp_path):

@@ -172,13 +172,16 @@ def test_every_command_writes_only_its_own_files(tmp_path, inputs, command):
     before = users_folder(out)
     args = [a.format(**inputs) for a in COMMANDS[command]]
     where = [out] if command == "convert" else ["-o", out]
+    holder = "result.json" if command.startswith("solve") else ".cbecopt-manifest.json"
+    manifests = []
     for _ in range(2):  # the second run replaces the first one's files
         run = invoke(*args, *where)
         assert run.exit_code == 0, run.output
+        manifests.append(json.loads((out / holder).read_text())["manifest"])
     assert kept(out, before)
     assert not leftovers(out) and not leftovers(tmp_path)
-    holder = "result.json" if command.startswith("solve") else ".cbecopt-manifest.json"
-    files = json.loads((out / holder).read_text())["manifest"]["files"]
+    assert manifests[0] == manifests[1]  # byte-identical files on a rerun
+    files = manifests[-1]["files"]
     assert set(os.listdir(out)) == {*files, holder, "notes.txt", "sub"}
     assert all(
         d == "sha256:" + hashlib.sha256((out / n).read_bytes()).hexdigest()
@@ -194,8 +197,18 @@ def not_cbecopt(solve_called):
     return solve
 
 
-@pytest.mark.parametrize("name", ["result.json", "plan.xlsx"])
-def test_a_foreign_file_under_our_name_is_refused_before_solving(tmp_path, monkeypatch, name):
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        ("solve", "result.json"),
+        ("solve", "plan.xlsx"),
+        ("convert", "instance.toml"),
+        ("convert", "plan.xlsx"),
+    ],
+)
+def test_a_foreign_file_under_our_name_is_refused_before_solving(
+    tmp_path, monkeypatch, command, name
+):
     import cbecopt.models
 
     called = []
@@ -203,7 +216,8 @@ def test_a_foreign_file_under_our_name_is_refused_before_solving(tmp_path, monke
     (tmp_path / name).write_text("a user's file\n")
     before = tree(tmp_path)
     out = tmp_path / name if name.endswith(".xlsx") else tmp_path
-    run = invoke("solve", write_instance(tmp_path.parent / f"{tmp_path.name}-x"), "-o", out)
+    instance = write_instance(tmp_path.parent / f"{tmp_path.name}-x")
+    run = invoke(command, instance, *([] if command == "convert" else ["-o"]), out)
     assert run.exit_code == 2 and f"{name}: not" in run.output and not called
     assert tree(tmp_path) == before
 
@@ -415,6 +429,20 @@ def test_ctrl_c_during_the_write_leaves_a_whole_result_and_no_temporaries(
         assert "Traceback" not in writing.stderr.read()
     assert not leftovers(out) and kept(out, before)
     assert one_complete_result(out, instances) == ("old" if step < 6 else "new")
+
+
+def test_kill_9_while_replacing_a_workbook_leaves_the_old_one(tmp_path, instances):
+    plan = tmp_path / "plan.xlsx"
+    assert invoke("solve", instances["shared"], "-o", plan).exit_code == 0
+    old = plan.read_bytes()
+    with start("solve", instances["plain"], "-o", plan, pause="1:60") as writing:
+        assert paused(writing)
+        writing.kill()
+    assert plan.read_bytes() == old and len(leftovers(tmp_path)) == 1
+    assert invoke("solve", instances["plain"], "-o", plan).exit_code == 0
+    assert os.listdir(tmp_path) == ["plan.xlsx"]
+    summary = pd.read_excel(plan, sheet_name="summary").set_index("key")["value"]
+    assert float(summary["objective"]) == read_result(instances["new"]).data["objective"]
 
 
 def test_two_runs_writing_one_folder_at_once_leave_one_complete_result(tmp_path, instances):

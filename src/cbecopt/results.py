@@ -175,8 +175,16 @@ def read_result(folder: str | Path) -> SavedResult:
         cbecopt wrote it.
     """
     with outputs.completed(folder) as (data, files):
-        tables = {Path(n).stem: pd.read_csv(p) for n, p in files.items() if n.endswith(".csv")}
+        tables = {Path(n).stem: _read_table(p) for n, p in files.items() if n.endswith(".csv")}
     return SavedResult(data, tables)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A table as ``to_dir`` wrote it; one without columns is written as an empty line."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def _flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
