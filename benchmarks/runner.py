@@ -271,9 +271,7 @@ def run_cases(
 
 def write_rows(table: pd.DataFrame, folder: Path, suite: str) -> Path:
     """Write the rows as CSV (atomically) under ``folder``; return the path."""
-    from cbecopt.atomic import atomic_file
+    from cbecopt.outputs import atomic_file
 
     path = folder / f"{suite}-{time.strftime('%Y%m%d-%H%M%S')}.csv"
-    with atomic_file(path) as staging:
-        table.to_csv(staging, index=False)
-    return path
+    return atomic_file(path, lambda staging: table.to_csv(staging, index=False))

@@ -47,10 +47,10 @@ def test_solve_writes_tables_atomically(tmp_path):
         "flows.csv",
         "markets.csv",
     }
-    assert json.loads((out / "result.json").read_text())["status"] == "optimal"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")], (
-        "temporary folders left behind"
-    )
+    saved = json.loads((out / "result.json").read_text())
+    assert saved["status"] == "optimal"
+    assert set(saved["manifest"]["files"]) == {"open.csv", "flows.csv", "markets.csv"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "x"], "temporaries left behind"
 
 
 def test_solve_writes_one_workbook_when_out_ends_in_xlsx(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cbecopt.atomic import atomic_file
+from cbecopt.outputs import atomic_file
 
 
 def figure(columns: int = 1, size: tuple[float, float] = (6.4, 4.4)):
@@ -18,12 +18,16 @@ def figure(columns: int = 1, size: tuple[float, float] = (6.4, 4.4)):
 
 
 def save_png(fig, target: str | Path) -> Path:
-    """Write ``fig`` to ``target`` as a PNG (temporary file, then rename) and close it."""
+    """Write ``fig`` to ``target`` as a PNG and close it.
+
+    Written as every output is (:func:`cbecopt.outputs.atomic_file`): to a temporary beside
+    ``target`` with the user's umask, synced, then renamed; a failure leaves no temporary.
+    Inside a command's output folder the PNG is one of the result's files, under its manifest.
+    """
     import matplotlib.pyplot as plt
 
-    target = Path(target)
     fig.tight_layout()
-    with atomic_file(target) as staging:
-        fig.savefig(staging, format="png")
-    plt.close(fig)
-    return target
+    try:
+        return atomic_file(target, lambda path: fig.savefig(path, format="png"))
+    finally:
+        plt.close(fig)

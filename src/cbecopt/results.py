@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from cbecopt.atomic import atomic_directory, atomic_file
+from cbecopt import outputs
 from cbecopt.errors import OptionError
 
 
@@ -110,22 +110,24 @@ class Result:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def to_dir(self, target: str | Path) -> Path:
-        """Write ``result.json`` and one CSV per table into ``target``, atomically."""
-        target = Path(target)
-        with atomic_directory(target) as folder:
-            (folder / "result.json").write_text(self.to_json() + "\n", encoding="utf-8")
-            for name, table in self.tables.items():
-                table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
-        return target
+        """Write ``result.json`` and one CSV per table into the folder ``target``, as one result.
+
+        Only cbecopt's files are touched: ``result.json`` lists what it wrote (its ``manifest``:
+        file names with their SHA-256); an earlier cbecopt result there is replaced whole, any
+        other file is left alone, and a same-named file cbecopt did not write is refused
+        (:class:`cbecopt.outputs.OutputRefused`). See :mod:`cbecopt.outputs`.
+        """
+        files = {f"{name}.csv": outputs.csv_file(t) for name, t in self.tables.items()}
+        return outputs.write_folder(target, files, outputs.RESULT_FILE, self.to_dict())
 
     def to_workbook(self, target: str | Path) -> Path:
         """Write one ``.xlsx`` workbook, atomically: a ``summary`` sheet (status, objective,
         bound, gap, timings, KPIs and options as key/value rows) and one sheet per table.
 
         For planners who read results in Excel; a table longer than a sheet holds is refused
-        (write a folder instead) rather than cut.
+        (write a folder instead) rather than cut. An existing workbook is replaced only if
+        cbecopt wrote it and it did not change since (see :mod:`cbecopt.outputs`).
         """
-        target = Path(target)
         too_long = [n for n, t in self.tables.items() if len(t) >= EXCEL_MAX_ROWS]
         if too_long:
             raise OptionError(
@@ -135,15 +137,54 @@ class Result:
         summary = pd.DataFrame(
             [{"key": k, "value": v} for k, v in _flat(self.to_dict()) if k != "tables"]
         )
-        with atomic_file(target) as staging, pd.ExcelWriter(staging, engine="openpyxl") as writer:
-            summary.to_excel(writer, sheet_name="summary", index=False)
-            for name, table in self.tables.items():
-                table.to_excel(writer, sheet_name=name[:31], index=False)
-        return target
+
+        def save(path: Path) -> None:
+            with pd.ExcelWriter(path, engine="openpyxl") as writer:
+                summary.to_excel(writer, sheet_name="summary", index=False)
+                for name, table in self.tables.items():
+                    table.to_excel(writer, sheet_name=name[:31], index=False)
+
+        return outputs.write_workbook(target, save)
 
 
 EXCEL_MAX_ROWS = 1_048_576
 """Rows in one Excel sheet, the header row included."""
+
+
+@dataclass(frozen=True)
+class SavedResult:
+    """A result read back from the folder :meth:`Result.to_dir` wrote.
+
+    Attributes
+    ----------
+    data : the contents of ``result.json`` (status, objective, ..., the keys of
+        :meth:`Result.to_dict`), without the manifest.
+    tables : each CSV table of the result, by name.
+    """
+
+    data: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+
+
+def read_result(folder: str | Path) -> SavedResult:
+    """Read the cbecopt result in ``folder``, completing first a write that a killed run left.
+
+    Raises
+    ------
+    InputError : the folder holds no cbecopt result, or one of its files changed since
+        cbecopt wrote it.
+    """
+    with outputs.completed(folder) as (data, files):
+        tables = {Path(n).stem: _read_table(p) for n, p in files.items() if n.endswith(".csv")}
+    return SavedResult(data, tables)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A table as ``to_dir`` wrote it; one without columns is written as an empty line."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def _flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -1,7 +1,8 @@
 """Write an instance back out as a CSV folder or a workbook, losslessly and atomically.
 
 Numbers are written so that reading them back gives the same float (``repr``), blanks stay
-blank, unknown columns and extra tables are kept.
+blank, unknown columns and extra tables are kept. Writing follows :mod:`cbecopt.outputs`: only
+cbecopt's files are replaced, and never the instance's own source.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import openpyxl
 import pandas as pd
 import tomli_w
 
-from cbecopt.atomic import atomic_directory, atomic_file
+from cbecopt import outputs
 from cbecopt.readers.csvdir import META_FILE
 from cbecopt.readers.workbook import META_SHEET, meta_rows
 
@@ -42,13 +43,18 @@ def _plain(meta: object) -> object:
 
 
 def write_csv_folder(instance, target: Path) -> None:
-    with atomic_directory(target) as folder:
-        (folder / META_FILE).write_text(tomli_w.dumps(_plain(instance.meta)), encoding="utf-8")
-        for name, table in instance.tables.items():
-            _text_frame(table).to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    """``instance.toml`` and one CSV per table, into the folder ``target``, as one output."""
+    _refuse_source(instance, target)
+    meta = tomli_w.dumps(_plain(instance.meta))
+    files = {META_FILE: lambda path: path.write_text(meta, encoding="utf-8")}
+    for name, table in instance.tables.items():
+        files[f"{name}.csv"] = outputs.csv_file(_text_frame(table))
+    outputs.write_folder(target, files)
 
 
 def write_workbook(instance, target: Path) -> None:
+    """A ``meta`` sheet and one sheet per table, as one workbook marked as cbecopt's."""
+    _refuse_source(instance, target)
     book = openpyxl.Workbook(write_only=True)
     meta = book.create_sheet(META_SHEET)
     meta.append(["key", "value"])
@@ -59,5 +65,9 @@ def write_workbook(instance, target: Path) -> None:
         sheet.append(list(table.columns))
         for row in table.itertuples(index=False):
             sheet.append([_cell(v) for v in row])
-    with atomic_file(target) as staging:
-        book.save(staging)
+    outputs.write_workbook(target, book.save)
+
+
+def _refuse_source(instance, target: Path) -> None:
+    if instance.path is not None:
+        outputs.refuse_overlap(outputs.output_path(target), Path(instance.path))

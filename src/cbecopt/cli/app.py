@@ -1,10 +1,12 @@
 """The Typer application and what every command shares: consoles, exit codes, error output.
 
-Exit codes: 0 a solution (or a valid instance) was returned; 2 bad input or options; 3 the
-model has no solution (infeasible, unbounded, or none found within the limits); 4 the solver
-failed; 130 / 143 stopped by Ctrl-C (SIGINT) / SIGTERM: what was found by then is printed and
-written like any result. Bad input never shows a traceback: every problem is listed with file,
-row and column.
+Exit codes: 0 a solution (or a valid instance) was returned; 2 bad input or options (an
+output refused included: nothing written); 3 the model has no solution (infeasible, unbounded,
+or none found within the limits); 4 the solver failed; 5 the output could not be written after
+the computation (disk full, ...): the result went to a fresh folder under the system's
+temporary directory instead, named in the message; 130 / 143 stopped by Ctrl-C (SIGINT) /
+SIGTERM: what was found by then is printed and written like any result. Bad input never shows
+a traceback: every problem is listed with file, row and column.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import sys
 import time
 from collections.abc import Iterator
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, NoReturn
 
 import pandas as pd
@@ -35,7 +36,7 @@ from cbecopt.limits import Budget, received_signal
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions, highs_option_value
 
-EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER = 0, 2, 3, 4
+EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER, EXIT_OUTPUT = 0, 2, 3, 4, 5
 
 app = typer.Typer(
     add_completion=False,
@@ -289,14 +290,3 @@ def _cell(value, percent: bool) -> str:
     if isinstance(value, float):
         return f"{value:.2%}" if percent else f"{value:,.2f}"
     return str(value)
-
-
-def write_tables(target: Path, tables: dict[str, pd.DataFrame], extra=None) -> None:
-    """Write each table as CSV into ``target`` atomically; ``extra(folder)`` may add files."""
-    from cbecopt.atomic import atomic_directory
-
-    with atomic_directory(target) as folder:
-        for name, table in tables.items():
-            table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
-        if extra is not None:
-            extra(folder)

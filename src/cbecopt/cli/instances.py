@@ -10,9 +10,11 @@ from rich.table import Table
 
 from cbecopt.bundled import bundled_instances, resolve_path
 from cbecopt.cli.app import CapacityOpt, Format, FormatOpt, PathArg, app, fail, load, out
+from cbecopt.cli.output import check_output, deliver, input_paths, out_path
 from cbecopt.errors import CbecoptError, InputError, Problem
 from cbecopt.instance import load_instance, save_instance
 from cbecopt.models import MODELS
+from cbecopt.readers.csvdir import META_FILE
 
 
 @app.command()
@@ -70,18 +72,21 @@ def list_() -> None:
 @app.command()
 def convert(
     source: Annotated[str, typer.Argument(help="Instance folder, workbook or benchmark file.")],
-    target: Annotated[Path, typer.Argument(help="Output: a folder, or a file ending in .xlsx.")],
+    target: Annotated[
+        Path, typer.Argument(parser=out_path, help="Output: a folder, or a file ending in .xlsx.")
+    ],
     fmt: FormatOpt = Format.auto,
     capacity: CapacityOpt = None,
 ) -> None:
     """Convert between a CSV folder and an .xlsx workbook (benchmark files convert too)."""
     try:
         instance = load(source, fmt, capacity)
-        if Path(target).resolve() == Path(resolve_path(source)).resolve():
-            raise CbecoptError("the target is the input itself; inputs are never overwritten")
-        save_instance(instance, target)
+        destination = check_output(target, *input_paths(source, fmt), names=(META_FILE,))
     except CbecoptError as exc:
         fail(exc)
+    delivered = deliver(destination, lambda path: save_instance(instance, path))
+    if delivered.exit_code:
+        raise typer.Exit(delivered.exit_code)
     out.print(f"wrote {target}")
 
 
@@ -93,7 +98,9 @@ def generate(
     model: Annotated[
         str, typer.Argument(help=f"Model to generate an instance for: {', '.join(GENERATORS)}.")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder (or .xlsx) to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", parser=out_path, help="Folder (or .xlsx) to write.")
+    ],
     warehouses: Annotated[int, typer.Option(help="warehouses: candidate overseas warehouses.")] = 8,
     markets: Annotated[int, typer.Option(help="warehouses: markets.")] = 31,
     platforms: Annotated[
@@ -127,6 +134,7 @@ def generate(
     )
 
     try:
+        destination = check_output(output, names=(META_FILE,))
         if model == "warehouses":
             instance = generate_warehouses(
                 warehouses, markets, seed=seed, platforms=platforms, capacity_ratio=capacity_ratio
@@ -155,9 +163,11 @@ def generate(
             raise CbecoptError(
                 f"no generator for model '{model}'; available: {', '.join(GENERATORS)}"
             )
-        save_instance(instance, output)
     except CbecoptError as exc:
         fail(exc)
+    delivered = deliver(destination, lambda path: save_instance(instance, path))
+    if delivered.exit_code:
+        raise typer.Exit(delivered.exit_code)
     out.print(f"wrote {output} ({what}, seed {seed})")
 
 
@@ -165,7 +175,10 @@ def generate(
 def scenarios_(
     path: PathArg,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder (or .xlsx) for the new instance.")
+        Path,
+        typer.Option(
+            "--output", "-o", parser=out_path, help="Folder (or .xlsx) for the new instance."
+        ),
     ],
     dist: Annotated[str, typer.Option("--dist", help="normal, lognormal or empirical.")] = "normal",
     n: Annotated[int, typer.Option("--n", help="Number of equally likely scenarios.")] = 100,
@@ -180,17 +193,19 @@ def scenarios_(
 
     try:
         instance = load(path)
-        if Path(output).resolve() == Path(resolve_path(path)).resolve():
-            raise CbecoptError("the output is the input itself; inputs are never overwritten")
+        destination = check_output(output, *input_paths(path), names=(META_FILE,))
         history = instance.tables.get(HISTORY_TABLE)
         demand, table = generate_demand_scenarios(
             instance.tables["demand"], n, dist, seed, history, _source(instance, "demand")
         )
         meta = dict(instance.meta)
         meta["scenarios"] = {"distribution": dist, "n": n, "seed": seed}
-        save_instance(with_tables(instance, meta=meta, demand=demand, scenarios=table), output)
+        sampled = with_tables(instance, meta=meta, demand=demand, scenarios=table)
     except CbecoptError as exc:
         fail(exc)
+    delivered = deliver(destination, lambda target: save_instance(sampled, target))
+    if delivered.exit_code:
+        raise typer.Exit(delivered.exit_code)
     out.print(f"wrote {output} ({n} {dist} scenarios, seed {seed})")
 
 

@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from cbecopt.cli import EXIT_SIGNAL, instances, solving, tax  # noqa: F401  (they register commands)
 from cbecopt.cli.app import app, err
+from cbecopt.cli.output import discard_unused
 from cbecopt.limits import Aborted, stop_on_signals
 
 
@@ -46,6 +47,7 @@ def run() -> None:
         except KeyboardInterrupt:  # a Ctrl-C that reached Python outside the handlers
             err.print("aborted; nothing more was written")
             code = EXIT_SIGNAL[signal.SIGINT]
+    discard_unused()  # os._exit below skips atexit
     if isinstance(code, str):  # SystemExit with a message: print it like Python would
         err.print(code)
         code = 1

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cbecopt import outputs
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
     CapacityOpt,
@@ -31,8 +32,8 @@ from cbecopt.cli.app import (
     records,
     solve_options,
     solving,
-    write_tables,
 )
+from cbecopt.cli.output import check_output, deliver, input_paths, out_path, write_tables
 from cbecopt.compare import overall_status
 from cbecopt.errors import CbecoptError, OptionError
 from cbecopt.models import MODELS
@@ -199,6 +200,7 @@ def solve(
         typer.Option(
             "--out",
             "-o",
+            parser=out_path,
             help="Write result.json and CSV tables into this folder, or one workbook if it ends in .xlsx.",
         ),
     ] = None,
@@ -214,6 +216,7 @@ def solve(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         risk = RiskOptions(risk_weight, alpha)
+        destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
         if fmt == Format.smps:
             started = time.perf_counter()
             problem, _ = two_stage_problem(path, fmt, model, None, normalize_probabilities)
@@ -256,21 +259,20 @@ def solve(
                     result = solve_model(instance, model, options, config, report)
     except CbecoptError as exc:
         fail(exc, as_json, model=model, instance=str(path))
-    if out_dir is not None:
-        try:
-            if out_dir.suffix.lower() == ".xlsx":
-                result.to_workbook(out_dir)
-            else:
-                result.to_dir(out_dir)
-        except CbecoptError as exc:
-            fail(exc, as_json, model=model, instance=str(path))
+    try:
+        delivered = deliver(
+            destination,
+            lambda p: result.to_workbook(p) if outputs.is_workbook(p) else result.to_dir(p),
+        )
+    except CbecoptError as exc:
+        fail(exc, as_json, model=model, instance=str(path))
     if as_json:
         print(result.to_json())
     else:
         from cbecopt.report import print_summary
 
-        print_summary(out, result, out_dir)
-    raise typer.Exit(exit_code(result))
+        print_summary(out, result, delivered.path)
+    raise typer.Exit(delivered.exit_code or exit_code(result))
 
 
 def _smps_extract(problem):
@@ -305,7 +307,7 @@ def compare_contracts_(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write comparison.csv here.")
+        Path | None, typer.Option("--out", "-o", parser=out_path, help="Write comparison.csv here.")
     ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -324,12 +326,12 @@ def compare_contracts_(
             distribution=distribution,
             seed=seed,
         )
+        destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
         with solving(as_json, verbose):
             table = compare_contracts(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    if out_dir is not None:
-        write_tables(out_dir, {"comparison": table})
+    delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
     status = overall_status(table["status"])
     if as_json:
         print(batch_json(status, options, instance.load_seconds, policies=records(table)))
@@ -356,7 +358,7 @@ def compare_contracts_(
             f"CVaR of cost at alpha {alpha:g}; value = what the policy saves in expected cost "
             "against safety stock only (firm orders)"
         )
-    raise typer.Exit(exit_code(status))
+    raise typer.Exit(delivered.exit_code or exit_code(status))
 
 
 @app.command()
@@ -374,7 +376,10 @@ def frontier(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Write frontier.csv and frontier.png here.")
+        Path,
+        typer.Option(
+            "--out", "-o", parser=out_path, help="Write frontier.csv and frontier.png here."
+        ),
     ] = Path("results/frontier"),
     normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
@@ -397,24 +402,31 @@ def frontier(
             seed=seed,
         )
         problem, _ = two_stage_problem(path, fmt, model, config, normalize_probabilities)
+        destination = check_output(
+            out_dir, *input_paths(path, fmt), names=("frontier.csv", "frontier.png")
+        )
         with solving(as_json, verbose):
             table = efficient_frontier(
                 problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
             )
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    write_tables(
-        out_dir,
-        {"frontier": table},
-        lambda folder: plot_frontier(table, folder / "frontier.png", problem.name),
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
+            {"frontier": table},
+            {"frontier.png": lambda png: plot_frontier(table, png, problem.name)},
+        ),
     )
     status = overall_status(table["status"])
     if as_json:
         print(batch_json(status, options, points=records(table)))
     else:
         print_frame(table, f"mean-CVaR frontier of {problem.name} (alpha {alpha:g})")
-        out.print(f"wrote {out_dir}/frontier.csv and {out_dir}/frontier.png")
-    raise typer.Exit(exit_code(status))
+        if delivered.path is not None:
+            out.print(f"wrote {delivered.path}/frontier.csv and {delivered.path}/frontier.png")
+    raise typer.Exit(delivered.exit_code or exit_code(status))
 
 
 @app.command()
@@ -439,7 +451,10 @@ def saa(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write replications.csv and saa.json here.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", parser=out_path, help="Write replications.csv and saa.json here."
+        ),
     ] = None,
     normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
@@ -464,6 +479,9 @@ def saa(
 
             sampler = demand_sampler(instance, config, problem.data.SKUS)
         sampler = sampler or resampler(problem.scenarios())
+        destination = check_output(
+            out_dir, *input_paths(path, fmt), names=("replications.csv", "saa.json")
+        )
         with solving(as_json, verbose):
             result = mrp_gap(
                 problem.with_scenarios,
@@ -477,14 +495,15 @@ def saa(
             )
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    if out_dir is not None:
-        write_tables(
-            out_dir,
+    summary = json.dumps(result.to_dict(), indent=2) + "\n"
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
             {"replications": result.replications},
-            lambda folder: (folder / "saa.json").write_text(
-                json.dumps(result.to_dict(), indent=2) + "\n"
-            ),
-        )
+            {"saa.json": lambda file: file.write_text(summary, encoding="utf-8")},
+        ),
+    )
     status = str(result.summary["status"])
     if as_json:
         print(
@@ -496,7 +515,9 @@ def saa(
         print_frame(result.replications, f"SAA replications of {problem.name} (n = {n})")
         for key, value in result.summary.items():
             out.print(f"{key}: {value:,.4f}" if isinstance(value, float) else f"{key}: {value}")
-    raise typer.Exit(exit_code(status if status != "unfinished" else "no_solution"))
+    raise typer.Exit(
+        delivered.exit_code or exit_code(status if status != "unfinished" else "no_solution")
+    )
 
 
 @app.command(name="compare-routing")
@@ -510,7 +531,10 @@ def compare_routing_(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Write comparison.csv and comparison.png here.")
+        Path,
+        typer.Option(
+            "--out", "-o", parser=out_path, help="Write comparison.csv and comparison.png here."
+        ),
     ] = Path("results/compare-routing"),
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -524,15 +548,20 @@ def compare_routing_(
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
         config = RoutingConfig(samples=samples, distribution=distribution, seed=seed)
+        destination = check_output(
+            out_dir, *input_paths(path), names=("comparison.csv", "comparison.png")
+        )
         with solving(as_json, verbose):
             table = compare_routing(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    write_tables(
-        out_dir,
-        {"comparison": table},
-        lambda folder: plot_routing(
-            table, folder / "comparison.png", f"routing strategies, {instance.name}"
+    title = f"routing strategies, {instance.name}"
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
+            {"comparison": table},
+            {"comparison.png": lambda png: plot_routing(table, png, title)},
         ),
     )
     status = overall_status(table["status"])
@@ -547,8 +576,9 @@ def compare_routing_(
             }
         )
         print_frame(shown, f"routing strategies on {instance.name}", ("fill rate",))
-        out.print(f"wrote {out_dir}/comparison.csv and {out_dir}/comparison.png")
-    raise typer.Exit(exit_code(status))
+        if delivered.path is not None:
+            out.print(f"wrote {delivered.path}/comparison.csv and {delivered.path}/comparison.png")
+    raise typer.Exit(delivered.exit_code or exit_code(status))
 
 
 @app.command()
@@ -564,7 +594,8 @@ def pareto(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Write pareto.csv and pareto.png here.")
+        Path,
+        typer.Option("--out", "-o", parser=out_path, help="Write pareto.csv and pareto.png here."),
     ] = Path("results/pareto"),
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -577,15 +608,18 @@ def pareto(
             raise OptionError(f"the Pareto front is traced for the suppliers model, not '{model}'")
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
+        destination = check_output(out_dir, *input_paths(path), names=("pareto.csv", "pareto.png"))
         with solving(as_json, verbose):
             front = pareto_front(instance, points, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    write_tables(
-        out_dir,
-        {"pareto": front.table},
-        lambda folder: plot_front(
-            front, folder / "pareto.png", f"cost vs counterfeit risk, {instance.name}"
+    title = f"cost vs counterfeit risk, {instance.name}"
+    delivered = deliver(
+        destination,
+        lambda folder: write_tables(
+            folder,
+            {"pareto": front.table},
+            {"pareto.png": lambda png: plot_front(front, png, title)},
         ),
     )
     if as_json:
@@ -594,8 +628,9 @@ def pareto(
         print_frame(
             front.table.drop(columns=["gap"]), f"efficient points of {instance.name} (knee marked)"
         )
-        out.print(f"wrote {out_dir}/pareto.csv and {out_dir}/pareto.png")
-    raise typer.Exit(exit_code(front.status))
+        if delivered.path is not None:
+            out.print(f"wrote {delivered.path}/pareto.csv and {delivered.path}/pareto.png")
+    raise typer.Exit(delivered.exit_code or exit_code(front.status))
 
 
 @app.command(name="compare-suppliers")
@@ -607,7 +642,7 @@ def compare_suppliers_(
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write comparison.csv here.")
+        Path | None, typer.Option("--out", "-o", parser=out_path, help="Write comparison.csv here.")
     ] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -618,12 +653,12 @@ def compare_suppliers_(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
+        destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
         with solving(as_json, verbose):
             table = compare_suppliers(instance, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
-    if out_dir is not None:
-        write_tables(out_dir, {"comparison": table})
+    delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
     status = overall_status(table["status"])
     if as_json:
         print(batch_json(status, options, instance.load_seconds, policies=records(table)))
@@ -638,4 +673,4 @@ def compare_suppliers_(
             }
         )
         print_frame(shown, f"sourcing policies on {instance.name}", ("brand-direct",))
-    raise typer.Exit(exit_code(status))
+    raise typer.Exit(delivered.exit_code or exit_code(status))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cbecopt.errors import InputError, Problem
+from cbecopt.outputs import recover
 from cbecopt.readers import RawInstance
 
 META_FILE = "instance.toml"
@@ -42,6 +43,7 @@ def read_meta(folder: Path) -> dict:
 
 def read_csv_folder(folder: Path) -> RawInstance:
     """Read every ``*.csv`` in ``folder`` as a table named after the file."""
+    recover(folder)  # a cbecopt write into this folder that a killed run left half done
     meta = read_meta(folder)
     tables = {p.stem: read_csv_table(p) for p in sorted(folder.glob("*.csv"))}
     return RawInstance(folder, meta, tables, {name: f"{name}.csv" for name in tables})
