@@ -2,7 +2,8 @@
 
 The pipeline: ``load_instance(path)`` -> validated :class:`Instance` (tables + networkx graph)
 -> ``solve(instance, model=..., options=SolveOptions(...))`` -> :class:`Result` (honest
-status, objective, bound, gap, timings, tidy pandas tables).
+status, objective, bound, gap, timings, tidy pandas tables). ``validate(instance, model)``
+runs the checks ``solve`` runs and says which models an instance can feed.
 """
 
 from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
@@ -13,6 +14,7 @@ from cbecopt.models import MODELS, solve
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import RiskOptions
+from cbecopt.validation import ValidationReport, validate
 
 __version__ = "0.1.0"
 
@@ -28,8 +30,10 @@ __all__ = [
     "RiskOptions",
     "SolveOptions",
     "Status",
+    "ValidationReport",
     "WarehousesConfig",
     "load_instance",
     "save_instance",
     "solve",
+    "validate",
 ]

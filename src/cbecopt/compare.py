@@ -1,7 +1,9 @@
 """Strategy comparisons: the same instance solved under different policies, side by side.
 
 Each comparison returns one tidy row per policy, so the value of a remedy is a difference
-between two rows of numbers that were all solved the same way.
+between two rows of numbers that were all solved the same way. Each first runs the model's
+check step (:func:`cbecopt.models.check_inputs`, with every channel open for routing), so bad
+input is an ``InputError`` listing every problem before anything is solved.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.routing import RoutingConfig
 from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.instance import Instance
-from cbecopt.models import solve
+from cbecopt.models import check_inputs, solve
 from cbecopt.solver import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ def compare_contracts(
     proven optimal within the gap, since the difference would then be unfounded).
     """
     config = config or ContractsConfig()
+    check_inputs(instance, "contracts", config)
     rows = []
     for policy, types in _announced("compare-contracts", CONTRACT_POLICIES):
         result = solve(instance, "contracts", options, dataclasses.replace(config, types=types))
@@ -122,6 +125,9 @@ def compare_routing(
     strategies compare on the same demand; demand a strategy cannot reach is lost.
     """
     config = config or RoutingConfig()
+    check_inputs(
+        instance, "routing", dataclasses.replace(config, channels=ROUTING_STRATEGIES["hybrid"])
+    )
     rows = []
     for strategy, channels in _announced("compare-routing", ROUTING_STRATEGIES):
         result = solve(instance, "routing", options, dataclasses.replace(config, channels=channels))
@@ -188,6 +194,7 @@ def compare_suppliers(
     so ``cost_with_risk`` compares the policies on the same footing.
     """
     config = config or SuppliersConfig()
+    check_inputs(instance, "suppliers", config)
     policy = config.resolved(instance)
     ignore = dict(counterfeit_penalty=0.0, max_counterfeit_rate=1.0, min_brand_direct_share=0.0)
     configs = {
