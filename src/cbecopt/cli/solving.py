@@ -104,12 +104,13 @@ def applies_to(option: str) -> list[str]:
 
 
 def refuse_foreign_options(model: str, given: dict[str, object]) -> None:
-    """An option given (not left at its default: ``None``, ``False``, empty) for a model it does
-    not apply to is an :class:`OptionError` naming the option and the models it applies to."""
+    """An option given for a model it does not apply to is an :class:`OptionError` naming the
+    option and the models it applies to. ``given`` maps each option to its value, ``None``
+    when it was left at its default (so ``0`` and ``--multi-source`` count as given)."""
     wrong = [
         f"{option} applies to {' / '.join(applies_to(option))}, not {model}"
         for option, value in given.items()
-        if value not in (None, False, [], ()) and model not in applies_to(option)
+        if value is not None and model not in applies_to(option)
     ]
     if wrong:
         raise OptionError("; ".join(wrong))
@@ -320,7 +321,7 @@ def solve(
                     "--single-source/--multi-source": single_source,
                     "--min-open": min_open,
                     "--max-open": max_open,
-                    "--independent": independent,
+                    "--independent": independent or None,
                     "--types": types,
                     "--channels": channels,
                     "--demand": demand_rule,
@@ -360,7 +361,9 @@ def solve(
                 demand_rule=demand_rule,
                 sku_blocks=sku_blocks,
             )
-            refuse_foreign_options(model, {"--independent": independent, "--report": report})
+            refuse_foreign_options(
+                model, {"--independent": independent or None, "--report": report or None}
+            )
             instance = load(path, fmt, capacity)
             if independent:
                 check_sharing(instance, config)

@@ -531,11 +531,11 @@ def _assemble(
         BONDED=bonded,
         MONTHS=months,
         demand_keys=Index(demand_keys),
-        inbound=Index(inbound),
-        listing=Index(listing),
-        release=Index(release),
-        stock=Index(stock),
-        direct=Index(direct),
+        inbound=_positions(inbound),
+        listing=_positions(listing),
+        release=_positions(release),
+        stock=_positions(stock),
+        direct=_positions(direct),
         lanes=Index(lanes[["origin", "destination", "mode", "role"]]),
         fixed_cost=np.array([nodes[b]["fixed_cost"] for b in bonded], float),
         volume_capacity=capacity,
@@ -557,6 +557,14 @@ def _assemble(
         price=products["price"].to_numpy(float),
         tax_rules="",
     )
+
+
+POSITIONS = ("j", "k", "t", "b", "d", "arrive", "lane")
+"""Columns of the index tables that are positions, integers even in an empty table."""
+
+
+def _positions(frame: pd.DataFrame) -> Index:
+    return Index(frame.astype({c: np.int64 for c in POSITIONS if c in frame.columns}))
 
 
 def _limits(nodes, ids: list, attribute: str) -> np.ndarray:
