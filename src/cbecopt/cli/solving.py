@@ -142,13 +142,16 @@ def _model_config(
     demand_rule: str | None = None,
     sku_blocks: int | None = None,
 ):
-    """The model's config object from the command-line options; options given for another
-    model are an :class:`OptionError`."""
+    """The model's config object from the command-line options (``None`` for an SMPS problem,
+    which takes only the risk options); options given for another model are an
+    :class:`OptionError`."""
     from cbecopt.formulations.contracts import ContractsConfig
     from cbecopt.formulations.routing import RoutingConfig
     from cbecopt.formulations.suppliers import SuppliersConfig
     from cbecopt.formulations.warehouses import WarehousesConfig
 
+    if model != SMPS:
+        model_spec(model)  # an unknown model before options that do not apply to it
     refuse_foreign_options(
         model,
         {
@@ -165,7 +168,8 @@ def _model_config(
             "--alpha": alpha,
         },
     )
-    model_spec(model)
+    if model == SMPS:
+        return None
     if model == "warehouses":
         return WarehousesConfig(single_source, min_open, max_open)
     if model == "suppliers":
@@ -227,9 +231,7 @@ def _two_stage_config(model: str, fmt: Format, **options):
     """The config of a two-stage model from the command-line options (``None`` for an SMPS
     file, which takes none of them); options that do not apply are an :class:`OptionError`."""
     if fmt == Format.smps:
-        given = {"samples": "--samples", "distribution": "--distribution"}
-        refuse_foreign_options(SMPS, {flag: options.get(name) for name, flag in given.items()})
-        return None
+        return _model_config(SMPS, **options)
     _two_stage_spec(model)
     return _model_config(model, **options)
 
@@ -311,25 +313,28 @@ def solve(
 
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        if fmt == Format.smps:
-            if model is not None:
-                raise OptionError("--model does not apply to SMPS files (a problem of their own)")
-            model = SMPS
-            refuse_foreign_options(
-                model,
-                {
-                    "--single-source/--multi-source": single_source,
-                    "--min-open": min_open,
-                    "--max-open": max_open,
-                    "--independent": independent or None,
-                    "--types": types,
-                    "--channels": channels,
-                    "--demand": demand_rule,
-                    "--sku-blocks": sku_blocks,
-                    "--samples": samples,
-                    "--distribution": distribution,
-                },
-            )
+        if fmt == Format.smps and model is not None:
+            raise OptionError("--model does not apply to SMPS files (a problem of their own)")
+        model = SMPS if fmt == Format.smps else model or "warehouses"
+        config = _model_config(
+            model,
+            risk_weight=risk_weight,
+            alpha=alpha,
+            samples=samples,
+            distribution=distribution,
+            seed=seed,
+            single_source=single_source,
+            min_open=min_open,
+            max_open=max_open,
+            types=types,
+            channels=channels,
+            demand_rule=demand_rule,
+            sku_blocks=sku_blocks,
+        )
+        refuse_foreign_options(
+            model, {"--independent": independent or None, "--report": report or None}
+        )
+        if model == SMPS:
             started = time.perf_counter()
             problem, _ = two_stage_problem(path, fmt, model, None)
             read_seconds = time.perf_counter() - started
@@ -345,25 +350,6 @@ def solve(
                     load_seconds=read_seconds,
                 )
         else:
-            model = model or "warehouses"
-            config = _model_config(
-                model,
-                risk_weight=risk_weight,
-                alpha=alpha,
-                samples=samples,
-                distribution=distribution,
-                seed=seed,
-                single_source=single_source,
-                min_open=min_open,
-                max_open=max_open,
-                types=types,
-                channels=channels,
-                demand_rule=demand_rule,
-                sku_blocks=sku_blocks,
-            )
-            refuse_foreign_options(
-                model, {"--independent": independent or None, "--report": report or None}
-            )
             instance = load(path, fmt, capacity)
             if independent:
                 check_sharing(instance, config)

@@ -110,7 +110,7 @@ class RoutingData:
     release: Index  # (lane b->j, k, t) with its demand position: RELEASES
     stock: Index  # (b, k, t): STOCK
     direct: Index  # (lane o->j, channel, k, t) with its demand position: DIRECT
-    lanes: Index  # every lane the model uses (origin, destination, mode, role); ``lane`` above
+    lanes: Index  # lanes the model uses (origin, destination, mode, role): the ``lane`` column
     fixed_cost: np.ndarray  # F_b per month
     volume_capacity: np.ndarray  # V_b (inf: unlimited)
     release_capacity: np.ndarray  # C_b: units released per month (inf: unlimited)
@@ -219,9 +219,10 @@ class RoutingData:
         """The model's sets and parameters from ``instance`` (with its ``products`` and ``arcs``).
 
         Every problem the routing model finds is an ``InputError`` naming the file or sheet,
-        row and column: demand rows without a SKU, missing product columns or values, an
-        origin that is not a supply node, lanes without a lead time or with a mode that is
-        no channel, a SKU no channel can reach, missing weights and volumes.
+        row and column: demand rows without a SKU (or a month, once one row has one), missing
+        product columns or values, an origin that is not a supply node, lanes without a lead
+        time or with a mode that is no channel, a SKU no channel can reach, missing weights and
+        volumes.
         """
         tables = instance.tables
         demand = tables["demand"]
