@@ -59,9 +59,9 @@ class ModelSpec:
 
     ``check`` is the model's data preparation: it reads the instance (with the model's config)
     and raises every :class:`~cbecopt.errors.InputError` (or ``OptionError``) the model finds;
-    its result, the model's data, is what ``assemble`` builds from. A deterministic model's
-    build returns the built Pyomo model with its data; a two-stage model's (``two_stage``)
-    returns a :class:`~cbecopt.stochastic.twostage.TwoStageProblem` that
+    its result, the model's data, is what ``assemble`` builds from: for a deterministic model
+    the built Pyomo model with its data, for a two-stage model (``two_stage``) a
+    :class:`~cbecopt.stochastic.twostage.TwoStageProblem` that
     :func:`~cbecopt.stochastic.solve.solve_two_stage` turns into an extensive form.
     ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
     table (optional tables included).
@@ -92,10 +92,9 @@ class ModelSpec:
         """
         warnings = []
         for name, table in instance.tables.items():
-            schema = SCHEMAS.get(name)
-            where = instance.source(name)
             if name == HISTORY_TABLE:
                 continue
+            schema, where = SCHEMAS.get(name), instance.source(name)
             if schema is None:
                 warnings.append(
                     f"{where}: '{name}' is not a cbecopt table; the {self.key} model ignores it"
