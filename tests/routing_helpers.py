@@ -26,7 +26,8 @@ def write_routing_instance(
     lanes: list[tuple] | None = None,
     scenarios: list[tuple[str, float]] | None = None,
 ) -> Path:
-    """``lanes`` are (origin, destination, mode, unit_cost, lead_time_days[, cost_per_kg])."""
+    """``lanes`` are (origin, destination, mode, unit_cost, lead_time_days[, cost_per_kg[,
+    capacity]]); blank (None) is 0 per kg and an unlimited capacity."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "instance.toml").write_text('[instance]\nname = "r"\n', encoding="utf-8")
     bonded = {"BW": {"fixed_cost": 0.0}} if bonded is None else bonded
@@ -43,12 +44,21 @@ def write_routing_instance(
             "unit_cost": lane[3],
             "lead_time_days": lane[4],
             "cost_per_kg": lane[5] if len(lane) > 5 else None,
+            "capacity": lane[6] if len(lane) > 6 else None,
         }
         for lane in lanes or []
     ]
     pd.DataFrame(
         rows,
-        columns=["origin", "destination", "mode", "unit_cost", "lead_time_days", "cost_per_kg"],
+        columns=[
+            "origin",
+            "destination",
+            "mode",
+            "unit_cost",
+            "lead_time_days",
+            "cost_per_kg",
+            "capacity",
+        ],
     ).to_csv(folder / "arcs.csv", index=False)
     pd.DataFrame([{**PRODUCT, **p} for p in products]).to_csv(folder / "products.csv", index=False)
     pd.DataFrame(demand).to_csv(folder / "demand.csv", index=False)

@@ -115,8 +115,7 @@ def brute_force(instance) -> float:
     listed warehouse), general trade, or a lost sale.
     """
     tables = instance.tables
-    kinds = dict(instance.graph.nodes(data="kind"))
-    products = routing_products(tables["products"], kinds).set_index("sku")
+    products = routing_products(tables["products"]).set_index("sku")
     arcs = tables["arcs"]
     terms = channel_terms(products.reset_index(), load_tax_rules())
     allowed = terms.set_index(["sku", "channel"])["allowed"]

@@ -2,7 +2,8 @@
 
 The pipeline: ``load_instance(path)`` -> validated :class:`Instance` (tables + networkx graph)
 -> ``solve(instance, model=..., options=SolveOptions(...))`` -> :class:`Result` (honest
-status, objective, bound, gap, timings, tidy pandas tables).
+status, objective, bound, gap, timings, tidy pandas tables). ``validate(instance, model)``
+runs the checks ``solve`` runs and says which models an instance can feed.
 
 The public names are imported on first use (PEP 562), so that ``import cbecopt.cli`` is quick
 and the command line can set up its Ctrl-C handling before Pyomo and pandas load.
@@ -28,6 +29,8 @@ _PUBLIC = {
     "Status": "cbecopt.results",
     "SolveOptions": "cbecopt.solver",
     "RiskOptions": "cbecopt.stochastic.twostage",
+    "ValidationReport": "cbecopt.validation",
+    "validate": "cbecopt.validation",
 }
 """Each public name and the module it lives in."""
 

@@ -1,9 +1,11 @@
 """Strategy comparisons: the same instance solved under different policies, side by side.
 
 Each comparison returns one tidy row per policy, so the value of a remedy is a difference
-between two rows of numbers that were all solved the same way. The policies share the call's
-time budget, each an equal share of what is left (time a policy does not use passes on); a
-policy the budget does not reach is reported with status ``no_solution``.
+between two rows of numbers that were all solved the same way. Each first runs the model's
+check step (:func:`cbecopt.models.check_inputs`, with every channel open for routing), so bad
+input is an ``InputError`` listing every problem before anything is solved. The policies share
+the call's time budget, each an equal share of what is left (time a policy does not use
+passes on); a policy the budget does not reach is reported with status ``no_solution``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.routing import RoutingConfig
 from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.instance import Instance
-from cbecopt.models import solve
+from cbecopt.models import check_inputs, solve
 from cbecopt.solver import SolveOptions
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ def compare_contracts(
     """
     config = config or ContractsConfig()
     options = (options or SolveOptions()).begin()
+    check_inputs(instance, "contracts", config)
     rows = []
     for policy, types, share in _announced("compare-contracts", CONTRACT_POLICIES, options):
         result = solve(instance, "contracts", share, dataclasses.replace(config, types=types))
@@ -137,6 +140,9 @@ def compare_routing(
     """
     config = config or RoutingConfig()
     options = (options or SolveOptions()).begin()
+    check_inputs(
+        instance, "routing", dataclasses.replace(config, channels=ROUTING_STRATEGIES["hybrid"])
+    )
     rows = []
     for strategy, channels, share in _announced("compare-routing", ROUTING_STRATEGIES, options):
         result = solve(instance, "routing", share, dataclasses.replace(config, channels=channels))
@@ -204,6 +210,7 @@ def compare_suppliers(
     """
     config = config or SuppliersConfig()
     options = (options or SolveOptions()).begin()
+    check_inputs(instance, "suppliers", config)
     policy = config.resolved(instance)
     ignore = dict(counterfeit_penalty=0.0, max_counterfeit_rate=1.0, min_brand_direct_share=0.0)
     configs = {

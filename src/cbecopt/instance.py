@@ -71,6 +71,20 @@ class Instance:
             return f"{Path(self.path).name}, sheet '{table}'"
         return f"{table}.csv"
 
+    def row_number(self, table: str, index: int) -> int:
+        """The row a person sees for the row labelled ``index`` of ``table`` (the header is row 1)."""
+        return int(index) + 2
+
+    def problem(
+        self, table: str, message: str, index: int | None = None, column: str | None = None
+    ) -> Problem:
+        """A :class:`Problem` in ``table`` named as a person finds it: file or sheet, row, column.
+
+        ``index`` is the row's label in ``self.tables[table]`` (``None``: the whole table).
+        """
+        row = None if index is None else self.row_number(table, index)
+        return Problem(self.source(table), message, row, column)
+
     def setting(self, section: str, key: str, default: Any = None) -> Any:
         """A model setting from the instance metadata, e.g. ``setting('warehouses', 'single_source')``."""
         return self.meta.get(section, {}).get(key, default)

@@ -1,22 +1,25 @@
 """The model registry and the one public ``solve`` entry point.
 
-Each model registers a build function (instance, config -> built Pyomo model), an extraction
-function (solution -> tidy tables and KPIs) and a diagnosis (why it can be infeasible).
-``solve`` runs the same pipeline for all: build, hand off, solve, extract, with timings.
+Each model registers its check step (instance, config -> the model's data, raising every
+:class:`~cbecopt.errors.InputError` the model finds), a build from that data, an extraction
+(solution -> tidy tables and KPIs), a diagnosis (why it can be infeasible) and the columns it
+reads. ``solve`` and ``cbecopt.validate`` run the very same check step, so an instance
+``validate`` passes for a model is one ``solve`` accepts. ``solve`` runs the same pipeline for
+all: check, build, hand off, solve, extract, with timings.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from pyomo.common.gc_manager import PauseGC
 
-from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.errors import InputError, OptionError
 from cbecopt.formulations.contracts import (
     ContractsConfig,
     ContractsData,
@@ -24,31 +27,141 @@ from cbecopt.formulations.contracts import (
     extract_contracts,
 )
 from cbecopt.formulations.routing import RoutingConfig, RoutingData, RoutingProblem, extract_routing
-from cbecopt.formulations.suppliers import SuppliersConfig, build_suppliers, extract_suppliers
-from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses, extract_warehouses
+from cbecopt.formulations.suppliers import (
+    SuppliersConfig,
+    SuppliersData,
+    build_suppliers,
+    extract_suppliers,
+)
+from cbecopt.formulations.warehouses import (
+    WarehousesConfig,
+    WarehousesData,
+    build_warehouses,
+    extract_warehouses,
+)
 from cbecopt.instance import Instance
 from cbecopt.results import Result, Status
+from cbecopt.scenarios import HISTORY_TABLE
 from cbecopt.solver import SolveOptions, compile_model, solve_compiled
+from cbecopt.tables import SCHEMAS
+
+DESCRIPTIVE: dict[str, tuple[str, ...]] = {
+    "nodes": ("name", "country", "lat", "lon"),
+    "products": ("name", "category"),
+}
+"""Columns that label a row for people rather than parameterise a model: no model reads them,
+and none is warned about."""
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """How to build, read and diagnose one model.
+    """How to check, build, read and diagnose one model.
 
-    A deterministic model's ``build`` returns the built Pyomo model with its data; a two-stage
-    model's (``two_stage``) returns a :class:`~cbecopt.stochastic.twostage.TwoStageProblem`
-    that :func:`~cbecopt.stochastic.solve.solve_two_stage` turns into an extensive form.
-    ``tables`` are the instance tables the model needs.
+    ``check`` is the model's data preparation: it reads the instance (with the model's config)
+    and raises every :class:`~cbecopt.errors.InputError` (or ``OptionError``) the model finds;
+    its result, the model's data, is what ``assemble`` builds from: for a deterministic model
+    the built Pyomo model with its data, for a two-stage model (``two_stage``) a
+    :class:`~cbecopt.stochastic.twostage.TwoStageProblem` that
+    :func:`~cbecopt.stochastic.solve.solve_two_stage` turns into an extensive form.
+    ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
+    table (optional tables included).
     """
 
     key: str
     summary: str
     config_type: type
-    build: Callable[[Instance, Any], Any]
+    check: Callable[[Instance, Any], Any]
+    assemble: Callable[[Instance, Any, Any], Any]
     extract: Callable[..., tuple[dict, dict]]
     diagnose: Callable[[Any], list[str]]
-    tables: tuple[str, ...] = ("nodes", "demand")
+    tables: tuple[str, ...]
+    reads: Mapping[str, tuple[str, ...]]
     two_stage: bool = False
+
+    def build(self, instance: Instance, config: Any = None) -> Any:
+        """Check the inputs (:func:`check_inputs`) and build the model from its data."""
+        return self.assemble(instance, config, check_inputs(instance, self.key, config))
+
+    def unread(self, instance: Instance) -> list[str]:
+        """Warnings for what ``instance`` holds and this model does not read.
+
+        One per documented table the model does not use, per documented column (with a value)
+        of a table it uses but not that column, and per table or column cbecopt does not know.
+        Descriptive columns (:data:`DESCRIPTIVE`) and ``demand_history`` (read by ``cbecopt
+        scenarios``) are not warned about.
+        """
+        warnings = []
+        for name, table in instance.tables.items():
+            if name == HISTORY_TABLE:
+                continue
+            schema, where = SCHEMAS.get(name), instance.source(name)
+            if schema is None:
+                warnings.append(
+                    f"{where}: '{name}' is not a cbecopt table; the {self.key} model ignores it"
+                )
+            elif name not in self.reads:
+                warnings.append(f"{name} ({where}) is not used by the {self.key} model")
+            else:
+                read = {*self.reads[name], *DESCRIPTIVE.get(name, ())}
+                for column in table.columns[table.notna().any().to_numpy()]:
+                    if schema.field(column) is None:
+                        warnings.append(
+                            f"{where}: column '{column}' is not a cbecopt column; "
+                            f"the {self.key} model ignores it"
+                        )
+                    elif column not in read:
+                        warnings.append(f"{name}.{column} is not used by the {self.key} model")
+        return warnings
+
+
+def model_spec(model: str, config: Any = None) -> ModelSpec:
+    """The registry entry of ``model``; an unknown key, or a ``config`` that is not the
+    model's, is an :class:`OptionError`."""
+    if model not in MODELS:
+        raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
+    spec = MODELS[model]
+    if config is not None and not isinstance(config, spec.config_type):
+        raise OptionError(
+            f"model '{model}' takes a {spec.config_type.__name__}, not {type(config).__name__}"
+        )
+    return spec
+
+
+def missing_tables(instance: Instance, model: str) -> InputError | None:
+    """The error for the tables ``model`` needs and ``instance`` lacks (``None``: all there)."""
+    spec = model_spec(model)
+    missing = [t for t in spec.tables if t not in instance.tables]
+    if not missing:
+        return None
+    return InputError(
+        [instance.problem(t, f"missing: the {model} model needs this table") for t in missing]
+    )
+
+
+def check_inputs(instance: Instance, model: str, config: Any = None) -> Any:
+    """Run every check ``solve(instance, model, config=config)`` runs before solving.
+
+    The model's tables must be there, ``config`` must be the model's, and the model's check
+    step (its data preparation) must pass. Returns the model's data, which ``solve`` builds
+    from.
+
+    Raises
+    ------
+    InputError
+        every problem the model finds in the instance, with file (or sheet), row and column.
+    OptionError
+        an unknown model, a config of another model, or options that do not fit the instance.
+    """
+    spec = model_spec(model, config)
+    missing = missing_tables(instance, model)
+    if missing is not None:
+        raise missing
+    return spec.check(instance, config)
+
+
+def _check_warehouses(instance: Instance, config: WarehousesConfig | None) -> WarehousesData:
+    (config or WarehousesConfig()).resolved(instance)
+    return WarehousesData.from_instance(instance)
 
 
 def _diagnose_warehouses(built) -> list[str]:
@@ -57,9 +170,12 @@ def _diagnose_warehouses(built) -> list[str]:
     return diagnose_warehouses(built.data, built.config)
 
 
-def _build_contracts(instance: Instance, config: ContractsConfig | None) -> ContractsProblem:
-    config = config or ContractsConfig()
-    return ContractsProblem(ContractsData.from_instance(instance, config), instance.name)
+def _check_contracts(instance: Instance, config: ContractsConfig | None) -> ContractsData:
+    return ContractsData.from_instance(instance, config or ContractsConfig())
+
+
+def _build_contracts(instance: Instance, config, data: ContractsData) -> ContractsProblem:
+    return ContractsProblem(data, instance.name)
 
 
 def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
@@ -69,15 +185,22 @@ def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
     ]
 
 
+def _check_suppliers(instance: Instance, config: SuppliersConfig | None) -> SuppliersData:
+    return SuppliersData.from_instance(instance, (config or SuppliersConfig()).resolved(instance))
+
+
 def _diagnose_suppliers(built) -> list[str]:
     from cbecopt.diagnose import diagnose_suppliers
 
     return diagnose_suppliers(built.data, built.config)
 
 
-def _build_routing(instance: Instance, config: RoutingConfig | None) -> RoutingProblem:
-    config = config or RoutingConfig()
-    return RoutingProblem(RoutingData.from_instance(instance, config), instance.name)
+def _check_routing(instance: Instance, config: RoutingConfig | None) -> RoutingData:
+    return RoutingData.from_instance(instance, config or RoutingConfig())
+
+
+def _build_routing(instance: Instance, config, data: RoutingData) -> RoutingProblem:
+    return RoutingProblem(data, instance.name)
 
 
 def _diagnose_routing(problem: RoutingProblem) -> list[str]:
@@ -87,25 +210,45 @@ def _diagnose_routing(problem: RoutingProblem) -> list[str]:
     ]
 
 
+def _all_columns(table: str) -> tuple[str, ...]:
+    return tuple(f.name for f in SCHEMAS[table].fields)
+
+
+SCENARIOS_READ = {"scenarios": _all_columns("scenarios")}
+
 MODELS: dict[str, ModelSpec] = {
     "warehouses": ModelSpec(
         "warehouses",
         "shared overseas warehouse location (capacitated facility location, multi- or single-source)",
         WarehousesConfig,
+        _check_warehouses,
         build_warehouses,
         extract_warehouses,
         _diagnose_warehouses,
         tables=("nodes", "arcs", "demand"),
+        reads={
+            "nodes": ("id", "kind", "capacity", "fixed_cost"),
+            "arcs": ("origin", "destination", "mode", "unit_cost", "capacity"),
+            "demand": ("market", "quantity", "platform"),
+        },
     ),
     "contracts": ModelSpec(
         "contracts",
         "flexible contract quantities: firm, quantity-flexibility, options and spot "
         "(two-stage stochastic over demand scenarios)",
         ContractsConfig,
+        _check_contracts,
         _build_contracts,
         extract_contracts,
         _diagnose_contracts,
         tables=("nodes", "demand", "products", "contracts"),
+        reads={
+            "nodes": ("id", "kind", "capacity"),
+            "demand": ("market", "sku", "quantity", "scenario", "std"),
+            "products": ("sku", "price", "salvage_value", "lost_sale_penalty"),
+            "contracts": _all_columns("contracts"),
+            **SCENARIOS_READ,
+        },
         two_stage=True,
     ),
     "routing": ModelSpec(
@@ -113,10 +256,25 @@ MODELS: dict[str, ModelSpec] = {
         "bonded (1210) vs direct-mail (9610, postal) vs general-trade routing under CBEC tax rules, "
         "month by month (deterministic, or two-stage over demand scenarios)",
         RoutingConfig,
+        _check_routing,
         _build_routing,
         extract_routing,
         _diagnose_routing,
         tables=("nodes", "arcs", "demand", "products"),
+        reads={
+            "nodes": (
+                "id",
+                "kind",
+                "capacity",
+                "fixed_cost",
+                "volume_capacity",
+                "max_delivery_days",
+            ),
+            "arcs": _all_columns("arcs"),
+            "demand": ("market", "sku", "quantity", "month", "scenario", "std"),
+            "products": tuple(c for c in _all_columns("products") if c != "counterfeit_penalty"),
+            **SCENARIOS_READ,
+        },
         two_stage=True,
     ),
     "suppliers": ModelSpec(
@@ -124,10 +282,26 @@ MODELS: dict[str, ModelSpec] = {
         "supplier selection with all-units or incremental quantity discounts, fixed costs, "
         "capacities and counterfeit risk (penalty, caps, brand-direct share, inspection)",
         SuppliersConfig,
+        _check_suppliers,
         build_suppliers,
         extract_suppliers,
         _diagnose_suppliers,
         tables=("nodes", "demand", "products", "offers", "price_breaks"),
+        reads={
+            "nodes": ("id", "kind", "supplier_type", "fixed_cost", "capacity"),
+            "arcs": ("origin", "destination", "mode", "unit_cost", "cost_per_kg"),
+            "demand": ("market", "sku", "quantity"),
+            "products": (
+                "sku",
+                "price",
+                "vat_rate",
+                "consumption_tax_rate",
+                "weight_kg",
+                "counterfeit_penalty",
+            ),
+            "offers": tuple(c for c in _all_columns("offers") if c != "lead_time_days"),
+            "price_breaks": _all_columns("price_breaks"),
+        },
     ),
 }
 """Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
@@ -151,39 +325,29 @@ def solve(
     reports : further analyses of a two-stage model, e.g. ``("stochastic",)`` for RP, EV,
         EEV, WS, EVPI and VSS (:func:`cbecopt.stochastic.solve.solve_two_stage`).
 
-    The result's status is ``optimal`` only when HiGHS proved it; on a time limit the incumbent
-    comes back as ``feasible`` with its bound and gap; an infeasible model comes back with a
-    diagnosis.
+    The inputs are checked first (:func:`check_inputs`: an ``InputError`` lists every
+    problem); ``result.warnings`` names what the instance holds that the model does not read
+    (:meth:`ModelSpec.unread`). The result's status is ``optimal`` only when HiGHS proved
+    it; on a time limit the incumbent comes back as ``feasible`` with its bound and gap; an
+    infeasible model comes back with a diagnosis.
     """
     options = (options or SolveOptions()).begin()
-    if model not in MODELS:
-        raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
+    start = time.perf_counter()
+    data = check_inputs(instance, model, config)
     spec = MODELS[model]
-    if config is not None and not isinstance(config, spec.config_type):
-        raise OptionError(
-            f"model '{model}' takes a {spec.config_type.__name__}, not {type(config).__name__}"
-        )
-    missing = [t for t in spec.tables if t not in instance.tables]
-    if missing:
-        raise InputError(
-            [
-                Problem(instance.source(t), f"missing: the {model} model needs this table")
-                for t in missing
-            ]
-        )
+    warnings = spec.unread(instance)
     if spec.two_stage:
         from cbecopt.stochastic.solve import solve_two_stage
 
-        t0 = time.perf_counter()
-        problem = spec.build(instance, config)
-        prepare = time.perf_counter() - t0
+        problem = spec.assemble(instance, config, data)
+        prepare = time.perf_counter() - start
         blocks = getattr(config, "sku_blocks", None)
         if blocks is not None:
             from cbecopt.formulations.routing_blocks import solve_by_sku_blocks
 
             if reports:
                 raise OptionError("reports are not available when solving by SKU blocks")
-            return solve_by_sku_blocks(
+            result = solve_by_sku_blocks(
                 problem,
                 options,
                 blocks,
@@ -193,7 +357,8 @@ def solve(
                 _config_dict(config),
                 prepare_seconds=prepare,
             )
-        return solve_two_stage(
+            return dataclasses.replace(result, warnings=warnings)
+        result = solve_two_stage(
             problem,
             options,
             getattr(config, "risk", None),
@@ -206,13 +371,14 @@ def solve(
             config=_config_dict(config),
             prepare_seconds=prepare,
         )
+        return dataclasses.replace(result, warnings=warnings)
     if reports:
         raise OptionError(f"reports ({', '.join(reports)}) apply to two-stage models, not {model}")
-    start = time.perf_counter()
+    prepared = time.perf_counter()
     with (
         PauseGC()
     ):  # building a large model creates millions of objects; GC passes over them cost 2-3x
-        built = spec.build(instance, config)
+        built = spec.assemble(instance, config, data)
         t_built = time.perf_counter()
         compiled = compile_model(built.model)
         t_compiled = time.perf_counter()
@@ -236,7 +402,8 @@ def solve(
         diagnosis = [options.budget.no_solution_advice()]
     timings = options.budget.timings(
         {
-            "build": t_built - start,
+            "prepare": prepared - start,
+            "build": t_built - prepared,
             "handoff": (t_compiled - t_built) + outcome.handoff_seconds,
             "solve": outcome.solve_seconds,
             "extract": time.perf_counter() - t_solved,
@@ -255,6 +422,7 @@ def solve(
         tables=tables,
         kpis=kpis,
         diagnosis=diagnosis,
+        warnings=warnings,
         size={
             "variables": compiled.n_cols,
             "integer_variables": compiled.n_integer,

@@ -23,6 +23,12 @@ def _pct(value: float | None) -> str:
     return "—" if value is None or np.isnan(value) else f"{value:.2%}"
 
 
+def print_warnings(console: Console, warnings) -> None:
+    """One line per warning (what the instance holds that the model does not read)."""
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/] {warning}", markup=True)
+
+
 def print_summary(console: Console, result: Result, out_dir: Path | None) -> None:
     """Status, objective, cost split, the model's main table, timings and where files went."""
     style = _STYLE.get(result.status, "red")

@@ -58,6 +58,8 @@ class Result:
     tables : tidy DataFrames, by name (each model documents its tables).
     kpis : headline numbers (cost split, number open, ...).
     diagnosis : for infeasible or unbounded results, causes a person can act on.
+    warnings : what the instance holds that the model does not read (documented columns it
+        does not use, columns cbecopt does not know), so nothing is ignored silently.
     size : variables, integer variables, constraints and nonzeros of the model solved.
     options : the solve options used.
     solver : solver name, version and counters.
@@ -76,6 +78,7 @@ class Result:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     kpis: dict[str, Any] = field(default_factory=dict)
     diagnosis: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     size: dict[str, int] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     solver: dict[str, Any] = field(default_factory=dict)
@@ -99,6 +102,7 @@ class Result:
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "kpis": _plain(self.kpis),
             "diagnosis": list(self.diagnosis),
+            "warnings": list(self.warnings),
             "size": dict(self.size),
             "options": _plain(self.options),
             "solver": _plain(self.solver),

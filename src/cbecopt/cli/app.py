@@ -119,8 +119,12 @@ def fail(exc: CbecoptError, as_json: bool = False, **context) -> NoReturn:
     """Report an input or option error and exit with code 2.
 
     With ``as_json`` the one JSON object of the command goes to stdout too (status
-    ``error``, the error text and ``context``), so scripts always get JSON.
+    ``error``, the error text and ``context``), so scripts always get JSON. A folder made
+    for the command's output, still empty, is removed: nothing is written for a rejected input.
     """
+    from cbecopt.cli.output import discard_unused
+
+    discard_unused()
     if as_json:
         print(error_json(exc, **context))
     err.print(f"[bold red]error:[/] {exc}", markup=True)

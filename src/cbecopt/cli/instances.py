@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -9,43 +10,110 @@ import typer
 from rich.table import Table
 
 from cbecopt.bundled import bundled_instances, resolve_path
-from cbecopt.cli.app import CapacityOpt, Format, FormatOpt, PathArg, app, fail, load, out
+from cbecopt.cli.app import (
+    EXIT_INPUT,
+    EXIT_OK,
+    CapacityOpt,
+    Format,
+    FormatOpt,
+    JsonOpt,
+    PathArg,
+    app,
+    err,
+    fail,
+    load,
+    out,
+)
 from cbecopt.cli.output import check_output, deliver, input_paths, out_path
-from cbecopt.errors import CbecoptError, InputError, Problem
-from cbecopt.instance import load_instance, save_instance
+from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
+from cbecopt.instance import Instance, load_instance, save_instance
 from cbecopt.models import MODELS
 from cbecopt.readers.csvdir import META_FILE
+from cbecopt.validation import ModelCheck
 
 
 @app.command()
-def validate(path: PathArg, fmt: FormatOpt = Format.auto, capacity: CapacityOpt = None) -> None:
-    """Check an instance and list every problem found (file, row, column)."""
+def validate(
+    path: PathArg,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", "-m", help="Run every check solve runs for this model (default: all)."
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.auto,
+    capacity: CapacityOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check an instance: every problem (file, row, column), which models it can feed, and
+    what each model would not read.
+
+    With --model, exit 2 and every problem when the model cannot take the instance. Without,
+    each model says valid or why not; exit 0 when at least one model can be fed.
+    """
+    from cbecopt.report import print_warnings
+    from cbecopt.validation import validate as validate_instance
+
     try:
         if fmt == Format.smps:
-            from cbecopt.readers.smps import read_smps
-
-            problem = read_smps(resolve_path(path))
-            out.print(f"[green]valid[/]: {problem.name} — {problem.size}", markup=True)
+            _validate_smps(path, model)
             return
         instance = load(path, fmt, capacity)
+        report = validate_instance(instance, model)
     except CbecoptError as exc:
-        fail(exc)
-    g = instance.graph
+        fail(exc, as_json, instance=str(path))
+    shown = report.feeds if model is None else [model]
+    for key in shown:
+        print_warnings(err, report.checks[key].warnings)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    elif model is None or report.checks[model].ok:
+        out.print(f"{instance.name}: {_contents(instance)}")
+        for check in report.checks.values():
+            _print_check(check)
+    if model is not None:
+        check = report.checks[model]
+        if check.error is not None:
+            fail(check.error)
+        raise typer.Exit(EXIT_OK)
+    if not report.feeds:
+        err.print("[bold red]error:[/] the instance can feed no model", markup=True)
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _validate_smps(path: str, model: str | None) -> None:
+    """An SMPS file is checked by reading it; it is a two-stage problem of its own, no model's."""
+    from cbecopt.readers.smps import read_smps
+
+    if model is not None:
+        raise OptionError("--model does not apply to SMPS files (they are a problem of their own)")
+    problem = read_smps(resolve_path(path))
+    out.print(f"[green]valid[/]: {problem.name} — {problem.size}", markup=True)
+
+
+def _contents(instance: Instance) -> str:
+    """Nodes by kind, arcs, and the rows of every other table."""
     kinds: dict[str, int] = {}
-    for _, kind in g.nodes(data="kind"):
+    for _, kind in instance.graph.nodes(data="kind"):
         kinds[kind] = kinds.get(kind, 0) + 1
-    extra = [
+    rows = [
         f"{len(t)} {name} rows"
         for name, t in instance.tables.items()
         if name not in ("nodes", "arcs")
     ]
-    out.print(
-        f"[green]valid[/]: {instance.name} — "
-        + ", ".join(
-            [*(f"{n} {k}" for k, n in kinds.items()), f"{g.number_of_edges()} arcs", *extra]
-        ),
-        markup=True,
+    return ", ".join(
+        [*(f"{n} {k}" for k, n in kinds.items()), f"{instance.graph.number_of_edges()} arcs", *rows]
     )
+
+
+def _print_check(check: ModelCheck) -> None:
+    if check.ok:
+        out.print(f"  {check.model}: [green]valid[/]", markup=True)
+        return
+    out.print(f"  {check.model}: [red]cannot feed it[/]: {check.reason}", markup=True)
+    if not check.missing:
+        for problem in check.problems:
+            out.print(f"    - {problem}")
 
 
 @app.command(name="list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,7 @@ from cbecopt.cli.app import (
     VerboseOpt,
     app,
     batch_json,
+    err,
     exit_code,
     fail,
     load,
@@ -35,21 +37,29 @@ from cbecopt.cli.app import (
 )
 from cbecopt.cli.output import check_output, deliver, input_paths, out_path, write_tables
 from cbecopt.compare import overall_status
-from cbecopt.errors import CbecoptError, OptionError
-from cbecopt.models import MODELS
+from cbecopt.errors import CbecoptError, InputError, OptionError
+from cbecopt.models import MODELS, check_inputs, model_spec
 from cbecopt.stochastic.twostage import RiskOptions
 
 TWO_STAGE_HELP = "two-stage: "
 RiskWeightOpt = Annotated[
-    float, typer.Option(help=TWO_STAGE_HELP + "weight of CVaR in the objective (0 = risk-neutral).")
+    float | None,
+    typer.Option(
+        help=TWO_STAGE_HELP + "weight of CVaR in the objective (default 0 = risk-neutral)."
+    ),
 ]
 AlphaOpt = Annotated[float, typer.Option(help=TWO_STAGE_HELP + "CVaR level alpha.")]
 SamplesOpt = Annotated[
     int | None,
-    typer.Option(help="contracts: sample this many demand scenarios from quantity and std (SAA)."),
+    typer.Option(
+        help="contracts, routing: sample this many demand scenarios from quantity and std (SAA)."
+    ),
 ]
 DistributionOpt = Annotated[
-    str, typer.Option(help="contracts: distribution for --samples, normal or lognormal.")
+    str | None,
+    typer.Option(
+        help="contracts, routing: distribution for --samples, normal (default) or lognormal."
+    ),
 ]
 TypesOpt = Annotated[
     str | None,
@@ -71,14 +81,70 @@ NormalizeOpt = Annotated[
     ),
 ]
 
+SMPS = "smps"
+"""What ``solve --format smps`` solves: the two-stage problem of the file, no model of ours."""
+
+CONFIG_OPTIONS: dict[str, str] = {
+    "--single-source/--multi-source": "single_source",
+    "--min-open": "min_open",
+    "--max-open": "max_open",
+    "--types": "types",
+    "--channels": "channels",
+    "--sku-blocks": "sku_blocks",
+    "--demand": "demand",
+    "--samples": "samples",
+    "--distribution": "distribution",
+    "--risk-weight": "risk",
+    "--alpha": "risk",
+}
+"""Command-line options that set a field of a model's config: they apply to the models whose
+config has that field (and the risk options to SMPS problems too)."""
+
+
+def applies_to(option: str) -> list[str]:
+    """The models (and ``smps``) a model option applies to."""
+    if option == "--independent":
+        return ["warehouses"]  # what sharing saves: the warehouses model only
+    if option == "--report":
+        return [*(k for k, s in MODELS.items() if s.two_stage), SMPS]
+    name = CONFIG_OPTIONS[option]
+    models = [
+        k for k, s in MODELS.items() if name in {f.name for f in dataclasses.fields(s.config_type)}
+    ]
+    return [*models, SMPS] if name == "risk" else models
+
+
+def refuse_foreign_options(model: str, given: dict[str, object]) -> None:
+    """An option given for a model it does not apply to is an :class:`OptionError` naming the
+    option and the models it applies to. ``given`` maps each option to its value, ``None``
+    when it was left at its default (so ``0`` and ``--multi-source`` count as given)."""
+    wrong = [
+        f"{option} applies to {' / '.join(applies_to(option))}, not {model}"
+        for option, value in given.items()
+        if value is not None and model not in applies_to(option)
+    ]
+    if wrong:
+        raise OptionError("; ".join(wrong))
+
+
+def risk_options(weight: float | None, alpha: float | None) -> RiskOptions:
+    """Mean-CVaR options from the command line; an option not given keeps its default."""
+    return RiskOptions(**_given(weight=weight, alpha=alpha))
+
+
+def _given(**values) -> dict:
+    """The keyword arguments given (not ``None``), so a config keeps its own defaults."""
+    return {key: value for key, value in values.items() if value is not None}
+
 
 def _model_config(
     model: str,
     *,
-    risk: RiskOptions,
-    samples: int | None = None,
-    distribution: str = "normal",
     seed: int = 0,
+    risk_weight: float | None = None,
+    alpha: float | None = None,
+    samples: int | None = None,
+    distribution: str | None = None,
     single_source: bool | None = None,
     min_open: int | None = None,
     max_open: int | None = None,
@@ -87,31 +153,68 @@ def _model_config(
     demand_rule: str | None = None,
     sku_blocks: int | None = None,
 ):
-    """The model's config object from the command-line options."""
+    """The model's config object from the command-line options (``None`` for an SMPS problem,
+    which takes only the risk options); options given for another model are an
+    :class:`OptionError`."""
     from cbecopt.formulations.contracts import ContractsConfig
     from cbecopt.formulations.routing import RoutingConfig
+    from cbecopt.formulations.suppliers import SuppliersConfig
     from cbecopt.formulations.warehouses import WarehousesConfig
 
+    if model != SMPS:
+        model_spec(model)  # an unknown model before options that do not apply to it
+    refuse_foreign_options(
+        model,
+        {
+            "--single-source/--multi-source": single_source,
+            "--min-open": min_open,
+            "--max-open": max_open,
+            "--types": types,
+            "--channels": channels,
+            "--sku-blocks": sku_blocks,
+            "--demand": demand_rule,
+            "--samples": samples,
+            "--distribution": distribution,
+            "--risk-weight": risk_weight,
+            "--alpha": alpha,
+        },
+    )
+    if model == SMPS:
+        return None
     if model == "warehouses":
         return WarehousesConfig(single_source, min_open, max_open)
-    sampling = {"risk": risk, "samples": samples, "distribution": distribution, "seed": seed}
+    if model == "suppliers":
+        return SuppliersConfig(demand=demand_rule)
+    sampling = {
+        "risk": risk_options(risk_weight, alpha),
+        "seed": seed,
+        **_given(samples=samples, distribution=distribution),
+    }
     if model == "contracts":
         return ContractsConfig(**sampling, **({"types": _names(types)} if types else {}))
-    if model == "routing":
-        return RoutingConfig(
-            **sampling,
-            sku_blocks=sku_blocks,
-            **({"channels": _names(channels)} if channels else {}),
-        )
-    if model == "suppliers":
-        from cbecopt.formulations.suppliers import SuppliersConfig
-
-        return SuppliersConfig(demand=demand_rule)
-    return None
+    return RoutingConfig(
+        **sampling,
+        sku_blocks=sku_blocks,
+        **({"channels": _names(channels)} if channels else {}),
+    )
 
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+def check_sharing(instance, config) -> None:
+    """What ``--independent`` needs before any solve: the warehouses model's inputs
+    (:func:`~cbecopt.models.check_inputs`) and some demand to share."""
+    check_inputs(instance, "warehouses", config)
+    if not (instance.tables["demand"]["quantity"] > 0).any():
+        raise InputError(
+            instance.problem(
+                "demand",
+                "every quantity is 0: there is no demand to share, so sharing can save nothing",
+                column="quantity",
+            )
+        )
 
 
 def two_stage_problem(
@@ -125,6 +228,10 @@ def two_stage_problem(
         return problem, None
     _smps_only(normalize_probabilities)
     instance = load(path, fmt)
+    return _two_stage_spec(model).build(instance, config), instance
+
+
+def _two_stage_spec(model: str):
     spec = MODELS.get(model)
     if spec is None or not spec.two_stage:
         raise OptionError(
@@ -132,7 +239,16 @@ def two_stage_problem(
             + ", ".join(k for k, s in MODELS.items() if s.two_stage)
             + " (or an SMPS file with --format smps)"
         )
-    return spec.build(instance, config), instance
+    return spec
+
+
+def _two_stage_config(model: str, fmt: Format, **options):
+    """The config of a two-stage model from the command-line options (``None`` for an SMPS
+    file, which takes none of them); options that do not apply are an :class:`OptionError`."""
+    if fmt == Format.smps:
+        return _model_config(SMPS, **options)
+    _two_stage_spec(model)
+    return _model_config(model, **options)
 
 
 def _smps_only(normalize_probabilities: bool) -> None:
@@ -144,7 +260,10 @@ def _smps_only(normalize_probabilities: bool) -> None:
 @app.command()
 def solve(
     path: PathArg,
-    model: ModelOpt = "warehouses",
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)} (default warehouses)."),
+    ] = None,
     fmt: FormatOpt = Format.auto,
     capacity: CapacityOpt = None,
     single_source: Annotated[
@@ -181,9 +300,11 @@ def solve(
         ),
     ] = None,
     samples: SamplesOpt = None,
-    distribution: DistributionOpt = "normal",
-    risk_weight: RiskWeightOpt = 0.0,
-    alpha: AlphaOpt = 0.95,
+    distribution: DistributionOpt = None,
+    risk_weight: RiskWeightOpt = None,
+    alpha: Annotated[
+        float | None, typer.Option(help=TWO_STAGE_HELP + "CVaR level alpha (default 0.95).")
+    ] = None,
     report: Annotated[
         list[str],
         typer.Option(
@@ -215,18 +336,37 @@ def solve(
 
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        risk = RiskOptions(risk_weight, alpha)
+        if fmt == Format.smps and model is not None:
+            raise OptionError("--model does not apply to SMPS files (a problem of their own)")
+        model = SMPS if fmt == Format.smps else model or "warehouses"
+        config = _model_config(
+            model,
+            risk_weight=risk_weight,
+            alpha=alpha,
+            samples=samples,
+            distribution=distribution,
+            seed=seed,
+            single_source=single_source,
+            min_open=min_open,
+            max_open=max_open,
+            types=types,
+            channels=channels,
+            demand_rule=demand_rule,
+            sku_blocks=sku_blocks,
+        )
+        refuse_foreign_options(
+            model, {"--independent": independent or None, "--report": report or None}
+        )
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
-        if fmt == Format.smps:
+        if model == SMPS:
             started = time.perf_counter()
             problem, _ = two_stage_problem(path, fmt, model, None, normalize_probabilities)
             read_seconds = time.perf_counter() - started
-            model = "smps"
             with solving(as_json, verbose):
                 result = solve_two_stage(
                     problem,
                     options,
-                    risk,
+                    risk_options(risk_weight, alpha),
                     reports=report,
                     model=model,
                     instance=problem.name,
@@ -236,22 +376,8 @@ def solve(
         else:
             _smps_only(normalize_probabilities)
             instance = load(path, fmt, capacity)
-            if model not in MODELS:
-                raise OptionError(f"unknown model '{model}'; available: {', '.join(MODELS)}")
-            config = _model_config(
-                model,
-                risk=risk,
-                samples=samples,
-                distribution=distribution,
-                seed=seed,
-                single_source=single_source,
-                min_open=min_open,
-                max_open=max_open,
-                types=types,
-                channels=channels,
-                demand_rule=demand_rule,
-                sku_blocks=sku_blocks,
-            )
+            if independent:
+                check_sharing(instance, config)
             with solving(as_json, verbose):
                 if independent:
                     result = compare_sharing(instance, options, config)
@@ -266,11 +392,12 @@ def solve(
         )
     except CbecoptError as exc:
         fail(exc, as_json, model=model, instance=str(path))
+    from cbecopt.report import print_summary, print_warnings
+
+    print_warnings(err, result.warnings)
     if as_json:
         print(result.to_json())
     else:
-        from cbecopt.report import print_summary
-
         print_summary(out, result, delivered.path)
     raise typer.Exit(delivered.exit_code or exit_code(result))
 
@@ -298,8 +425,8 @@ def _smps_extract(problem):
 def compare_contracts_(
     path: PathArg,
     samples: SamplesOpt = None,
-    distribution: DistributionOpt = "normal",
-    risk_weight: RiskWeightOpt = 0.0,
+    distribution: DistributionOpt = None,
+    risk_weight: RiskWeightOpt = None,
     alpha: AlphaOpt = 0.95,
     time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
@@ -321,10 +448,9 @@ def compare_contracts_(
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
         config = ContractsConfig(
-            risk=RiskOptions(risk_weight, alpha),
-            samples=samples,
-            distribution=distribution,
+            risk=risk_options(risk_weight, alpha),
             seed=seed,
+            **_given(samples=samples, distribution=distribution),
         )
         destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
         with solving(as_json, verbose):
@@ -369,7 +495,7 @@ def frontier(
     alpha: AlphaOpt = 0.95,
     points: Annotated[int, typer.Option(help="Number of weights from 0 to 1.")] = 6,
     samples: SamplesOpt = None,
-    distribution: DistributionOpt = "normal",
+    distribution: DistributionOpt = None,
     time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
@@ -394,12 +520,8 @@ def frontier(
         if points < 2:
             raise OptionError(f"the frontier needs at least 2 points, got {points}")
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        config = _model_config(
-            model,
-            risk=RiskOptions(0.0, alpha),
-            samples=samples,
-            distribution=distribution,
-            seed=seed,
+        config = _two_stage_config(
+            model, fmt, alpha=alpha, samples=samples, distribution=distribution, seed=seed
         )
         problem, _ = two_stage_problem(path, fmt, model, config, normalize_probabilities)
         destination = check_output(
@@ -444,7 +566,7 @@ def saa(
         int, typer.Option(help="Independent scenarios to estimate the candidate's cost (0: skip).")
     ] = 1000,
     confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
-    distribution: DistributionOpt = "normal",
+    distribution: DistributionOpt = None,
     time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
@@ -471,7 +593,7 @@ def saa(
 
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        config = _model_config(model, risk=RiskOptions(), distribution=distribution, seed=seed)
+        config = _two_stage_config(model, fmt, distribution=distribution, seed=seed)
         problem, instance = two_stage_problem(path, fmt, model, config, normalize_probabilities)
         sampler = None
         if instance is not None and model == "contracts":
@@ -524,8 +646,10 @@ def saa(
 def compare_routing_(
     path: PathArg,
     samples: SamplesOpt = None,
-    distribution: DistributionOpt = "normal",
-    time_limit: TimeLimitOpt = None,
+    distribution: DistributionOpt = None,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Seconds for each strategy's solve.")
+    ] = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
@@ -547,7 +671,7 @@ def compare_routing_(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
-        config = RoutingConfig(samples=samples, distribution=distribution, seed=seed)
+        config = RoutingConfig(seed=seed, **_given(samples=samples, distribution=distribution))
         destination = check_output(
             out_dir, *input_paths(path), names=("comparison.csv", "comparison.png")
         )
@@ -608,6 +732,7 @@ def pareto(
             raise OptionError(f"the Pareto front is traced for the suppliers model, not '{model}'")
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
+        check_inputs(instance, model)
         destination = check_output(out_dir, *input_paths(path), names=("pareto.csv", "pareto.png"))
         with solving(as_json, verbose):
             front = pareto_front(instance, points, options)

@@ -20,8 +20,14 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, terms
+from cbecopt.errors import InputError, OptionError
+from cbecopt.formulations.common import (
+    VarFamily,
+    add_rows,
+    add_var_family,
+    demand_sku_problems,
+    terms,
+)
 from cbecopt.instance import Instance
 from cbecopt.scenarios import check_sampling, generate_demand_scenarios, scenario_set
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage, RiskOptions
@@ -116,26 +122,13 @@ class ContractsData:
 
     @classmethod
     def from_instance(cls, instance: Instance, config: ContractsConfig) -> ContractsData:
+        """The model's sets and parameters from ``instance`` (with its ``products`` and
+        ``contracts`` tables); demand rows without a SKU are an ``InputError``."""
         tables = instance.tables
-        for name in ("products", "contracts"):
-            if name not in tables:
-                raise InputError(
-                    Problem(f"{name}.csv", "missing: the contracts model needs this table")
-                )
         demand = tables["demand"]
-        if "sku" not in demand.columns or demand["sku"].isna().any():
-            rows = demand.index[demand["sku"].isna()] if "sku" in demand else [None]
-            raise InputError(
-                [
-                    Problem(
-                        "demand.csv",
-                        "the contracts model needs the SKU of every demand row",
-                        None if r is None else r + 2,
-                        "sku",
-                    )
-                    for r in rows
-                ]
-            )
+        problems = demand_sku_problems(instance, "contracts")
+        if problems:
+            raise InputError(problems)
         contracts = tables["contracts"]
         contracts = contracts[contracts["type"].isin(config.types)].reset_index(drop=True)
         products = tables["products"]
@@ -149,7 +142,7 @@ class ContractsData:
             if graph.nodes[i]["capacity"] is not None
         ]
         i_pos = {i: n for n, i in enumerate(limited)}
-        names, probabilities, quantities = _demand_scenarios(tables, skus, config)
+        names, probabilities, quantities = _demand_scenarios(instance, skus, config)
 
         def column(name: str, default: float) -> np.ndarray:
             if name not in contracts.columns:
@@ -187,13 +180,14 @@ class ContractsData:
         )
 
 
-def _demand_scenarios(tables, skus: list, config: ContractsConfig):
+def _demand_scenarios(instance: Instance, skus: list, config: ContractsConfig):
     """(names, probabilities, demand matrix scenarios x SKUs), demand summed over markets.
 
     Rows with a blank scenario are certain demand and count in every scenario. Without any
     scenario, ``config.samples`` draws equally likely scenarios from ``quantity`` and ``std``;
     otherwise the quantities are one certain scenario named ``base``.
     """
+    tables = instance.tables
     demand = tables["demand"]
     has_scenarios = "scenario" in demand.columns and demand["scenario"].notna().any()
     if has_scenarios and config.samples is not None:
@@ -206,12 +200,15 @@ def _demand_scenarios(tables, skus: list, config: ContractsConfig):
         return scenarios.names, scenarios.probabilities, _matrix(demand, scenarios.names, skus)
     if config.samples is None:
         return ("base",), np.ones(1), _per_sku(demand, skus)[None, :]
-    return _sample(demand, skus, config.samples, config.distribution, config.seed)
+    return _sample(
+        demand, skus, config.samples, config.distribution, config.seed, instance.source("demand")
+    )
 
 
-def _sample(demand: pd.DataFrame, skus: list, n: int, distribution: str, seed: int):
-    """``n`` equally likely scenarios drawn from each row's mean and standard deviation."""
-    rows, table = generate_demand_scenarios(demand, n, distribution, seed)
+def _sample(demand: pd.DataFrame, skus: list, n: int, distribution: str, seed: int, source: str):
+    """``n`` equally likely scenarios drawn from each row's mean and standard deviation
+    (``source`` names the demand table in messages)."""
+    rows, table = generate_demand_scenarios(demand, n, distribution, seed, source=source)
     names = tuple(table["scenario"])
     return names, table["probability"].to_numpy(float), _matrix(rows, names, skus)
 
@@ -242,7 +239,9 @@ def demand_sampler(instance: Instance, config: ContractsConfig, skus: list):
         return None
 
     def draw(n: int, seed: int):
-        names, probabilities, matrix = _sample(demand, skus, n, config.distribution, seed)
+        names, probabilities, matrix = _sample(
+            demand, skus, n, config.distribution, seed, instance.source("demand")
+        )
         return [
             (name, float(p), matrix[s])
             for s, (name, p) in enumerate(zip(names, probabilities, strict=True))

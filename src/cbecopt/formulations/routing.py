@@ -4,7 +4,8 @@ Per SKU, market (province) and month the plan decides how demand is served: from
 bonded warehouse (shipped in bulk by sea or air, taxed on release, ~3 days to the buyer), by a
 CBEC parcel from abroad (~10 days), a postal parcel (~20 days), through general trade (full
 tax), or not at all (a lost sale at its margin plus a penalty). Bonded warehouses have a
-fixed cost and a volume capacity; SKUs must be listed at a warehouse to be stocked there;
+fixed cost, a volume capacity and a capacity of units released per month; lanes may have a
+capacity of units per month; SKUs must be listed at a warehouse to be stocked there;
 inventory carries over month to month and what is left at the horizon's end is salvaged.
 
 The model is two-stage: which warehouses to use, which SKUs to list and the bulk inbound
@@ -23,7 +24,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from cbecopt.channels import DIRECT_MAIL
-from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, terms
+from cbecopt.formulations.common import Terms, VarFamily, add_rows, add_var_family, terms
 from cbecopt.formulations.routing_data import RoutingConfig, RoutingData
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
 
@@ -63,6 +64,7 @@ class RoutingProblem(DemandScenarios):
         )
         add_listing_open(m, d, used, listed)
         add_listing_link(m, d, listed, inbound)
+        add_inbound_lane_capacity(m, d, inbound)
         cost = (
             terms(used, 0, np.arange(len(used)), d.fixed_cost * n_t),
             terms(listed, 0, np.arange(len(listed)), d.listing_cost[d.listing["k"]]),
@@ -97,6 +99,8 @@ class RoutingProblem(DemandScenarios):
         add_wait_share(block, d, direct, demand)
         add_delivery_time(block, d, release, direct)
         add_bonded_volume(block, d, used, stock)
+        add_bonded_release_capacity(block, d, used, release)
+        add_lane_capacity(block, d, release, direct)
         last = d.stock["t"] == len(d.MONTHS) - 1
         stock_cost = d.holding_cost[d.stock["k"]] - np.where(
             last, d.salvage_value[d.stock["k"]], 0.0
@@ -315,29 +319,136 @@ def add_bonded_volume(block: pyo.Block, d: RoutingData, used: VarFamily, stock: 
 
     .. math:: \\sum_k v_k I_{bkt} \\le V_b\\, u_b \\qquad \\forall b: V_b < \\infty, \\; t
     """
-    limited = np.flatnonzero(np.isfinite(d.volume_capacity))
+    s = d.stock.frame
+    _bonded_month_capacity(
+        block,
+        "bonded_volume",
+        d,
+        d.volume_capacity,
+        terms(stock, 0, np.arange(len(stock)), d.volume[s["k"].to_numpy()]),
+        s,
+        used,
+        doc="sum_k v_k I_bkt <= V_b u_b",
+    )
+
+
+def add_bonded_release_capacity(
+    block: pyo.Block, d: RoutingData, used: VarFamily, release: VarFamily
+) -> None:
+    """A warehouse releases at most its capacity in units each month, and only if in use.
+
+    .. math:: \\sum_{r \\in R_b} \\sum_k x_{rkt} \\le C_b\\, u_b \\qquad \\forall b: C_b < \\infty, \\; t
+
+    ======  ================  ===================================
+    symbol  component         input
+    ======  ================  ===================================
+    C_b     release_capacity  nodes.capacity (units released per month)
+    x_rkt   release           decision (second stage)
+    u_b     use_bonded        decision (first stage)
+    ======  ================  ===================================
+    """
+    _bonded_month_capacity(
+        block,
+        "bonded_release_capacity",
+        d,
+        d.release_capacity,
+        terms(release, 0, np.arange(len(release)), 1.0),
+        d.release.frame,
+        used,
+        doc="sum x_rkt over lanes out of b <= C_b u_b",
+    )
+
+
+def _bonded_month_capacity(
+    block, name, d: RoutingData, capacity, usage: Terms, frame: pd.DataFrame, used, doc
+) -> None:
+    """Rows (b, t) for each warehouse b with a finite ``capacity``: the ``usage`` terms of the
+    family rows in ``frame`` (with columns b and t) at b in month t <= capacity_b u_b."""
+    limited = np.flatnonzero(np.isfinite(capacity))
     if not len(limited):
         return
     n_t = len(d.MONTHS)
     row_of = np.full(len(d.BONDED), -1, np.int64)
     row_of[limited] = np.arange(len(limited))
-    s = d.stock.frame
-    inside = np.flatnonzero(row_of[s["b"]] >= 0)
-    rows = row_of[s["b"].to_numpy()[inside]] * n_t + s["t"].to_numpy()[inside]
+    b = frame["b"].to_numpy(np.int64)
+    inside = np.flatnonzero(row_of[b] >= 0)
+    rows = row_of[b[inside]] * n_t + frame["t"].to_numpy(np.int64)[inside]
     all_rows = np.arange(len(limited) * n_t)
     add_rows(
         block,
-        "bonded_volume",
-        [(d.BONDED[b], d.MONTHS[t]) for b in limited for t in range(n_t)],
+        name,
+        [(d.BONDED[i], d.MONTHS[t]) for i in limited for t in range(n_t)],
         [
-            terms(stock, rows, inside, d.volume[s["k"].to_numpy()[inside]]),
-            terms(
-                used, all_rows, np.repeat(limited, n_t), -np.repeat(d.volume_capacity[limited], n_t)
-            ),
+            terms(usage.family, rows, usage.position[inside], usage.coef[inside]),
+            terms(used, all_rows, np.repeat(limited, n_t), -np.repeat(capacity[limited], n_t)),
         ],
         None,
         0.0,
-        doc="sum_k v_k I_bkt <= V_b u_b",
+        doc=doc,
+    )
+
+
+def add_inbound_lane_capacity(m: pyo.Block, d: RoutingData, inbound: VarFamily) -> None:
+    """An inbound lane carries at most its capacity in units each month, counted by ship month.
+
+    .. math:: \\sum_k q_{lkt} \\le U_l \\qquad \\forall l \\in L^{in}: U_l < \\infty, \\; t
+
+    ======  =============  =================================
+    symbol  component      input
+    ======  =============  =================================
+    U_l     lane_capacity  arcs.capacity (units per month)
+    q_lkt   inbound        decision (first stage)
+    ======  =============  =================================
+    """
+    _lane_month_capacity(m, "inbound_lane_capacity", d, [(inbound, d.inbound.frame)])
+
+
+def add_lane_capacity(
+    block: pyo.Block, d: RoutingData, release: VarFamily, direct: VarFamily
+) -> None:
+    """A last-mile or direct lane carries at most its capacity in units each delivery month.
+
+    .. math:: \\sum_k x_{rkt} \\le U_r \\quad \\forall r: U_r < \\infty, \\; t \\qquad
+        \\sum_k y_{gkt} \\le U_g \\quad \\forall g: U_g < \\infty, \\; t
+
+    ======  =============  =================================
+    symbol  component      input
+    ======  =============  =================================
+    U_l     lane_capacity  arcs.capacity (units per month)
+    x_rkt   release        decision (second stage)
+    y_gkt   direct         decision (second stage)
+    ======  =============  =================================
+    """
+    _lane_month_capacity(
+        block, "lane_capacity", d, [(release, d.release.frame), (direct, d.direct.frame)]
+    )
+
+
+def _lane_month_capacity(block, name, d: RoutingData, parts) -> None:
+    """Rows (lane, month) for each lane with a finite capacity that a family in ``parts``
+    ((family, frame with columns lane and t)) uses: the units on it that month <= U_l."""
+    lanes = [f["lane"].to_numpy(np.int64) for _, f in parts]
+    used = np.unique(np.concatenate(lanes))
+    limited = used[np.isfinite(d.lane_capacity[used])]
+    if not len(limited):
+        return
+    n_t = len(d.MONTHS)
+    row_of = np.full(len(d.lanes), -1, np.int64)
+    row_of[limited] = np.arange(len(limited))
+    rows = []
+    for (family, frame), lane in zip(parts, lanes, strict=True):
+        inside = np.flatnonzero(row_of[lane] >= 0)
+        row = row_of[lane[inside]] * n_t + frame["t"].to_numpy(np.int64)[inside]
+        rows.append(terms(family, row, inside, 1.0))
+    keys = d.lanes.keys(("origin", "destination", "mode"))
+    add_rows(
+        block,
+        name,
+        [(*keys[lane], d.MONTHS[t]) for lane in limited for t in range(n_t)],
+        rows,
+        None,
+        np.repeat(d.lane_capacity[limited], n_t),
+        doc="units on lane l in month t <= U_l",
     )
 
 

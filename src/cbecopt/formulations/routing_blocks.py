@@ -1,20 +1,24 @@
 """Solve a large routing instance by blocks of SKUs, with a proven optimality gap.
 
 SKUs interact in the routing model only through the bonded warehouses they share (fixed cost,
-volume capacity) and the markets' delivery-time targets. Everything else (listing, inbound,
-stock, releases, parcels, lost sales, in every scenario) belongs to one SKU. So:
+volume capacity, release capacity), the lanes they share (lane capacity) and the markets'
+delivery-time targets. Everything else (listing, inbound, stock, releases, parcels, lost
+sales, in every scenario) belongs to one SKU. So:
 
 1. **Bound.** Each block of SKUs is solved as an LP relaxation with its own copy of the
    warehouse decisions, paying a share of each fixed cost equal to its share of expected
-   demand (the shares add up to 1), with each warehouse's whole capacity and no delivery
-   targets. The full optimum, cut into blocks, is feasible for every block at exactly its
-   cost, so the sum of the blocks' LP optima is a lower bound of the full optimum.
+   demand (the shares add up to 1), with every whole capacity (warehouse volume, warehouse
+   releases, lanes) and no delivery targets. The full optimum, cut into blocks, is feasible
+   for every block at exactly its cost, so the sum of the blocks' LP optima is a lower bound
+   of the full optimum.
 2. **Plan.** The warehouses that carry at least 1% of the bound pass's bonded releases are
    opened (their fixed cost paid once). Each block is solved again as an LP restricted to
-   them, with a share of each capacity (in proportion to the block's stock in step 1) and the
-   delivery targets held per block, and every SKU listed at a warehouse the LP ships through
-   (listings rounded up: the LP's flows stay feasible). The blocks' plans then fit together,
-   so their sum is a feasible plan of the full problem; what rounding adds is listing costs.
+   them, with a share of each capacity (in proportion to the block's use of it in step 1:
+   its peak stock volume, its units released, its units on the lane; the parts of each
+   capacity add up to it) and the delivery targets held per block, and every SKU listed at a
+   warehouse the LP ships through (listings rounded up: the LP's flows stay feasible). The
+   blocks' plans then fit together, so their sum is a feasible plan of the full problem; what
+   rounding adds is listing costs.
 
 Blocks are independent, so they are solved in parallel worker processes (one HiGHS thread
 each). Every block and both passes share the call's time budget: each worker is handed the
@@ -45,7 +49,7 @@ import pandas as pd
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
 from cbecopt.formulations.routing import RoutingProblem, bonded_table, extract_routing
-from cbecopt.formulations.routing_data import RoutingData
+from cbecopt.formulations.routing_data import Capacities, RoutingData
 from cbecopt.limits import STOP_SIGNALS, Budget, OutOfTime, request_stop_everywhere
 from cbecopt.results import Result, Status
 from cbecopt.solver import ABANDON_SECONDS, SolveOptions
@@ -77,6 +81,7 @@ class BlockResult:
     used: np.ndarray  # u_b rounded, per warehouse
     released: np.ndarray  # units released from each warehouse, summed over scenarios
     peak_volume: np.ndarray  # most m3 in stock per warehouse over months and scenarios
+    lane_use: np.ndarray  # units on each lane, summed over months and scenarios
     scenario_costs: np.ndarray | None
     first_stage_cost: float
     tables: dict = field(default_factory=dict)
@@ -108,6 +113,7 @@ def solve_block(
     out = solution.outcome
     t3 = time.perf_counter()
     used, released, peak = (np.zeros(len(data.BONDED)) for _ in range(3))
+    lane_use = np.zeros(len(data.lanes))
     tables, kpis, costs, first = {}, {}, None, 0.0
     objective = bound = None
     values = out.values
@@ -117,6 +123,7 @@ def solve_block(
             values = _rounded_up(form, values)
         objective = float(np.dot(compiled.lp.col_cost_, values)) + compiled.objective_constant
         used = np.rint(form.values_of(values, form.first.families[0]))
+        _add_lane_use(lane_use, data.inbound, form.values_of(values, form.first.families[2]))
         for scenario in form.names:
             block = form.model.scenario[scenario]
             stock = form.values_of(values, block.component("stock"))
@@ -125,11 +132,10 @@ def solve_block(
                 by_month, (data.stock["b"], data.stock["t"]), data.volume[data.stock["k"]] * stock
             )
             peak = np.maximum(peak, by_month.max(axis=1))
-            np.add.at(
-                released,
-                data.release["b"],
-                np.clip(form.values_of(values, block.component("release")), 0, None),
-            )
+            release = np.clip(form.values_of(values, block.component("release")), 0, None)
+            np.add.at(released, data.release["b"], release)
+            _add_lane_use(lane_use, data.release, release)
+            _add_lane_use(lane_use, data.direct, form.values_of(values, block.component("direct")))
         costs = form.scenario_costs(values)
         first = form.first_stage_cost(values)
         if plan:
@@ -149,6 +155,7 @@ def solve_block(
         used,
         released,
         peak,
+        lane_use,
         costs,
         first,
         tables,
@@ -169,6 +176,7 @@ def _unfinished_block(data: RoutingData, why: str, build_seconds: float) -> Bloc
         nothing,
         nothing,
         nothing,
+        np.zeros(len(data.lanes)),
         None,
         0.0,
         timings=timings,
@@ -183,6 +191,11 @@ def _stop_worker(signum, frame) -> None:
 def _worker_setup() -> None:
     for s in STOP_SIGNALS:
         signal.signal(s, _stop_worker)
+
+
+def _add_lane_use(lane_use: np.ndarray, index, quantities: np.ndarray) -> None:
+    """Add the units of a lane-based family (``index`` with its ``lane`` column) to ``lane_use``."""
+    np.add.at(lane_use, index["lane"].astype(np.int64), np.clip(quantities, 0, None))
 
 
 def _rounded_up(form, values: np.ndarray) -> np.ndarray:
@@ -256,8 +269,8 @@ def solve_by_sku_blocks(
         plans = _run(
             pool,
             [
-                d.restrict(b, opened, capacity, delivery_targets=True)
-                for b, capacity in zip(blocks, _capacity_shares(d, relaxed), strict=True)
+                d.restrict(b, opened, capacities, delivery_targets=True)
+                for b, capacities in zip(blocks, _capacity_shares(d, relaxed), strict=True)
             ],
             problem.instance_name,
             single,
@@ -377,12 +390,32 @@ def _solve_here(args, options: SolveOptions) -> BlockResult:
     return solve_block(data, name, options, deadline, plan)
 
 
-def _capacity_shares(d: RoutingData, relaxed: list[BlockResult]) -> list[np.ndarray]:
-    """Each block's part of every warehouse's volume, in proportion to its stock in the bound pass."""
-    volume = np.array([r.peak_volume for r in relaxed])
-    total = volume.sum(axis=0)
-    share = np.where(total > 0, volume / np.where(total > 0, total, 1.0), 1.0 / len(relaxed))
-    return [np.where(np.isfinite(d.volume_capacity), d.volume_capacity * s, np.inf) for s in share]
+def _capacity_shares(d: RoutingData, relaxed: list[BlockResult]) -> list[Capacities]:
+    """Each block's part of every capacity, in proportion to its use of it in the bound pass:
+    peak stock volume, units released per warehouse, units per lane (equal parts where no
+    block used it). The parts of one capacity add up to it, so the blocks' plans fit together."""
+    volume, release, lane = (
+        _shares(np.array([getattr(r, use) for r in relaxed]))
+        for use in ("peak_volume", "released", "lane_use")
+    )
+    return [
+        Capacities(
+            _part(d.volume_capacity, v), _part(d.release_capacity, r), _part(d.lane_capacity, u)
+        )
+        for v, r, u in zip(volume, release, lane, strict=True)
+    ]
+
+
+def _shares(use: np.ndarray) -> np.ndarray:
+    """Blocks x resources: each block's share of each resource's total use."""
+    total = use.sum(axis=0)
+    return np.where(total > 0, use / np.where(total > 0, total, 1.0), 1.0 / len(use))
+
+
+def _part(capacity: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """``share`` of each finite capacity; unlimited stays unlimited."""
+    finite = np.isfinite(capacity)
+    return np.where(finite, np.where(finite, capacity, 0.0) * share, np.inf)
 
 
 def _combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed: float):

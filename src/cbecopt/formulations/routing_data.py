@@ -19,6 +19,7 @@ import pandas as pd
 
 from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
 from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.formulations.common import demand_sku_problems
 from cbecopt.instance import Instance
 from cbecopt.scenarios import check_sampling, generate_demand_scenarios, scenario_set
 from cbecopt.stochastic.twostage import RiskOptions
@@ -83,6 +84,16 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Capacities:
+    """The capacities SKUs share, per month (inf: unlimited): m³ of month-end stock (``volume``)
+    and units released (``release``) per bonded warehouse, units per lane (``lane``)."""
+
+    volume: np.ndarray
+    release: np.ndarray
+    lane: np.ndarray
+
+
+@dataclass(frozen=True)
 class RoutingData:
     """Sets (index tables) and parameters (arrays) of the routing model.
 
@@ -99,8 +110,11 @@ class RoutingData:
     release: Index  # (lane b->j, k, t) with its demand position: RELEASES
     stock: Index  # (b, k, t): STOCK
     direct: Index  # (lane o->j, channel, k, t) with its demand position: DIRECT
+    lanes: Index  # lanes the model uses (origin, destination, mode, role): the ``lane`` column
     fixed_cost: np.ndarray  # F_b per month
     volume_capacity: np.ndarray  # V_b (inf: unlimited)
+    release_capacity: np.ndarray  # C_b: units released per month (inf: unlimited)
+    lane_capacity: np.ndarray  # U_l: units per month on lane l (inf: unlimited)
     listing_cost: np.ndarray  # L_k
     holding_cost: np.ndarray  # h_k per month
     salvage_value: np.ndarray  # s_k
@@ -132,7 +146,7 @@ class RoutingData:
         self,
         skus: np.ndarray,
         bonded: np.ndarray | None = None,
-        volume_capacity: np.ndarray | None = None,
+        capacities: Capacities | None = None,
         delivery_targets: bool = True,
         fixed_cost_share: float = 0.0,
     ) -> RoutingData:
@@ -140,7 +154,7 @@ class RoutingData:
 
         ``bonded`` (positions) keeps only those warehouses; their fixed cost is scaled by
         ``fixed_cost_share`` (the block's part of it; 0 when already paid for).
-        ``volume_capacity`` replaces the capacities (a block's share);
+        ``capacities`` replaces the volume, release and lane capacities (a block's share);
         ``delivery_targets=False`` drops the market targets (a relaxation: they add up over
         SKUs, so a block alone cannot be held to them without restricting the others).
         """
@@ -162,7 +176,7 @@ class RoutingData:
                 f = f.assign(d=new_d[f["d"].to_numpy()])
             return Index(f.reset_index(drop=True))
 
-        capacity = self.volume_capacity if volume_capacity is None else volume_capacity
+        capacities = capacities or self.capacities
         return dataclasses.replace(
             self,
             SKUS=[self.SKUS[k] for k in skus],
@@ -177,7 +191,9 @@ class RoutingData:
             stock=subset(self.stock, True),
             direct=subset(self.direct, False),
             fixed_cost=self.fixed_cost if bonded is None else self.fixed_cost * fixed_cost_share,
-            volume_capacity=np.asarray(capacity, float),
+            volume_capacity=np.asarray(capacities.volume, float),
+            release_capacity=np.asarray(capacities.release, float),
+            lane_capacity=np.asarray(capacities.lane, float),
             listing_cost=self.listing_cost[skus],
             holding_cost=self.holding_cost[skus],
             salvage_value=self.salvage_value[skus],
@@ -194,35 +210,43 @@ class RoutingData:
             price=self.price[skus],
         )
 
+    @property
+    def capacities(self) -> Capacities:
+        return Capacities(self.volume_capacity, self.release_capacity, self.lane_capacity)
+
     @classmethod
     def from_instance(cls, instance: Instance, config: RoutingConfig) -> RoutingData:
+        """The model's sets and parameters from ``instance`` (with its ``products`` and ``arcs``).
+
+        Every problem the routing model finds is an ``InputError`` naming the file or sheet,
+        row and column: demand rows without a SKU (or a month, once one row has one), missing
+        product columns or values, an origin that is not a supply node, lanes without a lead
+        time or with a mode that is no channel, a SKU no channel can reach, missing weights and
+        volumes.
+        """
         tables = instance.tables
-        if "products" not in tables:
-            raise InputError(Problem("products.csv", "missing: the routing model needs this table"))
         demand = tables["demand"]
+        kinds = dict(instance.graph.nodes(data="kind"))
         problems = [
-            Problem("demand.csv", "the routing model needs this column", column=c)
-            for c in ("sku",)
-            if c not in demand.columns
+            *demand_sku_problems(instance, "routing"),
+            *_month_problems(demand, instance),
+            *_product_problems(instance, kinds),
         ]
         if problems:
             raise InputError(problems)
-        kinds = dict(instance.graph.nodes(data="kind"))
-        products = routing_products(tables["products"], kinds)
         rules = load_tax_rules(
             _rules_path(instance), config.tax_date or instance.setting("routing", "tax_date")
         )
         wanted = set(demand["sku"])
-        skus = [k for k in products["sku"] if k in wanted]
-        products = products.set_index("sku").loc[skus].reset_index()
+        # Products with demand, in the order of the table and keeping its row labels.
+        products = routing_products(tables["products"][tables["products"]["sku"].isin(wanted)])
+        skus = list(products["sku"])
         channels = channel_terms(products, rules)
         channels["allowed"] &= channels["channel"].isin(config.channels)
-        months = (
-            sorted(int(m) for m in demand["month"].dropna().unique()) if "month" in demand else [1]
-        )
+        months = sorted(int(m) for m in demand["month"].unique()) if _has_months(demand) else [1]
         markets = list(dict.fromkeys(demand["market"]))
-        names, probabilities, keys, matrix = _demand(tables, skus, markets, months, config)
-        lanes = _lanes(tables.get("arcs"), kinds, set(markets))
+        names, probabilities, keys, matrix = _demand(instance, skus, markets, months, config)
+        lanes = _lanes(instance, kinds, set(markets))
         data = _assemble(
             instance,
             products,
@@ -248,36 +272,59 @@ def _rules_path(instance: Instance):
     return (folder / path) if folder is not None else path
 
 
-def routing_products(products: pd.DataFrame, kinds: dict) -> pd.DataFrame:
-    """The products table with routing defaults filled in; missing required values are errors.
+def _has_months(demand: pd.DataFrame) -> bool:
+    return "month" in demand and bool(demand["month"].notna().any())
+
+
+def _month_problems(demand: pd.DataFrame, instance: Instance) -> list[Problem]:
+    """Once a demand row has a month, every row needs one (a blank is not "every month")."""
+    if not _has_months(demand):
+        return []
+    return [
+        instance.problem(
+            "demand", "the routing model needs the month of every demand row", i, "month"
+        )
+        for i in demand.index[demand["month"].isna()]
+    ]
+
+
+def _product_problems(instance: Instance, kinds: dict) -> list[Problem]:
+    """Product columns and values the routing model needs, and origins that are not supply nodes.
 
     ``kinds`` maps node ids to their kind (origins must be supplier, overseas warehouse or port).
     """
+    products = instance.tables["products"]
     problems = [
-        Problem("products.csv", "the routing model needs this column", column=c)
+        instance.problem("products", "the routing model needs this column", column=c)
         for c in REQUIRED_PRODUCT_COLUMNS
         if c not in products.columns
     ]
     if problems:
-        raise InputError(problems)
+        return problems
     for column in REQUIRED_PRODUCT_COLUMNS:
         for idx in products.index[products[column].isna()]:
             problems.append(
-                Problem("products.csv", "the routing model needs this value", idx + 2, column)
+                instance.problem("products", "the routing model needs this value", idx, column)
             )
     for idx, origin in products["origin"].items():
         if origin is not None and kinds.get(origin) not in ORIGIN_KINDS:
             what = "not a node" if origin not in kinds else f"a {kinds[origin]}"
             problems.append(
-                Problem(
-                    "products.csv",
+                instance.problem(
+                    "products",
                     f"origin '{origin}' is {what}; it must be a {', '.join(ORIGIN_KINDS)} node",
-                    idx + 2,
+                    idx,
                     "origin",
                 )
             )
-    if problems:
-        raise InputError(problems)
+    return problems
+
+
+def routing_products(products: pd.DataFrame) -> pd.DataFrame:
+    """The products table with the routing defaults filled in (row labels kept).
+
+    The required columns and values are checked before (``RoutingData.from_instance``).
+    """
     out = products.copy()
     defaults = {
         "price": 0.0,
@@ -302,8 +349,9 @@ def routing_products(products: pd.DataFrame, kinds: dict) -> pd.DataFrame:
     return out
 
 
-def _demand(tables, skus, markets, months, config):
+def _demand(instance: Instance, skus, markets, months, config):
     """Scenario names, probabilities, the (j, k, t) keys with demand, and the scenarios x keys matrix."""
+    tables = instance.tables
     demand = tables["demand"]
     has_scenarios = "scenario" in demand.columns and demand["scenario"].notna().any()
     if has_scenarios and config.samples is not None:
@@ -312,7 +360,11 @@ def _demand(tables, skus, markets, months, config):
         )
     if not has_scenarios and config.samples is not None:
         demand, table = generate_demand_scenarios(
-            demand, config.samples, config.distribution, config.seed
+            demand,
+            config.samples,
+            config.distribution,
+            config.seed,
+            source=instance.source("demand"),
         )
         scenarios = scenario_set({"scenarios": table})
     elif has_scenarios:
@@ -322,8 +374,8 @@ def _demand(tables, skus, markets, months, config):
     frame = demand.assign(
         j=demand["market"].map({m: i for i, m in enumerate(markets)}),
         k=demand["sku"].map({s: i for i, s in enumerate(skus)}),
-        t=(demand["month"].map({m: i for i, m in enumerate(months)}) if "month" in demand else 0),
-    ).dropna(subset=["k"])
+        t=(demand["month"].map({m: i for i, m in enumerate(months)}) if _has_months(demand) else 0),
+    )
     frame = frame.astype({"j": np.int64, "k": np.int64, "t": np.int64})
     if scenarios is None:
         names, probabilities = ("base",), np.ones(1)
@@ -344,18 +396,23 @@ def _demand(tables, skus, markets, months, config):
     return names, probabilities, keys, table.to_numpy(float).T
 
 
-def _lanes(arcs: pd.DataFrame | None, kinds: dict, markets: set) -> pd.DataFrame:
-    """Lanes the routing model uses, with their role, and the problems a planner must fix."""
-    columns = ["origin", "destination", "mode", "unit_cost", "cost_per_kg", "lead_time_days"]
+LANE_COLUMNS = ("origin", "destination", "mode", "unit_cost", "cost_per_kg", "lead_time_days")
+
+
+def _lanes(instance: Instance, kinds: dict, markets: set) -> pd.DataFrame:
+    """Lanes the routing model uses, with their role, channel, capacity (inf: unlimited) and
+    position ``lane``; the problems a planner must fix are an ``InputError``."""
+    arcs = instance.tables.get("arcs")
+    columns = [*LANE_COLUMNS, "capacity", "role", "channel"]
     if arcs is None or arcs.empty:
-        return pd.DataFrame(columns=[*columns, "role", "channel", "row"])
+        return pd.DataFrame(columns=[*columns, "lane"])
     lanes = arcs.copy()
-    for c in ("mode", "cost_per_kg", "lead_time_days"):
+    for c in ("mode", "cost_per_kg", "lead_time_days", "capacity"):
         if c not in lanes:
             lanes[c] = np.nan if c != "mode" else None
     lanes["mode"] = lanes["mode"].fillna("default")
     lanes["cost_per_kg"] = lanes["cost_per_kg"].fillna(0.0)
-    lanes["row"] = lanes.index + 2
+    lanes["capacity"] = lanes["capacity"].fillna(np.inf)
     origin_kind = lanes["origin"].map(kinds)
     destination_kind = lanes["destination"].map(kinds)
     role = pd.Series(None, lanes.index, dtype=object)
@@ -367,27 +424,27 @@ def _lanes(arcs: pd.DataFrame | None, kinds: dict, markets: set) -> pd.DataFrame
     lanes["channel"] = np.where(
         lanes["role"] == "direct", lanes["mode"].map(DIRECT_MODES), "bonded"
     )
-    lanes = lanes[[*columns, "role", "channel", "row"]]
+    lanes = lanes[columns]
     problems = [
-        Problem(
-            "arcs.csv",
-            f"mode '{m}' from an origin straight to a market is not a channel; use one of "
+        instance.problem(
+            "arcs",
+            f"mode '{mode}' from an origin straight to a market is not a channel; use one of "
             + ", ".join(DIRECT_MODES),
-            int(r),
+            idx,
             "mode",
         )
-        for m, r in lanes.loc[lanes["channel"].isna(), ["mode", "row"]].itertuples(index=False)
+        for idx, mode in lanes.loc[lanes["channel"].isna(), "mode"].items()
     ]
     no_lead = lanes["lead_time_days"].isna() | (lanes["lead_time_days"] <= 0)
     problems += [
-        Problem(
-            "arcs.csv", f"a {role} lane needs a lead time above 0 days", int(r), "lead_time_days"
+        instance.problem(
+            "arcs", f"a {role} lane needs a lead time above 0 days", idx, "lead_time_days"
         )
-        for role, r in lanes.loc[no_lead, ["role", "row"]].itertuples(index=False)
+        for idx, role in lanes.loc[no_lead, "role"].items()
     ]
     if problems:
         raise InputError(problems)
-    return lanes
+    return lanes.reset_index(drop=True).assign(lane=lambda f: np.arange(len(f)))
 
 
 def _assemble(
@@ -460,35 +517,38 @@ def _assemble(
     direct["freight"] = lane_cost(direct)
     direct["tax"] = tax.to_numpy(float)[direct["k"], tax.columns.get_indexer(direct["channel"])]
     direct["cost"] = direct["purchase"] + direct["freight"] + direct["tax"]
-    max_days = np.array([graph.nodes[j].get("max_delivery_days") or np.inf for j in markets], float)
+    nodes = graph.nodes
+    max_days = _limits(nodes, markets, "max_delivery_days")
     unpruned = direct
     direct = _undominated(direct, max_days).merge(demand_keys, on=["j", "k"])
     if set(allowed_channels) == set(CHANNELS):  # under a strategy, unreachable demand is lost
-        _check_reach(products, keys, release, direct, skus, markets, allowed)
+        _check_reach(instance, products, keys, release, direct, skus, markets, allowed)
     volume = products["volume_m3"].to_numpy(float)
-    capacity = np.array([graph.nodes[b].get("volume_capacity") or np.inf for b in bonded], float)
-    _check_units(products, bonded, capacity, listing, volume, release, unpruned, inbound, weight)
-    nodes = graph.nodes
+    capacity = _limits(nodes, bonded, "volume_capacity")
+    _check_units(instance, products, capacity, listing, volume, (release, unpruned, inbound))
     return RoutingData(
         SKUS=skus,
         MARKETS=markets,
         BONDED=bonded,
         MONTHS=months,
         demand_keys=Index(demand_keys),
-        inbound=Index(inbound),
-        listing=Index(listing),
-        release=Index(release),
-        stock=Index(stock),
-        direct=Index(direct),
+        inbound=_positions(inbound),
+        listing=_positions(listing),
+        release=_positions(release),
+        stock=_positions(stock),
+        direct=_positions(direct),
+        lanes=Index(lanes[["origin", "destination", "mode", "role"]]),
         fixed_cost=np.array([nodes[b]["fixed_cost"] for b in bonded], float),
         volume_capacity=capacity,
+        release_capacity=_limits(nodes, bonded, "capacity"),
+        lane_capacity=lanes["capacity"].to_numpy(float),
         listing_cost=products["listing_cost"].to_numpy(float),
         holding_cost=products["holding_cost"].to_numpy(float),
         salvage_value=products["salvage_value"].to_numpy(float),
         lost_cost=(products["price"] + products["lost_sale_penalty"]).to_numpy(float),
         volume=np.nan_to_num(volume),
         wait_share=products["wait_share"].to_numpy(float),
-        max_days=np.array([nodes[j].get("max_delivery_days") or np.inf for j in markets], float),
+        max_days=max_days,
         bonded_tax=tax["bonded"].to_numpy(float),
         demand_bound=_demand_bound(Index(demand_keys), matrix, len(skus)),
         channel_table=channels,
@@ -498,6 +558,20 @@ def _assemble(
         price=products["price"].to_numpy(float),
         tax_rules="",
     )
+
+
+POSITIONS = ("j", "k", "t", "b", "d", "arrive", "lane")
+"""Columns of the index tables that are positions, integers even in an empty table."""
+
+
+def _positions(frame: pd.DataFrame) -> Index:
+    return Index(frame.astype({c: np.int64 for c in POSITIONS if c in frame.columns}))
+
+
+def _limits(nodes, ids: list, attribute: str) -> np.ndarray:
+    """A node attribute that limits something, per node: blank is unlimited (inf); 0 is 0."""
+    values = (nodes[i].get(attribute) for i in ids)
+    return np.array([np.inf if v is None else v for v in values], float)
 
 
 def _demand_bound(keys: Index, matrix: np.ndarray, n_skus: int) -> np.ndarray:
@@ -512,24 +586,30 @@ def _undominated(direct: pd.DataFrame, max_days: np.ndarray) -> pd.DataFrame:
     """Direct lanes of each (market, SKU) that some optimal plan may use.
 
     Lane a makes lane b redundant when a costs no more, takes no longer (where the market has a
-    delivery target) and is no more constrained (a parcel is limited by the wait share, general
-    trade is not): moving b's units to a keeps every constraint and costs no more. Exact ties
-    keep the first lane.
+    delivery target), is no more constrained (a parcel is limited by the wait share, general
+    trade is not) and has no capacity: moving b's units to a keeps every constraint and costs
+    no more. Exact ties keep the first lane.
     """
     timed = np.isfinite(max_days[direct["j"].to_numpy()])
     mail = direct["channel"].isin(DIRECT_MAIL).to_numpy()
+    unlimited = np.isinf(direct["capacity"].to_numpy(float))
     pairs = direct[["j", "k"]].reset_index().merge(direct[["j", "k"]].reset_index(), on=["j", "k"])
     a, b = pairs["index_x"].to_numpy(), pairs["index_y"].to_numpy()
     cost, lead = direct["cost"].to_numpy(), direct["lead_time_days"].to_numpy(float)
-    no_worse = (cost[a] <= cost[b]) & (~timed[a] | (lead[a] <= lead[b])) & (~mail[a] | mail[b])
+    no_worse = (
+        (cost[a] <= cost[b])
+        & (~timed[a] | (lead[a] <= lead[b]))
+        & (~mail[a] | mail[b])
+        & unlimited[a]
+    )
     same = (cost[a] == cost[b]) & (~timed[a] | (lead[a] == lead[b])) & (mail[a] == mail[b])
-    beats = (a != b) & no_worse & (~same | (a < b))
+    beats = (a != b) & no_worse & (~same | ~unlimited[b] | (a < b))
     redundant = np.zeros(len(direct), bool)
     redundant[b[beats]] = True
     return direct[~redundant].reset_index(drop=True)
 
 
-def _check_reach(products, keys, release, direct, skus, markets, allowed):
+def _check_reach(instance, products, keys, release, direct, skus, markets, allowed):
     """Every SKU with demand must be able to reach its markets by some channel."""
     reached = set(zip(release["j"], release["k"], strict=True)) | set(
         zip(direct["j"], direct["k"], strict=True)
@@ -546,42 +626,46 @@ def _check_reach(products, keys, release, direct, skus, markets, allowed):
             else f"no lane reaches {', '.join(map(str, where[:3]))}{' ...' if len(where) > 3 else ''} by "
             + ", ".join(open_channels)
         )
-        row = int(products.index[products["sku"] == skus[k]][0]) + 2
         problems.append(
-            Problem("products.csv", f"SKU '{skus[k]}' has demand but {why}", row, "sku")
+            instance.problem(
+                "products", f"SKU '{skus[k]}' has demand but {why}", products.index[k], "sku"
+            )
         )
     if problems:
         raise InputError(problems)
 
 
-def _check_units(products, bonded, capacity, listing, volume, release, direct, inbound, weight):
-    """A lane priced per kg needs the SKU's weight; a warehouse capacity in m3 needs its volume."""
+def _check_units(instance, products, capacity, listing, volume, lane_families):
+    """A lane priced per kg needs the SKU's weight; a warehouse capacity in m3 needs its volume.
+
+    ``products`` are the products with demand, in SKU order, with their row labels.
+    """
     problems = []
-    rows = {s: i + 2 for i, s in enumerate(products["sku"])}
+    weight = products["weight_kg"].to_numpy(float)
     used_per_kg = set()
-    for frame in (inbound, release, direct):
+    for frame in lane_families:
         if len(frame):
             used_per_kg |= set(frame.loc[frame["cost_per_kg"] > 0, "k"])
     for k in sorted(used_per_kg):
         if math.isnan(weight[k]):
             sku = products["sku"].iat[k]
             problems.append(
-                Problem(
-                    "products.csv",
+                instance.problem(
+                    "products",
                     f"SKU '{sku}' travels on lanes priced per kg but has no weight",
-                    rows[sku],
+                    products.index[k],
                     "weight_kg",
                 )
             )
-    limited = {b for b, cap in zip(range(len(bonded)), capacity, strict=True) if np.isfinite(cap)}
+    limited = np.flatnonzero(np.isfinite(capacity))
     for k in sorted(set(listing.loc[listing["b"].isin(limited), "k"])):
         if math.isnan(volume[k]):
             sku = products["sku"].iat[k]
             problems.append(
-                Problem(
-                    "products.csv",
+                instance.problem(
+                    "products",
                     f"SKU '{sku}' can be stocked in a bonded warehouse with a volume capacity but has no volume",
-                    rows[sku],
+                    products.index[k],
                     "volume_m3",
                 )
             )
@@ -589,4 +673,4 @@ def _check_units(products, bonded, capacity, listing, volume, release, direct, i
         raise InputError(problems)
 
 
-__all__ = ["DIRECT_MAIL", "Index", "RoutingConfig", "RoutingData", "field"]
+__all__ = ["DIRECT_MAIL", "Capacities", "Index", "RoutingConfig", "RoutingData", "field"]

@@ -56,10 +56,16 @@ class SuppliersModel:
     counterfeit: tuple[Terms, ...]  # expected counterfeit units
 
 
-def build_suppliers(instance: Instance, config: SuppliersConfig | None = None) -> SuppliersModel:
-    """Build the supplier selection MILP: variables, constraint families, objective."""
+def build_suppliers(
+    instance: Instance, config: SuppliersConfig | None = None, data: SuppliersData | None = None
+) -> SuppliersModel:
+    """Build the supplier selection MILP: variables, constraint families, objective.
+
+    ``data`` is the model's data when already prepared (the registry's check step); ``None``
+    prepares it here.
+    """
     config = (config or SuppliersConfig()).resolved(instance)
-    d = SuppliersData.from_instance(instance, config)
+    d = data if data is not None else SuppliersData.from_instance(instance, config)
     m = pyo.ConcreteModel(name=f"suppliers[{instance.name}]")
     use_supplier = add_var_family(
         m, "use_supplier", d.SUPPLIERS, domain=pyo.Binary, doc="w_s: supplier s is used"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.errors import InputError, OptionError
+from cbecopt.formulations.common import demand_sku_problems, scenario_demand_problems
 from cbecopt.instance import Instance
 from cbecopt.tables import DISCOUNT_KINDS, SUPPLIER_TYPES
 
@@ -161,20 +162,16 @@ class SuppliersData:
 
     @classmethod
     def from_instance(cls, instance: Instance, config: SuppliersConfig) -> SuppliersData:
+        """The model's sets and parameters from ``instance`` (with its ``products``, ``offers``
+        and ``price_breaks`` tables); what the model cannot use is an ``InputError``."""
         tables = instance.tables
-        missing = [t for t in ("products", "offers", "price_breaks") if t not in tables]
-        if missing:
-            raise InputError(
-                [
-                    Problem(f"{t}.csv", "missing: the suppliers model needs this table")
-                    for t in missing
-                ]
-            )
         demand = tables["demand"]
-        if "sku" not in demand.columns:
-            raise InputError(
-                Problem("demand.csv", "the suppliers model needs this column", column="sku")
-            )
+        problems = [
+            *scenario_demand_problems(instance, "suppliers"),
+            *demand_sku_problems(instance, "suppliers"),
+        ]
+        if problems:
+            raise InputError(problems)
         nodes = tables["nodes"].set_index("id")
         offers = tables["offers"]
         types = (
@@ -187,8 +184,8 @@ class SuppliersData:
                 types.reindex(offers["supplier"]).isin(config.supplier_types).to_numpy()
             ]
         offers = offers.reset_index(drop=True)
-        skus = list(dict.fromkeys(demand["sku"].dropna()))
-        _check_every_sku_offered(demand, offers, skus, config)
+        skus = list(dict.fromkeys(demand["sku"]))
+        _check_every_sku_offered(instance, offers, skus, config)
         offers = offers[offers["sku"].isin(skus)].reset_index(drop=True)
         k_of = {k: i for i, k in enumerate(skus)}
         suppliers = list(dict.fromkeys(offers["supplier"]))
@@ -288,20 +285,19 @@ class SuppliersData:
         )
 
 
-def _check_every_sku_offered(
-    demand: pd.DataFrame, offers: pd.DataFrame, skus: list, config
-) -> None:
+def _check_every_sku_offered(instance: Instance, offers: pd.DataFrame, skus: list, config) -> None:
+    demand = instance.tables["demand"]
     offered = set(offers["sku"])
     problems = [
-        Problem(
-            "demand.csv",
+        instance.problem(
+            "demand",
             f"no offer for SKU '{sku}'"
             + (
                 f" from a supplier of type {', '.join(config.supplier_types)}"
                 if config.supplier_types
                 else ""
             ),
-            int(demand.index[demand["sku"] == sku][0]) + 2,
+            demand.index[demand["sku"] == sku][0],
             "sku",
         )
         for sku in skus
@@ -334,7 +330,9 @@ def _markets(instance: Instance, offers: pd.DataFrame, skus: list):
             demand["quantity"].to_numpy(float),
         )
         return ["all"], pd.DataFrame({"offer": [], "market": [], "freight": []}), matrix
-    weights = instance.tables["products"].set_index("sku")
+    products = instance.tables["products"]
+    weights = products.set_index("sku")
+    product_index = dict(zip(products["sku"], products.index, strict=True))
     markets = list(dict.fromkeys(demand["market"]))
     j_of = {j: i for i, j in enumerate(markets)}
     matrix = np.zeros((len(markets), len(skus)))
@@ -352,12 +350,11 @@ def _markets(instance: Instance, offers: pd.DataFrame, skus: list):
                 continue
             options = lanes.get((supplier, market), [(0.0, 0.0)])
             if any(kg for _, kg in options) and (weight is None or math.isnan(weight)):
-                row = int(weights.index.get_loc(sku)) + 2
                 raise InputError(
-                    Problem(
-                        "products.csv",
+                    instance.problem(
+                        "products",
                         f"SKU '{sku}' ships on a lane priced per kg but has no weight",
-                        row,
+                        product_index[sku],
                         "weight_kg",
                     )
                 )

@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from cbecopt.errors import OptionError
-from cbecopt.formulations.common import VarFamily, add_rows, add_var_family, linear_objective, terms
+from cbecopt.errors import InputError, OptionError
+from cbecopt.formulations.common import (
+    VarFamily,
+    add_rows,
+    add_var_family,
+    linear_objective,
+    scenario_demand_problems,
+    terms,
+)
 from cbecopt.graph import lane_table, nodes_of_kind
 from cbecopt.instance import Instance
 
@@ -81,8 +88,22 @@ class WarehousesData:
 
     @classmethod
     def from_instance(cls, instance: Instance) -> WarehousesData:
+        """The model's sets and parameters; what it cannot plan with is an ``InputError``:
+        no candidate warehouse, or demand given by scenario (one demand per market is planned).
+        """
         g = instance.graph
         warehouses = nodes_of_kind(g, WAREHOUSE)
+        problems = scenario_demand_problems(instance, "warehouses")
+        if not warehouses:
+            problems.append(
+                instance.problem(
+                    "nodes",
+                    f"the warehouses model needs at least one node of kind {WAREHOUSE}",
+                    column="kind",
+                )
+            )
+        if problems:
+            raise InputError(problems)
         markets = [j for j in nodes_of_kind(g, MARKET) if g.nodes[j].get("demand", 0.0) > 0]
         w_pos = {w: k for k, w in enumerate(warehouses)}
         j_pos = {j: k for k, j in enumerate(markets)}
@@ -128,10 +149,16 @@ class WarehousesModel:
     assign: VarFamily | None
 
 
-def build_warehouses(instance: Instance, config: WarehousesConfig | None = None) -> WarehousesModel:
-    """Build the facility location model: sets, variables, constraint families, objective."""
+def build_warehouses(
+    instance: Instance, config: WarehousesConfig | None = None, data: WarehousesData | None = None
+) -> WarehousesModel:
+    """Build the facility location model: sets, variables, constraint families, objective.
+
+    ``data`` is the model's data when already prepared (the registry's check step); ``None``
+    prepares it here.
+    """
     config = (config or WarehousesConfig()).resolved(instance)
-    data = WarehousesData.from_instance(instance)
+    data = data if data is not None else WarehousesData.from_instance(instance)
     m = pyo.ConcreteModel(name=f"warehouses[{instance.name}]")
     open_ = add_var_family(
         m, "open", data.WAREHOUSES, domain=pyo.Binary, doc="y_w: warehouse w is open"
