@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cbecopt.bundled import bundled_instances, resolve_path
 from cbecopt.cli.app import CapacityOpt, Format, FormatOpt, PathArg, app, fail, load, out
-from cbecopt.errors import CbecoptError, InputError, Problem
+from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
 from cbecopt.instance import load_instance, save_instance
 from cbecopt.models import MODELS
 
@@ -86,6 +87,20 @@ def convert(
 
 
 GENERATORS = ("warehouses", "contracts", "routing", "suppliers")
+GENERATOR_FLAGS = {
+    "n_warehouses": "--warehouses",
+    "n_markets": "--markets",
+    "platforms": "--platforms",
+    "capacity_ratio": "--capacity-ratio",
+    "n_skus": "--skus",
+    "n_scenarios": "--scenarios",
+    "n_months": "--months",
+    "n_bonded": "--bonded",
+    "n_origins": "--origins",
+    "n_suppliers": "--suppliers",
+    "seed": "--seed",
+}
+"""The flag of ``generate`` for each generator parameter, to name it in errors."""
 
 
 @app.command()
@@ -156,9 +171,11 @@ def generate(
                 f"no generator for model '{model}'; available: {', '.join(GENERATORS)}"
             )
         save_instance(instance, output)
+    except OptionError as exc:
+        fail(exc.naming(GENERATOR_FLAGS))
     except CbecoptError as exc:
         fail(exc)
-    out.print(f"wrote {output} ({what}, seed {seed})")
+    out.print(f"wrote {escape(str(output))} ({what}, seed {seed})")
 
 
 @app.command(name="scenarios")
@@ -189,9 +206,11 @@ def scenarios_(
         meta = dict(instance.meta)
         meta["scenarios"] = {"distribution": dist, "n": n, "seed": seed}
         save_instance(with_tables(instance, meta=meta, demand=demand, scenarios=table), output)
+    except OptionError as exc:
+        fail(exc.naming({"n": "--n", "seed": "--seed", "distribution": "--dist"}))
     except CbecoptError as exc:
         fail(exc)
-    out.print(f"wrote {output} ({n} {dist} scenarios, seed {seed})")
+    out.print(f"wrote {escape(str(output))} ({n} {escape(dist)} scenarios, seed {seed})")
 
 
 def _source(instance, table: str) -> str:
