@@ -15,7 +15,6 @@ cost of 0 within HiGHS's tolerances). Each field declares these limits.
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -104,12 +103,13 @@ class TableSchema:
         return next((f for f in self.fields if f.name == name), None)
 
 
-def _is_blank(value: object) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or str(value).strip() == ""
-    )
+def _text(column: pd.Series) -> pd.Series:
+    """The cells as stripped text (object dtype), blanks (empty, None, NaN) as ``""``."""
+    cells = [
+        "" if value is None or value != value else str(value).strip()
+        for value in column.to_numpy(dtype=object)
+    ]
+    return pd.Series(cells, index=column.index, dtype=object)
 
 
 def _row_number(index: int) -> int:
@@ -144,7 +144,7 @@ def parse_table(
     for f in schema.fields:
         if f.name not in table.columns:
             continue
-        text = table[f.name].map(lambda v: "" if _is_blank(v) else str(v).strip())
+        text = _text(table[f.name])
         if f.kind in NUMERIC:
             table[f.name], found, bad = _numbers(text, f, source)
             problems.extend(found)
@@ -162,7 +162,8 @@ def parse_table(
             problems.extend(_month_gaps(table[f.name], f, source))
     for name in table.columns:
         if schema.field(name) is None:
-            table[name] = table[name].map(lambda v: None if _is_blank(v) else str(v))
+            text = _text(table[name])
+            table[name] = table[name].where(text != "", None).astype(object)
     return table, problems
 
 

@@ -40,7 +40,7 @@ def read_csv_table(path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
             + (" (a missing comma or cell?)" if len(cells) < width else ""),
             number,
         )
-        for number, cells in grid.rows
+        for number, cells in zip(grid.numbers, grid.rows, strict=True)
         if len(cells) != width
     ]
     if problems:
@@ -58,22 +58,38 @@ def _grid(path: Path) -> Grid | None:
         raise InputError(
             Problem(path.name, "is not UTF-8 text (save it as CSV UTF-8)", line)
         ) from None
+    starts, records = _records(text, path)
+    kept = [k for k, cells in enumerate(records) if not is_blank(cells)]
+    if not kept:
+        return None
+    header, *body = kept
+    return Grid(
+        path.name,
+        starts[header],
+        records[header],
+        [starts[k] for k in body],
+        [records[k] for k in body],
+        lambda position: f"column {position + 1}",
+    )
+
+
+def _records(text: str, path: Path) -> tuple[list[int] | range, list[list[str]]]:
+    """Every record of the file (blank lines as empty records) and the line it starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
-    records = []
-    end = 0
     try:
+        if '"' not in text:  # without quotes every line is one record
+            records = list(reader)
+            return range(1, len(records) + 1), records
+        starts, records, end = [], [], 0
         for cells in reader:
-            if not is_blank(cells):
-                records.append((end + 1, cells))
+            starts.append(end + 1)
+            records.append(cells)
             end = reader.line_num
+        return starts, records
     except csv.Error as exc:
         raise InputError(
             Problem(path.name, f"cannot be read as CSV: {exc}", reader.line_num)
         ) from None
-    if not records:
-        return None
-    (header_row, header), *rows = records
-    return Grid(path.name, header_row, header, rows, lambda position: f"column {position + 1}")
 
 
 def read_meta(folder: Path) -> dict:

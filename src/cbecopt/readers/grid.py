@@ -33,15 +33,16 @@ class Grid:
     source : the file or sheet as messages name it (``nodes.csv``, ``a.xlsx, sheet 'nodes'``).
     header_row : the row number of the header.
     header : the header cells as text.
-    rows : ``(row number, cells as text)`` for every row with a value, each as long as the
-        header.
+    numbers : the row number of each row below the header with a value.
+    rows : those rows' cells as text, each as long as the header.
     label : how a person names the column at a 0-based position (``column 5``, ``column E``).
     """
 
     source: str
     header_row: int
     header: list[str]
-    rows: list[tuple[int, list[str]]]
+    numbers: list[int]
+    rows: list[list[str]]
     label: Callable[[int], str]
 
 
@@ -59,7 +60,14 @@ def table_from_grid(grid: Grid) -> tuple[pd.DataFrame | None, list[Problem]]:
         if name:
             kept.append(position)
             continue
-        filled = next((number for number, cells in grid.rows if cells[position].strip()), None)
+        filled = next(
+            (
+                n
+                for n, cells in zip(grid.numbers, grid.rows, strict=True)
+                if cells[position].strip()
+            ),
+            None,
+        )
         if filled is None:
             log.warning(
                 "%s: %s has no header and no values; it is ignored",
@@ -77,9 +85,8 @@ def table_from_grid(grid: Grid) -> tuple[pd.DataFrame | None, list[Problem]]:
             )
     if problems:
         return None, problems
-    body = [[cells[p] for p in kept] for _, cells in grid.rows]
-    index = row_index([number for number, _ in grid.rows])
-    return pd.DataFrame(body, columns=[names[p] for p in kept], index=index, dtype=object), []
+    frame = pd.DataFrame(grid.rows, columns=names, index=row_index(grid.numbers), dtype=object)
+    return frame.iloc[:, kept], []
 
 
 def _repeated_names(grid: Grid, names: list[str]) -> list[Problem]:
@@ -109,4 +116,4 @@ def row_index(numbers: list[int]) -> pd.Index:
 
 def is_blank(cells: list[str]) -> bool:
     """Whether a row holds no value at all (a person sees an empty line or row)."""
-    return all(not c.strip() for c in cells)
+    return not "".join(cells).strip()

@@ -134,7 +134,7 @@ def _grid(rows: Rows, source: str) -> tuple[Grid | None, list[Problem]]:
     width = len(header)
     last = get_column_letter(width)
     problems = []
-    grid_rows = []
+    numbers, grid_rows = [], []
     for number, cells in body:
         text = [_cell_text(c) for c in cells]
         for position in range(width, len(text)):
@@ -150,8 +150,9 @@ def _grid(rows: Rows, source: str) -> tuple[Grid | None, list[Problem]]:
                 )
         text = (text + [""] * width)[:width]
         if not is_blank(text):
-            grid_rows.append((number, text))
-    return Grid(source, header_row, header, grid_rows, _column_label), problems
+            numbers.append(number)
+            grid_rows.append(text)
+    return Grid(source, header_row, header, numbers, grid_rows, _column_label), problems
 
 
 def _column_label(position: int) -> str:
