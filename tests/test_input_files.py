@@ -7,6 +7,8 @@ The small instance of ``helpers`` has the optimum 140 by hand: open w2 alone (fi
 from __future__ import annotations
 
 import logging
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -17,6 +19,7 @@ from helpers import ARCS, DEMAND, NODES, has, load_problems, write_instance
 pytestmark = pytest.mark.component
 
 HAND_OPTIMUM = 140.0
+INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 
 
 def solve_objective(path) -> float:
@@ -92,6 +95,23 @@ def test_blank_lines_do_not_change_the_answer(tmp_path):
     demand = "\n" + DEMAND.replace("m1,30\n", "m1,30\n\n\n")
     folder = write_instance(tmp_path / "x", arcs=arcs, demand=demand)
     assert solve_objective(folder) == pytest.approx(HAND_OPTIMUM)
+
+
+@pytest.mark.parametrize(
+    ("name", "model"), [("contracts_demo", "contracts"), ("suppliers_demo", "suppliers")]
+)
+def test_blank_lines_in_every_table_change_no_model_answer(tmp_path, name, model):
+    # rows then keep their line numbers as index; the models must not read it by position
+    folder = shutil.copytree(INSTANCES / name, tmp_path / name)
+    for path in folder.glob("*.csv"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        spaced = [line + ("\n" if k % 3 == 0 else "") for k, line in enumerate(lines)]
+        path.write_text("\n".join(spaced) + "\n", encoding="utf-8")
+    spaced, plain = cbecopt.load_instance(folder), cbecopt.load_instance(INSTANCES / name)
+    assert not spaced.tables["demand"].index.equals(plain.tables["demand"].index)
+    assert cbecopt.solve(spaced, model).objective == pytest.approx(
+        cbecopt.solve(plain, model).objective, rel=1e-9
+    )
 
 
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
