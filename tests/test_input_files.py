@@ -206,4 +206,6 @@ def test_meta_sheet_rows_keys_and_columns(tmp_path):
     assert has(found, "sheet 'meta', row 5, column 'key'", "set twice: rows 3 and 5")
     meta = [["key", "value", "note"], ["instance.name", "w", "mine"]]
     found = load_problems(workbook(tmp_path / "v.xlsx", {**SHEETS, "meta": meta}))
-    assert has(found, "sheet 'meta', column 'note'", "key and value only")
+    assert found == [
+        "v.xlsx, sheet 'meta', column 'note': the meta sheet has the columns key and value only"
+    ]

@@ -332,7 +332,7 @@ def generate_routing(
     shaped by :data:`SEASONALITY`. ``n_scenarios`` > 0 adds lognormal demand scenarios.
     """
     n_skus = checks.count("n_skus", n_skus, 1)
-    n_months = checks.count("n_months", n_months, 1, 12)
+    n_months = checks.count("n_months", n_months, 1, len(SEASONALITY))
     n_bonded = checks.count("n_bonded", n_bonded, 1, len(BONDED_ZONES))
     n_origins = checks.count("n_origins", n_origins, 1, len(ORIGINS))
     n_markets = checks.count("n_markets", n_markets, 1, len(PROVINCES))

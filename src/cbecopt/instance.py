@@ -163,7 +163,11 @@ def instance_from_raw(raw: RawInstance) -> Instance:
     columns and cells, and each check across tables whose tables could be read and have
     the right shape (a missing column in one table does not hide the others' problems).
     """
-    meta, problems = check_settings(raw.meta, raw.meta_source, raw.meta_rows)
+    meta, problems = (
+        check_settings(raw.meta, raw.meta_source, raw.meta_rows)
+        if raw.meta is not None
+        else ({}, [])
+    )
     problems = [*raw.problems, *problems]
     tables: dict[str, pd.DataFrame] = {}
     broken = set(raw.unreadable)

@@ -162,8 +162,11 @@ def parse_table(
             problems.extend(_month_gaps(table[f.name], f, source))
     for name in table.columns:
         if schema.field(name) is None:
-            text = _text(table[name])
-            table[name] = table[name].where(text != "", None).astype(object)
+            values = table[name].to_numpy(dtype=object)
+            kept = [
+                None if t == "" else str(v) for v, t in zip(values, _text(table[name]), strict=True)
+            ]
+            table[name] = pd.Series(kept, index=table.index, dtype=object)
     return table, problems
 
 
@@ -223,7 +226,9 @@ def _numbers(text: pd.Series, f: Field, source: str) -> tuple[pd.Series, list[Pr
 def _month_gaps(months: pd.Series, f: Field, source: str) -> list[Problem]:
     """Rows whose month lies beyond a gap in the months used (a 15 typed in a 1..12 horizon)."""
     used = np.unique(months.dropna().to_numpy())
-    used = used[used == np.floor(used)]
+    used = used[
+        (used == np.floor(used)) & (used >= (f.minimum if f.minimum is not None else -np.inf))
+    ]
     gaps = np.flatnonzero(np.diff(used) > 1)
     if not gaps.size:
         return []

@@ -21,7 +21,8 @@ class RawInstance:
     Attributes
     ----------
     path : the folder or file read.
-    meta : the settings, nested as in ``instance.toml``.
+    meta : the settings, nested as in ``instance.toml``; ``None`` when they could not be read
+        (the reader says why in ``problems``).
     tables : each table read, every cell text; its index is the row number minus 2 (see
         :mod:`cbecopt.readers.grid`).
     sources : how a person finds each table (``nodes.csv`` or ``demo.xlsx, sheet 'nodes'``),
@@ -33,7 +34,7 @@ class RawInstance:
     """
 
     path: Path
-    meta: dict
+    meta: dict | None
     tables: dict[str, pd.DataFrame]
     sources: dict[str, str] = field(default_factory=dict)
     problems: list = field(default_factory=list)

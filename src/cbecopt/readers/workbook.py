@@ -58,8 +58,9 @@ def read_workbook(path: Path) -> RawInstance:
         problems += beyond + header_problems
         raw.problems.extend(problems)
         if name == META_SHEET:
-            if table is not None:
-                raw.meta, raw.meta_rows = _meta(table, rows, grid, source, raw.problems)
+            raw.meta, raw.meta_rows = (
+                _meta(table, rows, grid, source, raw.problems) if table is not None else (None, {})
+            )
             continue
         raw.sources[name] = source
         if problems or table is None:
@@ -178,8 +179,9 @@ def _column_label(position: int) -> str:
 
 def _meta(
     table: pd.DataFrame, rows: Rows, grid: Grid, source: str, problems: list[Problem]
-) -> tuple[dict, dict[str, int]]:
-    """The settings of the meta sheet, nested by their dotted keys, and the row of each key.
+) -> tuple[dict | None, dict[str, int]]:
+    """The settings of the meta sheet, nested by their dotted keys, and the row of each key
+    (``None`` when the sheet lacks its columns).
 
     Values keep their cell type. A blank value leaves the setting unset; a value without a
     key, a key given twice and a key nested under a plain value are errors.
@@ -193,7 +195,7 @@ def _meta(
             Problem(source, "the meta sheet has the columns key and value only", column=column)
         )
     if missing or extra:
-        return {}, {}
+        return None, {}
     cells = dict(rows)
     names = [name.strip() for name in grid.header]
     where = {name: names.index(name) for name in META_COLUMNS}
