@@ -201,12 +201,19 @@ def test_models_that_plan_one_demand_refuse_demand_by_scenario(tmp_path, model):
     ]
 
 
+def _with_column(csv: str, column: str, values: dict[str, str]) -> str:
+    """``csv`` with one more column, filled for the rows whose first field is a key of
+    ``values`` and blank elsewhere (every line keeps as many fields as the header)."""
+    header, *rows = csv.splitlines()
+    lines = [f"{header},{column}"]
+    lines += [f"{row},{values.get(row.split(',')[0], '')}" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 def test_columns_a_model_does_not_read_are_warned_by_validate_and_solve(tmp_path):
-    nodes = NODES.replace("fixed_cost\n", "fixed_cost,notes\n", 1).replace(
-        "w1,overseas_warehouse,100,50\n", "w1,overseas_warehouse,100,50,near the port\n"
-    )
-    arcs = ARCS.replace("unit_cost\n", "unit_cost,lead_time_days,cost_per_kg\n", 1).replace(
-        "w1,m1,1\n", "w1,m1,1,4,0.5\n"
+    nodes = _with_column(NODES, "notes", {"w1": "near the port"})
+    arcs = _with_column(
+        _with_column(ARCS, "lead_time_days", {"w1": "4"}), "cost_per_kg", {"w1": "0.5"}
     )
     folder = write_instance(tmp_path / "x", nodes=nodes, arcs=arcs)
     (folder / "products.csv").write_text("sku,price\nA,10\n")

@@ -33,11 +33,15 @@ ONLY_FOR = {
 """Columns that mean something only for some contract types (a value elsewhere is an error)."""
 
 
-def check_catalog(
-    tables: dict[str, pd.DataFrame], source: Callable[[str], str], kinds: dict
-) -> list[Problem]:
+def node_kinds(tables: dict[str, pd.DataFrame]) -> dict:
+    """The kind of each node id."""
+    return dict(zip(tables["nodes"]["id"], tables["nodes"]["kind"], strict=True))
+
+
+def check_catalog(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) -> list[Problem]:
     """Problems in ``products`` and ``contracts`` and in the demand rows' SKUs."""
     problems: list[Problem] = []
+    kinds = node_kinds(tables)
     products = tables.get("products")
     skus = set(products["sku"]) if products is not None else None
     demand = tables["demand"]
@@ -158,10 +162,9 @@ def _check_contract(row, line, where, kinds, skus, salvage) -> list[Problem]:
     return problems
 
 
-def check_offers(
-    tables: dict[str, pd.DataFrame], source: Callable[[str], str], kinds: dict
-) -> list[Problem]:
+def check_offers(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) -> list[Problem]:
     """Problems in ``offers`` and ``price_breaks``: references, break schedules, inspection terms."""
+    kinds = node_kinds(tables)
     offers, breaks = tables.get("offers"), tables.get("price_breaks")
     problems: list[Problem] = []
     if offers is None:
@@ -240,7 +243,9 @@ def _check_breaks(
                 continue
             if pd.notna(row["from_quantity"]):
                 schedules.setdefault(key, []).append((idx + 2, float(row["from_quantity"])))
-    for idx, key in enumerate(zip(offers["supplier"], offers["sku"], strict=True)):
+    for idx, key in zip(
+        offers.index, zip(offers["supplier"], offers["sku"], strict=True), strict=True
+    ):
         rows = schedules.get(key)
         if not rows:
             problems.append(

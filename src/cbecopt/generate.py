@@ -13,7 +13,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from cbecopt.errors import OptionError
+from cbecopt import checks
 from cbecopt.graph import build_graph
 from cbecopt.instance import Instance
 
@@ -26,12 +26,13 @@ def generate_warehouses(
     capacity_ratio: float = 3.0,
 ) -> Instance:
     """A random capacitated facility location instance with ``n_warehouses`` x ``n_markets`` lanes."""
-    if n_warehouses < 1 or n_markets < 1:
-        raise OptionError("need at least one warehouse and one market")
-    if platforms < 1:
-        raise OptionError("need at least one platform")
-    if capacity_ratio <= 0:
-        raise OptionError("capacity ratio must be positive")
+    n_warehouses = checks.count("n_warehouses", n_warehouses, 1)
+    n_markets = checks.count("n_markets", n_markets, 1)
+    platforms = checks.count("platforms", platforms, 1)
+    capacity_ratio = checks.positive("capacity_ratio", capacity_ratio)
+    seed = checks.seed(seed)
+    checks.rows("the lanes table", {"n_warehouses": n_warehouses, "n_markets": n_markets})
+    checks.rows("the demand table", {"n_markets": n_markets, "platforms": platforms})
     rng = np.random.default_rng(seed)
     w_xy = rng.uniform(0, 1000, size=(n_warehouses, 2))
     m_xy = rng.uniform(0, 1000, size=(n_markets, 2))
@@ -131,8 +132,14 @@ def generate_contracts(
     Mean demand is lognormal, split over ``n_markets`` markets, with a coefficient of variation
     by category; scenarios are lognormal draws (``n_scenarios = 0``: means and std only).
     """
-    if n_skus < 1 or n_markets < 1 or n_scenarios < 0:
-        raise OptionError("need at least one SKU and one market, and scenarios >= 0")
+    n_skus = checks.count("n_skus", n_skus, 1)
+    n_scenarios = checks.count("n_scenarios", n_scenarios, 0)
+    n_markets = checks.count("n_markets", n_markets, 1)
+    seed = checks.seed(seed)
+    checks.rows(
+        "the demand table",
+        {"n_skus": n_skus, "n_markets": n_markets, "n_scenarios": max(n_scenarios, 1)},
+    )
     rng = np.random.default_rng(seed)
     width = len(str(n_skus))
     skus = [f"SKU{k + 1:0{width}d}" for k in range(n_skus)]
@@ -324,15 +331,22 @@ def generate_routing(
     mile); demand is lognormal per SKU, split over provinces by :data:`PROVINCES` weights and
     shaped by :data:`SEASONALITY`. ``n_scenarios`` > 0 adds lognormal demand scenarios.
     """
-    if not (1 <= n_bonded <= len(BONDED_ZONES) and 1 <= n_origins <= len(ORIGINS)):
-        raise OptionError(f"need 1-{len(BONDED_ZONES)} bonded zones and 1-{len(ORIGINS)} origins")
-    if (
-        n_skus < 1
-        or not 1 <= n_markets <= len(PROVINCES)
-        or not 1 <= n_months <= 12
-        or n_scenarios < 0
-    ):
-        raise OptionError(f"need at least one SKU, 1-{len(PROVINCES)} markets and 1-12 months")
+    n_skus = checks.count("n_skus", n_skus, 1)
+    n_months = checks.count("n_months", n_months, 1, len(SEASONALITY))
+    n_bonded = checks.count("n_bonded", n_bonded, 1, len(BONDED_ZONES))
+    n_origins = checks.count("n_origins", n_origins, 1, len(ORIGINS))
+    n_markets = checks.count("n_markets", n_markets, 1, len(PROVINCES))
+    n_scenarios = checks.count("n_scenarios", n_scenarios, 0)
+    seed = checks.seed(seed)
+    checks.rows(
+        "the demand table",
+        {
+            "n_skus": n_skus,
+            "n_markets": n_markets,
+            "n_months": n_months,
+            "n_scenarios": max(n_scenarios, 1),
+        },
+    )
     rng = np.random.default_rng(seed)
     origins, zones, provinces = ORIGINS[:n_origins], BONDED_ZONES[:n_bonded], PROVINCES[:n_markets]
     width = len(str(n_skus))
@@ -505,15 +519,16 @@ def generate_suppliers(
     :data:`BREAK_DISCOUNTS`, all-units or incremental at random. Counterfeit penalty: the
     refund plus three times the price (PRC Consumer Rights Protection Law, art. 55).
     """
-    if (
-        n_skus < 1
-        or n_suppliers < 2
-        or not 2 <= offers_per_sku <= n_suppliers
-        or not 1 <= n_breaks <= 4
-    ):
-        raise OptionError(
-            "need SKUs >= 1, suppliers >= 2, 2 <= offers per SKU <= suppliers, 1-4 breaks"
-        )
+    n_skus = checks.count("n_skus", n_skus, 1)
+    n_suppliers = checks.count("n_suppliers", n_suppliers, 2)
+    offers_per_sku = checks.count("offers_per_sku", offers_per_sku, 2, n_suppliers)
+    n_breaks = checks.count("n_breaks", n_breaks, 1, len(BREAK_DISCOUNTS))
+    seed = checks.seed(seed)
+    checks.rows("the nodes table", {"n_suppliers": n_suppliers})
+    checks.rows(
+        "the price_breaks table",
+        {"n_skus": n_skus, "offers_per_sku": offers_per_sku, "n_breaks": n_breaks},
+    )
     rng = np.random.default_rng(seed)
     types = list(SOURCE_TYPES)
     counts = np.maximum(

@@ -7,9 +7,9 @@ readers. All of them pass the same validation, which lists every problem at once
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -18,15 +18,17 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from cbecopt.catalog import check_catalog, check_offers
+from cbecopt.catalog import check_catalog, check_offers, node_kinds
 from cbecopt.errors import InputError, Problem
 from cbecopt.graph import build_graph
 from cbecopt.readers import RawInstance
 from cbecopt.readers.benchmark import read_holmberg, read_orlib_cap
-from cbecopt.readers.csvdir import META_FILE, read_csv_folder
+from cbecopt.readers.csvdir import read_csv_folder
 from cbecopt.readers.workbook import read_workbook
 from cbecopt.scenarios import check_scenarios
 from cbecopt.schema import parse_table
+from cbecopt.settings import check_settings
+from cbecopt.settings import default as setting_default
 from cbecopt.tables import SCHEMAS
 
 FORMATS = ("auto", "csv", "xlsx", "orlib-cap", "holmberg")
@@ -86,8 +88,15 @@ class Instance:
         return Problem(self.source(table), message, row, column)
 
     def setting(self, section: str, key: str, default: Any = None) -> Any:
-        """A model setting from the instance metadata, e.g. ``setting('warehouses', 'single_source')``."""
-        return self.meta.get(section, {}).get(key, default)
+        """A model setting from the instance metadata, e.g. ``setting('warehouses', 'single_source')``.
+
+        Unset, it is ``default`` if given, else the default :mod:`cbecopt.settings` declares
+        (a key it does not declare raises ``KeyError``).
+        """
+        value = self.meta.get(section, {}).get(key)
+        if value is not None:
+            return value
+        return default if default is not None else setting_default(section, key)
 
     def table(self, name: str) -> pd.DataFrame:
         """A copy of one table, safe to modify."""
@@ -162,12 +171,23 @@ def load_instance(path: str | Path, fmt: str = "auto", capacity: float | None = 
 
 
 def instance_from_raw(raw: RawInstance) -> Instance:
-    """Type and validate the tables of ``raw``, check cross-references, and build the graph."""
-    problems: list[Problem] = []
+    """Type and validate the tables of ``raw``, check cross-references, and build the graph.
+
+    Every problem is reported at once: what the reader found, the settings, each table's
+    columns and cells, and each check across tables whose tables could be read and have
+    the right shape (a missing column in one table does not hide the others' problems).
+    """
+    meta, problems = (
+        check_settings(raw.meta, raw.meta_source, raw.meta_rows)
+        if raw.meta is not None
+        else ({}, [])
+    )
+    problems = [*raw.problems, *problems]
     tables: dict[str, pd.DataFrame] = {}
-    meta_problems = _check_meta(raw)
-    problems.extend(meta_problems)
+    broken = set(raw.unreadable)
     for name, schema in SCHEMAS.items():
+        if name in raw.unreadable:
+            continue
         if name not in raw.tables:
             if schema.required:
                 problems.append(
@@ -175,17 +195,19 @@ def instance_from_raw(raw: RawInstance) -> Instance:
                 )
             continue
         table, found = parse_table(raw.tables[name], schema, raw.source(name))
-        tables[name] = table
         problems.extend(found)
+        if table is None:
+            broken.add(name)
+        else:
+            tables[name] = table
     for name, table in raw.tables.items():
-        tables.setdefault(name, table.copy())
-    if not any(p.row is None for p in problems):  # every table and column is there to check
-        problems.extend(_check_references(tables, raw))
+        if name not in SCHEMAS:
+            tables[name] = table.copy()
+    problems.extend(_cross_table_problems(tables, broken, raw.source))
     if problems:
         raise InputError(problems)
     graph = build_graph(tables["nodes"], tables.get("arcs"), tables["demand"])
-    meta = copy.deepcopy(raw.meta)
-    name = str(meta.get("instance", {}).get("name") or raw.path.stem)
+    name = str(meta["instance"]["name"])
     sources = {table: raw.source(table) for table in tables}
     return Instance(
         name,
@@ -203,25 +225,31 @@ def _expected_source(raw: RawInstance, table: str) -> str:
     return f"{raw.path.name}, sheet '{table}'"
 
 
-def _check_meta(raw: RawInstance) -> list[Problem]:
-    where = META_FILE if raw.path.is_dir() else f"{raw.path.name}, sheet 'meta'"
-    section = raw.meta.get("instance")
-    if not isinstance(section, dict):
-        return [Problem(where, "needs an [instance] section with at least 'name'")]
-    return []
+def _cross_table_problems(
+    tables: dict[str, pd.DataFrame], broken: set[str], source: Callable[[str], str]
+) -> list[Problem]:
+    """Run each check across tables whose tables are all there to read.
 
-
-def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list[Problem]:
-    """Arcs and demand must name existing nodes of the right kind."""
+    A check is skipped when a table it needs is absent or broken, or a table it may read is
+    broken (a broken products table must not read as "no products table").
+    """
     problems: list[Problem] = []
-    kinds = dict(zip(tables["nodes"]["id"], tables["nodes"]["kind"], strict=True))
-    arcs = tables.get("arcs", pd.DataFrame(columns=["origin", "destination"]))
+    for needs, reads, check in CROSS_TABLE_CHECKS:
+        if all(t in tables for t in needs) and not (set(needs) | set(reads)) & broken:
+            problems.extend(check(tables, source))
+    return problems
+
+
+def _check_arcs(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) -> list[Problem]:
+    """Arcs join two different nodes that exist."""
+    problems: list[Problem] = []
+    kinds, arcs = node_kinds(tables), tables["arcs"]
     for column in ("origin", "destination"):
         unknown = ~arcs[column].isin(kinds.keys()) & arcs[column].notna()
         for idx in arcs.index[unknown]:
             problems.append(
                 Problem(
-                    raw.source("arcs"),
+                    source("arcs"),
                     f"unknown node '{arcs.at[idx, column]}' (not in nodes)",
                     idx + 2,
                     column,
@@ -229,36 +257,36 @@ def _check_references(tables: dict[str, pd.DataFrame], raw: RawInstance) -> list
             )
     for idx in arcs.index[arcs["origin"] == arcs["destination"]]:
         problems.append(
-            Problem(
-                raw.source("arcs"), "an arc must join two different nodes", idx + 2, "destination"
-            )
+            Problem(source("arcs"), "an arc must join two different nodes", idx + 2, "destination")
         )
-    demand = tables["demand"]
-    problems.extend(check_scenarios(tables, raw.source))
-    problems.extend(check_catalog(tables, raw.source, kinds))
-    problems.extend(check_offers(tables, raw.source, kinds))
-    for idx, market in demand["market"].items():
+    return problems
+
+
+def _check_markets(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) -> list[Problem]:
+    """Demand rows name existing nodes of kind market."""
+    problems: list[Problem] = []
+    kinds = node_kinds(tables)
+    for idx, market in tables["demand"]["market"].items():
         if market is None:
             continue
         if market not in kinds:
-            problems.append(
-                Problem(
-                    raw.source("demand"),
-                    f"unknown node '{market}' (not in nodes)",
-                    idx + 2,
-                    "market",
-                )
-            )
+            message = f"unknown node '{market}' (not in nodes)"
         elif kinds[market] != "market":
-            problems.append(
-                Problem(
-                    raw.source("demand"),
-                    f"node '{market}' is of kind '{kinds[market]}', not 'market'",
-                    idx + 2,
-                    "market",
-                )
-            )
+            message = f"node '{market}' is of kind '{kinds[market]}', not 'market'"
+        else:
+            continue
+        problems.append(Problem(source("demand"), message, idx + 2, "market"))
     return problems
+
+
+CROSS_TABLE_CHECKS = (
+    (("nodes", "arcs"), (), _check_arcs),
+    (("nodes", "demand"), (), _check_markets),
+    ((), ("scenarios",), check_scenarios),
+    (("nodes", "demand"), ("products", "contracts"), check_catalog),
+    (("nodes",), ("products", "offers", "price_breaks"), check_offers),
+)
+"""(tables needed, tables read if present, check) for each check across tables."""
 
 
 def save_instance(instance: Instance, target: str | Path) -> Path:

@@ -15,6 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from cbecopt import checks
 from cbecopt.errors import InputError, OptionError, Problem
 
 PROBABILITY_TOLERANCE = 1e-6
@@ -114,12 +115,13 @@ def generate_demand_scenarios(
     empirical : each scenario is one period of the history table drawn at random (with
         replacement), so the rows keep the correlation they had in the past.
     """
-    if n < 1:
-        raise OptionError(f"the number of scenarios must be at least 1, got {n}")
+    n = checks.count("n", n, 1)
+    seed = checks.seed(seed)
     if distribution not in DISTRIBUTIONS:
         raise OptionError(
-            f"unknown distribution '{distribution}'; choose {', '.join(DISTRIBUTIONS)}"
+            f"unknown '{distribution}'; choose {', '.join(DISTRIBUTIONS)}", "distribution"
         )
+    checks.rows("the sampled demand table", {"demand rows": len(demand), "n": n}, blame="n")
     if "scenario" in demand and demand["scenario"].notna().any():
         raise InputError(
             Problem(

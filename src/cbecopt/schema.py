@@ -1,16 +1,21 @@
 """Table schemas and the validation that reports every problem at once.
 
 A schema is a list of :class:`Field` s, one per known column: its kind (text, number,
-integer, category), whether it is required and may be blank, its bounds and whether values
-must be unique. Unknown columns are kept and not checked. Validation first parses numbers
-itself (so "abc" in a numeric column is reported with its row), then runs the declarative
-checks through pandera, and translates every failure into a :class:`~cbecopt.errors.Problem`
-naming file, row and column.
+integer, month, category), whether it is required and may be blank, its bounds and whether
+values must be unique. Unknown columns are kept and not checked. Validation first parses
+numbers itself (so "abc" in a numeric column is reported with its row), then runs the
+declarative checks through pandera, and translates every failure into a
+:class:`~cbecopt.errors.Problem` naming file, row and column.
+
+Numbers must also be ones the solver can use: no magnitude above :data:`LARGEST_VALUE` (a
+"1e16 for unlimited" capacity makes HiGHS drop the row), and in quantity-like columns no
+positive value below :data:`QUANTITY_RESOLUTION` (quantities scaled down to 1e-9 solve to a
+cost of 0 within HiGHS's tolerances). Each field declares these limits.
 """
 
 from __future__ import annotations
 
-import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -23,7 +28,24 @@ with warnings.catch_warnings():
 
 from cbecopt.errors import Problem
 
-TEXT, NUMBER, INTEGER, CATEGORY = "text", "number", "integer", "category"
+TEXT, NUMBER, INTEGER, MONTH, CATEGORY = "text", "number", "integer", "month", "category"
+NUMERIC = (NUMBER, INTEGER, MONTH)
+
+LARGEST_VALUE = 1e15
+"""Largest magnitude of any number: HiGHS's ``large_matrix_value`` (its infinity is 1e20).
+Values beyond it are refused rather than passed on for the solver to drop or misread."""
+
+QUANTITY_RESOLUTION = 1e-6
+"""Smallest positive value of a quantity-like column (demand, capacity, minimum order).
+HiGHS's primal feasibility tolerance is 1e-7: a quantity near it cannot be told from 0,
+so positive quantities must be at least ten times larger; rescale the units otherwise."""
+
+CALENDAR_LABEL = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}.*|\d{1,2}\s*[-/.]\s*\d{4}"
+    r"|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[\s,/-]*(\d{2,4})?",
+    re.IGNORECASE,
+)
+"""A month written as a calendar label (2027-01, 01/2027, Jan 2027), not a period number."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +55,10 @@ class Field:
     Parameters
     ----------
     name : column name as it appears in the file.
-    kind : ``text``, ``number``, ``integer`` or ``category`` (text from ``choices``).
+    kind : ``text``, ``number``, ``integer``, ``month`` or ``category`` (text from
+        ``choices``). A month is a period number 1, 2, ... of the horizon: calendar labels
+        (``2027-01``) are refused in one problem for the column, and the months used must
+        run without gaps from the first (a typed 15 in a 1..12 horizon is an error).
     required : the column must be present.
     nullable : cells may be blank (a blank number means "not given": see each table's docs).
     minimum : smallest allowed value for numbers (inclusive).
@@ -41,6 +66,11 @@ class Field:
     positive : numbers must be strictly greater than zero.
     unique : values must not repeat.
     choices : allowed values for a category.
+    largest : largest magnitude of a number (default :data:`LARGEST_VALUE`, what the solver
+        can use).
+    smallest_positive : for quantity-like columns, the smallest positive value (0 stays
+        allowed); :data:`QUANTITY_RESOLUTION` where declared.
+    blank_is_unlimited : a blank cell means "no limit" (the message for a huge value says so).
     """
 
     name: str
@@ -53,6 +83,9 @@ class Field:
     unique: bool = False
     choices: tuple[str, ...] = ()
     doc: str = ""
+    largest: float = LARGEST_VALUE
+    smallest_positive: float | None = None
+    blank_is_unlimited: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,22 +103,24 @@ class TableSchema:
         return next((f for f in self.fields if f.name == name), None)
 
 
-def _is_blank(value: object) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or str(value).strip() == ""
-    )
+def _text(column: pd.Series) -> pd.Series:
+    """The cells as stripped text (object dtype), blanks (empty, None, NaN) as ``""``."""
+    cells = [
+        "" if value is None or value != value else str(value).strip()
+        for value in column.to_numpy(dtype=object)
+    ]
+    return pd.Series(cells, index=column.index, dtype=object)
 
 
 def _row_number(index: int) -> int:
-    """Row as a person counts it: the header is row 1, the first data row is row 2."""
+    """Row as a person counts it: a table read from a file has the row number minus 2 as its
+    index (:mod:`cbecopt.readers.grid`); otherwise the header is row 1, the data follow."""
     return int(index) + 2
 
 
 def parse_table(
     raw: pd.DataFrame, schema: TableSchema, source: str
-) -> tuple[pd.DataFrame, list[Problem]]:
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Turn a table read as text into typed columns, and list every problem in it.
 
     Parameters
@@ -96,55 +131,24 @@ def parse_table(
 
     Returns
     -------
-    The typed table (numbers as float64, blanks as NaN; text stripped) and the problems found.
-    Unknown columns are kept as text.
+    The typed table (numbers as float64, blanks as NaN; text stripped) and the problems
+    found; the table is ``None`` when its shape is wrong (a column missing or repeated, no
+    rows), so checks across tables leave it out. Unknown columns are kept as text.
     """
-    problems: list[Problem] = []
+    problems = structure_problems(raw, schema, source)
+    if problems:
+        return None, problems
     table = raw.copy()
     table.columns = [str(c).strip() for c in table.columns]
-    duplicated = table.columns[table.columns.duplicated()].unique()
-    for name in duplicated:
-        problems.append(Problem(source, "column appears more than once", column=name))
-    if len(duplicated):
-        return table, problems
-    for f in schema.fields:
-        if f.required and f.name not in table.columns:
-            problems.append(Problem(source, "required column is missing", column=f.name))
-    if table.empty and not schema.allow_empty:
-        problems.append(Problem(source, "the table has no data rows"))
-    if problems:
-        return table, problems
-
     bad_cells: set[tuple[int, str]] = set()
     for f in schema.fields:
         if f.name not in table.columns:
             continue
-        text = table[f.name].map(lambda v: "" if _is_blank(v) else str(v).strip())
-        if f.kind in (NUMBER, INTEGER):
-            numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-            for idx in table.index[(text != "") & numbers.isna()]:
-                problems.append(
-                    Problem(source, f"'{text[idx]}' is not a number", _row_number(idx), f.name)
-                )
-                bad_cells.add((idx, f.name))
-            for idx in table.index[np.isinf(numbers.to_numpy())]:
-                problems.append(
-                    Problem(
-                        source, f"'{text[idx]}' is not a finite number", _row_number(idx), f.name
-                    )
-                )
-                bad_cells.add((idx, f.name))
-                numbers[idx] = np.nan
-            if f.kind == INTEGER:
-                fractional = numbers.notna() & (numbers != np.floor(numbers))
-                for idx in table.index[fractional]:
-                    problems.append(
-                        Problem(
-                            source, f"'{text[idx]}' is not a whole number", _row_number(idx), f.name
-                        )
-                    )
-                    bad_cells.add((idx, f.name))
-            table[f.name] = numbers
+        text = _text(table[f.name])
+        if f.kind in NUMERIC:
+            table[f.name], found, bad = _numbers(text, f, source)
+            problems.extend(found)
+            bad_cells.update((idx, f.name) for idx in bad)
         else:
             table[f.name] = text.where(text != "", None).astype(object)
     problems.extend(_declarative_checks(table, schema, source, bad_cells))
@@ -153,10 +157,95 @@ def parse_table(
         for idx in table.index[table.duplicated(subset=present, keep="first")]:
             key = ", ".join(f"{n}={table.at[idx, n]}" for n in present)
             problems.append(Problem(source, f"duplicate row for ({key})", _row_number(idx)))
+    for f in schema.fields:
+        if f.kind == MONTH and f.name in table.columns:
+            problems.extend(_month_gaps(table[f.name], f, source))
     for name in table.columns:
         if schema.field(name) is None:
-            table[name] = table[name].map(lambda v: None if _is_blank(v) else str(v))
+            values = table[name].to_numpy(dtype=object)
+            kept = [
+                None if t == "" else str(v) for v, t in zip(values, _text(table[name]), strict=True)
+            ]
+            table[name] = pd.Series(kept, index=table.index, dtype=object)
     return table, problems
+
+
+def structure_problems(raw: pd.DataFrame, schema: TableSchema, source: str) -> list[Problem]:
+    """Problems with the table's shape: repeated or missing columns, no data rows."""
+    columns = pd.Index([str(c).strip() for c in raw.columns])
+    problems = [
+        Problem(source, "column appears more than once", column=name)
+        for name in columns[columns.duplicated()].unique()
+    ]
+    problems += [
+        Problem(source, "required column is missing", column=f.name)
+        for f in schema.fields
+        if f.required and f.name not in columns
+    ]
+    if raw.empty and not schema.allow_empty:
+        problems.append(Problem(source, "the table has no data rows"))
+    return problems
+
+
+def _numbers(text: pd.Series, f: Field, source: str) -> tuple[pd.Series, list[Problem], list]:
+    """The column as float64 (NaN where blank or bad), its problems and its bad rows."""
+    problems: list[Problem] = []
+    numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+    not_numbers = text.index[(text != "") & numbers.isna()]
+    one_by_one = not_numbers
+    if f.kind == MONTH:
+        labels = [idx for idx in not_numbers if CALENDAR_LABEL.fullmatch(text[idx])]
+        if labels:
+            problems.append(
+                Problem(
+                    source,
+                    f"{f.name} holds calendar labels such as '{text[labels[0]]}'; "
+                    "number the months of the horizon 1, 2, ...",
+                    column=f.name,
+                )
+            )
+            one_by_one = not_numbers.difference(labels)
+    for idx in one_by_one:
+        problems.append(Problem(source, f"'{text[idx]}' is not a number", _row_number(idx), f.name))
+    infinite = text.index[np.isinf(numbers.to_numpy())]
+    for idx in infinite:
+        problems.append(
+            Problem(source, f"'{text[idx]}' is not a finite number", _row_number(idx), f.name)
+        )
+    numbers[infinite] = np.nan
+    fractional = text.index[numbers.notna() & (numbers != np.floor(numbers))]
+    if f.kind != NUMBER:
+        for idx in fractional:
+            problems.append(
+                Problem(source, f"'{text[idx]}' is not a whole number", _row_number(idx), f.name)
+            )
+    bad = [*not_numbers, *infinite, *(fractional if f.kind != NUMBER else [])]
+    return numbers, problems, bad
+
+
+def _month_gaps(months: pd.Series, f: Field, source: str) -> list[Problem]:
+    """Rows whose month lies beyond a gap in the months used (a 15 typed in a 1..12 horizon)."""
+    used = np.unique(months.dropna().to_numpy())
+    used = used[
+        (used == np.floor(used)) & (used >= (f.minimum if f.minimum is not None else -np.inf))
+    ]
+    gaps = np.flatnonzero(np.diff(used) > 1)
+    if not gaps.size:
+        return []
+    before, after = used[gaps[0]], used[gaps[0] + 1]
+    message = (
+        "month {:g} leaves {} without any row: the months used must run without gaps from "
+        f"the first ({used[0]:g}); is it a typo?"
+    )
+    missing = (
+        f"month {before + 1:g}"
+        if after - before == 2
+        else f"months {before + 1:g} to {after - 1:g}"
+    )
+    return [
+        Problem(source, message.format(value, missing), _row_number(idx), f.name)
+        for idx, value in months[months >= after].items()
+    ]
 
 
 def _pandera_schema(schema: TableSchema, columns: list[str]) -> pa.DataFrameSchema:
@@ -173,7 +262,16 @@ def _pandera_schema(schema: TableSchema, columns: list[str]) -> pa.DataFrameSche
             col_checks.append(pa.Check.gt(0))
         if f.choices:
             col_checks.append(pa.Check.isin(list(f.choices)))
-        dtype = "float64" if f.kind in (NUMBER, INTEGER) else object
+        if f.kind in NUMERIC:
+            col_checks.append(pa.Check(lambda s, f=f: s.abs() <= f.largest, name="largest"))
+        if f.smallest_positive is not None:
+            col_checks.append(
+                pa.Check(
+                    lambda s, f=f: (s == 0) | (s.abs() >= f.smallest_positive),
+                    name="smallest_positive",
+                )
+            )
+        dtype = "float64" if f.kind in NUMERIC else object
         checks[f.name] = pa.Column(dtype, checks=col_checks, nullable=True, unique=f.unique)
     return pa.DataFrameSchema(checks, strict=False)
 
@@ -188,6 +286,18 @@ def _describe(check: str, f: Field, value: object) -> str:
         return f"{shown} must be greater than 0"
     if check.startswith("isin"):
         return f"{shown} is not one of: {', '.join(f.choices)}"
+    if check == "largest":
+        remedy = (
+            "for no limit, leave the cell blank"
+            if f.blank_is_unlimited
+            else "use larger units (e.g. thousands)"
+        )
+        return f"{shown} is too large for the solver (magnitude at most {f.largest:g}): {remedy}"
+    if check == "smallest_positive":
+        return (
+            f"{shown} is below {f.smallest_positive:g}, too small for the solver to tell "
+            "from 0: rescale the units (e.g. count units, not thousands)"
+        )
     if check == "field_uniqueness":
         return f"{shown} appears more than once (values must be unique)"
     return f"{shown} fails check {check}"

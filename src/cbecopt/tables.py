@@ -6,7 +6,16 @@ kept as text and passed through untouched (a planner's notes column is not an er
 
 from __future__ import annotations
 
-from cbecopt.schema import CATEGORY, INTEGER, NUMBER, TEXT, Field, TableSchema
+from cbecopt.schema import (
+    CATEGORY,
+    INTEGER,
+    MONTH,
+    NUMBER,
+    QUANTITY_RESOLUTION,
+    TEXT,
+    Field,
+    TableSchema,
+)
 
 NODE_KINDS = ("overseas_warehouse", "market", "supplier", "bonded_warehouse", "port")
 SUPPLIER_TYPES = ("brand_direct", "distributor", "agent", "grey_market")
@@ -42,6 +51,8 @@ NODES = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
+            blank_is_unlimited=True,
             doc="units per period the node can handle; blank = unlimited",
         ),
         Field(
@@ -58,6 +69,8 @@ NODES = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
+            blank_is_unlimited=True,
             doc="bonded warehouse: cubic metres of stock it holds; blank = unlimited",
         ),
         Field(
@@ -115,6 +128,8 @@ ARCS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
+            blank_is_unlimited=True,
             doc="units per period the lane can carry; blank = unlimited",
         ),
     ),
@@ -128,7 +143,13 @@ DEMAND = TableSchema(
     "demand",
     (
         Field("market", TEXT, doc="node id of kind market"),
-        Field("quantity", NUMBER, minimum=0, doc="units per period"),
+        Field(
+            "quantity",
+            NUMBER,
+            minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
+            doc="units per period",
+        ),
         Field(
             "platform",
             TEXT,
@@ -154,7 +175,7 @@ DEMAND = TableSchema(
         ),
         Field(
             "month",
-            INTEGER,
+            MONTH,
             required=False,
             nullable=True,
             minimum=1,
@@ -332,6 +353,8 @@ CONTRACTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
+            blank_is_unlimited=True,
             doc="most units this contract can deliver; blank = unlimited",
         ),
         Field(
@@ -340,6 +363,7 @@ CONTRACTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
             doc="smallest quantity if the contract is used at all; blank = 0",
         ),
     ),
@@ -369,6 +393,8 @@ OFFERS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
+            blank_is_unlimited=True,
             doc="most units; blank = unlimited",
         ),
         Field(
@@ -377,6 +403,7 @@ OFFERS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
             doc="fewest units if used; blank = 0",
         ),
         *(
@@ -417,7 +444,13 @@ PRICE_BREAKS = TableSchema(
     (
         Field("supplier", TEXT, doc="supplier of the offer"),
         Field("sku", TEXT, doc="SKU of the offer"),
-        Field("from_quantity", NUMBER, minimum=0, doc="the break applies from this many units"),
+        Field(
+            "from_quantity",
+            NUMBER,
+            minimum=0,
+            smallest_positive=QUANTITY_RESOLUTION,
+            doc="the break applies from this many units",
+        ),
         Field("unit_price", NUMBER, minimum=0, doc="price per unit from this break on"),
     ),
     required=False,

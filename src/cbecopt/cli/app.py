@@ -12,6 +12,7 @@ a traceback: every problem is listed with file, row and column.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -25,12 +26,13 @@ from typing import Annotated, NoReturn
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from cbecopt.bundled import resolve_path
 from cbecopt.cli import EXIT_SIGNAL
-from cbecopt.errors import CbecoptError
+from cbecopt.errors import CbecoptError, InputError
 from cbecopt.instance import Instance, load_instance
 from cbecopt.limits import Budget, received_signal
 from cbecopt.results import Result, Status
@@ -118,16 +120,18 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object ins
 def fail(exc: CbecoptError, as_json: bool = False, **context) -> NoReturn:
     """Report an input or option error and exit with code 2.
 
-    With ``as_json`` the one JSON object of the command goes to stdout too (status
-    ``error``, the error text and ``context``), so scripts always get JSON. A folder made
-    for the command's output, still empty, is removed: nothing is written for a rejected input.
+    The error text is shown literally (``[instance]`` stays ``[instance]``, never rich
+    markup). With ``as_json`` the one JSON object of the command goes to stdout too (status
+    ``error``, the error text, the problems and ``context``), so scripts always get JSON. A
+    folder made for the command's output, still empty, is removed: nothing is written for a
+    rejected input.
     """
     from cbecopt.cli.output import discard_unused
 
     discard_unused()
     if as_json:
         print(error_json(exc, **context))
-    err.print(f"[bold red]error:[/] {exc}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
     raise typer.Exit(EXIT_INPUT)
 
 
@@ -263,7 +267,22 @@ def records(table: pd.DataFrame) -> list[dict]:
 
 
 def error_json(exc: CbecoptError, **context) -> str:
-    """The one JSON object ``--json`` prints when the input or options are bad."""
+    """The one JSON object ``--json`` prints when the input or options are bad.
+
+    For an :class:`~cbecopt.errors.InputError`, ``problems`` holds the first problems (file,
+    row, column, message) as the message shows them, ``problem_count`` how many there are in
+    all and ``more`` the rest counted by kind.
+    """
+    details = {}
+    if isinstance(exc, InputError):
+        details = {
+            "problem_count": len(exc.problems),
+            "problems": [dataclasses.asdict(p) for p in exc.shown],
+            "more": [
+                {"count": count, "kind": p.kind, "file": p.file, "column": p.column}
+                for count, p in exc.hidden_counts
+            ],
+        }
     return json.dumps(
         {
             "status": "error",
@@ -272,6 +291,7 @@ def error_json(exc: CbecoptError, **context) -> str:
             "gap": None,
             **context,
             "error": str(exc),
+            **details,
         },
         ensure_ascii=False,
     )

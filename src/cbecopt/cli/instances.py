@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cbecopt.bundled import bundled_instances, resolve_path
@@ -159,6 +160,20 @@ def convert(
 
 
 GENERATORS = ("warehouses", "contracts", "routing", "suppliers")
+GENERATOR_FLAGS = {
+    "n_warehouses": "--warehouses",
+    "n_markets": "--markets",
+    "platforms": "--platforms",
+    "capacity_ratio": "--capacity-ratio",
+    "n_skus": "--skus",
+    "n_scenarios": "--scenarios",
+    "n_months": "--months",
+    "n_bonded": "--bonded",
+    "n_origins": "--origins",
+    "n_suppliers": "--suppliers",
+    "seed": "--seed",
+}
+"""The flag of ``generate`` for each generator parameter, to name it in errors."""
 
 
 @app.command()
@@ -231,12 +246,14 @@ def generate(
             raise CbecoptError(
                 f"no generator for model '{model}'; available: {', '.join(GENERATORS)}"
             )
+    except OptionError as exc:
+        fail(exc.naming(GENERATOR_FLAGS))
     except CbecoptError as exc:
         fail(exc)
     delivered = deliver(destination, lambda path: save_instance(instance, path))
     if delivered.exit_code:
         raise typer.Exit(delivered.exit_code)
-    out.print(f"wrote {output} ({what}, seed {seed})")
+    out.print(f"wrote {escape(str(output))} ({what}, seed {seed})")
 
 
 @app.command(name="scenarios")
@@ -269,12 +286,14 @@ def scenarios_(
         meta = dict(instance.meta)
         meta["scenarios"] = {"distribution": dist, "n": n, "seed": seed}
         sampled = with_tables(instance, meta=meta, demand=demand, scenarios=table)
+    except OptionError as exc:
+        fail(exc.naming({"n": "--n", "seed": "--seed", "distribution": "--dist"}))
     except CbecoptError as exc:
         fail(exc)
     delivered = deliver(destination, lambda target: save_instance(sampled, target))
     if delivered.exit_code:
         raise typer.Exit(delivered.exit_code)
-    out.print(f"wrote {output} ({n} {dist} scenarios, seed {seed})")
+    out.print(f"wrote {escape(str(output))} ({n} {escape(dist)} scenarios, seed {seed})")
 
 
 def _source(instance, table: str) -> str:

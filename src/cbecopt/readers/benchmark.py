@@ -8,6 +8,7 @@ exactly ``c_ij`` (Beasley 1988; Holmberg, Rönnqvist and Yuan 1999).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +19,65 @@ from cbecopt.readers import RawInstance
 
 CAPACITY_PLACEHOLDER = "capacity"
 
+log = logging.getLogger(__name__)
 
-def _tokens(path: Path) -> list[str]:
+
+def _tokens(path: Path) -> tuple[list[str], list[str]]:
+    """The tokens of the file's text, and those after the NUL padding that ends it (if any)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(Problem(path.name, f"cannot be read: {exc.strerror}")) from None
-    # Some published files end in NUL padding; NUL is not whitespace to str.split().
-    return data.replace(b"\x00", b" ").decode("ascii", errors="replace").split()
+    text, _, tail = data.partition(b"\x00")
+    # NUL is not whitespace to str.split(): a padding run leaves NULs at the tail's start.
+    tail = tail.replace(b"\x00", b" ")
+    return [t.decode("ascii", errors="replace").split() for t in (text, tail)]
+
+
+def _check_leftovers(text: list[str], tail: list[str], used: int, path: Path, m: int, n: int):
+    """Refuse tokens after the data the header announces (``used`` tokens).
+
+    The rule: a file's data end at its text's end or at the first NUL byte (some published
+    files are padded with NULs). Any token left over before that point is an error: the
+    header announces less than the file holds. Tokens after the NUL padding are ignored with
+    a warning, unless their number is a whole multiple of a customer's record (``m + 1``
+    tokens: a demand and m costs) or of a facility's (``n + 2``: capacity, fixed cost and n
+    costs), which is what a header one customer or facility short leaves over in both
+    layouts; those are refused too.
+    """
+    customer, facility = m + 1, n + 2
+    extra = len(text) - used
+    if extra < 0:
+        return  # truncated: reported where the data are read
+    if extra:
+        raise InputError(
+            Problem(
+                path.name,
+                f"has {extra} tokens after the data its header announces (m={m} facilities, "
+                f"n={n} customers: {used} tokens){_shape(extra, customer, facility)}; "
+                "check the header",
+            )
+        )
+    if tail and (len(tail) % customer == 0 or len(tail) % facility == 0):
+        raise InputError(
+            Problem(
+                path.name,
+                f"has {len(tail)} tokens after the NUL bytes that end its data"
+                f"{_shape(len(tail), customer, facility)}; check the header",
+            )
+        )
+    if tail:
+        log.warning(
+            "%s: ignoring %d tokens after the NUL bytes that end its data", path.name, len(tail)
+        )
+
+
+def _shape(count: int, customer: int, facility: int) -> str:
+    if count % customer == 0:
+        return f", as many as {count // customer} more customer(s) take"
+    if count % facility == 0:
+        return f", as many as {count // facility} more facility(ies) take"
+    return ""
 
 
 def _numbers(tokens: list[str], path: Path, start: int, count: int, what: str) -> np.ndarray:
@@ -122,10 +174,15 @@ def read_orlib_cap(path: Path, capacity: float | None = None) -> RawInstance:
     Layout: ``m n``, then m lines ``s_i f_i``, then per customer ``d_j c_1j .. c_mj``.
     In capa/capb/capc every capacity is the word ``capacity``: pass ``capacity`` to choose
     one of the published problems (e.g. capb with 6000 is ``capb-6000``).
+
+    The header must announce exactly the data that follow; leftover tokens are refused as
+    :func:`_check_leftovers` describes (a header that says 49 customers in a 50-customer file
+    leaves one customer's ``1 + m`` tokens over).
     """
-    tokens = _tokens(path)
+    tokens, tail = _tokens(path)
     m, n = _header(tokens, path)
     expected = 2 + 2 * m + n * (m + 1)
+    _check_leftovers(tokens, tail, expected, path, m, n)
     if len(tokens) < expected:
         raise InputError(
             Problem(
@@ -175,11 +232,15 @@ def read_holmberg(path: Path) -> RawInstance:
     """Holmberg, Rönnqvist and Yuan single-source CFLP files (p1..p71).
 
     Layout: ``m n``, m lines ``s_i f_i``, n demands, then the m x n costs facility-major.
-    Only the first ``2 + 2m + n + mn`` tokens are data (p47 carries extra tokens after them).
+    The data are the ``2 + 2m + n + mn`` tokens the header announces; leftovers are refused
+    as :func:`_check_leftovers` describes. p47 has 17 tokens after the NUL bytes that end
+    its data (a fragment of cost lines, not a record: 17 is neither a multiple of m + 1 = 11
+    nor of n + 2 = 92), so it loads with a warning and solves to its published optimum.
     The instance is marked single-source, the variant these files are published for.
     """
-    tokens = _tokens(path)
+    tokens, tail = _tokens(path)
     m, n = _header(tokens, path)
+    _check_leftovers(tokens, tail, 2 + 2 * m + n + m * n, path, m, n)
     facility = _numbers(tokens, path, 2, 2 * m, "facility capacities and fixed costs").reshape(m, 2)
     demand = _numbers(tokens, path, 2 + 2 * m, n, "customer demands")
     cost = _numbers(tokens, path, 2 + 2 * m + n, m * n, "assignment costs").reshape(m, n)
