@@ -52,8 +52,10 @@ def sampled_demand(instance, n, seed):
     return rows["quantity"].to_numpy(float)
 
 
-def solve(instance, **config):
-    result = cbecopt.solve(instance, "contracts", config=ContractsConfig(**config))
+def solve(instance, seed: int = 0, **config):
+    """Solve the contracts model; ``seed`` is the call's one seed (it drives the sampling)."""
+    options = cbecopt.SolveOptions(seed=seed)
+    result = cbecopt.solve(instance, "contracts", options, ContractsConfig(**config))
     assert result.status == cbecopt.Status.OPTIMAL
     return result
 

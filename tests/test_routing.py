@@ -270,7 +270,10 @@ def test_bonded_only_two_stage_is_the_newsvendor(tmp_path):
     )
     instance = cbecopt.load_instance(folder)
     result = cbecopt.solve(
-        instance, "routing", config=RoutingConfig(channels=("bonded",), samples=n, seed=seed)
+        instance,
+        "routing",
+        cbecopt.SolveOptions(seed=seed),
+        RoutingConfig(channels=("bonded",), samples=n),
     )
     assert result.status == cbecopt.Status.OPTIMAL
     q = float(result.tables["inbound"]["quantity"].sum())
@@ -298,7 +301,10 @@ def test_more_variability_means_less_bonded_stock_and_more_direct_mail(tmp_path)
             salvage_value=40,
         )
         result = cbecopt.solve(
-            cbecopt.load_instance(folder), "routing", config=RoutingConfig(samples=400, seed=1)
+            cbecopt.load_instance(folder),
+            "routing",
+            cbecopt.SolveOptions(seed=1),
+            RoutingConfig(samples=400),
         )
         assert result.status == cbecopt.Status.OPTIMAL
         stock.append(result.tables["inbound"]["quantity"].sum() / 100.0)
@@ -314,7 +320,11 @@ def test_two_stage_report_and_strategies(tmp_path):
     )
     instance = cbecopt.load_instance(folder)
     result = cbecopt.solve(
-        instance, "routing", config=RoutingConfig(samples=20, seed=2), reports=("stochastic",)
+        instance,
+        "routing",
+        cbecopt.SolveOptions(seed=2),
+        RoutingConfig(samples=20),
+        reports=("stochastic",),
     )
     report = result.reports["stochastic"]
     assert report["evpi"] >= -1e-6 and report["vss"] >= -1e-6

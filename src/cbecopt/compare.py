@@ -79,7 +79,7 @@ def compare_contracts(
     """
     config = config or ContractsConfig()
     options = (options or SolveOptions()).begin()
-    check_inputs(instance, "contracts", config)
+    check_inputs(instance, "contracts", config, options.seed)
     rows = []
     for policy, types, share in _announced("compare-contracts", CONTRACT_POLICIES, options):
         result = solve(instance, "contracts", share, dataclasses.replace(config, types=types))
@@ -141,7 +141,10 @@ def compare_routing(
     config = config or RoutingConfig()
     options = (options or SolveOptions()).begin()
     check_inputs(
-        instance, "routing", dataclasses.replace(config, channels=ROUTING_STRATEGIES["hybrid"])
+        instance,
+        "routing",
+        dataclasses.replace(config, channels=ROUTING_STRATEGIES["hybrid"]),
+        options.seed,
     )
     rows = []
     for strategy, channels, share in _announced("compare-routing", ROUTING_STRATEGIES, options):

@@ -70,7 +70,7 @@ class ModelSpec:
     key: str
     summary: str
     config_type: type
-    check: Callable[[Instance, Any], Any]
+    check: Callable[[Instance, Any, int], Any]
     assemble: Callable[[Instance, Any, Any], Any]
     extract: Callable[..., tuple[dict, dict]]
     diagnose: Callable[[Any], list[str]]
@@ -78,9 +78,10 @@ class ModelSpec:
     reads: Mapping[str, tuple[str, ...]]
     two_stage: bool = False
 
-    def build(self, instance: Instance, config: Any = None) -> Any:
-        """Check the inputs (:func:`check_inputs`) and build the model from its data."""
-        return self.assemble(instance, config, check_inputs(instance, self.key, config))
+    def build(self, instance: Instance, config: Any = None, seed: int = 0) -> Any:
+        """Check the inputs (:func:`check_inputs`) and build the model from its data;
+        ``seed`` drives any sampling (``SolveOptions.seed`` in :func:`solve`)."""
+        return self.assemble(instance, config, check_inputs(instance, self.key, config, seed))
 
     def unread(self, instance: Instance) -> list[str]:
         """Warnings for what ``instance`` holds and this model does not read.
@@ -138,12 +139,13 @@ def missing_tables(instance: Instance, model: str) -> InputError | None:
     )
 
 
-def check_inputs(instance: Instance, model: str, config: Any = None) -> Any:
+def check_inputs(instance: Instance, model: str, config: Any = None, seed: int = 0) -> Any:
     """Run every check ``solve(instance, model, config=config)`` runs before solving.
 
     The model's tables must be there, ``config`` must be the model's, and the model's check
     step (its data preparation) must pass. Returns the model's data, which ``solve`` builds
-    from.
+    from; ``seed`` drives the sampling of demand scenarios (``config.samples``), the one seed
+    of the call (``SolveOptions.seed``).
 
     Raises
     ------
@@ -156,10 +158,12 @@ def check_inputs(instance: Instance, model: str, config: Any = None) -> Any:
     missing = missing_tables(instance, model)
     if missing is not None:
         raise missing
-    return spec.check(instance, config)
+    return spec.check(instance, config, seed)
 
 
-def _check_warehouses(instance: Instance, config: WarehousesConfig | None) -> WarehousesData:
+def _check_warehouses(
+    instance: Instance, config: WarehousesConfig | None, seed: int = 0
+) -> WarehousesData:
     (config or WarehousesConfig()).resolved(instance)
     return WarehousesData.from_instance(instance)
 
@@ -170,8 +174,10 @@ def _diagnose_warehouses(built) -> list[str]:
     return diagnose_warehouses(built.data, built.config)
 
 
-def _check_contracts(instance: Instance, config: ContractsConfig | None) -> ContractsData:
-    return ContractsData.from_instance(instance, config or ContractsConfig())
+def _check_contracts(
+    instance: Instance, config: ContractsConfig | None, seed: int = 0
+) -> ContractsData:
+    return ContractsData.from_instance(instance, config or ContractsConfig(), seed)
 
 
 def _build_contracts(instance: Instance, config, data: ContractsData) -> ContractsProblem:
@@ -185,7 +191,9 @@ def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
     ]
 
 
-def _check_suppliers(instance: Instance, config: SuppliersConfig | None) -> SuppliersData:
+def _check_suppliers(
+    instance: Instance, config: SuppliersConfig | None, seed: int = 0
+) -> SuppliersData:
     return SuppliersData.from_instance(instance, (config or SuppliersConfig()).resolved(instance))
 
 
@@ -195,8 +203,8 @@ def _diagnose_suppliers(built) -> list[str]:
     return diagnose_suppliers(built.data, built.config)
 
 
-def _check_routing(instance: Instance, config: RoutingConfig | None) -> RoutingData:
-    return RoutingData.from_instance(instance, config or RoutingConfig())
+def _check_routing(instance: Instance, config: RoutingConfig | None, seed: int = 0) -> RoutingData:
+    return RoutingData.from_instance(instance, config or RoutingConfig(), seed)
 
 
 def _build_routing(instance: Instance, config, data: RoutingData) -> RoutingProblem:
@@ -333,7 +341,7 @@ def solve(
     """
     options = (options or SolveOptions()).begin()
     start = time.perf_counter()
-    data = check_inputs(instance, model, config)
+    data = check_inputs(instance, model, config, options.seed)
     spec = MODELS[model]
     warnings = spec.unread(instance)
     if spec.two_stage:

@@ -140,7 +140,6 @@ def _given(**values) -> dict:
 def _model_config(
     model: str,
     *,
-    seed: int = 0,
     risk_weight: float | None = None,
     alpha: float | None = None,
     samples: int | None = None,
@@ -187,7 +186,6 @@ def _model_config(
         return SuppliersConfig(demand=demand_rule)
     sampling = {
         "risk": risk_options(risk_weight, alpha),
-        "seed": seed,
         **_given(samples=samples, distribution=distribution),
     }
     if model == "contracts":
@@ -218,9 +216,15 @@ def check_sharing(instance, config) -> None:
 
 
 def two_stage_problem(
-    path: str, fmt: Format, model: str, config, normalize_probabilities: bool = False
+    path: str,
+    fmt: Format,
+    model: str,
+    config,
+    normalize_probabilities: bool = False,
+    seed: int = 0,
 ):
-    """(problem, instance or None) of a two-stage model: from SMPS files, or built from an instance."""
+    """(problem, instance or None) of a two-stage model: from SMPS files, or built from an
+    instance (demand sampled with ``seed`` when the config asks for samples)."""
     if fmt == Format.smps:
         from cbecopt.readers.smps import read_smps
 
@@ -228,7 +232,7 @@ def two_stage_problem(
         return problem, None
     _smps_only(normalize_probabilities)
     instance = load(path, fmt)
-    return _two_stage_spec(model).build(instance, config), instance
+    return _two_stage_spec(model).build(instance, config, seed), instance
 
 
 def _two_stage_spec(model: str):
@@ -345,7 +349,6 @@ def solve(
             alpha=alpha,
             samples=samples,
             distribution=distribution,
-            seed=seed,
             single_source=single_source,
             min_open=min_open,
             max_open=max_open,
@@ -449,7 +452,6 @@ def compare_contracts_(
         instance = load(path)
         config = ContractsConfig(
             risk=risk_options(risk_weight, alpha),
-            seed=seed,
             **_given(samples=samples, distribution=distribution),
         )
         destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
@@ -521,9 +523,9 @@ def frontier(
             raise OptionError(f"the frontier needs at least 2 points, got {points}")
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         config = _two_stage_config(
-            model, fmt, alpha=alpha, samples=samples, distribution=distribution, seed=seed
+            model, fmt, alpha=alpha, samples=samples, distribution=distribution
         )
-        problem, _ = two_stage_problem(path, fmt, model, config, normalize_probabilities)
+        problem, _ = two_stage_problem(path, fmt, model, config, normalize_probabilities, seed)
         destination = check_output(
             out_dir, *input_paths(path, fmt), names=("frontier.csv", "frontier.png")
         )
@@ -593,8 +595,10 @@ def saa(
 
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        config = _two_stage_config(model, fmt, distribution=distribution, seed=seed)
-        problem, instance = two_stage_problem(path, fmt, model, config, normalize_probabilities)
+        config = _two_stage_config(model, fmt, distribution=distribution)
+        problem, instance = two_stage_problem(
+            path, fmt, model, config, normalize_probabilities, seed
+        )
         sampler = None
         if instance is not None and model == "contracts":
             from cbecopt.formulations.contracts import demand_sampler
@@ -671,7 +675,7 @@ def compare_routing_(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
-        config = RoutingConfig(seed=seed, **_given(samples=samples, distribution=distribution))
+        config = RoutingConfig(**_given(samples=samples, distribution=distribution))
         destination = check_output(
             out_dir, *input_paths(path), names=("comparison.csv", "comparison.png")
         )

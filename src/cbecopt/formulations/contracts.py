@@ -51,15 +51,14 @@ class ContractsConfig:
     samples : when demand has no scenarios, sample this many equally likely scenarios from
         each row's ``quantity`` (mean) and ``std`` (a sample average approximation); ``None``
         plans on the given quantities as one certain scenario.
-    distribution : ``normal`` or ``lognormal`` for ``samples``.
-    seed : random seed for ``samples`` (same seed, same scenarios).
+    distribution : ``normal`` or ``lognormal`` for ``samples``, drawn with the call's one
+        seed (``SolveOptions.seed``: same seed, same scenarios).
     """
 
     types: tuple[str, ...] = CONTRACT_TYPES
     risk: RiskOptions = field(default_factory=RiskOptions)
     samples: int | None = None
     distribution: str = "normal"
-    seed: int = 0
 
     def __post_init__(self) -> None:
         unknown = [t for t in self.types if t not in CONTRACT_TYPES]
@@ -121,9 +120,12 @@ class ContractsData:
         return np.where(qf, 1.0 + self.flex_up[positions], 1.0)
 
     @classmethod
-    def from_instance(cls, instance: Instance, config: ContractsConfig) -> ContractsData:
+    def from_instance(
+        cls, instance: Instance, config: ContractsConfig, seed: int = 0
+    ) -> ContractsData:
         """The model's sets and parameters from ``instance`` (with its ``products`` and
-        ``contracts`` tables); demand rows without a SKU are an ``InputError``."""
+        ``contracts`` tables), scenarios sampled with ``seed`` when ``config.samples`` asks;
+        demand rows without a SKU are an ``InputError``."""
         tables = instance.tables
         demand = tables["demand"]
         problems = demand_sku_problems(instance, "contracts")
@@ -142,7 +144,7 @@ class ContractsData:
             if graph.nodes[i]["capacity"] is not None
         ]
         i_pos = {i: n for n, i in enumerate(limited)}
-        names, probabilities, quantities = _demand_scenarios(instance, skus, config)
+        names, probabilities, quantities = _demand_scenarios(instance, skus, config, seed)
 
         def column(name: str, default: float) -> np.ndarray:
             if name not in contracts.columns:
@@ -180,7 +182,7 @@ class ContractsData:
         )
 
 
-def _demand_scenarios(instance: Instance, skus: list, config: ContractsConfig):
+def _demand_scenarios(instance: Instance, skus: list, config: ContractsConfig, seed: int):
     """(names, probabilities, demand matrix scenarios x SKUs), demand summed over markets.
 
     Rows with a blank scenario are certain demand and count in every scenario. Without any
@@ -201,7 +203,7 @@ def _demand_scenarios(instance: Instance, skus: list, config: ContractsConfig):
     if config.samples is None:
         return ("base",), np.ones(1), _per_sku(demand, skus)[None, :]
     return _sample(
-        demand, skus, config.samples, config.distribution, config.seed, instance.source("demand")
+        demand, skus, config.samples, config.distribution, seed, instance.source("demand")
     )
 
 

@@ -40,8 +40,9 @@ class RoutingConfig:
     channels : the channels the plan may use (default all four); ``("bonded",)`` is a
         bonded-only strategy, ``("cbec_direct", "postal")`` direct mail only.
     risk : mean-CVaR weight and alpha for the two-stage plan (default risk-neutral).
-    samples, distribution, seed : sample this many demand scenarios from ``quantity`` (mean)
-        and ``std`` when demand has no scenarios (``None``: plan on the quantities).
+    samples, distribution : sample this many demand scenarios from ``quantity`` (mean)
+        and ``std`` when demand has no scenarios (``None``: plan on the quantities), with the
+        call's one seed (``SolveOptions.seed``).
     tax_date : the date whose tax rules apply (default: ``[routing] tax_date`` in
         ``instance.toml``, else the latest rule set).
     sku_blocks : solve by blocks of this many SKUs with a proven gap
@@ -53,7 +54,6 @@ class RoutingConfig:
     risk: RiskOptions = field(default_factory=RiskOptions)
     samples: int | None = None
     distribution: str = "normal"
-    seed: int = 0
     tax_date: str | None = None
     sku_blocks: int | None = None
 
@@ -215,7 +215,7 @@ class RoutingData:
         return Capacities(self.volume_capacity, self.release_capacity, self.lane_capacity)
 
     @classmethod
-    def from_instance(cls, instance: Instance, config: RoutingConfig) -> RoutingData:
+    def from_instance(cls, instance: Instance, config: RoutingConfig, seed: int = 0) -> RoutingData:
         """The model's sets and parameters from ``instance`` (with its ``products`` and ``arcs``).
 
         Every problem the routing model finds is an ``InputError`` naming the file or sheet,
@@ -245,7 +245,7 @@ class RoutingData:
         channels["allowed"] &= channels["channel"].isin(config.channels)
         months = sorted(int(m) for m in demand["month"].unique()) if _has_months(demand) else [1]
         markets = list(dict.fromkeys(demand["market"]))
-        names, probabilities, keys, matrix = _demand(instance, skus, markets, months, config)
+        names, probabilities, keys, matrix = _demand(instance, skus, markets, months, config, seed)
         lanes = _lanes(instance, kinds, set(markets))
         data = _assemble(
             instance,
@@ -349,7 +349,7 @@ def routing_products(products: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _demand(instance: Instance, skus, markets, months, config):
+def _demand(instance: Instance, skus, markets, months, config, seed: int):
     """Scenario names, probabilities, the (j, k, t) keys with demand, and the scenarios x keys matrix."""
     tables = instance.tables
     demand = tables["demand"]
@@ -363,7 +363,7 @@ def _demand(instance: Instance, skus, markets, months, config):
             demand,
             config.samples,
             config.distribution,
-            config.seed,
+            seed,
             source=instance.source("demand"),
         )
         scenarios = scenario_set({"scenarios": table})
