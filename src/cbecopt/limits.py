@@ -42,11 +42,16 @@ class Budget:
     started : :func:`time.monotonic` reading at the call's first line.
     includes_load : the instance was loaded after ``started`` (the command line starts the
         budget before loading), so loading is part of the elapsed time.
+    reserve : seconds kept back at the end for what follows the computation (the command
+        line writes its outputs, e.g. a chart, whose drawing library alone takes a second or
+        two to load): the computation ends by ``time_limit - reserve`` (never before half the
+        limit).
     """
 
     time_limit: float | None = None
     started: float = field(default_factory=time.monotonic)
     includes_load: bool = False
+    reserve: float = 0.0
     stop_reason: str | None = None
     parent: Budget | None = field(default=None, repr=False)
 
@@ -58,8 +63,11 @@ class Budget:
 
     @property
     def deadline(self) -> float | None:
-        """The :func:`time.monotonic` reading at which the call must end (``None``: never)."""
-        return None if self.time_limit is None else self.started + self.time_limit
+        """The :func:`time.monotonic` reading at which the computation must end (``None``:
+        never): the limit, less the reserve for what follows."""
+        if self.time_limit is None:
+            return None
+        return self.started + max(self.time_limit - self.reserve, self.time_limit / 2)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

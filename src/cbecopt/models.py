@@ -340,10 +340,14 @@ def solve(
     infeasible model comes back with a diagnosis.
     """
     options = (options or SolveOptions()).begin()
+    if options.budget.expired():  # a step of a loop the budget no longer reaches
+        return _not_started(instance, model, config, options)
     start = time.perf_counter()
     data = check_inputs(instance, model, config, options.seed)
     spec = MODELS[model]
     warnings = spec.unread(instance)
+    if options.budget.expired():  # the budget ran out while the data was prepared
+        return _not_started(instance, model, config, options)
     if spec.two_stage:
         from cbecopt.stochastic.solve import solve_two_stage
 
@@ -439,6 +443,20 @@ def solve(
         },
         options={**options.as_dict(), "model": _config_dict(built.config)},
         solver={"name": "highs", **outcome.info},
+    )
+
+
+def _not_started(instance: Instance, model: str, config: Any, options: SolveOptions) -> Result:
+    """The result of a solve the call's budget did not reach: nothing prepared or solved."""
+    budget = options.budget
+    return Result(
+        model=model,
+        instance=instance.name,
+        status=Status.NO_SOLUTION,
+        termination=f"{budget.why_stopped()} before this solve started",
+        timings=budget.timings({}, instance.load_seconds),
+        diagnosis=[budget.no_solution_advice()],
+        options={**options.as_dict(), "model": _config_dict(config)},
     )
 
 

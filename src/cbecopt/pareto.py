@@ -76,11 +76,12 @@ def pareto_front(
     if points > MAX_POINTS:
         raise OptionError(f"the Pareto front takes at most {MAX_POINTS} points, got {points}")
     options = (options or SolveOptions()).begin()
-    pending = [points + 2]  # solves still to come: two optima, two end points, the inner points
+    # The two single-objective optima come first and the front needs both: a third and then
+    # half of what is left; the points then share the rest equally.
+    pending = [3, 2, *range(points, 0, -1)]
 
     def solve_next(config: SuppliersConfig) -> Result:
-        share = options.until(options.budget.share(pending[0]))
-        pending[0] -= 1
+        share = options.until(options.budget.share(pending.pop(0)))
         return solve(instance, "suppliers", share, config)
 
     base = dataclasses.replace(config or SuppliersConfig(), counterfeit_penalty=0.0)

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from cbecopt.outputs import atomic_file
+
+
+def preload() -> None:
+    """Start importing matplotlib in the background (it takes a second or two).
+
+    A command that will draw a chart calls this first: the import then runs while the
+    instance loads and HiGHS solves (HiGHS releases the interpreter while it works), instead
+    of after the computation, where it would push the command past its time limit.
+    """
+    threading.Thread(target=_import_pyplot, name="preload-matplotlib", daemon=True).start()
+
+
+def _import_pyplot() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
 
 
 def figure(columns: int = 1, size: tuple[float, float] = (6.4, 4.4)):

@@ -9,6 +9,7 @@ ordinary Pyomo constraints go through Pyomo's standard linear representation.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import operator
 import os
@@ -30,6 +31,7 @@ from cbecopt.limits import Budget, handlers_installed
 from cbecopt.results import Status
 
 INF = highspy.kHighsInf
+log = logging.getLogger(__name__)
 
 
 OWNED_HIGHS_OPTIONS = {
@@ -600,6 +602,13 @@ def solve_compiled(
         return _not_started(budget, handoff)
     if deadline is not None:
         highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 1e-3))
+    log.info(
+        "HiGHS: solving %d columns (%d integer), %d rows%s",
+        compiled.n_cols,
+        0 if relax else compiled.n_integer,
+        compiled.n_rows,
+        "" if deadline is None else f", {max(deadline - time.monotonic(), 0.0):.1f} s left",
+    )
     t0 = time.perf_counter()
     run = _WatchedRun(highs, budget, deadline)
     run.wait()

@@ -165,18 +165,21 @@ class _StatusHandler(logging.Handler):
 
 @contextlib.contextmanager
 def solving(as_json: bool, verbose: bool) -> Iterator[None]:
-    """Around a long computation: stdout to stderr under ``--json`` and, on a terminal, a
-    spinner on stderr naming the step in progress (the package's INFO log records: which
-    policy, scenario, point or coalition). None with ``--verbose``, whose solver log would
-    interleave with it, and none in pipes and logs."""
+    """Around a long computation: stdout to stderr under ``--json`` and the step in progress
+    (the package's INFO log records: which policy, scenario, point or coalition, each HiGHS
+    run): with ``--verbose`` as ``cbecopt:`` lines on stderr beside HiGHS's log, else on a
+    terminal as a spinner on stderr; nothing in pipes and logs."""
     with stdout_to_stderr(as_json):
-        if verbose or not err.is_terminal:
+        if not (verbose or err.is_terminal):
             yield
             return
         logger = logging.getLogger("cbecopt")
         level = logger.level
-        with err.status("solving") as status:
-            handler = _StatusHandler(status)
+        with contextlib.ExitStack() as stack:
+            if verbose:
+                handler: logging.Handler = _LineHandler()
+            else:
+                handler = _StatusHandler(stack.enter_context(err.status("solving")))
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
             try:
@@ -186,9 +189,27 @@ def solving(as_json: bool, verbose: bool) -> Iterator[None]:
                 logger.setLevel(level)
 
 
+class _LineHandler(logging.Handler):
+    """The package's progress records as ``cbecopt: ...`` lines on stderr (``--verbose``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.WARNING:  # warnings have their own handler (cli.run)
+            sys.stderr.write(f"cbecopt: {record.getMessage()}\n")
+            sys.stderr.flush()
+
+
 def load(path: str, fmt: Format = Format.auto, capacity: float | None = None) -> Instance:
     """Load an instance given by path or bundled name."""
     return load_instance(resolve_path(path), fmt.value, capacity)
+
+
+OUTPUT_RESERVE = 0.3
+"""Seconds of ``--time-limit`` kept for printing and writing the result."""
+CHART_RESERVE = 2.0
+"""Seconds kept by commands that draw a chart (loading matplotlib alone takes 1-2 s)."""
 
 
 def solve_options(
@@ -198,9 +219,16 @@ def solve_options(
     seed: int,
     verbose: bool,
     highs_option: list[str],
+    reserve: float = OUTPUT_RESERVE,
 ) -> SolveOptions:
     """The solver options every solving command takes, with the command's time budget
-    started now: each command makes them on its first line, so the limit covers loading."""
+    started when the command started (so the limit covers start-up and loading) and
+    ``reserve`` seconds of it kept for writing the outputs (a command that draws a chart
+    asks for :data:`CHART_RESERVE` and starts loading the drawing library now)."""
+    if reserve >= CHART_RESERVE:
+        from cbecopt.plots import preload
+
+        preload()
     return SolveOptions(
         time_limit=time_limit,
         mip_rel_gap=gap,
@@ -208,7 +236,7 @@ def solve_options(
         seed=seed,
         verbose=verbose,
         highs_options=_highs_options(highs_option),
-        budget=Budget(time_limit, started=command_started(), includes_load=True),
+        budget=Budget(time_limit, started=command_started(), includes_load=True, reserve=reserve),
     )
 
 

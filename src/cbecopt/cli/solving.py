@@ -12,6 +12,7 @@ import typer
 from cbecopt import outputs
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
+    CHART_RESERVE,
     CapacityOpt,
     Format,
     FormatOpt,
@@ -521,7 +522,9 @@ def frontier(
     try:
         if points < 2:
             raise OptionError(f"the frontier needs at least 2 points, got {points}")
-        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        options = solve_options(
+            time_limit, gap, threads, seed, verbose, highs_option, CHART_RESERVE
+        )
         config = _two_stage_config(
             model, fmt, alpha=alpha, samples=samples, distribution=distribution
         )
@@ -673,7 +676,9 @@ def compare_routing_(
     from cbecopt.formulations.routing import RoutingConfig
 
     try:
-        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        options = solve_options(
+            time_limit, gap, threads, seed, verbose, highs_option, CHART_RESERVE
+        )
         instance = load(path)
         config = RoutingConfig(**_given(samples=samples, distribution=distribution))
         destination = check_output(
@@ -734,7 +739,9 @@ def pareto(
     try:
         if model != "suppliers":
             raise OptionError(f"the Pareto front is traced for the suppliers model, not '{model}'")
-        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        options = solve_options(
+            time_limit, gap, threads, seed, verbose, highs_option, CHART_RESERVE
+        )
         instance = load(path)
         check_inputs(instance, model)
         destination = check_output(out_dir, *input_paths(path), names=("pareto.csv", "pareto.png"))

@@ -98,8 +98,11 @@ def solve_block(
     With ``plan``, the warehouse and listing decisions are rounded up to a feasible plan and
     its tables extracted; otherwise the LP optimum is the block's bound.
     """
-    budget = Budget(None if deadline is None else deadline - time.monotonic())
-    options = dataclasses.replace(options, budget=budget)
+    if options.budget is None:  # a worker process: a budget of its own, to the same deadline
+        options = dataclasses.replace(
+            options, budget=Budget(None if deadline is None else deadline - time.monotonic())
+        )
+    budget = options.budget
     problem = RoutingProblem(data, name)
     t0 = time.perf_counter()
     try:
@@ -332,17 +335,20 @@ def _pool(workers: int):
 def _run(pool, datas, name, options, budget, plan, clock) -> list[BlockResult]:
     """Solve the blocks (in the pool if there is one), in block order, by the budget's
     deadline; add their timings to ``clock``. A stop request of the call is passed on to the
-    workers as SIGINT."""
+    workers as SIGTERM (a worker still starting ends quietly; one at work stops its solve)."""
     n = len(datas)
     log.info("SKU blocks: solving %d blocks%s", n, "" if plan else " (LP bound pass)")
     args = [(d, name, options, budget.deadline, plan) for d in datas]
     if pool is None:
-        results = []
-        for a in args:
-            part = dataclasses.replace(a[2], budget=budget)
-            results.append(_solve_here(a, part))
+        results = [
+            _solve_here(a, dataclasses.replace(a[2], budget=budget))
+            if not budget.expired()
+            else _unfinished_block(a[0], f"{budget.why_stopped()} before this block", 0.0)
+            for a in args
+        ]
     else:
-        futures = [pool.submit(solve_block, *a) for a in args]
+        with _sigint_ignored():  # workers start ignoring Ctrl-C until their handlers are set
+            futures = [pool.submit(solve_block, *a) for a in args]
         _wait_or_stop(pool, futures, budget)
         results = [_block_result(f, d) for f, d in zip(futures, datas, strict=True)]
     for r in results:
@@ -352,7 +358,7 @@ def _run(pool, datas, name, options, budget, plan, clock) -> list[BlockResult]:
 
 
 def _wait_or_stop(pool, futures, budget: Budget) -> None:
-    """Wait for the workers; pass a stop request on to them (SIGINT), and once the budget has
+    """Wait for the workers; pass a stop request on to them (SIGTERM), and once the budget has
     expired give them ABANDON_SECONDS to return before killing them (a worker inside HiGHS's
     root LP cannot be interrupted)."""
     processes = list(getattr(pool, "_processes", {}).values())
@@ -360,13 +366,25 @@ def _wait_or_stop(pool, futures, budget: Budget) -> None:
     while not all(f.done() for f in futures):
         wait(futures, timeout=0.1)
         if budget.stop_reason is not None and not signalled:
-            signalled = _signal_all(processes, signal.SIGINT)
+            signalled = _signal_all(processes, signal.SIGTERM)
         if give_up_at is None and budget.expired():
             give_up_at = time.monotonic() + ABANDON_SECONDS
         if give_up_at is not None and time.monotonic() >= give_up_at:
             _signal_all(processes, signal.SIGKILL)
             wait(futures)
             return
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored while worker processes are started: they inherit it, so a Ctrl-C on the
+    terminal (sent to every process of the group) does not break a worker still importing;
+    their initializer then installs the stop handlers."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _signal_all(processes, signum) -> bool:
@@ -385,7 +403,7 @@ def _block_result(future, data: RoutingData) -> BlockResult:
 
 
 def _solve_here(args, options: SolveOptions) -> BlockResult:
-    """One block in this process, on the call's own budget (so Ctrl-C reaches it directly)."""
+    """One block in this process, on the call's own budget (a stop reaches it directly)."""
     data, name, _, deadline, plan = args
     return solve_block(data, name, options, deadline, plan)
 

@@ -101,11 +101,12 @@ def mrp_gap(
     if not 0.5 < confidence < 1:
         raise OptionError(f"confidence must be in (0.5, 1), got {confidence}")
     options = (options or SolveOptions()).begin()
-    pending = [1 + 2 * replications + (1 if evaluation_n else 0)]
+    # The candidate comes first and everything else needs it: half of the budget; then each
+    # replication's two solves and the evaluation share what is left equally.
+    pending = [2, *range(2 * replications + (1 if evaluation_n else 0), 0, -1)]
 
     def solve_next(problem: TwoStageProblem, fixed: np.ndarray | None = None, form=None):
-        deadline = options.budget.share(pending[0])
-        pending[0] -= 1
+        deadline = options.budget.share(pending.pop(0))
         if fixed is None:
             return solve_scenarios(problem, problem.scenarios(), options, None, deadline)
         return solve_extensive_form(form, options, fixed, deadline)
