@@ -53,8 +53,16 @@ def delivery_target_problems(
     SKUs, with their ``j`` and ``lead_time_days``) is slower, the only plan that keeps it
     serves nothing there, which would pass for an optimal plan selling nothing.
     """
-    lanes = pd.concat([f[["j", "origin", "mode", "lead_time_days"]] for f in serving])
-    fastest = lanes.sort_values("lead_time_days", kind="stable").drop_duplicates("j")
+    timed = np.flatnonzero(np.isfinite(max_days))
+    if not len(timed):
+        return []
+    columns = ["j", "origin", "mode", "lead_time_days"]
+    quickest = []
+    for frame in serving:
+        lanes = frame.loc[np.isin(frame["j"].to_numpy(), timed), columns]
+        quickest.append(lanes.loc[lanes.groupby("j")["lead_time_days"].idxmin()])
+    fastest = pd.concat(quickest).sort_values(["j", "lead_time_days"], kind="stable")
+    fastest = fastest.drop_duplicates("j")
     nodes = instance.tables["nodes"]
     row = dict(zip(nodes["id"], nodes.index, strict=True))
     problems = []
@@ -86,7 +94,7 @@ def salvage_problems(instance: Instance, products: pd.DataFrame, inbound: pd.Dat
     """
     if inbound.empty:
         return []
-    cheapest = inbound.sort_values("cost", kind="stable").drop_duplicates("k")
+    cheapest = inbound.loc[inbound.groupby("k")["cost"].idxmin()]
     problems = []
     for lane in cheapest.itertuples(index=False):
         product = products.iloc[lane.k]

@@ -373,10 +373,9 @@ def _demand(instance: Instance, skus, markets, months, config, seed: int):
         raise OptionError(
             "the demand table already has scenarios; samples applies only to means and std"
         )
-    sampled_rows = demand[(_std(demand) > 0) & (not has_scenarios)]
-    uncertain = pd.MultiIndex.from_frame(
-        _positioned(sampled_rows, skus, markets, months)[["j", "k", "t"]]
-    )
+    positioned = _positioned(demand, skus, markets, months)
+    may_sample = (_std(demand) > 0).to_numpy() & (not has_scenarios)
+    uncertain = _key_codes(positioned[may_sample], len(skus), len(months))
     if not has_scenarios and config.samples is not None:
         sampled, table = generate_demand_scenarios(
             demand,
@@ -393,9 +392,12 @@ def _demand(instance: Instance, skus, markets, months, config, seed: int):
             names, probabilities = scenarios.names, scenarios.probabilities
         else:
             names, probabilities = ("base",), np.ones(1)
-        table = _by_key(_positioned(demand, skus, markets, months), names)
-    table = table[(table.max(axis=1) > 0) | table.index.isin(uncertain)]
+        table = _by_key(positioned, names)
     keys = table.index.to_frame(index=False)
+    keep = (table.max(axis=1) > 0).to_numpy() | np.isin(
+        _key_codes(keys, len(skus), len(months)), uncertain
+    )
+    table, keys = table[keep], keys[keep].reset_index(drop=True)
     return names, probabilities, keys, table.to_numpy(float).T
 
 
@@ -444,6 +446,12 @@ def _positioned(demand: pd.DataFrame, skus, markets, months) -> pd.DataFrame:
         t=(demand["month"].map({m: i for i, m in enumerate(months)}) if _has_months(demand) else 0),
     )
     return frame.astype({"j": np.int64, "k": np.int64, "t": np.int64})
+
+
+def _key_codes(frame: pd.DataFrame, n_skus: int, n_months: int) -> np.ndarray:
+    """One integer per (j, k, t) key, to compare sets of keys fast."""
+    j, k, t = (frame[c].to_numpy(np.int64) for c in ("j", "k", "t"))
+    return (j * n_skus + k) * n_months + t
 
 
 def _by_key(frame: pd.DataFrame, names) -> pd.DataFrame:
