@@ -24,9 +24,9 @@ from cbecopt.formulations.contracts import (
     ContractsConfig,
     ContractsData,
     ContractsProblem,
-    demand_sampler,
     extract_contracts,
 )
+from cbecopt.formulations.contracts import demand_sampler as contracts_demand_sampler
 from cbecopt.formulations.routing import RoutingConfig, RoutingData, RoutingProblem, extract_routing
 from cbecopt.formulations.routing_data import demand_sampler as routing_demand_sampler
 from cbecopt.formulations.suppliers import (
@@ -196,7 +196,7 @@ def _build_contracts(instance: Instance, config, data: ContractsData) -> Contrac
 
 
 def _contracts_sampler(instance: Instance, config: ContractsConfig | None, problem):
-    return demand_sampler(instance, config or ContractsConfig(), problem.data.SKUS)
+    return contracts_demand_sampler(instance, config or ContractsConfig(), problem.data.SKUS)
 
 
 def _routing_sampler(instance: Instance, config: RoutingConfig | None, problem):

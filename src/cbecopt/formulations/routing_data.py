@@ -18,7 +18,7 @@ import pandas as pd
 
 from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
 from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.formulations.common import demand_sku_problems
+from cbecopt.formulations.common import demand_sku_problems, scenario_rows
 from cbecopt.formulations.routing_checks import (
     delivery_target_problems,
     reach_problems,
@@ -418,10 +418,7 @@ def demand_sampler(instance: Instance, config: RoutingConfig, data: RoutingData)
         names, probabilities = _sampled_scenarios(table)
         frame = _positioned(sampled, data.SKUS, data.MARKETS, data.MONTHS)
         matrix = _by_key(frame, names).reindex(keys, fill_value=0.0).to_numpy(float).T
-        return [
-            (name, float(p), matrix[s])
-            for s, (name, p) in enumerate(zip(names, probabilities, strict=True))
-        ]
+        return scenario_rows(names, probabilities, matrix)
 
     return draw
 
