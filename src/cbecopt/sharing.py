@@ -88,7 +88,9 @@ def compare_sharing(
     ``by_use_in_core``, ``shapley_in_core``, ``least_core_epsilon`` and ``core_nonempty``
     (these four None when not every coalition was solved to optimality) and
     ``comparison_proven`` (every solve optimal), ``unproven_coalitions`` (those that were not).
-    The time limit covers all the solves together.
+    The time limit covers all the solves together. What :func:`check_sharing` refuses (no
+    platform column, all demand 0, the warehouses model's input problems) is an
+    ``InputError`` before any solve.
     """
     options = (options or SolveOptions()).begin()
     check_sharing(instance, config)
@@ -196,8 +198,8 @@ def compare_sharing(
 
 
 def _share(saving: float, cost: float) -> float | None:
-    """``saving`` as a share of ``cost``; ``None`` when there is no cost to save from (all
-    demand 0, or every lane and warehouse free), as the table's NaN says per platform."""
+    """``saving`` as a share of ``cost``; ``None`` when there is no cost to save from (every
+    lane and warehouse free), as the table's NaN says per platform."""
     return saving / cost if cost else None
 
 
