@@ -2,9 +2,9 @@
 
 A bonded warehouse's ``nodes.capacity`` is the units it releases per month; a lane's
 ``arcs.capacity`` the units it carries per month (inbound lanes by ship month, last-mile and
-direct lanes by delivery month). A capacity of 0 and a delivery target of 0 days mean 0, not
-unlimited. Without tax, the unit costs are plain sums: purchase 100, bonded 100 + 5 air + 3
-last mile = 108, a CBEC parcel 100 + 20 = 120, a lost sale its price, 200.
+direct lanes by delivery month). A capacity of 0 means 0, not unlimited. Without tax, the
+unit costs are plain sums: purchase 100, bonded 100 + 5 air + 3 last mile = 108, a CBEC
+parcel 100 + 20 = 120, a lost sale its price, 200.
 """
 
 from __future__ import annotations
@@ -129,20 +129,6 @@ def test_a_direct_lane_with_a_capacity_leaves_room_for_a_dearer_one(tmp_path):
     result = solve(folder)
     assert result.objective == pytest.approx(10 * PARCEL_UNIT + 20 * 130)
     assert channel_units(result) == pytest.approx({"cbec_direct": 10, "postal": 20})
-
-
-def test_a_delivery_target_of_0_days_serves_nobody(tmp_path):
-    """Every lane takes days, so no order meets an average of 0 days: all demand is lost."""
-    folder = write_routing_instance(
-        tmp_path / "x",
-        [NO_TAX],
-        [{"market": "M1", "sku": "A", "quantity": 10}],
-        markets={"M1": {"max_delivery_days": 0}},
-        lanes=[AIR, LAST_MILE, PARCEL],
-    )
-    result = solve(folder)
-    assert result.objective == pytest.approx(10 * LOST)
-    assert result.kpis["fill_rate"] == 0.0
 
 
 # --- Greedy: one SKU, one market, one month, every path independent ----------------------------

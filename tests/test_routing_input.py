@@ -186,3 +186,98 @@ def test_generate_solve_and_compare_routing_from_the_shell(tmp_path):
     assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
     run = run_cbecopt("solve", str(gen), "--model", "routing", "--channels", "teleport")
     assert run.returncode == 2 and "channels must be a non-empty subset" in run.stderr
+
+
+def blank_line_before(path, line: int) -> None:
+    """Insert an empty line before line ``line`` of a file (the header is line 1)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines[: line - 1], "\n", *lines[line - 1 :]]), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("target", "lanes", "fastest"),
+    [
+        (1.5, LANES, "takes 2 days (BW -> M1, last_mile)"),
+        (0, LANES, "takes 2 days (BW -> M1, last_mile)"),
+        (
+            5,
+            [LANES[2], ("FR", "M1", "postal_parcel", 10, 15)],
+            "takes 10 days (FR -> M1, cbec_parcel)",
+        ),
+    ],
+)
+def test_a_delivery_target_no_lane_meets_is_refused(tmp_path, target, lanes, fastest):
+    """Every lane into M1 is slower than its target: the only plan keeping it sells nothing
+    there. The error names the market's row (line 5: a blank line precedes it)."""
+    folder = write_routing_instance(
+        tmp_path / "x",
+        [{"sku": "A"}],
+        [{"market": "M1", "sku": "A", "quantity": 5}],
+        markets={"M1": {"max_delivery_days": target}},
+        lanes=lanes,
+    )
+    blank_line_before(folder / "nodes.csv", 4)
+    place = "nodes.csv, row 5, column 'max_delivery_days'"
+    message = f"market 'M1' has a target of {target:g} days on average, but the fastest lane"
+    assert has(routing_problems(folder), place, message, fastest)
+    report = cbecopt.validate(cbecopt.load_instance(folder), "routing")
+    assert has([str(p) for p in report.checks["routing"].problems], place, message, fastest)
+    run = run_cbecopt("validate", str(folder), "--model", "routing")
+    assert run.returncode == 2 and place in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_delivery_target_the_fastest_lane_meets_is_kept(tmp_path):
+    """A 2-day target and a 2-day last-mile lane: every order can go bonded."""
+    folder = write_routing_instance(
+        tmp_path / "x",
+        [{"sku": "A"}],
+        [{"market": "M1", "sku": "A", "quantity": 5}],
+        markets={"M1": {"max_delivery_days": 2}},
+        lanes=LANES,
+    )
+    assert cbecopt.validate(cbecopt.load_instance(folder), "routing").checks["routing"].ok
+
+
+def test_a_salvage_value_that_pays_for_stocking_is_refused(tmp_path):
+    """Stocking a unit of A costs purchase 100 + air 5 + 2 per kg x 1.5 kg + one month's
+    holding 2 = 110; salvaged at 120 it would make 10. B, row 2, has no weight for the lane
+    priced per kg; a blank line puts A on line 4. At 110 A is still refused (buying to salvage
+    would not lose money); at 109.99 it is fine."""
+    air = ("FR", "BW", "air_bulk", 5, 5, 2.0)
+    products = [
+        {"sku": "B"},
+        {"sku": "A", "weight_kg": 1.5, "holding_cost": 2, "salvage_value": 120},
+    ]
+    demand = [{"market": "M1", "sku": k, "quantity": 5} for k in ("A", "B")]
+    folder = write_routing_instance(tmp_path / "x", products, demand, lanes=[air, *LANES[1:]])
+    blank_line_before(folder / "products.csv", 3)
+    found = routing_problems(folder)
+    assert has(found, "products.csv, row 2, column 'weight_kg'", "SKU 'B'")
+    assert has(
+        found,
+        "products.csv, row 4, column 'salvage_value'",
+        "salvage_value (120) is at or above the cost of stocking a unit of 'A' by 10 (110 = "
+        "purchase_cost 100 + 8 on the cheapest inbound lane FR -> BW (air_bulk) + one month's "
+        "holding_cost 2)",
+    )
+    for salvage, refused in ((110, True), (109.99, False)):
+        products = [{"sku": "A", "weight_kg": 1.5, "holding_cost": 2, "salvage_value": salvage}]
+        folder = write_routing_instance(
+            tmp_path / f"s{salvage}", products, demand[:1], lanes=[air, *LANES[1:]]
+        )
+        check = cbecopt.validate(cbecopt.load_instance(folder), "routing").checks["routing"]
+        assert check.ok is not refused
+        if refused:
+            assert has([str(p) for p in check.problems], "by 0 (110 = ")
+
+
+def test_sku_blocks_options_are_refused_before_any_solve():
+    from cbecopt.formulations.routing import RoutingConfig
+    from cbecopt.stochastic.twostage import RiskOptions
+
+    with pytest.raises(cbecopt.OptionError, match="block size must be at least 1, got 0"):
+        RoutingConfig(sku_blocks=0)
+    with pytest.raises(cbecopt.OptionError, match="risk-neutral only"):
+        RoutingConfig(sku_blocks=2, risk=RiskOptions(weight=0.5))
+    run = run_cbecopt("solve", "routing_demo", "--model", "routing", "--sku-blocks", "0")
+    assert run.returncode == 2 and "block size must be at least 1" in run.stderr

@@ -215,3 +215,52 @@ def _core_is_nonempty(c, players, total) -> bool:
             sum(c(pair) for pair in itertools.combinations(players, 2)) / 2,
         ]
     return all(value >= total - tolerance for value in collections)
+
+
+SHARING_NODES = "id,kind,capacity,fixed_cost\nw,overseas_warehouse,100,{fixed}\nm1,market,,\n"
+
+
+def test_sharing_without_demand_or_platforms_names_the_demand_file(tmp_path):
+    """All demand 0 leaves nothing to share (no division by a zero cost); demand without
+    platforms has no one to share with. Both name the file, or the workbook's sheet."""
+    arcs = "origin,destination,unit_cost\nw,m1,1\n"
+    folder = write_instance(
+        tmp_path / "zero",
+        nodes=SHARING_NODES.format(fixed=10),
+        arcs=arcs,
+        demand="market,platform,quantity\nm1,a,0\nm1,b,0\n",
+    )
+    with pytest.raises(cbecopt.InputError) as caught:
+        compare_sharing(cbecopt.load_instance(folder))
+    assert [str(p) for p in caught.value.problems] == [
+        "demand.csv, column 'quantity': every quantity is 0: there is no demand to share, "
+        "so sharing can save nothing"
+    ]
+    folder = write_instance(
+        tmp_path / "mono",
+        nodes=SHARING_NODES.format(fixed=10),
+        arcs=arcs,
+        demand="market,quantity\nm1,5\n",
+    )
+    book = tmp_path / "mono.xlsx"
+    cbecopt.save_instance(cbecopt.load_instance(folder), book)
+    with pytest.raises(cbecopt.InputError) as caught:
+        compare_sharing(cbecopt.load_instance(book))
+    assert [str(p) for p in caught.value.problems] == [
+        "mono.xlsx, sheet 'demand', column 'platform': comparing shared and independent "
+        "warehouses needs a 'platform' column"
+    ]
+
+
+def test_sharing_what_costs_nothing_saves_no_share(tmp_path):
+    """Free warehouse and lane: every cost is 0, so the saving is 0 and its share undefined."""
+    folder = write_instance(
+        tmp_path / "free",
+        nodes=SHARING_NODES.format(fixed=0),
+        arcs="origin,destination,unit_cost\nw,m1,0\n",
+        demand="market,platform,quantity\nm1,a,5\nm1,b,5\n",
+    )
+    result = _shared(folder)
+    assert result.kpis["sharing_saving"] == 0.0
+    assert result.kpis["sharing_saving_pct"] is None
+    assert result.tables["platform_costs"]["saving_pct"].isna().all()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 import cbecopt
+from cbecopt.bundled import resolve_path
 from cbecopt.formulations.suppliers import SuppliersConfig
 from helpers import has, load_problems
 from test_cli import cbecopt as run_cbecopt
@@ -426,3 +429,17 @@ def test_suppliers_from_the_shell(tmp_path):
         <= rows["optimized"]["expected_counterfeit"] + 1e-6
     )
     assert rows["optimized"]["cost_with_risk"] <= rows["cheapest"]["cost_with_risk"] + 1e-6
+
+
+def test_a_blank_demand_sku_in_the_demo_is_an_input_error(tmp_path):
+    """suppliers_demo with the SKU of its second demand row (line 3) left blank: the check
+    step names the row, for solve and validate alike (exit 2, no traceback)."""
+    folder = Path(shutil.copytree(resolve_path("suppliers_demo"), tmp_path / "demo"))
+    demand = pd.read_csv(folder / "demand.csv", dtype=str, keep_default_na=False)
+    demand.loc[1, "sku"] = ""
+    demand.to_csv(folder / "demand.csv", index=False)
+    place = "demand.csv, row 3, column 'sku': the suppliers model needs the SKU of every demand row"
+    for command in ("solve", "validate"):
+        run = run_cbecopt(command, str(folder), "--model", "suppliers")
+        assert run.returncode == 2, run.stderr
+        assert place in run.stderr and "Traceback" not in run.stderr

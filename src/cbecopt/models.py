@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyomo.common.gc_manager import PauseGC
 
@@ -26,7 +26,9 @@ from cbecopt.formulations.contracts import (
     ContractsProblem,
     extract_contracts,
 )
+from cbecopt.formulations.contracts import demand_sampler as contracts_demand_sampler
 from cbecopt.formulations.routing import RoutingConfig, RoutingData, RoutingProblem, extract_routing
+from cbecopt.formulations.routing_data import demand_sampler as routing_demand_sampler
 from cbecopt.formulations.suppliers import (
     SuppliersConfig,
     SuppliersData,
@@ -44,6 +46,9 @@ from cbecopt.results import Result, Status
 from cbecopt.scenarios import HISTORY_TABLE
 from cbecopt.solver import SolveOptions, compile_model, solve_compiled
 from cbecopt.tables import SCHEMAS
+
+if TYPE_CHECKING:
+    from cbecopt.stochastic.saa import Sampler
 
 DESCRIPTIVE: dict[str, tuple[str, ...]] = {
     "nodes": ("name", "country", "lat", "lon"),
@@ -64,7 +69,11 @@ class ModelSpec:
     :class:`~cbecopt.stochastic.twostage.TwoStageProblem` that
     :func:`~cbecopt.stochastic.solve.solve_two_stage` turns into an extensive form.
     ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
-    table (optional tables included).
+    table (optional tables included). ``unbounded`` says what can make the model's cost fall
+    without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
+    model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
+    and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
+    model's scenarios can only be resampled.
     """
 
     key: str
@@ -76,7 +85,9 @@ class ModelSpec:
     diagnose: Callable[[Any], list[str]]
     tables: tuple[str, ...]
     reads: Mapping[str, tuple[str, ...]]
+    unbounded: str
     two_stage: bool = False
+    demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
 
     def build(self, instance: Instance, config: Any = None, seed: int = 0) -> Any:
         """Check the inputs (:func:`check_inputs`) and build the model from its data;
@@ -184,6 +195,14 @@ def _build_contracts(instance: Instance, config, data: ContractsData) -> Contrac
     return ContractsProblem(data, instance.name)
 
 
+def _contracts_sampler(instance: Instance, config: ContractsConfig | None, problem):
+    return contracts_demand_sampler(instance, config or ContractsConfig(), problem.data.SKUS)
+
+
+def _routing_sampler(instance: Instance, config: RoutingConfig | None, problem):
+    return routing_demand_sampler(instance, config or RoutingConfig(), problem.data)
+
+
 def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
     return [
         "lost sales absorb any shortfall, so only contract bounds can conflict: check that no "
@@ -223,6 +242,11 @@ def _all_columns(table: str) -> tuple[str, ...]:
 
 
 SCENARIOS_READ = {"scenarios": _all_columns("scenarios")}
+UNREPRESENTABLE = (
+    "an unbounded verdict then points at numbers HiGHS cannot represent (near its infinity, "
+    "1e20), which load_instance refuses: check how the instance was built"
+)
+"""Why HiGHS can call a model unbounded that cannot be (the tail of its ``unbounded`` text)."""
 
 MODELS: dict[str, ModelSpec] = {
     "warehouses": ModelSpec(
@@ -239,6 +263,8 @@ MODELS: dict[str, ModelSpec] = {
             "arcs": ("origin", "destination", "mode", "unit_cost", "capacity"),
             "demand": ("market", "quantity", "platform"),
         },
+        unbounded="the warehouses model cannot be unbounded: every flow is capped by its "
+        f"market's demand and every other variable is binary; {UNREPRESENTABLE}",
     ),
     "contracts": ModelSpec(
         "contracts",
@@ -257,7 +283,12 @@ MODELS: dict[str, ModelSpec] = {
             "contracts": _all_columns("contracts"),
             **SCENARIOS_READ,
         },
+        unbounded="the expected cost fell without limit: a contract without capacity priced "
+        "below its SKU's salvage_value (unit_price, or premium + exercise_price) buys to salvage "
+        "without end; load_instance refuses such prices, so look for them in an instance that "
+        "did not come through it",
         two_stage=True,
+        demand_sampler=_contracts_sampler,
     ),
     "routing": ModelSpec(
         "routing",
@@ -283,7 +314,12 @@ MODELS: dict[str, ModelSpec] = {
             "products": tuple(c for c in _all_columns("products") if c != "counterfeit_penalty"),
             **SCENARIOS_READ,
         },
+        unbounded="the routing model cannot be unbounded: bulk purchases are capped by the most "
+        "each SKU sells (the listing limit), releases, parcels and lost sales by demand; a "
+        "salvage_value at or above the cost of stocking a unit would fill that cap with stock "
+        f"bought to salvage, which the routing check refuses; {UNREPRESENTABLE}",
         two_stage=True,
+        demand_sampler=_routing_sampler,
     ),
     "suppliers": ModelSpec(
         "suppliers",
@@ -310,6 +346,9 @@ MODELS: dict[str, ModelSpec] = {
             "offers": tuple(c for c in _all_columns("offers") if c != "lead_time_days"),
             "price_breaks": _all_columns("price_breaks"),
         },
+        unbounded="the suppliers model cannot be unbounded: every purchase is capped (by the "
+        "offer's capacity, else by the most that can pay), inspections and shipments by the "
+        f"purchase, and every other variable is binary; {UNREPRESENTABLE}",
     ),
 }
 """Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
@@ -377,6 +416,7 @@ def solve(
             reports=reports,
             extract=partial(spec.extract, problem),
             diagnose=partial(spec.diagnose, problem),
+            unbounded=spec.unbounded,
             model=model,
             instance=instance.name,
             load_seconds=instance.load_seconds,
@@ -407,9 +447,7 @@ def solve(
     elif outcome.status == Status.INFEASIBLE:
         diagnosis = spec.diagnose(built)
     elif outcome.status == Status.UNBOUNDED:
-        diagnosis = [
-            "the objective can decrease without limit: check for negative costs on lanes without capacity"
-        ]
+        diagnosis = [spec.unbounded]
     elif outcome.status == Status.NO_SOLUTION:
         diagnosis = [options.budget.no_solution_advice()]
     timings = options.budget.timings(

@@ -33,11 +33,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from cbecopt.errors import InputError, Problem
+from cbecopt.errors import InputError
 from cbecopt.formulations.warehouses import WarehousesConfig
 from cbecopt.graph import NO_PLATFORM, platforms
 from cbecopt.instance import Instance
-from cbecopt.models import solve
+from cbecopt.models import check_inputs, solve
 from cbecopt.results import Result
 from cbecopt.solver import SolveOptions
 
@@ -47,6 +47,32 @@ MAX_SHAPLEY_PLATFORMS = 6
 """Above this many platforms the 2^P - 1 coalition solves are skipped (63 at six)."""
 CORE_TOLERANCE = 1e-6
 """A split leaves the core when a coalition pays more than its cost by this share of the total."""
+
+
+def check_sharing(instance: Instance, config: WarehousesConfig | None = None) -> None:
+    """What comparing shared and independent warehouses needs before any solve: the
+    warehouses model's inputs (:func:`~cbecopt.models.check_inputs`), platforms that own the
+    demand and some demand to share; an ``InputError`` naming the demand file or sheet
+    otherwise."""
+    check_inputs(instance, "warehouses", config)
+    demand = instance.tables["demand"]
+    names = platforms(instance.graph)
+    if "platform" not in demand or names == [NO_PLATFORM] or not names:
+        raise InputError(
+            instance.problem(
+                "demand",
+                "comparing shared and independent warehouses needs a 'platform' column",
+                column="platform",
+            )
+        )
+    if not (demand["quantity"] > 0).any():
+        raise InputError(
+            instance.problem(
+                "demand",
+                "every quantity is 0: there is no demand to share, so sharing can save nothing",
+                column="quantity",
+            )
+        )
 
 
 def compare_sharing(
@@ -62,19 +88,13 @@ def compare_sharing(
     ``by_use_in_core``, ``shapley_in_core``, ``least_core_epsilon`` and ``core_nonempty``
     (these four None when not every coalition was solved to optimality) and
     ``comparison_proven`` (every solve optimal), ``unproven_coalitions`` (those that were not).
-    The time limit covers all the solves together.
+    The time limit covers all the solves together. What :func:`check_sharing` refuses (no
+    platform column, all demand 0, the warehouses model's input problems) is an
+    ``InputError`` before any solve.
     """
     options = (options or SolveOptions()).begin()
+    check_sharing(instance, config)
     names = platforms(instance.graph)
-    if "platform" not in instance.tables["demand"] or names == [NO_PLATFORM] or not names:
-        raise InputError(
-            Problem(
-                "demand",
-                "comparing shared and independent warehouses needs a 'platform' "
-                "column in the demand table",
-                column="platform",
-            )
-        )
     members = (
         [frozenset(c) for k in range(1, len(names)) for c in itertools.combinations(names, k)]
         if len(names) <= MAX_SHAPLEY_PLATFORMS
@@ -147,7 +167,7 @@ def compare_sharing(
             "shared_cost": shared.objective,
             "independent_cost": independent_total,
             "sharing_saving": independent_total - shared.objective,
-            "sharing_saving_pct": (independent_total - shared.objective) / independent_total,
+            "sharing_saving_pct": _share(independent_total - shared.objective, independent_total),
             "allocation": "by use",
             **{
                 f"{split}_in_core": _in_core(coalitions, f"{split}_excess", shared.objective)
@@ -175,6 +195,12 @@ def compare_sharing(
     parts = {k: timed.get(k, 0.0) + sum(r.timings.get(k, 0.0) for r in others) for k in TIMED}
     shared.timings = options.budget.timings(parts, instance.load_seconds)
     return shared
+
+
+def _share(saving: float, cost: float) -> float | None:
+    """``saving`` as a share of ``cost``; ``None`` when there is no cost to save from (every
+    lane and warehouse free), as the table's NaN says per platform."""
+    return saving / cost if cost else None
 
 
 TIMED = ("build", "handoff", "solve", "extract")

@@ -38,7 +38,7 @@ from cbecopt.cli.app import (
 )
 from cbecopt.cli.output import check_output, deliver, input_paths, out_path, write_tables
 from cbecopt.compare import overall_status
-from cbecopt.errors import CbecoptError, InputError, OptionError
+from cbecopt.errors import CbecoptError, OptionError
 from cbecopt.models import MODELS, check_inputs, model_spec
 from cbecopt.stochastic.twostage import RiskOptions
 
@@ -200,20 +200,6 @@ def _model_config(
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
-
-
-def check_sharing(instance, config) -> None:
-    """What ``--independent`` needs before any solve: the warehouses model's inputs
-    (:func:`~cbecopt.models.check_inputs`) and some demand to share."""
-    check_inputs(instance, "warehouses", config)
-    if not (instance.tables["demand"]["quantity"] > 0).any():
-        raise InputError(
-            instance.problem(
-                "demand",
-                "every quantity is 0: there is no demand to share, so sharing can save nothing",
-                column="quantity",
-            )
-        )
 
 
 def two_stage_problem(
@@ -381,6 +367,8 @@ def solve(
             _smps_only(normalize_probabilities)
             instance = load(path, fmt, capacity)
             if independent:
+                from cbecopt.sharing import check_sharing
+
                 check_sharing(instance, config)
             with solving(as_json, verbose):
                 if independent:
@@ -602,11 +590,8 @@ def saa(
         problem, instance = two_stage_problem(
             path, fmt, model, config, normalize_probabilities, seed
         )
-        sampler = None
-        if instance is not None and model == "contracts":
-            from cbecopt.formulations.contracts import demand_sampler
-
-            sampler = demand_sampler(instance, config, problem.data.SKUS)
+        fresh = MODELS[model].demand_sampler if instance is not None else None
+        sampler = fresh(instance, config, problem) if fresh is not None else None
         sampler = sampler or resampler(problem.scenarios())
         destination = check_output(
             out_dir, *input_paths(path, fmt), names=("replications.csv", "saa.json")

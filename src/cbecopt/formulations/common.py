@@ -182,3 +182,12 @@ def demand_sku_problems(instance: Instance, model: str) -> list[Problem]:
         instance.problem("demand", f"the {model} model needs the SKU of every demand row", i, "sku")
         for i in demand.index[demand["sku"].isna()]
     ]
+
+
+def scenario_rows(names, probabilities, matrix: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
+    """Scenarios as the two-stage layer lists them, ``(name, probability, demand row)``, from
+    names, probabilities and a scenarios x demand-keys matrix (e.g. what a sampler draws)."""
+    return [
+        (name, float(p), matrix[s])
+        for s, (name, p) in enumerate(zip(names, probabilities, strict=True))
+    ]

@@ -26,6 +26,7 @@ from cbecopt.formulations.common import (
     add_rows,
     add_var_family,
     demand_sku_problems,
+    scenario_rows,
     terms,
 )
 from cbecopt.instance import Instance
@@ -244,10 +245,7 @@ def demand_sampler(instance: Instance, config: ContractsConfig, skus: list):
         names, probabilities, matrix = _sample(
             demand, skus, n, config.distribution, seed, instance.source("demand")
         )
-        return [
-            (name, float(p), matrix[s])
-            for s, (name, p) in enumerate(zip(names, probabilities, strict=True))
-        ]
+        return scenario_rows(names, probabilities, matrix)
 
     return draw
 

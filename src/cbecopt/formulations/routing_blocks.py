@@ -47,7 +47,6 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.analytics import var_cvar
-from cbecopt.errors import OptionError
 from cbecopt.formulations.routing import RoutingProblem, bonded_table, extract_routing
 from cbecopt.formulations.routing_data import Capacities, RoutingData
 from cbecopt.limits import STOP_SIGNALS, Budget, OutOfTime, request_stop_everywhere
@@ -229,10 +228,6 @@ def solve_by_sku_blocks(
     side, each HiGHS on one thread; the time limit covers the whole call.
     """
     risk = risk or RiskOptions()
-    if risk.weight > 0:
-        raise OptionError("solving by SKU blocks is risk-neutral only: CVaR does not split by SKU")
-    if block_size < 1:
-        raise OptionError(f"the SKU block size must be at least 1, got {block_size}")
     options = options.begin()
     d = problem.data
     blocks = [

@@ -10,7 +10,6 @@ row and column a planner must fix.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,13 @@ import pandas as pd
 
 from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
 from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.formulations.common import demand_sku_problems
+from cbecopt.formulations.common import demand_sku_problems, scenario_rows
+from cbecopt.formulations.routing_checks import (
+    delivery_target_problems,
+    reach_problems,
+    salvage_problems,
+    unit_problems,
+)
 from cbecopt.instance import Instance
 from cbecopt.scenarios import check_sampling, generate_demand_scenarios, scenario_set
 from cbecopt.stochastic.twostage import RiskOptions
@@ -65,6 +70,12 @@ class RoutingConfig:
                 f"got {', '.join(self.channels) or 'none'}"
             )
         check_sampling(self.samples, self.distribution)
+        if self.sku_blocks is not None and self.sku_blocks < 1:
+            raise OptionError(f"the SKU block size must be at least 1, got {self.sku_blocks}")
+        if self.sku_blocks is not None and self.risk.weight > 0:
+            raise OptionError(
+                "solving by SKU blocks is risk-neutral only: CVaR does not split by SKU"
+            )
 
 
 @dataclass(frozen=True)
@@ -350,50 +361,110 @@ def routing_products(products: pd.DataFrame) -> pd.DataFrame:
 
 
 def _demand(instance: Instance, skus, markets, months, config, seed: int):
-    """Scenario names, probabilities, the (j, k, t) keys with demand, and the scenarios x keys matrix."""
+    """Scenario names, probabilities, the (j, k, t) keys with demand, and the scenarios x keys matrix.
+
+    The keys are those with demand in some scenario and, for demand given as means, those
+    with a standard deviation: a fresh sample (:func:`demand_sampler`) may give them demand.
+    """
     tables = instance.tables
     demand = tables["demand"]
-    has_scenarios = "scenario" in demand.columns and demand["scenario"].notna().any()
+    has_scenarios = _has_scenarios(demand)
     if has_scenarios and config.samples is not None:
         raise OptionError(
             "the demand table already has scenarios; samples applies only to means and std"
         )
+    positioned = _positioned(demand, skus, markets, months)
+    may_sample = (_std(demand) > 0).to_numpy() & (not has_scenarios)
+    uncertain = _key_codes(positioned[may_sample], len(skus), len(months))
     if not has_scenarios and config.samples is not None:
-        demand, table = generate_demand_scenarios(
+        sampled, table = generate_demand_scenarios(
             demand,
             config.samples,
             config.distribution,
             seed,
             source=instance.source("demand"),
         )
-        scenarios = scenario_set({"scenarios": table})
-    elif has_scenarios:
-        scenarios = scenario_set(tables)
+        names, probabilities = _sampled_scenarios(table)
+        table = _by_key(_positioned(sampled, skus, markets, months), names)
     else:
-        scenarios = None
+        if has_scenarios:
+            scenarios = scenario_set(tables)
+            names, probabilities = scenarios.names, scenarios.probabilities
+        else:
+            names, probabilities = ("base",), np.ones(1)
+        table = _by_key(positioned, names)
+    keys = table.index.to_frame(index=False)
+    keep = (table.max(axis=1) > 0).to_numpy() | np.isin(
+        _key_codes(keys, len(skus), len(months)), uncertain
+    )
+    table, keys = table[keep], keys[keep].reset_index(drop=True)
+    return names, probabilities, keys, table.to_numpy(float).T
+
+
+def demand_sampler(instance: Instance, config: RoutingConfig, data: RoutingData):
+    """``sampler(n, seed)`` drawing demand from each row's mean and std with
+    ``config.distribution``, for SAA (:func:`cbecopt.stochastic.saa.mrp_gap`), as vectors over
+    ``data``'s demand keys; ``None`` when demand is given as scenarios (resample those instead:
+    :func:`cbecopt.stochastic.saa.resampler`)."""
+    demand = instance.tables["demand"]
+    if _has_scenarios(demand):
+        return None
+    keys = pd.MultiIndex.from_frame(data.demand_keys.frame[["j", "k", "t"]])
+
+    def draw(n: int, seed: int):
+        sampled, table = generate_demand_scenarios(
+            demand, n, config.distribution, seed, source=instance.source("demand")
+        )
+        names, probabilities = _sampled_scenarios(table)
+        frame = _positioned(sampled, data.SKUS, data.MARKETS, data.MONTHS)
+        matrix = _by_key(frame, names).reindex(keys, fill_value=0.0).to_numpy(float).T
+        return scenario_rows(names, probabilities, matrix)
+
+    return draw
+
+
+def _has_scenarios(demand: pd.DataFrame) -> bool:
+    return "scenario" in demand.columns and bool(demand["scenario"].notna().any())
+
+
+def _std(demand: pd.DataFrame) -> pd.Series:
+    return demand["std"].fillna(0.0) if "std" in demand else pd.Series(0.0, demand.index)
+
+
+def _sampled_scenarios(table: pd.DataFrame) -> tuple[tuple, np.ndarray]:
+    return tuple(table["scenario"]), table["probability"].to_numpy(float)
+
+
+def _positioned(demand: pd.DataFrame, skus, markets, months) -> pd.DataFrame:
+    """Demand rows with the positions ``j`` (market), ``k`` (SKU) and ``t`` (month)."""
     frame = demand.assign(
         j=demand["market"].map({m: i for i, m in enumerate(markets)}),
         k=demand["sku"].map({s: i for i, s in enumerate(skus)}),
         t=(demand["month"].map({m: i for i, m in enumerate(months)}) if _has_months(demand) else 0),
     )
-    frame = frame.astype({"j": np.int64, "k": np.int64, "t": np.int64})
-    if scenarios is None:
-        names, probabilities = ("base",), np.ones(1)
-        frame = frame.assign(scenario="base")
-    else:
-        names, probabilities = scenarios.names, scenarios.probabilities
-        certain = frame["scenario"].isna()
-        frame = pd.concat(
-            [frame[~certain], *(frame[certain].assign(scenario=n) for n in names)],
-            ignore_index=True,
-        )
+    return frame.astype({"j": np.int64, "k": np.int64, "t": np.int64})
+
+
+def _key_codes(frame: pd.DataFrame, n_skus: int, n_months: int) -> np.ndarray:
+    """One integer per (j, k, t) key, to compare sets of keys fast."""
+    j, k, t = (frame[c].to_numpy(np.int64) for c in ("j", "k", "t"))
+    return (j * n_skus + k) * n_months + t
+
+
+def _by_key(frame: pd.DataFrame, names) -> pd.DataFrame:
+    """Demand per (j, k, t) key (rows) and scenario (columns ``names``); a row without a
+    scenario counts in every scenario (a table without scenarios is the one scenario)."""
+    if "scenario" not in frame:
+        frame = frame.assign(scenario=None)
+    certain = frame["scenario"].isna()
+    frame = pd.concat(
+        [frame[~certain], *(frame[certain].assign(scenario=n) for n in names)],
+        ignore_index=True,
+    )
     table = frame.pivot_table(
         index=["j", "k", "t"], columns="scenario", values="quantity", aggfunc="sum", fill_value=0.0
     )
-    table = table.reindex(columns=list(names), fill_value=0.0)
-    table = table[table.max(axis=1) > 0]
-    keys = table.index.to_frame(index=False)
-    return names, probabilities, keys, table.to_numpy(float).T
+    return table.reindex(columns=list(names), fill_value=0.0)
 
 
 LANE_COLUMNS = ("origin", "destination", "mode", "unit_cost", "cost_per_kg", "lead_time_days")
@@ -521,11 +592,20 @@ def _assemble(
     max_days = _limits(nodes, markets, "max_delivery_days")
     unpruned = direct
     direct = _undominated(direct, max_days).merge(demand_keys, on=["j", "k"])
+    problems: list[Problem] = []
     if set(allowed_channels) == set(CHANNELS):  # under a strategy, unreachable demand is lost
-        _check_reach(instance, products, keys, release, direct, skus, markets, allowed)
+        problems += reach_problems(
+            instance, products, keys, release, direct, skus, markets, allowed
+        )
+        problems += delivery_target_problems(instance, markets, max_days, [release, unpruned])
     volume = products["volume_m3"].to_numpy(float)
     capacity = _limits(nodes, bonded, "volume_capacity")
-    _check_units(instance, products, capacity, listing, volume, (release, unpruned, inbound))
+    problems += salvage_problems(instance, products, inbound)
+    problems += unit_problems(
+        instance, products, capacity, listing, volume, (release, unpruned, inbound)
+    )
+    if problems:
+        raise InputError(problems)
     return RoutingData(
         SKUS=skus,
         MARKETS=markets,
@@ -607,70 +687,6 @@ def _undominated(direct: pd.DataFrame, max_days: np.ndarray) -> pd.DataFrame:
     redundant = np.zeros(len(direct), bool)
     redundant[b[beats]] = True
     return direct[~redundant].reset_index(drop=True)
-
-
-def _check_reach(instance, products, keys, release, direct, skus, markets, allowed):
-    """Every SKU with demand must be able to reach its markets by some channel."""
-    reached = set(zip(release["j"], release["k"], strict=True)) | set(
-        zip(direct["j"], direct["k"], strict=True)
-    )
-    wanted = set(zip(keys["j"], keys["k"], strict=True))
-    missing = sorted(wanted - reached, key=lambda jk: (jk[1], jk[0]))
-    problems = []
-    for k in sorted({k for _, k in missing}):
-        where = [markets[j] for j, kk in missing if kk == k]
-        open_channels = [c for c in CHANNELS if bool(allowed.iat[k, allowed.columns.get_loc(c)])]
-        why = (
-            "no channel is open to it (positive list, order-value rules or the strategy)"
-            if not open_channels
-            else f"no lane reaches {', '.join(map(str, where[:3]))}{' ...' if len(where) > 3 else ''} by "
-            + ", ".join(open_channels)
-        )
-        problems.append(
-            instance.problem(
-                "products", f"SKU '{skus[k]}' has demand but {why}", products.index[k], "sku"
-            )
-        )
-    if problems:
-        raise InputError(problems)
-
-
-def _check_units(instance, products, capacity, listing, volume, lane_families):
-    """A lane priced per kg needs the SKU's weight; a warehouse capacity in m3 needs its volume.
-
-    ``products`` are the products with demand, in SKU order, with their row labels.
-    """
-    problems = []
-    weight = products["weight_kg"].to_numpy(float)
-    used_per_kg = set()
-    for frame in lane_families:
-        if len(frame):
-            used_per_kg |= set(frame.loc[frame["cost_per_kg"] > 0, "k"])
-    for k in sorted(used_per_kg):
-        if math.isnan(weight[k]):
-            sku = products["sku"].iat[k]
-            problems.append(
-                instance.problem(
-                    "products",
-                    f"SKU '{sku}' travels on lanes priced per kg but has no weight",
-                    products.index[k],
-                    "weight_kg",
-                )
-            )
-    limited = np.flatnonzero(np.isfinite(capacity))
-    for k in sorted(set(listing.loc[listing["b"].isin(limited), "k"])):
-        if math.isnan(volume[k]):
-            sku = products["sku"].iat[k]
-            problems.append(
-                instance.problem(
-                    "products",
-                    f"SKU '{sku}' can be stocked in a bonded warehouse with a volume capacity but has no volume",
-                    products.index[k],
-                    "volume_m3",
-                )
-            )
-    if problems:
-        raise InputError(problems)
 
 
 __all__ = ["DIRECT_MAIL", "Capacities", "Index", "RoutingConfig", "RoutingData", "field"]

@@ -30,6 +30,12 @@ from cbecopt.stochastic.twostage import (
 
 REPORTS = ("stochastic",)
 """Analyses ``solve_two_stage`` can add to a result."""
+UNBOUNDED = (
+    "the expected cost can decrease without limit: some variable with no bound (first or "
+    "second stage) lowers the cost in every scenario, e.g. units bought below what they sell "
+    "or salvage for, with no capacity"
+)
+"""The diagnosis of an unbounded two-stage problem that is no model of ours (an SMPS file)."""
 
 Extract = Callable[[ExtensiveForm, np.ndarray], tuple[dict, dict]]
 """A model's extraction: (form, solution vector) -> (tables, KPIs); ``form.values_of`` reads it."""
@@ -43,6 +49,7 @@ def solve_two_stage(
     reports: Sequence[str] = (),
     extract: Extract | None = None,
     diagnose: Callable[[], list[str]] | None = None,
+    unbounded: str = UNBOUNDED,
     model: str = "two_stage",
     instance: str = "",
     load_seconds: float = 0.0,
@@ -62,6 +69,8 @@ def solve_two_stage(
         (for the risk-neutral problem) as ``result.reports["stochastic"]`` and a table.
     extract : the model's own tables and KPIs from a solution.
     diagnose : reasons the model can be infeasible, asked only when it is.
+    unbounded : what can make the model's expected cost fall without limit (its registry
+        entry's ``unbounded``; the default speaks of any two-stage problem, e.g. an SMPS file).
     prepare_seconds : time the caller spent preparing the model's data (inside the budget).
     """
     unknown = [r for r in reports if r not in REPORTS]
@@ -109,10 +118,7 @@ def solve_two_stage(
         diagnosis = diagnose() if diagnose is not None else []
         diagnosis = diagnosis or ["the extensive form has no feasible solution"]
     elif outcome.status == Status.UNBOUNDED:
-        diagnosis = [
-            "the expected cost can decrease without limit: look for units bought below what "
-            "they sell or salvage for, with no capacity"
-        ]
+        diagnosis = [unbounded]
     elif outcome.status == Status.NO_SOLUTION:
         diagnosis = [options.budget.no_solution_advice()]
     t_extracted = time.perf_counter()
