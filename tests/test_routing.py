@@ -394,11 +394,12 @@ def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated):
 
 
 def test_sku_blocks_without_time_to_solve_say_which_block_and_why(generated):
-    result = cbecopt.solve(
-        generated,
-        "routing",
-        cbecopt.SolveOptions(time_limit=1e-3, threads=1),
-        RoutingConfig(sku_blocks=4),
+    from cbecopt.formulations.routing_blocks import solve_by_sku_blocks
+
+    config = RoutingConfig(sku_blocks=4)
+    problem = cbecopt.MODELS["routing"].build(generated, config)  # prepared outside the budget
+    result = solve_by_sku_blocks(
+        problem, cbecopt.SolveOptions(time_limit=1e-3, threads=1), 4, config={"sku_blocks": 4}
     )
     assert result.status == cbecopt.Status.NO_SOLUTION and result.objective is None
     assert result.diagnosis and result.diagnosis[0].startswith("a SKU block (")

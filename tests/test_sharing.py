@@ -194,7 +194,7 @@ def test_each_coalition_solve_is_announced(tmp_path, caplog):
     )
     with caplog.at_level(logging.INFO, logger="cbecopt"):
         _shared(folder)
-    assert [r.getMessage() for r in caplog.records] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "cbecopt.sharing"] == [
         "sharing: platforms a alone (1/2)",
         "sharing: platforms b alone (2/2)",
     ]
