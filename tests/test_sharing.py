@@ -119,6 +119,54 @@ def test_airport_game_shapley_and_nucleolus_by_hand(tmp_path):
     assert result.kpis["shapley_in_core"] is True and result.kpis["core_nonempty"] is True
 
 
+def test_a_coalition_stopped_at_a_limit_leaves_only_bounds(tmp_path, monkeypatch):
+    """The airport game again, with coalition {b} stopped at a limit: incumbent 14 (its
+    optimum is 12), bound 9. c(b) is then known only within [9, 14], so each Shapley value
+    only within an interval, by hand: b's weight on c(b) is +1/3 and on c(ab), c(bc) etc.
+    unchanged, so b lies in [5 - 3/3, 5 + 2/3]; a and c weigh c(b) by -1/6 each:
+    a in [2 - 2/6, 2 + 3/6], c in [23 - 2/6, 23 + 3/6]. The nucleolus, the least-core
+    epsilon and the core verdicts are not proved, so none is reported as a plain number."""
+    import dataclasses
+
+    import cbecopt.sharing as sharing
+
+    nodes = "id,kind,capacity,fixed_cost\n" + "".join(
+        f"{w},overseas_warehouse,10,{f}\n" for w, f in (("w6", 6), ("w12", 12), ("w30", 30))
+    )
+    nodes += "ma,market,,\nmb,market,,\nmc,market,,\n"
+    lanes = [("w6", "ma"), ("w12", "ma"), ("w12", "mb"), ("w30", "ma"), ("w30", "mb")]
+    lanes.append(("w30", "mc"))
+    arcs = "origin,destination,unit_cost\n" + "".join(f"{w},{m},0\n" for w, m in lanes)
+    demand = "market,platform,quantity\nma,a,1\nmb,b,1\nmc,c,1\n"
+    folder = write_instance(tmp_path / "x", nodes=nodes, arcs=arcs, demand=demand)
+    solve = sharing.solve
+
+    def stopped_for_b(instance, *args, **kwargs):
+        result = solve(instance, *args, **kwargs)
+        if instance.name.endswith("[b]"):
+            return dataclasses.replace(
+                result, status=cbecopt.Status.FEASIBLE, objective=14.0, bound=9.0, gap=5 / 14
+            )
+        return result
+
+    monkeypatch.setattr(sharing, "solve", stopped_for_b)
+    result = compare_sharing(cbecopt.load_instance(folder))
+    costs = _costs(result)
+    assert costs["shapley_low"].to_dict() == pytest.approx(
+        {"a": 2 - 2 / 6, "b": 4, "c": 23 - 2 / 6}
+    )
+    assert costs["shapley_high"].to_dict() == pytest.approx(
+        {"a": 2 + 3 / 6, "b": 5 + 2 / 3, "c": 23 + 3 / 6}
+    )
+    k = result.kpis
+    assert k["comparison_proven"] is False and k["unproven_coalitions"] == ["b"]
+    assert k["least_core_epsilon"] is None and k["core_nonempty"] is None
+    assert k["by_use_in_core"] is None and k["shapley_in_core"] is None
+    assert any("not proved optimal" in d for d in result.diagnosis)
+    coalitions = result.tables["coalitions"].set_index("coalition")
+    assert coalitions.at["b", "status"] == "feasible"
+
+
 @st.composite
 def shared_instances(draw):
     """2-3 warehouses, 2-4 markets, 3 platforms each owning a random part of each market."""

@@ -136,3 +136,48 @@ def test_column_bounds_agree_with_pyomo_for_every_kind_of_variable():
     expected = [(0, 1), (-3, np.inf), (0, 2.5), (-7.5, 0), (4, 4), (1, 9)]
     assert list(zip(lp.col_lower_, lp.col_upper_, strict=True)) == expected
     assert list(compiled.integer_columns) == [0, 2, 5]
+
+
+@pytest.mark.parametrize(
+    ("key", "use"),
+    [
+        ("mip_rel_gap", "--gap"),
+        ("mip_abs_gap", "--gap"),
+        ("time_limit", "--time-limit"),
+        ("threads", "--threads"),
+        ("random_seed", "--seed"),
+    ],
+)
+def test_raw_highs_options_that_change_what_optimal_means_are_refused(key, use):
+    """A raw mip_rel_gap would let HiGHS call a plan 'optimal' at a gap the result does not
+    show; the options cbecopt sets itself are refused in favour of its own."""
+    with pytest.raises(
+        cbecopt.OptionError, match=f"HiGHS option {key} is set by cbecopt: use {use}"
+    ):
+        cbecopt.SolveOptions(highs_options={key: 0.1})
+
+
+def test_unknown_raw_highs_options_and_values_are_refused():
+    with pytest.raises(cbecopt.OptionError, match="HiGHS rejected option nonsense=1"):
+        cbecopt.SolveOptions(highs_options={"nonsense": 1})
+    with pytest.raises(cbecopt.OptionError, match="presolve"):
+        cbecopt.SolveOptions(highs_options={"presolve": "sometimes"})
+    assert cbecopt.SolveOptions(highs_options={"presolve": "off"}).highs_options == {
+        "presolve": "off"
+    }
+
+
+def test_threads_and_seed_are_bounded():
+    from cbecopt.solver import MAX_SEED, available_cores
+
+    with pytest.raises(cbecopt.OptionError, match="threads must be between 1 and"):
+        cbecopt.SolveOptions(threads=100_000)
+    with pytest.raises(cbecopt.OptionError, match="threads"):
+        cbecopt.SolveOptions(threads=0)
+    assert cbecopt.SolveOptions(threads=available_cores()).threads == available_cores()
+    for seed in (-1, MAX_SEED + 1):
+        with pytest.raises(cbecopt.OptionError, match="seed must be a whole number"):
+            cbecopt.SolveOptions(seed=seed)
+    for limit in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(cbecopt.OptionError, match="time limit must be a positive"):
+            cbecopt.SolveOptions(time_limit=limit)

@@ -136,3 +136,21 @@ def test_scenario_creator_builds_one_scenario(farmer):
     outcome = solve_compiled(compile_model(model), cbecopt.SolveOptions())
     # With average yields known in advance the farmer earns the EV profit 118,600.
     assert outcome.objective == pytest.approx(-118600, rel=1e-9)
+
+
+def test_a_report_without_time_left_keeps_rp_and_marks_the_rest_unfinished(farmer):
+    """RP comes first; when nothing is left for the report, its measures are 'unfinished'
+    with a note, RP's own numbers stay as solved, and nothing claims 'optimal' unproved."""
+    import time
+
+    rp = solve_extensive_form(
+        build_extensive_form(farmer, farmer.scenarios()), cbecopt.SolveOptions()
+    )
+    spent = cbecopt.SolveOptions(time_limit=1.0).begin()
+    spent.budget.started = time.monotonic() - 5.0  # the limit is used up
+    report = stochastic_report(farmer, spent, rp).to_dict()
+    assert report["rp"] == pytest.approx(-108390, **TOL)
+    assert report["statuses"]["rp"] == "optimal"
+    for key in ("ev", "eev", "ws", "evpi", "vss"):
+        assert report["statuses"][key] == "unfinished" and report[key] is None, key
+        assert report["notes"][key], key
