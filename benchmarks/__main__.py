@@ -101,7 +101,19 @@ def main() -> None:
     )
     run.add_argument("--only", default=None, help="run only cases whose name contains this text")
     run.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    limits = sub.add_parser(
+        "limits", help="how closely every command keeps --time-limit; Ctrl-C response"
+    )
+    limits.add_argument("--time-limit", type=float, default=6.0)
+    limits.add_argument("--repeats", type=int, default=3)
+    limits.add_argument(
+        "--benchmarks", type=Path, default=None, help="the published benchmark folder (capa)"
+    )
+    limits.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args()
+    if args.command == "limits":
+        _limits(args)
+        return
 
     highs_options = {}
     for pair in args.highs_option:
@@ -157,6 +169,23 @@ def main() -> None:
                 f"target {case.name}: build + handoff {row.build_handoff_s:.1f} s "
                 f"(under {case.target_s:g} s: {met})"
             )
+    console.print(f"rows written to {path}")
+
+
+def _limits(args) -> None:
+    from benchmarks.limits import measure
+
+    console = Console(width=max(Console().width, 160))
+    table = measure(args.time_limit, args.repeats, args.benchmarks)
+    path = write_rows(table, args.out, "limits")
+    shown = Table(
+        title=f"--time-limit {args.time_limit:g} s: wall clock per command", title_justify="left"
+    )
+    for column in table.columns:
+        shown.add_column(column, justify="left" if column in ("case", "status") else "right")
+    for row in table.itertuples(index=False):
+        shown.add_row(*(_fmt(v) for v in row))
+    console.print(shown)
     console.print(f"rows written to {path}")
 
 
