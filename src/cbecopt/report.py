@@ -107,7 +107,8 @@ def _print_sharing(console: Console, result: Result) -> None:
             _money(row.independent_cost),
             f"{_money(row.allocated_cost)} ({_pct(1 - row.allocated_cost / row.independent_cost)})",
             shapley,
-            f"{_money(row.nucleolus_cost)}" + ("" if proven else " (unproven)"),
+            f"{_money(row.nucleolus_cost)} ({_pct(1 - row.nucleolus_cost / row.independent_cost)})"
+            + ("" if proven else ", unproven"),
         )
     console.print(table)
     console.print(

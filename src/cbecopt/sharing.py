@@ -203,7 +203,7 @@ def _share(saving: float, cost: float) -> float | None:
     return saving / cost if cost else None
 
 
-TIMED = ("build", "handoff", "solve", "extract")
+TIMED = ("prepare", "build", "handoff", "solve", "extract")
 """Timings summed over the shared solve and every coalition's."""
 
 
