@@ -67,3 +67,19 @@ def write_routing_instance(
             folder / "scenarios.csv", index=False
         )
     return folder
+
+
+def solve_routing(folder, **config):
+    """Solve the routing instance in ``folder`` to proven optimality (gap 0) with the
+    RoutingConfig ``config``; the result must be optimal."""
+    import cbecopt
+    from cbecopt.formulations.routing import RoutingConfig
+
+    result = cbecopt.solve(
+        cbecopt.load_instance(folder),
+        "routing",
+        cbecopt.SolveOptions(mip_rel_gap=0),
+        RoutingConfig(**config),
+    )
+    assert result.status == cbecopt.Status.OPTIMAL, result.diagnosis
+    return result

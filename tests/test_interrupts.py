@@ -1,5 +1,8 @@
 """Ctrl-C, SIGTERM and --time-limit on the command line, as a user meets them.
 
+Marked ``timing``: ``make test`` runs these alone, one at a time, after the other tests, so
+that the wall clock measures cbecopt and not the other tests running beside it.
+
 A first SIGINT or SIGTERM stops HiGHS and the command prints and writes what was found (exit
 130 / 143); a second leaves at once. ``--time-limit`` bounds the whole command, loading
 included, for every command and method: the wall clock stays within the limit plus
@@ -17,16 +20,11 @@ import time
 from pathlib import Path
 
 import pytest
+from benchmarks.limits import COMMANDS, instances
 
 import cbecopt
-from cbecopt.generate import (
-    generate_contracts,
-    generate_routing,
-    generate_suppliers,
-    generate_warehouses,
-)
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timing]
 
 HIGHS_STARTED = "cbecopt: HiGHS: solving"
 """The line --verbose prints as HiGHS starts: the solve is under way."""
@@ -34,16 +32,9 @@ HIGHS_STARTED = "cbecopt: HiGHS: solving"
 
 @pytest.fixture(scope="module")
 def hard(tmp_path_factory) -> dict[str, Path]:
-    """Generated instances that take longer than the limits used here."""
-    root = tmp_path_factory.mktemp("hard")
-    made = {
-        "warehouses": generate_warehouses(80, 600, seed=3, capacity_ratio=1.5),
-        "sharing": generate_warehouses(40, 300, seed=3, platforms=3, capacity_ratio=1.5),
-        "contracts": generate_contracts(100, 200, seed=1),
-        "suppliers": generate_suppliers(400, 60, seed=1),
-        "routing": generate_routing(400, seed=0),
-    }
-    return {name: cbecopt.save_instance(instance, root / name) for name, instance in made.items()}
+    """Generated instances that take longer than the limits used here (those the ``limits``
+    benchmark measures)."""
+    return instances(tmp_path_factory.mktemp("hard"))
 
 
 def start(*args: str | Path) -> subprocess.Popen:
@@ -160,25 +151,13 @@ def test_a_second_ctrl_c_leaves_at_once(hard):
     assert "aborted" in stderr
 
 
-LIMITED = {
-    "warehouses": ("solve", "{warehouses}"),
-    "sharing coalitions": ("solve", "{sharing}", "--independent"),
-    "routing SKU blocks": ("solve", "{routing}", "--model", "routing", "--sku-blocks", "50"),
-    "stochastic report": ("solve", "{contracts}", "--model", "contracts", "--report", "stochastic"),
-    "compare-contracts": ("compare-contracts", "{contracts}"),
-    "compare-suppliers": ("compare-suppliers", "{suppliers}"),
-    "compare-routing": ("compare-routing", "routing_demo", "-o", "{out}"),
-    "pareto": ("pareto", "{suppliers}", "-o", "{out}"),
-    "frontier": ("frontier", "{contracts}", "--points", "3", "-o", "{out}"),
-    "saa": ("saa", "{contracts}", "--n", "50", "--replications", "3"),
-}
-"""A command (and method) for every loop the limit must bound, on an instance it cannot finish."""
 LIMIT = 6.0
 
 
-@pytest.mark.parametrize("case", list(LIMITED))
+@pytest.mark.parametrize("case", list(COMMANDS))
 def test_the_time_limit_bounds_the_whole_command(hard, tmp_path, case):
-    args = [a.format(**hard, out=tmp_path / "out") for a in LIMITED[case]]
+    """Every command and method, on an instance it cannot finish (see benchmarks.limits)."""
+    args = [a.format(**hard, out=tmp_path) for a in COMMANDS[case]]
     started = time.monotonic()
     returncode, result, stderr = finish(
         start(*args, "--time-limit", str(LIMIT), "--json"), timeout=120

@@ -18,6 +18,7 @@ from cbecopt.formulations.routing import RoutingConfig
 from cbecopt.formulations.routing_data import routing_products
 from cbecopt.scenarios import generate_demand_scenarios
 from cbecopt.tax_rules import load_tax_rules
+from routing_helpers import solve_routing as solve
 from routing_helpers import write_routing_instance
 
 pytestmark = pytest.mark.component
@@ -28,17 +29,6 @@ AIR, LAST_MILE, PARCEL = (
     ("BW", "M1", "last_mile", 3, 2),
     ("FR", "M1", "cbec_parcel", 20, 10),
 )
-
-
-def solve(folder, **config):
-    result = cbecopt.solve(
-        cbecopt.load_instance(folder),
-        "routing",
-        cbecopt.SolveOptions(mip_rel_gap=0),
-        RoutingConfig(**config),
-    )
-    assert result.status == cbecopt.Status.OPTIMAL, result.diagnosis
-    return result
 
 
 @pytest.mark.parametrize("quantity", [59, 61])

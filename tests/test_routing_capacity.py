@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import cbecopt
 from cbecopt.formulations.routing import RoutingConfig
+from routing_helpers import solve_routing as solve
 from routing_helpers import write_routing_instance
 
 pytestmark = pytest.mark.component
@@ -23,17 +24,6 @@ AIR = ("FR", "BW", "air_bulk", 5, 5)
 LAST_MILE = ("BW", "M1", "last_mile", 3, 2)
 PARCEL = ("FR", "M1", "cbec_parcel", 20, 10)
 BONDED, PARCEL_UNIT, LOST = 108.0, 120.0, 200.0
-
-
-def solve(folder, **config) -> cbecopt.Result:
-    result = cbecopt.solve(
-        cbecopt.load_instance(folder),
-        "routing",
-        cbecopt.SolveOptions(mip_rel_gap=0),
-        RoutingConfig(**config),
-    )
-    assert result.status == cbecopt.Status.OPTIMAL, result.diagnosis
-    return result
 
 
 def channel_units(result: cbecopt.Result) -> dict[str, float]:
