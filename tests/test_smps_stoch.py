@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from cbecopt.readers import smps
+from cbecopt.readers import smps_stoch
 from cbecopt.readers.smps import read_smps
 from test_cli import cbecopt as run_cbecopt
 from test_smps import RHS_COR, RHS_STO, RHS_TIM, error_of, solve, write_smps
@@ -244,7 +244,7 @@ def test_unsupported_or_malformed_stoch_sections_are_refused(tmp_path, sto, row,
 
 
 def test_blocks_expanding_beyond_the_limit_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(smps, "MAX_SCENARIOS", 5)
+    monkeypatch.setattr(smps_stoch, "MAX_SCENARIOS", 5)  # where the .sto reader reads it
     message = error_of(write_smps(tmp_path, "blocks", COR, TIM, BLOCKS_STO))
     assert "expand to 6 scenarios (at most 5)" in message
 

@@ -57,854 +57,46 @@ in a file raises :class:`~cbecopt.errors.InputError` naming the file, the line a
 from __future__ import annotations
 
 import copy
-import functools
-import itertools
-import logging
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import numpy as np
 import pyomo.environ as pyo
 
-from cbecopt.errors import InputError, Problem
 from cbecopt.formulations.common import Terms, VarFamily, add_rows, add_var_family, terms
+from cbecopt.readers.smps_core import (
+    INFINITE_BOUND,
+    Core,
+    Stages,
+    fail,
+    read_core,
+    read_time,
+    row_bounds,
+)
+from cbecopt.readers.smps_stoch import (
+    EXACT_TOLERANCE,
+    MAX_SCENARIOS,
+    PROBABILITY_TOLERANCE,
+    SmpsScenario,
+    read_stoch,
+)
 from cbecopt.stochastic.twostage import FirstStage
 
-INFINITE_BOUND = 1e20
-"""Values of at least this magnitude are infinite, as in HiGHS."""
-PROBABILITY_TOLERANCE = 1e-3
-"""How far one distribution's probabilities may sum from 1 and still be used as written:
-published files round them (SIPLIB to 6 decimals; POSTS pltexpA2_16 sums to 1.0002)."""
-EXACT_TOLERANCE = 1e-9
-"""Sums further than this from 1 (within :data:`PROBABILITY_TOLERANCE`) come with a warning."""
-MAX_SCENARIOS = 1_000_000
-"""The most scenarios ``INDEP`` and ``BLOCKS`` sections may expand to."""
-_MODIFIERS = ("REPLACE", "ADD", "MULTIPLY")
-"""How a random value combines with the core value: replaces it, is added to it, multiplies it."""
-
-log = logging.getLogger(__name__)
+__all__ = [
+    "EXACT_TOLERANCE",
+    "INFINITE_BOUND",
+    "MAX_SCENARIOS",
+    "PROBABILITY_TOLERANCE",
+    "SmpsProblem",
+    "SmpsScenario",
+    "SmpsSize",
+    "read_smps",
+]
 
 _CORE_SUFFIXES = (".cor", ".core", ".mps")
 _TIME_SUFFIXES = (".tim", ".time")
 _STOCH_SUFFIXES = (".sto", ".stoch")
-
-
-def _fail(file: str, message: str, line: int | None = None, field: str | None = None) -> NoReturn:
-    raise InputError(Problem(file, message, line, field))
-
-
-@dataclass(frozen=True)
-class _Lines:
-    """The meaningful lines of one file: (line number, text, tokens), blanks and ``*`` comments dropped."""
-
-    name: str
-    lines: list[tuple[int, str, list[str]]]
-    last: int
-
-    @classmethod
-    def read(cls, path: Path) -> _Lines:
-        try:
-            text = path.read_bytes().decode("latin-1")
-        except OSError as exc:
-            raise InputError(Problem(path.name, f"cannot be read: {exc.strerror}")) from None
-        raw = text.split("\n")
-        lines = []
-        for number, line in enumerate(raw, start=1):
-            line = line.rstrip("\r")
-            tokens = line.split()
-            if tokens and not tokens[0].startswith("*"):
-                lines.append((number, line, tokens))
-        return cls(path.name, lines, len(raw) - (raw[-1] == ""))
-
-    def __iter__(self) -> Iterator[tuple[int, str, list[str]]]:
-        return iter(self.lines)
-
-    def number(self, token: str, line: int, field: str) -> float:
-        try:
-            value = float(token)
-        except ValueError:
-            problem = Problem(self.name, f"'{token}' is not a number", line, field)
-            raise InputError(problem) from None
-        if math.isnan(value):
-            _fail(self.name, "NaN is not a value", line, field)
-        return value
-
-    def truncated(self, section: str) -> NoReturn:
-        if not self.lines:
-            _fail(self.name, "is empty", None)
-        _fail(self.name, f"ends in section {section} without ENDATA (truncated?)", self.last)
-
-
-def _header(line: str, tokens: list[str], bare: set[str], with_args: set[str]) -> str | None:
-    """The section keyword a line opens, or None for a data line.
-
-    Headers start in column 1; a bare keyword (ROWS, RHS, ...) followed by more tokens is data
-    (free-format files may write ``RHS c1 5`` unindented, naming the RHS set ``RHS``).
-    """
-    if line[:1].isspace():
-        return None
-    head = tokens[0].upper()
-    if (head in bare and len(tokens) == 1) or head in with_args:
-        return head
-    return None
-
-
-def _unquote(token: str) -> str:
-    return token[1:-1] if len(token) >= 2 and token[0] == token[-1] == "'" else token
-
-
-def _bound_value(value: float) -> float:
-    if value >= INFINITE_BOUND:
-        return math.inf
-    if value <= -INFINITE_BOUND:
-        return -math.inf
-    return value
-
-
-@dataclass
-class _Core:
-    """The deterministic core as arrays; rows are the constraint rows (objective excluded)."""
-
-    file: str
-    name: str
-    objective: str | None
-    rhs_set: str | None
-    row_names: list[str]
-    row_index: dict[str, int]
-    row_type: np.ndarray
-    rhs: np.ndarray
-    ranges: np.ndarray
-    free_rows: set[str]
-    col_names: list[str]
-    col_index: dict[str, int]
-    integer: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    cost: np.ndarray
-    objective_constant: float
-    a_row: np.ndarray
-    a_col: np.ndarray
-    a_val: np.ndarray
-    a_line: np.ndarray
-
-    @functools.cached_property
-    def entries(self) -> dict[tuple[int, int], float]:
-        """The matrix coefficients by (row, column)."""
-        positions = zip(self.a_row.tolist(), self.a_col.tolist(), strict=True)
-        return dict(zip(positions, self.a_val.tolist(), strict=True))
-
-    def value(self, key: tuple) -> float:
-        """The core's value of a random element: ``("rhs", row)``, ``("cost", column)`` or
-        ``("coef", row, column)`` (0 for a coefficient the core does not list)."""
-        if key[0] == "rhs":
-            return float(self.rhs[key[1]])
-        if key[0] == "cost":
-            return float(self.cost[key[1]])
-        return self.entries.get(key[1:], 0.0)
-
-
-def _read_core(path: Path) -> _Core:
-    """Parse a free-format MPS file."""
-    src = _Lines.read(path)
-    name = path.stem
-    objective: str | None = None
-    free_rows: set[str] = set()
-    row_names: list[str] = []
-    row_index: dict[str, int] = {}
-    row_types: list[str] = []
-    col_names: list[str] = []
-    col_index: dict[str, int] = {}
-    integer: list[bool] = []
-    cost: dict[int, float] = {}
-    a_row: list[int] = []
-    a_col: list[int] = []
-    a_val: list[float] = []
-    a_line: list[int] = []
-    seen: set[tuple[int, int]] = set()
-    rhs: dict[int, float] = {}
-    ranges: dict[int, float] = {}
-    bounds: dict[int, list] = {}  # column -> [lower, upper, forced integer]
-    sets = {"RHS": None, "RANGES": None, "BOUNDS": None}
-    constant = 0.0
-    in_integer_block = False
-    section = None
-    found: set[str] = set()
-    bare = {"ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS", "ENDATA", "OBJSENSE"}
-    with_args = {"NAME", "OBJSENSE", "OBJSENS", "OBJNAME", "SOS", "QUADOBJ", "QMATRIX", "QSECTION"}
-
-    def row_of(token: str, line: int) -> int | None:
-        """Constraint row index; None for the objective or an ignored free row."""
-        if token in row_index:
-            return row_index[token]
-        if token == objective or token in free_rows:
-            return None
-        _fail(src.name, f"unknown row '{token}' (not declared in ROWS)", line, "row")
-
-    def set_name(kind: str, token: str, line: int) -> None:
-        if sets[kind] is None:
-            sets[kind] = token
-        elif sets[kind] != token:
-            _fail(
-                src.name,
-                f"a second {kind} set '{token}' (only one, '{sets[kind]}', is supported)",
-                line,
-                kind,
-            )
-
-    for line, text, tok in src:
-        head = _header(text, tok, bare, with_args)
-        if head is not None:
-            if head in ("NAME",):
-                name = tok[1] if len(tok) > 1 else name
-            elif head in ("OBJSENSE", "OBJSENS") and len(tok) > 1:
-                _objsense(src.name, tok[1], line)
-            elif head in ("OBJNAME", "SOS", "QUADOBJ", "QMATRIX", "QSECTION"):
-                _fail(src.name, f"section {head} is not supported", line, "section")
-            section = head
-            found.add(head)
-            if head == "ENDATA":
-                break
-            continue
-        if section == "ROWS":
-            if len(tok) != 2 or tok[0].upper() not in ("N", "E", "L", "G"):
-                _fail(src.name, "a ROWS line is 'type name' with type N, E, L or G", line, "type")
-            kind, row = tok[0].upper(), tok[1]
-            if row in row_index or row == objective or row in free_rows:
-                _fail(src.name, f"row '{row}' is declared twice", line, "row")
-            if kind == "N":
-                if objective is None:
-                    objective = row
-                else:
-                    free_rows.add(row)
-            else:
-                row_index[row] = len(row_names)
-                row_names.append(row)
-                row_types.append(kind)
-        elif section == "COLUMNS":
-            if len(tok) == 3 and _unquote(tok[1]).upper() == "MARKER":
-                marker = _unquote(tok[2]).upper()
-                if marker not in ("INTORG", "INTEND"):
-                    _fail(src.name, f"unknown marker '{tok[2]}'", line, "marker")
-                in_integer_block = marker == "INTORG"
-                continue
-            if len(tok) not in (3, 5):
-                _fail(src.name, "a COLUMNS line is 'column row value [row value]'", line)
-            col = col_index.get(tok[0])
-            if col is None:
-                col = col_index[tok[0]] = len(col_names)
-                col_names.append(tok[0])
-                integer.append(in_integer_block)
-            for k in range(1, len(tok), 2):
-                value = src.number(tok[k + 1], line, "value")
-                row = row_of(tok[k], line)
-                if row is None:
-                    if tok[k] == objective:
-                        if col in cost:
-                            _fail(src.name, f"column '{tok[0]}' has two costs", line, "row")
-                        cost[col] = value
-                    continue
-                if (row, col) in seen:
-                    _fail(src.name, f"entry ({tok[0]}, {tok[k]}) is given twice", line, "row")
-                seen.add((row, col))
-                a_row.append(row)
-                a_col.append(col)
-                a_val.append(value)
-                a_line.append(line)
-        elif section in ("RHS", "RANGES"):
-            if len(tok) not in (2, 3, 4, 5):
-                _fail(src.name, f"a {section} line is '[set] row value [row value]'", line)
-            if len(tok) % 2:
-                set_name(section, tok[0], line)
-            for k in range(len(tok) % 2, len(tok), 2):
-                value = src.number(tok[k + 1], line, "value")
-                row = row_of(tok[k], line)
-                if row is None:
-                    if tok[k] == objective and section == "RHS":
-                        constant = -value
-                    continue
-                (rhs if section == "RHS" else ranges)[row] = value
-        elif section == "BOUNDS":
-            col, value = _bound_line(src, tok, line, col_index, set_name)
-            _apply_bound(
-                src.name, tok[0].upper(), value, bounds.setdefault(col, [0.0, None, False]), line
-            )
-        elif section in ("OBJSENSE", "OBJSENS"):
-            _objsense(src.name, tok[0], line)
-        else:
-            _fail(src.name, "data before the first section (ROWS, COLUMNS, ...)", line)
-    else:
-        src.truncated(section or "(none)")
-    for needed in ("ROWS", "COLUMNS"):
-        if needed not in found:
-            _fail(src.name, f"has no {needed} section", None, "section")
-
-    n_rows, n_cols = len(row_names), len(col_names)
-    lower = np.zeros(n_cols)
-    upper = np.full(n_cols, math.inf)
-    is_int = np.array(integer, dtype=bool)
-    for col, (lo, up, forced) in bounds.items():
-        lower[col] = lo
-        upper[col] = math.inf if up is None else up
-        is_int[col] |= forced
-    rhs_array = np.zeros(n_rows)
-    rhs_array[list(rhs)] = list(rhs.values())
-    range_array = np.full(n_rows, np.nan)
-    range_array[list(ranges)] = list(ranges.values())
-    cost_array = np.zeros(n_cols)
-    cost_array[list(cost)] = list(cost.values())
-    return _Core(
-        file=src.name,
-        name=name,
-        objective=objective,
-        rhs_set=sets["RHS"],
-        row_names=row_names,
-        row_index=row_index,
-        row_type=np.array(row_types, dtype="<U1"),
-        rhs=rhs_array,
-        ranges=range_array,
-        free_rows=free_rows,
-        col_names=col_names,
-        col_index=col_index,
-        integer=is_int,
-        lower=lower,
-        upper=upper,
-        cost=cost_array,
-        objective_constant=constant,
-        a_row=np.array(a_row, np.int64),
-        a_col=np.array(a_col, np.int64),
-        a_val=np.array(a_val, float),
-        a_line=np.array(a_line, np.int64),
-    )
-
-
-def _objsense(file: str, token: str, line: int) -> None:
-    if token.upper() in ("MIN", "MINIMIZE", "MINIMISE"):
-        return
-    if token.upper() in ("MAX", "MAXIMIZE", "MAXIMISE"):
-        _fail(file, "maximisation is not supported: negate the objective row", line, "OBJSENSE")
-    _fail(file, f"unknown objective sense '{token}'", line, "OBJSENSE")
-
-
-_VALUE_BOUNDS = {"UP", "LO", "FX", "LI", "UI"}
-_FLAG_BOUNDS = {"FR", "MI", "PL", "BV"}
-
-
-def _bound_line(src: _Lines, tok: list[str], line: int, col_index, set_name) -> tuple[int, float]:
-    """(column, value) of a BOUNDS line ``type [set] column [value]``."""
-    kind = tok[0].upper()
-    if kind not in _VALUE_BOUNDS | _FLAG_BOUNDS:
-        message = f"bound type '{tok[0]}' is not supported (UP LO FX FR MI PL BV LI UI)"
-        _fail(src.name, message, line, "type")
-    if kind in _VALUE_BOUNDS:
-        if len(tok) not in (3, 4):
-            _fail(src.name, f"a {kind} bound is '{kind} [set] column value'", line)
-        has_set = len(tok) == 4
-        value = src.number(tok[-1], line, "value")
-    else:
-        has_set = len(tok) >= 3 and tok[2] in col_index
-        value = 0.0
-    column = tok[2] if has_set else tok[1] if len(tok) > 1 else ""
-    if column not in col_index:
-        _fail(src.name, f"unknown column '{column}' (not in COLUMNS)", line, "column")
-    if has_set:
-        set_name("BOUNDS", tok[1], line)
-    return col_index[column], value
-
-
-def _apply_bound(file: str, kind: str, value: float, bound: list, line: int) -> None:
-    """Update ``bound`` = [lower, upper (None: +inf), forced integer] by one BOUNDS entry."""
-    value = _bound_value(value)
-    if kind in ("UP", "UI"):
-        bound[1] = value
-        if value < 0 and bound[0] == 0:
-            bound[0] = -math.inf
-    elif kind in ("LO", "LI"):
-        bound[0] = value
-    elif kind == "FX":
-        bound[0] = bound[1] = value
-    elif kind == "FR":
-        bound[0], bound[1] = -math.inf, math.inf
-    elif kind == "MI":
-        bound[0] = -math.inf
-    elif kind == "PL":
-        bound[1] = math.inf
-    elif kind == "BV":
-        bound[0], bound[1] = 0.0, 1.0
-    if kind in ("BV", "LI", "UI"):
-        bound[2] = True
-
-
-def _row_bounds(kind: np.ndarray, rhs: np.ndarray, ranges: np.ndarray):
-    """Row lower and upper bounds from type, right-hand side and MPS range.
-
-    A range R makes G rows [rhs, rhs + |R|], L rows [rhs - |R|, rhs] and E rows
-    [rhs, rhs + R] (R > 0) or [rhs + R, rhs] (R < 0).
-    """
-    lower = np.where(kind == "L", -math.inf, rhs)
-    upper = np.where(kind == "G", math.inf, rhs)
-    has = ~np.isnan(ranges)
-    width = np.abs(np.where(has, ranges, 0.0))
-    upper = np.where(has & ((kind == "G") | ((kind == "E") & (ranges > 0))), rhs + width, upper)
-    lower = np.where(has & ((kind == "L") | ((kind == "E") & (ranges < 0))), rhs - width, lower)
-    return lower, upper
-
-
-@dataclass(frozen=True)
-class _Stages:
-    """The .tim file: the periods and where stage 2 starts (column and constraint-row index)."""
-
-    periods: tuple[str, str]
-    first_column: int
-    first_row: int
-
-
-def _read_time(path: Path, core: _Core) -> _Stages:
-    src = _Lines.read(path)
-    periods: list[tuple[str, str, str, int]] = []  # (period, start column, start row, line)
-    section = None
-    for line, text, tok in src:
-        head = _header(text, tok, {"PERIODS", "ENDATA", "ROWS", "COLUMNS"}, {"TIME", "PERIODS"})
-        if head is not None:
-            if head == "PERIODS" and len(tok) > 1 and tok[1].upper() == "EXPLICIT":
-                _fail(src.name, "the explicit time format is not supported", line, "PERIODS")
-            if head in ("ROWS", "COLUMNS"):
-                _fail(src.name, "the explicit time format is not supported", line, head)
-            section = head
-            if head == "ENDATA":
-                break
-            continue
-        if section != "PERIODS":
-            _fail(src.name, "data outside the PERIODS section", line)
-        if len(tok) != 3:
-            _fail(src.name, "a PERIODS line is 'column row period'", line)
-        if any(p[0] == tok[2] for p in periods):
-            _fail(src.name, f"period '{tok[2]}' is listed twice", line, "period")
-        periods.append((tok[2], tok[0], tok[1], line))
-    else:
-        src.truncated(section or "(none)")
-    if len(periods) > 2:
-        names = ", ".join(p[0] for p in periods)
-        message = (
-            f"lists {len(periods)} periods ({names}): only two-stage problems (2 periods) "
-            "are supported"
-        )
-        _fail(src.name, message, periods[2][3], "period")
-    if len(periods) != 2:
-        _fail(src.name, f"lists {len(periods)} period(s); a two-stage problem needs 2", src.last)
-    return _stages(src.name, core, periods)
-
-
-def _stages(file: str, core: _Core, periods: list[tuple[str, str, str, int]]) -> _Stages:
-    """Where the two periods start, checked against the core's column and row order."""
-    for _, column, row, line in periods:
-        if column not in core.col_index:
-            _fail(file, f"unknown column '{column}' (not in the .cor file)", line, "column")
-        if row != core.objective and row not in core.row_index:
-            _fail(file, f"unknown row '{row}' (not in the .cor file)", line, "row")
-    (first, col1, row1, line1), (second, col2, row2, line2) = (
-        (period, core.col_index[column], core.row_index.get(row), line)
-        for period, column, row, line in periods
-    )
-    if col1 != 0:
-        _fail(file, "stage 1 must start at the first column of the .cor file", line1, "column")
-    if row1 not in (None, 0):
-        _fail(file, "stage 1 must start at the first row of the .cor file", line1, "row")
-    if col2 <= col1:
-        _fail(file, "stage 2 must start at a later column than stage 1", line2, "column")
-    if row2 is None:
-        _fail(file, "stage 2 cannot start at the objective row", line2, "row")
-    if row1 is not None and row2 <= row1:
-        _fail(file, "stage 2 must start at a later row than stage 1", line2, "row")
-    return _Stages((first, second), col2, row2)
-
-
-@dataclass(frozen=True)
-class SmpsScenario:
-    """One scenario's random values, as replacements of core values.
-
-    Row indices count the ``.cor`` constraint rows (objective excluded), column indices the
-    ``.cor`` columns, both from 0 in file order.
-
-    Attributes
-    ----------
-    rhs_rows, rhs : right-hand sides of these rows.
-    cost_columns, cost : objective coefficients of these columns.
-    coef_rows, coef_columns, coef : matrix coefficients at these (row, column) entries.
-    """
-
-    rhs_rows: np.ndarray
-    rhs: np.ndarray
-    cost_columns: np.ndarray
-    cost: np.ndarray
-    coef_rows: np.ndarray
-    coef_columns: np.ndarray
-    coef: np.ndarray
-
-    @classmethod
-    def from_values(cls, values: dict[tuple, float]) -> SmpsScenario:
-        """From {("rhs", row) | ("cost", col) | ("coef", row, col): value}."""
-
-        def pick(kind: str) -> tuple[list, list]:
-            keys = sorted(k for k in values if k[0] == kind)
-            return [k[1:] for k in keys], [values[k] for k in keys]
-
-        rhs_keys, rhs = pick("rhs")
-        cost_keys, cost = pick("cost")
-        coef_keys, coef = pick("coef")
-        coef_index = np.array(coef_keys, np.int64).reshape(-1, 2)
-        return cls(
-            np.array([k[0] for k in rhs_keys], np.int64),
-            np.array(rhs, float),
-            np.array([k[0] for k in cost_keys], np.int64),
-            np.array(cost, float),
-            coef_index[:, 0].copy(),
-            coef_index[:, 1].copy(),
-            np.array(coef, float),
-        )
-
-    def values(self) -> dict[tuple, float]:
-        """The inverse of :meth:`from_values`."""
-        out: dict[tuple, float] = {}
-        out.update(zip([("rhs", int(r)) for r in self.rhs_rows], self.rhs.tolist(), strict=True))
-        out.update(
-            zip([("cost", int(c)) for c in self.cost_columns], self.cost.tolist(), strict=True)
-        )
-        keys = [
-            ("coef", int(r), int(c)) for r, c in zip(self.coef_rows, self.coef_columns, strict=True)
-        ]
-        out.update(zip(keys, self.coef.tolist(), strict=True))
-        return out
-
-
-@dataclass
-class _Outcome:
-    """One realisation: its probability, the values it sets (modifier applied) and its line."""
-
-    probability: float
-    values: dict[tuple, float]
-    line: int
-
-
-@dataclass
-class _Distribution:
-    """The realisations of one independent random element (``INDEP``) or block (``BLOCKS``)."""
-
-    label: str
-    outcomes: list[_Outcome]
-
-    def completed(self) -> list[_Outcome]:
-        """The realisations, each holding every element: a later block realisation lists
-        only the values that differ from the first realisation's."""
-        first = self.outcomes[0]
-        return [first] + [
-            _Outcome(o.probability, {**first.values, **o.values}, o.line) for o in self.outcomes[1:]
-        ]
-
-
-class _StochReader:
-    """Reads a ``.sto`` file: ``SCENARIOS``, or ``INDEP`` and ``BLOCKS`` sections (see the
-    module docstring for the layouts)."""
-
-    def __init__(self, src: _Lines, core: _Core, stages: _Stages):
-        self.src, self.core = src, core
-        self.first_row = stages.first_row
-        self.second = stages.periods[1]
-        self.kinds: set[str] = set()
-        self.section_line = 0
-        self.modifier = "REPLACE"
-        self.named: dict[str, _Outcome] = {}
-        self.distributions: dict[tuple, _Distribution] = {}
-        self.owner: dict[tuple, tuple[str, int]] = {}
-        self.current: _Outcome | None = None
-        self.block: _Distribution | None = None
-
-    def read(self) -> None:
-        bare = {"ENDATA", "SCENARIOS", "INDEP", "BLOCKS"}
-        section = None
-        for line, text, tok in self.src:
-            head = _header(text, tok, bare, {"STOCH", "SCENARIOS", "INDEP", "BLOCKS"})
-            if head == "ENDATA":
-                return
-            if head is not None:
-                if head != "STOCH":
-                    self.open_section(head, tok, line)
-                section = head
-            elif section == "SCENARIOS":
-                self.scenario_line(tok, line)
-            elif section == "INDEP":
-                self.indep_line(tok, line)
-            elif section == "BLOCKS":
-                self.block_line(tok, line)
-            else:
-                _fail(self.src.name, "data outside a SCENARIOS, INDEP or BLOCKS section", line)
-        self.src.truncated(section or "(none)")
-
-    def open_section(self, head: str, tok: list[str], line: int) -> None:
-        options = [t.upper() for t in tok[1:]]
-        modifiers = [o for o in options if o in _MODIFIERS]
-        unknown = [o for o in options if o != "DISCRETE" and o not in _MODIFIERS]
-        if unknown or len(modifiers) > 1 or (head != "SCENARIOS" and "DISCRETE" not in options):
-            message = (
-                f"'{' '.join(tok)}' is not supported: only DISCRETE distributions, with the "
-                "modifier REPLACE (the default), ADD or MULTIPLY"
-            )
-            _fail(self.src.name, message, line, "section")
-        self.kinds.add("SCENARIOS" if head == "SCENARIOS" else "INDEP/BLOCKS")
-        if len(self.kinds) > 1:
-            message = "SCENARIOS cannot be combined with INDEP or BLOCKS sections"
-            _fail(self.src.name, message, line, "section")
-        self.modifier = modifiers[0] if modifiers else "REPLACE"
-        self.section_line = self.section_line or line
-        self.current = self.block = None
-
-    def scenario_line(self, tok: list[str], line: int) -> None:
-        """``SC name parent probability [period]``, then ``column row value [row value]``."""
-        if tok[0].upper() == "SC":
-            if len(tok) not in (4, 5):
-                _fail(self.src.name, "a scenario line is 'SC name parent probability period'", line)
-            name, parent = tok[1], _unquote(tok[2])
-            if parent.upper() != "ROOT":
-                message = f"parent '{parent}' is not ROOT: only two-stage problems are supported"
-                _fail(self.src.name, message, line, "parent")
-            probability = self.probability(tok[3], line)
-            if len(tok) == 5:
-                self.check_period(tok[4], line)
-            if name in self.named:
-                _fail(self.src.name, f"scenario '{name}' is listed twice", line, "scenario")
-            self.current = self.named[name] = _Outcome(probability, {}, line)
-            return
-        if self.current is None:
-            _fail(self.src.name, "a value before the first 'SC' line", line)
-        for key, value, label in self.entries(tok, line):
-            self.set_value(self.current, key, value, label, line)
-
-    def indep_line(self, tok: list[str], line: int) -> None:
-        """``column row value period probability``; the period may be left out."""
-        if len(tok) not in (4, 5):
-            message = "an INDEP line is 'column row value period probability' (period optional)"
-            _fail(self.src.name, message, line)
-        if len(tok) == 5:
-            if tok[3] != self.second and tok[4] == self.second:
-                message = (
-                    f"the period '{tok[4]}' comes after the probability: an INDEP line is "
-                    "'column row value period probability'"
-                )
-                _fail(self.src.name, message, line, "period")
-            self.check_period(tok[3], line)
-        key = self.element(tok[0], tok[1], line)
-        label = f"({tok[0]}, {tok[1]})"
-        value = self.value(key, tok[2], line)
-        probability = self.probability(tok[-1], line)
-        distribution = self.distribution(("INDEP", key), f"the INDEP distribution of {label}")
-        self.claim(key, label, distribution.label, line)
-        distribution.outcomes.append(_Outcome(probability, {key: value}, line))
-
-    def block_line(self, tok: list[str], line: int) -> None:
-        """``BL block period probability``, then ``column row value [row value]``."""
-        if tok[0].upper() == "BL":
-            if len(tok) != 4:
-                _fail(self.src.name, "a block line is 'BL block period probability'", line)
-            self.check_period(tok[2], line)
-            self.current = _Outcome(self.probability(tok[3], line), {}, line)
-            self.block = self.distribution(("BLOCKS", tok[1]), f"block '{tok[1]}'")
-            self.block.outcomes.append(self.current)
-            return
-        if self.current is None or self.block is None:
-            _fail(self.src.name, "a value before the first 'BL' line", line)
-        first = self.block.outcomes[0]
-        for key, value, label in self.entries(tok, line):
-            if self.current is first:
-                self.claim(key, label, self.block.label, line)
-            elif key not in first.values:
-                message = (
-                    f"{label} is not in the first realisation of {self.block.label} (line "
-                    f"{first.line}), which must list every element of the block"
-                )
-                _fail(self.src.name, message, line, "row")
-            self.set_value(self.current, key, value, label, line)
-
-    def entries(self, tok: list[str], line: int) -> list[tuple[tuple, float, str]]:
-        """(element, value, label) of a ``column row value [row value]`` line."""
-        if len(tok) not in (3, 5):
-            _fail(self.src.name, "a value line is 'column row value [row value]'", line)
-        found = []
-        for k in range(1, len(tok), 2):
-            key = self.element(tok[0], tok[k], line)
-            found.append((key, self.value(key, tok[k + 1], line), f"({tok[0]}, {tok[k]})"))
-        return found
-
-    def element(self, column: str, row: str, line: int) -> tuple:
-        """The random element a (column, row) pair names; the column field of a right-hand
-        side is the RHS set name."""
-        core, name = self.core, self.src.name
-        if column not in core.col_index and (column == core.rhs_set or column.upper() == "RHS"):
-            if row == core.objective:
-                _fail(name, "a random objective constant is not supported", line, "row")
-            r = core.row_index.get(row)
-            if r is None:
-                _fail(name, f"unknown row '{row}' (not a .cor constraint row)", line, "row")
-            if r < self.first_row:
-                message = f"row '{row}' is a stage-1 row: its right-hand side cannot be random"
-                _fail(name, message, line, "row")
-            return ("rhs", r)
-        c = core.col_index.get(column)
-        if c is None:
-            _fail(name, f"unknown column '{column}' (not in the .cor file)", line, "column")
-        if row == core.objective:
-            return ("cost", c)
-        r = core.row_index.get(row)
-        if r is None:
-            _fail(name, f"unknown row '{row}' (not a .cor row)", line, "row")
-        if r < self.first_row:
-            message = f"row '{row}' is a stage-1 row: its coefficients cannot be random"
-            _fail(name, message, line, "row")
-        return ("coef", r, c)
-
-    def value(self, key: tuple, token: str, line: int) -> float:
-        """The value a line gives an element, after the section's modifier."""
-        value = self.src.number(token, line, "value")
-        if self.modifier == "ADD":
-            return self.core.value(key) + value
-        if self.modifier == "MULTIPLY":
-            return self.core.value(key) * value
-        return value
-
-    def probability(self, token: str, line: int) -> float:
-        probability = self.src.number(token, line, "probability")
-        if probability < 0:
-            _fail(self.src.name, "a probability cannot be negative", line, "probability")
-        return probability
-
-    def check_period(self, token: str, line: int) -> None:
-        if token != self.second:
-            message = f"period '{token}' is not the second period '{self.second}' of the .tim file"
-            _fail(self.src.name, message, line, "period")
-
-    def distribution(self, identity: tuple, label: str) -> _Distribution:
-        return self.distributions.setdefault(identity, _Distribution(label, []))
-
-    def claim(self, key: tuple, label: str, owner: str, line: int) -> None:
-        """Make ``owner`` the one distribution or block ``key`` belongs to."""
-        first_owner, first_line = self.owner.setdefault(key, (owner, line))
-        if first_owner != owner:
-            message = (
-                f"{label} is already random in {first_owner} (line {first_line}): an element "
-                "belongs to one INDEP distribution or one block"
-            )
-            _fail(self.src.name, message, line, "row")
-
-    def set_value(self, outcome: _Outcome, key: tuple, value: float, label: str, line: int):
-        if outcome.values.setdefault(key, value) != value:
-            message = f"{label} is given twice with different values"
-            _fail(self.src.name, message, line, "value")
-
-    def scenarios(self, normalize: bool) -> list[tuple[str, float, SmpsScenario]]:
-        """The scenarios read: as listed (SCENARIOS), or the product of the independent
-        distributions and blocks."""
-        file = self.src.name
-        if "SCENARIOS" in self.kinds:
-            if not self.named:
-                _fail(file, "has no scenarios (no 'SC' lines in the SCENARIOS section)")
-            probabilities = [o.probability for o in self.named.values()]
-            groups = [("scenario probabilities", self.section_line, probabilities)]
-            (scale,) = _probability_scales(file, groups, normalize)
-            return [
-                (name, o.probability * scale, SmpsScenario.from_values(o.values))
-                for name, o in self.named.items()
-            ]
-        if not self.distributions:
-            _fail(file, "has no random values (no SCENARIOS, INDEP or BLOCKS section with values)")
-        groups = [
-            (
-                f"the probabilities of {d.label}",
-                d.outcomes[0].line,
-                [o.probability for o in d.outcomes],
-            )
-            for d in self.distributions.values()
-        ]
-        scales = _probability_scales(file, groups, normalize)
-        return _product(file, [d.completed() for d in self.distributions.values()], scales)
-
-
-def _read_stoch(
-    path: Path, core: _Core, stages: _Stages, normalize: bool
-) -> list[tuple[str, float, SmpsScenario]]:
-    reader = _StochReader(_Lines.read(path), core, stages)
-    reader.read()
-    return reader.scenarios(normalize)
-
-
-def _probability_scales(
-    file: str, groups: list[tuple[str, int, list[float]]], normalize: bool
-) -> list[float]:
-    """What each group's probabilities are multiplied by: 1, or with ``normalize`` 1 / their sum.
-
-    Without ``normalize``, a group of (what, line, probabilities) summing further than
-    :data:`PROBABILITY_TOLERANCE` from 1 is an error, and one further than
-    :data:`EXACT_TOLERANCE` is used as written with a warning on the ``cbecopt`` logger.
-    """
-    problems, off, scales = [], [], []
-    for what, line, probabilities in groups:
-        total = math.fsum(probabilities)
-        if normalize:
-            if total <= 0:
-                message = f"{what} sum to {total:.10g}: they cannot be rescaled to sum to 1"
-                problems.append(Problem(file, message, line, "probability"))
-            scales.append(1.0 / total if total > 0 else 1.0)
-            continue
-        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-            message = (
-                f"{what} sum to {total:.10g}, not 1 (tolerance {PROBABILITY_TOLERANCE:g}); "
-                "--normalize-probabilities rescales them to sum to 1"
-            )
-            problems.append(Problem(file, message, line, "probability"))
-        elif abs(total - 1.0) > EXACT_TOLERANCE:
-            off.append((what, total))
-        scales.append(1.0)
-    if problems:
-        raise InputError(problems)
-    if off:
-        sums = [total for _, total in off]
-        what = (
-            f"{off[0][0]} sum to {sums[0]:.10g}"
-            if len(off) == 1
-            else f"the probabilities of {len(off)} distributions sum to {min(sums):.10g} to "
-            f"{max(sums):.10g}"
-        )
-        log.warning(
-            "%s: %s, not 1: used as written (--normalize-probabilities, or "
-            "normalize_probabilities=True in read_smps, rescales them)",
-            file,
-            what,
-        )
-    return scales
-
-
-def _product(
-    file: str, distributions: list[list[_Outcome]], scales: list[float]
-) -> list[tuple[str, float, SmpsScenario]]:
-    """The scenarios of independent distributions and blocks: their Cartesian product.
-
-    Scenario k (``S1``, ``S2``, ...) takes the realisations in :func:`itertools.product`
-    order of the distributions in order of first appearance (the last one varies fastest);
-    its probability is the product of its realisations' probabilities (each times its
-    distribution's scale).
-    """
-    count = math.prod(len(d) for d in distributions)
-    if count > MAX_SCENARIOS:
-        message = (
-            f"the INDEP and BLOCKS sections expand to {count} scenarios (at most {MAX_SCENARIOS})"
-        )
-        _fail(file, message)
-    scenarios = []
-    for k, combo in enumerate(itertools.product(*distributions), start=1):
-        probability = math.prod(o.probability * s for o, s in zip(combo, scales, strict=True))
-        values = {key: v for outcome in combo for key, v in outcome.values.items()}
-        scenarios.append((f"S{k}", probability, SmpsScenario.from_values(values)))
-    return scenarios
 
 
 @dataclass(frozen=True)
@@ -997,8 +189,8 @@ class SmpsProblem:
     def __init__(
         self,
         name: str,
-        core: _Core,
-        stages: _Stages,
+        core: Core,
+        stages: Stages,
         scenarios: list[tuple[str, float, SmpsScenario]],
     ):
         self.name = name
@@ -1019,7 +211,7 @@ class SmpsProblem:
                 f"stage-1 row '{core.row_names[core.a_row[k]]}' has an entry in stage-2 column "
                 f"'{core.col_names[core.a_col[k]]}': not a two-stage problem"
             )
-            _fail(core.file, message, int(core.a_line[k]), "row")
+            fail(core.file, message, int(core.a_line[k]), "row")
         self._a1 = (core.a_row[first_row], core.a_col[first_row], core.a_val[first_row])
         self._a2 = (core.a_row[~first_row] - r2, core.a_col[~first_row], core.a_val[~first_row])
         self._a2_position = {
@@ -1073,7 +265,7 @@ class SmpsProblem:
         x = self._columns1.add(m, "first_stage", "x: the stage-1 columns of the .cor file")
         row, col, val = (a[self._a1[2] != 0] for a in self._a1)
         if self.first_stage_rows:
-            lower, upper = _row_bounds(
+            lower, upper = row_bounds(
                 core.row_type[: self._r2], core.rhs[: self._r2], core.ranges[: self._r2]
             )
             add_rows(
@@ -1130,7 +322,7 @@ class SmpsProblem:
             rhs = rhs.copy()
             rhs[scenario.rhs_rows - r2] = scenario.rhs
         if self.second_stage_rows:
-            lower, upper = _row_bounds(core.row_type[r2:], rhs, core.ranges[r2:])
+            lower, upper = row_bounds(core.row_type[r2:], rhs, core.ranges[r2:])
             in_first, in_second = (col < c2) & (val != 0), (col >= c2) & (val != 0)
             parts = [
                 terms(x, row[in_first], col[in_first], val[in_first]),
@@ -1156,7 +348,7 @@ def _beside(core: Path, suffixes: tuple[str, ...], what: str) -> Path:
                 return candidate
     expected = core.with_suffix(suffixes[0]).name
     message = f"not found: the SMPS {what} file must sit beside {core.name} with the same stem"
-    _fail(expected, message)
+    fail(expected, message)
 
 
 def read_smps(path: str | Path, *, normalize_probabilities: bool = False) -> SmpsProblem:
@@ -1177,12 +369,12 @@ def read_smps(path: str | Path, *, normalize_probabilities: bool = False) -> Smp
     """
     path = Path(path)
     if path.suffix.lower() not in _CORE_SUFFIXES:
-        _fail(path.name, "expected the SMPS core file (.cor, .core or .mps)")
+        fail(path.name, "expected the SMPS core file (.cor, .core or .mps)")
     if not path.is_file():
-        _fail(path.name, "not found: the SMPS core file")
+        fail(path.name, "not found: the SMPS core file")
     time_path = _beside(path, _TIME_SUFFIXES, "time (.tim)")
     stoch_path = _beside(path, _STOCH_SUFFIXES, "stoch (.sto)")
-    core = _read_core(path)
-    stages = _read_time(time_path, core)
-    scenarios = _read_stoch(stoch_path, core, stages, normalize_probabilities)
+    core = read_core(path)
+    stages = read_time(time_path, core)
+    scenarios = read_stoch(stoch_path, core, stages, normalize_probabilities)
     return SmpsProblem(path.stem, core, stages, scenarios)
