@@ -66,8 +66,9 @@ class _OneLineErrors(TyperGroup):
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
         except _USAGE_ERROR as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":  # the help is the message
-                exc.show()
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help, printed already by rich
+                if exc.format_message():
+                    exc.show()
                 sys.exit(exc.exit_code)
             context = getattr(exc, "ctx", None)
             hint = f" (see '{context.command_path} --help')" if context is not None else ""
