@@ -90,12 +90,17 @@ def _filled(cell: object) -> bool:
 @dataclass(frozen=True)
 class Mutation:
     """One way of breaking one table (``column`` ``None``: the mutation is about rows or the
-    header as a whole). ``apply`` edits a :class:`Sheet` in place and returns the hit."""
+    header as a whole). ``apply`` edits a :class:`Sheet` in place and returns the hit.
+
+    A mutation of the settings (table :data:`SETTINGS`) sets the dotted key ``column`` to
+    ``value`` instead.
+    """
 
     kind: str
     table: str
     column: str | None
-    apply: Callable[[Sheet, str | None], Hit]
+    apply: Callable[[Sheet, str | None], Hit] | None = None
+    value: object = None
 
     @property
     def id(self) -> str:
@@ -241,15 +246,7 @@ def table_mutations(table: str, header: list[str], fmt: str, coverage: str) -> l
 
 def settings_mutations(changes: dict[str, tuple[str, object]]) -> list[Mutation]:
     """One mutation per (kind -> (dotted key, value)): a setting set to ``value``."""
-    return [
-        Mutation(kind, SETTINGS, key, lambda meta, key, value=value: _set_setting(meta, key, value))
-        for kind, (key, value) in changes.items()
-    ]
-
-
-def _set_setting(meta: dict, key: str, value: object) -> None:
-    section, name = key.split(".")
-    meta.setdefault(section, {})[name] = value
+    return [Mutation(kind, SETTINGS, key, value=value) for kind, (key, value) in changes.items()]
 
 
 # --- applying a mutation to a copy --------------------------------------------------------
@@ -269,7 +266,8 @@ def _mutate_folder(folder: Path, mutation: Mutation) -> Hit:
     if mutation.table == SETTINGS:
         path = folder / "instance.toml"
         meta = tomllib.loads(path.read_text(encoding="utf-8"))
-        mutation.apply(meta, mutation.column)
+        section, key = mutation.column.split(".")
+        meta.setdefault(section, {})[key] = mutation.value
         path.write_text(tomli_w.dumps(meta), encoding="utf-8")
         return Hit(None, None)
     path = folder / f"{mutation.table}.csv"
@@ -282,10 +280,8 @@ def _mutate_folder(folder: Path, mutation: Mutation) -> Hit:
     return hit
 
 
-def _set_meta_row(rows: list[list], key: str, meta: dict) -> Hit:
+def _set_meta_row(rows: list[list], key: str, value: object) -> Hit:
     """Set ``key`` in the meta sheet's rows: its value overtyped, or a row added for it."""
-    section, name = key.split(".")
-    value = meta[section][name]
     for number, cells in enumerate(rows, start=1):
         if cells and cells[0] == key:
             cells[1] = value
@@ -313,9 +309,7 @@ def _mutate_workbook(base: Path, target: Path, mutation: Mutation) -> Hit:
     """Write the base workbook's sheets to ``target``, the mutated one edited."""
     sheets = {name: [list(cells) for cells in rows] for name, rows in _sheets(base).items()}
     if mutation.table == SETTINGS:
-        meta: dict = {}
-        mutation.apply(meta, mutation.column)
-        hit = _set_meta_row(sheets[META_SHEET], mutation.column, meta)
+        hit = _set_meta_row(sheets[META_SHEET], mutation.column, mutation.value)
     else:
         header, *rows = sheets[mutation.table]
         sheet = Sheet(header, rows, XLSX)

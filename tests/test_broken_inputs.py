@@ -320,6 +320,8 @@ KEY_COLUMNS = {
 
 @dataclass(frozen=True)
 class Case:
+    """One base instance, in one format, broken one way."""
+
     base: Base
     fmt: str
     mutation: Mutation
@@ -411,6 +413,8 @@ def names_the_place(error: cbecopt.InputError, source: str, hit: Hit, mutation: 
 
 
 def check_case(case: Case, tmp_path: Path, written) -> None:
+    """Break a copy as ``case`` says; through the API it must be an error naming the place
+    (any other exception fails the test as it is) or a result; solved, an accepted one."""
     path, hit = broken_copy(
         written(case.base, case.fmt), case.fmt, case.mutation, tmp_path / "case"
     )
@@ -467,12 +471,15 @@ def snapshot(path: Path) -> dict[str, str]:
 
 
 def expected_exit(found: cbecopt.Result | cbecopt.CbecoptError) -> int:
+    """The exit code the README gives for what the API made of the input."""
     if isinstance(found, cbecopt.CbecoptError):
         return 2
     return 0 if found.status.has_solution else 3
 
 
 def check_command_line(case: Case, tmp_path: Path, written) -> None:
+    """The command line agrees with the API (0 solved, 2 refused, 3 no solution), shows no
+    traceback, writes nothing on exit 2 and leaves the input as it was, byte for byte."""
     path, _ = broken_copy(
         written(case.base, case.fmt), case.fmt, case.mutation, tmp_path / "in" / "case"
     )
