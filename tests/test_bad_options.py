@@ -58,7 +58,7 @@ CASES = [
             [*args, "--samples", samples], "--samples", id=f"{command} --samples {samples}"
         )
         for command, args in SAMPLING.items()
-        for samples in ("0", "100000000")
+        for samples in ("0", "1e8", "100000000")
     ),
     # routing_demo has 14,519 demand rows: x 1,000 samples is beyond what fits, said up front
     pytest.param(
