@@ -19,7 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from cbecopt.catalog import check_catalog, check_offers, node_kinds
-from cbecopt.errors import InputError, Problem
+from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.graph import build_graph
 from cbecopt.readers import RawInstance
 from cbecopt.readers.benchmark import read_holmberg, read_orlib_cap
@@ -122,8 +122,12 @@ def read_raw(path: Path, fmt: str = "auto", capacity: float | None = None) -> Ra
     """Read an instance's metadata and tables without validating them."""
     path = Path(path)
     if fmt not in FORMATS:
-        raise InputError(
-            Problem(str(path), f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+        raise OptionError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}", "fmt")
+    if capacity is not None and fmt != "orlib-cap":
+        raise OptionError(
+            "applies to the OR-Library capa/capb/capc templates only (format orlib-cap), "
+            f"not to {'a ' + fmt + ' file' if fmt != 'auto' else path.name}",
+            "capacity",
         )
     if not path.exists():
         raise InputError(Problem(str(path), "does not exist"))
@@ -131,8 +135,6 @@ def read_raw(path: Path, fmt: str = "auto", capacity: float | None = None) -> Ra
         return read_orlib_cap(path, capacity)
     if fmt == "holmberg":
         return read_holmberg(path)
-    if capacity is not None:
-        raise InputError(Problem(str(path), "--capacity is only for --format orlib-cap templates"))
     if fmt == "csv" or (fmt == "auto" and path.is_dir()):
         if not path.is_dir():
             raise InputError(

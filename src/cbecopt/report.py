@@ -1,4 +1,9 @@
-"""A readable summary of a result for the terminal (used by the CLI only)."""
+"""A readable summary of a result for the terminal (used by the CLI only).
+
+Everything taken from the data (names, ids, messages) prints literally: colour comes from
+rich ``Text`` styles, never from markup in a string, so an instance or a node named
+``[bold]`` shows as ``[bold]`` (the CLI's consoles interpret no markup).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cbecopt.results import Result, Status
 
@@ -23,19 +28,29 @@ def _pct(value: float | None) -> str:
     return "—" if value is None or np.isnan(value) else f"{value:.2%}"
 
 
+def labelled(label: str, style: str, text: str) -> Text:
+    """``label`` in ``style``, then ``text`` exactly as it is (``error:``, ``warning:``)."""
+    return Text.assemble((label, style), " ", text)
+
+
 def print_warnings(console: Console, warnings) -> None:
     """One line per warning (what the instance holds that the model does not read)."""
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}", markup=True)
+        console.print(labelled("warning:", "yellow", warning))
 
 
 def print_summary(console: Console, result: Result, out_dir: Path | None) -> None:
     """Status, objective, cost split, the model's main table, timings and where files went."""
     style = _STYLE.get(result.status, "red")
     console.print(
-        f"[bold]{result.model}[/] on [bold]{result.instance}[/]: "
-        f"[{style}]{result.status.value}[/] ({escape(result.termination)})",
-        markup=True,
+        Text.assemble(
+            (result.model, "bold"),
+            " on ",
+            (result.instance, "bold"),
+            ": ",
+            (result.status.value, style),
+            f" ({result.termination})",
+        )
     )
     if result.ok:
         line = f"objective {_money(result.objective)}"
@@ -43,7 +58,7 @@ def print_summary(console: Console, result: Result, out_dir: Path | None) -> Non
             line += f"   bound {_money(result.bound)}   gap {result.gap:.4%}"
         console.print(line)
     for cause in result.diagnosis:
-        console.print(f"  [red]-[/] {escape(cause)}", markup=True)
+        console.print(Text.assemble("  ", ("-", "red"), " ", cause))
     k = result.kpis
     if result.model == "warehouses" and result.ok:
         console.print(
@@ -244,9 +259,9 @@ def _print_two_stage(console: Console, result: Result) -> None:
             table.add_row(
                 key.upper(),
                 _money(report[key]),
-                escape(_interval(*report["brackets"][key])),
+                _interval(*report["brackets"][key]),
                 report["statuses"].get(key, ""),
-                escape(notes.get(key, "")),
+                notes.get(key, ""),
             )
         console.print(table)
 

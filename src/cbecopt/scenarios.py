@@ -92,12 +92,28 @@ def scenario_set(tables) -> ScenarioSet | None:
 DISTRIBUTIONS = ("normal", "lognormal", "empirical")
 
 
+MAX_SAMPLES = 1_000_000
+"""The most demand scenarios a model samples (``samples``): each is a copy of the second
+stage in the extensive form, and a million already makes one beyond any machine's memory
+for all but the smallest instances (the sampled table is also limited to
+:data:`cbecopt.checks.MAX_ROWS` rows: demand rows x samples)."""
+
+
 def check_sampling(samples: int | None, distribution: str) -> None:
-    """The sampling options a model takes: a positive count, a parametric distribution."""
+    """The sampling options a model takes: a count from 1 to :data:`MAX_SAMPLES`, a
+    parametric distribution (an :class:`OptionError` naming ``samples`` or ``distribution``)."""
     if samples is not None and samples < 1:
-        raise OptionError(f"samples must be at least 1, got {samples}")
+        raise OptionError(f"samples must be at least 1, got {samples}", "samples")
+    if samples is not None and samples > MAX_SAMPLES:
+        raise OptionError(
+            f"samples must be at most {MAX_SAMPLES:,} (each is a scenario of the model), "
+            f"got {samples:,}",
+            "samples",
+        )
     if distribution not in DISTRIBUTIONS[:2]:
-        raise OptionError(f"distribution must be normal or lognormal, got '{distribution}'")
+        raise OptionError(
+            f"distribution must be normal or lognormal, got '{distribution}'", "distribution"
+        )
 
 
 def generate_demand_scenarios(

@@ -15,6 +15,7 @@ cost of 0 within HiGHS's tolerances). Each field declares these limits.
 
 from __future__ import annotations
 
+import difflib
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -140,6 +141,7 @@ def parse_table(
         return None, problems
     table = raw.copy()
     table.columns = [str(c).strip() for c in table.columns]
+    problems.extend(_misspelt_problems(list(table.columns), schema, source))
     bad_cells: set[tuple[int, str]] = set()
     for f in schema.fields:
         if f.name not in table.columns:
@@ -171,20 +173,67 @@ def parse_table(
 
 
 def structure_problems(raw: pd.DataFrame, schema: TableSchema, source: str) -> list[Problem]:
-    """Problems with the table's shape: repeated or missing columns, no data rows."""
+    """Problems with the table's shape: repeated or missing columns, no data rows.
+
+    A missing required column that another column's name misspells (``quantty``) says so.
+    """
     columns = pd.Index([str(c).strip() for c in raw.columns])
     problems = [
         Problem(source, "column appears more than once", column=name)
         for name in columns[columns.duplicated()].unique()
     ]
+    meant = {known: typed for typed, known in misspelt_columns(list(columns), schema).items()}
     problems += [
-        Problem(source, "required column is missing", column=f.name)
+        Problem(
+            source,
+            "required column is missing"
+            + (f" (is '{meant[f.name]}' meant to be it?)" if f.name in meant else ""),
+            column=f.name,
+        )
         for f in schema.fields
         if f.required and f.name not in columns
     ]
     if raw.empty and not schema.allow_empty:
         problems.append(Problem(source, "the table has no data rows"))
     return problems
+
+
+NEAR_MISS = 0.85
+"""How alike (:class:`difflib.SequenceMatcher` ratio) an unknown column's name must be to a
+known column's for it to count as a misspelling of it."""
+
+
+def misspelt_columns(columns: list[str], schema: TableSchema) -> dict[str, str]:
+    """Unknown columns whose name misspells a known column the table lacks, mapped to it.
+
+    ``Capacity``, ``capacity `` or ``capacty`` for an absent ``capacity``: read as a column
+    of the user's own, the value would be ignored and the model would take the blank
+    default (unlimited, 0). Names that differ more (``notes``, ``vat``) stay the user's.
+    """
+    absent = [f.name for f in schema.fields if f.name not in columns]
+    found = {}
+    for name in columns:
+        if schema.field(name) is not None:
+            continue
+        plain = re.sub(r"[\s\-]+", "_", name.strip().lower())
+        close = difflib.get_close_matches(plain, absent, n=1, cutoff=NEAR_MISS)
+        if close:
+            found[name] = close[0]
+    return found
+
+
+def _misspelt_problems(columns: list[str], schema: TableSchema, source: str) -> list[Problem]:
+    """An optional column whose name is misspelt (a required one is reported as missing)."""
+    return [
+        Problem(
+            source,
+            f"'{typed}' is not a column cbecopt knows: did you mean '{known}'? "
+            "Rename it, or give a column of your own a name of its own",
+            column=typed,
+        )
+        for typed, known in misspelt_columns(columns, schema).items()
+        if not schema.field(known).required
+    ]
 
 
 def _numbers(text: pd.Series, f: Field, source: str) -> tuple[pd.Series, list[Problem], list]:

@@ -51,9 +51,9 @@ CORE_TOLERANCE = 1e-6
 
 def check_sharing(instance: Instance, config: WarehousesConfig | None = None) -> None:
     """What comparing shared and independent warehouses needs before any solve: the
-    warehouses model's inputs (:func:`~cbecopt.models.check_inputs`), platforms that own the
-    demand and some demand to share; an ``InputError`` naming the demand file or sheet
-    otherwise."""
+    warehouses model's inputs (:func:`~cbecopt.models.check_inputs`), a platform owning every
+    demand row and some demand to share; an ``InputError`` naming the demand file or sheet
+    (and the rows without a platform) otherwise."""
     check_inputs(instance, "warehouses", config)
     demand = instance.tables["demand"]
     names = platforms(instance.graph)
@@ -64,6 +64,20 @@ def check_sharing(instance: Instance, config: WarehousesConfig | None = None) ->
                 "comparing shared and independent warehouses needs a 'platform' column",
                 column="platform",
             )
+        )
+    ownerless = demand.index[demand["platform"].isna()]
+    if len(ownerless):
+        raise InputError(
+            [
+                instance.problem(
+                    "demand",
+                    "has no platform: when platforms share warehouses, every demand row "
+                    "belongs to one",
+                    idx,
+                    "platform",
+                )
+                for idx in ownerless
+            ]
         )
     if not (demand["quantity"] > 0).any():
         raise InputError(

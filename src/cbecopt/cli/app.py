@@ -19,28 +19,66 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from cbecopt.bundled import resolve_path
 from cbecopt.cli import EXIT_SIGNAL
-from cbecopt.errors import CbecoptError, InputError
+from cbecopt.errors import CbecoptError, InputError, OptionError
 from cbecopt.instance import Instance, load_instance
 from cbecopt.limits import Budget, received_signal
+from cbecopt.report import labelled
 from cbecopt.results import Result, Status
 from cbecopt.solver import SolveOptions, highs_option_value
 
 EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER, EXIT_OUTPUT = 0, 2, 3, 4, 5
 
+PARAMETER_FLAGS = {
+    "capacity": "--capacity",
+    "fmt": "--format",
+    "samples": "--samples",
+    "distribution": "--distribution",
+    "seed": "--seed",
+}
+"""The flag of each API parameter an :class:`OptionError` may name, for its message."""
+
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+"""The base class of the errors click reports about the command line itself (an unknown
+option, a value of the wrong type), reached through typer's public ``BadParameter``."""
+
+
+class _OneLineErrors(TyperGroup):
+    """The commands, with errors in the command line itself (``--format bogus``, ``--threads
+    x``, ``-o ""``) reported like every other error: one line ``error: ...`` naming the
+    option, and exit code 2, instead of a usage text and a box."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _USAGE_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help, printed already by rich
+                if exc.format_message():
+                    exc.show()
+                sys.exit(exc.exit_code)
+            context = getattr(exc, "ctx", None)
+            hint = f" (see '{context.command_path} --help')" if context is not None else ""
+            err.print(labelled("error:", "bold red", exc.format_message() + hint))
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -78,8 +116,12 @@ def _main(
 
 
 # Not a terminal (a pipe, a log, CI): tables get 160 columns rather than rich's default 80.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup: user data (a node id "[bold]", a path "[instance]") prints as it is, in tables,
+# titles and messages alike; colour is given explicitly (rich Text with a style).
+out = Console(
+    markup=False, highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160
+)
+err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -117,22 +159,44 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Show the HiGH
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 
 
-def fail(exc: CbecoptError, as_json: bool = False, **context) -> NoReturn:
+def fail(
+    exc: CbecoptError,
+    as_json: bool = False,
+    flags: Mapping[str, str] | None = None,
+    **context,
+) -> NoReturn:
     """Report an input or option error and exit with code 2.
 
     The error text is shown literally (``[instance]`` stays ``[instance]``, never rich
-    markup). With ``as_json`` the one JSON object of the command goes to stdout too (status
-    ``error``, the error text, the problems and ``context``), so scripts always get JSON. A
-    folder made for the command's output, still empty, is removed: nothing is written for a
-    rejected input.
+    markup). An :class:`OptionError` about an API parameter names its flag instead
+    (:data:`PARAMETER_FLAGS`, and ``flags`` for the command's own). With ``as_json`` the one
+    JSON object of the command goes to stdout too (status ``error``, the error text, the
+    problems and ``context``), so scripts always get JSON. A folder made for the command's
+    output, still empty, is removed: nothing is written for a rejected input.
     """
     from cbecopt.cli.output import discard_unused
 
+    named = {**PARAMETER_FLAGS, **(flags or {})}
+    if isinstance(exc, OptionError) and exc.option in named:
+        exc = exc.naming(named)
     discard_unused()
     if as_json:
         print(error_json(exc, **context))
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+    err.print(labelled("error:", "bold red", str(exc)))
     raise typer.Exit(EXIT_INPUT)
+
+
+def flagged(checks: Mapping[str, Callable[[], object]]) -> None:
+    """Run each check of one option's value; an :class:`OptionError` names its flag.
+
+    The rules stay where they are declared (``SolveOptions``, the SAA sizes, ...): each value
+    is checked on its own, so the error can say which flag is at fault.
+    """
+    for flag, check in checks.items():
+        try:
+            check()
+        except OptionError as exc:
+            raise OptionError(exc.message, flag) from None
 
 
 @contextlib.contextmanager
@@ -224,7 +288,18 @@ def solve_options(
     """The solver options every solving command takes, with the command's time budget
     started when the command started (so the limit covers start-up and loading) and
     ``reserve`` seconds of it kept for writing the outputs (a command that draws a chart
-    asks for :data:`CHART_RESERVE` and starts loading the drawing library now)."""
+    asks for :data:`CHART_RESERVE` and starts loading the drawing library now). A value
+    ``SolveOptions`` refuses is an :class:`OptionError` naming its flag."""
+    highs_options = _highs_options(highs_option)
+    flagged(
+        {
+            "--time-limit": lambda: SolveOptions(time_limit=time_limit),
+            "--gap": lambda: SolveOptions(mip_rel_gap=gap),
+            "--threads": lambda: SolveOptions(threads=threads),
+            "--seed": lambda: SolveOptions(seed=seed),
+            "--highs-option": lambda: SolveOptions(highs_options=highs_options),
+        }
+    )
     if reserve >= CHART_RESERVE:
         from cbecopt.plots import preload
 
@@ -235,7 +310,7 @@ def solve_options(
         threads=threads,
         seed=seed,
         verbose=verbose,
-        highs_options=_highs_options(highs_option),
+        highs_options=highs_options,
         budget=Budget(time_limit, started=command_started(), includes_load=True, reserve=reserve),
     )
 
@@ -252,8 +327,8 @@ def _highs_options(pairs: list[str]) -> dict:
     options = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise typer.BadParameter(f"'{pair}' is not KEY=VALUE", param_hint="--highs-option")
+        if not sep or not key.strip():
+            raise OptionError(f"'{pair}' is not KEY=VALUE", "--highs-option")
         options[key.strip()] = highs_option_value(value.strip())
     return options
 

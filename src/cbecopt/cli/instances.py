@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cbecopt.bundled import bundled_instances, resolve_path
 from cbecopt.cli.app import (
@@ -30,6 +30,7 @@ from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
 from cbecopt.instance import Instance, load_instance, save_instance
 from cbecopt.models import MODELS
 from cbecopt.readers.csvdir import META_FILE
+from cbecopt.report import labelled
 from cbecopt.validation import ModelCheck
 
 
@@ -78,7 +79,7 @@ def validate(
             fail(check.error)
         raise typer.Exit(EXIT_OK)
     if not report.feeds:
-        err.print("[bold red]error:[/] the instance can feed no model", markup=True)
+        err.print(labelled("error:", "bold red", "the instance can feed no model"))
         raise typer.Exit(EXIT_INPUT)
 
 
@@ -89,7 +90,7 @@ def _validate_smps(path: str, model: str | None) -> None:
     if model is not None:
         raise OptionError("--model does not apply to SMPS files (they are a problem of their own)")
     problem = read_smps(resolve_path(path))
-    out.print(f"[green]valid[/]: {problem.name} — {problem.size}", markup=True)
+    out.print(Text.assemble(("valid", "green"), f": {problem.name} — {problem.size}"))
 
 
 def _contents(instance: Instance) -> str:
@@ -109,9 +110,9 @@ def _contents(instance: Instance) -> str:
 
 def _print_check(check: ModelCheck) -> None:
     if check.ok:
-        out.print(f"  {check.model}: [green]valid[/]", markup=True)
+        out.print(Text.assemble(f"  {check.model}: ", ("valid", "green")))
         return
-    out.print(f"  {check.model}: [red]cannot feed it[/]: {check.reason}", markup=True)
+    out.print(Text.assemble(f"  {check.model}: ", ("cannot feed it", "red"), f": {check.reason}"))
     if not check.missing:
         for problem in check.problems:
             out.print(f"    - {problem}")
@@ -253,7 +254,7 @@ def generate(
     delivered = deliver(destination, lambda path: save_instance(instance, path))
     if delivered.exit_code:
         raise typer.Exit(delivered.exit_code)
-    out.print(f"wrote {escape(str(output))} ({what}, seed {seed})")
+    out.print(f"wrote {output} ({what}, seed {seed})")
 
 
 @app.command(name="scenarios")
@@ -293,7 +294,7 @@ def scenarios_(
     delivered = deliver(destination, lambda target: save_instance(sampled, target))
     if delivered.exit_code:
         raise typer.Exit(delivered.exit_code)
-    out.print(f"wrote {escape(str(output))} ({n} {escape(dist)} scenarios, seed {seed})")
+    out.print(f"wrote {output} ({n} {dist} scenarios, seed {seed})")
 
 
 def _source(instance, table: str) -> str:

@@ -25,6 +25,7 @@ from cbecopt import outputs
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import EXIT_INPUT, EXIT_OUTPUT, Format, err
 from cbecopt.errors import OptionError
+from cbecopt.report import labelled
 
 
 def out_path(text: str | Path) -> Path:
@@ -104,10 +105,10 @@ def deliver(destination: outputs.Destination | None, write: Callable[[Path], obj
         rescue.mkdir()
         write(target)
     except (OSError, outputs.OutputRefused) as exc:
-        err.print(f"[bold red]error:[/] {reason}\nand not into {rescue} either: {exc}", markup=True)
+        err.print(labelled("error:", "bold red", f"{reason}\nand not into {rescue} either: {exc}"))
         return Delivered(None, code)
     err.print(
-        f"[bold red]error:[/] {reason}\nthe result was written to {target} instead", markup=True
+        labelled("error:", "bold red", f"{reason}\nthe result was written to {target} instead")
     )
     return Delivered(target, code)
 

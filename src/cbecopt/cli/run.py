@@ -13,12 +13,11 @@ import os
 import signal
 import sys
 
-from rich.markup import escape
-
 from cbecopt.cli import EXIT_SIGNAL, instances, solving, tax  # noqa: F401  (they register commands)
 from cbecopt.cli.app import app, err
 from cbecopt.cli.output import discard_unused
 from cbecopt.limits import Aborted, stop_on_signals
+from cbecopt.report import labelled
 
 
 class _Warnings(logging.Handler):
@@ -29,7 +28,7 @@ class _Warnings(logging.Handler):
         super().__init__(logging.WARNING)
 
     def emit(self, record: logging.LogRecord) -> None:
-        err.print(f"[yellow]warning:[/] {escape(record.getMessage())}", markup=True)
+        err.print(labelled("warning:", "yellow", record.getMessage()))
 
 
 def run() -> None:

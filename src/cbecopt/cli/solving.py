@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cbecopt import outputs
+from cbecopt import checks, outputs
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
     CHART_RESERVE,
@@ -29,6 +29,7 @@ from cbecopt.cli.app import (
     err,
     exit_code,
     fail,
+    flagged,
     load,
     out,
     print_frame,
@@ -81,6 +82,9 @@ NormalizeOpt = Annotated[
         "used as written, and must sum to 1 within 1e-3).",
     ),
 ]
+
+SAMPLING_FLAGS = {"n": "--samples"}
+"""In the commands that sample demand, the sampler's ``n`` is ``--samples``."""
 
 SMPS = "smps"
 """What ``solve --format smps`` solves: the two-stage problem of the file, no model of ours."""
@@ -376,7 +380,7 @@ def solve(
                 else:
                     result = solve_model(instance, model, options, config, report)
     except CbecoptError as exc:
-        fail(exc, as_json, model=model, instance=str(path))
+        fail(exc, as_json, SAMPLING_FLAGS, model=model, instance=str(path))
     try:
         delivered = deliver(
             destination,
@@ -447,7 +451,7 @@ def compare_contracts_(
         with solving(as_json, verbose):
             table = compare_contracts(instance, options, config)
     except CbecoptError as exc:
-        fail(exc, as_json, instance=str(path))
+        fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
     delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
     status = overall_status(table["status"])
     if as_json:
@@ -505,11 +509,10 @@ def frontier(
     """Trace the mean-CVaR efficient frontier of a two-stage model (table and PNG plot)."""
     import numpy as np
 
-    from cbecopt.stochastic.frontier import efficient_frontier, plot_frontier
+    from cbecopt.stochastic.frontier import MAX_POINTS, efficient_frontier, plot_frontier
 
     try:
-        if points < 2:
-            raise OptionError(f"the frontier needs at least 2 points, got {points}")
+        checks.count("--points", points, 2, MAX_POINTS)
         options = solve_options(
             time_limit, gap, threads, seed, verbose, highs_option, CHART_RESERVE
         )
@@ -525,7 +528,7 @@ def frontier(
                 problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
             )
     except CbecoptError as exc:
-        fail(exc, as_json, instance=str(path))
+        fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
     delivered = deliver(
         destination,
         lambda folder: write_tables(
@@ -582,9 +585,16 @@ def saa(
     """
     import json
 
-    from cbecopt.stochastic.saa import mrp_gap, resampler
+    from cbecopt.stochastic.saa import check_saa_sizes, mrp_gap, resampler
 
     try:
+        flagged(
+            {
+                "--n": lambda: check_saa_sizes(n, 2, 0),
+                "--replications": lambda: check_saa_sizes(1, replications, 0),
+                "--evaluation-n": lambda: check_saa_sizes(1, 2, evaluation_n),
+            }
+        )
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         config = _two_stage_config(model, fmt, distribution=distribution)
         problem, instance = two_stage_problem(
@@ -672,7 +682,7 @@ def compare_routing_(
         with solving(as_json, verbose):
             table = compare_routing(instance, options, config)
     except CbecoptError as exc:
-        fail(exc, as_json, instance=str(path))
+        fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
     title = f"routing strategies, {instance.name}"
     delivered = deliver(
         destination,
@@ -719,9 +729,10 @@ def pareto(
     verbose: VerboseOpt = False,
 ) -> None:
     """Trace the cost vs expected-counterfeit trade-off by the epsilon-constraint method and mark the knee."""
-    from cbecopt.pareto import pareto_front, plot_front
+    from cbecopt.pareto import MAX_POINTS, pareto_front, plot_front
 
     try:
+        checks.count("--points", points, 2, MAX_POINTS)
         if model != "suppliers":
             raise OptionError(f"the Pareto front is traced for the suppliers model, not '{model}'")
         options = solve_options(
