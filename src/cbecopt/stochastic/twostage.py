@@ -31,6 +31,7 @@ from cbecopt.formulations.common import (
     linear_objective,
     terms,
 )
+from cbecopt.labelled import terms_expression
 from cbecopt.limits import Budget, OutOfTime, check
 from cbecopt.results import Status
 from cbecopt.solver import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
@@ -313,13 +314,7 @@ def scenario_creator(problem: TwoStageProblem, name: str) -> pyo.ConcreteModel:
     cost = problem.build_second_stage(m, data, first)
     m.total_cost = linear_objective([*first.cost, *cost])
     m._mpisppy_probability = probability
-    m.first_stage_cost = pyo.Expression(
-        expr=sum(
-            float(c) * p.family.data[k]
-            for p in first.cost
-            for k, c in zip(p.position, p.coef, strict=True)
-        )
-    )
+    m.first_stage_cost = pyo.Expression(expr=terms_expression(first.cost))
     nonants = [f.component for f in first.families]
     try:
         from mpisppy import scenario_tree
