@@ -351,7 +351,7 @@ def _groups(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
     combined = np.zeros(len(labels), np.int64)
     for code, size in zip(codes, sizes, strict=True):
         combined = combined * size + code
-    groups, rows = np.unique(combined, return_inverse=True)
+    groups, rows = _unique_codes(combined, int(np.prod(sizes)))
     group_codes = []
     for size in reversed(sizes):
         group_codes.append(groups % size)
@@ -366,6 +366,17 @@ def _groups(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
         verify_integrity=False,
     )
     return rows, index
+
+
+def _unique_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``codes`` (integers in ``[0, size)``) in increasing order, and
+    the index of each code among them: ``np.unique(codes, return_inverse=True)``, by counting
+    instead of sorting when ``size`` is not much larger than the codes."""
+    if size > 4 * len(codes) + 1_000_000:
+        return np.unique(codes, return_inverse=True)
+    present = np.bincount(codes, minlength=size) > 0
+    group_of = np.cumsum(present) - 1
+    return np.flatnonzero(present), group_of[codes]
 
 
 def _positions_by_columns(labels: pd.Index, keyed: pd.Index) -> np.ndarray:
