@@ -130,6 +130,16 @@ class FamilyVar(IndexedVar):
     def _position(self) -> dict[Hashable, int]:
         return {key: k for k, key in enumerate(self.family_keys)}
 
+    @property
+    def domain(self):
+        return IndexedVar.domain.fget(self)
+
+    @domain.setter
+    def domain(self, domain) -> None:
+        """Pyomo's family-wide domain setter, which sets each variable's domain directly."""
+        IndexedVar.domain.fset(self, domain)
+        self._edited.update(self.family_keys)
+
     def note_edit(self, data: VarData) -> None:
         """Record that one variable's bounds, domain or fixed flag changed through Pyomo."""
         if self._tracking:
@@ -321,17 +331,25 @@ class LinearFamily(IndexedConstraint):
         row_keys: Sequence[Hashable] | pd.Index | None = None,
         doc: str | None = None,
     ) -> LinearFamily:
-        """The family from (row, column, coefficient) triplets, columns sorted within each row.
+        """The family from (row, column, coefficient) triplets, columns sorted within each row
+        and the coefficients of a repeated (row, column) added up (HiGHS refuses repeats).
 
         ``lower``/``upper`` are arrays or scalars, ``None`` for unbounded.
         """
         order = np.lexsort((column, row))
+        row, column, coefficient = row[order], column[order], coefficient[order]
+        first = np.ones(len(row), bool)
+        first[1:] = (row[1:] != row[:-1]) | (column[1:] != column[:-1])
+        if not first.all():
+            starts = np.flatnonzero(first)
+            row, column = row[starts], column[starts]
+            coefficient = np.add.reduceat(coefficient, starts)
         indptr = np.zeros(n_rows + 1, np.int64)
         np.cumsum(np.bincount(row, minlength=n_rows), out=indptr[1:])
         return cls(
             indptr,
-            column[order],
-            coefficient[order],
+            column,
+            coefficient,
             _bound_array(lower, n_rows, -np.inf),
             _bound_array(upper, n_rows, np.inf),
             families,

@@ -16,14 +16,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
+from pyomo.opt import ProblemFormat
 from pyomo.repn.standard_repn import generate_standard_repn
 
+from cbecopt import outputs
 from cbecopt.errors import OptionError
 from cbecopt.limits import Budget, handlers_installed
 from cbecopt.linear import (
@@ -325,6 +328,29 @@ def compile_model(model: pyo.Block) -> CompiledModel:
         objective_constant=constant,
         maximize=objective is not None and objective.sense == pyo.maximize,
     )
+
+
+def write_model(model: pyo.Block, target: str | Path) -> Path:
+    """Write ``model`` through Pyomo's own writer, in the format of the suffix (``.lp`` or
+    ``.mps``), with Pyomo's names of the variables and constraints.
+
+    The file is a cbecopt output (:func:`cbecopt.outputs.write_model_file`): written atomically,
+    never over a file cbecopt did not write; a failing disk is an
+    :class:`~cbecopt.outputs.OutputRefused` naming the file.
+    """
+    target = Path(target)
+    fmt = {"lp": ProblemFormat.cpxlp, "mps": ProblemFormat.mps}[outputs.model_format(target)]
+    try:
+        return outputs.write_model_file(
+            target,
+            lambda path: model.write(
+                str(path), format=fmt, io_options={"symbolic_solver_labels": True}
+            ),
+        )
+    except OSError as exc:
+        raise outputs.OutputRefused(
+            f"could not write the model to {target}: {exc.strerror or exc}"
+        ) from None
 
 
 def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:
