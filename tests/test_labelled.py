@@ -19,6 +19,7 @@ import pyomo.environ as pyo
 import pytest
 
 from cbecopt.labelled import add_family, add_var_family
+from helpers import dense_rows
 
 pytestmark = pytest.mark.unit
 
@@ -42,25 +43,18 @@ def _families():
     return m, flow, open_
 
 
-def _dense(m, name: str, rows) -> tuple[np.ndarray, list, np.ndarray, np.ndarray]:
-    """(matrix over flow then open columns, row labels, lower, upper) of ``rows`` added to m."""
-    family = add_family(m, name, rows)
-    view = family.matrix()
-    n_cols = sum(len(f) for f in view.families)
-    dense = np.zeros((view.n_rows, n_cols))
-    for r in range(view.n_rows):
-        span = slice(view.indptr[r], view.indptr[r + 1])
-        dense[r, view.columns[span]] = view.coefficients[span]
-    return dense, list(family.row_keys), view.lower, view.upper
+def _dense(m, name: str, rows) -> tuple[list, list[list[float]], list, list]:
+    """``rows`` added to m as (row keys, dense matrix over flow then open columns, lower, upper)."""
+    return dense_rows(add_family(m, name, rows))
 
 
 def test_a_sum_by_key_groups_in_the_declared_order():
     m, flow, _ = _families()
     by_warehouse = flow.sum(by="warehouse")
     assert list(by_warehouse.labels) == ["B", "A"]
-    dense, keys, _, upper = _dense(m, "outflow", by_warehouse <= 10)
-    assert keys == ["B", "A"] and list(upper) == [10, 10]
-    assert dense.tolist() == [[1, 0, 1, 0, 0], [0, 1, 0, 1, 1]]
+    keys, dense, _, upper = _dense(m, "outflow", by_warehouse <= 10)
+    assert keys == ["B", "A"] and upper == [10, 10]
+    assert dense == [[1, 0, 1, 0, 0], [0, 1, 0, 1, 1]]
     pairs = flow.sum(by=["warehouse", "market"])
     assert list(pairs.labels) == [("B", "m1"), ("B", "m2"), ("A", "m1"), ("A", "m2")]
 
@@ -68,10 +62,10 @@ def test_a_sum_by_key_groups_in_the_declared_order():
 def test_rows_against_a_series_follow_the_series_and_keep_a_market_no_lane_reaches():
     m, flow, _ = _families()
     demand = pd.Series([5.0, 7.0, 2.0], index=pd.Index(["m2", "m1", "m3"], name="market"))
-    dense, keys, lower, upper = _dense(m, "demand", flow.sum(by="market") == demand)
+    keys, dense, lower, upper = _dense(m, "demand", flow.sum(by="market") == demand)
     assert keys == ["m2", "m1", "m3"]
-    assert dense.tolist() == [[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 0, 0, 0]]
-    assert list(lower) == [5, 7, 2] and list(upper) == [5, 7, 2]  # m3: 0 == 2, infeasible
+    assert dense == [[0, 0, 1, 1, 0], [1, 1, 0, 0, 1], [0, 0, 0, 0, 0]]
+    assert lower == [5, 7, 2] and upper == [5, 7, 2]  # m3: 0 == 2, infeasible
 
 
 def test_a_series_missing_a_label_of_the_terms_is_an_error():
@@ -86,33 +80,33 @@ def test_selecting_labels_keeps_their_order_and_sums_nothing_for_a_missing_one()
     capacity = pd.Series([40.0, 30.0], index=pd.Index(WAREHOUSES, name="warehouse"))
     chosen = pd.Index(["A", "C"], name="warehouse")
     rows = flow.sum(by="warehouse")[chosen] <= 0
-    dense, keys, _, _ = _dense(m, "chosen", rows)
-    assert keys == ["A", "C"] and dense.tolist() == [[0, 1, 0, 1, 1], [0, 0, 0, 0, 0]]
+    keys, dense, _, _ = _dense(m, "chosen", rows)
+    assert keys == ["A", "C"] and dense == [[0, 1, 0, 1, 1], [0, 0, 0, 0, 0]]
     limited = capacity.index[[1]]
-    dense, keys, lower, upper = _dense(
+    keys, dense, lower, upper = _dense(
         m, "capacity", flow.sum(by="warehouse")[limited] <= capacity[limited] * open_[limited]
     )
     # flow columns 0-4, then open: B (5), A (6)
-    assert keys == ["A"] and dense.tolist() == [[0, 1, 0, 1, 1, 0, -30]]
-    assert list(lower) == [-np.inf] and list(upper) == [0]
+    assert keys == ["A"] and dense == [[0, 1, 0, 1, 1, 0, -30]]
+    assert lower == [-np.inf] and upper == [0]
 
 
 def test_a_family_keyed_by_fewer_columns_is_broadcast_over_the_lanes():
     m, flow, open_ = _families()
     usable = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=flow.labels)
-    dense, keys, _, upper = _dense(m, "linking", flow <= usable * open_)
-    assert keys == LANES and list(upper) == [0] * 5
+    keys, dense, _, upper = _dense(m, "linking", flow <= usable * open_)
+    assert keys == LANES and upper == [0] * 5
     expected = np.hstack([np.eye(5), np.zeros((5, 2))])
     for lane, (warehouse, _, _) in enumerate(LANES):
         expected[lane, 5 + WAREHOUSES.index(warehouse)] = -(lane + 1.0)
-    assert dense.tolist() == expected.tolist()
+    assert dense == expected.tolist()
 
 
 def test_a_coefficient_keyed_by_fewer_columns_reaches_every_row_it_names():
     m, flow, _ = _families()
     weight = pd.Series([2.0, 3.0], index=pd.Index(["m1", "m2"], name="market"))
-    dense, _, _, _ = _dense(m, "weighted", weight * flow >= 1)
-    assert np.diag(dense).tolist() == [2, 2, 3, 3, 2]
+    _, dense, _, _ = _dense(m, "weighted", weight * flow >= 1)
+    assert np.diag(np.array(dense)).tolist() == [2, 2, 3, 3, 2]
 
 
 def test_terms_with_different_labels_add_up_over_the_union_of_rows():
@@ -120,10 +114,10 @@ def test_terms_with_different_labels_add_up_over_the_union_of_rows():
     by_market = flow.sum(by="market")
     first = by_market[pd.Index(["m1"], name="market")]
     second = by_market[pd.Index(["m2", "m1"], name="market")]
-    dense, keys, _, _ = _dense(m, "union", first - second == 0)
+    keys, dense, _, _ = _dense(m, "union", first - second == 0)
     assert keys == ["m1", "m2"]
     # m1: lanes 0, 1, 4 once minus once, added up to 0; m2: minus lanes 2 and 3
-    assert dense.tolist() == [[0, 0, 0, 0, 0], [0, 0, -1, -1, 0]]
+    assert dense == [[0, 0, 0, 0, 0], [0, 0, -1, -1, 0]]
 
 
 def test_misaligned_keys_and_constants_are_refused():

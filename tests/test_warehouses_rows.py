@@ -16,7 +16,7 @@ import cbecopt
 from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses
 from cbecopt.generate import generate_warehouses
 from cbecopt.solver import compile_model
-from helpers import write_instance
+from helpers import dense_rows, write_instance
 
 pytestmark = pytest.mark.component
 
@@ -50,30 +50,20 @@ def test_multi_source_rows_are_the_reference_rows_entry_for_entry():
     assert compiled.integer_columns.tolist() == list(range(12))
 
 
-def _rows(family) -> tuple[list, list[list[float]], list, list]:
-    view = family.matrix()
-    n_cols = sum(len(f) for f in view.families)
-    dense = np.zeros((view.n_rows, n_cols))
-    for r in range(view.n_rows):
-        span = slice(view.indptr[r], view.indptr[r + 1])
-        dense[r, view.columns[span]] = view.coefficients[span]
-    return list(family.row_keys), dense.tolist(), list(view.lower), list(view.upper)
-
-
 def test_single_sourcing_rows_by_hand(tmp_path):
     """Lanes w1-m1, w1-m2, w2-m1, w2-m2 (one mode each); demand m1 30, m2 40."""
     instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
     m = build_warehouses(instance, WarehousesConfig(single_source=True)).model
     pairs = [("w1", "m1"), ("w1", "m2"), ("w2", "m1"), ("w2", "m2")]
     # columns: assign z (w1m1, w1m2, w2m1, w2m2)
-    assert _rows(m.single_assignment) == (
+    assert dense_rows(m.single_assignment) == (
         ["m1", "m2"],
         [[1, 0, 1, 0], [0, 1, 0, 1]],
         [1, 1],
         [1, 1],
     )
     # columns: flow x per lane (same order as the pairs), then z
-    keys, dense, lower, upper = _rows(m.assignment_flow)
+    keys, dense, lower, upper = dense_rows(m.assignment_flow)
     assert keys == pairs and lower == upper == [0, 0, 0, 0]
     demand = [30, 40, 30, 40]
     assert dense == [
@@ -81,7 +71,7 @@ def test_single_sourcing_rows_by_hand(tmp_path):
         for k in range(4)
     ]
     # columns: z, then open y (w1, w2)
-    keys, dense, lower, upper = _rows(m.assignment_linking)
+    keys, dense, lower, upper = dense_rows(m.assignment_linking)
     assert keys == pairs and upper == [0, 0, 0, 0] and lower == [-np.inf] * 4
     assert dense == [
         [float(i == k) for i in range(4)] + [-float(w == pairs[k][0]) for w in ("w1", "w2")]

@@ -262,17 +262,22 @@ def write_workbook(target: str | Path, save: Writer) -> Path:
     OutputRefused : ``target`` exists and is a folder, or a workbook cbecopt did not write (or
         that changed since).
     """
-    target = output_path(target)
+
+    def save_marked(path: Path) -> None:
+        save(path)
+        with zipfile.ZipFile(path, "a") as book:
+            book.comment = _workbook_mark(book)
+
+    return _write_marked(output_path(target), _check_workbook, save_marked)
+
+
+def _write_marked(target: Path, check: Callable[[Path], None], save_marked: Writer) -> Path:
+    """Write one file that carries cbecopt's mark, atomically, once ``check`` has found no file
+    in its place that cbecopt did not write."""
     _make_folder(target.parent)
     with _locked(target.parent):
         _recover(target.parent)
-        _check_workbook(target)
-
-        def save_marked(path: Path) -> None:
-            save(path)
-            with zipfile.ZipFile(path, "a") as book:
-                book.comment = _workbook_mark(book)
-
+        check(target)
         atomic_file(target, save_marked)
     return target
 
@@ -416,18 +421,13 @@ def write_model_file(target: str | Path, write: Writer) -> Path:
     replaced (:class:`OutputRefused`)."""
     target = output_path(target)
     comment = _COMMENT[model_format(target)]
-    _make_folder(target.parent)
-    with _locked(target.parent):
-        _recover(target.parent)
-        _check_model_file(target)
 
-        def save_marked(path: Path) -> None:
-            write(path)
-            body = path.read_bytes()
-            path.write_bytes(_model_mark(comment, body) + body)
+    def save_marked(path: Path) -> None:
+        write(path)
+        body = path.read_bytes()
+        path.write_bytes(_model_mark(comment, body) + body)
 
-        atomic_file(target, save_marked)
-    return target
+    return _write_marked(target, _check_model_file, save_marked)
 
 
 def _check_model_file(target: Path) -> None:
