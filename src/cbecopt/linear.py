@@ -186,17 +186,15 @@ def pyomo_column(var: VarData) -> tuple[float, float, bool]:
 
 def _domain_arrays(domain, keys: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower bounds, upper bounds and integrality implied by a domain (or a key -> domain map)."""
-    n = len(keys)
-    if isinstance(domain, dict):
-        known = {id(d): _interval(d) for d in domain.values()}
-        rows = [known[id(domain[key])] for key in keys]
-        return (
-            np.fromiter((r[0] for r in rows), np.float64, n),
-            np.fromiter((r[1] for r in rows), np.float64, n),
-            np.fromiter((r[2] for r in rows), bool, n),
-        )
-    lower, upper, integer = _interval(domain)
-    return np.full(n, lower), np.full(n, upper), np.full(n, integer)
+    if not isinstance(domain, dict):
+        lower, upper, integer = _interval(domain)
+        n = len(keys)
+        return np.full(n, lower), np.full(n, upper), np.full(n, integer)
+    domains = {id(d): d for d in domain.values()}
+    order = {key: k for k, key in enumerate(domains)}
+    which = np.fromiter((order[id(domain[key])] for key in keys), np.int64, len(keys))
+    table = np.array([_interval(d) for d in domains.values()], dtype=np.float64).reshape(-1, 3)
+    return table[which, 0], table[which, 1], table[which, 2].astype(bool)
 
 
 def _interval(domain) -> tuple[float, float, bool]:
