@@ -129,3 +129,5 @@ def test_misaligned_keys_and_constants_are_refused():
         pd.Series([1.0], index=pd.Index(["m1"], name="market")) * flow  # noqa: B018
     with pytest.raises(TypeError, match="right-hand side"):
         markets + 1.0  # noqa: B018
+    with pytest.raises(ValueError, match=r"no key column \['port'\]"):
+        flow.sum(by=["market", "port"])

@@ -115,7 +115,7 @@ def test_family_bounds_agree_with_pyomo_for_every_variable():
     m, x, y = _model()
     x.set_bounds([0, 2], lower=[1.0, -np.inf], upper=[np.inf, 7.0])
     for family in (x, y):
-        view = family.component.bounds_view()
+        view = family.bounds
         pyomo = [v.bounds for v in family.data]
         lower = [-np.inf if lb is None else lb for lb, _ in pyomo]
         upper = [np.inf if ub is None else ub for _, ub in pyomo]

@@ -43,6 +43,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from cbecopt.linear import (
+    ColumnBounds,
     FamilyVar,
     LinearFamily,
     LinearObjective,
@@ -101,6 +102,11 @@ class VarFamily:
     def set_bounds(self, positions, lower=None, upper=None) -> None:
         """Set own lower and/or upper bounds of the variables at ``positions`` (``inf``: none)."""
         self.component.set_bounds(positions, lower, upper)
+
+    @property
+    def bounds(self) -> ColumnBounds:
+        """The variables' bounds and integrality as arrays, in key order."""
+        return self.component.bounds_view()
 
     def terms(self) -> LinearTerms:
         """One row per variable, labelled as the variable."""
@@ -340,9 +346,10 @@ def _as_index(labels, names) -> pd.Index:
 def _groups(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
     """The group of each label by the columns ``by`` (in their levels' order) and the groups'
     labels."""
+    missing = [name for name in by if name not in _names(labels)]
+    if missing:
+        raise ValueError(f"no key column {missing} among {_names(labels)}")
     if not isinstance(labels, pd.MultiIndex):
-        if by != _names(labels):
-            raise ValueError(f"no key column {by} among {_names(labels)}")
         rows, uniques = pd.factorize(labels)
         return rows.astype(np.int64), pd.Index(uniques, name=labels.name)
     levels = [labels.names.index(name) for name in by]

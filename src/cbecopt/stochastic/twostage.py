@@ -315,13 +315,12 @@ def scenario_creator(problem: TwoStageProblem, name: str) -> pyo.ConcreteModel:
     m.total_cost = linear_objective([*first.cost, *cost])
     m._mpisppy_probability = probability
     m.first_stage_cost = pyo.Expression(expr=terms_expression(first.cost))
-    nonants = [f.component for f in first.families]
     try:
         from mpisppy import scenario_tree
-    except ImportError:
-        m._cbecopt_nonants = nonants
-    else:
-        m._mpisppy_node_list = [
-            scenario_tree.ScenarioNode("ROOT", 1.0, 1, m.first_stage_cost, nonants, m)
-        ]
+    except ImportError:  # pip install 'cbecopt[scale]'
+        return m
+    nonants = [f.component for f in first.families]
+    m._mpisppy_node_list = [
+        scenario_tree.ScenarioNode("ROOT", 1.0, 1, m.first_stage_cost, nonants, m)
+    ]
     return m
