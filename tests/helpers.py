@@ -53,3 +53,15 @@ def load_problems(folder) -> list[str]:
 def has(found: list[str], *parts: str) -> bool:
     """Whether one of the problems mentions every part."""
     return any(all(part in p for part in parts) for p in found)
+
+
+def dense_rows(family) -> tuple[list, list[list[float]], list, list]:
+    """A linear family as (row keys, dense matrix over its families' columns, lower, upper)."""
+    import numpy as np
+
+    view = family.matrix()
+    dense = np.zeros((view.n_rows, sum(len(f) for f in view.families)))
+    for r in range(view.n_rows):
+        span = slice(view.indptr[r], view.indptr[r + 1])
+        dense[r, view.columns[span]] = view.coefficients[span]
+    return list(family.row_keys), dense.tolist(), list(view.lower), list(view.upper)

@@ -1,7 +1,7 @@
 """Write outputs without ever destroying what cbecopt did not write, and never half of one.
 
 The rules every output follows (folders of ``--out DIR``, :meth:`Result.to_dir`,
-:func:`save_instance`, workbooks, charts):
+:func:`save_instance`, workbooks, charts, model files of ``--write-model``):
 
 * **Only our own files.** A folder output writes only the files of the result; it never
   removes, renames or replaces anything else. The folder's manifest (the ``manifest`` key of
@@ -10,7 +10,8 @@ The rules every output follows (folders of ``--out DIR``, :meth:`Result.to_dir`,
   removes the ones the new result lacks; a file with one of the new names that no manifest
   lists, or that changed since cbecopt wrote it, is someone else's: the write is refused
   (:class:`OutputRefused`) and nothing is written. A workbook cbecopt wrote carries a
-  fingerprint of its contents as the zip comment; any other ``.xlsx`` is never replaced.
+  fingerprint of its contents as the zip comment; any other ``.xlsx`` is never replaced. A
+  model file (``.lp``, ``.mps``) carries it as its first line, a comment.
 * **Whole or not at all.** Each file is written to a temporary name in its folder, synced,
   then renamed. A folder's set of files changes through a journal: every new file is staged,
   the journal naming the renames and removals is committed by one rename, the renames and
@@ -261,17 +262,22 @@ def write_workbook(target: str | Path, save: Writer) -> Path:
     OutputRefused : ``target`` exists and is a folder, or a workbook cbecopt did not write (or
         that changed since).
     """
-    target = output_path(target)
+
+    def save_marked(path: Path) -> None:
+        save(path)
+        with zipfile.ZipFile(path, "a") as book:
+            book.comment = _workbook_mark(book)
+
+    return _write_marked(output_path(target), _check_workbook, save_marked)
+
+
+def _write_marked(target: Path, check: Callable[[Path], None], save_marked: Writer) -> Path:
+    """Write one file that carries cbecopt's mark, atomically, once ``check`` has found no file
+    in its place that cbecopt did not write."""
     _make_folder(target.parent)
     with _locked(target.parent):
         _recover(target.parent)
-        _check_workbook(target)
-
-        def save_marked(path: Path) -> None:
-            save(path)
-            with zipfile.ZipFile(path, "a") as book:
-                book.comment = _workbook_mark(book)
-
+        check(target)
         atomic_file(target, save_marked)
     return target
 
@@ -373,6 +379,74 @@ def _workbook_mark(book: zipfile.ZipFile) -> bytes:
     """The fingerprint of a workbook's parts (names, CRC-32s and sizes) kept as its zip comment."""
     parts = "".join(f"{i.filename} {i.CRC} {i.file_size}\n" for i in book.infolist())
     return _WORKBOOK_MARK + hashlib.sha256(parts.encode()).hexdigest().encode()
+
+
+# --- model files ----------------------------------------------------------------------------
+
+MODEL_FORMATS = {".lp": "lp", ".mps": "mps"}
+"""Suffixes of the model files cbecopt writes (``solve --write-model``), and their formats."""
+_MODEL_MARK = "cbecopt sha256:"
+_COMMENT = {"lp": "\\ ", "mps": "* "}
+
+
+def model_format(target: Path) -> str:
+    """The format of a model file, from its suffix; any other suffix is refused."""
+    fmt = MODEL_FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise OutputRefused(
+            f"{target}: a model file must end in .lp or .mps (the format follows the suffix)"
+        )
+    return fmt
+
+
+def prepare_model_file(target: str | Path, inputs: tuple[str | Path, ...] = ()) -> Path:
+    """Check a model file before the computation: its suffix, that it is not an input nor
+    inside one, that its folder can be made and written, and that no file cbecopt did not
+    write (or that changed since) is in its place."""
+    target = output_path(target)
+    model_format(target)
+    for source in inputs:
+        refuse_overlap(target, Path(source))
+    _make_folder(target.parent)
+    with _locked(target.parent):
+        _probe(target.parent)
+        _recover(target.parent)
+        _check_model_file(target)
+    return target
+
+
+def write_model_file(target: str | Path, write: Writer) -> Path:
+    """Write one model file atomically, marked as cbecopt's: its first line is a comment with
+    the fingerprint of the rest. A file cbecopt did not write, or that changed since, is never
+    replaced (:class:`OutputRefused`)."""
+    target = output_path(target)
+    comment = _COMMENT[model_format(target)]
+
+    def save_marked(path: Path) -> None:
+        write(path)
+        body = path.read_bytes()
+        path.write_bytes(_model_mark(comment, body) + body)
+
+    return _write_marked(target, _check_model_file, save_marked)
+
+
+def _check_model_file(target: Path) -> None:
+    if not os.path.lexists(target):
+        return
+    ours = False
+    if target.is_file():
+        content = target.read_bytes()
+        first, _, body = content.partition(b"\n")
+        ours = first + b"\n" == _model_mark(_COMMENT[model_format(target)], body)
+    if not ours:
+        raise OutputRefused(
+            f"{target}: not a model file written by cbecopt (or changed since); cbecopt never "
+            "replaces it: move it away or choose another name"
+        )
+
+
+def _model_mark(comment: str, body: bytes) -> bytes:
+    return f"{comment}{_MODEL_MARK}{hashlib.sha256(body).hexdigest()}\n".encode()
 
 
 # --- reading and recovering -----------------------------------------------------------------

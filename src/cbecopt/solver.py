@@ -2,8 +2,8 @@
 
 It compiles a Pyomo model into HiGHS's arrays (columns, rows, objective), solves it, and
 says honestly what happened: why HiGHS stopped is kept apart from what solution exists.
-Matrix-backed constraint families (:mod:`cbecopt.formulations.common`) are copied in bulk;
-ordinary Pyomo constraints go through Pyomo's standard linear representation.
+Array-backed families (:mod:`cbecopt.linear`) are copied in bulk through their public views;
+ordinary Pyomo components go through Pyomo's public API and standard linear representation.
 """
 
 from __future__ import annotations
@@ -11,23 +11,31 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import operator
 import os
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.opt import ProblemFormat
 from pyomo.repn.standard_repn import generate_standard_repn
 
+from cbecopt import outputs
 from cbecopt.errors import OptionError
 from cbecopt.limits import Budget, handlers_installed
+from cbecopt.linear import (
+    ColumnBounds,
+    FamilyVar,
+    LinearFamily,
+    LinearObjective,
+    pyomo_column,
+)
 from cbecopt.results import Status
 
 INF = highspy.kHighsInf
@@ -151,19 +159,57 @@ def check_highs_options(options: dict[str, Any]) -> None:
 
 @dataclass
 class CompiledModel:
-    """A Pyomo model as HiGHS arrays, plus the map back from Pyomo variables to columns."""
+    """A Pyomo model as HiGHS's arrays, plus the map back from Pyomo variables to columns.
 
-    lp: highspy.HighsLp
+    Rows are in CSR form (``row_start`` has one entry per row plus the total); bounds are
+    ``±inf`` where there is none.
+    """
+
     offsets: dict[int, int]
-    n_cols: int
-    n_rows: int
+    col_cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    row_start: np.ndarray
+    row_index: np.ndarray
+    row_value: np.ndarray
     integer_columns: np.ndarray
-    nonzeros: int
     objective_constant: float
+    maximize: bool = False
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_cost)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lower)
+
+    @property
+    def nonzeros(self) -> int:
+        return len(self.row_index)
 
     @property
     def n_integer(self) -> int:
         return len(self.integer_columns)
+
+    @property
+    def lp(self) -> highspy.HighsLp:
+        """The same model as a HighsLp object (copies of the arrays, integrality left out)."""
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = self.col_cost, self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
+        lp.offset_ = self.objective_constant
+        if self.maximize:
+            lp.sense_ = highspy.ObjSense.kMaximize
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.n_cols, self.n_rows
+        lp.a_matrix_.start_ = self.row_start
+        lp.a_matrix_.index_ = self.row_index
+        lp.a_matrix_.value_ = self.row_value
+        return lp
 
     def pass_to(
         self,
@@ -171,7 +217,7 @@ class CompiledModel:
         fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
         relax: bool = False,
     ) -> None:
-        """Load the model into a Highs object (integrality is set after the arrays).
+        """Load the model into a Highs object, the arrays passed as they are.
 
         ``fixed_columns`` (columns, values) fixes those columns, integer ones rounded, and frees
         the rows that contain nothing but fixed columns: a plan being evaluated (a first stage
@@ -179,10 +225,27 @@ class CompiledModel:
         constraints among its own decisions, whose data (a big-M from a sample) may differ.
         ``relax`` leaves integer columns continuous (the LP relaxation).
         """
-        highs.passModel(self.lp)
-        if self.n_integer and not relax:
-            kinds = np.full(self.n_integer, highspy.HighsVarType.kInteger.value, dtype=np.uint8)
-            highs.changeColsIntegrality(self.n_integer, self.integer_columns, kinds)
+        integrality = np.zeros(self.n_cols, np.int32)
+        if not relax:
+            integrality[self.integer_columns] = highspy.HighsVarType.kInteger.value
+        sense = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
+        highs.passModel(
+            self.n_cols,
+            self.n_rows,
+            self.nonzeros,
+            highspy.MatrixFormat.kRowwise.value,
+            sense.value,
+            self.objective_constant,
+            self.col_cost,
+            self.col_lower,
+            self.col_upper,
+            self.row_lower,
+            self.row_upper,
+            self.row_start[:-1],
+            self.row_index,
+            self.row_value,
+            integrality,
+        )
         if fixed_columns is not None:
             columns, values = (np.asarray(a) for a in fixed_columns)
             values = np.where(np.isin(columns, self.integer_columns), np.rint(values), values)
@@ -194,9 +257,8 @@ class CompiledModel:
 
     def _rows_only_in(self, columns: np.ndarray) -> np.ndarray:
         """Rows whose every nonzero is in ``columns``."""
-        a = self.lp.a_matrix_
-        start, index = np.asarray(a.start_), np.asarray(a.index_)
-        outside = ~np.isin(index, columns)
+        start = self.row_start
+        outside = ~np.isin(self.row_index, columns)
         row_of = np.repeat(np.arange(self.n_rows), np.diff(start))
         counts = np.bincount(row_of[outside], minlength=self.n_rows)
         nonempty = np.diff(start) > 0
@@ -227,201 +289,163 @@ class SolverOutcome:
         return self.values[start : start + len(var)]
 
 
-def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
-    """Turn the model's active variables, constraints and objective into a HighsLp."""
-    with PauseGC():
-        var_components = list(model.component_objects(pyo.Var, active=True, descend_into=True))
-        offsets: dict[int, int] = {}
-        lower, upper, integer = [], [], []
-        start = 0
-        for comp in var_components:
-            offsets[id(comp)] = start
-            data = list(comp.values())
-            lb, ub, is_int = _column_bounds(data)
-            lower.append(lb)
-            upper.append(ub)
-            integer.append(is_int)
-            start += len(data)
-        column_of = _ColumnLookup(var_components, offsets)
-        n_cols = start
-        col_lower = np.concatenate(lower) if lower else np.zeros(0)
-        col_upper = np.concatenate(upper) if upper else np.zeros(0)
-        integrality = np.concatenate(integer) if integer else np.zeros(0, bool)
+def compile_model(model: pyo.Block) -> CompiledModel:
+    """Turn the model's active variables, constraints and objective into a HighsLp.
 
-        row_starts, row_index, row_value, row_lower, row_upper = [], [], [], [], []
-        nnz = 0
-        for con in model.component_objects(pyo.Constraint, active=True, descend_into=True):
-            block = (
-                _matrix_rows(con, offsets)
-                if hasattr(con, "column_blocks")
-                else _expression_rows(con, column_of)
-            )
-            starts, index, value, lo, up = block
-            row_starts.append(starts + nnz)
-            nnz += len(index)
-            row_index.append(index)
-            row_value.append(value)
-            row_lower.append(lo)
-            row_upper.append(up)
-        objective = _active_objective(model)
-        cost = np.zeros(n_cols)
-        constant = 0.0
-        if objective is not None:
-            constant = _objective_into(objective, column_of, offsets, cost)
-
-        lp = highspy.HighsLp()
-        lp.num_col_ = n_cols
-        lp.col_cost_ = cost
-        lp.col_lower_ = col_lower
-        lp.col_upper_ = col_upper
-        lp.offset_ = constant
-        if objective is not None and objective.sense == pyo.maximize:
-            lp.sense_ = highspy.ObjSense.kMaximize
-        n_rows = int(sum(len(x) for x in row_lower))
-        lp.num_row_ = n_rows
-        lp.row_lower_ = np.concatenate(row_lower) if row_lower else np.zeros(0)
-        lp.row_upper_ = np.concatenate(row_upper) if row_upper else np.zeros(0)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_ = n_cols
-        lp.a_matrix_.num_row_ = n_rows
-        lp.a_matrix_.start_ = np.append(
-            np.concatenate(row_starts) if row_starts else np.zeros(0, np.int64), nnz
-        ).astype(np.int32)
-        lp.a_matrix_.index_ = (np.concatenate(row_index) if row_index else np.zeros(0)).astype(
-            np.int32
-        )
-        lp.a_matrix_.value_ = np.concatenate(row_value) if row_value else np.zeros(0)
-        integer_columns = np.flatnonzero(integrality).astype(np.int32)
-    return CompiledModel(lp, offsets, n_cols, n_rows, integer_columns, nnz, constant)
-
-
-_PLAIN_BOUND = (float, int, type(None))
-_lb, _ub, _domain = (operator.attrgetter(name) for name in ("_lb", "_ub", "_domain"))
-
-
-def _column_bounds(data: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lower and upper bounds (HiGHS infinities for None) and integrality of variables.
-
-    Reads the variables' own bounds and domains in bulk, with each domain's bounds and
-    integrality looked up once; variables that are fixed, have expression bounds (mutable
-    parameters) or an unusual domain take Pyomo's general path one by one.
+    Our array-backed components are read through their public views (a variable family's
+    :meth:`~cbecopt.linear.FamilyVar.bounds_view`, a linear family's
+    :meth:`~cbecopt.linear.LinearFamily.matrix`, a linear objective's
+    :meth:`~cbecopt.linear.LinearObjective.terms`); ordinary Pyomo variables, constraints and
+    objectives through Pyomo's public API and its standard linear representation.
     """
-    n = len(data)
-    if n == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0, bool)
-    try:
-        lbs, ubs, domains = list(map(_lb, data)), list(map(_ub, data)), list(map(_domain, data))
-    except AttributeError:  # a Pyomo without these slots: the general path
-        return _column_bounds_general(data)
-    infos = {id(d): _domain_info(d) for d in {id(d): d for d in domains}.values()}
-    general = np.fromiter((v.fixed for v in data), bool, n)
-    if any(info is _UNKNOWN_DOMAIN for info in infos.values()):
-        general |= np.fromiter((infos[id(d)] is _UNKNOWN_DOMAIN for d in domains), bool, n)
-    general |= np.fromiter((type(b) not in _PLAIN_BOUND for b in lbs), bool, n)
-    general |= np.fromiter((type(b) not in _PLAIN_BOUND for b in ubs), bool, n)
-    own_lb = np.array(
-        [np.nan if b is None or g else b for b, g in zip(lbs, general, strict=True)], float
-    )
-    own_ub = np.array(
-        [np.nan if b is None or g else b for b, g in zip(ubs, general, strict=True)], float
-    )
-    if len(infos) == 1:
-        d_lb, d_ub, d_int = next(iter(infos.values()))
-        dom_lb = np.full(n, np.nan if d_lb is None else d_lb)
-        dom_ub = np.full(n, np.nan if d_ub is None else d_ub)
-        is_int = np.full(n, bool(d_int))
-    else:
+    with PauseGC():
+        columns = _Columns(model)
         rows = [
-            infos[id(d)] if infos[id(d)] is not _UNKNOWN_DOMAIN else (None, None, False)
-            for d in domains
+            _family_rows(con, columns)
+            if isinstance(con, LinearFamily)
+            else _pyomo_rows(con, columns)
+            for con in model.component_objects(pyo.Constraint, active=True, descend_into=True)
         ]
-        dom_lb = np.array([np.nan if r[0] is None else r[0] for r in rows], float)
-        dom_ub = np.array([np.nan if r[1] is None else r[1] for r in rows], float)
-        is_int = np.array([r[2] for r in rows], bool)
-    lower = np.fmax(own_lb, dom_lb)  # fmax/fmin ignore NaN (= no bound on that side)
-    upper = np.fmin(own_ub, dom_ub)
-    lower[np.isnan(lower)] = -INF
-    upper[np.isnan(upper)] = INF
-    for k in np.flatnonzero(general):
-        lower[k], upper[k], is_int[k] = _one_column(data[k])
-    return lower, upper, is_int
+        objective = _active_objective(model)
+        cost = np.zeros(columns.n)
+        constant = 0.0 if objective is None else _objective_into(objective, columns, cost)
+
+        counts = [np.diff(r.indptr) for r in rows]
+        row_start = np.zeros(sum(len(c) for c in counts) + 1, np.int64)
+        if counts:
+            np.cumsum(np.concatenate(counts), out=row_start[1:])
+    return CompiledModel(
+        offsets=columns.offsets,
+        col_cost=cost,
+        col_lower=columns.lower,
+        col_upper=columns.upper,
+        row_lower=_joined([r.lower for r in rows], np.float64),
+        row_upper=_joined([r.upper for r in rows], np.float64),
+        row_start=row_start.astype(np.int32),
+        row_index=_joined([r.columns for r in rows], np.int32),
+        row_value=_joined([r.coefficients for r in rows], np.float64),
+        integer_columns=np.flatnonzero(columns.integer).astype(np.int32),
+        objective_constant=constant,
+        maximize=objective is not None and objective.sense == pyo.maximize,
+    )
 
 
-def _one_column(v) -> tuple[float, float, bool]:
-    lb, ub = (v.value, v.value) if v.fixed else v.bounds
-    return (-INF if lb is None else lb), (INF if ub is None else ub), v.is_integer()
+def write_model(model: pyo.Block, target: str | Path) -> Path:
+    """Write ``model`` through Pyomo's own writer, in the format of the suffix (``.lp`` or
+    ``.mps``), with Pyomo's names of the variables and constraints.
+
+    The file is a cbecopt output (:func:`cbecopt.outputs.write_model_file`): written atomically,
+    never over a file cbecopt did not write; a failing disk is an
+    :class:`~cbecopt.outputs.OutputRefused` naming the file.
+    """
+    target = Path(target)
+    fmt = {"lp": ProblemFormat.cpxlp, "mps": ProblemFormat.mps}[outputs.model_format(target)]
+    try:
+        return outputs.write_model_file(
+            target,
+            lambda path: model.write(
+                str(path), format=fmt, io_options={"symbolic_solver_labels": True}
+            ),
+        )
+    except OSError as exc:
+        raise outputs.OutputRefused(
+            f"could not write the model to {target}: {exc.strerror or exc}"
+        ) from None
 
 
-def _column_bounds_general(data: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    columns = [_one_column(v) for v in data]
-    return (
-        np.array([c[0] for c in columns], float),
-        np.array([c[1] for c in columns], float),
+def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Rows in CSR form over the model's global columns; ``±inf`` for no bound."""
+
+    indptr: np.ndarray
+    columns: np.ndarray
+    coefficients: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+class _Columns:
+    """The model's active variables as columns: each component's first column, the columns'
+    bounds and integrality, and the column of any one variable."""
+
+    def __init__(self, model: pyo.Block):
+        self.offsets: dict[int, int] = {}
+        self._components = []
+        lower, upper, integer = [], [], []
+        self.n = 0
+        for comp in model.component_objects(pyo.Var, active=True, descend_into=True):
+            self.offsets[id(comp)] = self.n
+            self._components.append(comp)
+            view = (
+                comp.bounds_view()
+                if isinstance(comp, FamilyVar)
+                else _pyomo_bounds(list(comp.values()))
+            )
+            lower.append(view.lower)
+            upper.append(view.upper)
+            integer.append(view.integer)
+            self.n += len(view.lower)
+        self.lower = _joined(lower, np.float64)
+        self.upper = _joined(upper, np.float64)
+        self.integer = _joined(integer, bool)
+        self._lookup: dict[int, int] | None = None
+
+    def of_families(self, families) -> np.ndarray:
+        """Global column of each local column of a view whose columns count through
+        ``families`` in order."""
+        if not families:
+            return np.zeros(0, np.int64)
+        return np.concatenate(
+            [np.arange(len(f), dtype=np.int64) + self.offsets[id(f)] for f in families]
+        )
+
+    def of(self, var) -> int:
+        """The column of one Pyomo variable."""
+        if self._lookup is None:
+            self._lookup = {
+                id(v): self.offsets[id(comp)] + k
+                for comp in self._components
+                for k, v in enumerate(comp.values())
+            }
+        return self._lookup[id(var)]
+
+
+def _pyomo_bounds(data: list) -> ColumnBounds:
+    columns = [pyomo_column(v) for v in data]
+    return ColumnBounds(
+        np.array([c[0] for c in columns], np.float64),
+        np.array([c[1] for c in columns], np.float64),
         np.array([c[2] for c in columns], bool),
     )
 
 
-_UNKNOWN_DOMAIN = ("unknown",)
-
-
-def _domain_info(domain) -> tuple:
-    """(lower, upper, is integer) of a Pyomo domain set, or a marker when it is not a plain one."""
-    try:
-        lb, ub, step = domain.get_interval()
-    except AttributeError:
-        return _UNKNOWN_DOMAIN
-    if step not in (0, 1):
-        return _UNKNOWN_DOMAIN
-    return lb, ub, step == 1
-
-
-class _ColumnLookup:
-    """Column of a Pyomo variable: its component's first column plus its position in the index.
-
-    Used only for ordinary constraints and objectives, so large matrix-backed families never
-    pay for a map over every variable.
-    """
-
-    def __init__(self, components: list, offsets: dict[int, int]):
-        self._offsets = offsets
-        self._sparse: dict[int, dict[int, int]] = {}
-        for comp in components:
-            if comp.is_indexed() and (
-                len(comp) != len(comp.index_set()) or not comp.index_set().isordered()
-            ):
-                start = offsets[id(comp)]
-                self._sparse[id(comp)] = {id(v): start + k for k, v in enumerate(comp.values())}
-
-    def column(self, var) -> int:
-        comp = var.parent_component()
-        sparse = self._sparse.get(id(comp))
-        if sparse is not None:
-            return sparse[id(var)]
-        if not comp.is_indexed():
-            return self._offsets[id(comp)]
-        return self._offsets[id(comp)] + comp.index_set().ord(var.index()) - 1
-
-
-def _matrix_rows(con, offsets: dict[int, int]):
-    """Rows of a matrix-backed family, columns mapped through the families' global offsets."""
-    local_to_global = (
-        np.concatenate(
-            [np.arange(n, dtype=np.int64) + offsets[id(var)] for var, n in con.column_blocks]
-        )
-        if con.column_blocks
-        else np.zeros(0, np.int64)
+def _family_rows(con: LinearFamily, columns: _Columns) -> _Rows:
+    """A linear family's rows through its matrix view, columns mapped to the model's."""
+    matrix = con.matrix()
+    mapped = columns.of_families(matrix.families)[matrix.columns]
+    if matrix.active.all():
+        return _Rows(matrix.indptr, mapped, matrix.coefficients, matrix.lower, matrix.upper)
+    keep = np.flatnonzero(matrix.active)
+    counts = np.diff(matrix.indptr)
+    entries = np.repeat(matrix.active, counts)
+    indptr = np.zeros(len(keep) + 1, np.int64)
+    np.cumsum(counts[keep], out=indptr[1:])
+    return _Rows(
+        indptr,
+        mapped[entries],
+        matrix.coefficients[entries],
+        matrix.lower[keep],
+        matrix.upper[keep],
     )
-    indptr = np.asarray(con._A_indptr, dtype=np.int64)
-    index = local_to_global[np.asarray(con._A_indices, dtype=np.int64)]
-    value = np.asarray(con._A_data, dtype=np.float64)
-    lower = np.array([-INF if v is None else v for v in con._lower], dtype=np.float64)
-    upper = np.array([INF if v is None else v for v in con._upper], dtype=np.float64)
-    return indptr[:-1], index, value, lower, upper
 
 
-def _expression_rows(con, column_of: _ColumnLookup):
-    """Rows of an ordinary Pyomo constraint family, through Pyomo's standard linear repn."""
-    starts, index, value, lower, upper = [], [], [], [], []
+def _pyomo_rows(con, columns: _Columns) -> _Rows:
+    """Rows of an ordinary Pyomo constraint, through Pyomo's standard linear representation."""
+    indptr, index, value, lower, upper = [0], [], [], [], []
     for data in con.values():
         if not data.active:
             continue
@@ -430,18 +454,15 @@ def _expression_rows(con, column_of: _ColumnLookup):
             raise ValueError(
                 f"constraint {data.name} is not linear; HiGHS models here must be linear"
             )
-        starts.append(len(index))
         for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-            if v.fixed:
-                repn.constant += c * v.value
-                continue
-            index.append(column_of.column(v))
+            index.append(columns.of(v))
             value.append(c)
-        lo, up = data.lower, data.upper
-        lower.append(-INF if lo is None else pyo.value(lo) - repn.constant)
-        upper.append(INF if up is None else pyo.value(up) - repn.constant)
-    return (
-        np.asarray(starts, np.int64),
+        indptr.append(len(index))
+        lb, ub = data.lb, data.ub
+        lower.append(-INF if lb is None else lb - repn.constant)
+        upper.append(INF if ub is None else ub - repn.constant)
+    return _Rows(
+        np.asarray(indptr, np.int64),
         np.asarray(index, np.int64),
         np.asarray(value, np.float64),
         np.asarray(lower, np.float64),
@@ -449,7 +470,7 @@ def _expression_rows(con, column_of: _ColumnLookup):
     )
 
 
-def _active_objective(model: pyo.ConcreteModel):
+def _active_objective(model: pyo.Block):
     objectives = list(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
     if len(objectives) > 1:
         raise ValueError(
@@ -458,48 +479,18 @@ def _active_objective(model: pyo.ConcreteModel):
     return objectives[0] if objectives else None
 
 
-def _objective_into(
-    objective, column_of: _ColumnLookup, offsets: dict[int, int], cost: np.ndarray
-) -> float:
-    """Add the objective's coefficients into ``cost``; return its constant.
-
-    Objectives built by :func:`cbecopt.formulations.common.linear_objective` carry their terms
-    as arrays; a flat :class:`LinearExpression` is read term by term; anything else goes
-    through Pyomo's standard linear representation.
-    """
-    terms = getattr(objective.parent_component(), "column_terms", None)
-    if terms is not None and terms[0] is objective.expr:
-        for component, position, coef in terms[2]:
-            np.add.at(cost, offsets[id(component)] + position, coef)
-        return float(terms[1])
-    expr = objective.expr
-    if type(expr) is LinearExpression:
-        coefs, columns, constant = [], [], 0.0
-        for arg in expr.args:
-            if type(arg) is MonomialTermExpression:
-                coef, var = arg.args
-                if var.fixed:
-                    constant += pyo.value(coef) * var.value
-                else:
-                    coefs.append(pyo.value(coef))
-                    columns.append(column_of.column(var))
-            elif getattr(arg, "is_variable_type", lambda: False)():
-                if arg.fixed:
-                    constant += arg.value
-                else:
-                    coefs.append(1.0)
-                    columns.append(column_of.column(arg))
-            else:
-                constant += pyo.value(arg)
-    else:
-        repn = generate_standard_repn(expr, compute_values=True, quadratic=False)
-        if not repn.is_linear():
-            raise ValueError(f"objective {objective.name} is not linear")
-        coefs = list(repn.linear_coefs)
-        columns = [column_of.column(v) for v in repn.linear_vars]
-        constant = float(repn.constant)
-    np.add.at(cost, np.asarray(columns, dtype=np.int64), np.asarray(coefs, dtype=np.float64))
-    return float(constant)
+def _objective_into(objective, columns: _Columns, cost: np.ndarray) -> float:
+    """Add the objective's coefficients into ``cost``; return its constant."""
+    if isinstance(objective, LinearObjective):
+        terms = objective.terms()
+        np.add.at(cost, columns.of_families(terms.families)[terms.columns], terms.coefficients)
+        return terms.constant
+    repn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
+    if not repn.is_linear():
+        raise ValueError(f"objective {objective.name} is not linear")
+    at = np.asarray([columns.of(v) for v in repn.linear_vars], dtype=np.int64)
+    np.add.at(cost, at, np.asarray(repn.linear_coefs, dtype=np.float64))
+    return float(repn.constant)
 
 
 _banner_shown = False

@@ -320,6 +320,15 @@ def solve(
             help="Write result.json and CSV tables into this folder, or one workbook if it ends in .xlsx.",
         ),
     ] = None,
+    write_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-model",
+            parser=out_path,
+            help="Write the model about to be solved (a two-stage model's extensive form) to "
+            "this .lp or .mps file through Pyomo's writer, then solve it.",
+        ),
+    ] = None,
     normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -352,6 +361,8 @@ def solve(
             model, {"--independent": independent or None, "--report": report or None}
         )
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
+        if write_model is not None:
+            _check_model_file(write_model, input_paths(path, fmt), independent, sku_blocks)
         if model == SMPS:
             started = time.perf_counter()
             problem, _ = two_stage_problem(path, fmt, model, None, normalize_probabilities)
@@ -366,6 +377,7 @@ def solve(
                     instance=problem.name,
                     extract=_smps_extract(problem),
                     load_seconds=read_seconds,
+                    write_model=write_model,
                 )
         else:
             _smps_only(normalize_probabilities)
@@ -378,7 +390,7 @@ def solve(
                 if independent:
                     result = compare_sharing(instance, options, config)
                 else:
-                    result = solve_model(instance, model, options, config, report)
+                    result = solve_model(instance, model, options, config, report, write_model)
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, model=model, instance=str(path))
     try:
@@ -396,6 +408,16 @@ def solve(
     else:
         print_summary(out, result, delivered.path)
     raise typer.Exit(delivered.exit_code or exit_code(result))
+
+
+def _check_model_file(
+    target: Path, inputs: tuple[Path, ...], independent: bool, sku_blocks: int | None
+) -> None:
+    """Refuse ``--write-model`` where it cannot be written, or where no one model is solved."""
+    for flag, given in (("--independent", independent), ("--sku-blocks", sku_blocks is not None)):
+        if given:
+            raise OptionError(f"--write-model writes the one model solved; {flag} solves many")
+    outputs.prepare_model_file(target, inputs)
 
 
 def _smps_extract(problem):

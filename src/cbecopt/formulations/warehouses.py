@@ -17,7 +17,7 @@ import pyomo.environ as pyo
 from cbecopt.errors import InputError, OptionError
 from cbecopt.formulations.common import (
     VarFamily,
-    add_rows,
+    add_family,
     add_var_family,
     linear_objective,
     scenario_demand_problems,
@@ -161,10 +161,20 @@ def build_warehouses(
     data = data if data is not None else WarehousesData.from_instance(instance)
     m = pyo.ConcreteModel(name=f"warehouses[{instance.name}]")
     open_ = add_var_family(
-        m, "open", data.WAREHOUSES, domain=pyo.Binary, doc="y_w: warehouse w is open"
+        m,
+        "open",
+        data.WAREHOUSES,
+        domain=pyo.Binary,
+        labels=_warehouse_labels(data),
+        doc="y_w: warehouse w is open",
     )
     flow = add_var_family(
-        m, "flow", data.LANES, upper=data.lane_capacity, doc="x_l: units shipped on lane l"
+        m,
+        "flow",
+        data.LANES,
+        upper=data.lane_capacity,
+        labels=_lane_labels(data),
+        doc="x_l: units shipped on lane l",
     )
     assign = None
     add_demand_balance(m, data, flow)
@@ -184,19 +194,34 @@ def build_warehouses(
     return WarehousesModel(m, data, config, open_, flow, assign)
 
 
+def _warehouse_labels(data: WarehousesData) -> pd.Index:
+    return pd.Index(data.WAREHOUSES, name="warehouse")
+
+
+def _market_labels(data: WarehousesData) -> pd.Index:
+    return pd.Index(data.MARKETS, name="market")
+
+
+def _lane_labels(data: WarehousesData) -> pd.MultiIndex:
+    """Lanes labelled (warehouse, market, mode), levels in the model's order of warehouses and
+    markets, so that sums by warehouse or market come in that order."""
+    mode_codes, modes = pd.factorize(np.array([lane[2] for lane in data.LANES], dtype=object))
+    return pd.MultiIndex(
+        levels=[data.WAREHOUSES, data.MARKETS, modes],
+        codes=[data.lane_warehouse, data.lane_market, mode_codes],
+        names=["warehouse", "market", "mode"],
+        verify_integrity=False,
+    )
+
+
 def add_demand_balance(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily) -> None:
     """Every market receives exactly its demand.
 
     .. math:: \\sum_{l \\in L^{in}_j} x_l = d_j \\qquad \\forall j \\in J
     """
-    add_rows(
-        m,
-        "demand_balance",
-        data.MARKETS,
-        [terms(flow, data.lane_market, np.arange(len(flow)), 1.0)],
-        data.demand,
-        data.demand,
-        doc="sum of flows into market j = d_j",
+    demand = pd.Series(data.demand, index=_market_labels(data))
+    add_family(
+        m, "demand_balance", flow.sum(by="market") == demand, doc="sum of flows into market j = d_j"
     )
 
 
@@ -207,21 +232,13 @@ def add_warehouse_capacity(
 
     .. math:: \\sum_{l \\in L^{out}_w} x_l \\le S_w \\, y_w \\qquad \\forall w \\in W: S_w < \\infty
     """
-    limited = np.flatnonzero(np.isfinite(data.capacity))
-    row_of = np.full(len(data.WAREHOUSES), -1, np.int64)
-    row_of[limited] = np.arange(len(limited))
-    lane_rows = row_of[data.lane_warehouse]
-    on_limited = lane_rows >= 0
-    add_rows(
+    capacity = pd.Series(data.capacity, index=_warehouse_labels(data))
+    limited = capacity.index[np.isfinite(data.capacity)]
+    outflow = flow.sum(by="warehouse")
+    add_family(
         m,
         "warehouse_capacity",
-        [data.WAREHOUSES[w] for w in limited],
-        [
-            terms(flow, lane_rows[on_limited], np.flatnonzero(on_limited), 1.0),
-            terms(open_, np.arange(len(limited)), limited, -data.capacity[limited]),
-        ],
-        None,
-        0.0,
+        outflow[limited] <= capacity[limited] * open_[limited],
         doc="sum of flows out of w <= S_w y_w",
     )
 
@@ -233,20 +250,10 @@ def add_open_linking(
 
     .. math:: x_l \\le \\min(d_j, u_l) \\, y_w \\qquad \\forall l = (w, j, m) \\in L
     """
-    n = len(flow)
-    big = np.minimum(data.demand[data.lane_market], data.lane_capacity)
-    add_rows(
-        m,
-        "open_linking",
-        data.LANES,
-        [
-            terms(flow, np.arange(n), np.arange(n), 1.0),
-            terms(open_, np.arange(n), data.lane_warehouse, -big),
-        ],
-        None,
-        0.0,
-        doc="x_l <= min(d_j, u_l) y_w",
+    usable = pd.Series(
+        np.minimum(data.demand[data.lane_market], data.lane_capacity), index=flow.labels
     )
+    add_family(m, "open_linking", flow <= usable * open_, doc="x_l <= min(d_j, u_l) y_w")
 
 
 def add_single_sourcing(
@@ -259,47 +266,26 @@ def add_single_sourcing(
         \\sum_{m} x_{(w,j,m)} = d_j z_{wj} \\;\\; \\forall (w,j), \\qquad
         z_{wj} \\le y_w \\;\\; \\forall (w,j)
     """
-    pair_codes = data.lane_warehouse * len(data.MARKETS) + data.lane_market
-    pairs, lane_pair = np.unique(pair_codes, return_inverse=True)
-    pair_w, pair_j = pairs // len(data.MARKETS), pairs % len(data.MARKETS)
-    keys = [(data.WAREHOUSES[w], data.MARKETS[j]) for w, j in zip(pair_w, pair_j, strict=True)]
+    shipped = flow.sum(by=["warehouse", "market"])
+    pairs = shipped.labels
     assign = add_var_family(
-        m, "assign", keys, domain=pyo.Binary, doc="z_wj: market j is served by warehouse w"
+        m,
+        "assign",
+        list(pairs),
+        domain=pyo.Binary,
+        labels=pairs,
+        doc="z_wj: market j is served by warehouse w",
     )
-    n = len(keys)
-    add_rows(
+    markets = _market_labels(data)
+    demand = pd.Series(data.demand, index=markets)
+    add_family(
         m,
         "single_assignment",
-        data.MARKETS,
-        [terms(assign, pair_j, np.arange(n), 1.0)],
-        1.0,
-        1.0,
+        assign.sum(by="market") == pd.Series(1.0, index=markets),
         doc="sum_w z_wj = 1",
     )
-    add_rows(
-        m,
-        "assignment_flow",
-        keys,
-        [
-            terms(flow, lane_pair, np.arange(len(flow)), 1.0),
-            terms(assign, np.arange(n), np.arange(n), -data.demand[pair_j]),
-        ],
-        0.0,
-        0.0,
-        doc="sum_m x_(w,j,m) = d_j z_wj",
-    )
-    add_rows(
-        m,
-        "assignment_linking",
-        keys,
-        [
-            terms(assign, np.arange(n), np.arange(n), 1.0),
-            terms(open_, np.arange(n), pair_w, -1.0),
-        ],
-        None,
-        0.0,
-        doc="z_wj <= y_w",
-    )
+    add_family(m, "assignment_flow", shipped == demand * assign, doc="sum_m x_(w,j,m) = d_j z_wj")
+    add_family(m, "assignment_linking", assign <= open_, doc="z_wj <= y_w")
     return assign
 
 

@@ -165,8 +165,7 @@ class _Columns:
         family = add_var_family(
             block, name, self.names, domain=self.domain, upper=self.upper, doc=doc
         )
-        for k, value in zip(self.lower_at.tolist(), self.lower.tolist(), strict=True):
-            family.data[k].setlb(value)
+        family.set_bounds(self.lower_at, lower=self.lower)
         return family
 
 
@@ -282,7 +281,7 @@ class SmpsProblem:
             one = add_var_family(
                 m, "objective_constant", ["one"], domain=pyo.Reals, upper=np.ones(1)
             )
-            one.data[0].setlb(1.0)
+            one.set_bounds([0], lower=1.0)
             cost.append(terms(one, 0, [0], core.objective_constant))
         return FirstStage((x,), tuple(cost))
 

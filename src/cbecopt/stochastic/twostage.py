@@ -31,6 +31,7 @@ from cbecopt.formulations.common import (
     linear_objective,
     terms,
 )
+from cbecopt.labelled import terms_expression
 from cbecopt.limits import Budget, OutOfTime, check
 from cbecopt.results import Status
 from cbecopt.solver import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
@@ -313,20 +314,13 @@ def scenario_creator(problem: TwoStageProblem, name: str) -> pyo.ConcreteModel:
     cost = problem.build_second_stage(m, data, first)
     m.total_cost = linear_objective([*first.cost, *cost])
     m._mpisppy_probability = probability
-    m.first_stage_cost = pyo.Expression(
-        expr=sum(
-            float(c) * p.family.data[k]
-            for p in first.cost
-            for k, c in zip(p.position, p.coef, strict=True)
-        )
-    )
-    nonants = [f.component for f in first.families]
+    m.first_stage_cost = pyo.Expression(expr=terms_expression(first.cost))
     try:
         from mpisppy import scenario_tree
-    except ImportError:
-        m._cbecopt_nonants = nonants
-    else:
-        m._mpisppy_node_list = [
-            scenario_tree.ScenarioNode("ROOT", 1.0, 1, m.first_stage_cost, nonants, m)
-        ]
+    except ImportError:  # pip install 'cbecopt[scale]'
+        return m
+    nonants = [f.component for f in first.families]
+    m._mpisppy_node_list = [
+        scenario_tree.ScenarioNode("ROOT", 1.0, 1, m.first_stage_cost, nonants, m)
+    ]
     return m
