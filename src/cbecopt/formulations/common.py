@@ -4,8 +4,7 @@ Large constraint families are built as Pyomo :class:`MatrixConstraint` component
 sparse (row, column, coefficient) triplets computed with numpy: the model is still a Pyomo
 model (components, names, variables, writable to LP), but a family of a million rows costs
 milliseconds instead of the ~10 µs per row of Pyomo's expression system. Small families can be
-written as ordinary decorator-style Pyomo constraints; the solver module handles both. Checks
-of the inputs that several models share are here too.
+written as ordinary decorator-style Pyomo constraints; the solver module handles both.
 """
 
 from __future__ import annotations
@@ -18,9 +17,6 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.base.matrix_constraint import MatrixConstraint
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-
-from cbecopt.errors import Problem
-from cbecopt.instance import Instance
 
 
 @dataclass(frozen=True)
@@ -153,35 +149,6 @@ def linear_objective(
         [(p.family.component, p.position, p.coef) for p in parts],
     )
     return objective
-
-
-def scenario_demand_problems(instance: Instance, model: str) -> list[Problem]:
-    """A model that plans for one demand cannot take demand given by scenario: the problem at
-    the first demand row with a scenario (empty when there is none)."""
-    demand = instance.tables["demand"]
-    if "scenario" not in demand or not demand["scenario"].notna().any():
-        return []
-    first = demand.index[demand["scenario"].notna()][0]
-    return [
-        instance.problem(
-            "demand",
-            f"the {model} model plans for one demand; demand by scenario is for the contracts "
-            "and routing models",
-            first,
-            "scenario",
-        )
-    ]
-
-
-def demand_sku_problems(instance: Instance, model: str) -> list[Problem]:
-    """A model that plans per SKU needs the ``sku`` column of demand, filled on every row."""
-    demand = instance.tables["demand"]
-    if "sku" not in demand.columns:
-        return [instance.problem("demand", f"the {model} model needs this column", column="sku")]
-    return [
-        instance.problem("demand", f"the {model} model needs the SKU of every demand row", i, "sku")
-        for i in demand.index[demand["sku"].isna()]
-    ]
 
 
 def scenario_rows(names, probabilities, matrix: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
