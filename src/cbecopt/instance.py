@@ -106,10 +106,6 @@ class Instance:
             return value
         return default if default is not None else setting_default(section, key)
 
-    def table(self, name: str) -> pd.DataFrame:
-        """A copy of one table, safe to modify."""
-        return self.tables[name].copy()
-
     def with_tables(self, meta: Mapping | None = None, **tables: pd.DataFrame) -> Instance:
         """A copy with some tables (and optionally the metadata) replaced, validated again.
 

@@ -77,7 +77,7 @@ def with_defaults(table: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
         if not numeric:
             column = column.where(column.notna(), None)
         if f.default is not None and not isinstance(f.default, SameAs):
-            column = column.fillna(f.default) if column.isna().any() else column
+            column = column.fillna(f.default)
         out[f.name] = column
     for f in schema.fields:
         if isinstance(f.default, SameAs):
@@ -105,8 +105,8 @@ class Network:
         ``quantity``, ``std`` and ``row`` (the demand table's row).
     scenarios : the scenario names and probabilities (one scenario, :data:`BASE_SCENARIO`,
         when demand has no scenario rows).
-    demand_rows : the demand table itself, typed, with every demand column (row labels kept):
-        what checks of single rows and samplers read.
+    demand_rows : the demand table itself, typed, with every demand column (row labels kept),
+        for checks of single rows.
     products, contracts, offers, price_breaks : the catalog tables, typed, defaults applied,
         row labels kept; ``None`` when the instance has none.
     columns : the columns each table of the instance gives, so a model can tell a column left
@@ -132,8 +132,9 @@ class Network:
         lanes = _lanes(tables.get("arcs"), nodes["kind"])
         demand_rows = with_defaults(tables["demand"], SCHEMAS["demand"])
         stochastic = bool(demand_rows["scenario"].notna().any())
-        scenarios = scenario_set(tables) if stochastic else None
-        scenarios = scenarios or ScenarioSet((BASE_SCENARIO,), np.ones(1))
+        scenarios = (
+            scenario_set(tables) if stochastic else ScenarioSet((BASE_SCENARIO,), np.ones(1))
+        )
         demand = _broadcast(demand_rows, scenarios)
         catalog = {
             name: with_defaults(tables[name], SCHEMAS[name]) if name in tables else None
@@ -230,6 +231,10 @@ def _nodes(table: pd.DataFrame) -> pd.DataFrame:
     return nodes.set_index("id")
 
 
+TEXT_LANE_COLUMNS = ("origin", "destination", "mode", "origin_kind", "destination_kind", "role")
+"""Lane columns of text, kept as Python objects (ids as given, fast to iterate)."""
+
+
 def _lanes(table: pd.DataFrame | None, kinds: pd.Series) -> pd.DataFrame:
     """One row per arc with its role and channel (see the module docstring)."""
     if table is None:
@@ -270,7 +275,7 @@ def _lanes(table: pd.DataFrame | None, kinds: pd.Series) -> pd.DataFrame:
             "row": arcs.index.to_numpy(),
         }
     )
-    return lanes
+    return lanes.astype({column: object for column in TEXT_LANE_COLUMNS})
 
 
 def _broadcast(rows: pd.DataFrame, scenarios: ScenarioSet) -> pd.DataFrame:
@@ -284,7 +289,7 @@ def _broadcast(rows: pd.DataFrame, scenarios: ScenarioSet) -> pd.DataFrame:
     else:
         broadcast = [frame[certain].assign(scenario=name) for name in scenarios.names]
     demand = pd.concat([*broadcast, uncertain], ignore_index=True)
-    return demand[["scenario", *columns, "row"]]
+    return demand[["scenario", *columns, "row"]].astype({"scenario": object})
 
 
 def _expected(demand: pd.DataFrame, scenarios: ScenarioSet, by: list[str]) -> pd.Series:

@@ -38,11 +38,6 @@ class ScenarioSet:
     def __len__(self) -> int:
         return len(self.names)
 
-    @classmethod
-    def equally_likely(cls, names) -> ScenarioSet:
-        names = tuple(names)
-        return cls(names, np.full(len(names), 1.0 / len(names)))
-
 
 def check_scenarios(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) -> list[Problem]:
     """Probabilities valid and summing to 1; every scenario a table refers to is defined."""

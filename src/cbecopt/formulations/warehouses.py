@@ -112,7 +112,7 @@ class WarehousesData:
         return cls(
             WAREHOUSES=list(warehouses.index),
             MARKETS=list(markets),
-            LANES=list(zip(lanes["origin"], lanes["destination"], lanes["mode"], strict=True)),
+            LANES=list(lanes[["origin", "destination", "mode"]].itertuples(index=False, name=None)),
             lane_warehouse=warehouses.index.get_indexer(lanes["origin"]).astype(np.int64),
             lane_market=lane_market[lane_market >= 0].astype(np.int64),
             unit_cost=lanes["unit_cost"].to_numpy(np.float64),
