@@ -32,6 +32,7 @@ from cbecopt.schema import parse_table
 from cbecopt.settings import check_settings
 from cbecopt.settings import default as setting_default
 from cbecopt.tables import SCHEMAS
+from cbecopt.writers import write_csv_folder, write_workbook
 
 FORMATS = ("auto", "csv", "xlsx", "orlib-cap", "holmberg")
 """Input formats ``load_instance`` understands; ``auto`` picks csv for a folder, xlsx for a workbook."""
@@ -336,8 +337,6 @@ def save_instance(instance: Instance, target: str | Path) -> Path:
 
     The write is atomic: the target appears complete or not at all.
     """
-    from cbecopt.writers import write_csv_folder, write_workbook
-
     target = Path(target)
     if target.suffix.lower() == ".xlsx":
         write_workbook(instance, target)

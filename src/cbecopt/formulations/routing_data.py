@@ -32,7 +32,6 @@ from cbecopt.scenarios import check_sampling, sample_scenarios
 from cbecopt.stochastic.twostage import RiskOptions
 from cbecopt.tax_rules import load_tax_rules
 
-ORIGIN_KINDS = SUPPLY_KINDS
 DAYS_PER_MONTH = 30.4
 REQUIRED_PRODUCT_COLUMNS = ("origin", "vat_rate", "tariff_rate", "postal_rate")
 
@@ -316,12 +315,12 @@ def _product_problems(instance: Instance) -> list[Problem]:
                 instance.problem("products", "the routing model needs this value", idx, column)
             )
     for idx, origin in products["origin"].items():
-        if origin is not None and kinds.get(origin) not in ORIGIN_KINDS:
+        if origin is not None and kinds.get(origin) not in SUPPLY_KINDS:
             what = "not a node" if origin not in kinds else f"a {kinds[origin]}"
             problems.append(
                 instance.problem(
                     "products",
-                    f"origin '{origin}' is {what}; it must be a {', '.join(ORIGIN_KINDS)} node",
+                    f"origin '{origin}' is {what}; it must be a {', '.join(SUPPLY_KINDS)} node",
                     idx,
                     "origin",
                 )
