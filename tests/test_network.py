@@ -21,6 +21,7 @@ from cbecopt.errors import Problem
 from cbecopt.instance import instance_from_tables
 from cbecopt.network import BASE_SCENARIO, ROLES
 from cbecopt.scenarios import sample_scenarios
+from cbecopt.schema import QUANTITY_RESOLUTION
 from cbecopt.tables import NODE_CAPACITY, SCHEMAS
 
 pytestmark = pytest.mark.unit
@@ -262,6 +263,18 @@ def test_sample_scenarios_gives_a_validated_instance(tmp_path):
     assert (again == matrix).all()
     with pytest.raises(cbecopt.InputError, match="already has scenarios"):
         sample_scenarios(sampled, 2)
+
+
+def test_draws_too_small_for_the_solver_are_zero(tmp_path):
+    """A normal draw of mean 0 and std 1e-6 lands below the quantity resolution about a third
+    of the time; such draws are 0, so the sampled instance passes validation."""
+    folder = write(
+        tmp_path / "d", demand="market,sku,quantity,std\nM1,A,0,0.000001\n", scenarios=None
+    )
+    sampled = sample_scenarios(cbecopt.load_instance(folder), 60, "normal", seed=1)
+    quantity = sampled.network.demand["quantity"].to_numpy()
+    assert ((quantity == 0) | (quantity >= QUANTITY_RESOLUTION)).all()
+    assert (quantity >= QUANTITY_RESOLUTION).any()
 
 
 @pytest.mark.parametrize(
