@@ -91,7 +91,8 @@ class Instance:
     ) -> Problem:
         """A :class:`Problem` in ``table`` named as a person finds it: file or sheet, row, column.
 
-        ``index`` is the row's label in ``self.tables[table]`` (``None``: the whole table).
+        ``index`` is the row's label in ``self.tables[table]``, which network rows keep
+        (``None``: the whole table).
         """
         row = None if index is None else self.row_number(table, index)
         return Problem(self.source(table), message, row, column)
@@ -111,17 +112,16 @@ class Instance:
         """A copy with some tables (and optionally the metadata) replaced, validated again.
 
         The one way to change an instance (one platform's demand, sampled scenarios, ...): the
-        copy passes the same validation as a loaded instance and gets its own network; the
-        original is untouched. A table keeps its row labels when they are unique (a subset
-        of a loaded table still names the rows a person sees); otherwise its rows are
-        numbered afresh. Problems name the tables as the original does (file or sheet).
+        copy passes the same validation as a loaded instance (:func:`instance_from_tables`)
+        and gets its own network; the original is untouched. Problems name the tables as the
+        original does (file or sheet).
 
         Raises
         ------
         InputError
             every problem of the copy, as :func:`load_instance` reports them.
         """
-        merged = {**self.tables, **{name: _labelled(t) for name, t in tables.items()}}
+        merged = {**self.tables, **tables}
         return instance_from_tables(
             dict(self.meta) if meta is None else meta,
             merged,
@@ -242,14 +242,17 @@ def instance_from_tables(
 
     The way generators and :meth:`Instance.with_tables` make instances: the same validation
     as :func:`load_instance`. ``path`` is where the instance came from (``None``: made in
-    memory); ``sources`` how messages name each table (default ``<table>.csv``).
+    memory); ``sources`` how messages name each table (default ``<table>.csv``). A table
+    keeps its row labels when they are unique whole numbers from 0 (a subset of a loaded
+    table still names the rows a person sees); otherwise its rows are numbered afresh.
     """
     name = str(meta.get("instance", {}).get("name", "instance"))
     sources = dict(sources or {})
     for table in tables:
         sources.setdefault(table, f"{table}.csv")
-    raw = RawInstance(Path(path) if path is not None else Path(name), dict(meta), dict(tables))
-    raw.sources = sources
+    where = Path(path) if path is not None else Path(name)
+    labelled = {table: _labelled(frame) for table, frame in tables.items()}
+    raw = RawInstance(where, dict(meta), labelled, sources=sources)
     return dataclasses.replace(instance_from_raw(raw), path=path)
 
 
