@@ -19,7 +19,8 @@ direct        supplier, overseas_warehouse or port        from the mode (``cbec_
 other         anything else                               None
 ============  ==========================================  ==================================
 
-A lane that is not in the arcs table does not exist: no model ships where no lane leads.
+A lane that is not in the arcs table does not exist: no model ships where no lane leads (the
+suppliers model, given no supplier-to-market lane at all, leaves freight out).
 
 Demand is one long table keyed market x sku x month x platform with a scenario axis: a row
 of the demand table with a scenario belongs to that scenario, a row without one is certain
@@ -38,7 +39,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cbecopt.channels import DIRECT_MODES
+from cbecopt.channels import CHANNELS, DIRECT_MODES
 from cbecopt.graph import build_graph
 from cbecopt.scenarios import ScenarioSet, scenario_set
 from cbecopt.schema import NUMERIC, SameAs, TableSchema
@@ -48,7 +49,7 @@ SUPPLY_KINDS = ("supplier", "overseas_warehouse", "port")
 """Node kinds goods start from: the origins of inbound and direct lanes."""
 ROLES = ("first_mile", "inbound", "last_mile", "direct", "other")
 """Lane roles, from the kinds of the lane's ends (see the module docstring)."""
-BONDED_CHANNEL = "bonded"
+BONDED_CHANNEL = CHANNELS[0]
 """The channel of inbound and last-mile lanes (customs mode 1210)."""
 BASE_SCENARIO = "base"
 """The one scenario of an instance whose demand has no scenario rows."""
