@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +10,7 @@ from hypothesis import strategies as st
 
 import cbecopt
 from brute_force import multi_source_optimum, single_source_optimum
-from cbecopt.graph import build_graph
-from cbecopt.instance import Instance
+from cbecopt.instance import Instance, instance_from_tables
 
 
 def tiny_instance(fixed, capacity, demand, unit_cost) -> Instance:
@@ -33,12 +30,7 @@ def tiny_instance(fixed, capacity, demand, unit_cost) -> Instance:
     )
     demand_table = pd.DataFrame({"market": j, "quantity": demand})
     tables = {"nodes": nodes, "arcs": arcs, "demand": demand_table}
-    return Instance(
-        "tiny",
-        MappingProxyType({"instance": {"name": "tiny"}}),
-        MappingProxyType(tables),
-        build_graph(nodes, arcs, demand_table),
-    )
+    return instance_from_tables({"instance": {"name": "tiny"}}, tables)
 
 
 @st.composite

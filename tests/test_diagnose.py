@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from types import MappingProxyType
 
 import pytest
 
@@ -69,7 +68,7 @@ def test_a_cluster_of_markets_short_of_its_warehouses_is_named(tmp_path):
     instance = cbecopt.load_instance(warehouses(tmp_path / "x", **CLUSTER))
     demand = instance.tables["demand"]
     for market in CLUSTER["demand"]:  # every market alone can be served
-        alone = instance.with_demand(demand[demand["market"] == market])
+        alone = instance.with_tables(demand=demand[demand["market"] == market])
         assert cbecopt.solve(alone).status == cbecopt.Status.OPTIMAL
     result = cbecopt.solve(instance)
     assert result.status == cbecopt.Status.INFEASIBLE
@@ -196,7 +195,7 @@ def test_skus_short_of_the_suppliers_they_share_are_named(tmp_path, rule):
     instance = cbecopt.load_instance(suppliers(tmp_path / "x", **SHARED_SUPPLIERS))
     demand = instance.tables["demand"]
     for sku in SHARED_SUPPLIERS["demand"]:
-        alone = instance.with_demand(demand[demand["sku"] == sku])
+        alone = instance.with_tables(demand=demand[demand["sku"] == sku])
         assert cbecopt.solve(alone, "suppliers").status == cbecopt.Status.OPTIMAL
     result = cbecopt.solve(instance, "suppliers", config=SuppliersConfig(demand=rule))
     assert result.status == cbecopt.Status.INFEASIBLE
@@ -236,7 +235,7 @@ def test_each_model_says_what_can_make_it_unbounded():
 
 def test_an_unbounded_contract_is_diagnosed_by_its_model(tmp_path):
     """A firm contract at 4 without capacity for a SKU salvaged at 5 buys without end;
-    load_instance refuses it, so the instance is altered after loading."""
+    load_instance refuses it, so the network the model reads is altered after loading."""
     folder = write_contracts_instance(
         tmp_path / "x",
         [{"sku": "A", "price": 10, "salvage_value": 5}],
@@ -244,9 +243,11 @@ def test_an_unbounded_contract_is_diagnosed_by_its_model(tmp_path):
         [{"sku": "A", "quantity": 10}],
     )
     instance = cbecopt.load_instance(folder)
-    tables = dict(instance.tables)
-    tables["contracts"] = tables["contracts"].assign(unit_price=4.0)
-    altered = dataclasses.replace(instance, tables=MappingProxyType(tables))
+    network = instance.network
+    contracts = network.contracts.assign(unit_price=4.0)
+    altered = dataclasses.replace(
+        instance, network=dataclasses.replace(network, contracts=contracts)
+    )
     result = cbecopt.solve(altered, "contracts")
     assert result.status == cbecopt.Status.UNBOUNDED
     assert result.diagnosis == [cbecopt.MODELS["contracts"].unbounded]

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 import cbecopt
 from cbecopt.channels import DIRECT_MAIL, channel_terms
 from cbecopt.formulations.routing import RoutingConfig
-from cbecopt.formulations.routing_data import routing_products
 from cbecopt.scenarios import generate_demand_scenarios
 from cbecopt.tax_rules import load_tax_rules
 from routing_helpers import solve_routing as solve
@@ -105,7 +104,7 @@ def brute_force(instance) -> float:
     listed warehouse), general trade, or a lost sale.
     """
     tables = instance.tables
-    products = routing_products(tables["products"]).set_index("sku")
+    products = instance.network.products.set_index("sku")
     arcs = tables["arcs"]
     terms = channel_terms(products.reset_index(), load_tax_rules())
     allowed = terms.set_index(["sku", "channel"])["allowed"]

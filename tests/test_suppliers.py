@@ -411,6 +411,61 @@ def test_a_sku_with_no_offer(tmp_path):
         cbecopt.solve(instance, "suppliers")
 
 
+def two_markets(folder, arcs):
+    """Suppliers S1 (A at 10) and S2 (A at 12), 10 units of A wanted in each of M1 and M2;
+    ``arcs`` the supplier-to-market lanes as CSV text (None: no arcs table)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "instance.toml": '[instance]\nname = "lanes"\n',
+        "nodes.csv": "id,kind\nS1,supplier\nS2,supplier\nM1,market\nM2,market\n",
+        "products.csv": "sku,price\nA,100\n",
+        "offers.csv": "supplier,sku\nS1,A\nS2,A\n",
+        "price_breaks.csv": "supplier,sku,from_quantity,unit_price\nS1,A,0,10\nS2,A,0,12\n",
+        "demand.csv": "market,sku,quantity\nM1,A,10\nM2,A,10\n",
+        "arcs.csv": arcs,
+    }
+    for name, text in files.items():
+        if text is not None:
+            (folder / name).write_text(text)
+    return cbecopt.load_instance(folder)
+
+
+def test_a_supplier_without_a_lane_cannot_serve_that_market(tmp_path):
+    """S1 has no lane to M2, so M2 buys from S2: M1 from S1 at 10 + 1 freight (S2 would cost
+    12 + 5), M2 from S2 at 12 + 1: 10 x 11 + 10 x 13 = 240 (not 210, which S1 shipping to M2
+    at no freight would cost)."""
+    arcs = "origin,destination,unit_cost\nS1,M1,1\nS2,M1,5\nS2,M2,1\n"
+    result = cbecopt.solve(two_markets(tmp_path / "x", arcs), "suppliers")
+    assert result.status == cbecopt.Status.OPTIMAL
+    assert result.objective == pytest.approx(240)
+    shipped = result.tables["shipments"]
+    assert sorted(
+        shipped[["supplier", "market", "quantity"]].itertuples(index=False, name=None)
+    ) == [
+        ("S1", "M1", 10),
+        ("S2", "M2", 10),
+    ]
+
+
+def test_a_market_no_offering_supplier_reaches_is_an_input_error(tmp_path):
+    arcs = "origin,destination,unit_cost\nS1,M1,1\nS2,M1,5\n"
+    instance = two_markets(tmp_path / "x", arcs)
+    with pytest.raises(cbecopt.InputError) as caught:
+        cbecopt.solve(instance, "suppliers")
+    assert [str(p) for p in caught.value.problems] == [
+        "demand.csv, row 3, column 'market': market 'M2' has demand for SKU 'A' but no "
+        "supplier offering it ('S1', 'S2') has a lane to 'M2' in the arcs table: a missing "
+        "lane means that supplier cannot serve that market"
+    ]
+
+
+def test_without_supplier_lanes_demand_is_bought_per_sku(tmp_path):
+    """No arcs table: freight is not modelled and the 20 units come from S1 at 10."""
+    result = cbecopt.solve(two_markets(tmp_path / "x", None), "suppliers")
+    assert result.objective == pytest.approx(200)
+    assert "shipments" not in result.tables
+
+
 def test_suppliers_from_the_shell(tmp_path):
     run = run_cbecopt("solve", "suppliers_demo", "--model", "suppliers", "--json")
     assert run.returncode == 0, run.stderr

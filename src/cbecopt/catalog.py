@@ -68,7 +68,7 @@ def check_catalog(tables: dict[str, pd.DataFrame], source: Callable[[str], str])
         if products is not None
         else {}
     )
-    for idx, row in contracts.iterrows():
+    for idx, row in _rows(contracts):
         problems.extend(_check_contract(row, idx + 2, source("contracts"), kinds, skus, salvage))
     return problems
 
@@ -77,8 +77,13 @@ def _column(table: pd.DataFrame, name: str) -> pd.Series:
     return table[name].fillna(0.0) if name in table.columns else pd.Series(0.0, table.index)
 
 
-def _given(row: pd.Series, column: str) -> bool:
-    return column in row.index and pd.notna(row[column])
+def _rows(table: pd.DataFrame):
+    """``(label, row as a dict)`` for each row: what iterrows gives, without a Series per row."""
+    return zip(table.index, table.to_dict("records"), strict=True)
+
+
+def _given(row: dict, column: str) -> bool:
+    return column in row and pd.notna(row[column])
 
 
 def _supplier_and_sku(supplier, sku, line, where, kinds, skus) -> list[Problem]:
@@ -178,7 +183,7 @@ def check_offers(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) 
     skus = set(products["sku"]) if products is not None else None
     if skus is None:
         problems.append(Problem(where, "offers need a products table (products.csv: sku, ...)"))
-    for idx, row in offers.iterrows():
+    for idx, row in _rows(offers):
         line = idx + 2
         supplier, sku = row["supplier"], row["sku"]
         problems += _supplier_and_sku(supplier, sku, line, where, kinds, skus)
@@ -229,7 +234,7 @@ def _check_breaks(
     keys = set(zip(offers["supplier"], offers["sku"], strict=True))
     schedules: dict[tuple, list[tuple[int, float]]] = {}
     if breaks is not None:
-        for idx, row in breaks.iterrows():
+        for idx, row in _rows(breaks):
             key = (row["supplier"], row["sku"])
             if key not in keys:
                 problems.append(

@@ -249,9 +249,7 @@ def compare_suppliers(
 
 
 def _penalty_per_sku(instance: Instance, config: SuppliersConfig) -> dict:
-    products = instance.tables["products"]
+    products = instance.network.products
     if config.counterfeit_penalty is not None:
         return dict.fromkeys(products["sku"], float(config.counterfeit_penalty))
-    if "counterfeit_penalty" not in products:
-        return {}
-    return dict(zip(products["sku"], products["counterfeit_penalty"].fillna(0.0), strict=True))
+    return dict(zip(products["sku"], products["counterfeit_penalty"], strict=True))

@@ -3,19 +3,18 @@
 Warehouses and markets are points in a unit square scaled to kilometres; the unit cost of a
 lane grows with distance; demands are lognormal; capacities are set so that total capacity is
 ``capacity_ratio`` times total demand; fixed costs grow with capacity, with noise. The
-instance is written in the ordinary format, so every other tool reads it.
+instance is made of the ordinary tables and passes the same validation as a loaded one
+(:func:`cbecopt.instance.instance_from_tables`), so every other tool reads it.
 """
 
 from __future__ import annotations
-
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from cbecopt import checks
-from cbecopt.graph import build_graph
-from cbecopt.instance import Instance
+from cbecopt.instance import Instance, instance_from_tables
+from cbecopt.scenarios import generate_demand_scenarios
 
 
 def generate_warehouses(
@@ -98,12 +97,7 @@ def generate_warehouses(
         }
     }
     tables = {"nodes": nodes, "arcs": arcs, "demand": demand_table}
-    return Instance(
-        name,
-        MappingProxyType(meta),
-        MappingProxyType(tables),
-        build_graph(nodes, arcs, demand_table),
-    )
+    return instance_from_tables(meta, tables)
 
 
 CATEGORIES = {
@@ -237,8 +231,6 @@ def generate_contracts(
     )
     tables = {"nodes": nodes, "products": products, "contracts": contracts, "demand": base}
     if n_scenarios:
-        from cbecopt.scenarios import generate_demand_scenarios
-
         demand, scenarios = generate_demand_scenarios(base, n_scenarios, "lognormal", seed)
         demand["quantity"] = demand["quantity"].round(2)
         tables |= {"demand": demand, "scenarios": scenarios}
@@ -254,12 +246,7 @@ def generate_contracts(
             "seed": seed,
         }
     }
-    return Instance(
-        name,
-        MappingProxyType(meta),
-        MappingProxyType(tables),
-        build_graph(nodes, None, tables["demand"]),
-    )
+    return instance_from_tables(meta, tables)
 
 
 PROVINCES = (
@@ -462,8 +449,6 @@ def generate_routing(
     demand = demand[demand["quantity"] >= 0.5].reset_index(drop=True)
     tables = {"nodes": nodes, "arcs": arcs, "products": products, "demand": demand}
     if n_scenarios:
-        from cbecopt.scenarios import generate_demand_scenarios
-
         sampled, scenarios = generate_demand_scenarios(demand, n_scenarios, "lognormal", seed)
         sampled["quantity"] = sampled["quantity"].round(2)
         tables |= {"demand": sampled, "scenarios": scenarios}
@@ -481,12 +466,7 @@ def generate_routing(
         },
         "routing": {"tax_date": "2019-04-09"},
     }
-    return Instance(
-        name,
-        MappingProxyType(meta),
-        MappingProxyType(tables),
-        build_graph(nodes, arcs, tables["demand"]),
-    )
+    return instance_from_tables(meta, tables)
 
 
 SOURCE_TYPES = {
@@ -630,9 +610,4 @@ def generate_suppliers(
             "min_brand_direct_share": 0.2,
         },
     }
-    return Instance(
-        name,
-        MappingProxyType(meta),
-        MappingProxyType(tables),
-        build_graph(nodes, None, demand_table),
-    )
+    return instance_from_tables(meta, tables)

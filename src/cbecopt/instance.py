@@ -1,15 +1,17 @@
-"""Instances: load, validate, expose as tables plus a graph, and save.
+"""Instances: load, validate, expose as tables plus the network every model reads, and save.
 
 An instance is a folder (``instance.toml`` + CSV tables) or one ``.xlsx`` workbook (the same
 tables as sheets, plus a ``meta`` sheet); published benchmark files load through their own
-readers. All of them pass the same validation, which lists every problem at once.
+readers, and generated instances and copies with changed tables (:meth:`Instance.with_tables`)
+come from tables built in Python. All of them pass the same validation, which lists every
+problem at once, and get their :class:`~cbecopt.network.Network` built once, right after.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -20,7 +22,7 @@ import pandas as pd
 
 from cbecopt.catalog import check_catalog, check_offers, node_kinds
 from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.graph import build_graph
+from cbecopt.network import Network
 from cbecopt.readers import RawInstance
 from cbecopt.readers.benchmark import read_holmberg, read_orlib_cap
 from cbecopt.readers.csvdir import read_csv_folder
@@ -30,6 +32,7 @@ from cbecopt.schema import parse_table
 from cbecopt.settings import check_settings
 from cbecopt.settings import default as setting_default
 from cbecopt.tables import SCHEMAS
+from cbecopt.writers import write_csv_folder, write_workbook
 
 FORMATS = ("auto", "csv", "xlsx", "orlib-cap", "holmberg")
 """Input formats ``load_instance`` understands; ``auto`` picks csv for a folder, xlsx for a workbook."""
@@ -37,16 +40,18 @@ FORMATS = ("auto", "csv", "xlsx", "orlib-cap", "holmberg")
 
 @dataclass(frozen=True)
 class Instance:
-    """A validated instance: metadata, typed tables and the network graph built from them.
+    """A validated instance: metadata, typed tables and the network built from them.
 
-    Treat it as read-only: models and solvers read it and never write into it.
+    Only validation makes one (:func:`load_instance`, :func:`instance_from_tables`,
+    :meth:`with_tables`); it is immutable: models and solvers read it and never write into it.
 
     Attributes
     ----------
     name : instance name (``[instance] name`` in ``instance.toml``).
     meta : the metadata, nested as in ``instance.toml`` (read-only mapping).
-    tables : typed tables by name (numbers as float, blanks as NaN).
-    graph : the network (:mod:`cbecopt.graph` documents its attributes).
+    tables : typed tables by name (numbers as float, blanks as NaN), as the user gave them.
+    network : what every model reads (:class:`~cbecopt.network.Network`): nodes by kind,
+        lanes by role, demand with a scenario axis, the catalog with defaults applied.
     path : where it was loaded from.
     load_seconds : time spent reading and validating.
     sources : how a person finds each table (``products.csv`` or ``plan.xlsx, sheet
@@ -56,13 +61,17 @@ class Instance:
     name: str
     meta: MappingProxyType
     tables: MappingProxyType
-    graph: nx.DiGraph
+    network: Network = field(compare=False, repr=False)
     path: Path | None = None
     load_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     sources: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The networkx graph of the network (:class:`~cbecopt.network.Network` documents it)."""
+        return self.network.graph
 
     def source(self, table: str) -> str:
         """Where a person finds ``table``: its file in a folder, its sheet in a workbook."""
@@ -82,7 +91,8 @@ class Instance:
     ) -> Problem:
         """A :class:`Problem` in ``table`` named as a person finds it: file or sheet, row, column.
 
-        ``index`` is the row's label in ``self.tables[table]`` (``None``: the whole table).
+        ``index`` is the row's label in ``self.tables[table]``, which network rows keep
+        (``None``: the whole table).
         """
         row = None if index is None else self.row_number(table, index)
         return Problem(self.source(table), message, row, column)
@@ -98,23 +108,25 @@ class Instance:
             return value
         return default if default is not None else setting_default(section, key)
 
-    def table(self, name: str) -> pd.DataFrame:
-        """A copy of one table, safe to modify."""
-        return self.tables[name].copy()
+    def with_tables(self, meta: Mapping | None = None, **tables: pd.DataFrame) -> Instance:
+        """A copy with some tables (and optionally the metadata) replaced, validated again.
 
-    def with_demand(self, demand: pd.DataFrame, name: str | None = None) -> Instance:
-        """The same network with another demand table (e.g. one platform's demand only)."""
-        tables = dict(self.tables)
-        tables["demand"] = demand.reset_index(drop=True)
-        graph = build_graph(tables["nodes"], tables.get("arcs"), tables["demand"])
-        return Instance(
-            name or self.name,
-            self.meta,
-            MappingProxyType(tables),
-            graph,
+        The one way to change an instance (one platform's demand, sampled scenarios, ...): the
+        copy passes the same validation as a loaded instance (:func:`instance_from_tables`)
+        and gets its own network; the original is untouched. Problems name the tables as the
+        original does (file or sheet).
+
+        Raises
+        ------
+        InputError
+            every problem of the copy, as :func:`load_instance` reports them.
+        """
+        merged = {**self.tables, **tables}
+        return instance_from_tables(
+            dict(self.meta) if meta is None else meta,
+            merged,
             self.path,
-            0.0,
-            sources=self.sources,
+            {name: self.source(name) for name in merged},
         )
 
 
@@ -208,17 +220,49 @@ def instance_from_raw(raw: RawInstance) -> Instance:
     problems.extend(_cross_table_problems(tables, broken, raw.source))
     if problems:
         raise InputError(problems)
-    graph = build_graph(tables["nodes"], tables.get("arcs"), tables["demand"])
     name = str(meta["instance"]["name"])
     sources = {table: raw.source(table) for table in tables}
     return Instance(
         name,
         MappingProxyType(meta),
         MappingProxyType(tables),
-        graph,
+        Network.from_tables(tables),
         raw.path,
         sources=MappingProxyType(sources),
     )
+
+
+def instance_from_tables(
+    meta: Mapping,
+    tables: Mapping[str, pd.DataFrame],
+    path: Path | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> Instance:
+    """Validate tables built in Python (typed, or text as read) and make the instance.
+
+    The way generators and :meth:`Instance.with_tables` make instances: the same validation
+    as :func:`load_instance`. ``path`` is where the instance came from (``None``: made in
+    memory); ``sources`` how messages name each table (default ``<table>.csv``). A table
+    keeps its row labels when they are unique whole numbers from 0 (a subset of a loaded
+    table still names the rows a person sees); otherwise its rows are numbered afresh.
+    """
+    name = str(meta.get("instance", {}).get("name", "instance"))
+    sources = dict(sources or {})
+    for table in tables:
+        sources.setdefault(table, f"{table}.csv")
+    where = Path(path) if path is not None else Path(name)
+    labelled = {table: _labelled(frame) for table, frame in tables.items()}
+    raw = RawInstance(where, dict(meta), labelled, sources=sources)
+    return dataclasses.replace(instance_from_raw(raw), path=path)
+
+
+def _labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with row labels that name rows (``label + 2``): its own when they are
+    unique whole numbers from 0, else 0, 1, ..."""
+    index = table.index
+    if index.is_unique and pd.api.types.is_integer_dtype(index) and (index >= 0).all():
+        return table
+    return table.reset_index(drop=True)
 
 
 def _expected_source(raw: RawInstance, table: str) -> str:
@@ -296,8 +340,6 @@ def save_instance(instance: Instance, target: str | Path) -> Path:
 
     The write is atomic: the target appears complete or not at all.
     """
-    from cbecopt.writers import write_csv_folder, write_workbook
-
     target = Path(target)
     if target.suffix.lower() == ".xlsx":
         write_workbook(instance, target)

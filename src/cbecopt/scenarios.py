@@ -1,22 +1,28 @@
-"""Scenarios: which ones exist, how likely each is, and how to generate them.
+"""Scenarios: which ones exist, how likely each is, and how to sample them.
 
 Any table may carry a ``scenario`` column (demand first); ``scenarios.csv`` lists each
 scenario once with its probability, and the probabilities sum to 1 (within 1e-6). Scenarios
-can also be generated from per-row means and standard deviations (normal, lognormal) or by
-resampling the periods of a history table (empirical).
+can also be sampled from per-row means and standard deviations (normal, lognormal) or by
+resampling the periods of a history table (empirical): :func:`sample_scenarios` gives the
+sampled instance, validated like any other; the command ``cbecopt scenarios`` and the
+models' ``samples`` option both call it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cbecopt import checks
 from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.schema import QUANTITY_RESOLUTION
+
+if TYPE_CHECKING:
+    from cbecopt.instance import Instance
 
 PROBABILITY_TOLERANCE = 1e-6
 HISTORY_TABLE = "demand_history"
@@ -31,11 +37,6 @@ class ScenarioSet:
 
     def __len__(self) -> int:
         return len(self.names)
-
-    @classmethod
-    def equally_likely(cls, names) -> ScenarioSet:
-        names = tuple(names)
-        return cls(names, np.full(len(names), 1.0 / len(names)))
 
 
 def check_scenarios(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) -> list[Problem]:
@@ -130,6 +131,9 @@ def generate_demand_scenarios(
     lognormal : each row lognormal with mean ``quantity`` and standard deviation ``std``.
     empirical : each scenario is one period of the history table drawn at random (with
         replacement), so the rows keep the correlation they had in the past.
+
+    A draw below :data:`~cbecopt.schema.QUANTITY_RESOLUTION` is 0: the solver cannot tell it
+    from 0, and a demand table may not hold it.
     """
     n = checks.count("n", n, 1)
     seed = checks.seed(seed)
@@ -163,6 +167,7 @@ def generate_demand_scenarios(
         mean = demand["quantity"].to_numpy(float)
         std = demand["std"].to_numpy(float)
         draws = _parametric_draws(mean, std, n, distribution, rng)
+    draws = np.where(draws < QUANTITY_RESOLUTION, 0.0, draws)
     rows = pd.concat(
         [base.assign(scenario=name, quantity=draws[:, k]) for k, name in enumerate(names)],
         ignore_index=True,
@@ -219,24 +224,25 @@ def _empirical_draws(base, keys, history, n, rng) -> np.ndarray:
     return table.to_numpy(float)[:, periods]
 
 
-def with_tables(instance, meta: dict | None = None, **tables: pd.DataFrame):
-    """A copy of ``instance`` with some tables (and optionally its metadata) replaced.
+def sample_scenarios(
+    instance: Instance, n: int, distribution: str = "normal", seed: int = 0
+) -> Instance:
+    """A copy of ``instance`` whose demand is ``n`` equally likely sampled scenarios.
 
-    The copy is validated again and its graph rebuilt; the original is untouched.
+    The draws are :func:`generate_demand_scenarios`' (``normal`` and ``lognormal`` from each
+    demand row's ``quantity`` and ``std``; ``empirical`` from the ``demand_history`` table);
+    the copy holds them as its demand and scenarios tables, records how they were drawn in
+    ``[scenarios]`` of its metadata, and is validated like any instance
+    (:meth:`~cbecopt.instance.Instance.with_tables`). Same instance, ``n``, distribution and
+    seed: the same scenarios.
     """
-    from pathlib import Path
-
-    from cbecopt.instance import Instance, instance_from_raw
-    from cbecopt.readers import RawInstance
-
-    meta = dict(instance.meta) if meta is None else meta
-    merged = {**instance.tables, **tables}
-    raw = RawInstance(Path(instance.path or instance.name), meta, merged)
-    validated = instance_from_raw(raw)
-    return Instance(
-        validated.name,
-        MappingProxyType(meta),
-        validated.tables,
-        validated.graph,
-        sources=instance.sources,
+    demand, scenarios = generate_demand_scenarios(
+        instance.tables["demand"],
+        n,
+        distribution,
+        seed,
+        instance.tables.get(HISTORY_TABLE),
+        instance.source("demand"),
     )
+    meta = {**instance.meta, "scenarios": {"distribution": distribution, "n": n, "seed": seed}}
+    return instance.with_tables(meta=meta, demand=demand, scenarios=scenarios)

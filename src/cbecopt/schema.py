@@ -16,6 +16,7 @@ cost of 0 within HiGHS's tolerances). Each field declares these limits.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -71,7 +72,12 @@ class Field:
         can use).
     smallest_positive : for quantity-like columns, the smallest positive value (0 stays
         allowed); :data:`QUANTITY_RESOLUTION` where declared.
-    blank_is_unlimited : a blank cell means "no limit" (the message for a huge value says so).
+    default : what a blank cell (or the column left out) means, declared once for every
+        model: a value (``math.inf`` for "unlimited", ``0.0``, ``"all_units"``), a
+        :class:`SameAs` (the row's value in another column), or ``None``: no default, the
+        cell stays blank (NaN for numbers) and a model that needs it says so.
+    unit : what the numbers count (``units per period``, ``m³``, ``CNY per unit``), shown in
+        the documentation of the instance format.
     """
 
     name: str
@@ -86,7 +92,20 @@ class Field:
     doc: str = ""
     largest: float = LARGEST_VALUE
     smallest_positive: float | None = None
-    blank_is_unlimited: bool = False
+    default: object = None
+    unit: str = ""
+
+    @property
+    def blank_is_unlimited(self) -> bool:
+        """A blank cell means "no limit" (the message for a huge value says so)."""
+        return isinstance(self.default, float) and self.default == math.inf
+
+
+@dataclass(frozen=True)
+class SameAs:
+    """A default taken from another column of the same row (``declared_value``: the price)."""
+
+    column: str
 
 
 @dataclass(frozen=True)
@@ -146,12 +165,12 @@ def parse_table(
     for f in schema.fields:
         if f.name not in table.columns:
             continue
-        text = _text(table[f.name])
         if f.kind in NUMERIC:
-            table[f.name], found, bad = _numbers(text, f, source)
+            table[f.name], found, bad = _numbers(table[f.name], f, source)
             problems.extend(found)
             bad_cells.update((idx, f.name) for idx in bad)
         else:
+            text = _text(table[f.name])
             table[f.name] = text.where(text != "", None).astype(object)
     problems.extend(_declarative_checks(table, schema, source, bad_cells))
     if schema.unique_together:
@@ -236,11 +255,22 @@ def _misspelt_problems(columns: list[str], schema: TableSchema, source: str) -> 
     ]
 
 
-def _numbers(text: pd.Series, f: Field, source: str) -> tuple[pd.Series, list[Problem], list]:
-    """The column as float64 (NaN where blank or bad), its problems and its bad rows."""
+def _numbers(column: pd.Series, f: Field, source: str) -> tuple[pd.Series, list[Problem], list]:
+    """The column as float64 (NaN where blank or bad), its problems and its bad rows.
+
+    A column read from a file is text; a column given as numbers (a table built in Python,
+    :meth:`cbecopt.instance.Instance.with_tables`) is checked as it is, with no round trip
+    through text.
+    """
     problems: list[Problem] = []
-    numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-    not_numbers = text.index[(text != "") & numbers.isna()]
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        numbers = column.astype("float64")
+        text = column
+        not_numbers = column.index[:0]
+    else:
+        text = _text(column)
+        numbers = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
+        not_numbers = text.index[(text != "") & numbers.isna()]
     one_by_one = not_numbers
     if f.kind == MONTH:
         labels = [idx for idx in not_numbers if CALENDAR_LABEL.fullmatch(text[idx])]
@@ -256,13 +286,13 @@ def _numbers(text: pd.Series, f: Field, source: str) -> tuple[pd.Series, list[Pr
             one_by_one = not_numbers.difference(labels)
     for idx in one_by_one:
         problems.append(Problem(source, f"'{text[idx]}' is not a number", _row_number(idx), f.name))
-    infinite = text.index[np.isinf(numbers.to_numpy())]
+    infinite = numbers.index[np.isinf(numbers.to_numpy())]
     for idx in infinite:
         problems.append(
             Problem(source, f"'{text[idx]}' is not a finite number", _row_number(idx), f.name)
         )
     numbers[infinite] = np.nan
-    fractional = text.index[numbers.notna() & (numbers != np.floor(numbers))]
+    fractional = numbers.index[numbers.notna() & (numbers != np.floor(numbers))]
     if f.kind != NUMBER:
         for idx in fractional:
             problems.append(

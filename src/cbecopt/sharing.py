@@ -35,7 +35,6 @@ import pandas as pd
 
 from cbecopt.errors import InputError
 from cbecopt.formulations.warehouses import WarehousesConfig
-from cbecopt.graph import NO_PLATFORM, platforms
 from cbecopt.instance import Instance
 from cbecopt.models import check_inputs, solve
 from cbecopt.results import Result
@@ -55,9 +54,9 @@ def check_sharing(instance: Instance, config: WarehousesConfig | None = None) ->
     demand row and some demand to share; an ``InputError`` naming the demand file or sheet
     (and the rows without a platform) otherwise."""
     check_inputs(instance, "warehouses", config)
-    demand = instance.tables["demand"]
-    names = platforms(instance.graph)
-    if "platform" not in demand or names == [NO_PLATFORM] or not names:
+    network = instance.network
+    demand = network.demand_rows
+    if not network.has_column("demand", "platform") or not network.platforms:
         raise InputError(
             instance.problem(
                 "demand",
@@ -108,7 +107,7 @@ def compare_sharing(
     """
     options = (options or SolveOptions()).begin()
     check_sharing(instance, config)
-    names = platforms(instance.graph)
+    names = instance.network.platforms
     members = (
         [frozenset(c) for k in range(1, len(names)) for c in itertools.combinations(names, k)]
         if len(names) <= MAX_SHAPLEY_PLATFORMS
@@ -120,8 +119,7 @@ def compare_sharing(
     if not shared.ok:
         return shared
     timed = dict(shared.timings)
-    demand = instance.tables["demand"]
-    owner = demand["platform"].fillna(NO_PLATFORM)
+    demand = instance.network.demand_rows
     grand = frozenset(names)
     results: dict[frozenset, Result] = {grand: shared}
     for i, coalition in enumerate(members, start=1):
@@ -129,7 +127,7 @@ def compare_sharing(
         log.info("sharing: platforms %s alone (%d/%d)", label, i, len(members))
         share = options.budget.share(len(members) - i + 1)
         results[coalition] = solve(
-            instance.with_demand(demand[owner.isin(coalition)], f"{instance.name}[{label}]"),
+            _alone(instance, demand[demand["platform"].isin(coalition)], label),
             "warehouses",
             options.until(share),
             config,
@@ -153,7 +151,7 @@ def compare_sharing(
     table = pd.DataFrame(
         {
             "platform": names,
-            "demand": [float(demand.loc[owner == n, "quantity"].sum()) for n in names],
+            "demand": instance.network.expected_demand(["platform"])[names].to_numpy(float),
             "independent_status": [results[frozenset([n])].status.value for n in names],
             "independent_cost": [cost[frozenset([n])] for n in names],
             "independent_open": [
@@ -373,19 +371,26 @@ def _in_core(coalitions: pd.DataFrame, excess: str, total: float) -> bool | None
 
 def allocate_by_use(instance: Instance, shared: Result) -> dict[str, float]:
     """Split the shared cost: own transport plus fixed cost in proportion to units through each warehouse."""
-    g = instance.graph
+    network = instance.network
+    by_platform = network.expected_demand(["market", "platform"])
+    total = network.expected_demand(["market"])
     flows = shared.tables["flows"]
     opened = shared.tables["open"].set_index("warehouse")
-    cost = {p: 0.0 for p in platforms(g)}
+    cost = {p: 0.0 for p in network.platforms}
     for row in flows.itertuples(index=False):
-        market = g.nodes[row.market]
         throughput = opened.at[row.warehouse, "throughput"]
         fixed_share = (
             opened.at[row.warehouse, "fixed_cost"] * row.quantity / throughput
             if throughput > 0
             else 0.0
         )
-        for platform, quantity in market["demand_by_platform"].items():
-            share = quantity / market["demand"]
+        for platform, quantity in by_platform[row.market].items():
+            share = quantity / total[row.market]
             cost[platform] += share * (row.cost + fixed_share)
     return cost
+
+
+def _alone(instance: Instance, demand: pd.DataFrame, label: str) -> Instance:
+    """The instance with only ``demand`` (some platforms' rows), named after them."""
+    about = {**instance.meta["instance"], "name": f"{instance.name}[{label}]"}
+    return instance.with_tables(meta={**instance.meta, "instance": about}, demand=demand)

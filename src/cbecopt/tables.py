@@ -6,6 +6,8 @@ kept as text and passed through untouched (a planner's notes column is not an er
 
 from __future__ import annotations
 
+import math
+
 from cbecopt.schema import (
     CATEGORY,
     INTEGER,
@@ -14,10 +16,24 @@ from cbecopt.schema import (
     QUANTITY_RESOLUTION,
     TEXT,
     Field,
+    SameAs,
     TableSchema,
 )
 
 NODE_KINDS = ("overseas_warehouse", "market", "supplier", "bonded_warehouse", "port")
+DEFAULT_MODE = "default"
+"""The mode of a lane whose ``mode`` is blank."""
+
+NODE_CAPACITY = {
+    "overseas_warehouse": "units shipped per period (warehouses model)",
+    "bonded_warehouse": "units released per month, all SKUs and lanes together (routing model)",
+    "supplier": "units over the horizon, all its SKUs together (contracts and suppliers models)",
+    "market": "not read",
+    "port": "not read",
+}
+"""What ``nodes.capacity`` counts, per node kind: the one place its unit is declared (the
+README's instance format shows this table)."""
+NODE_CAPACITY_UNIT = "; ".join(f"{kind}: {unit}" for kind, unit in NODE_CAPACITY.items())
 SUPPLIER_TYPES = ("brand_direct", "distributor", "agent", "grey_market")
 
 NODES = TableSchema(
@@ -34,6 +50,7 @@ NODES = TableSchema(
             nullable=True,
             minimum=-90,
             maximum=90,
+            unit="degrees",
             doc="latitude, degrees",
         ),
         Field(
@@ -43,6 +60,7 @@ NODES = TableSchema(
             nullable=True,
             minimum=-180,
             maximum=180,
+            unit="degrees",
             doc="longitude, degrees",
         ),
         Field(
@@ -52,8 +70,9 @@ NODES = TableSchema(
             nullable=True,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
-            blank_is_unlimited=True,
-            doc="units per period the node can handle; blank = unlimited",
+            default=math.inf,
+            unit=NODE_CAPACITY_UNIT,
+            doc="what the node can handle, in the unit of its kind; blank = unlimited",
         ),
         Field(
             "fixed_cost",
@@ -61,6 +80,8 @@ NODES = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            default=0.0,
+            unit="currency per period",
             doc="cost per period when the node is used/open; blank = 0",
         ),
         Field(
@@ -70,7 +91,8 @@ NODES = TableSchema(
             nullable=True,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
-            blank_is_unlimited=True,
+            default=math.inf,
+            unit="m³ of month-end stock",
             doc="bonded warehouse: cubic metres of stock it holds; blank = unlimited",
         ),
         Field(
@@ -79,6 +101,8 @@ NODES = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            default=math.inf,
+            unit="days",
             doc="market: most days an order may take on average; blank = no target",
         ),
         Field(
@@ -103,15 +127,20 @@ ARCS = TableSchema(
             TEXT,
             required=False,
             nullable=True,
+            default=DEFAULT_MODE,
             doc="transport mode (e.g. air_parcel, sea_bulk); blank = 'default'",
         ),
-        Field("unit_cost", NUMBER, minimum=0, doc="cost per unit shipped"),
+        Field(
+            "unit_cost", NUMBER, minimum=0, unit="currency per unit", doc="cost per unit shipped"
+        ),
         Field(
             "cost_per_kg",
             NUMBER,
             required=False,
             nullable=True,
             minimum=0,
+            default=0.0,
+            unit="currency per kg",
             doc="cost per kg shipped, added to unit_cost (needs products.weight_kg); blank = 0",
         ),
         Field(
@@ -120,6 +149,7 @@ ARCS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            unit="days",
             doc="door-to-door days",
         ),
         Field(
@@ -129,7 +159,8 @@ ARCS = TableSchema(
             nullable=True,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
-            blank_is_unlimited=True,
+            default=math.inf,
+            unit="units per period",
             doc="units per period the lane can carry; blank = unlimited",
         ),
     ),
@@ -148,6 +179,7 @@ DEMAND = TableSchema(
             NUMBER,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
+            unit="units per period",
             doc="units per period",
         ),
         Field(
@@ -171,6 +203,7 @@ DEMAND = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            unit="units per period",
             doc="standard deviation of quantity, for generating scenarios",
         ),
         Field(
@@ -208,6 +241,8 @@ PRODUCTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            default=0.0,
+            unit="currency per unit",
             doc="retail price per unit sold; blank = 0",
         ),
         Field(
@@ -215,6 +250,8 @@ PRODUCTS = TableSchema(
             NUMBER,
             required=False,
             nullable=True,
+            default=0.0,
+            unit="currency per unit",
             doc="value of a unit left unsold (negative: a disposal cost); blank = 0",
         ),
         Field(
@@ -223,30 +260,83 @@ PRODUCTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            default=0.0,
+            unit="currency per unit",
             doc="cost per unit of demand not met, on top of the lost margin; blank = 0",
         ),
         *(
-            Field(name, NUMBER, required=False, nullable=True, minimum=0, doc=doc)
-            for name, doc in (
-                ("purchase_cost", "routing: price paid per unit at the origin; blank = 0"),
-                ("declared_value", "routing: dutiable value per unit, CNY; blank = price"),
-                ("weight_kg", "routing: gross weight per unit, for lanes priced per kg"),
-                ("volume_m3", "routing: volume per unit, for bonded warehouse capacity"),
-                ("holding_cost", "routing: cost per unit and month in bonded stock; blank = 0"),
+            Field(
+                name,
+                NUMBER,
+                required=False,
+                nullable=True,
+                minimum=0,
+                default=default,
+                unit=unit,
+                doc=doc,
+            )
+            for name, default, unit, doc in (
+                (
+                    "purchase_cost",
+                    0.0,
+                    "currency per unit",
+                    "routing: price paid per unit at the origin; blank = 0",
+                ),
+                (
+                    "declared_value",
+                    SameAs("price"),
+                    "CNY per unit",
+                    "routing: dutiable value per unit, CNY; blank = price",
+                ),
+                (
+                    "weight_kg",
+                    None,
+                    "kg per unit",
+                    "routing: gross weight per unit, for lanes priced per kg",
+                ),
+                (
+                    "volume_m3",
+                    None,
+                    "m³ per unit",
+                    "routing: volume per unit, for bonded warehouse capacity",
+                ),
+                (
+                    "holding_cost",
+                    0.0,
+                    "currency per unit and month",
+                    "routing: cost per unit and month in bonded stock; blank = 0",
+                ),
                 (
                     "listing_cost",
+                    0.0,
+                    "currency per SKU and bonded warehouse",
                     "routing: cost of listing the SKU at a bonded warehouse; blank = 0",
                 ),
-                ("tariff_rate", "routing: general-trade tariff rate (fraction)"),
+                ("tariff_rate", None, "fraction", "routing: general-trade tariff rate (fraction)"),
             )
         ),
         *(
-            Field(name, NUMBER, required=False, nullable=True, minimum=0, maximum=0.999999, doc=doc)
-            for name, doc in (
-                ("vat_rate", "routing: VAT rate (fraction, e.g. 0.13)"),
-                ("consumption_tax_rate", "routing: ad valorem consumption tax rate; blank = 0"),
+            Field(
+                name,
+                NUMBER,
+                required=False,
+                nullable=True,
+                minimum=0,
+                maximum=0.999999,
+                default=default,
+                unit="fraction",
+                doc=doc,
+            )
+            for name, default, doc in (
+                ("vat_rate", None, "routing: VAT rate (fraction, e.g. 0.13)"),
+                (
+                    "consumption_tax_rate",
+                    0.0,
+                    "routing: ad valorem consumption tax rate; blank = 0",
+                ),
                 (
                     "postal_rate",
+                    None,
                     "routing: postal articles tax rate of its category (0.13, 0.2, 0.5)",
                 ),
             )
@@ -257,10 +347,21 @@ PRODUCTS = TableSchema(
             required=False,
             nullable=True,
             minimum=1,
+            default=1.0,
+            unit="units per order",
             doc="routing: items in a typical order/parcel, for the order-value rules; blank = 1",
         ),
         *(
-            Field(name, INTEGER, required=False, nullable=True, minimum=0, maximum=1, doc=doc)
+            Field(
+                name,
+                INTEGER,
+                required=False,
+                nullable=True,
+                minimum=0,
+                maximum=1,
+                default=1.0,
+                doc=doc,
+            )
             for name, doc in (
                 (
                     "bonded_allowed",
@@ -279,6 +380,8 @@ PRODUCTS = TableSchema(
             nullable=True,
             minimum=0,
             maximum=1,
+            default=1.0,
+            unit="fraction",
             doc="routing: share of customers willing to wait for direct mail; blank = 1",
         ),
         Field(
@@ -290,7 +393,9 @@ PRODUCTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
-            doc="suppliers: cost of one counterfeit unit sold (refund, compensation, reputation)",
+            default=0.0,
+            unit="currency per unit",
+            doc="suppliers: cost of one counterfeit unit sold (refund, compensation, reputation); blank = 0",
         ),
     ),
     required=False,
@@ -311,6 +416,8 @@ CONTRACTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            default=0.0,
+            unit="currency per unit",
             doc="price per unit bought (firm, quantity_flexibility, spot)",
         ),
         Field(
@@ -319,6 +426,8 @@ CONTRACTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            default=0.0,
+            unit="currency per unit",
             doc="option: price per unit reserved, paid up front",
         ),
         Field(
@@ -327,6 +436,8 @@ CONTRACTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            default=0.0,
+            unit="currency per unit",
             doc="option: price per unit exercised after demand is seen",
         ),
         Field(
@@ -336,6 +447,8 @@ CONTRACTS = TableSchema(
             nullable=True,
             minimum=0,
             maximum=1,
+            default=0.0,
+            unit="fraction",
             doc="quantity_flexibility: may buy up to (1 + flex_up) x commitment; blank = 0",
         ),
         Field(
@@ -345,6 +458,8 @@ CONTRACTS = TableSchema(
             nullable=True,
             minimum=0,
             maximum=1,
+            default=0.0,
+            unit="fraction",
             doc="quantity_flexibility: must buy at least (1 - flex_down) x commitment; blank = 0",
         ),
         Field(
@@ -354,7 +469,8 @@ CONTRACTS = TableSchema(
             nullable=True,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
-            blank_is_unlimited=True,
+            default=math.inf,
+            unit="units over the horizon",
             doc="most units this contract can deliver; blank = unlimited",
         ),
         Field(
@@ -364,6 +480,8 @@ CONTRACTS = TableSchema(
             nullable=True,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
+            default=0.0,
+            unit="units",
             doc="smallest quantity if the contract is used at all; blank = 0",
         ),
     ),
@@ -385,6 +503,7 @@ OFFERS = TableSchema(
             required=False,
             nullable=True,
             choices=DISCOUNT_KINDS,
+            default=DISCOUNT_KINDS[0],
             doc="how price_breaks apply: all_units (one price for every unit) or incremental; blank = all_units",
         ),
         Field(
@@ -394,7 +513,8 @@ OFFERS = TableSchema(
             nullable=True,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
-            blank_is_unlimited=True,
+            default=math.inf,
+            unit="units over the horizon",
             doc="most units; blank = unlimited",
         ),
         Field(
@@ -404,15 +524,32 @@ OFFERS = TableSchema(
             nullable=True,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
+            default=0.0,
+            unit="units",
             doc="fewest units if used; blank = 0",
         ),
         *(
-            Field(name, NUMBER, required=False, nullable=True, minimum=0, maximum=1, doc=doc)
-            for name, doc in (
-                ("counterfeit_rate", "probability a unit is counterfeit or defective; blank = 0"),
-                ("late_rate", "probability a unit arrives late; blank = 0"),
+            Field(
+                name,
+                NUMBER,
+                required=False,
+                nullable=True,
+                minimum=0,
+                maximum=1,
+                default=default,
+                unit="fraction",
+                doc=doc,
+            )
+            for name, default, doc in (
+                (
+                    "counterfeit_rate",
+                    0.0,
+                    "probability a unit is counterfeit or defective; blank = 0",
+                ),
+                ("late_rate", 0.0, "probability a unit arrives late; blank = 0"),
                 (
                     "inspected_counterfeit_rate",
+                    None,
                     "counterfeit rate of units that pass third-party inspection",
                 ),
             )
@@ -423,6 +560,7 @@ OFFERS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            unit="days",
             doc="days to deliver",
         ),
         Field(
@@ -431,6 +569,7 @@ OFFERS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
+            unit="currency per unit",
             doc="cost per unit inspected; blank = no inspection offered",
         ),
     ),
@@ -449,9 +588,16 @@ PRICE_BREAKS = TableSchema(
             NUMBER,
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
+            unit="units",
             doc="the break applies from this many units",
         ),
-        Field("unit_price", NUMBER, minimum=0, doc="price per unit from this break on"),
+        Field(
+            "unit_price",
+            NUMBER,
+            minimum=0,
+            unit="currency per unit",
+            doc="price per unit from this break on",
+        ),
     ),
     required=False,
     unique_together=("supplier", "sku", "from_quantity"),

@@ -275,18 +275,12 @@ def scenarios_(
     normal and lognormal draw each demand row from its quantity (mean) and std; empirical
     draws whole periods of the table demand_history (the demand keys, period, quantity).
     """
-    from cbecopt.scenarios import HISTORY_TABLE, generate_demand_scenarios, with_tables
+    from cbecopt.scenarios import sample_scenarios
 
     try:
         instance = load(path)
         destination = check_output(output, *input_paths(path), names=(META_FILE,))
-        history = instance.tables.get(HISTORY_TABLE)
-        demand, table = generate_demand_scenarios(
-            instance.tables["demand"], n, dist, seed, history, _source(instance, "demand")
-        )
-        meta = dict(instance.meta)
-        meta["scenarios"] = {"distribution": dist, "n": n, "seed": seed}
-        sampled = with_tables(instance, meta=meta, demand=demand, scenarios=table)
+        sampled = sample_scenarios(instance, n, dist, seed)
     except OptionError as exc:
         fail(exc.naming({"n": "--n", "seed": "--seed", "distribution": "--dist"}))
     except CbecoptError as exc:
@@ -295,12 +289,6 @@ def scenarios_(
     if delivered.exit_code:
         raise typer.Exit(delivered.exit_code)
     out.print(f"wrote {output} ({n} {dist} scenarios, seed {seed})")
-
-
-def _source(instance, table: str) -> str:
-    if instance.path is not None and Path(instance.path).suffix.lower() == ".xlsx":
-        return f"{Path(instance.path).name}, sheet '{table}'"
-    return f"{table}.csv"
 
 
 __all__ = ["InputError", "Problem"]

@@ -25,12 +25,13 @@ from cbecopt.formulations.common import (
     VarFamily,
     add_rows,
     add_var_family,
-    demand_sku_problems,
     scenario_rows,
     terms,
 )
+from cbecopt.formulations.demand_checks import demand_sku_problems
 from cbecopt.instance import Instance
-from cbecopt.scenarios import check_sampling, generate_demand_scenarios, scenario_set
+from cbecopt.network import Network
+from cbecopt.scenarios import check_sampling, sample_scenarios
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage, RiskOptions
 from cbecopt.tables import CONTRACT_TYPES
 
@@ -127,35 +128,21 @@ class ContractsData:
         """The model's sets and parameters from ``instance`` (with its ``products`` and
         ``contracts`` tables), scenarios sampled with ``seed`` when ``config.samples`` asks;
         demand rows without a SKU are an ``InputError``."""
-        tables = instance.tables
-        demand = tables["demand"]
+        network = instance.network
         problems = demand_sku_problems(instance, "contracts")
         if problems:
             raise InputError(problems)
-        contracts = tables["contracts"]
+        contracts = network.contracts
         contracts = contracts[contracts["type"].isin(config.types)].reset_index(drop=True)
-        products = tables["products"]
-        skus = list(dict.fromkeys([*demand["sku"], *contracts["sku"]]))
-        product = products.set_index("sku").reindex(skus)
-        k_pos = {k: i for i, k in enumerate(skus)}
-        graph = instance.graph
-        limited = [
-            i
-            for i in dict.fromkeys(contracts["supplier"])
-            if graph.nodes[i]["capacity"] is not None
-        ]
+        skus = list(dict.fromkeys([*network.demand_rows["sku"], *contracts["sku"]]))
+        product = network.products.set_index("sku").reindex(skus)
+        capacity = network.nodes["capacity"].reindex(list(dict.fromkeys(contracts["supplier"])))
+        limited = list(capacity.index[np.isfinite(capacity.to_numpy())])
         i_pos = {i: n for n, i in enumerate(limited)}
-        names, probabilities, quantities = _demand_scenarios(instance, skus, config, seed)
+        demand = _demand_scenarios(instance, config, seed)
 
-        def column(name: str, default: float) -> np.ndarray:
-            if name not in contracts.columns:
-                return np.full(len(contracts), default)
-            return contracts[name].fillna(default).to_numpy(float)
-
-        def product_column(name: str) -> np.ndarray:
-            if name not in product.columns:
-                return np.zeros(len(skus))
-            return product[name].fillna(0.0).to_numpy(float)
+        def column(name: str) -> np.ndarray:
+            return contracts[name].to_numpy(float)
 
         return cls(
             SKUS=skus,
@@ -163,89 +150,53 @@ class ContractsData:
                 zip(contracts["supplier"], contracts["sku"], contracts["type"], strict=True)
             ),
             SUPPLIERS=limited,
-            price=product_column("price"),
-            salvage_value=product_column("salvage_value"),
-            lost_sale_penalty=product_column("lost_sale_penalty"),
-            contract_sku=np.array([k_pos[k] for k in contracts["sku"]], np.int64),
+            price=product["price"].to_numpy(float),
+            salvage_value=product["salvage_value"].to_numpy(float),
+            lost_sale_penalty=product["lost_sale_penalty"].to_numpy(float),
+            contract_sku=pd.Index(skus).get_indexer(contracts["sku"]).astype(np.int64),
             contract_type=contracts["type"].to_numpy(str),
             contract_supplier=np.array([i_pos.get(i, -1) for i in contracts["supplier"]], np.int64),
-            unit_price=column("unit_price", 0.0),
-            premium=column("premium", 0.0),
-            exercise_price=column("exercise_price", 0.0),
-            flex_up=column("flex_up", 0.0),
-            flex_down=column("flex_down", 0.0),
-            capacity=column("capacity", np.inf),
-            min_order=column("min_order", 0.0),
-            supplier_capacity=np.array([graph.nodes[i]["capacity"] for i in limited], float),
-            scenario_names=names,
-            probabilities=probabilities,
-            demand=quantities,
+            unit_price=column("unit_price"),
+            premium=column("premium"),
+            exercise_price=column("exercise_price"),
+            flex_up=column("flex_up"),
+            flex_down=column("flex_down"),
+            capacity=column("capacity"),
+            min_order=column("min_order"),
+            supplier_capacity=capacity[limited].to_numpy(float),
+            scenario_names=demand.scenarios.names,
+            probabilities=demand.scenarios.probabilities,
+            demand=demand.demand_array({"sku": skus}),
         )
 
 
-def _demand_scenarios(instance: Instance, skus: list, config: ContractsConfig, seed: int):
-    """(names, probabilities, demand matrix scenarios x SKUs), demand summed over markets.
-
-    Rows with a blank scenario are certain demand and count in every scenario. Without any
-    scenario, ``config.samples`` draws equally likely scenarios from ``quantity`` and ``std``;
-    otherwise the quantities are one certain scenario named ``base``.
-    """
-    tables = instance.tables
-    demand = tables["demand"]
-    has_scenarios = "scenario" in demand.columns and demand["scenario"].notna().any()
-    if has_scenarios and config.samples is not None:
+def _demand_scenarios(instance: Instance, config: ContractsConfig, seed: int) -> Network:
+    """The network whose demand scenarios the model plans for: the instance's (rows with a
+    blank scenario count in every scenario; without any scenario, its quantities are the one
+    scenario ``base``), or, when ``config.samples`` asks, a sample of equally likely
+    scenarios drawn from ``quantity`` and ``std`` with ``seed``."""
+    if config.samples is None:
+        return instance.network
+    if instance.network.stochastic:
         raise OptionError(
             "the demand table already has scenarios; samples applies only to demand given as "
             "means (quantity) and standard deviations (std)"
         )
-    if has_scenarios:
-        scenarios = scenario_set(tables)
-        return scenarios.names, scenarios.probabilities, _matrix(demand, scenarios.names, skus)
-    if config.samples is None:
-        return ("base",), np.ones(1), _per_sku(demand, skus)[None, :]
-    return _sample(
-        demand, skus, config.samples, config.distribution, seed, instance.source("demand")
-    )
-
-
-def _sample(demand: pd.DataFrame, skus: list, n: int, distribution: str, seed: int, source: str):
-    """``n`` equally likely scenarios drawn from each row's mean and standard deviation
-    (``source`` names the demand table in messages)."""
-    rows, table = generate_demand_scenarios(demand, n, distribution, seed, source=source)
-    names = tuple(table["scenario"])
-    return names, table["probability"].to_numpy(float), _matrix(rows, names, skus)
-
-
-def _matrix(demand: pd.DataFrame, names: tuple, skus: list) -> np.ndarray:
-    """Scenarios x SKUs; rows with a blank scenario count in every scenario."""
-    certain = demand["scenario"].isna()
-    by = (
-        demand[~certain]
-        .groupby(["scenario", "sku"], sort=False)["quantity"]
-        .sum()
-        .unstack(fill_value=0.0)
-        .reindex(index=list(names), columns=skus, fill_value=0.0)
-    )
-    return by.to_numpy(float) + _per_sku(demand[certain], skus)[None, :]
-
-
-def _per_sku(demand: pd.DataFrame, skus: list) -> np.ndarray:
-    return demand.groupby("sku")["quantity"].sum().reindex(skus, fill_value=0.0).to_numpy(float)
+    return sample_scenarios(instance, config.samples, config.distribution, seed).network
 
 
 def demand_sampler(instance: Instance, config: ContractsConfig, skus: list):
     """``sampler(n, seed)`` drawing demand from each row's mean and std, for SAA; ``None`` when
     demand is given as scenarios (resample those instead: :func:`cbecopt.stochastic.saa.resampler`).
     """
-    demand = instance.tables["demand"]
-    if "scenario" in demand.columns and demand["scenario"].notna().any():
+    if instance.network.stochastic:
         return None
 
     def draw(n: int, seed: int):
-        names, probabilities, matrix = _sample(
-            demand, skus, n, config.distribution, seed, instance.source("demand")
-        )
-        return scenario_rows(names, probabilities, matrix)
+        sampled = sample_scenarios(instance, n, config.distribution, seed).network
+        scenarios = sampled.scenarios
+        matrix = sampled.demand_array({"sku": skus})
+        return scenario_rows(scenarios.names, scenarios.probabilities, matrix)
 
     return draw
 

@@ -63,8 +63,7 @@ def delivery_target_problems(
         quickest.append(lanes.loc[lanes.groupby("j")["lead_time_days"].idxmin()])
     fastest = pd.concat(quickest).sort_values(["j", "lead_time_days"], kind="stable")
     fastest = fastest.drop_duplicates("j")
-    nodes = instance.tables["nodes"]
-    row = dict(zip(nodes["id"], nodes.index, strict=True))
+    row = instance.network.nodes["row"]
     problems = []
     for j, origin, mode, days in fastest.itertuples(index=False):
         target = max_days[j]

@@ -18,7 +18,8 @@ import pandas as pd
 
 from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
 from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.formulations.common import demand_sku_problems, scenario_rows
+from cbecopt.formulations.common import scenario_rows
+from cbecopt.formulations.demand_checks import demand_sku_problems
 from cbecopt.formulations.routing_checks import (
     delivery_target_problems,
     reach_problems,
@@ -26,12 +27,11 @@ from cbecopt.formulations.routing_checks import (
     unit_problems,
 )
 from cbecopt.instance import Instance
-from cbecopt.scenarios import check_sampling, generate_demand_scenarios, scenario_set
+from cbecopt.network import SUPPLY_KINDS, Network
+from cbecopt.scenarios import check_sampling, sample_scenarios
 from cbecopt.stochastic.twostage import RiskOptions
 from cbecopt.tax_rules import load_tax_rules
 
-ORIGIN_KINDS = ("supplier", "overseas_warehouse", "port")
-BONDED = "bonded_warehouse"
 DAYS_PER_MONTH = 30.4
 REQUIRED_PRODUCT_COLUMNS = ("origin", "vat_rate", "tariff_rate", "postal_rate")
 
@@ -235,29 +235,27 @@ class RoutingData:
         time or with a mode that is no channel, a SKU no channel can reach, missing weights and
         volumes.
         """
-        tables = instance.tables
-        demand = tables["demand"]
-        kinds = dict(instance.graph.nodes(data="kind"))
+        network = instance.network
+        demand = network.demand_rows
         problems = [
             *demand_sku_problems(instance, "routing"),
             *_month_problems(demand, instance),
-            *_product_problems(instance, kinds),
+            *_product_problems(instance),
         ]
         if problems:
             raise InputError(problems)
         rules = load_tax_rules(
             _rules_path(instance), config.tax_date or instance.setting("routing", "tax_date")
         )
-        wanted = set(demand["sku"])
         # Products with demand, in the order of the table and keeping its row labels.
-        products = routing_products(tables["products"][tables["products"]["sku"].isin(wanted)])
+        products = network.products[network.products["sku"].isin(set(demand["sku"]))]
         skus = list(products["sku"])
         channels = channel_terms(products, rules)
         channels["allowed"] &= channels["channel"].isin(config.channels)
         months = sorted(int(m) for m in demand["month"].unique()) if _has_months(demand) else [1]
         markets = list(dict.fromkeys(demand["market"]))
         names, probabilities, keys, matrix = _demand(instance, skus, markets, months, config, seed)
-        lanes = _lanes(instance, kinds, set(markets))
+        lanes = _lanes(instance, markets)
         data = _assemble(
             instance,
             products,
@@ -299,16 +297,15 @@ def _month_problems(demand: pd.DataFrame, instance: Instance) -> list[Problem]:
     ]
 
 
-def _product_problems(instance: Instance, kinds: dict) -> list[Problem]:
-    """Product columns and values the routing model needs, and origins that are not supply nodes.
-
-    ``kinds`` maps node ids to their kind (origins must be supplier, overseas warehouse or port).
-    """
-    products = instance.tables["products"]
+def _product_problems(instance: Instance) -> list[Problem]:
+    """Product columns and values the routing model needs, and origins that are not supply
+    nodes (supplier, overseas warehouse or port)."""
+    network = instance.network
+    products, kinds = network.products, network.nodes["kind"]
     problems = [
         instance.problem("products", "the routing model needs this column", column=c)
         for c in REQUIRED_PRODUCT_COLUMNS
-        if c not in products.columns
+        if not network.has_column("products", c)
     ]
     if problems:
         return problems
@@ -318,46 +315,17 @@ def _product_problems(instance: Instance, kinds: dict) -> list[Problem]:
                 instance.problem("products", "the routing model needs this value", idx, column)
             )
     for idx, origin in products["origin"].items():
-        if origin is not None and kinds.get(origin) not in ORIGIN_KINDS:
+        if origin is not None and kinds.get(origin) not in SUPPLY_KINDS:
             what = "not a node" if origin not in kinds else f"a {kinds[origin]}"
             problems.append(
                 instance.problem(
                     "products",
-                    f"origin '{origin}' is {what}; it must be a {', '.join(ORIGIN_KINDS)} node",
+                    f"origin '{origin}' is {what}; it must be a {', '.join(SUPPLY_KINDS)} node",
                     idx,
                     "origin",
                 )
             )
     return problems
-
-
-def routing_products(products: pd.DataFrame) -> pd.DataFrame:
-    """The products table with the routing defaults filled in (row labels kept).
-
-    The required columns and values are checked before (``RoutingData.from_instance``).
-    """
-    out = products.copy()
-    defaults = {
-        "price": 0.0,
-        "salvage_value": 0.0,
-        "lost_sale_penalty": 0.0,
-        "purchase_cost": 0.0,
-        "holding_cost": 0.0,
-        "listing_cost": 0.0,
-        "consumption_tax_rate": 0.0,
-        "units_per_order": 1.0,
-        "bonded_allowed": 1.0,
-        "cbec_allowed": 1.0,
-        "wait_share": 1.0,
-    }
-    for column, default in defaults.items():
-        out[column] = out[column].fillna(default) if column in out else default
-    value = out["declared_value"] if "declared_value" in out else pd.Series(np.nan, out.index)
-    out["declared_value"] = value.fillna(out["price"])
-    for column in ("weight_kg", "volume_m3"):
-        if column not in out:
-            out[column] = np.nan
-    return out
 
 
 def _demand(instance: Instance, skus, markets, months, config, seed: int):
@@ -366,39 +334,30 @@ def _demand(instance: Instance, skus, markets, months, config, seed: int):
     The keys are those with demand in some scenario and, for demand given as means, those
     with a standard deviation: a fresh sample (:func:`demand_sampler`) may give them demand.
     """
-    tables = instance.tables
-    demand = tables["demand"]
-    has_scenarios = _has_scenarios(demand)
-    if has_scenarios and config.samples is not None:
+    network = instance.network
+    if config.samples is not None and network.stochastic:
         raise OptionError(
             "the demand table already has scenarios; samples applies only to means and std"
         )
-    positioned = _positioned(demand, skus, markets, months)
-    may_sample = (_std(demand) > 0).to_numpy() & (not has_scenarios)
-    uncertain = _key_codes(positioned[may_sample], len(skus), len(months))
-    if not has_scenarios and config.samples is not None:
-        sampled, table = generate_demand_scenarios(
-            demand,
-            config.samples,
-            config.distribution,
-            seed,
-            source=instance.source("demand"),
-        )
-        names, probabilities = _sampled_scenarios(table)
-        table = _by_key(_positioned(sampled, skus, markets, months), names)
-    else:
-        if has_scenarios:
-            scenarios = scenario_set(tables)
-            names, probabilities = scenarios.names, scenarios.probabilities
-        else:
-            names, probabilities = ("base",), np.ones(1)
-        table = _by_key(positioned, names)
-    keys = table.index.to_frame(index=False)
-    keep = (table.max(axis=1) > 0).to_numpy() | np.isin(
-        _key_codes(keys, len(skus), len(months)), uncertain
+    drawn = (
+        network
+        if config.samples is None
+        else sample_scenarios(instance, config.samples, config.distribution, seed).network
     )
-    table, keys = table[keep], keys[keep].reset_index(drop=True)
-    return names, probabilities, keys, table.to_numpy(float).T
+    keys, matrix = _keyed(drawn, _orders(network, skus, markets, months))
+    rows = network.demand_rows
+    may_sample = rows[(rows["std"].fillna(0.0) > 0).to_numpy() & (not network.stochastic)]
+    uncertain = _key_codes(
+        _key_positions(may_sample, skus, markets, months), len(skus), len(months)
+    )
+    keep = (matrix.max(axis=0) > 0) | np.isin(_key_codes(keys, len(skus), len(months)), uncertain)
+    scenarios = drawn.scenarios
+    return (
+        scenarios.names,
+        scenarios.probabilities,
+        keys[keep].reset_index(drop=True),
+        matrix[:, keep],
+    )
 
 
 def demand_sampler(instance: Instance, config: RoutingConfig, data: RoutingData):
@@ -406,43 +365,47 @@ def demand_sampler(instance: Instance, config: RoutingConfig, data: RoutingData)
     ``config.distribution``, for SAA (:func:`cbecopt.stochastic.saa.mrp_gap`), as vectors over
     ``data``'s demand keys; ``None`` when demand is given as scenarios (resample those instead:
     :func:`cbecopt.stochastic.saa.resampler`)."""
-    demand = instance.tables["demand"]
-    if _has_scenarios(demand):
+    if instance.network.stochastic:
         return None
-    keys = pd.MultiIndex.from_frame(data.demand_keys.frame[["j", "k", "t"]])
+    orders = _orders(instance.network, data.SKUS, data.MARKETS, data.MONTHS)
+    wanted = pd.MultiIndex.from_frame(data.demand_keys.frame[["j", "k", "t"]])
 
     def draw(n: int, seed: int):
-        sampled, table = generate_demand_scenarios(
-            demand, n, config.distribution, seed, source=instance.source("demand")
-        )
-        names, probabilities = _sampled_scenarios(table)
-        frame = _positioned(sampled, data.SKUS, data.MARKETS, data.MONTHS)
-        matrix = _by_key(frame, names).reindex(keys, fill_value=0.0).to_numpy(float).T
-        return scenario_rows(names, probabilities, matrix)
+        sampled = sample_scenarios(instance, n, config.distribution, seed).network
+        keys, matrix = _keyed(sampled, orders)
+        by_key = pd.DataFrame(matrix.T, index=pd.MultiIndex.from_frame(keys))
+        matrix = by_key.reindex(wanted, fill_value=0.0).to_numpy(float).T
+        return scenario_rows(sampled.scenarios.names, sampled.scenarios.probabilities, matrix)
 
     return draw
 
 
-def _has_scenarios(demand: pd.DataFrame) -> bool:
-    return "scenario" in demand.columns and bool(demand["scenario"].notna().any())
+def _orders(network: Network, skus, markets, months) -> dict:
+    """The order of each demand key: markets ``j``, SKUs ``k``, months ``t`` (a demand table
+    without months is one month)."""
+    return {
+        "market": markets,
+        "sku": skus,
+        "month": months if _has_months(network.demand_rows) else None,
+    }
 
 
-def _std(demand: pd.DataFrame) -> pd.Series:
-    return demand["std"].fillna(0.0) if "std" in demand else pd.Series(0.0, demand.index)
+def _keyed(network: Network, orders: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """The (j, k, t) keys with a demand row and the scenarios x keys matrix of ``network``."""
+    keys, matrix = network.demand_matrix(orders)
+    return keys.rename(columns={"market": "j", "sku": "k", "month": "t"}), matrix
 
 
-def _sampled_scenarios(table: pd.DataFrame) -> tuple[tuple, np.ndarray]:
-    return tuple(table["scenario"]), table["probability"].to_numpy(float)
-
-
-def _positioned(demand: pd.DataFrame, skus, markets, months) -> pd.DataFrame:
-    """Demand rows with the positions ``j`` (market), ``k`` (SKU) and ``t`` (month)."""
-    frame = demand.assign(
-        j=demand["market"].map({m: i for i, m in enumerate(markets)}),
-        k=demand["sku"].map({s: i for i, s in enumerate(skus)}),
-        t=(demand["month"].map({m: i for i, m in enumerate(months)}) if _has_months(demand) else 0),
+def _key_positions(rows: pd.DataFrame, skus, markets, months) -> pd.DataFrame:
+    """The positions ``j`` (market), ``k`` (SKU) and ``t`` (month) of demand rows."""
+    month = rows["month"]
+    return pd.DataFrame(
+        {
+            "j": pd.Index(markets).get_indexer(rows["market"]),
+            "k": pd.Index(skus).get_indexer(rows["sku"]),
+            "t": pd.Index(months).get_indexer(month) if month.notna().any() else 0,
+        }
     )
-    return frame.astype({"j": np.int64, "k": np.int64, "t": np.int64})
 
 
 def _key_codes(frame: pd.DataFrame, n_skus: int, n_months: int) -> np.ndarray:
@@ -451,67 +414,45 @@ def _key_codes(frame: pd.DataFrame, n_skus: int, n_months: int) -> np.ndarray:
     return (j * n_skus + k) * n_months + t
 
 
-def _by_key(frame: pd.DataFrame, names) -> pd.DataFrame:
-    """Demand per (j, k, t) key (rows) and scenario (columns ``names``); a row without a
-    scenario counts in every scenario (a table without scenarios is the one scenario)."""
-    if "scenario" not in frame:
-        frame = frame.assign(scenario=None)
-    certain = frame["scenario"].isna()
-    frame = pd.concat(
-        [frame[~certain], *(frame[certain].assign(scenario=n) for n in names)],
-        ignore_index=True,
-    )
-    table = frame.pivot_table(
-        index=["j", "k", "t"], columns="scenario", values="quantity", aggfunc="sum", fill_value=0.0
-    )
-    return table.reindex(columns=list(names), fill_value=0.0)
+LANE_COLUMNS = (
+    "origin",
+    "destination",
+    "mode",
+    "role",
+    "channel",
+    "unit_cost",
+    "cost_per_kg",
+    "lead_time_days",
+    "capacity",
+)
+"""The columns of :attr:`Network.lanes` the routing model reads."""
 
 
-LANE_COLUMNS = ("origin", "destination", "mode", "unit_cost", "cost_per_kg", "lead_time_days")
-
-
-def _lanes(instance: Instance, kinds: dict, markets: set) -> pd.DataFrame:
-    """Lanes the routing model uses, with their role, channel, capacity (inf: unlimited) and
-    position ``lane``; the problems a planner must fix are an ``InputError``."""
-    arcs = instance.tables.get("arcs")
-    columns = [*LANE_COLUMNS, "capacity", "role", "channel"]
-    if arcs is None or arcs.empty:
-        return pd.DataFrame(columns=[*columns, "lane"])
-    lanes = arcs.copy()
-    for c in ("mode", "cost_per_kg", "lead_time_days", "capacity"):
-        if c not in lanes:
-            lanes[c] = np.nan if c != "mode" else None
-    lanes["mode"] = lanes["mode"].fillna("default")
-    lanes["cost_per_kg"] = lanes["cost_per_kg"].fillna(0.0)
-    lanes["capacity"] = lanes["capacity"].fillna(np.inf)
-    origin_kind = lanes["origin"].map(kinds)
-    destination_kind = lanes["destination"].map(kinds)
-    role = pd.Series(None, lanes.index, dtype=object)
-    role[origin_kind.isin(ORIGIN_KINDS) & (destination_kind == BONDED)] = "inbound"
-    role[(origin_kind == BONDED) & lanes["destination"].isin(markets)] = "last_mile"
-    role[origin_kind.isin(ORIGIN_KINDS) & lanes["destination"].isin(markets)] = "direct"
-    lanes["role"] = role
-    lanes = lanes[role.notna()].copy()
-    lanes["channel"] = np.where(
-        lanes["role"] == "direct", lanes["mode"].map(DIRECT_MODES), "bonded"
-    )
-    lanes = lanes[columns]
+def _lanes(instance: Instance, markets: list) -> pd.DataFrame:
+    """Lanes the routing model uses (inbound ones, and last-mile and direct ones to markets
+    with demand), with their role, channel, capacity (inf: unlimited), their ``row`` in the
+    arcs table and position ``lane``; the problems a planner must fix are an ``InputError``."""
+    lanes = instance.network.lanes
+    to_market = lanes["destination"].isin(markets).to_numpy()
+    role = lanes["role"].to_numpy()
+    used = (role == "inbound") | (np.isin(role, ("last_mile", "direct")) & to_market)
+    lanes = lanes.loc[used, [*LANE_COLUMNS, "row"]]
     problems = [
         instance.problem(
             "arcs",
             f"mode '{mode}' from an origin straight to a market is not a channel; use one of "
             + ", ".join(DIRECT_MODES),
-            idx,
+            row,
             "mode",
         )
-        for idx, mode in lanes.loc[lanes["channel"].isna(), "mode"].items()
+        for row, mode in lanes.loc[lanes["channel"].isna(), ["row", "mode"]].itertuples(index=False)
     ]
     no_lead = lanes["lead_time_days"].isna() | (lanes["lead_time_days"] <= 0)
     problems += [
         instance.problem(
-            "arcs", f"a {role} lane needs a lead time above 0 days", idx, "lead_time_days"
+            "arcs", f"a {role} lane needs a lead time above 0 days", row, "lead_time_days"
         )
-        for idx, role in lanes.loc[no_lead, "role"].items()
+        for row, role in lanes.loc[no_lead, ["row", "role"]].itertuples(index=False)
     ]
     if problems:
         raise InputError(problems)
@@ -532,7 +473,7 @@ def _assemble(
     matrix,
     allowed_channels,
 ):
-    graph = instance.graph
+    nodes = instance.network.nodes
     n_t = len(months)
     origin_k = products["origin"].to_numpy()
     allowed = channels.pivot(index="sku", columns="channel", values="allowed").reindex(skus)
@@ -588,8 +529,7 @@ def _assemble(
     direct["freight"] = lane_cost(direct)
     direct["tax"] = tax.to_numpy(float)[direct["k"], tax.columns.get_indexer(direct["channel"])]
     direct["cost"] = direct["purchase"] + direct["freight"] + direct["tax"]
-    nodes = graph.nodes
-    max_days = _limits(nodes, markets, "max_delivery_days")
+    max_days = nodes["max_delivery_days"].reindex(markets).to_numpy(float)
     unpruned = direct
     direct = _undominated(direct, max_days).merge(demand_keys, on=["j", "k"])
     problems: list[Problem] = []
@@ -599,7 +539,7 @@ def _assemble(
         )
         problems += delivery_target_problems(instance, markets, max_days, [release, unpruned])
     volume = products["volume_m3"].to_numpy(float)
-    capacity = _limits(nodes, bonded, "volume_capacity")
+    capacity = nodes["volume_capacity"].reindex(bonded).to_numpy(float)
     problems += salvage_problems(instance, products, inbound)
     problems += unit_problems(
         instance, products, capacity, listing, volume, (release, unpruned, inbound)
@@ -618,9 +558,9 @@ def _assemble(
         stock=_positions(stock),
         direct=_positions(direct),
         lanes=Index(lanes[["origin", "destination", "mode", "role"]]),
-        fixed_cost=np.array([nodes[b]["fixed_cost"] for b in bonded], float),
+        fixed_cost=nodes["fixed_cost"].reindex(bonded).to_numpy(float),
         volume_capacity=capacity,
-        release_capacity=_limits(nodes, bonded, "capacity"),
+        release_capacity=nodes["capacity"].reindex(bonded).to_numpy(float),
         lane_capacity=lanes["capacity"].to_numpy(float),
         listing_cost=products["listing_cost"].to_numpy(float),
         holding_cost=products["holding_cost"].to_numpy(float),
@@ -646,12 +586,6 @@ POSITIONS = ("j", "k", "t", "b", "d", "arrive", "lane")
 
 def _positions(frame: pd.DataFrame) -> Index:
     return Index(frame.astype({c: np.int64 for c in POSITIONS if c in frame.columns}))
-
-
-def _limits(nodes, ids: list, attribute: str) -> np.ndarray:
-    """A node attribute that limits something, per node: blank is unlimited (inf); 0 is 0."""
-    values = (nodes[i].get(attribute) for i in ids)
-    return np.array([np.inf if v is None else v for v in values], float)
 
 
 def _demand_bound(keys: Index, matrix: np.ndarray, n_skus: int) -> np.ndarray:

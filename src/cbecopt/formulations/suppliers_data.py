@@ -1,24 +1,35 @@
-"""The suppliers model's sets and parameters, read from an instance and checked.
+"""The suppliers model's sets and parameters, read from an instance's network and checked.
 
 Offers (supplier x SKU) carry a price schedule cut into segments: for all-units discounts a
 segment is a quantity range with one price for every unit; for incremental discounts a
 segment is one slice of the quantity, priced on its own. Segments are clipped to the offer's
 capacity and, when that is unlimited, to the most that can pay (the SKU's demand, or the last
 break when buying up to it is cheaper).
+
+Freight is modelled when the network has lanes from suppliers to markets: an offer then ships
+to a market only along a lane from its supplier (no lane, no shipment, as in every model).
+Without any such lane (no arcs table, or none from a supplier to a market) demand is bought
+per SKU wherever it is, as one market ``all``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cbecopt.errors import InputError, OptionError
-from cbecopt.formulations.common import demand_sku_problems, scenario_demand_problems
+from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.formulations.demand_checks import demand_sku_problems, scenario_demand_problems
 from cbecopt.instance import Instance
-from cbecopt.tables import DISCOUNT_KINDS, SUPPLIER_TYPES
+from cbecopt.tables import SUPPLIER_TYPES
+from cbecopt.tax import cbec_retail_tax
+from cbecopt.tax_rules import load_tax_rules
+
+NO_FREIGHT_MARKET = "all"
+"""The one market of an instance without supplier-to-market lanes: demand summed per SKU."""
+SHOWN = 3
+"""How many suppliers a message names before counting the rest."""
 
 DEMAND_RULES = ("exact", "at_least")
 OBJECTIVES = ("cost", "counterfeit")
@@ -124,7 +135,7 @@ class SuppliersData:
     SUPPLIERS: list
     OFFERS: list  # (supplier, sku)
     SEGMENTS: list  # (supplier, sku, break number)
-    MARKETS: list  # markets with demand, or ["all"] when freight is not modelled
+    MARKETS: list  # markets with demand, or [NO_FREIGHT_MARKET] when freight is not modelled
     SHIPMENTS: list  # (supplier, sku, market) when freight is modelled, else []
     demand: np.ndarray  # D_jk: markets x SKUs
     supplier_type: np.ndarray
@@ -164,79 +175,49 @@ class SuppliersData:
     def from_instance(cls, instance: Instance, config: SuppliersConfig) -> SuppliersData:
         """The model's sets and parameters from ``instance`` (with its ``products``, ``offers``
         and ``price_breaks`` tables); what the model cannot use is an ``InputError``."""
-        tables = instance.tables
-        demand = tables["demand"]
+        network = instance.network
         problems = [
             *scenario_demand_problems(instance, "suppliers"),
             *demand_sku_problems(instance, "suppliers"),
         ]
         if problems:
             raise InputError(problems)
-        nodes = tables["nodes"].set_index("id")
-        offers = tables["offers"]
-        types = (
-            nodes["supplier_type"]
-            if "supplier_type" in nodes
-            else pd.Series(None, nodes.index, dtype=object)
-        )
+        types = network.nodes["supplier_type"]
+        offers = network.offers
         if config.supplier_types is not None:
             offers = offers[
                 types.reindex(offers["supplier"]).isin(config.supplier_types).to_numpy()
             ]
         offers = offers.reset_index(drop=True)
-        skus = list(dict.fromkeys(demand["sku"]))
+        skus = list(dict.fromkeys(network.demand_rows["sku"]))
         _check_every_sku_offered(instance, offers, skus, config)
         offers = offers[offers["sku"].isin(skus)].reset_index(drop=True)
-        k_of = {k: i for i, k in enumerate(skus)}
         suppliers = list(dict.fromkeys(offers["supplier"]))
-        s_of = {s: i for i, s in enumerate(suppliers)}
         markets, shipments, matrix = _markets(instance, offers, skus)
 
-        def column(name, default):
-            return (
-                offers[name].fillna(default).to_numpy(float)
-                if name in offers
-                else np.full(len(offers), default)
-            )
+        def column(name: str) -> np.ndarray:
+            return offers[name].to_numpy(float)
 
-        capacity = column("capacity", np.inf)
-        rate = column("counterfeit_rate", 0.0)
-        inspection_cost = column("inspection_cost", np.nan)
+        capacity = column("capacity")
+        rate = column("counterfeit_rate")
+        inspection_cost = column("inspection_cost")
         if not config.inspection:
-            inspection_cost[:] = np.nan
-        inspected = np.where(
-            np.isnan(inspection_cost), rate, column("inspected_counterfeit_rate", 0.0)
-        )
-        offer_sku = np.array([k_of[k] for k in offers["sku"]], np.int64)
-        sku_demand = matrix.sum(axis=0)
-        breaks = tables["price_breaks"]
+            inspection_cost = np.full(len(offers), np.nan)
+        inspected = np.where(np.isnan(inspection_cost), rate, column("inspected_counterfeit_rate"))
+        offer_sku = pd.Index(skus).get_indexer(offers["sku"]).astype(np.int64)
         segments = _segments(
-            offers, breaks, capacity, column("min_order", 0.0), sku_demand[offer_sku], config.demand
+            offers,
+            network.price_breaks,
+            capacity,
+            column("min_order"),
+            matrix.sum(axis=0)[offer_sku],
+            config.demand,
         )
-        products = tables["products"].set_index("sku").reindex(skus)
+        products = network.products.set_index("sku").reindex(skus)
         penalty = (
             np.full(len(skus), config.counterfeit_penalty)
             if config.counterfeit_penalty is not None
-            else (
-                products["counterfeit_penalty"].fillna(0.0).to_numpy(float)
-                if "counterfeit_penalty" in products
-                else np.zeros(len(skus))
-            )
-        )
-        node_capacity = (
-            nodes["capacity"].reindex(suppliers).to_numpy(float)
-            if "capacity" in nodes
-            else np.full(len(suppliers), np.nan)
-        )
-        fixed = (
-            nodes["fixed_cost"].reindex(suppliers).fillna(0.0).to_numpy(float)
-            if "fixed_cost" in nodes
-            else np.zeros(len(suppliers))
-        )
-        discount = (
-            offers["discount"].fillna(DISCOUNT_KINDS[0]).to_numpy(str)
-            if "discount" in offers
-            else np.full(len(offers), DISCOUNT_KINDS[0])
+            else products["counterfeit_penalty"].to_numpy(float)
         )
         return cls(
             SKUS=skus,
@@ -256,22 +237,22 @@ class SuppliersData:
                 [t if isinstance(t, str) else "unspecified" for t in types.reindex(suppliers)],
                 object,
             ),
-            fixed_cost=fixed,
-            supplier_capacity=np.where(np.isnan(node_capacity), np.inf, node_capacity),
+            fixed_cost=network.nodes["fixed_cost"].reindex(suppliers).to_numpy(float),
+            supplier_capacity=network.nodes["capacity"].reindex(suppliers).to_numpy(float),
             offer_sku=offer_sku,
-            offer_supplier=np.array([s_of[s] for s in offers["supplier"]], np.int64),
-            discount=discount,
+            offer_supplier=pd.Index(suppliers).get_indexer(offers["supplier"]).astype(np.int64),
+            discount=offers["discount"].to_numpy(str),
             capacity=capacity,
             upper=segments.groupby("offer")["to"]
             .max()
             .reindex(range(len(offers)), fill_value=0.0)
             .to_numpy(float),
-            min_order=column("min_order", 0.0),
+            min_order=column("min_order"),
             counterfeit_rate=rate,
             inspected_rate=inspected,
             inspection_cost=inspection_cost,
-            late_rate=column("late_rate", 0.0),
-            lead_time_days=column("lead_time_days", np.nan),
+            late_rate=column("late_rate"),
+            lead_time_days=column("lead_time_days"),
             segment_offer=segments["offer"].to_numpy(np.int64),
             segment_index=segments["index"].to_numpy(np.int64),
             segment_from=segments["from"].to_numpy(float),
@@ -286,7 +267,7 @@ class SuppliersData:
 
 
 def _check_every_sku_offered(instance: Instance, offers: pd.DataFrame, skus: list, config) -> None:
-    demand = instance.tables["demand"]
+    demand = instance.network.demand_rows
     offered = set(offers["sku"])
     problems = [
         instance.problem(
@@ -308,58 +289,78 @@ def _check_every_sku_offered(instance: Instance, offers: pd.DataFrame, skus: lis
 
 
 def _markets(instance: Instance, offers: pd.DataFrame, skus: list):
-    """Markets, shipments (offer, market, freight) and the demand matrix (markets x SKUs).
+    """Markets, shipments (offer, market position, freight) and the demand matrix (markets x
+    SKUs); see the module docstring for when freight is modelled.
 
-    Freight is modelled when some lane leads from a supplier to a market; then every offer can
-    ship to every market with demand for its SKU, on the lane's cost where there is one and
-    at no freight cost where there is none. Without such lanes demand is summed per SKU.
+    A shipment exists for every offer, market with demand for its SKU and lane from its
+    supplier to that market, at the cheapest of the lane's modes (``unit_cost`` +
+    ``cost_per_kg`` x ``weight_kg``). A lane priced per kg for a SKU without a weight, and a
+    market with demand for a SKU that no supplier offering it has a lane to, are an
+    ``InputError``.
     """
-    demand = instance.tables["demand"]
-    k_of = {k: i for i, k in enumerate(skus)}
-    graph = instance.graph
-    lanes = {
-        (u, v): [(lane["unit_cost"], lane.get("cost_per_kg") or 0.0) for lane in modes.values()]
-        for u, v, modes in graph.edges(data="lanes")
-        if graph.nodes[u]["kind"] == "supplier" and graph.nodes[v]["kind"] == "market"
-    }
-    if not lanes:
-        matrix = np.zeros((1, len(skus)))
-        np.add.at(
-            matrix[0],
-            demand["sku"].map(k_of).to_numpy(np.int64),
-            demand["quantity"].to_numpy(float),
-        )
-        return ["all"], pd.DataFrame({"offer": [], "market": [], "freight": []}), matrix
-    products = instance.tables["products"]
-    weights = products.set_index("sku")
-    product_index = dict(zip(products["sku"], products.index, strict=True))
-    markets = list(dict.fromkeys(demand["market"]))
-    j_of = {j: i for i, j in enumerate(markets)}
-    matrix = np.zeros((len(markets), len(skus)))
-    np.add.at(
-        matrix,
-        (demand["market"].map(j_of).to_numpy(np.int64), demand["sku"].map(k_of).to_numpy(np.int64)),
-        demand["quantity"].to_numpy(float),
+    network = instance.network
+    lanes = network.lanes_of("direct", origin_kind="supplier")
+    if lanes.empty:
+        matrix = network.demand_array({"sku": skus})
+        return [NO_FREIGHT_MARKET], pd.DataFrame({"offer": [], "market": [], "freight": []}), matrix
+    markets = list(dict.fromkeys(network.demand_rows["market"]))
+    matrix = network.demand_array({"market": markets, "sku": skus})[0]
+    products = network.products
+    wanted = pd.DataFrame(np.argwhere(matrix > 0), columns=["market", "k"])
+    options = (
+        offers[["supplier", "sku"]]
+        .assign(offer=np.arange(len(offers)), k=pd.Index(skus).get_indexer(offers["sku"]))
+        .merge(wanted, on="k")
+        .assign(destination=lambda f: np.asarray(markets, dtype=object)[f["market"]])
+        .merge(lanes, left_on=["supplier", "destination"], right_on=["origin", "destination"])
     )
-    rows = []
-    for o, (supplier, sku) in enumerate(zip(offers["supplier"], offers["sku"], strict=True)):
-        k = k_of[sku]
-        weight = weights["weight_kg"].get(sku) if "weight_kg" in weights else None
-        for j, market in enumerate(markets):
-            if matrix[j, k] <= 0:
-                continue
-            options = lanes.get((supplier, market), [(0.0, 0.0)])
-            if any(kg for _, kg in options) and (weight is None or math.isnan(weight)):
-                raise InputError(
-                    instance.problem(
-                        "products",
-                        f"SKU '{sku}' ships on a lane priced per kg but has no weight",
-                        product_index[sku],
-                        "weight_kg",
-                    )
-                )
-            rows.append((o, j, min(unit + (kg * weight if kg else 0.0) for unit, kg in options)))
-    return markets, pd.DataFrame(rows, columns=["offer", "market", "freight"]), matrix
+    weight = products.set_index("sku")["weight_kg"].reindex(options["sku"]).to_numpy(float)
+    product_row = pd.Series(products.index, index=products["sku"])
+    per_kg = options["cost_per_kg"].to_numpy(float) > 0
+    problems = [
+        instance.problem(
+            "products",
+            f"SKU '{sku}' ships on a lane priced per kg but has no weight",
+            product_row[sku],
+            "weight_kg",
+        )
+        for sku in dict.fromkeys(options.loc[per_kg & np.isnan(weight), "sku"])
+    ]
+    problems += _unreached(instance, offers, options, wanted, markets, skus)
+    if problems:
+        raise InputError(problems)
+    options["freight"] = options["unit_cost"].to_numpy(float) + np.where(
+        per_kg, options["cost_per_kg"].to_numpy(float) * np.nan_to_num(weight), 0.0
+    )
+    shipments = options.groupby(["offer", "market"], sort=True)["freight"].min().reset_index()
+    return markets, shipments, matrix
+
+
+def _unreached(instance, offers, options, wanted, markets, skus) -> list[Problem]:
+    """A market's demand for a SKU that no supplier offering the SKU has a lane to: one
+    problem at the first demand row of each such market and SKU."""
+    reached = set(zip(options["market"], options["k"], strict=True))
+    rows = instance.network.demand_rows
+    problems = []
+    for j, k in wanted.itertuples(index=False):
+        if (j, k) in reached:
+            continue
+        sku, market = skus[k], markets[j]
+        sellers = list(dict.fromkeys(offers.loc[offers["sku"] == sku, "supplier"]))
+        named = ", ".join(f"'{s}'" for s in sellers[:SHOWN])
+        more = f" and {len(sellers) - SHOWN} more" if len(sellers) > SHOWN else ""
+        first = rows.index[(rows["market"] == market) & (rows["sku"] == sku)][0]
+        problems.append(
+            instance.problem(
+                "demand",
+                f"market '{market}' has demand for SKU '{sku}' but no supplier offering it "
+                f"({named}{more}) has a lane to '{market}' in the arcs table: a missing lane "
+                "means that supplier cannot serve that market",
+                first,
+                "market",
+            )
+        )
+    return problems
 
 
 def _segments(offers, breaks, capacity, min_order, sku_demand, rule) -> pd.DataFrame:
@@ -395,22 +396,12 @@ def _tax_per_unit(products: pd.DataFrame) -> np.ndarray:
     The tax is levied on the retail price whichever source the goods come from, so it adds to
     every source's landed cost alike; it is reported, not a reason to prefer a source.
     """
-    if "vat_rate" not in products or products["vat_rate"].isna().all():
-        return np.zeros(len(products))
-    from cbecopt.tax import cbec_retail_tax
-    from cbecopt.tax_rules import load_tax_rules
-
-    rules = load_tax_rules()
     out = np.zeros(len(products))
+    if products["vat_rate"].isna().all():
+        return out
+    rules = load_tax_rules()
     for i, (value, vat, ct) in enumerate(
-        zip(
-            products["price"].fillna(0.0) if "price" in products else np.zeros(len(products)),
-            products["vat_rate"],
-            products["consumption_tax_rate"].fillna(0.0)
-            if "consumption_tax_rate" in products
-            else np.zeros(len(products)),
-            strict=True,
-        )
+        zip(products["price"], products["vat_rate"], products["consumption_tax_rate"], strict=True)
     ):
         if pd.notna(vat) and value > 0:
             out[i] = float(cbec_retail_tax(float(value), float(vat), float(ct), rules).total)

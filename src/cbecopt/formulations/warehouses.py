@@ -20,10 +20,9 @@ from cbecopt.formulations.common import (
     add_family,
     add_var_family,
     linear_objective,
-    scenario_demand_problems,
     terms,
 )
-from cbecopt.graph import lane_table, nodes_of_kind
+from cbecopt.formulations.demand_checks import scenario_demand_problems
 from cbecopt.instance import Instance
 
 WAREHOUSE = "overseas_warehouse"
@@ -91,10 +90,10 @@ class WarehousesData:
         """The model's sets and parameters; what it cannot plan with is an ``InputError``:
         no candidate warehouse, or demand given by scenario (one demand per market is planned).
         """
-        g = instance.graph
-        warehouses = nodes_of_kind(g, WAREHOUSE)
+        network = instance.network
+        warehouses = network.nodes_of(WAREHOUSE)
         problems = scenario_demand_problems(instance, "warehouses")
-        if not warehouses:
+        if warehouses.empty:
             problems.append(
                 instance.problem(
                     "nodes",
@@ -104,36 +103,23 @@ class WarehousesData:
             )
         if problems:
             raise InputError(problems)
-        markets = [j for j in nodes_of_kind(g, MARKET) if g.nodes[j].get("demand", 0.0) > 0]
-        w_pos = {w: k for k, w in enumerate(warehouses)}
-        j_pos = {j: k for k, j in enumerate(markets)}
-        served = lane_table(g, w_pos, j_pos)
+        markets = network.nodes_of(MARKET).index
+        demand = network.expected_demand(["market"]).reindex(markets, fill_value=0.0)
+        markets = markets[demand.to_numpy() > 0]
+        lanes = network.lanes_of("direct", origin_kind=WAREHOUSE)
+        lane_market = markets.get_indexer(lanes["destination"])
+        lanes = lanes[lane_market >= 0]
         return cls(
-            WAREHOUSES=warehouses,
-            MARKETS=markets,
-            LANES=[(lane[0], lane[1], lane[2]) for lane in served],
-            lane_warehouse=np.fromiter((w_pos[lane[0]] for lane in served), np.int64, len(served)),
-            lane_market=np.fromiter((j_pos[lane[1]] for lane in served), np.int64, len(served)),
-            unit_cost=np.fromiter(
-                (lane[3]["unit_cost"] for lane in served), np.float64, len(served)
-            ),
-            lane_capacity=np.fromiter(
-                (
-                    lane[3]["capacity"] if lane[3]["capacity"] is not None else np.inf
-                    for lane in served
-                ),
-                np.float64,
-                len(served),
-            ),
-            fixed_cost=np.array([g.nodes[w]["fixed_cost"] for w in warehouses], np.float64),
-            capacity=np.array(
-                [
-                    np.inf if g.nodes[w]["capacity"] is None else g.nodes[w]["capacity"]
-                    for w in warehouses
-                ],
-                np.float64,
-            ),
-            demand=np.array([g.nodes[j]["demand"] for j in markets], np.float64),
+            WAREHOUSES=list(warehouses.index),
+            MARKETS=list(markets),
+            LANES=list(lanes[["origin", "destination", "mode"]].itertuples(index=False, name=None)),
+            lane_warehouse=warehouses.index.get_indexer(lanes["origin"]).astype(np.int64),
+            lane_market=lane_market[lane_market >= 0].astype(np.int64),
+            unit_cost=lanes["unit_cost"].to_numpy(np.float64),
+            lane_capacity=lanes["capacity"].to_numpy(np.float64),
+            fixed_cost=warehouses["fixed_cost"].to_numpy(np.float64),
+            capacity=warehouses["capacity"].to_numpy(np.float64),
+            demand=demand[markets].to_numpy(np.float64),
         )
 
 
