@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 JOBS   ?= 2
 
-.PHONY: demo test test-slow bench bench-all lint clean
+.PHONY: demo test test-unit test-slow bench bench-all lint clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: no python3 found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -30,6 +30,11 @@ demo: $(STAMP)
 test: $(DEVSTAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not timing"
 	$(BIN)/python -m pytest -m "timing and not slow"
+
+# The fast tier alone: functions checked without a solver, a command or another process
+# (tests/tiers.py says what each tier may do); seconds, in one process.
+test-unit: $(DEVSTAMP)
+	$(BIN)/python -m pytest -m "unit and not slow"
 
 test-slow: $(DEVSTAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -m "slow and not timing"

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import tiers
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS_SETTING = "CBECOPT_BENCHMARKS"
 DEFAULT_BENCHMARKS = ROOT.parent / "shared" / "benchmarks"
@@ -52,3 +54,42 @@ def matches_published(value: float, published: float) -> bool:
 @pytest.fixture
 def demo_path() -> Path:
     return ROOT / "instances" / "demo"
+
+
+# --- the test tiers (tests/tiers.py) --------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tiers.watch_actions()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A test without exactly one tier marker makes its module a collection error."""
+    report = yield
+    problems = tiers.collection_problems(report.result) if report.passed else []
+    if problems:
+        report.outcome = "failed"
+        report.longrepr = "\n".join(problems)
+        report.result = []
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef):
+    with tiers.watching_fixture(fixturedef.argname, fixturedef.baseid):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    tiers.start_watching()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A test that passed must carry the tier of what it did."""
+    result = yield
+    tiers.check_tier(item)
+    return result

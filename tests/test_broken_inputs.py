@@ -47,8 +47,6 @@ from mutations import (
 )
 from test_cli import cbecopt as run_cbecopt
 
-pytestmark = pytest.mark.integration
-
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 TIME_LIMIT = 5.0
 
@@ -437,11 +435,13 @@ def check_case(case: Case, tmp_path: Path, written) -> None:
         )
 
 
+@pytest.mark.component
 @pytest.mark.parametrize("case", DEFAULT_CASES, ids=lambda c: c.id)
 def test_a_broken_input_is_an_error_naming_its_place_or_a_right_answer(case, tmp_path, written):
     check_case(case, tmp_path, written)
 
 
+@pytest.mark.component
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SLOW_CASES, ids=lambda c: c.id)
 def test_every_broken_cell_of_every_bundled_instance(case, tmp_path, written):
@@ -506,11 +506,13 @@ def check_command_line(case: Case, tmp_path: Path, written) -> None:
     assert snapshot(path) == before, "the input changed"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("case", CLI_CASES, ids=lambda c: c.id)
 def test_the_command_line_exits_2_0_or_3_and_leaves_the_input_alone(case, tmp_path, written):
     check_command_line(case, tmp_path, written)
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SLOW_CASES[::SLOW_CLI_SAMPLE_STEP], ids=lambda c: c.id)
 def test_the_command_line_on_more_broken_inputs(case, tmp_path, written):
@@ -520,6 +522,7 @@ def test_the_command_line_on_more_broken_inputs(case, tmp_path, written):
 # --- found by the sweep ----------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_sharing_refuses_a_demand_row_without_its_platform(tmp_path):
     """With --independent a demand row with a blank platform used to become a platform of its
     own named 'all', its cost and saving reported as if it were one."""

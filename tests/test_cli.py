@@ -12,8 +12,6 @@ import pytest
 
 from helpers import DEMAND, write_instance
 
-pytestmark = pytest.mark.integration
-
 
 def cbecopt(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "120"}
@@ -27,6 +25,7 @@ def cbecopt(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_solve_json_is_one_object_with_the_stable_keys(tmp_path):
     run = cbecopt("solve", str(write_instance(tmp_path / "x")), "--model", "warehouses", "--json")
     assert run.returncode == 0, run.stderr
@@ -37,6 +36,7 @@ def test_solve_json_is_one_object_with_the_stable_keys(tmp_path):
     assert set(data["timings"]) >= {"load", "build", "handoff", "solve", "extract", "total"}
 
 
+@pytest.mark.integration
 def test_solve_writes_tables_atomically(tmp_path):
     out = tmp_path / "out"
     run = cbecopt("solve", str(write_instance(tmp_path / "x")), "--out", str(out))
@@ -53,6 +53,7 @@ def test_solve_writes_tables_atomically(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "x"], "temporaries left behind"
 
 
+@pytest.mark.integration
 def test_solve_writes_one_workbook_when_out_ends_in_xlsx(tmp_path):
     import pandas as pd
 
@@ -72,6 +73,7 @@ def test_solve_writes_one_workbook_when_out_ends_in_xlsx(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["csv", "plan.xlsx", "x"]
 
 
+@pytest.mark.integration
 def test_bad_input_exits_2_without_traceback_and_writes_nothing(tmp_path):
     folder = write_instance(tmp_path / "x", demand=DEMAND + "nowhere,5\n")
     out = tmp_path / "out"
@@ -82,6 +84,7 @@ def test_bad_input_exits_2_without_traceback_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.integration
 def test_infeasible_exits_3_with_a_diagnosis(tmp_path):
     folder = write_instance(tmp_path / "x", demand=DEMAND.replace("m2,40", "m2,400"))
     run = cbecopt("solve", str(folder), "--json")
@@ -91,6 +94,7 @@ def test_infeasible_exits_3_with_a_diagnosis(tmp_path):
     assert any("short of total demand" in cause for cause in data["diagnosis"])
 
 
+@pytest.mark.integration
 def test_validate_list_generate_convert(tmp_path):
     assert cbecopt("validate", str(write_instance(tmp_path / "x"))).returncode == 0
     listing = cbecopt("list")
@@ -116,6 +120,7 @@ def test_validate_list_generate_convert(tmp_path):
     assert json.loads(run.stdout)["status"] == "optimal"
 
 
+@pytest.mark.integration
 def test_unknown_model_and_bad_option_are_clear(tmp_path):
     folder = str(write_instance(tmp_path / "x"))
     run = cbecopt("solve", folder, "--model", "nope")
@@ -125,6 +130,7 @@ def test_unknown_model_and_bad_option_are_clear(tmp_path):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.integration
 def test_independent_reports_sharing(tmp_path):
     demand = "market,platform,quantity\nm1,a,10\nm1,b,20\nm2,a,25\nm2,b,15\n"
     run = cbecopt(
@@ -136,6 +142,7 @@ def test_independent_reports_sharing(tmp_path):
     assert data["kpis"]["independent_cost"] >= data["kpis"]["shared_cost"]
 
 
+@pytest.mark.unit
 def test_long_runs_name_their_step_on_a_terminal_only(monkeypatch):
     """The package logs each step of a multi-solve run; the CLI shows it as a spinner on a
     terminal, and nothing in a pipe or with --verbose."""
@@ -160,6 +167,7 @@ def test_long_runs_name_their_step_on_a_terminal_only(monkeypatch):
         assert logging.getLogger("cbecopt").handlers == []  # the spinner's handler is removed
 
 
+@pytest.mark.integration
 def test_version_names_the_package_and_the_solver_stack():
     from importlib.metadata import version
 

@@ -30,7 +30,6 @@ from cbecopt.scenarios import generate_demand_scenarios
 from cbecopt.stochastic.twostage import RiskOptions
 from contract_helpers import write_contracts_instance
 
-pytestmark = pytest.mark.component
 N01 = NormalDist()
 
 
@@ -83,12 +82,14 @@ def newsvendor(tmp_path_factory):
     return cbecopt.load_instance(folder)
 
 
+@pytest.mark.unit
 def test_closed_form_newsvendor_is_snyder_shen_example_4_3():
     solution = newsvendor_normal(MU, SIGMA, H, P)
     assert solution.order == pytest.approx(56.603956, abs=1e-6)
     assert solution.expected_cost == pytest.approx(1.997605, abs=1e-6)
 
 
+@pytest.mark.component
 @pytest.mark.parametrize("n", [250, 1000, 4000])
 def test_saa_newsvendor_is_the_sample_quantile_and_converges_to_snyder_shen(newsvendor, n):
     result = solve(newsvendor, samples=n, seed=7)
@@ -114,6 +115,7 @@ def test_saa_newsvendor_is_the_sample_quantile_and_converges_to_snyder_shen(news
 # --- Call options: p = 100, w = 50, o = 10, e = 45, v = 20, D ~ N(1000, 300) --------------
 
 
+@pytest.mark.unit
 def test_closed_form_options_newsvendor():
     solution = options_newsvendor_normal(1000, 300, 100, 50, 10, 45, 20)
     assert solution.firm == pytest.approx(747.514, abs=1e-3)
@@ -122,6 +124,7 @@ def test_closed_form_options_newsvendor():
     assert solution.expected_profit_firm_only == pytest.approx(40899.31, abs=0.01)
 
 
+@pytest.mark.component
 def test_saa_options_matches_the_sample_fractiles_and_the_closed_form(tmp_path):
     n, seed = 3999, 3
     folder = one_sku(
@@ -152,12 +155,14 @@ def test_saa_options_matches_the_sample_fractiles_and_the_closed_form(tmp_path):
 # --- Quantity flexibility: p = 55, w = 36, v = 25, up = 0.3, down = 0, D ~ N(4000, 1600) ---
 
 
+@pytest.mark.unit
 def test_closed_form_quantity_flexibility_is_4011_15():
     assert quantity_flexibility_normal(4000, 1600, 55, 36, 25, 0.3, 0.0).commitment == (
         pytest.approx(4011.15, abs=0.005)
     )
 
 
+@pytest.mark.component
 def test_saa_quantity_flexibility_converges_to_tsay(tmp_path):
     n, seed, p, w, v, up = 4000, 11, 55.0, 36.0, 25.0, 0.3
     folder = one_sku(
@@ -190,6 +195,7 @@ def test_saa_quantity_flexibility_converges_to_tsay(tmp_path):
 # --- Hand-derived stochastic report and CVaR ---------------------------------------------
 
 
+@pytest.mark.component
 def test_stochastic_report_by_hand(tmp_path):
     """Newsvendor (h 0.18, p 0.70) on demands 40 / 50 / 70 with probabilities 0.3 / 0.5 / 0.2.
 
@@ -212,6 +218,7 @@ def test_stochastic_report_by_hand(tmp_path):
     assert '"stochastic"' in result.to_json()
 
 
+@pytest.mark.component
 def test_var_and_cvar_of_losses_10_20_30_40(tmp_path):
     """No contract at all: every unit is lost at penalty 1, so scenario costs are the demands."""
     folder = one_sku(
@@ -228,6 +235,7 @@ def test_var_and_cvar_of_losses_10_20_30_40(tmp_path):
     assert averse.objective == pytest.approx(36.25)
 
 
+@pytest.mark.component
 def test_risk_aversion_trades_expected_cost_for_tail_cost(tmp_path):
     folder = one_sku(
         tmp_path / "x",
@@ -324,6 +332,7 @@ tiny = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.component
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -379,6 +388,7 @@ def test_brute_force_firm_options_spot_with_minimum_order(tmp_path_factory, data
 # --- Policies and capacities --------------------------------------------------------------
 
 
+@pytest.mark.component
 def test_more_flexibility_never_costs_more_on_the_bundled_instance():
     from cbecopt.compare import compare_contracts
 
@@ -391,6 +401,7 @@ def test_more_flexibility_never_costs_more_on_the_bundled_instance():
     assert table.loc["combined", "fill_rate"] >= table.loc["safety_stock", "fill_rate"]
 
 
+@pytest.mark.component
 def test_supplier_capacity_limits_what_it_promises(tmp_path):
     folder = write_contracts_instance(
         tmp_path / "x",
@@ -416,6 +427,7 @@ def test_supplier_capacity_limits_what_it_promises(tmp_path):
     assert result.kpis["expected_lost_sales"] == pytest.approx(80)
 
 
+@pytest.mark.component
 def test_models_document_names_every_component():
     from test_models_doc import component_names, documented_names
 

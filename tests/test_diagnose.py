@@ -21,7 +21,6 @@ from helpers import write_instance
 from test_cli import cbecopt as run_cbecopt
 from test_suppliers import write as write_suppliers
 
-pytestmark = pytest.mark.integration
 NODES = "id,kind,capacity,fixed_cost\n"
 ARCS = "origin,destination,unit_cost,capacity\n"
 
@@ -64,6 +63,7 @@ CLUSTER_CAUSES = [
 ]
 
 
+@pytest.mark.component
 def test_a_cluster_of_markets_short_of_its_warehouses_is_named(tmp_path):
     instance = cbecopt.load_instance(warehouses(tmp_path / "x", **CLUSTER))
     demand = instance.tables["demand"]
@@ -75,6 +75,7 @@ def test_a_cluster_of_markets_short_of_its_warehouses_is_named(tmp_path):
     assert sorted(result.diagnosis) == CLUSTER_CAUSES
 
 
+@pytest.mark.integration
 def test_the_command_line_prints_the_binding_group_and_exits_3(tmp_path):
     folder = warehouses(tmp_path / "x", **CLUSTER)
     run = run_cbecopt("solve", str(folder), "--json")
@@ -87,6 +88,7 @@ def test_the_command_line_prints_the_binding_group_and_exits_3(tmp_path):
     assert "short by 15 units" in printed and "short by 20 units" in printed
 
 
+@pytest.mark.component
 @pytest.mark.parametrize(
     ("case", "config", "cause"),
     [
@@ -190,6 +192,7 @@ SHARED_CAUSE = (
 )
 
 
+@pytest.mark.component
 @pytest.mark.parametrize("rule", ["exact", "at_least"])
 def test_skus_short_of_the_suppliers_they_share_are_named(tmp_path, rule):
     instance = cbecopt.load_instance(suppliers(tmp_path / "x", **SHARED_SUPPLIERS))
@@ -202,6 +205,7 @@ def test_skus_short_of_the_suppliers_they_share_are_named(tmp_path, rule):
     assert result.diagnosis == [SHARED_CAUSE]
 
 
+@pytest.mark.integration
 def test_the_command_line_names_the_skus_and_suppliers_and_exits_3(tmp_path):
     folder = suppliers(tmp_path / "x", **SHARED_SUPPLIERS)
     run = run_cbecopt("solve", str(folder), "--model", "suppliers", "--json")
@@ -209,6 +213,7 @@ def test_the_command_line_names_the_skus_and_suppliers_and_exits_3(tmp_path):
     assert json.loads(run.stdout)["diagnosis"] == [SHARED_CAUSE]
 
 
+@pytest.mark.component
 def test_one_sku_short_of_its_suppliers_capacities(tmp_path):
     """X needs 100 from S1 (30) and S2 (40), whose offers have no limit of their own: 70."""
     folder = suppliers(
@@ -225,6 +230,7 @@ def test_one_sku_short_of_its_suppliers_capacities(tmp_path):
 # --- Unbounded ----------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_each_model_says_what_can_make_it_unbounded():
     texts = {key: spec.unbounded for key, spec in cbecopt.MODELS.items()}
     assert len(set(texts.values())) == len(texts)
@@ -233,6 +239,7 @@ def test_each_model_says_what_can_make_it_unbounded():
     assert "salvage_value" in texts["routing"] and "salvage_value" in texts["contracts"]
 
 
+@pytest.mark.component
 def test_an_unbounded_contract_is_diagnosed_by_its_model(tmp_path):
     """A firm contract at 4 without capacity for a SKU salvaged at 5 buys without end;
     load_instance refuses it, so the network the model reads is altered after loading."""

@@ -16,8 +16,6 @@ import pytest
 import cbecopt
 from helpers import ARCS, DEMAND, NODES, has, load_problems, write_instance
 
-pytestmark = pytest.mark.component
-
 HAND_OPTIMUM = 140.0
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 
@@ -28,6 +26,7 @@ def solve_objective(path) -> float:
     return result.objective
 
 
+@pytest.mark.component
 def test_the_small_instance_solves_to_its_hand_optimum(tmp_path):
     assert solve_objective(write_instance(tmp_path / "x")) == pytest.approx(HAND_OPTIMUM)
 
@@ -35,6 +34,7 @@ def test_the_small_instance_solves_to_its_hand_optimum(tmp_path):
 # --- CSV: fields per line -----------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_a_line_one_field_short_is_an_error_naming_the_line(tmp_path):
     # w2's fixed cost missing: read as blank it would be 0 and change the answer
     nodes = NODES.replace("w2,overseas_warehouse,80,40", "w2,overseas_warehouse,80")
@@ -42,12 +42,14 @@ def test_a_line_one_field_short_is_an_error_naming_the_line(tmp_path):
     assert has(found, "nodes.csv, row 3:", "has 3 fields, the header has 4")
 
 
+@pytest.mark.unit
 def test_a_line_with_a_field_too_many_is_an_error_naming_the_line(tmp_path):
     arcs = ARCS.replace("w2,m1,2", "w2,m1,2,7")
     found = load_problems(write_instance(tmp_path / "x", arcs=arcs))
     assert has(found, "arcs.csv, row 4:", "has 4 fields, the header has 3")
 
 
+@pytest.mark.component
 def test_a_trailing_comma_on_every_line_is_dropped_with_a_warning(tmp_path, caplog):
     nodes = "".join(line + ",\n" for line in NODES.splitlines())
     folder = write_instance(tmp_path / "x", nodes=nodes)
@@ -56,6 +58,7 @@ def test_a_trailing_comma_on_every_line_is_dropped_with_a_warning(tmp_path, capl
     assert "nodes.csv: column 5 has no header and no values" in caplog.text
 
 
+@pytest.mark.unit
 def test_a_column_without_a_header_but_with_a_value_is_an_error(tmp_path):
     lines = [line + "," for line in NODES.splitlines()]
     lines[3] += "note"
@@ -63,12 +66,14 @@ def test_a_column_without_a_header_but_with_a_value_is_an_error(tmp_path):
     assert has(found, "nodes.csv, row 1:", "column 5 has no header", "row 4")
 
 
+@pytest.mark.unit
 def test_a_repeated_header_is_an_error_naming_both_positions(tmp_path):
     nodes = NODES.replace("id,kind,capacity,fixed_cost", "id,kind,capacity,capacity")
     found = load_problems(write_instance(tmp_path / "x", nodes=nodes))
     assert has(found, "nodes.csv, row 1, column 'capacity'", "column 3 and column 4")
 
 
+@pytest.mark.unit
 def test_rows_are_the_files_line_numbers(tmp_path):
     # blank lines and a quoted name spanning two lines: the bad capacity is on line 8
     nodes = (
@@ -84,12 +89,14 @@ def test_rows_are_the_files_line_numbers(tmp_path):
     assert found == ["nodes.csv, row 8, column 'capacity': 'abc' is not a number"]
 
 
+@pytest.mark.unit
 def test_cross_table_rows_keep_the_line_numbers_too(tmp_path):
     arcs = "origin,destination,unit_cost\n\n\nw1,m1,1\nw1,m2,3\nw2,m1,2\nw2,m9,1\n"
     found = load_problems(write_instance(tmp_path / "x", arcs=arcs))
     assert found == ["arcs.csv, row 7, column 'destination': unknown node 'm9' (not in nodes)"]
 
 
+@pytest.mark.component
 def test_blank_lines_do_not_change_the_answer(tmp_path):
     arcs = ARCS.replace("\n", "\n\n")
     demand = "\n" + DEMAND.replace("m1,30\n", "m1,30\n\n\n")
@@ -97,6 +104,7 @@ def test_blank_lines_do_not_change_the_answer(tmp_path):
     assert solve_objective(folder) == pytest.approx(HAND_OPTIMUM)
 
 
+@pytest.mark.component
 @pytest.mark.parametrize(
     ("name", "model"), [("contracts_demo", "contracts"), ("suppliers_demo", "suppliers")]
 )
@@ -114,12 +122,14 @@ def test_blank_lines_in_every_table_change_no_model_answer(tmp_path, name, model
     )
 
 
+@pytest.mark.unit
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
     folder = write_instance(tmp_path / "x")
     (folder / "demand.csv").write_bytes(b"market,quantity\nm1,30\nm\xe9,40\n")
     assert has(load_problems(folder), "demand.csv, row 3:", "is not UTF-8")
 
 
+@pytest.mark.unit
 def test_problems_in_several_files_are_reported_together(tmp_path):
     nodes = NODES.replace("m2,market,,", "m2,market,")
     demand = DEMAND.replace("m2,40", "m2,-40")
@@ -157,10 +167,12 @@ SHEETS = {
 }
 
 
+@pytest.mark.component
 def test_the_workbook_solves_to_the_hand_optimum(tmp_path):
     assert solve_objective(workbook(tmp_path / "w.xlsx", SHEETS)) == pytest.approx(HAND_OPTIMUM)
 
 
+@pytest.mark.unit
 def test_a_formula_without_a_saved_value_is_an_error(tmp_path):
     # openpyxl writes formulas without computing them, like any program but Excel
     arcs = csv_rows(ARCS)
@@ -174,6 +186,7 @@ def test_a_formula_without_a_saved_value_is_an_error(tmp_path):
     )
 
 
+@pytest.mark.unit
 def test_a_value_right_of_the_header_is_an_error_naming_the_column_letter(tmp_path):
     nodes = csv_rows(NODES)
     nodes[2] = [*nodes[2], None, "spare"]
@@ -181,18 +194,21 @@ def test_a_value_right_of_the_header_is_an_error_naming_the_column_letter(tmp_pa
     assert has(found, "w.xlsx, sheet 'nodes', row 3, column 'F'", "right of the header's last")
 
 
+@pytest.mark.unit
 def test_workbook_rows_are_excel_row_numbers(tmp_path):
     demand = [[None], ["market", "quantity"], ["m1", 30], [None], [None], ["m2", "lots"]]
     found = load_problems(workbook(tmp_path / "w.xlsx", {**SHEETS, "demand": demand}))
     assert found == ["w.xlsx, sheet 'demand', row 6, column 'quantity': 'lots' is not a number"]
 
 
+@pytest.mark.component
 def test_blank_workbook_rows_do_not_change_the_answer(tmp_path):
     demand = [["market", "quantity"], [None], ["m1", 30], [None], ["m2", 40]]
     path = workbook(tmp_path / "w.xlsx", {**SHEETS, "demand": demand})
     assert solve_objective(path) == pytest.approx(HAND_OPTIMUM)
 
 
+@pytest.mark.unit
 def test_meta_sheet_rows_keys_and_columns(tmp_path):
     meta = [
         [None],

@@ -9,8 +9,6 @@ import cbecopt
 from cbecopt.generate import generate_warehouses
 from helpers import write_instance
 
-pytestmark = pytest.mark.component
-
 
 def assert_same_instance(a: cbecopt.Instance, b: cbecopt.Instance) -> None:
     assert dict(a.meta) == dict(b.meta)
@@ -24,6 +22,7 @@ def assert_same_instance(a: cbecopt.Instance, b: cbecopt.Instance) -> None:
         )
 
 
+@pytest.mark.unit
 def test_csv_to_workbook_to_csv_is_lossless(tmp_path):
     nodes = (
         "id,kind,capacity,fixed_cost,note\n"
@@ -39,6 +38,7 @@ def test_csv_to_workbook_to_csv_is_lossless(tmp_path):
     assert_same_instance(original, cbecopt.load_instance(tmp_path / "back"))
 
 
+@pytest.mark.unit
 def test_generated_instance_round_trips_and_is_deterministic(tmp_path):
     a = generate_warehouses(5, 12, seed=3, platforms=2)
     b = generate_warehouses(5, 12, seed=3, platforms=2)
@@ -51,6 +51,7 @@ def test_generated_instance_round_trips_and_is_deterministic(tmp_path):
     )
 
 
+@pytest.mark.integration
 def test_benchmark_file_converts_to_the_same_model(tmp_path, benchmarks):
     instance = cbecopt.load_instance(benchmarks / "orlib_cap" / "cap71.txt", fmt="orlib-cap")
     cbecopt.save_instance(instance, tmp_path / "cap71")

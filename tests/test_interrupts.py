@@ -24,7 +24,7 @@ from benchmarks.limits import COMMANDS, instances
 
 import cbecopt
 
-pytestmark = [pytest.mark.integration, pytest.mark.timing]
+pytestmark = pytest.mark.timing
 
 HIGHS_STARTED = "cbecopt: HiGHS: solving"
 """The line --verbose prints as HiGHS starts: the solve is under way."""
@@ -71,6 +71,7 @@ def finish(process: subprocess.Popen, timeout: float) -> tuple[int, dict, str]:
     return process.returncode, json.loads(stdout) if stdout.strip() else {}, stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_during_a_solve_returns_the_incumbent_printed_and_written(
     hard, tmp_path, signum, code
@@ -97,6 +98,7 @@ def test_a_signal_during_a_solve_returns_the_incumbent_printed_and_written(
     assert written["status"] == result["status"] and written["objective"] == result["objective"]
 
 
+@pytest.mark.integration
 def test_a_signal_inside_the_root_lp_still_returns_at_once(benchmarks, tmp_path):
     """HiGHS cannot be interrupted inside the root LP of capa (about 40 s): the command
     gives up on it and returns the last incumbent HiGHS reported, within seconds."""
@@ -123,6 +125,7 @@ def test_a_signal_inside_the_root_lp_still_returns_at_once(benchmarks, tmp_path)
     assert result["termination"].startswith("stopped by SIGINT")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("delay", [0.4, 0.8, 1.5, 2.5])
 def test_ctrl_c_in_the_first_moments_ends_cleanly(hard, tmp_path, delay):
     """From the moment cbecopt's own code runs (Python's start-up takes the first ~0.1 s, in
@@ -140,6 +143,7 @@ def test_ctrl_c_in_the_first_moments_ends_cleanly(hard, tmp_path, delay):
         assert written["status"] == result["status"]
 
 
+@pytest.mark.integration
 def test_a_second_ctrl_c_leaves_at_once(hard):
     solving = start("solve", hard["warehouses"], "--json", "--verbose")
     wait_for_highs(solving)
@@ -154,6 +158,7 @@ def test_a_second_ctrl_c_leaves_at_once(hard):
 LIMIT = 6.0
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("case", list(COMMANDS))
 def test_the_time_limit_bounds_the_whole_command(hard, tmp_path, case):
     """Every command and method, on an instance it cannot finish (see benchmarks.limits)."""
@@ -172,6 +177,7 @@ def test_the_time_limit_bounds_the_whole_command(hard, tmp_path, case):
     assert result["status"] != "optimal" or returncode == 0
 
 
+@pytest.mark.component
 def test_timings_add_up_to_the_wall_clock_of_an_api_call():
     instance = cbecopt.load_instance("instances/demo")
     solve = cbecopt.solve  # imported on first use: not part of the call
@@ -184,6 +190,7 @@ def test_timings_add_up_to_the_wall_clock_of_an_api_call():
     assert result.timings["total"] - result.timings["load"] == pytest.approx(call, abs=0.05)
 
 
+@pytest.mark.component
 def test_without_a_signal_handler_ctrl_c_in_the_api_returns_the_incumbent(hard):
     """In Python (a notebook) Ctrl-C raises KeyboardInterrupt in the waiting thread: the solve
     asks HiGHS to stop and returns what it has, marked as stopped, instead of losing it."""
@@ -203,6 +210,7 @@ def test_without_a_signal_handler_ctrl_c_in_the_api_returns_the_incumbent(hard):
         assert result.gap is not None and result.gap > 0
 
 
+@pytest.mark.integration
 def test_sku_block_workers_stop_with_the_command(hard):
     """A SIGTERM to the command reaches its worker processes: none is left running."""
     solving = start(

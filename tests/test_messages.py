@@ -11,8 +11,6 @@ from cbecopt.errors import InputError, OptionError, Problem
 from helpers import write_instance
 from test_cli import cbecopt as run_cbecopt
 
-pytestmark = pytest.mark.integration
-
 BAD_ROWS = 300
 
 
@@ -24,6 +22,7 @@ def many_bad_quantities(tmp_path):
     return write_instance(tmp_path / "x", nodes=nodes, arcs=arcs, demand=demand)
 
 
+@pytest.mark.unit
 def test_a_long_list_shows_the_first_50_and_counts_the_rest(tmp_path):
     with pytest.raises(InputError) as caught:
         cbecopt.load_instance(many_bad_quantities(tmp_path))
@@ -39,6 +38,7 @@ def test_a_long_list_shows_the_first_50_and_counts_the_rest(tmp_path):
     ]
 
 
+@pytest.mark.unit
 def test_problems_of_different_kinds_are_counted_apart():
     problems = [Problem("a.csv", f"'{k}' is not a number", k, "q") for k in range(60)]
     problems += [Problem("a.csv", f"{k} is below the minimum 0", k, "q") for k in range(5)]
@@ -47,6 +47,7 @@ def test_problems_of_different_kinds_are_counted_apart():
     assert "    5 x \"N is below the minimum N\" in a.csv, column 'q'" in text
 
 
+@pytest.mark.integration
 def test_json_errors_carry_the_first_50_problems_and_the_counts(tmp_path):
     run = run_cbecopt("solve", str(many_bad_quantities(tmp_path)), "--json")
     assert run.returncode == 2
@@ -64,6 +65,7 @@ def test_json_errors_carry_the_first_50_problems_and_the_counts(tmp_path):
     ]
 
 
+@pytest.mark.integration
 def test_bracketed_text_is_printed_literally(tmp_path):
     folder = write_instance(tmp_path / "x", meta="[warehouses]\nmax_open = 2\n")
     run = run_cbecopt("validate", str(folder))
@@ -72,6 +74,7 @@ def test_bracketed_text_is_printed_literally(tmp_path):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.unit
 def test_errors_survive_pickling_between_processes():
     import pickle
 

@@ -13,7 +13,6 @@ from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses
 from helpers import write_instance
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-pytestmark = pytest.mark.unit
 
 
 def documented_names(model: str) -> set[str]:
@@ -26,11 +25,13 @@ def component_names(model: pyo.ConcreteModel) -> set[str]:
     return {c.local_name for c in model.component_objects(kinds, descend_into=True)}
 
 
+@pytest.mark.unit
 def test_every_model_has_a_formulation_document():
     for key in cbecopt.MODELS:
         assert (MODELS_DIR / f"{key}.md").is_file(), f"models/{key}.md is missing"
 
 
+@pytest.mark.component
 def test_warehouses_document_names_every_component_and_nothing_else(tmp_path):
     instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
     names: set[str] = set()

@@ -18,9 +18,8 @@ from cbecopt.generate import (
 from cbecopt.scenarios import generate_demand_scenarios
 from test_cli import cbecopt as run_cbecopt
 
-pytestmark = pytest.mark.integration
 
-
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("call", "option", "text"),
     [
@@ -42,6 +41,7 @@ def test_nonsense_numbers_name_the_parameter(call, option, text):
     assert caught.value.option == option and text in caught.value.message
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("call", "option"),
     [
@@ -58,6 +58,7 @@ def test_a_billion_of_anything_is_refused_with_the_limit_before_any_work(call, o
     assert caught.value.option == option
 
 
+@pytest.mark.unit
 def test_scenario_sampling_options():
     demand = pd.DataFrame({"market": ["m1"], "quantity": [10.0], "std": [2.0]})
     for n, seed, option in ((0, 1, "n"), (5, -1, "seed"), (10**9, 0, "n")):
@@ -66,6 +67,7 @@ def test_scenario_sampling_options():
         assert caught.value.option == option
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("args", "flag"),
     [

@@ -24,8 +24,6 @@ from cbecopt.outputs import OutputRefused
 from cbecopt.results import Result, Status, read_result
 from helpers import write_instance
 
-pytestmark = pytest.mark.component
-
 
 def result(objective: float, **tables: list[float]) -> Result:
     """A result with one-column tables, by hand."""
@@ -61,6 +59,7 @@ def dead_pid() -> int:
     return child.pid
 
 
+@pytest.mark.unit
 def test_to_dir_keeps_foreign_files_and_lists_its_own_with_their_sha256(tmp_path):
     out = tmp_path / "out"
     before = foreign(out)
@@ -75,6 +74,7 @@ def test_to_dir_keeps_foreign_files_and_lists_its_own_with_their_sha256(tmp_path
     assert saved["objective"] == 5.0
 
 
+@pytest.mark.unit
 def test_a_rerun_replaces_exactly_the_earlier_result(tmp_path):
     out = tmp_path / "out"
     before = foreign(out)
@@ -95,6 +95,7 @@ def folder_named_open(out):
     (out / "open.csv").mkdir()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("arrange", "named"),
     [
@@ -114,6 +115,7 @@ def test_a_file_cbecopt_did_not_write_is_never_replaced(tmp_path, arrange, named
     assert tree(out) == before
 
 
+@pytest.mark.unit
 def test_a_manifest_naming_files_outside_the_folder_is_not_cbecopts(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n")
@@ -126,6 +128,7 @@ def test_a_manifest_naming_files_outside_the_folder_is_not_cbecopts(tmp_path):
     assert victim.read_text() == "keep me\n"
 
 
+@pytest.mark.unit
 def test_a_failed_or_interrupted_write_leaves_the_previous_result_and_no_temporaries(tmp_path):
     out = tmp_path / "out"
     result(1.0, open=[1.0], flows=[1.0]).to_dir(out)
@@ -148,6 +151,7 @@ def test_a_failed_or_interrupted_write_leaves_the_previous_result_and_no_tempora
         assert tree(out) == before
 
 
+@pytest.mark.unit
 def test_read_result_gives_back_result_json_and_the_tables(tmp_path):
     written = result(3.5, open=[1.0, 2.0], flows=[0.5])
     written.tables["nothing"] = pd.DataFrame()
@@ -159,6 +163,7 @@ def test_read_result_gives_back_result_json_and_the_tables(tmp_path):
     assert saved.tables["nothing"].empty
 
 
+@pytest.mark.unit
 def test_read_result_refuses_a_folder_without_a_result_or_with_a_changed_file(tmp_path):
     (tmp_path / "plain").mkdir()
     with pytest.raises(cbecopt.InputError, match="holds no cbecopt result"):
@@ -169,6 +174,7 @@ def test_read_result_refuses_a_folder_without_a_result_or_with_a_changed_file(tm
         read_result(tmp_path / "out")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("renamed_before_the_kill", [0, 1, 2])
 def test_a_journal_left_by_a_killed_run_is_completed_by_the_next_reader(
     tmp_path, renamed_before_the_kill
@@ -194,6 +200,7 @@ def test_a_journal_left_by_a_killed_run_is_completed_by_the_next_reader(
     assert tree(out) == {**before, **{n: (scratch / n).read_bytes() for n in os.listdir(scratch)}}
 
 
+@pytest.mark.unit
 def test_temporaries_of_a_running_process_are_left_alone(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -203,6 +210,7 @@ def test_temporaries_of_a_running_process_are_left_alone(tmp_path):
     assert running.read_text() == "being written"
 
 
+@pytest.mark.unit
 def test_a_journal_cbecopt_did_not_write_is_refused(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -213,6 +221,7 @@ def test_a_journal_cbecopt_did_not_write_is_refused(tmp_path):
         result(1.0, open=[1.0]).to_dir(out)
 
 
+@pytest.mark.unit
 def test_files_and_folders_follow_the_umask(tmp_path):
     umask = os.umask(0o022)
     try:
@@ -236,6 +245,7 @@ def test_files_and_folders_follow_the_umask(tmp_path):
     }
 
 
+@pytest.mark.unit
 def test_a_workbook_is_replaced_only_when_cbecopt_wrote_it_and_it_did_not_change(tmp_path):
     plan = tmp_path / "plan.xlsx"
     result(1.0, open=[1.0]).to_workbook(plan)
@@ -253,6 +263,7 @@ def test_a_workbook_is_replaced_only_when_cbecopt_wrote_it_and_it_did_not_change
     assert sorted(os.listdir(tmp_path)) == ["folder.xlsx", "plan.xlsx"]
 
 
+@pytest.mark.unit
 def test_a_table_longer_than_a_sheet_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
     from cbecopt import results
     from cbecopt.errors import OptionError
@@ -265,6 +276,7 @@ def test_a_table_longer_than_a_sheet_is_refused_and_nothing_is_written(tmp_path,
     assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
 
 
+@pytest.mark.unit
 def test_an_empty_output_path_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(OutputRefused, match="the output path is empty"):
@@ -274,6 +286,7 @@ def test_an_empty_output_path_is_refused(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.unit
 def test_save_instance_never_writes_into_its_own_source(tmp_path):
     folder = write_instance(tmp_path / "x")
     before = tree(folder)
@@ -284,6 +297,7 @@ def test_save_instance_never_writes_into_its_own_source(tmp_path):
     assert tree(folder) == before
 
 
+@pytest.mark.unit
 def test_save_png_writes_whole_files_with_the_umask_and_leaves_no_temporary(tmp_path):
     from cbecopt.plots import figure, save_png
 

@@ -20,7 +20,6 @@ from cbecopt.tax_rules import load_tax_rules
 from routing_helpers import solve_routing as solve
 from routing_helpers import write_routing_instance
 
-pytestmark = pytest.mark.component
 N01 = NormalDist()
 TAX = 0.7 * 0.13 * 200  # CBEC tax on a 200 CNY item with 13% VAT, no consumption tax: 18.2
 AIR, LAST_MILE, PARCEL = (
@@ -30,6 +29,7 @@ AIR, LAST_MILE, PARCEL = (
 )
 
 
+@pytest.mark.component
 @pytest.mark.parametrize("quantity", [59, 61])
 def test_bonded_pays_off_exactly_above_the_volume_threshold(tmp_path, quantity):
     """Bonded saves 12 per unit (5 + 3 against a 20 parcel; same CBEC tax) but costs 600 a month
@@ -51,6 +51,7 @@ def test_bonded_pays_off_exactly_above_the_volume_threshold(tmp_path, quantity):
     assert result.kpis["tax_paid"] == pytest.approx(quantity * TAX)
 
 
+@pytest.mark.component
 def test_sea_freight_is_booked_a_month_ahead(tmp_path):
     """Sea takes 35 days (arrives next month) at 1 a unit, air 5 days at 10: month 1 goes by air,
     month 2's units leave by sea in month 1; nothing is held at a month's end."""
@@ -76,6 +77,7 @@ def test_sea_freight_is_booked_a_month_ahead(tmp_path):
     assert result.tables["stock"].empty
 
 
+@pytest.mark.component
 def test_delivery_time_target_caps_the_slow_channel(tmp_path):
     """Parcels (10 days) are cheaper than bonded here; a 5-day average target lets at most
     (5 - 2) / (10 - 2) = 37.5% of orders go by parcel."""
@@ -178,6 +180,7 @@ tiny = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.component
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -241,6 +244,7 @@ def newsvendor_instance(folder, mean, std, channels_lanes, **product):
     )
 
 
+@pytest.mark.component
 def test_bonded_only_two_stage_is_the_newsvendor(tmp_path):
     """Stock ordered before demand is seen, shortage lost at price + penalty, leftovers salvaged.
 
@@ -275,6 +279,7 @@ def test_bonded_only_two_stage_is_the_newsvendor(tmp_path):
     assert abs(q - q_star) <= 4 * sd
 
 
+@pytest.mark.component
 def test_more_variability_means_less_bonded_stock_and_more_direct_mail(tmp_path):
     """Bonded is 22 a unit cheaper than a parcel, but a unit left over loses 66: with a critical
     ratio of 22 / 88 = 0.25 the stock sits below mean demand, lower the more demand varies, and
@@ -303,6 +308,7 @@ def test_more_variability_means_less_bonded_stock_and_more_direct_mail(tmp_path)
     assert mail[0] < mail[1] < mail[2]
 
 
+@pytest.mark.component
 def test_two_stage_report_and_strategies(tmp_path):
     folder = newsvendor_instance(
         tmp_path / "x", 100.0, 30.0, [AIR, LAST_MILE, PARCEL], salvage_value=40
@@ -326,6 +332,7 @@ def test_two_stage_report_and_strategies(tmp_path):
     assert table.loc["postal_only", "fill_rate"] == 0.0  # no postal lane: every unit is lost
 
 
+@pytest.mark.component
 def test_models_document_names_every_component(tmp_path):
     from cbecopt.stochastic.twostage import build_extensive_form
     from test_models_doc import component_names, documented_names
@@ -356,6 +363,7 @@ def generated(tmp_path_factory):
     return cbecopt.load_instance(folder)
 
 
+@pytest.mark.component
 def test_sku_blocks_bracket_the_optimum_and_give_a_consistent_plan(generated):
     whole = cbecopt.solve(generated, "routing", cbecopt.SolveOptions(mip_rel_gap=0))
     assert whole.status == cbecopt.Status.OPTIMAL
@@ -371,6 +379,7 @@ def test_sku_blocks_bracket_the_optimum_and_give_a_consistent_plan(generated):
         assert served == pytest.approx(generated.tables["demand"]["quantity"].sum())
 
 
+@pytest.mark.component
 def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated):
     one, two = (
         cbecopt.solve(
@@ -382,6 +391,7 @@ def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated):
     pd.testing.assert_frame_equal(one.tables["inbound"], two.tables["inbound"])
 
 
+@pytest.mark.unit
 def test_sku_blocks_without_time_to_solve_say_which_block_and_why(generated):
     from cbecopt.formulations.routing_blocks import solve_by_sku_blocks
 

@@ -12,7 +12,6 @@ from helpers import has, load_problems
 from routing_helpers import write_routing_instance
 from test_cli import cbecopt as run_cbecopt
 
-pytestmark = pytest.mark.integration
 LANES = [
     ("FR", "BW", "air_bulk", 5, 5),
     ("BW", "M1", "last_mile", 3, 2),
@@ -26,6 +25,7 @@ def routing_problems(folder) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
+@pytest.mark.unit
 def test_unknown_sku_or_market_in_demand(tmp_path):
     folder = write_routing_instance(
         tmp_path / "x",
@@ -42,6 +42,7 @@ def test_unknown_sku_or_market_in_demand(tmp_path):
     assert has(found, "demand.csv, row 4, column 'market'", "unknown node 'M9'")
 
 
+@pytest.mark.unit
 def test_negative_or_missing_tax_rates(tmp_path):
     folder = write_routing_instance(
         tmp_path / "x",
@@ -64,6 +65,7 @@ def test_negative_or_missing_tax_rates(tmp_path):
     )
 
 
+@pytest.mark.component
 def test_a_sku_no_channel_can_serve(tmp_path):
     folder = write_routing_instance(
         tmp_path / "x",
@@ -85,6 +87,7 @@ def test_a_sku_no_channel_can_serve(tmp_path):
     assert result.kpis["lost_sales"] == pytest.approx(5)
 
 
+@pytest.mark.unit
 def test_lane_lead_times_modes_and_units(tmp_path):
     lanes = [
         ("FR", "BW", "air_bulk", 5, 0),
@@ -118,6 +121,7 @@ def test_lane_lead_times_modes_and_units(tmp_path):
     )
 
 
+@pytest.mark.unit
 def test_origin_must_be_a_supply_node_and_rules_date_must_exist(tmp_path):
     folder = write_routing_instance(
         tmp_path / "x",
@@ -139,6 +143,7 @@ def test_origin_must_be_a_supply_node_and_rules_date_must_exist(tmp_path):
         )
 
 
+@pytest.mark.integration
 def test_generate_solve_and_compare_routing_from_the_shell(tmp_path):
     gen = tmp_path / "gen"
     run = run_cbecopt(
@@ -194,6 +199,7 @@ def blank_line_before(path, line: int) -> None:
     path.write_text("".join([*lines[: line - 1], "\n", *lines[line - 1 :]]), encoding="utf-8")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("target", "lanes", "fastest"),
     [
@@ -226,6 +232,7 @@ def test_a_delivery_target_no_lane_meets_is_refused(tmp_path, target, lanes, fas
     assert run.returncode == 2 and place in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.unit
 def test_a_delivery_target_the_fastest_lane_meets_is_kept(tmp_path):
     """A 2-day target and a 2-day last-mile lane: every order can go bonded."""
     folder = write_routing_instance(
@@ -238,6 +245,7 @@ def test_a_delivery_target_the_fastest_lane_meets_is_kept(tmp_path):
     assert cbecopt.validate(cbecopt.load_instance(folder), "routing").checks["routing"].ok
 
 
+@pytest.mark.unit
 def test_a_salvage_value_that_pays_for_stocking_is_refused(tmp_path):
     """Stocking a unit of A costs purchase 100 + air 5 + 2 per kg x 1.5 kg + one month's
     holding 2 = 110; salvaged at 120 it would make 10. B, row 2, has no weight for the lane
@@ -271,6 +279,7 @@ def test_a_salvage_value_that_pays_for_stocking_is_refused(tmp_path):
             assert has([str(p) for p in check.problems], "by 0 (110 = ")
 
 
+@pytest.mark.integration
 def test_sku_blocks_options_are_refused_before_any_solve():
     from cbecopt.formulations.routing import RoutingConfig
     from cbecopt.stochastic.twostage import RiskOptions

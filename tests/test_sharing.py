@@ -21,8 +21,6 @@ from brute_force import multi_source_optimum
 from cbecopt.sharing import compare_sharing
 from helpers import write_instance
 
-pytestmark = pytest.mark.component
-
 
 def _shared(folder) -> cbecopt.Result:
     result = compare_sharing(cbecopt.load_instance(folder))
@@ -34,6 +32,7 @@ def _costs(result) -> pd.DataFrame:
     return result.tables["platform_costs"].set_index("platform")
 
 
+@pytest.mark.component
 def test_one_warehouse_shapley_halves_the_fixed_cost(tmp_path):
     """One warehouse (fixed 100) serves a's 10 units at 1 and b's 20 units at 2.
 
@@ -61,6 +60,7 @@ def test_one_warehouse_shapley_halves_the_fixed_cost(tmp_path):
     assert result.kpis["core_nonempty"] is True
 
 
+@pytest.mark.component
 def test_split_by_use_can_leave_the_core(tmp_path):
     """a alone uses a small warehouse (cost 20); together both use the big one (cost 1100).
 
@@ -88,6 +88,7 @@ def test_split_by_use_can_leave_the_core(tmp_path):
     assert coalitions.at["a", "by_use_excess"] == pytest.approx(20.0 - 110.0)
 
 
+@pytest.mark.component
 def test_airport_game_shapley_and_nucleolus_by_hand(tmp_path):
     """Warehouses of fixed cost 6, 12 and 30 nested like runways: a can use any, b the two
     larger, c only the largest; no transport cost. c(S) = the dearest need in S: the airport
@@ -119,6 +120,7 @@ def test_airport_game_shapley_and_nucleolus_by_hand(tmp_path):
     assert result.kpis["shapley_in_core"] is True and result.kpis["core_nonempty"] is True
 
 
+@pytest.mark.component
 def test_a_coalition_stopped_at_a_limit_leaves_only_bounds(tmp_path, monkeypatch):
     """The airport game again, with coalition {b} stopped at a limit: incumbent 14 (its
     optimum is 12), bound 9. c(b) is then known only within [9, 14], so each Shapley value
@@ -196,6 +198,7 @@ def _write(folder, fixed, capacity, own, unit_cost):
     return write_instance(folder, nodes=nodes, arcs=arcs, demand=demand)
 
 
+@pytest.mark.component
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -231,6 +234,7 @@ def test_shapley_agrees_with_brute_force(tmp_path_factory, data):
         assert row.cost == pytest.approx(c(members), rel=1e-7, abs=1e-6)
 
 
+@pytest.mark.component
 def test_each_coalition_solve_is_announced(tmp_path, caplog):
     import logging
 
@@ -268,6 +272,7 @@ def _core_is_nonempty(c, players, total) -> bool:
 SHARING_NODES = "id,kind,capacity,fixed_cost\nw,overseas_warehouse,100,{fixed}\nm1,market,,\n"
 
 
+@pytest.mark.unit
 def test_sharing_without_demand_or_platforms_names_the_demand_file(tmp_path):
     """All demand 0 leaves nothing to share (no division by a zero cost); demand without
     platforms has no one to share with. Both name the file, or the workbook's sheet."""
@@ -300,6 +305,7 @@ def test_sharing_without_demand_or_platforms_names_the_demand_file(tmp_path):
     ]
 
 
+@pytest.mark.component
 def test_sharing_what_costs_nothing_saves_no_share(tmp_path):
     """Free warehouse and lane: every cost is 0, so the saving is 0 and its share undefined."""
     folder = write_instance(

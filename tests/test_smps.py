@@ -17,8 +17,6 @@ from cbecopt.solver import compile_model
 from cbecopt.stochastic.twostage import build_extensive_form, solve_extensive_form
 from conftest import known_optima
 
-pytestmark = pytest.mark.integration
-
 # A tight gap: sslp_15_45_15 is compared to 1e-5 absolute (1e-6 relative would allow 2.5e-4).
 OPTIONS = cbecopt.SolveOptions(threads=1, mip_rel_gap=1e-9)
 
@@ -80,6 +78,7 @@ ENDATA
 DEMAND = {"low": (2.0, 0.3), "mid": (5.0, 0.5), "high": (8.0, 0.2)}
 
 
+@pytest.mark.component
 def test_random_rhs_matches_hand_derived_optimum(tmp_path):
     problem = read_smps(write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, RHS_STO))
     assert problem.first_stage_names == ("x",)
@@ -129,6 +128,7 @@ ENDATA
 """
 
 
+@pytest.mark.component
 def test_random_objective_and_matrix_coefficients_match_brute_force(tmp_path):
     problem = read_smps(write_smps(tmp_path, "tiny", COEF_COR, COEF_TIM, COEF_STO))
     outcomes = [(0.5, 1.0, -3.0, 1.0), (0.5, 3.0, -1.0, 2.0)]  # p, c, q, a
@@ -187,6 +187,7 @@ ENDATA
 D, PEN, A = [(2, 0.25), (6, 0.75)], [(2, 0.5), (4, 0.5)], [(1, 0.6), (0.5, 0.4)]
 
 
+@pytest.mark.component
 def test_indep_scenarios_are_the_product_and_match_brute_force(tmp_path):
     problem = read_smps(write_smps(tmp_path, "tiny", INDEP_COR, INDEP_TIM, INDEP_STO))
     scenarios = problem.scenarios()
@@ -263,6 +264,7 @@ FEATURES_TIM = "TIME features\nPERIODS\n    a r1 T1\n    z r5 T2\nENDATA\n"
 FEATURES_STO = "STOCH features\nSCENARIOS DISCRETE\n SC only ROOT 1 T2\n    RHS r5 1\nENDATA\n"
 
 
+@pytest.mark.component
 def test_mps_bounds_ranges_and_objective_constant(tmp_path):
     problem = read_smps(write_smps(tmp_path, "f", FEATURES_COR, FEATURES_TIM, FEATURES_STO))
     assert problem.first_stage_names == tuple("abcdefghijk")
@@ -290,29 +292,34 @@ def error_of(path: Path) -> str:
     return str(info.value)
 
 
+@pytest.mark.unit
 def test_missing_sto_is_named(tmp_path):
     message = error_of(write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, None))
     assert "tiny.sto" in message and "not found" in message
 
 
+@pytest.mark.unit
 def test_unknown_row_in_sto_names_file_and_line(tmp_path):
     sto = RHS_STO.replace("RHS       meet      8", "RHS       nosuch    8")
     message = error_of(write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, sto))
     assert "tiny.sto, row 9" in message and "nosuch" in message
 
 
+@pytest.mark.unit
 def test_unknown_column_in_tim_names_file_and_line(tmp_path):
     tim = RHS_TIM.replace("    u ", "    w ")
     message = error_of(write_smps(tmp_path, "tiny", RHS_COR, tim, RHS_STO))
     assert "tiny.tim, row 4" in message and "'w'" in message
 
 
+@pytest.mark.unit
 def test_probabilities_must_sum_to_one(tmp_path):
     sto = RHS_STO.replace("0.2 ", "0.3 ")
     message = error_of(write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, sto))
     assert "tiny.sto, row 2" in message and "sum to 1.1" in message
 
 
+@pytest.mark.component
 def test_indep_in_the_standard_layout_reads_the_standard_example(tmp_path):
     # The standard's example lines, COL1 ROW8 6.0 PERIOD2 0.5 and RHS ROW8 6.0 PERIOD2 0.5, on
     # the INDEP core: min x + E[2 u] s.t. a x + u >= d, a = 6 or 1 and d = 6 or 2, each 1/2.
@@ -334,6 +341,7 @@ def test_indep_in_the_standard_layout_reads_the_standard_example(tmp_path):
     assert solve(problem).outcome.objective == pytest.approx(brute, abs=1e-9)
 
 
+@pytest.mark.unit
 def test_indep_probability_before_the_period_is_refused(tmp_path):
     sto = INDEP_STO.replace("u obj 2 P2 0.5", "u obj 2 0.5 P2")
     message = error_of(write_smps(tmp_path, "tiny", INDEP_COR, INDEP_TIM, sto))
@@ -341,12 +349,14 @@ def test_indep_probability_before_the_period_is_refused(tmp_path):
     assert "'column row value period probability'" in message
 
 
+@pytest.mark.unit
 def test_indep_probabilities_must_sum_to_one(tmp_path):
     sto = INDEP_STO.replace("u obj 4 P2 0.5", "u obj 4 P2 0.4")
     message = error_of(write_smps(tmp_path, "tiny", INDEP_COR, INDEP_TIM, sto))
     assert "tiny.sto, row 5" in message and "probabilit" in message
 
 
+@pytest.mark.unit
 def test_more_than_two_periods_is_rejected(tmp_path):
     cor = RHS_COR.replace(" G  meet", " G  meet\n G  more").replace(
         "    u         cost         3   meet         1",
@@ -358,6 +368,7 @@ def test_more_than_two_periods_is_rejected(tmp_path):
     assert "only two-stage problems" in message
 
 
+@pytest.mark.unit
 def test_truncated_cor_is_reported_at_its_last_line(tmp_path):
     cor = RHS_COR.replace("ENDATA\n", "")
     last = len(cor.splitlines())
@@ -365,12 +376,14 @@ def test_truncated_cor_is_reported_at_its_last_line(tmp_path):
     assert f"tiny.cor, row {last}" in message and "ENDATA" in message
 
 
+@pytest.mark.unit
 def test_random_first_stage_row_is_rejected(tmp_path):
     sto = RHS_STO.replace("RHS       meet      8", "RHS       cap       8")
     message = error_of(write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, sto))
     assert "tiny.sto, row 9" in message and "stage-1 row" in message
 
 
+@pytest.mark.unit
 def test_bad_number_in_cor_names_line_and_field(tmp_path):
     cor = RHS_COR.replace("cap          9", "cap          nine")
     message = error_of(write_smps(tmp_path, "tiny", cor, RHS_TIM, RHS_STO))
@@ -389,6 +402,7 @@ SSLP = [
 SSLP_15_45_15_EXACT = -253.602333
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("instance", SSLP)
 def test_sslp_extensive_form_matches_published_optimum(benchmarks, instance):
     published = dict(known_optima("sslp", "2S-SMIP")).get(instance)
@@ -404,6 +418,7 @@ def test_sslp_extensive_form_matches_published_optimum(benchmarks, instance):
         assert opened == ["x_1", "x_3"]
 
 
+@pytest.mark.integration
 def test_sslp_10_50_1000_parses_despite_duplicate_rhs_lines(benchmarks):
     problem = read_smps(benchmarks / "sslp" / "sslp_10_50_1000.cor")
     scenarios = problem.scenarios()

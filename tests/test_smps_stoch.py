@@ -20,8 +20,6 @@ from cbecopt.readers.smps import read_smps
 from test_cli import cbecopt as run_cbecopt
 from test_smps import RHS_COR, RHS_STO, RHS_TIM, error_of, solve, write_smps
 
-pytestmark = pytest.mark.integration
-
 # min 2 x + E[q u + h w]  s.t.  a x + u - w = d (stage 2),  x integer in [0, 10],  u, w >= 0.
 # Core values d = 5, q = 2, a = 1, h = 0.1; every scenario replaces them.
 COR = """NAME blocks
@@ -117,6 +115,7 @@ def scenarios_sto(scenarios) -> str:
     return "\n".join([*lines, "ENDATA", ""])
 
 
+@pytest.mark.component
 def test_blocks_are_the_product_of_their_realisations(tmp_path):
     problem = read_smps(write_smps(tmp_path, "blocks", COR, TIM, BLOCKS_STO))
     expected = product_scenarios(MARKET, YIELD)
@@ -136,6 +135,7 @@ def test_blocks_are_the_product_of_their_realisations(tmp_path):
     assert list(solution.first_stage) == pytest.approx([x])
 
 
+@pytest.mark.component
 def test_the_same_program_as_scenarios_and_as_blocks_has_the_same_optimum(tmp_path):
     expected = product_scenarios(MARKET, YIELD)
     as_blocks = solve(read_smps(write_smps(tmp_path / "b", "blocks", COR, TIM, BLOCKS_STO)))
@@ -170,6 +170,7 @@ ENDATA
 """
 
 
+@pytest.mark.component
 def test_indep_and_blocks_in_one_file_combine_independently(tmp_path):
     problem = read_smps(write_smps(tmp_path / "m", "blocks", COR, TIM, MIXED_STO))
     expected = product_scenarios(DEMAND, PENALTY, YIELD)
@@ -186,6 +187,7 @@ def test_indep_and_blocks_in_one_file_combine_independently(tmp_path):
 
 
 # --- modifiers ----------------------------------------------------------------------------------
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("header", "rhs", "coefficient"),
     [
@@ -208,6 +210,7 @@ def test_modifiers_combine_with_the_core_values(tmp_path, header, rhs, coefficie
 
 
 # --- bad BLOCKS and INDEP input -----------------------------------------------------------------
+@pytest.mark.unit
 def test_a_later_realisation_may_not_add_an_element(tmp_path):
     sto = BLOCKS_STO.replace("    x meet 0.8\n", "    x meet 0.8\n    RHS meet 3\n")
     message = error_of(write_smps(tmp_path, "blocks", COR, TIM, sto))
@@ -215,6 +218,7 @@ def test_a_later_realisation_may_not_add_an_element(tmp_path):
     assert "(RHS, meet) is not in the first realisation of block 'YIELD' (line 9)" in message
 
 
+@pytest.mark.unit
 def test_an_element_belongs_to_one_distribution(tmp_path):
     sto = MIXED_STO.replace("    w obj 0.5\n", "    u obj 0.5\n")
     message = error_of(write_smps(tmp_path, "blocks", COR, TIM, sto))
@@ -222,6 +226,7 @@ def test_an_element_belongs_to_one_distribution(tmp_path):
     assert "(u, obj) is already random in the INDEP distribution of (u, obj) (line 5)" in message
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("sto", "row", "text"),
     [
@@ -243,6 +248,7 @@ def test_unsupported_or_malformed_stoch_sections_are_refused(tmp_path, sto, row,
     assert f"blocks.sto, row {row}" in message and text in message
 
 
+@pytest.mark.unit
 def test_blocks_expanding_beyond_the_limit_are_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(smps_stoch, "MAX_SCENARIOS", 5)  # where the .sto reader reads it
     message = error_of(write_smps(tmp_path, "blocks", COR, TIM, BLOCKS_STO))
@@ -257,6 +263,7 @@ def with_third_probability(p3: str) -> str:
     return RHS_STO.replace(" 0.2 ", f" {p3} ")
 
 
+@pytest.mark.component
 def test_probabilities_a_little_off_are_used_as_written_with_a_warning(tmp_path, caplog):
     path = write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, with_third_probability("0.2002"))
     with caplog.at_level(logging.WARNING, logger="cbecopt"):
@@ -268,12 +275,14 @@ def test_probabilities_a_little_off_are_used_as_written_with_a_warning(tmp_path,
     assert solve(problem).outcome.objective == pytest.approx(5 + 9 * 0.2002, abs=1e-9)
 
 
+@pytest.mark.unit
 def test_probabilities_summing_to_one_give_no_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="cbecopt"):
         read_smps(write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, RHS_STO))
     assert caplog.records == []
 
 
+@pytest.mark.unit
 def test_probabilities_off_by_more_than_1e_3_are_refused_with_the_remedy(tmp_path):
     message = error_of(
         write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, with_third_probability("0.21"))
@@ -283,6 +292,7 @@ def test_probabilities_off_by_more_than_1e_3_are_refused_with_the_remedy(tmp_pat
     assert "--normalize-probabilities" in message
 
 
+@pytest.mark.component
 def test_normalize_probabilities_rescales_them(tmp_path):
     path = write_smps(tmp_path, "tiny", RHS_COR, RHS_TIM, with_third_probability("0.21"))
     problem = read_smps(path, normalize_probabilities=True)
@@ -291,6 +301,7 @@ def test_normalize_probabilities_rescales_them(tmp_path):
     assert solve(problem).outcome.objective == pytest.approx(5 + 9 * 0.21 / 1.01, abs=1e-9)
 
 
+@pytest.mark.unit
 def test_a_block_off_by_more_than_1e_3_is_named(tmp_path):
     sto = BLOCKS_STO.replace("BL YIELD P2 0.3", "BL YIELD P2 0.31")
     message = error_of(write_smps(tmp_path, "blocks", COR, TIM, sto))
@@ -303,6 +314,7 @@ def test_a_block_off_by_more_than_1e_3_is_named(tmp_path):
 
 
 # --- the command line ---------------------------------------------------------------------------
+@pytest.mark.integration
 def test_the_command_line_refuses_or_rescales_and_shows_the_warning(tmp_path):
     off = str(
         write_smps(tmp_path / "off", "tiny", RHS_COR, RHS_TIM, with_third_probability("0.21"))
@@ -322,6 +334,7 @@ def test_the_command_line_refuses_or_rescales_and_shows_the_warning(tmp_path):
     assert json.loads(warned.stdout)["objective"] == pytest.approx(5 + 9 * 0.2002, abs=1e-6)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "command",
     [
@@ -336,6 +349,7 @@ def test_frontier_and_saa_take_normalize_probabilities(tmp_path, command):
     assert run.returncode == 0, run.stderr
 
 
+@pytest.mark.integration
 def test_normalize_probabilities_applies_to_smps_only():
     run = run_cbecopt("solve", "demo", "--normalize-probabilities")
     assert run.returncode == 2

@@ -10,14 +10,13 @@ import cbecopt
 from cbecopt.solver import SolveOptions, compile_model, solve_compiled
 from helpers import write_instance
 
-pytestmark = pytest.mark.component
-
 
 def _raw_solve(model: pyo.ConcreteModel):
     compiled = compile_model(model)
     return compiled, solve_compiled(compiled, SolveOptions())
 
 
+@pytest.mark.component
 def test_ordinary_pyomo_constraints_compile_exactly():
     m = pyo.ConcreteModel()
     m.x = pyo.Var([1, 2], domain=pyo.NonNegativeReals)
@@ -32,6 +31,7 @@ def test_ordinary_pyomo_constraints_compile_exactly():
     assert list(outcome.values_of(compiled, m.x)) == pytest.approx([2.0, 1.0])
 
 
+@pytest.mark.component
 def test_maximisation_and_fixed_variables():
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=(0, 4))
@@ -43,6 +43,7 @@ def test_maximisation_and_fixed_variables():
     assert outcome.objective == pytest.approx(2 * 3 + 2)
 
 
+@pytest.mark.component
 def test_unbounded_is_told_from_infeasible():
     m = pyo.ConcreteModel()
     m.x = pyo.Var(domain=pyo.Integers)
@@ -53,6 +54,7 @@ def test_unbounded_is_told_from_infeasible():
     assert _raw_solve(m)[1].status == cbecopt.Status.INFEASIBLE
 
 
+@pytest.mark.integration
 def test_time_limit_returns_the_incumbent_with_bound_and_gap(benchmarks):
     instance = cbecopt.load_instance(
         benchmarks / "orlib_cap" / "capb.txt", fmt="orlib-cap", capacity=5000
@@ -67,6 +69,7 @@ def test_time_limit_returns_the_incumbent_with_bound_and_gap(benchmarks):
     assert "time limit" in result.termination.lower()
 
 
+@pytest.mark.component
 def test_open_count_limits(tmp_path):
     instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
     free = cbecopt.solve(instance)
@@ -80,6 +83,7 @@ def test_open_count_limits(tmp_path):
     assert any("at most 0 warehouses" in cause for cause in none.diagnosis)
 
 
+@pytest.mark.component
 def test_market_without_lane_is_diagnosed(tmp_path):
     nodes = "id,kind,capacity,fixed_cost\nw1,overseas_warehouse,100,5\nm1,market,,\nm2,market,,\n"
     instance = cbecopt.load_instance(
@@ -90,6 +94,7 @@ def test_market_without_lane_is_diagnosed(tmp_path):
     assert any("'m2'" in cause and "no lane" in cause for cause in result.diagnosis)
 
 
+@pytest.mark.integration
 def test_same_seed_same_result(benchmarks):
     instance = cbecopt.load_instance(benchmarks / "orlib_cap" / "cap131.txt", fmt="orlib-cap")
     a = cbecopt.solve(instance, options=SolveOptions(seed=7))
@@ -99,12 +104,14 @@ def test_same_seed_same_result(benchmarks):
     assert a.tables["flows"].equals(b.tables["flows"])
 
 
+@pytest.mark.unit
 def test_bad_options_are_refused():
     for kwargs in ({"time_limit": 0}, {"mip_rel_gap": 1.5}, {"threads": 0}, {"seed": -1}):
         with pytest.raises(cbecopt.OptionError):
             SolveOptions(**kwargs)
 
 
+@pytest.mark.component
 def test_thread_count_can_change_between_solves(tmp_path):
     instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
     for threads in (None, 1, 2, 1, None):
@@ -114,6 +121,7 @@ def test_thread_count_can_change_between_solves(tmp_path):
         )
 
 
+@pytest.mark.component
 def test_column_bounds_agree_with_pyomo_for_every_kind_of_variable():
     m = pyo.ConcreteModel()
     m.p = pyo.Param(mutable=True, initialize=2.5)
@@ -138,6 +146,7 @@ def test_column_bounds_agree_with_pyomo_for_every_kind_of_variable():
     assert list(compiled.integer_columns) == [0, 2, 5]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("key", "use"),
     [
@@ -157,6 +166,7 @@ def test_raw_highs_options_that_change_what_optimal_means_are_refused(key, use):
         cbecopt.SolveOptions(highs_options={key: 0.1})
 
 
+@pytest.mark.unit
 def test_unknown_raw_highs_options_and_values_are_refused():
     with pytest.raises(cbecopt.OptionError, match="HiGHS rejected option nonsense=1"):
         cbecopt.SolveOptions(highs_options={"nonsense": 1})
@@ -167,6 +177,7 @@ def test_unknown_raw_highs_options_and_values_are_refused():
     }
 
 
+@pytest.mark.unit
 def test_threads_and_seed_are_bounded():
     from cbecopt.solver import MAX_SEED, available_cores
 

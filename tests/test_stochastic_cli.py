@@ -15,7 +15,6 @@ from cbecopt.stochastic.saa import mrp_gap
 from contract_helpers import write_contracts_instance
 from test_cli import cbecopt as run_cbecopt
 
-pytestmark = pytest.mark.integration
 H, P = 0.18, 0.70
 
 
@@ -28,6 +27,7 @@ def newsvendor(folder):
     )
 
 
+@pytest.mark.integration
 def test_solve_contracts_with_the_stochastic_report_as_json():
     run = run_cbecopt(
         "solve", "contracts_demo", "--model", "contracts", "--report", "stochastic", "--json"
@@ -42,6 +42,7 @@ def test_solve_contracts_with_the_stochastic_report_as_json():
     assert data["size"]["scenarios"] == 5
 
 
+@pytest.mark.integration
 def test_solve_an_smps_file(benchmarks):
     run = run_cbecopt(
         "solve", str(benchmarks / "sslp" / "sslp_5_25_50.cor"), "--format", "smps", "--json"
@@ -53,6 +54,7 @@ def test_solve_an_smps_file(benchmarks):
     assert data["kpis"]["first_stage_nonzero"] == ["x_1", "x_3"]
 
 
+@pytest.mark.integration
 def test_frontier_writes_a_table_and_a_plot(tmp_path):
     out = tmp_path / "frontier"
     run = run_cbecopt(
@@ -67,6 +69,7 @@ def test_frontier_writes_a_table_and_a_plot(tmp_path):
     assert (out / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.integration
 def test_compare_contracts_json_has_one_row_per_policy():
     run = run_cbecopt("compare-contracts", "contracts_demo", "--json")
     assert run.returncode == 0, run.stderr
@@ -82,6 +85,7 @@ def test_compare_contracts_json_has_one_row_per_policy():
     ]
 
 
+@pytest.mark.integration
 def test_scenarios_command_writes_an_instance_with_sampled_demand(tmp_path):
     source = newsvendor(tmp_path / "nv")
     target = tmp_path / "nv20"
@@ -120,6 +124,7 @@ def test_scenarios_command_writes_an_instance_with_sampled_demand(tmp_path):
     assert (again / "demand.csv").read_bytes() == (target / "demand.csv").read_bytes()
 
 
+@pytest.mark.integration
 def test_scenarios_command_rejects_bad_input(tmp_path):
     source = newsvendor(tmp_path / "nv")
     (source / "demand.csv").write_text("market,sku,quantity\nm1,A,50\n")
@@ -132,6 +137,7 @@ def test_scenarios_command_rejects_bad_input(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.component
 def test_mmw_gap_interval_covers_the_true_gap_of_the_candidate(tmp_path):
     """Newsvendor with N(50, 8): the candidate's true optimality gap has a closed form."""
     instance = cbecopt.load_instance(newsvendor(tmp_path / "nv"))
@@ -152,6 +158,7 @@ def test_mmw_gap_interval_covers_the_true_gap_of_the_candidate(tmp_path):
     assert (result.replications["gap"] >= -1e-9).all()
 
 
+@pytest.mark.integration
 def test_saa_command_json(tmp_path):
     run = run_cbecopt(
         "saa",
@@ -171,6 +178,7 @@ def test_saa_command_json(tmp_path):
         assert key in data["summary"]
 
 
+@pytest.mark.integration
 def test_the_one_seed_drives_sampling_alike_in_the_api_and_the_command_line(tmp_path):
     """``SolveOptions.seed`` is the seed of the demand samples: the API with seed 1 plans on
     the sample numpy draws with seed 1 (not seed 0), and the command line with --seed 1 finds

@@ -21,8 +21,6 @@ from cbecopt.formulations.suppliers import SuppliersConfig
 from helpers import has, load_problems
 from test_cli import cbecopt as run_cbecopt
 
-pytestmark = pytest.mark.component
-
 
 def write(folder, offers, breaks, demand, nodes=None, rule="exact", products=None):
     """A one-market instance; ``offers`` rows are dicts, ``breaks`` (supplier, sku, from, price)."""
@@ -57,6 +55,7 @@ def bought(result) -> dict:
     )
 
 
+@pytest.mark.component
 def test_ravindran_warsing_exercise_5_5(tmp_path):
     """Buy 2000; S1 fixed 100, cap 600, 10 then 7 from 300; S2 fixed 500, cap 800, 2; S3 fixed
     300, cap 1200, 6 then 4 from 500 (incremental): optimum 8200 buying (0, 800, 1200)."""
@@ -92,6 +91,7 @@ LINDO_BREAKS = [
 ] + [("B", "X", f, p) for f, p in zip((0, 1200, 3000, 7500, 14000), (8, 7, 6, 4, 2), strict=True)]
 
 
+@pytest.mark.component
 def test_lindo_qdisc_buys_more_than_needed_to_reach_the_break(tmp_path):
     """Need at least 6000: vendor A all-units, vendor B incremental (capacity 20000). Optimum
     37,500: 7,500 from A at 5, more than needed, because the all-units break pays."""
@@ -130,6 +130,7 @@ POLICY_NODES = [
 POLICY_BREAKS = [("B", "X", 0, 12), ("D", "X", 0, 10), ("G", "X", 0, 6)]
 
 
+@pytest.mark.component
 @pytest.mark.parametrize(
     ("policy", "expected_cost", "expected_purchases"),
     [
@@ -255,6 +256,7 @@ tiny = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.component
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -307,6 +309,7 @@ def test_brute_force_both_discounts_fixed_costs_and_the_authenticity_cap(tmp_pat
 # --- Pareto front --------------------------------------------------------------------------
 
 
+@pytest.mark.component
 def test_pareto_front_runs_between_the_single_objective_optima(tmp_path):
     from cbecopt.generate import generate_suppliers
     from cbecopt.pareto import TIE_BREAK, pareto_front
@@ -330,6 +333,7 @@ def test_pareto_front_runs_between_the_single_objective_optima(tmp_path):
     assert (t["status"] == "optimal").all() and t["knee"].sum() <= 1
 
 
+@pytest.mark.component
 def test_models_document_names_every_component():
     from test_models_doc import component_names, documented_names
 
@@ -349,6 +353,7 @@ def test_models_document_names_every_component():
 # --- Bad input and the command line ---------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_bad_price_breaks_rates_and_capacities(tmp_path):
     offers = [
         {"supplier": "A", "sku": "X", "counterfeit_rate": 1.5},
@@ -380,6 +385,7 @@ def test_bad_price_breaks_rates_and_capacities(tmp_path):
     assert has(load_problems(tmp_path / "x"), "price_breaks.csv, row 3", "duplicate row")
 
 
+@pytest.mark.unit
 def test_offers_from_unknown_or_non_supplier_nodes_and_unknown_skus(tmp_path):
     offers = [
         {"supplier": "A", "sku": "X"},
@@ -397,6 +403,7 @@ def test_offers_from_unknown_or_non_supplier_nodes_and_unknown_skus(tmp_path):
     assert has(found, "offers.csv, row 5, column 'sku'", "unknown SKU 'Q'")
 
 
+@pytest.mark.unit
 def test_a_sku_with_no_offer(tmp_path):
     folder = write(
         tmp_path / "x",
@@ -466,6 +473,7 @@ def test_without_supplier_lanes_demand_is_bought_per_sku(tmp_path):
     assert "shipments" not in result.tables
 
 
+@pytest.mark.integration
 def test_suppliers_from_the_shell(tmp_path):
     run = run_cbecopt("solve", "suppliers_demo", "--model", "suppliers", "--json")
     assert run.returncode == 0, run.stderr
@@ -486,6 +494,7 @@ def test_suppliers_from_the_shell(tmp_path):
     assert rows["optimized"]["cost_with_risk"] <= rows["cheapest"]["cost_with_risk"] + 1e-6
 
 
+@pytest.mark.integration
 def test_a_blank_demand_sku_in_the_demo_is_an_input_error(tmp_path):
     """suppliers_demo with the SKU of its second demand row (line 3) left blank: the check
     step names the row, for solve and validate alike (exit 2, no traceback)."""

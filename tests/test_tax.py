@@ -28,8 +28,6 @@ from cbecopt.tax import (
 )
 from cbecopt.tax_rules import load_tax_rules
 
-pytestmark = pytest.mark.unit
-
 RULES = load_tax_rules()
 
 # A 2016-style rule set (2,000 / 20,000 limits, 15/30/60% postal rates) before the bundled one.
@@ -59,6 +57,7 @@ postal_rates = { postal_13 = 0.13, postal_20 = 0.20, postal_50 = 0.50 }
 # --- the bundled rules ---------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_bundled_rules_are_the_2019_cbec_and_postal_rules():
     assert RULES.effective == dt.date(2019, 4, 9)
     assert (RULES.cbec_tariff, RULES.cbec_discount) == (0.0, 0.7)
@@ -72,17 +71,20 @@ def test_bundled_rules_are_the_2019_cbec_and_postal_rules():
 # --- CBEC retail: the worked examples ------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_cbec_cosmetics_425_at_13_vat_15_consumption_tax():
     # CT = 0.7 * 425 * 0.15 / 0.85 = 0.7 * 75 = 52.50; VAT = 0.7 * (425 + 75) * 0.13 = 45.50.
     tax = cbec_retail_tax(425, 0.13, 0.15, RULES)
     assert (tax.tariff, tax.consumption_tax, tax.vat, tax.total) == (0.0, 52.50, 45.50, 98.00)
 
 
+@pytest.mark.unit
 def test_cbec_comprehensive_rates():
     assert cbec_comprehensive_rate(0.13, 0.0, RULES) == 0.091
     assert f"{cbec_comprehensive_rate(0.13, 0.15, RULES):.2%}" == "23.06%"
 
 
+@pytest.mark.unit
 def test_cbec_ordinary_goods_300_and_200():
     assert cbec_retail_tax(300, 0.13, 0.0, RULES).total == 27.30
     assert cbec_retail_tax(200, 0.13, 0.0, RULES).total == 18.20
@@ -91,21 +93,25 @@ def test_cbec_ordinary_goods_300_and_200():
 # --- postal articles -----------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_postal_300_at_20_percent_pays_60():
     tax = postal_tax(300, 0.20, RULES)
     assert (tax.assessed, tax.exempt, tax.total) == (60.00, False, 60.00)
 
 
+@pytest.mark.unit
 def test_postal_200_at_20_percent_is_exempt():
     tax = postal_tax(200, 0.20, RULES)  # 40.00 is 50 or less: not collected
     assert (tax.assessed, tax.exempt, tax.total) == (40.00, True, 0.0)
 
 
+@pytest.mark.unit
 def test_postal_exactly_50_is_exempt():
     assert postal_tax(250, 0.20, RULES).total == 0.0
     assert postal_tax(250.05, 0.20, RULES).total == 50.01
 
 
+@pytest.mark.unit
 def test_postal_parcel_ceiling():
     assert postal_allowed(1000, 3, RULES) == (True, "")
     allowed, reason = postal_allowed(1200, 2, RULES)
@@ -117,6 +123,7 @@ def test_postal_parcel_ceiling():
 # --- general trade -------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_general_trade_by_hand():
     # V = 1000, tariff 10%, consumption tax 15%, VAT 13%:
     #   tariff = 1000 * 0.10                          = 100.00
@@ -128,16 +135,19 @@ def test_general_trade_by_hand():
     assert (tax.tariff, tax.consumption_tax, tax.vat, tax.total) == (100.0, 194.12, 168.24, 462.36)
 
 
+@pytest.mark.unit
 def test_rounding_is_half_up_on_the_exact_amount():
     # 2.50 * 0.09 = 0.225 exactly; in floats 0.22499999999999998, which naive rounding takes to 0.22.
     assert general_trade_tax(2.5, 0.09, 0.0, 0.0).vat == 0.23
     assert unit_taxes(np.array([2.5]), 0.09, 0.0, 0.0, 0.2, RULES)["general_trade"][0] == 0.23
 
 
+@pytest.mark.unit
 def test_a_tariff_above_100_percent_is_lawful():
     assert general_trade_tax(100, 0.13, 0.0, 1.25).total == 154.25  # 125.00 + 225 * 0.13
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -156,6 +166,7 @@ def test_bad_amounts_and_rates_are_refused(args, message):
 # --- the order-value rules -----------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_multi_item_order_above_single_limit_goes_to_general_trade():
     order = cbec_order_tax(5200, 2, RULES, 0.13, 0.0, 0.05)
     assert order.regime == Regime.GENERAL_TRADE
@@ -164,11 +175,13 @@ def test_multi_item_order_above_single_limit_goes_to_general_trade():
     assert "2 items above the single-transaction limit RMB 5,000" in order.reason
 
 
+@pytest.mark.unit
 def test_multi_item_order_at_the_single_limit_is_cbec():
     order = cbec_order_tax(5000, 3, RULES, 0.13, 0.0, 0.05)
     assert order.regime == Regime.CBEC and order.tax.total == 455.0  # 5000 * 9.1%
 
 
+@pytest.mark.unit
 def test_single_item_above_single_limit_uses_cbec_at_full_tax():
     order = cbec_order_tax(6000, 1, RULES, 0.13, 0.0, 0.10)
     assert order.regime == Regime.CBEC_FULL_TAX
@@ -176,6 +189,7 @@ def test_single_item_above_single_limit_uses_cbec_at_full_tax():
     assert (order.tax.tariff, order.tax.vat, order.tax.total) == (600.0, 858.0, 1458.0)
 
 
+@pytest.mark.unit
 def test_annual_limit():
     within = cbec_order_tax(3000, 1, RULES, 0.13, 0.0, 0.0, annual_used=23000)  # reaches 26,000
     assert within.regime == Regime.CBEC and within.tax.total == 273.0
@@ -186,6 +200,7 @@ def test_annual_limit():
     assert cbec_order_tax(27000, 1, RULES, 0.13, 0.0, 0.0).regime == Regime.GENERAL_TRADE
 
 
+@pytest.mark.unit
 def test_items_must_be_at_least_one():
     with pytest.raises(OptionError, match="items"):
         cbec_order_tax(100, 0, RULES, 0.13, 0.0, 0.0)
@@ -194,6 +209,7 @@ def test_items_must_be_at_least_one():
 # --- landed_taxes --------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_landed_taxes_one_entry_per_regime():
     taxes = landed_taxes(300, 0.13, 0.0, 0.0, 0.20, RULES)
     assert set(taxes) == {"cbec", "postal", "general_trade"}
@@ -219,6 +235,7 @@ def test_landed_taxes_one_entry_per_regime():
     json.dumps(taxes)  # plain data
 
 
+@pytest.mark.unit
 def test_landed_taxes_say_why_a_regime_is_closed():
     taxes = landed_taxes(5200, 0.13, 0.0, 0.0, 0.20, RULES, items=2)
     assert not taxes["cbec"]["allowed"] and taxes["cbec"]["applied"] == "general_trade"
@@ -239,6 +256,7 @@ UNITS = st.lists(
 )
 
 
+@pytest.mark.unit
 @settings(max_examples=200, deadline=None)
 @given(UNITS)
 def test_unit_taxes_agree_with_landed_taxes(units):
@@ -251,12 +269,14 @@ def test_unit_taxes_agree_with_landed_taxes(units):
             assert vectorised[regime][i] == scalar[regime]["total"], (regime, units[i])
 
 
+@pytest.mark.unit
 def test_unit_taxes_broadcast_scalar_rates():
     taxes = unit_taxes(np.array([425.0, 300.0, 200.0, 6000.0]), 0.13, 0.0, 0.10, 0.20, RULES)
     assert taxes["cbec"].tolist() == [38.68, 27.30, 18.20, 1458.0]
     assert taxes["postal"].tolist() == [85.0, 60.0, 0.0, 1200.0]
 
 
+@pytest.mark.unit
 def test_unit_taxes_refuse_bad_rates():
     with pytest.raises(OptionError, match="VAT rate"):
         unit_taxes(np.array([1.0, 2.0]), np.array([0.13, 1.5]), 0.0, 0.0, 0.2, RULES)
@@ -265,6 +285,7 @@ def test_unit_taxes_refuse_bad_rates():
 # --- the loader ----------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_loader_picks_the_set_in_force_on_a_date(tmp_path):
     path = tmp_path / "rules.toml"
     path.write_text(TWO_SETS, encoding="utf-8")
@@ -277,6 +298,7 @@ def test_loader_picks_the_set_in_force_on_a_date(tmp_path):
         load_tax_rules(path, "2016-04-07")
 
 
+@pytest.mark.unit
 def test_loader_names_file_table_and_key_of_every_problem(tmp_path):
     path = tmp_path / "rules.toml"
     bad = TWO_SETS.replace("cbec_discount = 0.7\ncbec_single_limit = 5000", "cbec_discount = 1.5")
@@ -291,6 +313,7 @@ def test_loader_names_file_table_and_key_of_every_problem(tmp_path):
     )
 
 
+@pytest.mark.unit
 def test_loader_refuses_a_table_that_is_not_a_date_and_a_file_that_is_not_toml(tmp_path):
     path = tmp_path / "rules.toml"
     path.write_text(TWO_SETS.replace('"2016-04-08"', '"spring"'), encoding="utf-8")
@@ -314,6 +337,7 @@ def cbecopt(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_cli_json():
     run = cbecopt("--value", "425", "--vat", "0.13", "--consumption-tax", "0.15", "--json")
     assert run.returncode == 0, run.stderr
@@ -324,6 +348,7 @@ def test_cli_json():
     assert data["postal"]["total"] == 85.0 and data["general_trade"]["total"] == 140.0
 
 
+@pytest.mark.integration
 def test_cli_table_shows_every_regime():
     run = cbecopt("--value", "200")
     assert run.returncode == 0, run.stderr
@@ -331,6 +356,7 @@ def test_cli_table_shows_every_regime():
         assert shown in run.stdout
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -18,7 +18,6 @@ from routing_helpers import write_routing_instance
 from test_cli import cbecopt as run_cbecopt
 from test_suppliers import write
 
-pytestmark = pytest.mark.integration
 LANES = [
     ("FR", "BW", "air_bulk", 5, 5),
     ("BW", "M1", "last_mile", 3, 2),
@@ -81,6 +80,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("breakage", list(EXPECTED))
 def test_validate_reports_what_solve_rejects_naming_the_sheet(tmp_path, breakage):
     instance = cbecopt.load_instance(broken_routing_workbook(tmp_path, breakage))
@@ -103,6 +103,7 @@ def test_validate_reports_what_solve_rejects_naming_the_sheet(tmp_path, breakage
         )
 
 
+@pytest.mark.unit
 def test_validate_without_a_model_says_which_models_and_why_not():
     demo = cbecopt.validate(cbecopt.load_instance(ROOT / "instances" / "demo"))
     assert demo.feeds == ["warehouses"]
@@ -117,6 +118,7 @@ def test_validate_without_a_model_says_which_models_and_why_not():
     assert routing.to_dict()["models"]["contracts"]["missing_tables"] == ["contracts"]
 
 
+@pytest.mark.unit
 def test_a_config_is_checked_as_solve_checks_it(tmp_path):
     folder = routing_folder(
         tmp_path / "x", demand=[{"market": "M1", "sku": "A", "quantity": 5, "scenario": "s1"}]
@@ -136,6 +138,7 @@ def test_a_config_is_checked_as_solve_checks_it(tmp_path):
         cbecopt.validate(instance, config=RoutingConfig())
 
 
+@pytest.mark.unit
 def test_model_messages_count_rows_as_the_user_sees_them(tmp_path):
     """Rows of the sheet or file the user opens: a demand row without a month (before: a
     traceback), a lane without a lead time, and a product row after one without demand (not
@@ -191,6 +194,7 @@ def scenario_demand(folder: Path, model: str) -> Path:
     return folder
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("model", ["warehouses", "suppliers"])
 def test_models_that_plan_one_demand_refuse_demand_by_scenario(tmp_path, model):
     """Before: warehouses planned for no demand at all, suppliers for the scenarios added up."""
@@ -210,6 +214,7 @@ def _with_column(csv: str, column: str, values: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.integration
 def test_columns_a_model_does_not_read_are_warned_by_validate_and_solve(tmp_path):
     nodes = _with_column(NODES, "notes", {"w1": "near the port"})
     arcs = _with_column(
@@ -236,6 +241,7 @@ def test_columns_a_model_does_not_read_are_warned_by_validate_and_solve(tmp_path
     assert "warning: arcs.cost_per_kg is not used by the warehouses model" in run.stderr
 
 
+@pytest.mark.integration
 def test_validate_from_the_shell(tmp_path):
     book = broken_routing_workbook(tmp_path, "no products sheet")
     run = run_cbecopt("validate", str(book), "--model", "routing")

@@ -21,15 +21,14 @@ def has(problems, file, row, column, text) -> bool:
     )
 
 
-pytestmark = pytest.mark.unit
-
-
+@pytest.mark.unit
 def test_a_valid_instance_loads(tmp_path):
     instance = cbecopt.load_instance(write_instance(tmp_path / "ok"))
     assert instance.graph.number_of_nodes() == 4
     assert instance.graph.nodes["m2"]["demand"] == 40
 
 
+@pytest.mark.unit
 def test_missing_table_and_missing_meta(tmp_path):
     folder = write_instance(tmp_path / "x", demand=None)
     assert has(problems_of(folder), "demand.csv", None, None, "missing")
@@ -37,11 +36,13 @@ def test_missing_table_and_missing_meta(tmp_path):
     assert has(problems_of(folder), "instance.toml", None, None, "missing")
 
 
+@pytest.mark.unit
 def test_missing_column(tmp_path):
     folder = write_instance(tmp_path / "x", arcs=ARCS.replace("unit_cost", "cost"))
     assert has(problems_of(folder), "arcs.csv", None, "unit_cost", "required column is missing")
 
 
+@pytest.mark.unit
 def test_every_problem_is_reported_at_once(tmp_path):
     nodes = NODES + "w1,overseas_warehouse,abc,-5\nm9,planet,,\n"
     folder = write_instance(tmp_path / "x", nodes=nodes)
@@ -53,6 +54,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert len(found) >= 4
 
 
+@pytest.mark.unit
 def test_unknown_nodes_and_wrong_kinds(tmp_path):
     arcs = ARCS + "w1,m7,1\nw9,m1,2\n"
     demand = DEMAND + "w1,5\nm8,5\n"
@@ -63,6 +65,7 @@ def test_unknown_nodes_and_wrong_kinds(tmp_path):
     assert has(found, "demand.csv", 5, "market", "unknown node 'm8'")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf", "1e400"])
 def test_nan_and_infinity_are_rejected(tmp_path, bad):
     demand = DEMAND.replace("m2,40", f"m2,{bad}")
@@ -72,6 +75,7 @@ def test_nan_and_infinity_are_rejected(tmp_path, bad):
     )
 
 
+@pytest.mark.unit
 def test_negative_numbers_and_blank_required_values(tmp_path):
     arcs = ARCS.replace("w1,m2,3", "w1,m2,-3").replace("w2,m1,2", "w2,m1,")
     found = problems_of(write_instance(tmp_path / "x", arcs=arcs))
@@ -79,6 +83,7 @@ def test_negative_numbers_and_blank_required_values(tmp_path):
     assert has(found, "arcs.csv", 4, "unit_cost", "value is missing")
 
 
+@pytest.mark.unit
 def test_empty_table_and_duplicate_lane(tmp_path):
     found = problems_of(write_instance(tmp_path / "x", demand="market,quantity\n"))
     assert has(found, "demand.csv", None, None, "no data rows")
@@ -86,6 +91,7 @@ def test_empty_table_and_duplicate_lane(tmp_path):
     assert has(found, "arcs.csv", 6, None, "duplicate row")
 
 
+@pytest.mark.component
 def test_unknown_columns_are_kept_and_unicode_ids_work(tmp_path):
     nodes = (
         "id,kind,capacity,fixed_cost,备注\n"
@@ -103,6 +109,7 @@ def test_unknown_columns_are_kept_and_unicode_ids_work(tmp_path):
     assert result.status == cbecopt.Status.OPTIMAL
 
 
+@pytest.mark.unit
 def test_workbook_without_sheets(tmp_path):
     import openpyxl
 
@@ -119,12 +126,14 @@ def test_workbook_without_sheets(tmp_path):
     assert has(found, "bad.xlsx, sheet 'demand'", None, None, "missing")
 
 
+@pytest.mark.unit
 def test_arcs_are_optional_for_the_instance_but_needed_by_warehouses(tmp_path):
     instance = cbecopt.load_instance(write_instance(tmp_path / "x", arcs=None))
     with pytest.raises(cbecopt.InputError, match="arcs.csv: missing: the warehouses model needs"):
         cbecopt.solve(instance, "warehouses")
 
 
+@pytest.mark.integration
 def test_truncated_benchmark_files(tmp_path, benchmarks):
     source = (benchmarks / "orlib_cap" / "cap41.txt").read_text()
     cut = tmp_path / "cap41.txt"
@@ -141,6 +150,7 @@ def test_truncated_benchmark_files(tmp_path, benchmarks):
     assert any("two whole numbers" in p.message for p in problems_of(cut, fmt="holmberg"))
 
 
+@pytest.mark.component
 def test_inputs_are_never_modified(tmp_path):
     folder = write_instance(tmp_path / "x")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}

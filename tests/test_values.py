@@ -11,9 +11,8 @@ from cbecopt.tables import DEMAND
 from helpers import ARCS, NODES, has, load_problems, write_instance
 from helpers import DEMAND as DEMAND_CSV
 
-pytestmark = pytest.mark.unit
 
-
+@pytest.mark.unit
 def test_an_unlimited_placeholder_capacity_asks_for_a_blank_cell(tmp_path):
     nodes = NODES.replace("w1,overseas_warehouse,100,50", "w1,overseas_warehouse,1e16,50")
     found = load_problems(write_instance(tmp_path / "x", nodes=nodes))
@@ -23,12 +22,14 @@ def test_an_unlimited_placeholder_capacity_asks_for_a_blank_cell(tmp_path):
     ]
 
 
+@pytest.mark.unit
 def test_a_huge_cost_asks_for_larger_units(tmp_path):
     arcs = ARCS.replace("w1,m1,1", "w1,m1,2e15")
     found = load_problems(write_instance(tmp_path / "x", arcs=arcs))
     assert has(found, "arcs.csv, row 2, column 'unit_cost'", "too large", "larger units")
 
 
+@pytest.mark.unit
 def test_quantities_below_the_solvers_tolerance_ask_to_rescale(tmp_path):
     # demand and capacity scaled by 1e-9: HiGHS would call it optimal at cost 0
     nodes = NODES.replace(",100,", ",1e-7,").replace(",80,", ",8e-8,")
@@ -39,6 +40,7 @@ def test_quantities_below_the_solvers_tolerance_ask_to_rescale(tmp_path):
     assert has(found, "nodes.csv, row 3, column 'capacity'", "below 1e-06")
 
 
+@pytest.mark.component
 def test_zero_quantities_stay_allowed(tmp_path):
     demand = DEMAND_CSV.replace("m1,30", "m1,0")
     instance = cbecopt.load_instance(write_instance(tmp_path / "x", demand=demand))
@@ -52,6 +54,7 @@ def demand_months(months: list[str]) -> pd.DataFrame:
     )
 
 
+@pytest.mark.unit
 def test_calendar_labels_are_one_problem_for_the_column():
     labels = [f"2027-{m:02d}" for m in range(1, 13)] * 100
     table, found = parse_table(demand_months(labels), DEMAND, "demand.csv")
@@ -61,6 +64,7 @@ def test_calendar_labels_are_one_problem_for_the_column():
     ]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("label", ["2027/1", "01/2027", "Jan 2027", "March", "2027年1月"])
 def test_other_calendar_spellings_are_labels_too(label):
     _, found = parse_table(demand_months(["1", label]), DEMAND, "demand.csv")
@@ -69,6 +73,7 @@ def test_other_calendar_spellings_are_labels_too(label):
     ]
 
 
+@pytest.mark.unit
 def test_a_month_beyond_a_gap_names_its_rows():
     months = [str(m) for m in range(1, 13)] + ["15", "7", "15"]
     _, found = parse_table(demand_months(months), DEMAND, "demand.csv")
@@ -82,6 +87,7 @@ def test_a_month_beyond_a_gap_names_its_rows():
     ]
 
 
+@pytest.mark.unit
 def test_months_may_start_anywhere_but_run_without_gaps():
     _, found = parse_table(demand_months(["3", "4", "5", "4"]), DEMAND, "demand.csv")
     assert found == []
@@ -89,6 +95,7 @@ def test_months_may_start_anywhere_but_run_without_gaps():
     assert [p.message.split(":")[0] for p in found] == ["month 3 leaves month 2 without any row"]
 
 
+@pytest.mark.unit
 def test_a_missing_column_does_not_hide_other_tables_problems(tmp_path):
     # a demand.csv without 'quantity' used to silence every cross-table check
     demand = DEMAND_CSV.replace("quantity", "qty")
@@ -99,6 +106,7 @@ def test_a_missing_column_does_not_hide_other_tables_problems(tmp_path):
     ]
 
 
+@pytest.mark.unit
 def test_a_broken_table_is_not_read_as_an_absent_one(tmp_path):
     # products.csv without 'sku' must not also report "contracts need a products table"
     folder = write_instance(tmp_path / "x")
