@@ -21,7 +21,6 @@ import pytest
 from cbecopt.labelled import add_family, add_var_family
 from helpers import dense_rows
 
-pytestmark = pytest.mark.unit
 
 WAREHOUSES = ["B", "A"]
 MARKETS = ["m1", "m2", "m3"]
@@ -48,6 +47,7 @@ def _dense(m, name: str, rows) -> tuple[list, list[list[float]], list, list]:
     return dense_rows(add_family(m, name, rows))
 
 
+@pytest.mark.component
 def test_a_sum_by_key_groups_in_the_declared_order():
     m, flow, _ = _families()
     by_warehouse = flow.sum(by="warehouse")
@@ -59,6 +59,7 @@ def test_a_sum_by_key_groups_in_the_declared_order():
     assert list(pairs.labels) == [("B", "m1"), ("B", "m2"), ("A", "m1"), ("A", "m2")]
 
 
+@pytest.mark.component
 def test_rows_against_a_series_follow_the_series_and_keep_a_market_no_lane_reaches():
     m, flow, _ = _families()
     demand = pd.Series([5.0, 7.0, 2.0], index=pd.Index(["m2", "m1", "m3"], name="market"))
@@ -68,6 +69,7 @@ def test_rows_against_a_series_follow_the_series_and_keep_a_market_no_lane_reach
     assert lower == [5, 7, 2] and upper == [5, 7, 2]  # m3: 0 == 2, infeasible
 
 
+@pytest.mark.component
 def test_a_series_missing_a_label_of_the_terms_is_an_error():
     _, flow, _ = _families()
     demand = pd.Series([5.0], index=pd.Index(["m1"], name="market"))
@@ -75,6 +77,7 @@ def test_a_series_missing_a_label_of_the_terms_is_an_error():
         flow.sum(by="market") == demand  # noqa: B015
 
 
+@pytest.mark.component
 def test_selecting_labels_keeps_their_order_and_sums_nothing_for_a_missing_one():
     m, flow, open_ = _families()
     capacity = pd.Series([40.0, 30.0], index=pd.Index(WAREHOUSES, name="warehouse"))
@@ -91,6 +94,7 @@ def test_selecting_labels_keeps_their_order_and_sums_nothing_for_a_missing_one()
     assert lower == [-np.inf] and upper == [0]
 
 
+@pytest.mark.component
 def test_a_family_keyed_by_fewer_columns_is_broadcast_over_the_lanes():
     m, flow, open_ = _families()
     usable = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=flow.labels)
@@ -102,6 +106,7 @@ def test_a_family_keyed_by_fewer_columns_is_broadcast_over_the_lanes():
     assert dense == expected.tolist()
 
 
+@pytest.mark.component
 def test_a_coefficient_keyed_by_fewer_columns_reaches_every_row_it_names():
     m, flow, _ = _families()
     weight = pd.Series([2.0, 3.0], index=pd.Index(["m1", "m2"], name="market"))
@@ -109,6 +114,7 @@ def test_a_coefficient_keyed_by_fewer_columns_reaches_every_row_it_names():
     assert np.diag(np.array(dense)).tolist() == [2, 2, 3, 3, 2]
 
 
+@pytest.mark.component
 def test_terms_with_different_labels_add_up_over_the_union_of_rows():
     m, flow, _ = _families()
     by_market = flow.sum(by="market")
@@ -120,6 +126,7 @@ def test_terms_with_different_labels_add_up_over_the_union_of_rows():
     assert dense == [[0, 0, 0, 0, 0], [0, 0, -1, -1, 0]]
 
 
+@pytest.mark.component
 def test_misaligned_keys_and_constants_are_refused():
     _, flow, open_ = _families()
     markets = flow.sum(by="market")

@@ -24,7 +24,6 @@ from cbecopt.scenarios import sample_scenarios
 from cbecopt.schema import QUANTITY_RESOLUTION
 from cbecopt.tables import NODE_CAPACITY, SCHEMAS
 
-pytestmark = pytest.mark.unit
 
 SRC = Path(cbecopt.__file__).parent
 
@@ -110,6 +109,7 @@ def network(tmp_path_factory):
     return cbecopt.load_instance(write(tmp_path_factory.mktemp("n") / "net")).network
 
 
+@pytest.mark.unit
 def test_each_lane_has_the_role_and_channel_of_its_ends_and_mode(network):
     lanes = network.lanes
     got = list(
@@ -126,6 +126,7 @@ def test_each_lane_has_the_role_and_channel_of_its_ends_and_mode(network):
     assert list(from_warehouse["destination"]) == ["M1", "M2"]
 
 
+@pytest.mark.unit
 def test_lanes_take_the_arcs_defaults_and_keep_their_rows(network):
     lanes = network.lanes.set_index(["origin", "destination"])
     assert lanes.at[("S1", "P"), "mode"] == "default"  # blank mode
@@ -138,6 +139,7 @@ def test_lanes_take_the_arcs_defaults_and_keep_their_rows(network):
     assert list(network.lanes["row"]) == list(range(11))  # arcs.csv lines 2..12
 
 
+@pytest.mark.unit
 def test_nodes_take_the_schema_defaults(network):
     nodes = network.nodes
     assert list(nodes.index) == ["S1", "OW", "P", "BW", "M1", "M2"]
@@ -153,6 +155,7 @@ def test_nodes_take_the_schema_defaults(network):
     assert nodes.at["M2", "row"] == 5  # nodes.csv line 7
 
 
+@pytest.mark.unit
 def test_catalog_tables_take_their_defaults(network):
     products = network.products.set_index("sku")
     assert products.at["B", "price"] == 0.0
@@ -171,6 +174,7 @@ def test_catalog_tables_take_their_defaults(network):
     assert not network.has_column("products", "weight_kg")
 
 
+@pytest.mark.unit
 def test_certain_demand_counts_in_every_scenario(network):
     assert network.scenarios.names == ("low", "high")
     assert list(network.scenarios.probabilities) == [0.25, 0.75]
@@ -189,6 +193,7 @@ def test_certain_demand_counts_in_every_scenario(network):
     assert network.demand.loc[network.demand["scenario"] == "high", "row"].tolist() == [0, 3, 1]
 
 
+@pytest.mark.unit
 def test_a_deterministic_instance_is_one_scenario(tmp_path):
     folder = write(tmp_path / "d", demand="market,sku,quantity\nM1,A,10\nM2,B,6\n", scenarios=None)
     network = cbecopt.load_instance(folder).network
@@ -199,6 +204,7 @@ def test_a_deterministic_instance_is_one_scenario(tmp_path):
     assert network.demand["month"].isna().all() and network.demand["platform"].isna().all()
 
 
+@pytest.mark.unit
 def test_the_graph_holds_nodes_and_points_to_lanes(network):
     graph = network.graph
     assert graph.number_of_nodes() == 6
@@ -207,6 +213,7 @@ def test_the_graph_holds_nodes_and_points_to_lanes(network):
     assert graph.number_of_edges() == 11
 
 
+@pytest.mark.unit
 def test_a_workbook_gives_the_same_network(tmp_path, network):
     instance = cbecopt.load_instance(write(tmp_path / "n"))
     cbecopt.save_instance(instance, tmp_path / "net.xlsx")
@@ -217,6 +224,7 @@ def test_a_workbook_gives_the_same_network(tmp_path, network):
     pd.testing.assert_frame_equal(book.products, network.products)
 
 
+@pytest.mark.unit
 def test_with_tables_validates_the_copy_and_names_the_rows(tmp_path):
     instance = cbecopt.load_instance(write(tmp_path / "n"))
     demand = instance.tables["demand"]
@@ -234,6 +242,7 @@ def test_with_tables_validates_the_copy_and_names_the_rows(tmp_path):
     assert only_m2.network.demand_rows.index.tolist() == [2, 3]  # rows keep their labels
 
 
+@pytest.mark.unit
 def test_with_tables_on_a_workbook_names_the_sheet(tmp_path):
     cbecopt.save_instance(cbecopt.load_instance(write(tmp_path / "n")), tmp_path / "w.xlsx")
     book = cbecopt.load_instance(tmp_path / "w.xlsx")
@@ -245,6 +254,7 @@ def test_with_tables_on_a_workbook_names_the_sheet(tmp_path):
     ]
 
 
+@pytest.mark.unit
 def test_sample_scenarios_gives_a_validated_instance(tmp_path):
     folder = write(
         tmp_path / "d", demand="market,sku,quantity,std\nM1,A,10,2\nM2,B,6,0\n", scenarios=None
@@ -265,6 +275,7 @@ def test_sample_scenarios_gives_a_validated_instance(tmp_path):
         sample_scenarios(sampled, 2)
 
 
+@pytest.mark.unit
 def test_draws_too_small_for_the_solver_are_zero(tmp_path):
     """A normal draw of mean 0 and std 1e-6 lands below the quantity resolution about a third
     of the time; such draws are 0, so the sampled instance passes validation."""
@@ -287,6 +298,7 @@ def test_draws_too_small_for_the_solver_are_zero(tmp_path):
     ],
     ids=["warehouses", "contracts", "routing", "suppliers"],
 )
+@pytest.mark.unit
 def test_generators_build_through_validation(monkeypatch, make):
     """A check across tables that refuses everything reaches every generator."""
     from cbecopt import instance as module
@@ -301,6 +313,7 @@ def test_generators_build_through_validation(monkeypatch, make):
         make()
 
 
+@pytest.mark.unit
 def test_instances_come_only_from_validation(tmp_path):
     tables = {
         "nodes": pd.DataFrame({"id": ["w", "m"], "kind": ["overseas_warehouse", "market"]}),
@@ -310,6 +323,7 @@ def test_instances_come_only_from_validation(tmp_path):
         instance_from_tables({"instance": {"name": "x"}}, tables)
 
 
+@pytest.mark.unit
 def test_models_read_only_through_the_network():
     """No model reads the instance's raw tables or walks its graph (``tables[...]`` in the
     formulations is a result's own tables)."""
@@ -323,6 +337,7 @@ def test_models_read_only_through_the_network():
     assert found == []
 
 
+@pytest.mark.integration
 def test_scenarios_does_not_import_instance():
     """The instance <-> scenarios circle is gone: scenarios imports without instance."""
     code = "import sys, cbecopt.scenarios; print('cbecopt.instance' in sys.modules)"
@@ -330,6 +345,7 @@ def test_scenarios_does_not_import_instance():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.unit
 def test_capacity_units_are_declared_once_and_documented():
     """Each node kind's capacity unit is in the schema and in the README's table."""
     capacity = SCHEMAS["nodes"].field("capacity")

@@ -36,7 +36,6 @@ from cbecopt.stochastic.twostage import (
 )
 from farmer_model import FarmerProblem
 
-pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[1]
 TIGHT = 1e-9  # every solver's MIP gap here, so optima agree to far better than 1e-6
@@ -74,6 +73,7 @@ def _highs_reads(path: Path) -> float:
     return highs.getInfo().objective_function_value
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("suffix", [".lp", ".mps"])
 def test_pyomo_writes_the_model_and_highs_solves_the_file(case, suffix, tmp_path):
     model, pyomo_model, objective = case
@@ -82,6 +82,7 @@ def test_pyomo_writes_the_model_and_highs_solves_the_file(case, suffix, tmp_path
     assert _highs_reads(path) == pytest.approx(objective, rel=1e-6)
 
 
+@pytest.mark.integration
 def test_pyomo_solver_interfaces_solve_the_built_model(case):
     model, pyomo_model, objective = case
     appsi = pyo.SolverFactory("appsi_highs")
@@ -95,6 +96,7 @@ def test_pyomo_solver_interfaces_solve_the_built_model(case):
     assert result.incumbent_objective == pytest.approx(objective, rel=1e-6)
 
 
+@pytest.mark.integration
 def test_the_standard_form_compiler_gives_the_matrix_cbecopt_compiles(case):
     _, pyomo_model, _ = case
     compiled = compile_model(pyomo_model)
@@ -127,6 +129,7 @@ def _mpisppy_rp(problem) -> float:
     return ef.get_objective_value()
 
 
+@pytest.mark.component
 def test_mpisppy_extensive_form_of_contracts_demo_gives_cbecopt_rp():
     instance = _instance("contracts")
     problem = MODELS["contracts"].build(instance, None)
@@ -137,6 +140,7 @@ def test_mpisppy_extensive_form_of_contracts_demo_gives_cbecopt_rp():
     assert _mpisppy_rp(problem) == pytest.approx(rp.outcome.objective, rel=1e-6)
 
 
+@pytest.mark.integration
 def test_mpisppy_extensive_form_of_the_farmer_gives_the_published_rp(benchmarks):
     # Birge and Louveaux (1997), sec. 1.1: RP = -108,390 (the data's thirds move it by < 1e-5).
     farmer = FarmerProblem(benchmarks / "farmer")
@@ -153,6 +157,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_write_model_writes_what_solve_solves(tmp_path):
     target = tmp_path / "models" / "contracts.mps"
     run = _cli("solve", "contracts_demo", "-m", "contracts", "--write-model", str(target), "--json")
@@ -168,6 +173,7 @@ def test_write_model_writes_what_solve_solves(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["contracts.lp", "contracts.mps"]
 
 
+@pytest.mark.integration
 def test_write_model_replaces_only_its_own_file(tmp_path):
     target = tmp_path / "m.lp"
     assert _cli("solve", "demo", "--write-model", str(target)).returncode == 0
@@ -182,6 +188,7 @@ def test_write_model_replaces_only_its_own_file(tmp_path):
     assert mine.read_text() == "NAME mine\n"
 
 
+@pytest.mark.integration
 def test_write_model_refuses_other_suffixes_the_input_and_many_models(tmp_path):
     run = _cli("solve", "demo", "--write-model", str(tmp_path / "m.txt"))
     assert run.returncode == 2 and "must end in .lp or .mps" in run.stderr

@@ -437,6 +437,7 @@ def two_markets(folder, arcs):
     return cbecopt.load_instance(folder)
 
 
+@pytest.mark.component
 def test_a_supplier_without_a_lane_cannot_serve_that_market(tmp_path):
     """S1 has no lane to M2, so M2 buys from S2: M1 from S1 at 10 + 1 freight (S2 would cost
     12 + 5), M2 from S2 at 12 + 1: 10 x 11 + 10 x 13 = 240 (not 210, which S1 shipping to M2
@@ -454,6 +455,7 @@ def test_a_supplier_without_a_lane_cannot_serve_that_market(tmp_path):
     ]
 
 
+@pytest.mark.unit
 def test_a_market_no_offering_supplier_reaches_is_an_input_error(tmp_path):
     arcs = "origin,destination,unit_cost\nS1,M1,1\nS2,M1,5\n"
     instance = two_markets(tmp_path / "x", arcs)
@@ -466,6 +468,7 @@ def test_a_market_no_offering_supplier_reaches_is_an_input_error(tmp_path):
     ]
 
 
+@pytest.mark.component
 def test_without_supplier_lanes_demand_is_bought_per_sku(tmp_path):
     """No arcs table: freight is not modelled and the 20 units come from S1 at 10."""
     result = cbecopt.solve(two_markets(tmp_path / "x", None), "suppliers")
