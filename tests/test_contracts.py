@@ -18,17 +18,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cbecopt
-from cbecopt.analytics import (
+from cbecopt.formulations.contracts import ContractsConfig
+from cbecopt.scenarios import generate_demand_scenarios
+from cbecopt.stochastic.twostage import RiskOptions
+from contract_helpers import write_contracts_instance
+from oracles.inventory import (
     expected_newsvendor_cost_normal,
     expected_qf_profit_normal,
     newsvendor_normal,
     options_newsvendor_normal,
     quantity_flexibility_normal,
 )
-from cbecopt.formulations.contracts import ContractsConfig
-from cbecopt.scenarios import generate_demand_scenarios
-from cbecopt.stochastic.twostage import RiskOptions
-from contract_helpers import write_contracts_instance
 
 N01 = NormalDist()
 

@@ -36,7 +36,6 @@ from cbecopt.stochastic.twostage import (
 )
 from farmer_model import FarmerProblem
 
-
 ROOT = Path(__file__).resolve().parents[1]
 TIGHT = 1e-9  # every solver's MIP gap here, so optima agree to far better than 1e-6
 CASES = ["warehouses", "contracts", "suppliers", "routing"]
