@@ -1,7 +1,10 @@
-"""The floor: the same multi-source facility location model built straight from numpy arrays
-into highspy, with no modelling layer. The arrays (``WarehousesData``) are read from the
-graph before the clock starts, so the time is the array-to-HiGHS floor alone; the runner
-reports our whole build + handoff (graph reading included) as a ratio to it.
+"""The floor: a model built straight from numpy arrays into highspy, with no modelling layer.
+
+Each reference builds the same rows and columns as the model cbecopt builds from the same
+instance (the runner checks the row, column and nonzero counts agree). The model's data
+arrays are read before the clock starts, so the time is the array-to-HiGHS floor alone; the
+runner reports our whole build + handoff as a ratio to it. :data:`REFERENCES` holds one per
+model that has one.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from cbecopt.instance import Instance
 
 
 def build_reference(instance: Instance) -> tuple[highspy.Highs, float]:
-    """Columns: y (binary) then x per lane; rows: demand, capacity, linking. Returns (highs, seconds)."""
+    """The multi-source facility location model. Columns: y (binary) then x per lane; rows:
+    demand, capacity, linking. Returns (highs, seconds)."""
     d = WarehousesData.from_instance(instance)
     start = time.perf_counter()
     n_w, n_l, n_j = len(d.WAREHOUSES), len(d.LANES), len(d.MARKETS)
@@ -71,3 +75,13 @@ def build_reference(instance: Instance) -> tuple[highspy.Highs, float]:
     kinds = np.full(n_w, highspy.HighsVarType.kInteger.value, dtype=np.uint8)
     highs.changeColsIntegrality(n_w, np.arange(n_w, dtype=np.int32), kinds)
     return highs, time.perf_counter() - start
+
+
+REFERENCES = {"warehouses": build_reference}
+"""Model key -> its numpy-to-highspy reference build (instance -> (highs, seconds))."""
+
+
+def counts(highs: highspy.Highs) -> tuple[int, int, int]:
+    """Rows, columns and nonzeros of the model ``highs`` holds."""
+    lp = highs.getLp()
+    return lp.num_row_, lp.num_col_, len(lp.a_matrix_.value_)

@@ -37,6 +37,7 @@ COLUMNS = [
     "build_handoff_s",
     "reference_s",
     "overhead_ratio",
+    "reference_counts",
     "variables",
     "integer_variables",
     "constraints",
@@ -198,12 +199,28 @@ def run_case(
         row.update(_solve(case, instance, load_s, threads, highs_options))
     row["build_handoff_s"] = row["build_s"] + row["handoff_s"]
     if case.reference:
-        from benchmarks.reference import build_reference
-
-        row["reference_s"] = build_reference(instance)[1]
-        row["overhead_ratio"] = row["build_handoff_s"] / row["reference_s"]
+        row.update(_reference(case, instance, row))
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
+
+
+def _reference(case: Case, instance, row: dict) -> dict:
+    """The reference build's seconds, our build + handoff as a ratio to them, and whether the
+    two models have the same rows, columns and nonzeros (``same``, else what differs); nothing
+    for a model without a reference."""
+    from benchmarks.reference import REFERENCES, counts
+
+    reference = REFERENCES.get(case.model)
+    if reference is None:
+        return {"reference_counts": "no reference"}
+    highs, seconds = reference(instance)
+    theirs = dict(zip(("constraints", "variables", "nonzeros"), counts(highs), strict=True))
+    differ = [f"{k} {row.get(k)} vs {v}" for k, v in theirs.items() if row.get(k) != v]
+    return {
+        "reference_s": seconds,
+        "overhead_ratio": row["build_handoff_s"] / seconds,
+        "reference_counts": "; ".join(differ) or "same",
+    }
 
 
 def _child(case: Case, threads: int | None, build_only: bool, highs_options, queue) -> None:
