@@ -425,19 +425,3 @@ def test_supplier_capacity_limits_what_it_promises(tmp_path):
     assert table.loc["A", "quantity"] + 1.5 * table.loc["B", "quantity"] == pytest.approx(120)
     # Either way a unit of capacity serves one unit of demand: 200 - 120 are lost.
     assert result.kpis["expected_lost_sales"] == pytest.approx(80)
-
-
-@pytest.mark.component
-def test_models_document_names_every_component():
-    from test_models_doc import component_names, documented_names
-
-    instance = cbecopt.load_instance("instances/contracts_demo")
-    problem = cbecopt.MODELS["contracts"].build(instance, ContractsConfig())
-    from cbecopt.stochastic.twostage import build_extensive_form
-
-    names = set()
-    for risk in (RiskOptions(), RiskOptions(0.5, 0.9)):
-        names |= component_names(build_extensive_form(problem, problem.scenarios(), risk).model)
-    names -= {"scenario"}
-    documented = documented_names("contracts")
-    assert names <= documented, sorted(names - documented)
