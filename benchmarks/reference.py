@@ -14,11 +14,13 @@ import time
 import highspy
 import numpy as np
 
+from cbecopt.channels import DIRECT_MAIL
 from cbecopt.formulations.contracts import ContractsConfig, ContractsData
 from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.formulations.suppliers_data import SuppliersData
 from cbecopt.formulations.warehouses import WarehousesData
 from cbecopt.instance import Instance
+from cbecopt.models import MODELS
 
 
 class Coo:
@@ -85,6 +87,20 @@ class Coo:
             kinds = np.full(len(integer), highspy.HighsVarType.kInteger.value, dtype=np.uint8)
             highs.changeColsIntegrality(len(integer), integer, kinds)
         return highs
+
+
+def every_scenario(n_s: int, n_rows: int, row, col, val, stride: int) -> tuple:
+    """Entries of one scenario's ``n_rows`` rows (``row`` local to them) repeated for each of
+    ``n_s`` scenarios, whose rows follow one another: ``stride`` is how far a column moves from
+    one scenario to the next (0: a first-stage column, the same in every scenario)."""
+    row, col = np.broadcast_arrays(np.asarray(row), np.asarray(col))
+    val = np.broadcast_to(np.asarray(val, float), row.shape)
+    scenario = np.arange(n_s)[:, None]
+    return (
+        (scenario * n_rows + row).ravel(),
+        (scenario * stride + col).ravel(),
+        np.broadcast_to(val, (n_s, len(row))).ravel(),
+    )
 
 
 def build_reference(instance: Instance) -> tuple[highspy.Highs, float]:
@@ -261,20 +277,6 @@ def contracts_reference(instance: Instance) -> tuple[highspy.Highs, float]:
     n_q, n_b = len(committed), len(called)
     skus = np.arange(n_k)
     kind = d.contract_type
-    scenario = np.arange(n_s)[:, None]
-
-    def each(n_rows: int, row, col, val, stride: int) -> tuple:
-        """Entries of one scenario's rows (``row`` local to it) repeated for every scenario:
-        ``stride`` is how far a column moves from one scenario to the next (0: first stage)."""
-        row, col = np.broadcast_arrays(np.asarray(row), np.asarray(col))
-        val = np.broadcast_to(np.asarray(val, float), row.shape)
-        shape = (n_s, len(row))
-        return (
-            (scenario * n_rows + row).ravel(),
-            (scenario * stride + col).ravel(),
-            np.broadcast_to(val, shape).ravel(),
-        )
-
     coo = Coo()
     first_cost = np.where(kind[committed] == "firm", d.unit_price[committed], 0.0)
     first_cost = np.where(kind[committed] == "option", d.premium[committed], first_cost)
@@ -346,25 +348,25 @@ def contracts_reference(instance: Instance) -> tuple[highspy.Highs, float]:
                 n_s * len(rows),
                 0.0 if lower else None,
                 None if lower else 0.0,
-                each(len(rows), local, b + rows, 1.0, n_b),
-                each(len(rows), local, q + q_pos[contract], -factor[contract], 0),
+                every_scenario(n_s, len(rows), local, b + rows, 1.0, n_b),
+                every_scenario(n_s, len(rows), local, q + q_pos[contract], -factor[contract], 0),
             )
     firm = np.flatnonzero(kind[committed] == "firm")
     coo.rows(
         n_s * n_k,
         0.0,
         0.0,
-        each(n_k, d.contract_sku[committed[firm]], q + firm, 1.0, 0),
-        each(n_k, d.contract_sku[called], b + np.arange(n_b), 1.0, n_b),
-        each(n_k, skus, y + skus, -1.0, n_k),
-        each(n_k, skus, z + skus, -1.0, n_k),
+        every_scenario(n_s, n_k, d.contract_sku[committed[firm]], q + firm, 1.0, 0),
+        every_scenario(n_s, n_k, d.contract_sku[called], b + np.arange(n_b), 1.0, n_b),
+        every_scenario(n_s, n_k, skus, y + skus, -1.0, n_k),
+        every_scenario(n_s, n_k, skus, z + skus, -1.0, n_k),
     )
     coo.rows(
         n_s * n_k,
         d.demand.ravel(),
         d.demand.ravel(),
-        each(n_k, skus, y + skus, 1.0, n_k),
-        each(n_k, skus, lost + skus, 1.0, n_k),
+        every_scenario(n_s, n_k, skus, y + skus, 1.0, n_k),
+        every_scenario(n_s, n_k, skus, lost + skus, 1.0, n_k),
     )
     if len(with_spot):
         n_r = len(with_spot)
@@ -375,14 +377,184 @@ def contracts_reference(instance: Instance) -> tuple[highspy.Highs, float]:
             n_s * n_r,
             None,
             np.tile(d.supplier_capacity[with_spot], n_s),
-            each(
+            every_scenario(
+                n_s,
                 n_r,
                 row_of[supplier_q[inside_q]],
                 q + inside_q,
                 d.reservation_factor(committed[inside_q]),
                 0,
             ),
-            each(n_r, row_of[supplier_b[inside_b]], b + spot[inside_b], 1.0, n_b),
+            every_scenario(n_s, n_r, row_of[supplier_b[inside_b]], b + spot[inside_b], 1.0, n_b),
+        )
+    return coo.highs(), time.perf_counter() - start
+
+
+def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
+    """The routing model's risk-neutral extensive form over all its scenarios at once, rows
+    found by integer codes. Columns: use_bonded, listed and inbound (first stage), then stock,
+    release, direct and lost of every scenario; rows: the first stage's, then each
+    second-stage family for every scenario. Returns (highs, seconds)."""
+    d = MODELS["routing"].build(instance).data
+    start = time.perf_counter()
+    n_s, n_d = d.demand.shape
+    n_b, n_k, n_t, n_j = len(d.BONDED), len(d.SKUS), len(d.MONTHS), len(d.MARKETS)
+    inbound, listing, release, stock, direct = (
+        d.inbound.frame,
+        d.listing.frame,
+        d.release.frame,
+        d.stock.frame,
+        d.direct.frame,
+    )
+    n_in, n_a, n_r, n_st, n_g = (len(f) for f in (inbound, listing, release, stock, direct))
+    column = {name: f[name].to_numpy(np.int64) for name, f in (("b", stock), ("k", stock))}
+    coo = Coo()
+    used = coo.columns(n_b, d.fixed_cost * n_t, 1.0, integer=True)
+    listed = coo.columns(n_a, d.listing_cost[listing["k"].to_numpy()], 1.0, integer=True)
+    shipped = coo.columns(n_in, inbound["cost"].to_numpy(float))
+    p = d.probabilities[:, None]
+    last = stock["t"].to_numpy() == n_t - 1
+    holding = d.holding_cost[column["k"]] - np.where(last, d.salvage_value[column["k"]], 0.0)
+    held = coo.columns(n_s * n_st, (p * holding).ravel())
+    released = coo.columns(n_s * n_r, (p * release["cost"].to_numpy(float)).ravel())
+    sent = coo.columns(n_s * n_g, (p * direct["cost"].to_numpy(float)).ravel())
+    keys = d.demand_keys.frame
+    lost = coo.columns(n_s * n_d, (p * d.lost_cost[keys["k"].to_numpy()]).ravel())
+
+    def listing_of(frame) -> np.ndarray:
+        code = np.full(n_b * n_k, -1)
+        code[listing["b"].to_numpy() * n_k + listing["k"].to_numpy()] = np.arange(n_a)
+        return code[frame["b"].to_numpy() * n_k + frame["k"].to_numpy()]
+
+    def stock_of(b, k, t) -> np.ndarray:
+        code = np.full(n_b * n_k * n_t, -1)
+        code[(column["b"] * n_k + column["k"]) * n_t + stock["t"].to_numpy()] = np.arange(n_st)
+        return code[(b * n_k + k) * n_t + t]
+
+    def per_month(n_places: int, capacity, place, frame, stride, first, coef) -> tuple | None:
+        """Rows (place, month) of the places with a finite capacity: the entries of the
+        family whose rows are ``frame`` (columns from ``first``), and the row positions."""
+        limited = np.flatnonzero(np.isfinite(capacity))
+        row_of = np.full(n_places, -1)
+        row_of[limited] = np.arange(len(limited))
+        inside = np.flatnonzero(row_of[place] >= 0)
+        row = row_of[place[inside]] * n_t + frame["t"].to_numpy()[inside]
+        return limited, every_scenario(
+            n_s, len(limited) * n_t, row, first + inside, coef[inside], stride
+        )
+
+    a = np.arange(n_a)
+    coo.rows(n_a, None, 0.0, (a, listed + a, 1.0), (a, used + listing["b"].to_numpy(), -1.0))
+    coo.rows(
+        n_a,
+        None,
+        0.0,
+        (listing_of(inbound), shipped + np.arange(n_in), 1.0),
+        (a, listed + a, -d.demand_bound[listing["k"].to_numpy()]),
+    )
+    lanes_in = inbound["lane"].to_numpy()
+    limited = np.unique(lanes_in)[np.isfinite(d.lane_capacity[np.unique(lanes_in)])]
+    if len(limited):
+        row_of = np.full(len(d.lanes), -1)
+        row_of[limited] = np.arange(len(limited))
+        inside = np.flatnonzero(row_of[lanes_in] >= 0)
+        row = row_of[lanes_in[inside]] * n_t + inbound["t"].to_numpy()[inside]
+        coo.rows(
+            len(limited) * n_t,
+            None,
+            np.repeat(d.lane_capacity[limited], n_t),
+            (row, shipped + inside, 1.0),
+        )
+    st = np.arange(n_st)
+    previous = np.flatnonzero(stock["t"].to_numpy() > 0)
+    arrival = stock_of(
+        inbound["b"].to_numpy(), inbound["k"].to_numpy(), inbound["arrive"].to_numpy()
+    )
+    leaving = stock_of(release["b"].to_numpy(), release["k"].to_numpy(), release["t"].to_numpy())
+    coo.rows(
+        n_s * n_st,
+        0.0,
+        0.0,
+        every_scenario(n_s, n_st, st, held + st, 1.0, n_st),
+        every_scenario(n_s, n_st, previous, held + previous - 1, -1.0, n_st),
+        every_scenario(n_s, n_st, arrival, shipped + np.arange(n_in), -1.0, 0),
+        every_scenario(n_s, n_st, leaving, released + np.arange(n_r), 1.0, n_r),
+    )
+    r, g, dk = np.arange(n_r), np.arange(n_g), np.arange(n_d)
+    coo.rows(
+        n_s * n_d,
+        d.demand.ravel(),
+        d.demand.ravel(),
+        every_scenario(n_s, n_d, release["d"].to_numpy(), released + r, 1.0, n_r),
+        every_scenario(n_s, n_d, direct["d"].to_numpy(), sent + g, 1.0, n_g),
+        every_scenario(n_s, n_d, dk, lost + dk, 1.0, n_d),
+    )
+    waiting = np.flatnonzero(d.wait_share[keys["k"].to_numpy()] < 1)
+    if len(waiting):
+        row_of = np.full(n_d, -1)
+        row_of[waiting] = np.arange(len(waiting))
+        to = direct["d"].to_numpy()
+        mail = np.flatnonzero(
+            np.isin(direct["channel"].to_numpy(), DIRECT_MAIL) & (row_of[to] >= 0)
+        )
+        coo.rows(
+            n_s * len(waiting),
+            None,
+            (d.wait_share[keys["k"].to_numpy()[waiting]] * d.demand[:, waiting]).ravel(),
+            every_scenario(n_s, len(waiting), row_of[to[mail]], sent + mail, 1.0, n_g),
+        )
+    if np.isfinite(d.max_days).any():
+        market = keys["j"].to_numpy()
+        entries = []
+        for frame, first, n in ((release, released, n_r), (direct, sent, n_g)):
+            j = market[frame["d"].to_numpy()]
+            coef = frame["lead_time_days"].to_numpy(float) - d.max_days[j]
+            targeted, rows = per_month(n_j, d.max_days, j, frame, n, first, coef)
+            entries.append(rows)
+        coo.rows(n_s * len(targeted) * n_t, None, 0.0, *entries)
+    for capacity, frame, first, n, coef in (
+        (d.volume_capacity, stock, held, n_st, d.volume[column["k"]]),
+        (d.release_capacity, release, released, n_r, np.ones(n_r)),
+    ):
+        if np.isfinite(capacity).any():
+            limited, rows = per_month(n_b, capacity, frame["b"].to_numpy(), frame, n, first, coef)
+            every = np.arange(len(limited) * n_t)
+            coo.rows(
+                n_s * len(every),
+                None,
+                0.0,
+                rows,
+                every_scenario(
+                    n_s,
+                    len(every),
+                    every,
+                    used + np.repeat(limited, n_t),
+                    -np.repeat(capacity[limited], n_t),
+                    0,
+                ),
+            )
+    lane = {"release": release["lane"].to_numpy(), "direct": direct["lane"].to_numpy()}
+    on = np.unique(np.concatenate(list(lane.values())))
+    capacity = np.full(len(d.lanes), np.inf)
+    capacity[on] = d.lane_capacity[on]
+    if np.isfinite(capacity).any():
+        entries = []
+        for frame, first, n in ((release, released, n_r), (direct, sent, n_g)):
+            limited, rows = per_month(
+                len(d.lanes),
+                capacity,
+                frame["lane"].to_numpy(),
+                frame,
+                n,
+                first,
+                np.ones(len(frame)),
+            )
+            entries.append(rows)
+        coo.rows(
+            n_s * len(limited) * n_t,
+            None,
+            np.tile(np.repeat(capacity[limited], n_t), n_s),
+            *entries,
         )
     return coo.highs(), time.perf_counter() - start
 
@@ -390,6 +562,7 @@ def contracts_reference(instance: Instance) -> tuple[highspy.Highs, float]:
 REFERENCES = {
     "warehouses": build_reference,
     "contracts": contracts_reference,
+    "routing": routing_reference,
     "suppliers": suppliers_reference,
 }
 """Model key -> its numpy-to-highspy reference build (instance -> (highs, seconds))."""

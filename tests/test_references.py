@@ -18,7 +18,12 @@ import pytest
 from benchmarks.reference import REFERENCES, counts
 
 import cbecopt
-from cbecopt.generate import generate_contracts, generate_suppliers, generate_warehouses
+from cbecopt.generate import (
+    generate_contracts,
+    generate_routing,
+    generate_suppliers,
+    generate_warehouses,
+)
 from cbecopt.models import MODELS
 from cbecopt.solver import compile_model, new_highs
 from cbecopt.stochastic.twostage import build_extensive_form
@@ -45,9 +50,25 @@ def _every_suppliers_family() -> cbecopt.Instance:
     return demo.with_tables(meta=meta, nodes=nodes.assign(capacity=capacity), arcs=arcs)
 
 
+def _routing_with_capacities() -> cbecopt.Instance:
+    """A two-scenario routing plan whose bonded warehouses and lanes all have a capacity that
+    binds (every blank ``capacity`` of its nodes and arcs set to 40 units a month)."""
+    plan = generate_routing(4, n_months=3, n_bonded=2, n_origins=2, n_markets=4, n_scenarios=2)
+    capped = {}
+    for name in ("nodes", "arcs"):
+        table = plan.tables[name]
+        capacity = table.get("capacity", pd.Series(np.nan, index=table.index))
+        capped[name] = table.assign(capacity=capacity.fillna(40.0))
+    return plan.with_tables(**capped)
+
+
 INSTANCES = {
     "warehouses": [lambda: generate_warehouses(8, 40, seed=5), "demo"],
     "contracts": [lambda: generate_contracts(6, 20, seed=5), "contracts_demo"],
+    "routing": [
+        lambda: generate_routing(4, n_months=3, n_bonded=2, n_markets=4, n_scenarios=3, seed=5),
+        _routing_with_capacities,
+    ],
     "suppliers": [
         lambda: generate_suppliers(12, 6, seed=5),
         "suppliers_demo",
