@@ -407,14 +407,14 @@ def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
         d.direct.frame,
     )
     n_in, n_a, n_r, n_st, n_g = (len(f) for f in (inbound, listing, release, stock, direct))
-    column = {name: f[name].to_numpy(np.int64) for name, f in (("b", stock), ("k", stock))}
+    stock_b, stock_k = (stock[c].to_numpy(np.int64) for c in ("b", "k"))
     coo = Coo()
     used = coo.columns(n_b, d.fixed_cost * n_t, 1.0, integer=True)
     listed = coo.columns(n_a, d.listing_cost[listing["k"].to_numpy()], 1.0, integer=True)
     shipped = coo.columns(n_in, inbound["cost"].to_numpy(float))
     p = d.probabilities[:, None]
     last = stock["t"].to_numpy() == n_t - 1
-    holding = d.holding_cost[column["k"]] - np.where(last, d.salvage_value[column["k"]], 0.0)
+    holding = d.holding_cost[stock_k] - np.where(last, d.salvage_value[stock_k], 0.0)
     held = coo.columns(n_s * n_st, (p * holding).ravel())
     released = coo.columns(n_s * n_r, (p * release["cost"].to_numpy(float)).ravel())
     sent = coo.columns(n_s * n_g, (p * direct["cost"].to_numpy(float)).ravel())
@@ -428,7 +428,7 @@ def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
 
     def stock_of(b, k, t) -> np.ndarray:
         code = np.full(n_b * n_k * n_t, -1)
-        code[(column["b"] * n_k + column["k"]) * n_t + stock["t"].to_numpy()] = np.arange(n_st)
+        code[(stock_b * n_k + stock_k) * n_t + stock["t"].to_numpy()] = np.arange(n_st)
         return code[(b * n_k + k) * n_t + t]
 
     def per_month(n_places: int, capacity, place, frame, stride, first, coef) -> tuple | None:
@@ -513,7 +513,7 @@ def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
             entries.append(rows)
         coo.rows(n_s * len(targeted) * n_t, None, 0.0, *entries)
     for capacity, frame, first, n, coef in (
-        (d.volume_capacity, stock, held, n_st, d.volume[column["k"]]),
+        (d.volume_capacity, stock, held, n_st, d.volume[stock_k]),
         (d.release_capacity, release, released, n_r, np.ones(n_r)),
     ):
         if np.isfinite(capacity).any():

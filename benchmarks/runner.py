@@ -205,9 +205,9 @@ def run_case(
     else:
         row.update(_solve(case, instance, load_s, threads, highs_options))
     row["build_handoff_s"] = row["build_s"] + row["handoff_s"]
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ours alone
     if case.reference:
         row.update(_reference(case, instance, row, held))
-    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from benchmarks.reference import REFERENCES, counts
+from benchmarks.registry import suite
 
 import cbecopt
 from cbecopt.generate import (
@@ -110,3 +111,10 @@ def test_the_reference_is_the_model_cbecopt_builds(model, source):
     assert result.status == cbecopt.Status.OPTIMAL
     optimum = reference.getInfo().objective_function_value
     assert optimum == pytest.approx(result.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_the_build_suite_has_each_registered_model_with_its_reference(model):
+    cases = [case for case in suite("build", 60.0) if case.model == model]
+    assert cases and all(case.reference for case in cases)
+    assert model in REFERENCES
