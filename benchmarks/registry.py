@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,10 @@ class Case:
     SKU blocks of that size.
     ``tolerance`` is how far (absolute) the objective may sit from ``known_optimum`` and still
     agree with it, given how the published value is rounded. ``target_s`` is the build +
-    handoff time the case should stay under (checked after the table).
+    handoff time the case should stay under, ``target_ratio`` the most that time may be as a
+    multiple of the numpy-to-highspy reference measured in the same run, ``target_mb`` the peak
+    memory it should stay under (each checked after the table). ``reference``: also build the
+    model straight from numpy into highspy (:mod:`benchmarks.reference`) and report the ratio.
     """
 
     name: str
@@ -45,6 +48,8 @@ class Case:
     tolerance: float | None = None
     time_limit: float | None = None
     target_s: float | None = None
+    target_ratio: float | None = None
+    target_mb: float | None = None
     mip_gap: float = 1e-9
     sku_blocks: int | None = None
     reference: bool = False
@@ -267,6 +272,53 @@ def suppliers_scaling(time_limit: float) -> list[Case]:
     ]
 
 
+BUILD_TARGET = Case(
+    "gen-200x2000",
+    "warehouses",
+    "generate:200x2000:0",
+    reference=True,
+    target_ratio=4.0,
+    target_mb=1500.0,
+    tags=("build",),
+)
+"""Issue 10's promise: build + handoff of the generated 200x2000 warehouses instance within 4x
+the numpy-to-highspy reference measured in the same run, peak memory under 1.5 GB."""
+
+
+def largest_generated(time_limit: float) -> dict[str, Case]:
+    """Each registered model's largest generated case of its scaling suite, built as one model
+    (routing's 2000 SKUs whole, not by blocks), with its numpy-to-highspy reference."""
+    from cbecopt.models import MODELS
+
+    scaling_suites = {
+        "warehouses": scaling,
+        "contracts": contracts_scaling,
+        "routing": routing_scaling,
+        "suppliers": suppliers_scaling,
+    }
+    missing = sorted(set(MODELS) - set(scaling_suites))
+    if missing:
+        raise SystemExit(f"give the registry's new models a generated case here: {missing}")
+    largest = {}
+    for model in MODELS:
+        case = scaling_suites[model](time_limit)[-1]
+        largest[model] = replace(
+            case,
+            name=case.name.removesuffix("-blocks").removesuffix("-target"),
+            sku_blocks=None,
+            target_s=None,
+            reference=True,
+            tags=("build",),
+        )
+    return largest
+
+
+def build(time_limit: float) -> list[Case]:
+    """The build benchmark: the 200x2000 warehouses target, then every registered model's
+    largest generated case (:func:`largest_generated`), each with its reference."""
+    return [BUILD_TARGET, *largest_generated(time_limit).values()]
+
+
 def suite(name: str, time_limit: float) -> list[Case]:
     """The cases of a named suite."""
     suites = {
@@ -280,6 +332,7 @@ def suite(name: str, time_limit: float) -> list[Case]:
         "stochastic": lambda: sslp(time_limit) + contracts_scaling(time_limit),
         "routing-scaling": lambda: routing_scaling(time_limit),
         "suppliers-scaling": lambda: suppliers_scaling(time_limit),
+        "build": lambda: build(time_limit),
         "default": lambda: orlib_small(False) + scaling(time_limit),
         "all": lambda: (
             orlib_small(False)
@@ -310,5 +363,6 @@ SUITES = (
     "suppliers-scaling",
     "contracts-scaling",
     "stochastic",
+    "build",
     "all",
 )

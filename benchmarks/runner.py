@@ -37,6 +37,7 @@ COLUMNS = [
     "build_handoff_s",
     "reference_s",
     "overhead_ratio",
+    "reference_counts",
     "variables",
     "integer_variables",
     "constraints",
@@ -81,7 +82,8 @@ def _load(case: Case):
 
 
 def _build_only(case: Case, instance) -> dict:
-    """Build and hand off to HiGHS without solving; time the two separately.
+    """Build and hand off to HiGHS without solving; time the two separately. ``held``: the
+    rows, columns and nonzeros of the model HiGHS holds (it drops explicit zeros).
 
     A two-stage case builds the extensive form over all its scenarios, as ``solve_two_stage``
     does; the contracts model's reading of the instance tables counts as build.
@@ -105,9 +107,13 @@ def _build_only(case: Case, instance) -> dict:
             t1 = time.perf_counter()
             compiled = compile_model(built.model)
             scenarios = None
-        compiled.pass_to(new_highs())
+        highs = new_highs()
+        compiled.pass_to(highs)
         t2 = time.perf_counter()
+    from benchmarks.reference import counts
+
     return dict(
+        held=counts(highs),
         status="built",
         build_s=t1 - start,
         handoff_s=t2 - t1,
@@ -192,18 +198,42 @@ def run_case(
         "load_s": load_s,
         "highs_options": ";".join(f"{k}={v}" for k, v in highs_options.items()),
     }
+    held = None
     if build_only:
         row.update(_build_only(case, instance))
+        held = row.pop("held")
     else:
         row.update(_solve(case, instance, load_s, threads, highs_options))
     row["build_handoff_s"] = row["build_s"] + row["handoff_s"]
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ours alone
     if case.reference:
-        from benchmarks.reference import build_reference
-
-        row["reference_s"] = build_reference(instance)[1]
-        row["overhead_ratio"] = row["build_handoff_s"] / row["reference_s"]
-    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        row.update(_reference(case, instance, row, held))
     return row
+
+
+def _reference(case: Case, instance, row: dict, held: tuple[int, int, int] | None) -> dict:
+    """The reference build's seconds, our build + handoff as a ratio to them, and whether the
+    two models have the same rows, columns and nonzeros (``same``, else what differs), as HiGHS
+    holds them (``held``; else as cbecopt compiled ours, explicit zeros counted); nothing but
+    a note for a model without a reference."""
+    from benchmarks.reference import REFERENCES, counts
+
+    reference = REFERENCES.get(case.model)
+    if reference is None:
+        return {"reference_counts": "no reference"}
+    highs, seconds = reference(instance)
+    names = ("constraints", "variables", "nonzeros")
+    ours = held or tuple(row.get(k) for k in names)
+    differ = [
+        f"{name} {a} vs {b}"
+        for name, a, b in zip(names, ours, counts(highs), strict=True)
+        if a != b
+    ]
+    return {
+        "reference_s": seconds,
+        "overhead_ratio": row["build_handoff_s"] / seconds,
+        "reference_counts": "; ".join(differ) or "same",
+    }
 
 
 def _child(case: Case, threads: int | None, build_only: bool, highs_options, queue) -> None:

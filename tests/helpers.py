@@ -1,9 +1,10 @@
-"""Small helpers to write instance folders in tests."""
+"""Small helpers of the tests: instance folders to write, problems to find, rows to read."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import highspy
 import pytest
 
 import cbecopt
@@ -65,3 +66,14 @@ def dense_rows(family) -> tuple[list, list[list[float]], list, list]:
         span = slice(view.indptr[r], view.indptr[r + 1])
         dense[r, view.columns[span]] = view.coefficients[span]
     return list(family.row_keys), dense.tolist(), list(view.lower), list(view.upper)
+
+
+def highs_optimum(path: Path, mip_rel_gap: float) -> float:
+    """The optimum HiGHS finds for the model file (LP or MPS) at ``path``."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("mip_rel_gap", mip_rel_gap)
+    assert highs.readModel(str(path)) == highspy.HighsStatus.kOk
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return highs.getInfo().objective_function_value

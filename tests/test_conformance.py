@@ -11,10 +11,19 @@
 - Solving leaves the instance as it was.
 - The result tables and their columns are those ``models/<model>.md`` documents under
   "Result tables", in both directions.
+- ``models/<model>.md`` and the built model name the same families, in both directions: every
+  variable, constraint and objective of the model is named in the document, and every family
+  the document defines (a ```name` —`` paragraph, the objective's heading) is built, once the
+  options and capacities that switch the optional ones on are given (:data:`FAMILY_CONFIGS`).
+- The model cbecopt solves (a two-stage model's extensive form) is a Pyomo model a Pyomo user
+  can use: Pyomo's LP and MPS writers write it and HiGHS solves the file, Pyomo's
+  ``appsi_highs`` and contrib ``highs`` interfaces solve it, all to ``cbecopt.solve``'s
+  objective within 1e-6 relative, and Pyomo's standard-form compiler gives the matrix cbecopt
+  compiles.
 
 Each model runs on its bundled demo, or a small generated instance where the demo is slow to
-solve (routing, suppliers); the time limit on the generated instances of ``benchmarks.limits``
-that no model finishes within it.
+solve (routing, suppliers; routing_demo takes minutes through Pyomo's writers); the time limit
+on the generated instances of ``benchmarks.limits`` that no model finishes within it.
 """
 
 from __future__ import annotations
@@ -25,12 +34,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 from benchmarks.limits import instances as unfinishable_instances
+from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 import cbecopt
+from cbecopt.formulations.contracts import ContractsConfig
+from cbecopt.formulations.suppliers import SuppliersConfig
+from cbecopt.formulations.warehouses import WarehousesConfig
 from cbecopt.generate import generate_routing, generate_suppliers
+from cbecopt.solver import compile_model
+from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
+from cbecopt.tables import SCHEMAS
+from helpers import highs_optimum
 from test_cli import cbecopt as run_cbecopt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,11 +58,13 @@ MODELS = list(cbecopt.MODELS)
 SEED = 3
 TIME_LIMIT = 2.0
 SLACK = max(2.0, 0.05 * TIME_LIMIT)  # README, "Time limits and Ctrl-C"
+TIGHT = 1e-9  # every solver's MIP gap here, so optima agree to far better than 1e-6
+OPTIONS = cbecopt.SolveOptions(seed=SEED, mip_rel_gap=TIGHT)
 
 BUNDLED = {"warehouses": "demo", "contracts": "contracts_demo"}
 GENERATED = {
     "routing": lambda: generate_routing(
-        3, n_months=3, n_bonded=2, n_origins=2, n_markets=3, seed=1
+        3, n_months=3, n_bonded=2, n_origins=2, n_markets=3, n_scenarios=2, seed=1
     ),
     "suppliers": lambda: generate_suppliers(4, 4, seed=1, offers_per_sku=3, n_breaks=2),
 }
@@ -78,7 +100,7 @@ def solved(folders) -> dict[str, Solved]:
         started = time.perf_counter()
         instance = cbecopt.load_instance(folders[model])
         before = {name: table.copy(deep=True) for name, table in instance.tables.items()}
-        result = cbecopt.solve(instance, model, cbecopt.SolveOptions(seed=SEED))
+        result = cbecopt.solve(instance, model, OPTIONS)
         made[model] = Solved(instance, before, result, time.perf_counter() - started)
         assert result.status == cbecopt.Status.OPTIMAL, (model, result.diagnosis)
     return made
@@ -102,7 +124,7 @@ def documented_tables(model: str) -> dict[str, tuple[list[str], bool]]:
 @pytest.mark.parametrize("model", MODELS)
 def test_the_same_inputs_give_the_same_result_through_the_api(model, solved):
     first = solved[model]
-    again = cbecopt.solve(first.instance, model, cbecopt.SolveOptions(seed=SEED))
+    again = cbecopt.solve(first.instance, model, OPTIONS)
     assert (again.status, again.objective, again.bound) == (
         first.result.status,
         first.result.objective,
@@ -210,3 +232,135 @@ def test_the_result_tables_are_the_documented_ones(model, solved):
         assert list(table.columns) == documented[name][0], f"{name}: columns differ"
     always = {name for name, (_, optional) in documented.items() if not optional}
     assert always <= set(tables), f"documented but not returned: {sorted(always - set(tables))}"
+
+
+# --- the formulation documents --------------------------------------------------------------
+
+FAMILY_CONFIGS = {
+    "warehouses": [
+        WarehousesConfig(),
+        WarehousesConfig(single_source=True, min_open=1, max_open=2),
+    ],
+    "contracts": [ContractsConfig(), ContractsConfig(risk=RiskOptions(0.5, 0.9))],
+    "routing": [None],
+    "suppliers": [
+        SuppliersConfig(),
+        SuppliersConfig(
+            max_late_rate=0.2, max_suppliers=20, max_supplier_share=0.8, counterfeit_limit=1e9
+        ),
+        SuppliersConfig(objective="counterfeit", cost_limit=1e12),
+    ],
+}
+"""Each model's configurations that, between them, switch every optional family on (risk,
+single sourcing, bounds, caps, the other objective)."""
+CAPACITY = 1e6
+"""Given to every blank capacity, so that each capacity family is built (and binds nothing)."""
+
+
+def formulation(model: str) -> str:
+    return (ROOT / "models" / f"{model}.md").read_text(encoding="utf-8")
+
+
+def documented_names(model: str) -> set[str]:
+    """Every `backticked` identifier of ``models/<model>.md``."""
+    return set(re.findall(r"`([A-Za-z_]\w*)`", formulation(model)))
+
+
+def documented_families(model: str) -> set[str]:
+    """The families ``models/<model>.md`` defines: each ```name` —`` paragraph (a note in
+    parentheses may stand before the dash) and the objective of its heading."""
+    text = formulation(model)
+    families = re.findall(r"`(\w+)`(?: \([^)\n]*\))? —", text)
+    return {*families, *re.findall(r"^## Objective: `(\w+)`", text, re.M)}
+
+
+def component_names(block: pyo.Block) -> set[str]:
+    """The names of every variable, constraint and objective in ``block``, its blocks included."""
+    kinds = (pyo.Var, pyo.Constraint, pyo.Objective)
+    return {c.local_name for c in block.component_objects(kinds, descend_into=True)}
+
+
+def solved_model(model: str, instance: cbecopt.Instance, config=None) -> pyo.Block:
+    """The Pyomo model ``cbecopt.solve`` solves: the built model, or a two-stage model's
+    extensive form over its scenarios (with the configuration's risk)."""
+    spec = cbecopt.MODELS[model]
+    built = spec.build(instance, config)
+    if spec.two_stage:
+        built = build_extensive_form(built, built.scenarios(), getattr(config, "risk", None))
+    return built.model
+
+
+def with_every_capacity(instance: cbecopt.Instance) -> cbecopt.Instance:
+    """``instance`` with every blank ``capacity`` of its tables set to :data:`CAPACITY` (the
+    column added where a table's schema has one and the table leaves it out)."""
+    filled = {
+        name: table.assign(capacity=table.get("capacity", pd.Series(index=table.index))).fillna(
+            {"capacity": CAPACITY}
+        )
+        for name, table in instance.tables.items()
+        if name in SCHEMAS and SCHEMAS[name].field("capacity") is not None
+    }
+    return instance.with_tables(**filled)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_has_a_formulation_document_defining_its_families(model):
+    assert (ROOT / "models" / f"{model}.md").is_file(), f"models/{model}.md is missing"
+    assert documented_families(model), f"models/{model}.md defines no family"
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("model", MODELS)
+def test_the_document_and_the_model_name_the_same_families(model, folders):
+    assert set(MODELS) <= set(FAMILY_CONFIGS), "give the registry's new models their configs"
+    instance = with_every_capacity(cbecopt.load_instance(folders[model]))
+    built = set()
+    for config in FAMILY_CONFIGS[model]:
+        built |= component_names(solved_model(model, instance, config))
+    undocumented = built - documented_names(model)
+    assert not undocumented, f"in the code, not in models/{model}.md: {sorted(undocumented)}"
+    unbuilt = documented_families(model) - built
+    assert not unbuilt, f"in models/{model}.md, never built: {sorted(unbuilt)}"
+
+
+# --- a Pyomo model a Pyomo user can use -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pyomo_models(solved) -> dict[str, pyo.Block]:
+    """The Pyomo model each ``solved`` result came from, built again from its instance."""
+    return {model: solved_model(model, solved[model].instance) for model in MODELS}
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("suffix", [".lp", ".mps"])
+@pytest.mark.parametrize("model", MODELS)
+def test_pyomo_writes_the_model_and_highs_solves_the_file(
+    model, suffix, solved, pyomo_models, tmp_path
+):
+    path = tmp_path / f"{model}{suffix}"
+    pyomo_models[model].write(str(path))  # Pyomo's own writer, the format from the suffix
+    assert highs_optimum(path, TIGHT) == pytest.approx(solved[model].result.objective, rel=1e-6)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("model", MODELS)
+def test_pyomo_solver_interfaces_solve_the_model_to_the_same_objective(model, solved, pyomo_models):
+    objective, pyomo_model = solved[model].result.objective, pyomo_models[model]
+    appsi = pyo.SolverFactory("appsi_highs")
+    appsi.config.mip_gap = TIGHT
+    appsi.solve(pyomo_model)
+    active = next(pyomo_model.component_data_objects(pyo.Objective, active=True))
+    assert pyo.value(active) == pytest.approx(objective, rel=1e-6)
+    result = Highs().solve(pyomo_model, rel_gap=TIGHT)
+    assert result.incumbent_objective == pytest.approx(objective, rel=1e-6)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("model", MODELS)
+def test_the_standard_form_compiler_gives_the_matrix_cbecopt_compiles(model, pyomo_models):
+    compiled = compile_model(pyomo_models[model])
+    standard = LinearStandardFormCompiler().write(pyomo_models[model], mixed_form=True)
+    assert standard.A.shape == (compiled.n_rows, compiled.n_cols)
+    assert standard.A.nnz == np.count_nonzero(compiled.row_value)  # Pyomo drops zero entries

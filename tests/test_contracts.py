@@ -18,17 +18,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cbecopt
-from cbecopt.analytics import (
+from cbecopt.formulations.contracts import ContractsConfig
+from cbecopt.scenarios import generate_demand_scenarios
+from cbecopt.stochastic.twostage import RiskOptions
+from contract_helpers import write_contracts_instance
+from oracles.inventory import (
     expected_newsvendor_cost_normal,
     expected_qf_profit_normal,
     newsvendor_normal,
     options_newsvendor_normal,
     quantity_flexibility_normal,
 )
-from cbecopt.formulations.contracts import ContractsConfig
-from cbecopt.scenarios import generate_demand_scenarios
-from cbecopt.stochastic.twostage import RiskOptions
-from contract_helpers import write_contracts_instance
 
 N01 = NormalDist()
 
@@ -425,19 +425,3 @@ def test_supplier_capacity_limits_what_it_promises(tmp_path):
     assert table.loc["A", "quantity"] + 1.5 * table.loc["B", "quantity"] == pytest.approx(120)
     # Either way a unit of capacity serves one unit of demand: 200 - 120 are lost.
     assert result.kpis["expected_lost_sales"] == pytest.approx(80)
-
-
-@pytest.mark.component
-def test_models_document_names_every_component():
-    from test_models_doc import component_names, documented_names
-
-    instance = cbecopt.load_instance("instances/contracts_demo")
-    problem = cbecopt.MODELS["contracts"].build(instance, ContractsConfig())
-    from cbecopt.stochastic.twostage import build_extensive_form
-
-    names = set()
-    for risk in (RiskOptions(), RiskOptions(0.5, 0.9)):
-        names |= component_names(build_extensive_form(problem, problem.scenarios(), risk).model)
-    names -= {"scenario"}
-    documented = documented_names("contracts")
-    assert names <= documented, sorted(names - documented)

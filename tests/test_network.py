@@ -24,7 +24,6 @@ from cbecopt.scenarios import sample_scenarios
 from cbecopt.schema import QUANTITY_RESOLUTION
 from cbecopt.tables import NODE_CAPACITY, SCHEMAS
 
-
 SRC = Path(cbecopt.__file__).parent
 
 NODES = """id,kind,capacity,fixed_cost,volume_capacity,max_delivery_days,supplier_type

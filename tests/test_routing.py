@@ -332,25 +332,6 @@ def test_two_stage_report_and_strategies(tmp_path):
     assert table.loc["postal_only", "fill_rate"] == 0.0  # no postal lane: every unit is lost
 
 
-@pytest.mark.component
-def test_models_document_names_every_component(tmp_path):
-    from cbecopt.stochastic.twostage import build_extensive_form
-    from test_models_doc import component_names, documented_names
-
-    folder = write_routing_instance(
-        tmp_path / "x",
-        [{"sku": "A", "wait_share": 0.5, "volume_m3": 0.01}],
-        [{"market": "M1", "sku": "A", "quantity": 10}],
-        bonded={"BW": {"fixed_cost": 10, "volume_capacity": 100}},
-        markets={"M1": {"max_delivery_days": 6}},
-        lanes=[AIR, LAST_MILE, PARCEL],
-    )
-    problem = cbecopt.MODELS["routing"].build(cbecopt.load_instance(folder), RoutingConfig())
-    names = component_names(build_extensive_form(problem, problem.scenarios()).model) - {"scenario"}
-    documented = documented_names("routing")
-    assert names <= documented, sorted(names - documented)
-
-
 # --- Solving by SKU blocks ---------------------------------------------------------------------
 
 

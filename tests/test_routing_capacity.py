@@ -224,20 +224,3 @@ def test_sku_blocks_respect_every_capacity_and_bracket_the_optimum(shared_capaci
     assert units["bonded"] <= 40 + 1e-6 and units["cbec_direct"] <= 30 + 1e-6
     assert blocks.tables["inbound"]["quantity"].sum() <= 45 + 1e-6
     assert blocks.tables["cost_breakdown"]["cost"].sum() == pytest.approx(blocks.objective)
-
-
-def test_models_document_names_the_capacity_families(tmp_path):
-    from cbecopt.stochastic.twostage import build_extensive_form
-    from test_models_doc import component_names, documented_names
-
-    folder = write_routing_instance(
-        tmp_path / "x",
-        [NO_TAX],
-        [{"market": "M1", "sku": "A", "quantity": 10}],
-        bonded={"BW": {"fixed_cost": 0, "capacity": 5}},
-        lanes=[(*AIR, None, 8), (*LAST_MILE, None, 9), (*PARCEL, None, 3)],
-    )
-    problem = cbecopt.MODELS["routing"].build(cbecopt.load_instance(folder), RoutingConfig())
-    names = component_names(build_extensive_form(problem, problem.scenarios()).model)
-    assert {"bonded_release_capacity", "inbound_lane_capacity", "lane_capacity"} <= names
-    assert names - {"scenario"} <= documented_names("routing")

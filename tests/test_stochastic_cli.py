@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import cbecopt
-from cbecopt.analytics import expected_newsvendor_cost_normal
 from cbecopt.formulations.contracts import ContractsConfig, demand_sampler
 from cbecopt.stochastic.saa import mrp_gap
 from contract_helpers import write_contracts_instance
+from oracles.inventory import expected_newsvendor_cost_normal
 from test_cli import cbecopt as run_cbecopt
 
 H, P = 0.18, 0.70

@@ -333,23 +333,6 @@ def test_pareto_front_runs_between_the_single_objective_optima(tmp_path):
     assert (t["status"] == "optimal").all() and t["knee"].sum() <= 1
 
 
-@pytest.mark.component
-def test_models_document_names_every_component():
-    from test_models_doc import component_names, documented_names
-
-    instance = cbecopt.load_instance("instances/suppliers_demo")
-    names = set()
-    for config in (
-        SuppliersConfig(
-            max_late_rate=0.2, max_suppliers=20, max_supplier_share=0.8, counterfeit_limit=1e9
-        ),
-        SuppliersConfig(objective="counterfeit", cost_limit=1e12),
-    ):
-        names |= component_names(cbecopt.MODELS["suppliers"].build(instance, config).model)
-    documented = documented_names("suppliers")
-    assert names <= documented, sorted(names - documented)
-
-
 # --- Bad input and the command line ---------------------------------------------------------
 
 

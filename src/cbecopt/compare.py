@@ -188,7 +188,6 @@ def plot_routing(table: pd.DataFrame, target, title: str = ""):
     return save_png(fig, target)
 
 
-SUPPLIER_POLICIES = ("cheapest", "brand_direct_only", "optimized")
 SUPPLIER_COLUMNS = (
     "policy",
     "status",

@@ -86,9 +86,6 @@ class FamilyVarData(VarData):
     fixed = property(VarData.fixed.fget, _noting(VarData.fixed.fset), doc=VarData.fixed.__doc__)
 
 
-_DOMAINS = (pyo.Binary, pyo.NonNegativeIntegers, pyo.Integers, pyo.NonNegativeReals, pyo.Reals)
-
-
 class FamilyVar(IndexedVar):
     """An indexed Pyomo variable whose bounds and integrality are also arrays.
 

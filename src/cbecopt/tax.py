@@ -42,15 +42,11 @@ Order-value rules
       names no tax for it.
 
 Rounding
-    The scalar functions compute in :mod:`decimal` (34 digits) from the decimal form of each
+    The functions compute in :mod:`decimal` (34 digits) from the decimal form of each
     input (``0.13`` is exactly 13%), so results are exact to the fen. Each tax (tariff,
     consumption tax, VAT, postal tax) is rounded half up to 2 decimals once, at the end of its
     computation; a total is the sum of its rounded taxes, as each tax is assessed and paid in
-    fen. The postal exemption compares the rounded tax. The vectorised :func:`unit_taxes`
-    computes in floats and rounds half up; a unit with an amount so close to a half fen
-    (within 1e-11 relative) that float error could decide its rounding is recomputed with the
-    exact scalar functions, so the two agree to the fen (for consumption tax rates up to about
-    0.99, beyond which ``1 / (1 - c)`` magnifies float error past that margin).
+    fen. The postal exemption compares the rounded tax.
 """
 
 from __future__ import annotations
@@ -61,14 +57,11 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
-import numpy as np
-
 from cbecopt.errors import OptionError
 from cbecopt.tax_rules import TaxRules
 
 FEN = Decimal("0.01")
 _PRECISION = 34
-_FLOAT_DOUBT = 1e-11  # relative; float error here is about 1e-15, times 1 / (1 - c)
 
 
 class Regime(StrEnum):
@@ -136,20 +129,6 @@ def cbec_retail_tax(
         _decimal(rules.cbec_tariff),
         share=_decimal(rules.cbec_discount),
     )
-
-
-def cbec_comprehensive_rate(vat: float, consumption_tax: float, rules: TaxRules) -> float:
-    """Tax on a CBEC retail order within the limits as a share of its value, unrounded.
-
-    ``cbec_discount * (vat + consumption_tax) / (1 - consumption_tax)`` when the CBEC tariff is
-    0, as it is under every rule set so far; 9.1% for ordinary goods at 13% VAT.
-    """
-    v = _rate("VAT rate", vat)
-    c = _rate("consumption tax rate", consumption_tax)
-    t, share = _decimal(rules.cbec_tariff), _decimal(rules.cbec_discount)
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        return float(t + share * (1 + t) * (v + c) / (1 - c))
 
 
 def postal_tax(value: float, postal_rate: float, rules: TaxRules) -> PostalTax:
@@ -287,106 +266,28 @@ def landed_taxes(
     }
 
 
-def unit_taxes(
-    values: np.ndarray,
-    vat: np.ndarray | float,
-    consumption_tax: np.ndarray | float,
-    tariff: np.ndarray | float,
-    postal_rate: np.ndarray | float,
-    rules: TaxRules,
-) -> dict[str, np.ndarray]:
-    """Total tax per unit under each regime, for many units at once (e.g. per SKU for a model).
-
-    Each unit is taxed as its own one-item order or parcel, so the result equals the totals of
-    :func:`landed_taxes` with ``items=1``: under ``cbec`` a unit above the single-transaction
-    limit pays the general-trade amount, and under ``postal`` the exemption applies per unit.
-    A model that packs several units into one parcel must apply the exemption to the parcel.
-
-    Parameters
-    ----------
-    values : array_like
-        Dutiable value of each unit, RMB.
-    vat, consumption_tax, tariff, postal_rate : array_like or float
-        Rates, broadcast against ``values``.
-    rules : TaxRules
-        The rule set in force.
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        ``cbec``, ``postal`` and ``general_trade``: the tax per unit, RMB rounded to the fen.
-    """
-    value, v, c, t, r = np.broadcast_arrays(
-        np.atleast_1d(np.asarray(values, dtype=float)),
-        *(np.asarray(x, dtype=float) for x in (vat, consumption_tax, tariff, postal_rate)),
-    )
-    _check_array("value", value, upper=math.inf)
-    _check_array("VAT rate", v)
-    _check_array("consumption tax rate", c)
-    _check_array("tariff rate", t, upper=math.inf)
-    _check_array("postal rate", r)
-    general, doubtful_general = _levied_array(value, v, c, t, 1.0)
-    preferential, doubtful_cbec = _levied_array(value, v, c, rules.cbec_tariff, rules.cbec_discount)
-    assessed = _round_fen(value * r)
-    taxes = {
-        Regime.CBEC.value: np.where(value > rules.cbec_single_limit, general, preferential),
-        Regime.POSTAL.value: np.where(assessed <= rules.postal_exemption, 0.0, assessed),
-        Regime.GENERAL_TRADE.value: general,
-    }
-    doubtful = doubtful_general | doubtful_cbec | _near_half_fen(value * r)
-    for i in np.flatnonzero(doubtful):
-        exact = landed_taxes(value[i], v[i], c[i], t[i], r[i], rules)
-        for regime, amounts in taxes.items():
-            amounts[i] = exact[regime]["total"]
-    return taxes
-
-
 def _levied(
     value: Decimal, vat: Decimal, consumption_tax: Decimal, tariff: Decimal, share: Decimal
 ) -> TaxAmounts:
-    """:func:`_unrounded` in exact decimals, each tax rounded to the fen, the total their sum."""
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        parts = [_fen(x) for x in _unrounded(value, vat, consumption_tax, tariff, share)]
-    return TaxAmounts(*(float(p) for p in parts), total=float(sum(parts)))
-
-
-def _levied_array(
-    value, vat, consumption_tax, tariff, share: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_levied`'s total in floats, and where float error could have decided a rounding."""
-    parts = _unrounded(value, vat, consumption_tax, tariff, share)
-    total = np.round(sum(_round_fen(x) for x in parts), 2)
-    return total, np.logical_or.reduce([_near_half_fen(x) for x in parts])
-
-
-def _unrounded(value, vat, consumption_tax, tariff, share):
-    """Tariff, consumption tax and VAT before rounding, for decimals and float arrays alike.
+    """Tariff, consumption tax and VAT in exact decimals, each rounded to the fen; the total
+    their sum.
 
     ``CT = share (V + T) c / (1 - c)`` and ``VAT = share (V + T + CT) v``, the latter computed as
     ``share (V + T) v / (1 - c)`` (the same amount, as ``V + T + CT = (V + T) / (1 - c)`` before
     the share): products first and one division last, so an amount that is exactly a half fen
-    stays exact in decimals and rounds up.
+    stays exact and rounds up.
     """
-    tariff_amount = value * tariff
-    base = share * (value + tariff_amount)
-    free = 1 - consumption_tax
-    return tariff_amount, base * consumption_tax / free, base * vat / free
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        tariff_amount = value * tariff
+        base = share * (value + tariff_amount)
+        free = 1 - consumption_tax
+        parts = [_fen(x) for x in (tariff_amount, base * consumption_tax / free, base * vat / free)]
+    return TaxAmounts(*(float(p) for p in parts), total=float(sum(parts)))
 
 
 def _fen(amount: Decimal) -> Decimal:
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def _round_fen(amount: np.ndarray) -> np.ndarray:
-    """Round non-negative amounts half up to the fen (right unless :func:`_near_half_fen`)."""
-    return np.floor(amount * 100.0 + 0.5) / 100.0
-
-
-def _near_half_fen(amount: np.ndarray) -> np.ndarray:
-    """Where an amount is so close to a half fen that float error could decide its rounding."""
-    fen = amount * 100.0
-    return np.abs(fen - np.floor(fen) - 0.5) <= _FLOAT_DOUBT * np.maximum(fen, 1.0)
 
 
 def _decimal(x: float) -> Decimal:
@@ -423,13 +324,6 @@ def _items(n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise OptionError(f"items must be a whole number of at least 1, got {n!r}")
     return int(n)
-
-
-def _check_array(name: str, x: np.ndarray, upper: float = 1.0) -> None:
-    bad = ~np.isfinite(x) | (x < 0) | (x >= upper)
-    if bad.any():
-        expected = "0 or more" if upper == math.inf else f"in [0, {upper:g})"
-        raise OptionError(f"{name} must be {expected}, got {x[bad].flat[0]}")
 
 
 def _rmb(amount: Decimal) -> str:
