@@ -21,7 +21,6 @@ import pytest
 from cbecopt.labelled import add_family, add_var_family
 from helpers import dense_rows
 
-
 WAREHOUSES = ["B", "A"]
 MARKETS = ["m1", "m2", "m3"]
 LANES = [("B", "m1", "sea"), ("A", "m1", "air"), ("B", "m2", "air"), ("A", "m2", "sea")]

@@ -116,10 +116,26 @@ class VarFamily:
 
     def sum(self, by: str | Sequence[str]) -> LinearTerms:
         """The sum of the variables per value of the key column(s) ``by``."""
-        by = [by] if isinstance(by, str) else list(by)
-        rows, labels = _groups(self.labels, by)
-        n = len(self)
-        return LinearTerms(labels, (Terms(self, rows, np.arange(n, dtype=np.int64), np.ones(n)),))
+        return self.terms().sum(by)
+
+    def shift(self, column: str, periods: int = 1) -> LinearTerms:
+        """One row per variable, labelled as the variable, holding the variable ``periods``
+        steps earlier along the key column ``column`` (same other keys); a row whose earlier
+        variable does not exist sums nothing (the stock before the first month is 0)."""
+        if not isinstance(self.labels, pd.MultiIndex):
+            raise ValueError("shift needs labels with several key columns")
+        level = _names(self.labels).index(column)
+        codes = list(self.labels.codes)
+        earlier = np.asarray(codes[level], np.int64) - periods
+        has = (earlier >= 0) & (earlier < len(self.labels.levels[level]))
+        codes[level] = np.where(has, earlier, 0)
+        shifted = pd.MultiIndex(
+            levels=self.labels.levels, codes=codes, names=self.labels.names, verify_integrity=False
+        )
+        position = np.where(has, self.labels.get_indexer(shifted), -1)
+        rows = np.flatnonzero(position >= 0)
+        part = Terms(self, rows, position[rows], np.ones(len(rows)))
+        return LinearTerms(self.labels, (part,))
 
     def __getitem__(self, labels) -> LinearTerms:
         return self.terms()[labels]
@@ -229,8 +245,29 @@ class LinearTerms:
             )
         return LinearTerms(labels, tuple(parts))
 
+    def sum(self, by: str | Sequence[str]) -> LinearTerms:
+        """The sum of the rows per value of the key column(s) ``by`` (groups in the order of
+        those columns' levels)."""
+        by = [by] if isinstance(by, str) else list(by)
+        rows, labels = _groups(self.labels, by)
+        return self._remapped(labels, rows)
+
+    def rename(self, columns: dict[str, str]) -> LinearTerms:
+        """The same rows with key columns renamed (``{"arrival": "month"}``)."""
+        return LinearTerms(
+            self.labels.rename([columns.get(n, n) for n in _names(self.labels)]), self.parts
+        )
+
     def __getitem__(self, labels) -> LinearTerms:
-        """These rows, in the order of ``labels``; a label without terms sums nothing."""
+        """These rows, in the order of ``labels``; a label without terms sums nothing. A
+        boolean array of one entry per row selects the rows where it is true, in order."""
+        if labels is self.labels:
+            return self
+        if isinstance(labels, np.ndarray | pd.Series) and labels.dtype == bool:
+            mask = np.asarray(labels)
+            rows = np.full(len(self.labels), -1, np.int64)
+            rows[mask] = np.arange(int(mask.sum()))
+            return self._remapped(self.labels[mask], rows)
         labels = _as_index(labels, self.labels.names)
         if labels.has_duplicates:
             raise ValueError("a label is selected twice")
@@ -295,7 +332,9 @@ class LinearTerms:
     def _rows(self, rhs, sense: str) -> LinearRows:
         if isinstance(rhs, LinearTerms | VarFamily):
             return (self - rhs)._rows(0.0, sense)
-        if isinstance(rhs, pd.Series):
+        if isinstance(rhs, pd.Series) and rhs.index is self.labels:
+            lhs, value = self, rhs.to_numpy(np.float64)
+        elif isinstance(rhs, pd.Series):
             position = rhs.index.get_indexer(self.labels)
             if (position < 0).any():
                 label = self.labels[np.flatnonzero(position < 0)[0]]
@@ -320,6 +359,20 @@ class LinearRows:
     parts: tuple[Terms, ...]
     lower: np.ndarray | None
     upper: np.ndarray | None
+
+
+def stacked(labels: pd.Index, rows: Sequence[Sequence[Terms]]) -> LinearTerms:
+    """Terms keyed by ``labels`` whose row ``r`` is everything in ``rows[r]`` added up into
+    one number (the terms' own rows ignored): e.g. the total cost of each scenario, or
+    ``stacked(pd.Index(["all"]), [cost])`` for a cost as one row."""
+    if len(rows) != len(labels):
+        raise ValueError(f"{len(rows)} rows of terms for {len(labels)} labels")
+    parts = tuple(
+        Terms(p.family, np.full(len(p.coef), r, np.int64), p.position, p.coef)
+        for r, row in enumerate(rows)
+        for p in row
+    )
+    return LinearTerms(labels, parts)
 
 
 def _as_terms(value) -> LinearTerms:
@@ -389,6 +442,8 @@ def _unique_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
 def _positions_by_columns(labels: pd.Index, keyed: pd.Index) -> np.ndarray:
     """For each label, the position in ``keyed`` of the label with the same values in
     ``keyed``'s key columns (a subset of ``labels``' columns); -1 where there is none."""
+    if keyed is labels:
+        return np.arange(len(labels), dtype=np.int64)
     names, label_names = _names(keyed), _names(labels)
     if label_names == names:
         return keyed.get_indexer(labels)
