@@ -99,6 +99,10 @@ class VarFamily:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def keyed(self, values) -> pd.Series:
+        """``values``, one per variable in key order, as data keyed by the variables' labels."""
+        return pd.Series(np.asarray(values, np.float64), index=self.labels)
+
     def set_bounds(self, positions, lower=None, upper=None) -> None:
         """Set own lower and/or upper bounds of the variables at ``positions`` (``inf``: none)."""
         self.component.set_bounds(positions, lower, upper)
@@ -455,6 +459,17 @@ def _positions_by_columns(labels: pd.Index, keyed: pd.Index) -> np.ndarray:
         return of_level[np.asarray(labels.codes[level], np.int64)]
     shared = labels.droplevel([n for n in label_names if n not in names])
     return keyed.get_indexer(shared.reorder_levels(names))
+
+
+def coded_labels(**columns: tuple[Sequence, np.ndarray]) -> pd.MultiIndex:
+    """Labels from key columns given as ``name=(values, codes)``: the column's values in the
+    model's order (which sums by it follow) and, per label, the position of its value there."""
+    return pd.MultiIndex(
+        levels=[values for values, _ in columns.values()],
+        codes=[np.asarray(codes, np.int64) for _, codes in columns.values()],
+        names=list(columns),
+        verify_integrity=False,
+    )
 
 
 def add_var_family(

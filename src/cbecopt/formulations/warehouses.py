@@ -24,6 +24,7 @@ from cbecopt.families import (
 from cbecopt.formulations.common import VarFamily, add_family, add_var_family, linear_objective
 from cbecopt.formulations.demand_checks import scenario_demand_problems
 from cbecopt.instance import Instance
+from cbecopt.labelled import coded_labels
 
 WAREHOUSE = "overseas_warehouse"
 MARKET = "market"
@@ -214,11 +215,10 @@ def _lane_labels(data: WarehousesData) -> pd.MultiIndex:
     """Lanes labelled (warehouse, market, mode), levels in the model's order of warehouses and
     markets, so that sums by warehouse or market come in that order."""
     mode_codes, modes = pd.factorize(np.array([lane[2] for lane in data.LANES], dtype=object))
-    return pd.MultiIndex(
-        levels=[data.WAREHOUSES, data.MARKETS, modes],
-        codes=[data.lane_warehouse, data.lane_market, mode_codes],
-        names=["warehouse", "market", "mode"],
-        verify_integrity=False,
+    return coded_labels(
+        warehouse=(data.WAREHOUSES, data.lane_warehouse),
+        market=(data.MARKETS, data.lane_market),
+        mode=(modes, mode_codes),
     )
 
 
