@@ -11,8 +11,10 @@ from __future__ import annotations
 import pytest
 
 import cbecopt
+from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.suppliers import SuppliersConfig
-from cbecopt.generate import generate_suppliers
+from cbecopt.generate import generate_contracts, generate_suppliers
+from cbecopt.stochastic.twostage import RiskOptions
 
 pytestmark = pytest.mark.component
 
@@ -71,5 +73,28 @@ SUPPLIERS = [
 )
 def test_suppliers_objective_is_the_one_before_the_families(make, config, before):
     result = cbecopt.solve(make(), "suppliers", OPTIONS, config)
+    assert result.status == cbecopt.Status.OPTIMAL
+    assert result.objective == pytest.approx(before, rel=1e-9)
+
+
+CONTRACTS = [
+    ("demo", lambda: cbecopt.load_instance("instances/contracts_demo"), None, -6161090.589896667),
+    (
+        "demo-cvar",
+        lambda: cbecopt.load_instance("instances/contracts_demo"),
+        ContractsConfig(risk=RiskOptions(0.5, 0.9)),
+        -4069450.164583333,
+    ),
+    ("gen-0", lambda: generate_contracts(5, 4, seed=0), None, -139848.03285059877),
+    ("gen-1", lambda: generate_contracts(5, 4, seed=1), None, -254288.96998374406),
+    ("gen-2", lambda: generate_contracts(5, 4, seed=2), None, -213266.2729458336),
+]
+
+
+@pytest.mark.parametrize(
+    "make, config, before", [c[1:] for c in CONTRACTS], ids=[c[0] for c in CONTRACTS]
+)
+def test_contracts_objective_is_the_one_before_the_families(make, config, before):
+    result = cbecopt.solve(make(), "contracts", OPTIONS, config)
     assert result.status == cbecopt.Status.OPTIMAL
     assert result.objective == pytest.approx(before, rel=1e-9)

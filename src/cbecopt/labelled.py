@@ -33,6 +33,7 @@ Alignment rules (one per operation, no silent filling):
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -276,7 +277,7 @@ class LinearTerms:
         if labels.has_duplicates:
             raise ValueError("a label is selected twice")
         rows = np.full(len(self.labels), -1, np.int64)
-        position = self.labels.get_indexer(labels)
+        position = _indexer(self.labels, labels)
         found = position >= 0
         rows[position[found]] = np.flatnonzero(found)
         return self._remapped(labels, rows)
@@ -339,7 +340,7 @@ class LinearTerms:
         if isinstance(rhs, pd.Series) and rhs.index is self.labels:
             lhs, value = self, rhs.to_numpy(np.float64)
         elif isinstance(rhs, pd.Series):
-            position = rhs.index.get_indexer(self.labels)
+            position = _indexer(rhs.index, self.labels)
             if (position < 0).any():
                 label = self.labels[np.flatnonzero(position < 0)[0]]
                 raise ValueError(f"no right-hand side for {label!r}")
@@ -397,7 +398,32 @@ def _as_index(labels, names) -> pd.Index:
     """A selection of labels as an Index named like the labels it selects from."""
     if not isinstance(labels, pd.Index):
         labels = pd.Index(list(labels), tupleize_cols=True)
-    return labels.set_names(names) if labels.nlevels == len(names) else labels
+    if labels.nlevels != len(names) or list(labels.names) == list(names):
+        return labels
+    return labels.set_names(names)
+
+
+_INDEXERS: OrderedDict[tuple[int, int], tuple[pd.Index, pd.Index, np.ndarray]] = OrderedDict()
+_INDEXER_CACHE, _INDEXER_LARGEST = 64, 100_000
+
+
+def _indexer(keyed: pd.Index, labels: pd.Index) -> np.ndarray:
+    """``keyed.get_indexer(labels)``, remembered for the last few pairs of small Index objects
+    (by identity: an Index is immutable), since a two-stage model aligns the same labels in
+    every scenario. The array may be shared: do not write to it."""
+    key = (id(keyed), id(labels))
+    entry = _INDEXERS.get(key)
+    if entry is not None and entry[0] is keyed and entry[1] is labels:
+        _INDEXERS.move_to_end(key)
+        return entry[2]
+    position = keyed.get_indexer(labels)
+    if max(len(keyed), len(labels)) > _INDEXER_LARGEST:  # keep no large index alive
+        return position
+    position.flags.writeable = False
+    _INDEXERS[key] = (keyed, labels, position)
+    if len(_INDEXERS) > _INDEXER_CACHE:
+        _INDEXERS.popitem(last=False)
+    return position
 
 
 def _groups(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
@@ -450,12 +476,12 @@ def _positions_by_columns(labels: pd.Index, keyed: pd.Index) -> np.ndarray:
         return np.arange(len(labels), dtype=np.int64)
     names, label_names = _names(keyed), _names(labels)
     if label_names == names:
-        return keyed.get_indexer(labels)
+        return _indexer(keyed, labels)
     if not set(names) <= set(label_names):
         raise ValueError(f"cannot align labels keyed by {label_names} with {names}")
     if len(names) == 1:
         level = label_names.index(names[0])
-        of_level = keyed.get_indexer(labels.levels[level])
+        of_level = _indexer(keyed, labels.levels[level])
         return of_level[np.asarray(labels.codes[level], np.int64)]
     shared = labels.droplevel([n for n in label_names if n not in names])
     return keyed.get_indexer(shared.reorder_levels(names))
