@@ -13,7 +13,7 @@ import pytest
 import cbecopt
 from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.suppliers import SuppliersConfig
-from cbecopt.generate import generate_contracts, generate_suppliers
+from cbecopt.generate import generate_contracts, generate_routing, generate_suppliers
 from cbecopt.stochastic.twostage import RiskOptions
 
 pytestmark = pytest.mark.component
@@ -96,5 +96,24 @@ CONTRACTS = [
 )
 def test_contracts_objective_is_the_one_before_the_families(make, config, before):
     result = cbecopt.solve(make(), "contracts", OPTIONS, config)
+    assert result.status == cbecopt.Status.OPTIMAL
+    assert result.objective == pytest.approx(before, rel=1e-9)
+
+
+def small_routing(seed: int):
+    return generate_routing(6, n_months=3, n_bonded=2, n_markets=4, seed=seed)
+
+
+ROUTING = [
+    ("demo", lambda: cbecopt.load_instance("instances/routing_demo"), 262046335.90250066),
+    ("gen-0", lambda: small_routing(0), 12331504.089289999),
+    ("gen-1", lambda: small_routing(1), 10341771.9269),
+    ("gen-2", lambda: small_routing(2), 12736763.24045),
+]
+
+
+@pytest.mark.parametrize("make, before", [c[1:] for c in ROUTING], ids=[c[0] for c in ROUTING])
+def test_routing_objective_is_the_one_before_the_families(make, before):
+    result = cbecopt.solve(make(), "routing", OPTIONS)
     assert result.status == cbecopt.Status.OPTIMAL
     assert result.objective == pytest.approx(before, rel=1e-9)

@@ -153,27 +153,29 @@ def average_rate_cap(
     rated: Linear,
     units: Linear,
     cap: float | pd.Series,
-    by: str | Sequence[str],
     *,
     at_least: bool = False,
     doc: str = "",
 ) -> None:
-    """The average rate of each group (counterfeit units per unit bought, days per order
+    """The average rate of each group (counterfeit units per unit bought, delivery days per unit
     served, brand-direct share) stays within a cap (or above a floor), written linearly.
 
     .. math:: \\sum_{o \\in O_g} r_o q_o - \\bar\\rho_g \\sum_{o \\in O_g} q_o \\;(\\le, \\ge)\\; 0
         \\qquad \\forall g
 
-    ======  ===========  ===========================================================
-    symbol  argument     input
-    ======  ===========  ===========================================================
-    r_o q_o ``rated``    terms keyed like ``units``: the rated amount of each entry
-    q_o     ``units``    terms: the amount whose average is capped
-    rho_g   ``cap``      a number, or a Series keyed by some of the ``by`` columns
-    O_g     ``by``       the key column(s) of a group, one row per group with terms
-    ======  ===========  ===========================================================
+    =========  =========  =========================================================
+    symbol     argument   input
+    =========  =========  =========================================================
+    r_o q_o    ``rated``  terms summed by group: the rated amount (fakes, days)
+    q_o        ``units``  terms summed by group: the amount averaged; names the rows
+    rho_g      ``cap``    a number, or a Series keyed by some of the group's columns
+                          (groups it does not name are not capped)
+    =========  =========  =========================================================
     """
-    excess = (_terms(rated) - cap * _terms(units)).sum(by)
+    units = _terms(units)
+    if isinstance(cap, pd.Series):
+        units = units.within(cap.index)
+    excess = _terms(rated)[units.labels] - cap * units
     add_family(block, name, excess >= 0.0 if at_least else excess <= 0.0, doc=doc)
 
 

@@ -257,6 +257,11 @@ class LinearTerms:
         rows, labels = _groups(self.labels, by)
         return self._remapped(labels, rows)
 
+    def within(self, keyed: pd.Index) -> LinearTerms:
+        """The rows whose values in ``keyed``'s key columns (some of these rows' columns) are
+        a label of ``keyed``, in order."""
+        return self[_positions_by_columns(self.labels, keyed) >= 0]
+
     def rename(self, columns: dict[str, str]) -> LinearTerms:
         """The same rows with key columns renamed (``{"arrival": "month"}``)."""
         return LinearTerms(

@@ -200,20 +200,18 @@ def build_suppliers(
         average_rate_cap(
             b,
             "counterfeit_cap",
-            fakes,
-            purchase,
+            fakes.sum(by="sku"),
+            purchase.sum(by="sku"),
             config.max_counterfeit_rate,
-            by="sku",
             doc="average counterfeit rate <= cap",
         )
     if config.min_brand_direct_share is not None:
         average_rate_cap(
             b,
             "brand_direct_share",
-            purchase.keyed(d.brand_direct) * purchase,
-            purchase,
+            (purchase.keyed(d.brand_direct) * purchase).sum(by="sku"),
+            purchase.sum(by="sku"),
             config.min_brand_direct_share,
-            by="sku",
             at_least=True,
             doc="brand-direct share >= beta",
         )
@@ -221,10 +219,9 @@ def build_suppliers(
         average_rate_cap(
             b,
             "late_cap",
-            purchase.keyed(d.late_rate) * purchase,
-            purchase,
+            (purchase.keyed(d.late_rate) * purchase).sum(by="sku"),
+            purchase.sum(by="sku"),
             config.max_late_rate,
-            by="sku",
             doc="late rate <= cap",
         )
     if config.max_suppliers is not None:
