@@ -105,14 +105,20 @@ def small_routing(seed: int):
 
 
 ROUTING = [
-    ("demo", lambda: cbecopt.load_instance("instances/routing_demo"), 262046335.90250066),
+    ("demo", lambda: cbecopt.load_instance("instances/routing_demo"), 262046335.90250066),  # ~10 s
     ("gen-0", lambda: small_routing(0), 12331504.089289999),
     ("gen-1", lambda: small_routing(1), 10341771.9269),
     ("gen-2", lambda: small_routing(2), 12736763.24045),
 ]
 
 
-@pytest.mark.parametrize("make, before", [c[1:] for c in ROUTING], ids=[c[0] for c in ROUTING])
+@pytest.mark.parametrize(
+    "make, before",
+    [
+        pytest.param(*c[1:], id=c[0], marks=[pytest.mark.slow] if c[0] == "demo" else [])
+        for c in ROUTING
+    ],
+)
 def test_routing_objective_is_the_one_before_the_families(make, before):
     result = cbecopt.solve(make(), "routing", OPTIONS)
     assert result.status == cbecopt.Status.OPTIMAL

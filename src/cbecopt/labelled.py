@@ -385,6 +385,11 @@ def stacked(labels: pd.Index, rows: Sequence[Sequence[Terms]]) -> LinearTerms:
     return LinearTerms(labels, parts)
 
 
+def nonempty(parts: Sequence[Terms]) -> tuple[Terms, ...]:
+    """The parts with at least one term (a family of no variables contributes none)."""
+    return tuple(p for p in parts if len(p.coef))
+
+
 def _as_terms(value) -> LinearTerms:
     if isinstance(value, VarFamily):
         return value.terms()

@@ -33,9 +33,9 @@ from cbecopt.families import (
     stock_balance,
     use_only_if_open,
 )
-from cbecopt.formulations.common import Terms, VarFamily, add_var_family
+from cbecopt.formulations.common import VarFamily, add_var_family
 from cbecopt.formulations.routing_data import RoutingConfig, RoutingData
-from cbecopt.labelled import coded_labels
+from cbecopt.labelled import coded_labels, nonempty
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
 
 __all__ = ["RoutingConfig", "RoutingData", "RoutingProblem", "extract_routing"]
@@ -138,7 +138,7 @@ class RoutingProblem(DemandScenarios):
             *fixed_cost_if_used(listed, listed.keyed(d.listing_cost[d.listing["k"]])),
             *(inbound.keyed(d.inbound["cost"]) * inbound).parts,
         )
-        return FirstStage((used, listed, inbound), _nonempty(cost))
+        return FirstStage((used, listed, inbound), nonempty(cost))
 
     def build_second_stage(self, block: pyo.Block, demand: np.ndarray, first: FirstStage):
         """One demand scenario: releases from bonded stock, parcels and general trade, lost sales."""
@@ -220,7 +220,7 @@ class RoutingProblem(DemandScenarios):
         stock_cost = d.holding_cost[d.stock["k"]] - np.where(
             last, d.salvage_value[d.stock["k"]], 0.0
         )
-        return _nonempty(
+        return nonempty(
             (
                 *(stock.keyed(stock_cost) * stock).parts,
                 *(release.keyed(d.release["cost"]) * release).parts,
@@ -228,10 +228,6 @@ class RoutingProblem(DemandScenarios):
                 *(lost.keyed(d.lost_cost[d.demand_keys["k"]]) * lost).parts,
             )
         )
-
-
-def _nonempty(parts) -> tuple[Terms, ...]:
-    return tuple(p for p in parts if len(p.coef))
 
 
 def _monthly(d: RoutingData, capacity: pd.Series) -> pd.Series:

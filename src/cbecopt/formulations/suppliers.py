@@ -36,7 +36,7 @@ from cbecopt.formulations.common import (
 )
 from cbecopt.formulations.suppliers_data import SuppliersConfig, SuppliersData
 from cbecopt.instance import Instance
-from cbecopt.labelled import coded_labels, stacked
+from cbecopt.labelled import coded_labels, nonempty, stacked
 
 __all__ = [
     "SuppliersConfig",
@@ -240,7 +240,7 @@ def build_suppliers(
             doc="q_o <= sigma sum_k q",
         )
     cost = _cost_terms(d, use_supplier, purchase, segment_quantity, inspected, shipment)
-    counterfeit = _nonempty(fakes.parts)
+    counterfeit = nonempty(fakes.parts)
     if config.counterfeit_limit is not None:
         add_family(
             b,
@@ -257,7 +257,7 @@ def build_suppliers(
         b.total_cost = linear_objective([*counterfeit, *(tie_break if config.cost_weight else ())])
     else:
         penalty = _counterfeit(d, purchase, inspected, d.penalty[d.offer_sku])
-        b.total_cost = linear_objective([*cost, *_nonempty(penalty.parts)])
+        b.total_cost = linear_objective([*cost, *nonempty(penalty.parts)])
     return SuppliersModel(
         m,
         d,
@@ -276,10 +276,6 @@ def build_suppliers(
 
 def _zero(index: pd.Index) -> pd.Series:
     return pd.Series(0.0, index=index)
-
-
-def _nonempty(parts) -> tuple[Terms, ...]:
-    return tuple(p for p in parts if len(p.coef))
 
 
 def _counterfeit(
@@ -302,7 +298,7 @@ def _cost_terms(
     ]
     if shipment is not None:
         parts.extend((shipment.keyed(d.freight) * shipment).parts)
-    return _nonempty(parts)
+    return nonempty(parts)
 
 
 def add_demand_met(
