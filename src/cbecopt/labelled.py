@@ -413,32 +413,39 @@ def _as_index(labels, names) -> pd.Index:
     return labels.set_names(names)
 
 
-_INDEXERS: OrderedDict[tuple[int, int], tuple[pd.Index, pd.Index, np.ndarray]] = OrderedDict()
-_INDEXER_CACHE, _INDEXER_LARGEST = 64, 100_000
+_REMEMBERED: OrderedDict[tuple, tuple[tuple[pd.Index, ...], object]] = OrderedDict()
+_REMEMBER_MOST, _REMEMBER_LARGEST = 64, 100_000
+
+
+def _remembered(indexes: tuple[pd.Index, ...], detail: tuple, compute):
+    """``compute()``, remembered for the last few small Index objects it is computed from (by
+    identity: an Index is immutable), since a two-stage model aligns and groups the same
+    labels in every scenario. What it returns may be shared: do not write to it."""
+    key = (*map(id, indexes), *detail)
+    entry = _REMEMBERED.get(key)
+    if entry is not None and all(a is b for a, b in zip(entry[0], indexes, strict=True)):
+        _REMEMBERED.move_to_end(key)
+        return entry[1]
+    value = compute()
+    if max(map(len, indexes)) <= _REMEMBER_LARGEST:  # keep no large index alive
+        _REMEMBERED[key] = (indexes, value)
+        if len(_REMEMBERED) > _REMEMBER_MOST:
+            _REMEMBERED.popitem(last=False)
+    return value
 
 
 def _indexer(keyed: pd.Index, labels: pd.Index) -> np.ndarray:
-    """``keyed.get_indexer(labels)``, remembered for the last few pairs of small Index objects
-    (by identity: an Index is immutable), since a two-stage model aligns the same labels in
-    every scenario. The array may be shared: do not write to it."""
-    key = (id(keyed), id(labels))
-    entry = _INDEXERS.get(key)
-    if entry is not None and entry[0] is keyed and entry[1] is labels:
-        _INDEXERS.move_to_end(key)
-        return entry[2]
-    position = keyed.get_indexer(labels)
-    if max(len(keyed), len(labels)) > _INDEXER_LARGEST:  # keep no large index alive
-        return position
-    position.flags.writeable = False
-    _INDEXERS[key] = (keyed, labels, position)
-    if len(_INDEXERS) > _INDEXER_CACHE:
-        _INDEXERS.popitem(last=False)
-    return position
+    """``keyed.get_indexer(labels)``, remembered (see :func:`_remembered`)."""
+    return _remembered((keyed, labels), ("indexer",), lambda: keyed.get_indexer(labels))
 
 
 def _groups(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
     """The group of each label by the columns ``by`` (in their levels' order) and the groups'
-    labels."""
+    labels (remembered, see :func:`_remembered`)."""
+    return _remembered((labels,), ("groups", *by), lambda: _grouped(labels, by))
+
+
+def _grouped(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
     missing = [name for name in by if name not in _names(labels)]
     if missing:
         raise ValueError(f"no key column {missing} among {_names(labels)}")
