@@ -303,12 +303,14 @@ class LinearTerms:
                 f"cannot align terms keyed by {list(self.labels.names)} with terms keyed by "
                 f"{list(other.labels.names)}"
             )
-        if left.labels is right.labels or left.labels.equals(right.labels):
+        if left.labels is right.labels:
             return LinearTerms(left.labels, left.parts + right.parts)
-        labels = left.labels.append(right.labels[~right.labels.isin(left.labels)])
-        left = left._remapped(labels, np.arange(len(left.labels), dtype=np.int64))
-        right = right._remapped(labels, labels.get_indexer(right.labels))
-        return LinearTerms(labels, left.parts + right.parts)
+        labels, right_rows = _remembered(
+            (left.labels, right.labels), ("union",), lambda: _union(left.labels, right.labels)
+        )
+        if labels is not left.labels:
+            left = left._remapped(labels, np.arange(len(left.labels), dtype=np.int64))
+        return LinearTerms(labels, left.parts + right._remapped(labels, right_rows).parts)
 
     def __sub__(self, other) -> LinearTerms:
         return self + (-_as_terms(other))
@@ -388,6 +390,15 @@ def stacked(labels: pd.Index, rows: Sequence[Sequence[Terms]]) -> LinearTerms:
 def nonempty(parts: Sequence[Terms]) -> tuple[Terms, ...]:
     """The parts with at least one term (a family of no variables contributes none)."""
     return tuple(p for p in parts if len(p.coef))
+
+
+def _union(left: pd.Index, right: pd.Index) -> tuple[pd.Index, np.ndarray]:
+    """The labels of ``left`` then those of ``right`` it lacks (``left`` itself when it has
+    them all, in its order), and the row of each ``right`` label among them."""
+    if left.equals(right):
+        return left, np.arange(len(right), dtype=np.int64)
+    labels = left.append(right[~right.isin(left)])
+    return labels, labels.get_indexer(right)
 
 
 def _as_terms(value) -> LinearTerms:
