@@ -18,7 +18,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
-from cbecopt.labelled import add_family, add_var_family
+from cbecopt.labelled import add_family, add_var_family, stacked
 from helpers import dense_rows
 
 WAREHOUSES = ["B", "A"]
@@ -137,3 +137,37 @@ def test_misaligned_keys_and_constants_are_refused():
         markets + 1.0  # noqa: B018
     with pytest.raises(ValueError, match=r"no key column \['port'\]"):
         flow.sum(by=["market", "port"])
+
+
+@pytest.mark.component
+def test_a_mask_selects_rows_in_order_and_terms_sum_by_a_key_column():
+    m, flow, _ = _families()
+    by_sea = flow[flow.labels.get_level_values("mode") == "sea"].sum(by="warehouse")
+    keys, dense, _, _ = _dense(m, "sea", by_sea <= 0)
+    # sea lanes: 0 (B), 3 and 4 (A); warehouses in declared order B, A
+    assert keys == ["B", "A"] and dense == [[1, 0, 0, 0, 0], [0, 0, 0, 1, 1]]
+
+
+@pytest.mark.component
+def test_within_keeps_the_rows_a_shorter_key_names_and_rename_renames_key_columns():
+    m, flow, _ = _families()
+    pairs = flow.sum(by=["warehouse", "market"])
+    kept = pairs.within(pd.Index(["m2"], name="market"))
+    assert list(kept.labels) == [("B", "m2"), ("A", "m2")]
+    renamed = kept.rename({"market": "province"})
+    assert list(renamed.labels.names) == ["warehouse", "province"]
+    keys, dense, _, _ = _dense(m, "m2", renamed <= 0)
+    assert dense == [[0, 0, 1, 0, 0], [0, 0, 0, 1, 0]]
+
+
+@pytest.mark.component
+def test_stacked_adds_up_each_rows_terms_and_the_same_alignment_twice_gives_the_same_rows():
+    m, flow, open_ = _families()
+    total = stacked(pd.Index(["all"]), [(2.0 * flow).parts + open_.terms().parts])
+    keys, dense, _, upper = _dense(m, "total", total <= 9)
+    assert keys == ["all"] and dense == [[2, 2, 2, 2, 2, 1, 1]] and upper == [9]
+    with pytest.raises(ValueError, match="2 rows of terms for 1 labels"):
+        stacked(pd.Index(["all"]), [(), ()])
+    chosen = pd.Index(["A"], name="warehouse")
+    once, twice = (_dense(m, f"again{k}", flow.sum(by="warehouse")[chosen] <= 1) for k in (1, 2))
+    assert once == twice == (["A"], [[0, 1, 0, 1, 1]], [-np.inf], [1])

@@ -53,7 +53,7 @@ def test_multi_source_rows_are_the_reference_rows_entry_for_entry():
 def test_single_sourcing_rows_by_hand(tmp_path):
     """Lanes w1-m1, w1-m2, w2-m1, w2-m2 (one mode each); demand m1 30, m2 40."""
     instance = cbecopt.load_instance(write_instance(tmp_path / "x"))
-    m = build_warehouses(instance, WarehousesConfig(single_source=True)).model
+    m = build_warehouses(instance, WarehousesConfig(single_source=True)).model.warehouses
     pairs = [("w1", "m1"), ("w1", "m2"), ("w2", "m1"), ("w2", "m2")]
     # columns: assign z (w1m1, w1m2, w2m1, w2m2)
     assert dense_rows(m.single_assignment) == (

@@ -33,6 +33,7 @@ Alignment rules (one per operation, no silent filling):
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -99,6 +100,10 @@ class VarFamily:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def keyed(self, values) -> pd.Series:
+        """``values``, one per variable in key order, as data keyed by the variables' labels."""
+        return pd.Series(np.asarray(values, np.float64), index=self.labels)
+
     def set_bounds(self, positions, lower=None, upper=None) -> None:
         """Set own lower and/or upper bounds of the variables at ``positions`` (``inf``: none)."""
         self.component.set_bounds(positions, lower, upper)
@@ -116,10 +121,26 @@ class VarFamily:
 
     def sum(self, by: str | Sequence[str]) -> LinearTerms:
         """The sum of the variables per value of the key column(s) ``by``."""
-        by = [by] if isinstance(by, str) else list(by)
-        rows, labels = _groups(self.labels, by)
-        n = len(self)
-        return LinearTerms(labels, (Terms(self, rows, np.arange(n, dtype=np.int64), np.ones(n)),))
+        return self.terms().sum(by)
+
+    def shift(self, column: str, periods: int = 1) -> LinearTerms:
+        """One row per variable, labelled as the variable, holding the variable ``periods``
+        steps earlier along the key column ``column`` (same other keys); a row whose earlier
+        variable does not exist sums nothing (the stock before the first month is 0)."""
+        if not isinstance(self.labels, pd.MultiIndex):
+            raise ValueError("shift needs labels with several key columns")
+        level = _names(self.labels).index(column)
+        codes = list(self.labels.codes)
+        earlier = np.asarray(codes[level], np.int64) - periods
+        has = (earlier >= 0) & (earlier < len(self.labels.levels[level]))
+        codes[level] = np.where(has, earlier, 0)
+        shifted = pd.MultiIndex(
+            levels=self.labels.levels, codes=codes, names=self.labels.names, verify_integrity=False
+        )
+        position = np.where(has, self.labels.get_indexer(shifted), -1)
+        rows = np.flatnonzero(position >= 0)
+        part = Terms(self, rows, position[rows], np.ones(len(rows)))
+        return LinearTerms(self.labels, (part,))
 
     def __getitem__(self, labels) -> LinearTerms:
         return self.terms()[labels]
@@ -229,13 +250,39 @@ class LinearTerms:
             )
         return LinearTerms(labels, tuple(parts))
 
+    def sum(self, by: str | Sequence[str]) -> LinearTerms:
+        """The sum of the rows per value of the key column(s) ``by`` (groups in the order of
+        those columns' levels)."""
+        by = [by] if isinstance(by, str) else list(by)
+        rows, labels = _groups(self.labels, by)
+        return self._remapped(labels, rows)
+
+    def within(self, keyed: pd.Index) -> LinearTerms:
+        """The rows whose values in ``keyed``'s key columns (some of these rows' columns) are
+        a label of ``keyed``, in order."""
+        return self[_positions_by_columns(self.labels, keyed) >= 0]
+
+    def rename(self, columns: dict[str, str]) -> LinearTerms:
+        """The same rows with key columns renamed (``{"arrival": "month"}``)."""
+        return LinearTerms(
+            self.labels.rename([columns.get(n, n) for n in _names(self.labels)]), self.parts
+        )
+
     def __getitem__(self, labels) -> LinearTerms:
-        """These rows, in the order of ``labels``; a label without terms sums nothing."""
+        """These rows, in the order of ``labels``; a label without terms sums nothing. A
+        boolean array of one entry per row selects the rows where it is true, in order."""
+        if labels is self.labels:
+            return self
+        if isinstance(labels, np.ndarray | pd.Series) and labels.dtype == bool:
+            mask = np.asarray(labels)
+            rows = np.full(len(self.labels), -1, np.int64)
+            rows[mask] = np.arange(int(mask.sum()))
+            return self._remapped(self.labels[mask], rows)
         labels = _as_index(labels, self.labels.names)
         if labels.has_duplicates:
             raise ValueError("a label is selected twice")
         rows = np.full(len(self.labels), -1, np.int64)
-        position = self.labels.get_indexer(labels)
+        position = _indexer(self.labels, labels)
         found = position >= 0
         rows[position[found]] = np.flatnonzero(found)
         return self._remapped(labels, rows)
@@ -256,12 +303,14 @@ class LinearTerms:
                 f"cannot align terms keyed by {list(self.labels.names)} with terms keyed by "
                 f"{list(other.labels.names)}"
             )
-        if left.labels is right.labels or left.labels.equals(right.labels):
+        if left.labels is right.labels:
             return LinearTerms(left.labels, left.parts + right.parts)
-        labels = left.labels.append(right.labels[~right.labels.isin(left.labels)])
-        left = left._remapped(labels, np.arange(len(left.labels), dtype=np.int64))
-        right = right._remapped(labels, labels.get_indexer(right.labels))
-        return LinearTerms(labels, left.parts + right.parts)
+        labels, right_rows = _remembered(
+            (left.labels, right.labels), ("union",), lambda: _union(left.labels, right.labels)
+        )
+        if labels is not left.labels:
+            left = left._remapped(labels, np.arange(len(left.labels), dtype=np.int64))
+        return LinearTerms(labels, left.parts + right._remapped(labels, right_rows).parts)
 
     def __sub__(self, other) -> LinearTerms:
         return self + (-_as_terms(other))
@@ -295,8 +344,10 @@ class LinearTerms:
     def _rows(self, rhs, sense: str) -> LinearRows:
         if isinstance(rhs, LinearTerms | VarFamily):
             return (self - rhs)._rows(0.0, sense)
-        if isinstance(rhs, pd.Series):
-            position = rhs.index.get_indexer(self.labels)
+        if isinstance(rhs, pd.Series) and rhs.index is self.labels:
+            lhs, value = self, rhs.to_numpy(np.float64)
+        elif isinstance(rhs, pd.Series):
+            position = _indexer(rhs.index, self.labels)
             if (position < 0).any():
                 label = self.labels[np.flatnonzero(position < 0)[0]]
                 raise ValueError(f"no right-hand side for {label!r}")
@@ -322,6 +373,34 @@ class LinearRows:
     upper: np.ndarray | None
 
 
+def stacked(labels: pd.Index, rows: Sequence[Sequence[Terms]]) -> LinearTerms:
+    """Terms keyed by ``labels`` whose row ``r`` is everything in ``rows[r]`` added up into
+    one number (the terms' own rows ignored): e.g. the total cost of each scenario, or
+    ``stacked(pd.Index(["all"]), [cost])`` for a cost as one row."""
+    if len(rows) != len(labels):
+        raise ValueError(f"{len(rows)} rows of terms for {len(labels)} labels")
+    parts = tuple(
+        Terms(p.family, np.full(len(p.coef), r, np.int64), p.position, p.coef)
+        for r, row in enumerate(rows)
+        for p in row
+    )
+    return LinearTerms(labels, parts)
+
+
+def nonempty(parts: Sequence[Terms]) -> tuple[Terms, ...]:
+    """The parts with at least one term (a family of no variables contributes none)."""
+    return tuple(p for p in parts if len(p.coef))
+
+
+def _union(left: pd.Index, right: pd.Index) -> tuple[pd.Index, np.ndarray]:
+    """The labels of ``left`` then those of ``right`` it lacks (``left`` itself when it has
+    them all, in its order), and the row of each ``right`` label among them."""
+    if left.equals(right):
+        return left, np.arange(len(right), dtype=np.int64)
+    labels = left.append(right[~right.isin(left)])
+    return labels, labels.get_indexer(right)
+
+
 def _as_terms(value) -> LinearTerms:
     if isinstance(value, VarFamily):
         return value.terms()
@@ -340,12 +419,44 @@ def _as_index(labels, names) -> pd.Index:
     """A selection of labels as an Index named like the labels it selects from."""
     if not isinstance(labels, pd.Index):
         labels = pd.Index(list(labels), tupleize_cols=True)
-    return labels.set_names(names) if labels.nlevels == len(names) else labels
+    if labels.nlevels != len(names) or list(labels.names) == list(names):
+        return labels
+    return labels.set_names(names)
+
+
+_REMEMBERED: OrderedDict[tuple, tuple[tuple[pd.Index, ...], object]] = OrderedDict()
+_REMEMBER_MOST, _REMEMBER_LARGEST = 64, 100_000
+
+
+def _remembered(indexes: tuple[pd.Index, ...], detail: tuple, compute):
+    """``compute()``, remembered for the last few small Index objects it is computed from (by
+    identity: an Index is immutable), since a two-stage model aligns and groups the same
+    labels in every scenario. What it returns may be shared: do not write to it."""
+    key = (*map(id, indexes), *detail)
+    entry = _REMEMBERED.get(key)
+    if entry is not None and all(a is b for a, b in zip(entry[0], indexes, strict=True)):
+        _REMEMBERED.move_to_end(key)
+        return entry[1]
+    value = compute()
+    if max(map(len, indexes)) <= _REMEMBER_LARGEST:  # keep no large index alive
+        _REMEMBERED[key] = (indexes, value)
+        if len(_REMEMBERED) > _REMEMBER_MOST:
+            _REMEMBERED.popitem(last=False)
+    return value
+
+
+def _indexer(keyed: pd.Index, labels: pd.Index) -> np.ndarray:
+    """``keyed.get_indexer(labels)``, remembered (see :func:`_remembered`)."""
+    return _remembered((keyed, labels), ("indexer",), lambda: keyed.get_indexer(labels))
 
 
 def _groups(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
     """The group of each label by the columns ``by`` (in their levels' order) and the groups'
-    labels."""
+    labels (remembered, see :func:`_remembered`)."""
+    return _remembered((labels,), ("groups", *by), lambda: _grouped(labels, by))
+
+
+def _grouped(labels: pd.Index, by: list[str]) -> tuple[np.ndarray, pd.Index]:
     missing = [name for name in by if name not in _names(labels)]
     if missing:
         raise ValueError(f"no key column {missing} among {_names(labels)}")
@@ -389,17 +500,30 @@ def _unique_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
 def _positions_by_columns(labels: pd.Index, keyed: pd.Index) -> np.ndarray:
     """For each label, the position in ``keyed`` of the label with the same values in
     ``keyed``'s key columns (a subset of ``labels``' columns); -1 where there is none."""
+    if keyed is labels:
+        return np.arange(len(labels), dtype=np.int64)
     names, label_names = _names(keyed), _names(labels)
     if label_names == names:
-        return keyed.get_indexer(labels)
+        return _indexer(keyed, labels)
     if not set(names) <= set(label_names):
         raise ValueError(f"cannot align labels keyed by {label_names} with {names}")
     if len(names) == 1:
         level = label_names.index(names[0])
-        of_level = keyed.get_indexer(labels.levels[level])
+        of_level = _indexer(keyed, labels.levels[level])
         return of_level[np.asarray(labels.codes[level], np.int64)]
     shared = labels.droplevel([n for n in label_names if n not in names])
     return keyed.get_indexer(shared.reorder_levels(names))
+
+
+def coded_labels(**columns: tuple[Sequence, np.ndarray]) -> pd.MultiIndex:
+    """Labels from key columns given as ``name=(values, codes)``: the column's values in the
+    model's order (which sums by it follow) and, per label, the position of its value there."""
+    return pd.MultiIndex(
+        levels=[values for values, _ in columns.values()],
+        codes=[np.asarray(codes, np.int64) for _, codes in columns.values()],
+        names=list(columns),
+        verify_integrity=False,
+    )
 
 
 def add_var_family(

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
 from cbecopt.errors import InputError, OptionError
-from cbecopt.formulations.common import (
-    VarFamily,
-    add_rows,
-    add_var_family,
-    scenario_rows,
-    terms,
+from cbecopt.families import (
+    capacity_if_open,
+    demand_satisfaction,
+    minimum_quantity_if_used,
+    stock_balance,
+    use_only_if_open,
 )
+from cbecopt.formulations.common import LinearTerms, Terms, VarFamily, add_var_family, scenario_rows
 from cbecopt.formulations.demand_checks import demand_sku_problems
 from cbecopt.instance import Instance
+from cbecopt.labelled import coded_labels
 from cbecopt.network import Network
 from cbecopt.scenarios import check_sampling, sample_scenarios
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage, RiskOptions
@@ -202,6 +205,53 @@ def demand_sampler(instance: Instance, config: ContractsConfig, skus: list):
 
 
 @dataclass(frozen=True)
+class ContractLabels:
+    """Key frames of the contracts model, contracts labelled (supplier, sku, type), and the data
+    of its families keyed by them: the same objects for every scenario, so each scenario's
+    families align labels already aligned once."""
+
+    committed: pd.MultiIndex  # contracts with a first-stage quantity
+    called: pd.MultiIndex  # contracts bought from after demand is seen
+    skus: pd.Index
+    firm: pd.MultiIndex  # committed firm contracts
+    spot: pd.MultiIndex  # called spot contracts
+    flex_down: pd.Series  # 1 - d_c of the QF contracts, keyed by called contract
+    flex_up: pd.Series  # 1 + u_c
+    option: pd.Series  # 1 per option contract
+    supplier_capacity: pd.Series  # S_i of suppliers that do not sell spot
+    spot_capacity: pd.Series  # S_i of suppliers that also sell spot
+
+    @classmethod
+    def of(cls, d: ContractsData) -> ContractLabels:
+        supplier_codes, suppliers = pd.factorize(np.array([c[0] for c in d.CONTRACTS], object))
+        type_codes, types = pd.factorize(d.contract_type)
+        contracts = coded_labels(
+            supplier=(suppliers, supplier_codes),
+            sku=(d.SKUS, d.contract_sku),
+            type=(types, type_codes),
+        )
+        committed, called = contracts[d.committed], contracts[d.called]
+        kind = d.contract_type[d.called]
+        qf = kind == "quantity_flexibility"
+        capacity = pd.Series(d.supplier_capacity, index=pd.Index(d.SUPPLIERS, name="supplier"))
+        spot = d.of_type("spot")
+        selling_spot = [d.SUPPLIERS[i] for i in np.unique(d.contract_supplier[spot]) if i >= 0]
+        sells_spot = capacity.index.isin(selling_spot)
+        return cls(
+            committed,
+            called,
+            pd.Index(d.SKUS, name="sku"),
+            committed[d.contract_type[d.committed] == "firm"],
+            called[kind == "spot"],
+            pd.Series(1.0 - d.flex_down[d.called][qf], index=called[qf]),
+            pd.Series(1.0 + d.flex_up[d.called][qf], index=called[qf]),
+            pd.Series(1.0, index=called[kind == "option"]),
+            capacity[~sells_spot],
+            capacity[sells_spot],
+        )
+
+
+@dataclass(frozen=True)
 class ContractsProblem(DemandScenarios):
     """The contracts model in the two-stage layer's terms (see :mod:`cbecopt.stochastic.twostage`)."""
 
@@ -212,65 +262,103 @@ class ContractsProblem(DemandScenarios):
     def name(self) -> str:
         return f"contracts[{self.instance_name}]"
 
+    @cached_property
+    def labels(self) -> ContractLabels:
+        return ContractLabels.of(self.data)
+
     def build_first_stage(self, m: pyo.Block) -> FirstStage:
         """Quantities committed per contract, and whether each contract with a minimum is signed."""
-        d = self.data
+        d, labels = self.data, self.labels
         committed = d.committed
-        upper = d.capacity[committed] / d.reservation_factor(committed)
         quantity = add_var_family(
             m,
             "quantity",
             [d.CONTRACTS[c] for c in committed],
-            upper=upper,
+            upper=d.capacity[committed] / d.reservation_factor(committed),
+            labels=labels.committed,
             doc="Q_c: units ordered (firm), committed (quantity flexibility) or reserved (option)",
         )
-        cost = []
-        firm = np.flatnonzero(d.contract_type[committed] == "firm")
-        option = np.flatnonzero(d.contract_type[committed] == "option")
-        cost.append(terms(quantity, 0, firm, d.unit_price[committed[firm]]))
-        cost.append(terms(quantity, 0, option, d.premium[committed[option]]))
+        kind = d.contract_type[committed]
+        cost = (
+            *_priced(quantity, d.unit_price[committed], kind == "firm"),
+            *_priced(quantity, d.premium[committed], kind == "option"),
+        )
         families = [quantity]
-        with_minimum = np.flatnonzero(d.min_order[committed] > 0)
-        if len(with_minimum):
-            families.append(add_min_order(m, d, quantity, committed, with_minimum))
-        add_supplier_capacity(m, d, quantity, committed)
-        return FirstStage(tuple(families), tuple(c for c in cost if len(c.coef)))
+        if (d.min_order[committed] > 0).any():
+            families.append(add_min_order(m, d, quantity))
+        add_supplier_capacity(m, d, quantity, labels.supplier_capacity)
+        return FirstStage(tuple(families), cost)
 
     def build_second_stage(self, block: pyo.Block, demand: np.ndarray, first: FirstStage):
         """One scenario's recourse: call flexible quantities, buy spot, sell, lose, salvage."""
-        d = self.data
+        d, labels = self.data, self.labels
         quantity = first.families[0]
-        committed, called = d.committed, d.called
-        n_skus = len(d.SKUS)
+        called = d.called
+        kind = d.contract_type[called]
         bought = add_var_family(
             block,
             "bought",
             [d.CONTRACTS[c] for c in called],
-            upper=np.where(d.contract_type[called] == "spot", d.capacity[called], np.inf),
+            upper=np.where(kind == "spot", d.capacity[called], np.inf),
+            labels=labels.called,
             doc="b_sc: units bought after demand is seen (called, exercised or spot)",
         )
-        sales = add_var_family(block, "sales", d.SKUS, upper=demand, doc="y_sk: units sold")
-        lost = add_var_family(block, "lost", d.SKUS, doc="l_sk: demand not met")
-        leftover = add_var_family(block, "leftover", d.SKUS, doc="z_sk: units left unsold")
-        add_flexibility_band(block, d, quantity, bought, committed, called)
-        add_stock_balance(block, d, quantity, bought, sales, leftover, committed, called)
-        add_demand_split(block, d, sales, lost, demand)
-        add_spot_supplier_capacity(block, d, quantity, bought, committed, called)
-        call_price = np.where(
-            d.contract_type[called] == "option", d.exercise_price[called], d.unit_price[called]
+        skus = labels.skus
+        sales = add_var_family(
+            block, "sales", d.SKUS, upper=demand, labels=skus, doc="y_sk: units sold"
         )
-        all_skus = np.arange(n_skus)
-        return (
-            terms(bought, 0, np.arange(len(called)), call_price),
-            terms(sales, 0, all_skus, -d.price),
-            terms(lost, 0, all_skus, d.lost_sale_penalty),
-            terms(leftover, 0, all_skus, -d.salvage_value),
+        lost = add_var_family(block, "lost", d.SKUS, labels=skus, doc="l_sk: demand not met")
+        leftover = add_var_family(
+            block, "leftover", d.SKUS, labels=skus, doc="z_sk: units left unsold"
         )
+        add_flexibility_band(block, labels, quantity, bought)
+        stock_balance(
+            block,
+            "stock_balance",
+            leftover,
+            quantity[labels.firm].sum(by="sku") + bought.sum(by="sku"),
+            sales,
+            doc="left over = received - sold",
+        )
+        demand_satisfaction(
+            block,
+            "demand_split",
+            sales,
+            pd.Series(demand, index=skus),
+            lost=lost,
+            doc="sold + lost = D_sk",
+        )
+        if len(labels.spot_capacity):
+            capacity_if_open(
+                block,
+                "spot_supplier_capacity",
+                _reserved(d, quantity).sum(by="supplier") + bought[labels.spot].sum(by="supplier"),
+                labels.spot_capacity,
+                doc="sum_c a_c Q_c + sum_spot b_sc <= S_i",
+            )
+        call_price = np.where(kind == "option", d.exercise_price[called], d.unit_price[called])
+        parts = (
+            *(bought.keyed(call_price) * bought).parts,
+            *(sales.keyed(-d.price) * sales).parts,
+            *(lost.keyed(d.lost_sale_penalty) * lost).parts,
+            *(leftover.keyed(-d.salvage_value) * leftover).parts,
+        )
+        return parts
 
 
-def add_min_order(
-    m: pyo.Block, d: ContractsData, quantity: VarFamily, committed: np.ndarray, rows: np.ndarray
-) -> VarFamily:
+def _priced(family: VarFamily, price: np.ndarray, which: np.ndarray) -> tuple[Terms, ...]:
+    """Objective terms ``price * family`` of the variables ``which`` selects (none: no terms)."""
+    if not which.any():
+        return ()
+    return (family.keyed(price)[which] * family[which]).parts
+
+
+def _reserved(d: ContractsData, quantity: VarFamily) -> LinearTerms:
+    """Capacity each first-stage quantity ties up, a_c Q_c."""
+    return quantity.keyed(d.reservation_factor(d.committed)) * quantity
+
+
+def add_min_order(m: pyo.Block, d: ContractsData, quantity: VarFamily) -> VarFamily:
     """A contract with a minimum order is either not signed or used for at least that much.
 
     .. math:: MOQ_c \\, \\sigma_c \\le Q_c \\le M_c \\, \\sigma_c \\qquad \\forall c \\in C^{moq}
@@ -278,12 +366,15 @@ def add_min_order(
     ``M_c`` is the contract's capacity, or when unlimited the most that can pay:
     ``max(MOQ_c, max_s D_sk / (1 - d_c))`` (units beyond the largest demand are salvaged at a loss).
     """
-    contracts = committed[rows]
+    committed = d.committed
+    with_minimum = d.min_order[committed] > 0
+    contracts = committed[with_minimum]
     signed = add_var_family(
         m,
         "signed",
         [d.CONTRACTS[c] for c in contracts],
         domain=pyo.Binary,
+        labels=quantity.labels[with_minimum],
         doc="sigma_c: contract c with a minimum order is used",
     )
     largest = d.demand.max(axis=0)[d.contract_sku[contracts]]
@@ -297,52 +388,22 @@ def add_min_order(
         d.capacity[contracts] / d.reservation_factor(contracts),
         np.maximum(d.min_order[contracts], useful),
     )
-    n = len(contracts)
-    keys = [d.CONTRACTS[c] for c in contracts]
-    add_rows(
+    minimum_quantity_if_used(
         m,
         "min_order_lower",
-        keys,
-        [
-            terms(quantity, np.arange(n), rows, 1.0),
-            terms(signed, np.arange(n), np.arange(n), -d.min_order[contracts]),
-        ],
-        0.0,
-        None,
+        quantity,
+        signed,
+        signed.keyed(d.min_order[contracts]),
         doc="Q_c - MOQ_c sigma_c >= 0",
     )
-    add_rows(
-        m,
-        "min_order_upper",
-        keys,
-        [terms(quantity, np.arange(n), rows, 1.0), terms(signed, np.arange(n), np.arange(n), -big)],
-        None,
-        0.0,
-        doc="Q_c - M_c sigma_c <= 0",
+    use_only_if_open(
+        m, "min_order_upper", quantity, signed, signed.keyed(big), doc="Q_c - M_c sigma_c <= 0"
     )
     return signed
 
 
-def _supplier_rows(d: ContractsData, contracts: np.ndarray, suppliers: np.ndarray):
-    """(row, position) of the given contracts in rows of ``suppliers`` (positions in SUPPLIERS)."""
-    row_of = np.full(len(d.SUPPLIERS), -1, np.int64)
-    row_of[suppliers] = np.arange(len(suppliers))
-    rows = np.where(
-        d.contract_supplier[contracts] >= 0,
-        row_of[np.maximum(d.contract_supplier[contracts], 0)],
-        -1,
-    )
-    inside = np.flatnonzero(rows >= 0)
-    return rows[inside], inside
-
-
-def _suppliers_with_spot(d: ContractsData) -> np.ndarray:
-    spot = d.of_type("spot")
-    return np.unique(d.contract_supplier[spot][d.contract_supplier[spot] >= 0])
-
-
 def add_supplier_capacity(
-    m: pyo.Block, d: ContractsData, quantity: VarFamily, committed: np.ndarray
+    m: pyo.Block, d: ContractsData, quantity: VarFamily, capacity: pd.Series
 ) -> None:
     """What a supplier has promised stays within its capacity (suppliers without spot sales).
 
@@ -350,28 +411,19 @@ def add_supplier_capacity(
 
     with ``a_c = 1 + u_c`` for a quantity-flexibility commitment (the most it may call) and 1 otherwise.
     """
-    suppliers = np.setdiff1d(np.arange(len(d.SUPPLIERS)), _suppliers_with_spot(d))
-    if not len(suppliers):
+    if not len(capacity):
         return
-    rows, inside = _supplier_rows(d, committed, suppliers)
-    add_rows(
+    capacity_if_open(
         m,
         "supplier_capacity",
-        [d.SUPPLIERS[i] for i in suppliers],
-        [terms(quantity, rows, inside, d.reservation_factor(committed[inside]))],
-        None,
-        d.supplier_capacity[suppliers],
+        _reserved(d, quantity).sum(by="supplier"),
+        capacity,
         doc="sum_c a_c Q_c <= S_i",
     )
 
 
 def add_flexibility_band(
-    block: pyo.Block,
-    d: ContractsData,
-    quantity: VarFamily,
-    bought: VarFamily,
-    committed: np.ndarray,
-    called: np.ndarray,
+    block: pyo.Block, labels: ContractLabels, quantity: VarFamily, bought: VarFamily
 ) -> None:
     """Units called stay within what the first stage allows.
 
@@ -379,117 +431,11 @@ def add_flexibility_band(
         (1 - d_c) Q_c \\le b_{sc} \\le (1 + u_c) Q_c \\;\\; \\forall c \\in C^{qf}, \\qquad
         b_{sc} \\le Q_c \\;\\; \\forall c \\in C^{opt}
     """
-    q_pos = np.full(len(d.CONTRACTS), -1, np.int64)
-    q_pos[committed] = np.arange(len(committed))
-    for name, kind, factor, lower in (
-        ("flex_lower", "quantity_flexibility", 1.0 - d.flex_down, True),
-        ("flex_upper", "quantity_flexibility", 1.0 + d.flex_up, False),
-        ("option_limit", "option", np.ones(len(d.CONTRACTS)), False),
-    ):
-        rows = np.flatnonzero(d.contract_type[called] == kind)
-        if not len(rows):
-            continue
-        contracts = called[rows]
-        n = len(rows)
-        add_rows(
-            block,
-            name,
-            [d.CONTRACTS[c] for c in contracts],
-            [
-                terms(bought, np.arange(n), rows, 1.0),
-                terms(quantity, np.arange(n), q_pos[contracts], -factor[contracts]),
-            ],
-            0.0 if lower else None,
-            None if lower else 0.0,
-        )
-
-
-def add_stock_balance(
-    block: pyo.Block,
-    d: ContractsData,
-    quantity: VarFamily,
-    bought: VarFamily,
-    sales: VarFamily,
-    leftover: VarFamily,
-    committed: np.ndarray,
-    called: np.ndarray,
-) -> None:
-    """Every unit received is sold or left over.
-
-    .. math:: \\sum_{c \\in C^{firm}_k} Q_c + \\sum_{c \\in C^{call}_k} b_{sc} = y_{sk} + z_{sk} \\qquad \\forall k
-    """
-    firm = np.flatnonzero(d.contract_type[committed] == "firm")
-    n_skus = len(d.SKUS)
-    add_rows(
-        block,
-        "stock_balance",
-        d.SKUS,
-        [
-            terms(quantity, d.contract_sku[committed[firm]], firm, 1.0),
-            terms(bought, d.contract_sku[called], np.arange(len(called)), 1.0),
-            terms(sales, np.arange(n_skus), np.arange(n_skus), -1.0),
-            terms(leftover, np.arange(n_skus), np.arange(n_skus), -1.0),
-        ],
-        0.0,
-        0.0,
-        doc="received = sold + left over",
-    )
-
-
-def add_demand_split(
-    block: pyo.Block, d: ContractsData, sales: VarFamily, lost: VarFamily, demand: np.ndarray
-) -> None:
-    """Demand is either sold or lost.
-
-    .. math:: y_{sk} + l_{sk} = D_{sk} \\qquad \\forall k
-    """
-    n = len(d.SKUS)
-    add_rows(
-        block,
-        "demand_split",
-        d.SKUS,
-        [
-            terms(sales, np.arange(n), np.arange(n), 1.0),
-            terms(lost, np.arange(n), np.arange(n), 1.0),
-        ],
-        demand,
-        demand,
-        doc="sold + lost = D_sk",
-    )
-
-
-def add_spot_supplier_capacity(
-    block: pyo.Block,
-    d: ContractsData,
-    quantity: VarFamily,
-    bought: VarFamily,
-    committed: np.ndarray,
-    called: np.ndarray,
-) -> None:
-    """A supplier selling spot delivers its promises plus its spot sales within its capacity.
-
-    .. math::
-        \\sum_{c \\in C^{com}_i} a_c Q_c + \\sum_{c \\in C^{spot}_i} b_{sc} \\le S_i
-        \\qquad \\forall i \\in I^{spot}
-    """
-    suppliers = _suppliers_with_spot(d)
-    if not len(suppliers):
-        return
-    rows_q, inside_q = _supplier_rows(d, committed, suppliers)
-    spot = np.flatnonzero(d.contract_type[called] == "spot")
-    rows_b, inside_b = _supplier_rows(d, called[spot], suppliers)
-    add_rows(
-        block,
-        "spot_supplier_capacity",
-        [d.SUPPLIERS[i] for i in suppliers],
-        [
-            terms(quantity, rows_q, inside_q, d.reservation_factor(committed[inside_q])),
-            terms(bought, rows_b, spot[inside_b], 1.0),
-        ],
-        None,
-        d.supplier_capacity[suppliers],
-        doc="sum_c a_c Q_c + sum_spot b_sc <= S_i",
-    )
+    if len(labels.flex_down):
+        minimum_quantity_if_used(block, "flex_lower", bought, quantity, labels.flex_down)
+        use_only_if_open(block, "flex_upper", bought, quantity, labels.flex_up)
+    if len(labels.option):
+        use_only_if_open(block, "option_limit", bought, quantity, labels.option)
 
 
 def extract_contracts(

@@ -18,17 +18,62 @@ same names, is in ``models/routing.md``; the sets and parameters are built in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
 from cbecopt.channels import DIRECT_MAIL
-from cbecopt.formulations.common import Terms, VarFamily, add_rows, add_var_family, terms
+from cbecopt.families import (
+    average_rate_cap,
+    capacity_if_open,
+    demand_satisfaction,
+    fixed_cost_if_used,
+    stock_balance,
+    use_only_if_open,
+)
+from cbecopt.formulations.common import VarFamily, add_var_family
 from cbecopt.formulations.routing_data import RoutingConfig, RoutingData
+from cbecopt.labelled import coded_labels, nonempty
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
 
 __all__ = ["RoutingConfig", "RoutingData", "RoutingProblem", "extract_routing"]
+
+
+@dataclass(frozen=True)
+class RoutingLabels:
+    """Key frames of the routing model's variable families (levels in the model's order of
+    bonded warehouses, markets, SKUs and months; ``lane`` is the lane's row in ``data.lanes``)."""
+
+    bonded: pd.Index  # bonded
+    listing: pd.MultiIndex  # (bonded, sku)
+    inbound: pd.MultiIndex  # (lane, bonded, sku, month, arrival): shipped in month, arriving
+    stock: pd.MultiIndex  # (bonded, sku, month)
+    release: pd.MultiIndex  # (lane, bonded, market, sku, month)
+    direct: pd.MultiIndex  # (lane, market, sku, month)
+    demand: pd.MultiIndex  # (market, sku, month)
+
+    @classmethod
+    def of(cls, d: RoutingData) -> RoutingLabels:
+        lanes = np.arange(len(d.lanes))
+
+        def column(name: str, frame: pd.DataFrame, code: str):
+            values = {"bonded": d.BONDED, "market": d.MARKETS, "sku": d.SKUS, "lane": lanes}
+            return values.get(name, d.MONTHS), frame[code].to_numpy(np.int64)
+
+        def labels(frame: pd.DataFrame, **codes: str) -> pd.MultiIndex:
+            return coded_labels(**{n: column(n, frame, c) for n, c in codes.items()})
+
+        return cls(
+            pd.Index(d.BONDED, name="bonded"),
+            labels(d.listing.frame, bonded="b", sku="k"),
+            labels(d.inbound.frame, lane="lane", bonded="b", sku="k", month="t", arrival="arrive"),
+            labels(d.stock.frame, bonded="b", sku="k", month="t"),
+            labels(d.release.frame, lane="lane", bonded="b", market="j", sku="k", month="t"),
+            labels(d.direct.frame, lane="lane", market="j", sku="k", month="t"),
+            labels(d.demand_keys.frame, market="j", sku="k", month="t"),
+        )
 
 
 @dataclass(frozen=True)
@@ -42,79 +87,162 @@ class RoutingProblem(DemandScenarios):
     def name(self) -> str:
         return f"routing[{self.instance_name}]"
 
+    @cached_property
+    def labels(self) -> RoutingLabels:
+        return RoutingLabels.of(self.data)
+
     def build_first_stage(self, m: pyo.Block) -> FirstStage:
         """Warehouses used, SKUs listed, bulk inbound shipments."""
-        d = self.data
-        n_t = len(d.MONTHS)
+        d, labels = self.data, self.labels
         used = add_var_family(
-            m, "use_bonded", d.BONDED, domain=pyo.Binary, doc="u_b: bonded warehouse b is used"
+            m,
+            "use_bonded",
+            d.BONDED,
+            domain=pyo.Binary,
+            labels=labels.bonded,
+            doc="u_b: bonded warehouse b is used",
         )
         listed = add_var_family(
             m,
             "listed",
             d.listing.keys(("bonded", "sku")),
             domain=pyo.Binary,
+            labels=labels.listing,
             doc="a_bk: SKU k is listed at b",
         )
         inbound = add_var_family(
             m,
             "inbound",
             _lane_keys(d, d.inbound),
+            labels=labels.inbound,
             doc="q_lkt: units of k shipped in bulk on lane l in month t",
         )
-        add_listing_open(m, d, used, listed)
-        add_listing_link(m, d, listed, inbound)
-        add_inbound_lane_capacity(m, d, inbound)
-        cost = (
-            terms(used, 0, np.arange(len(used)), d.fixed_cost * n_t),
-            terms(listed, 0, np.arange(len(listed)), d.listing_cost[d.listing["k"]]),
-            terms(inbound, 0, np.arange(len(inbound)), d.inbound["cost"]),
+        use_only_if_open(m, "listing_open", listed, used, doc="a_bk <= u_b")
+        use_only_if_open(
+            m,
+            "listing_link",
+            inbound.sum(by=["bonded", "sku"]),
+            listed,
+            listed.keyed(d.demand_bound[d.listing["k"]]),
+            doc="sum q <= M_k a_bk",
         )
-        return FirstStage((used, listed, inbound), tuple(c for c in cost if len(c.coef)))
+        capacity_if_open(
+            m,
+            "inbound_lane_capacity",
+            inbound.sum(by=["lane", "month"]),
+            _lane_capacity(d, d.inbound["lane"]),
+            doc="units shipped on lane l in month t <= U_l",
+        )
+        cost = (
+            *fixed_cost_if_used(used, used.keyed(d.fixed_cost * len(d.MONTHS))),
+            *fixed_cost_if_used(listed, listed.keyed(d.listing_cost[d.listing["k"]])),
+            *(inbound.keyed(d.inbound["cost"]) * inbound).parts,
+        )
+        return FirstStage((used, listed, inbound), nonempty(cost))
 
     def build_second_stage(self, block: pyo.Block, demand: np.ndarray, first: FirstStage):
         """One demand scenario: releases from bonded stock, parcels and general trade, lost sales."""
-        d = self.data
+        d, labels = self.data, self.labels
         used, _, inbound = first.families
         stock = add_var_family(
-            block, "stock", _stock_keys(d), doc="I_bkt: units of k in b at the end of t"
+            block,
+            "stock",
+            _stock_keys(d),
+            labels=labels.stock,
+            doc="I_bkt: units of k in b at the end of t",
         )
         release = add_var_family(
             block,
             "release",
             _lane_keys(d, d.release),
+            labels=labels.release,
             doc="x_rkt: units of k released from bonded stock on lane r",
         )
         direct = add_var_family(
             block,
             "direct",
             _lane_keys(d, d.direct),
+            labels=labels.direct,
             doc="y_gkt: units of k sent straight to the market on lane g",
         )
         lost = add_var_family(
-            block, "lost", _demand_keys(d), doc="z_jkt: demand of k in j, t not served"
+            block,
+            "lost",
+            _demand_keys(d),
+            labels=labels.demand,
+            doc="z_jkt: demand of k in j, t not served",
         )
-        add_bonded_stock_balance(block, d, inbound, stock, release)
-        add_demand_served(block, d, release, direct, lost, demand)
-        add_wait_share(block, d, direct, demand)
+        stock_balance(
+            block,
+            "bonded_stock_balance",
+            stock,
+            inbound.sum(by=["bonded", "sku", "arrival"]).rename({"arrival": "month"}),
+            release.sum(by=["bonded", "sku", "month"]),
+            period="month",
+            doc="I_bkt - I_bk,t-1 - arrivals + releases = 0",
+        )
+        demand_key = ["market", "sku", "month"]
+        demand_satisfaction(
+            block,
+            "demand_served",
+            release.sum(by=demand_key) + direct.sum(by=demand_key),
+            lost.keyed(demand),
+            lost=lost,
+            doc="released + direct + lost = D_jkt",
+        )
+        add_wait_share(block, d, direct, lost.keyed(demand))
         add_delivery_time(block, d, release, direct)
-        add_bonded_volume(block, d, used, stock)
-        add_bonded_release_capacity(block, d, used, release)
-        add_lane_capacity(block, d, release, direct)
+        capacity_if_open(
+            block,
+            "bonded_volume",
+            (stock.keyed(d.volume[d.stock["k"]]) * stock).sum(by=["bonded", "month"]),
+            _monthly(d, used.keyed(d.volume_capacity)),
+            used,
+            doc="sum_k v_k I_bkt <= V_b u_b",
+        )
+        capacity_if_open(
+            block,
+            "bonded_release_capacity",
+            release.sum(by=["bonded", "month"]),
+            _monthly(d, used.keyed(d.release_capacity)),
+            used,
+            doc="sum x_rkt over lanes out of b <= C_b u_b",
+        )
+        lane_use = release.sum(by=["lane", "month"]) + direct.sum(by=["lane", "month"])
+        capacity_if_open(
+            block,
+            "lane_capacity",
+            lane_use,
+            _lane_capacity(d, np.concatenate([d.release["lane"], d.direct["lane"]])),
+            doc="units on lane l in month t <= U_l",
+        )
         last = d.stock["t"] == len(d.MONTHS) - 1
         stock_cost = d.holding_cost[d.stock["k"]] - np.where(
             last, d.salvage_value[d.stock["k"]], 0.0
         )
-        return tuple(
-            c
-            for c in (
-                terms(stock, 0, np.arange(len(stock)), stock_cost),
-                terms(release, 0, np.arange(len(release)), d.release["cost"]),
-                terms(direct, 0, np.arange(len(direct)), d.direct["cost"]),
-                terms(lost, 0, np.arange(len(lost)), d.lost_cost[d.demand_keys["k"]]),
+        return nonempty(
+            (
+                *(stock.keyed(stock_cost) * stock).parts,
+                *(release.keyed(d.release["cost"]) * release).parts,
+                *(direct.keyed(d.direct["cost"]) * direct).parts,
+                *(lost.keyed(d.lost_cost[d.demand_keys["k"]]) * lost).parts,
             )
-            if len(c.coef)
         )
+
+
+def _monthly(d: RoutingData, capacity: pd.Series) -> pd.Series:
+    """The finite capacities of ``capacity`` in every month, keyed (its key, month)."""
+    capacity = capacity[np.isfinite(capacity.to_numpy())]
+    index = pd.MultiIndex.from_product(
+        [capacity.index, d.MONTHS], names=[capacity.index.name, "month"]
+    )
+    return pd.Series(np.repeat(capacity.to_numpy(), len(d.MONTHS)), index=index)
+
+
+def _lane_capacity(d: RoutingData, lanes: np.ndarray) -> pd.Series:
+    """U_l in every month, keyed (lane, month), of the lanes among ``lanes`` with a capacity."""
+    used = np.unique(lanes)
+    return _monthly(d, pd.Series(d.lane_capacity[used], index=pd.Index(used, name="lane")))
 
 
 def _month(d: RoutingData, t: np.ndarray) -> list:
@@ -145,138 +273,21 @@ def _demand_keys(d: RoutingData) -> list[tuple]:
     )
 
 
-def add_listing_open(m: pyo.Block, d: RoutingData, used: VarFamily, listed: VarFamily) -> None:
-    """A SKU is listed only at a warehouse in use.
-
-    .. math:: a_{bk} \\le u_b \\qquad \\forall (b, k) \\in A
-    """
-    n = len(listed)
-    add_rows(
-        m,
-        "listing_open",
-        listed.keys,
-        [
-            terms(listed, np.arange(n), np.arange(n), 1.0),
-            terms(used, np.arange(n), d.listing["b"], -1.0),
-        ],
-        None,
-        0.0,
-        doc="a_bk <= u_b",
-    )
-
-
-def add_listing_link(m: pyo.Block, d: RoutingData, listed: VarFamily, inbound: VarFamily) -> None:
-    """Goods go into a warehouse only for a SKU listed there.
-
-    .. math:: \\sum_{l \\in L^{in}_b} \\sum_t q_{lkt} \\le M_k\\, a_{bk} \\qquad \\forall (b, k) \\in A
-
-    ``M_k`` is the most the SKU sells over the horizon in any scenario.
-    """
-    n = len(listed)
-    row = _positions(d.listing.frame, d.inbound.frame, ["b", "k"])
-    add_rows(
-        m,
-        "listing_link",
-        listed.keys,
-        [
-            terms(inbound, row, np.arange(len(inbound)), 1.0),
-            terms(listed, np.arange(n), np.arange(n), -d.demand_bound[d.listing["k"]]),
-        ],
-        None,
-        0.0,
-        doc="sum q <= M_k a_bk",
-    )
-
-
-def _positions(index: pd.DataFrame, rows: pd.DataFrame, on: list[str]) -> np.ndarray:
-    """For each row of ``rows``, the position in ``index`` with the same ``on`` values."""
-    lookup = pd.Series(np.arange(len(index)), index=pd.MultiIndex.from_frame(index[on]))
-    return lookup.reindex(pd.MultiIndex.from_frame(rows[on])).to_numpy(np.int64)
-
-
-def add_bonded_stock_balance(
-    block: pyo.Block, d: RoutingData, inbound: VarFamily, stock: VarFamily, release: VarFamily
-) -> None:
-    """Stock carries over: last month's stock plus arrivals minus releases.
-
-    .. math:: I_{bkt} = I_{bk,t-1} + \\sum_{l \\in L^{in}_b} q_{lk,t-\\tau_l} - \\sum_{r \\in R_b} x_{rkt}
-        \\qquad \\forall (b, k, t), \\; I_{bk0} = 0
-    """
-    s = d.stock.frame
-    n = len(s)
-    previous = np.flatnonzero(s["t"].to_numpy() > 0)
-    arrivals = d.inbound.frame.rename(columns={"t": "ship", "arrive": "t"})
-    add_rows(
-        block,
-        "bonded_stock_balance",
-        stock.keys,
-        [
-            terms(stock, np.arange(n), np.arange(n), 1.0),
-            terms(
-                stock, previous, previous - 1, -1.0
-            ),  # stock rows are (b, k) blocks in month order
-            terms(inbound, _positions(s, arrivals, ["b", "k", "t"]), np.arange(len(inbound)), -1.0),
-            terms(
-                release,
-                _positions(s, d.release.frame, ["b", "k", "t"]),
-                np.arange(len(release)),
-                1.0,
-            ),
-        ],
-        0.0,
-        0.0,
-        doc="I_bkt - I_bk,t-1 - arrivals + releases = 0",
-    )
-
-
-def add_demand_served(
-    block: pyo.Block,
-    d: RoutingData,
-    release: VarFamily,
-    direct: VarFamily,
-    lost: VarFamily,
-    demand: np.ndarray,
-) -> None:
-    """Every unit of demand is served by some channel or lost.
-
-    .. math:: \\sum_{r \\in R_j} x_{rkt} + \\sum_{g \\in G_j} y_{gkt} + z_{jkt} = D_{jkt} \\qquad \\forall (j, k, t)
-    """
-    n = len(lost)
-    add_rows(
-        block,
-        "demand_served",
-        lost.keys,
-        [
-            terms(release, d.release["d"], np.arange(len(release)), 1.0),
-            terms(direct, d.direct["d"], np.arange(len(direct)), 1.0),
-            terms(lost, np.arange(n), np.arange(n), 1.0),
-        ],
-        demand,
-        demand,
-        doc="released + direct + lost = D_jkt",
-    )
-
-
-def add_wait_share(block: pyo.Block, d: RoutingData, direct: VarFamily, demand: np.ndarray) -> None:
+def add_wait_share(block: pyo.Block, d: RoutingData, direct: VarFamily, demand: pd.Series) -> None:
     """Only the customers willing to wait take a parcel from abroad.
 
     .. math:: \\sum_{g \\in G_j^{mail}} y_{gkt} \\le w_k D_{jkt} \\qquad \\forall (j, k, t): w_k < 1
     """
-    keys = d.demand_keys.frame
-    rows = np.flatnonzero(d.wait_share[keys["k"]] < 1)
-    if not len(rows):
+    share = d.wait_share[d.demand_keys["k"]]
+    impatient = share < 1
+    if not impatient.any():
         return
-    row_of = np.full(len(keys), -1, np.int64)
-    row_of[rows] = np.arange(len(rows))
-    mail = np.flatnonzero(np.isin(d.direct["channel"], DIRECT_MAIL) & (row_of[d.direct["d"]] >= 0))
-    all_keys = _demand_keys(d)
-    add_rows(
+    mail = np.isin(d.direct["channel"], DIRECT_MAIL)
+    capacity_if_open(
         block,
         "wait_share",
-        [all_keys[i] for i in rows],
-        [terms(direct, row_of[d.direct["d"][mail]], mail, 1.0)],
-        None,
-        d.wait_share[keys["k"].to_numpy()[rows]] * demand[rows],
+        direct[mail].sum(by=["market", "sku", "month"]),
+        (share * demand)[impatient],
         doc="direct mail <= w_k D_jkt",
     )
 
@@ -286,169 +297,25 @@ def add_delivery_time(
 ) -> None:
     """The average delivery time of a market's served orders stays within its target.
 
-    .. math:: \\sum_{r} (\\ell_r - T_j)\\, x_{rkt} + \\sum_{g} (\\ell_g - T_j)\\, y_{gkt} \\le 0
+    .. math:: \\sum_{r} \\ell_r x_{rkt} + \\sum_{g} \\ell_g y_{gkt}
+        - T_j \\Big(\\sum_{r} x_{rkt} + \\sum_{g} y_{gkt}\\Big) \\le 0
         \\qquad \\forall (j, t): T_j < \\infty
     """
-    keys = d.demand_keys.frame
-    limited = np.flatnonzero(np.isfinite(d.max_days))
-    if not len(limited):
+    target = pd.Series(d.max_days, index=pd.Index(d.MARKETS, name="market"))
+    target = target[np.isfinite(d.max_days)]
+    if not len(target):
         return
-    n_t = len(d.MONTHS)
-    row_of = np.full(len(d.MARKETS), -1, np.int64)
-    row_of[limited] = np.arange(len(limited))
-    parts = []
-    for family, frame in ((release, d.release.frame), (direct, d.direct.frame)):
-        j = keys["j"].to_numpy()[frame["d"]]
-        inside = np.flatnonzero(row_of[j] >= 0)
-        row = row_of[j[inside]] * n_t + keys["t"].to_numpy()[frame["d"]][inside]
-        coef = frame["lead_time_days"].to_numpy(float)[inside] - d.max_days[j[inside]]
-        parts.append(terms(family, row, inside, coef))
-    add_rows(
+    by = ["market", "month"]
+    days = (release.keyed(d.release["lead_time_days"]) * release).sum(by) + (
+        direct.keyed(d.direct["lead_time_days"]) * direct
+    ).sum(by)
+    average_rate_cap(
         block,
         "delivery_time",
-        [(d.MARKETS[j], d.MONTHS[t]) for j in limited for t in range(n_t)],
-        parts,
-        None,
-        0.0,
+        days,
+        release.sum(by) + direct.sum(by),
+        target,
         doc="sum (lead - target) x <= 0",
-    )
-
-
-def add_bonded_volume(block: pyo.Block, d: RoutingData, used: VarFamily, stock: VarFamily) -> None:
-    """Stock in a warehouse fits its volume, and only a warehouse in use holds stock.
-
-    .. math:: \\sum_k v_k I_{bkt} \\le V_b\\, u_b \\qquad \\forall b: V_b < \\infty, \\; t
-    """
-    s = d.stock.frame
-    _bonded_month_capacity(
-        block,
-        "bonded_volume",
-        d,
-        d.volume_capacity,
-        terms(stock, 0, np.arange(len(stock)), d.volume[s["k"].to_numpy()]),
-        s,
-        used,
-        doc="sum_k v_k I_bkt <= V_b u_b",
-    )
-
-
-def add_bonded_release_capacity(
-    block: pyo.Block, d: RoutingData, used: VarFamily, release: VarFamily
-) -> None:
-    """A warehouse releases at most its capacity in units each month, and only if in use.
-
-    .. math:: \\sum_{r \\in R_b} \\sum_k x_{rkt} \\le C_b\\, u_b \\qquad \\forall b: C_b < \\infty, \\; t
-
-    ======  ================  ===================================
-    symbol  component         input
-    ======  ================  ===================================
-    C_b     release_capacity  nodes.capacity (units released per month)
-    x_rkt   release           decision (second stage)
-    u_b     use_bonded        decision (first stage)
-    ======  ================  ===================================
-    """
-    _bonded_month_capacity(
-        block,
-        "bonded_release_capacity",
-        d,
-        d.release_capacity,
-        terms(release, 0, np.arange(len(release)), 1.0),
-        d.release.frame,
-        used,
-        doc="sum x_rkt over lanes out of b <= C_b u_b",
-    )
-
-
-def _bonded_month_capacity(
-    block, name, d: RoutingData, capacity, usage: Terms, frame: pd.DataFrame, used, doc
-) -> None:
-    """Rows (b, t) for each warehouse b with a finite ``capacity``: the ``usage`` terms of the
-    family rows in ``frame`` (with columns b and t) at b in month t <= capacity_b u_b."""
-    limited = np.flatnonzero(np.isfinite(capacity))
-    if not len(limited):
-        return
-    n_t = len(d.MONTHS)
-    row_of = np.full(len(d.BONDED), -1, np.int64)
-    row_of[limited] = np.arange(len(limited))
-    b = frame["b"].to_numpy(np.int64)
-    inside = np.flatnonzero(row_of[b] >= 0)
-    rows = row_of[b[inside]] * n_t + frame["t"].to_numpy(np.int64)[inside]
-    all_rows = np.arange(len(limited) * n_t)
-    add_rows(
-        block,
-        name,
-        [(d.BONDED[i], d.MONTHS[t]) for i in limited for t in range(n_t)],
-        [
-            terms(usage.family, rows, usage.position[inside], usage.coef[inside]),
-            terms(used, all_rows, np.repeat(limited, n_t), -np.repeat(capacity[limited], n_t)),
-        ],
-        None,
-        0.0,
-        doc=doc,
-    )
-
-
-def add_inbound_lane_capacity(m: pyo.Block, d: RoutingData, inbound: VarFamily) -> None:
-    """An inbound lane carries at most its capacity in units each month, counted by ship month.
-
-    .. math:: \\sum_k q_{lkt} \\le U_l \\qquad \\forall l \\in L^{in}: U_l < \\infty, \\; t
-
-    ======  =============  =================================
-    symbol  component      input
-    ======  =============  =================================
-    U_l     lane_capacity  arcs.capacity (units per month)
-    q_lkt   inbound        decision (first stage)
-    ======  =============  =================================
-    """
-    _lane_month_capacity(m, "inbound_lane_capacity", d, [(inbound, d.inbound.frame)])
-
-
-def add_lane_capacity(
-    block: pyo.Block, d: RoutingData, release: VarFamily, direct: VarFamily
-) -> None:
-    """A last-mile or direct lane carries at most its capacity in units each delivery month.
-
-    .. math:: \\sum_k x_{rkt} \\le U_r \\quad \\forall r: U_r < \\infty, \\; t \\qquad
-        \\sum_k y_{gkt} \\le U_g \\quad \\forall g: U_g < \\infty, \\; t
-
-    ======  =============  =================================
-    symbol  component      input
-    ======  =============  =================================
-    U_l     lane_capacity  arcs.capacity (units per month)
-    x_rkt   release        decision (second stage)
-    y_gkt   direct         decision (second stage)
-    ======  =============  =================================
-    """
-    _lane_month_capacity(
-        block, "lane_capacity", d, [(release, d.release.frame), (direct, d.direct.frame)]
-    )
-
-
-def _lane_month_capacity(block, name, d: RoutingData, parts) -> None:
-    """Rows (lane, month) for each lane with a finite capacity that a family in ``parts``
-    ((family, frame with columns lane and t)) uses: the units on it that month <= U_l."""
-    lanes = [f["lane"].to_numpy(np.int64) for _, f in parts]
-    used = np.unique(np.concatenate(lanes))
-    limited = used[np.isfinite(d.lane_capacity[used])]
-    if not len(limited):
-        return
-    n_t = len(d.MONTHS)
-    row_of = np.full(len(d.lanes), -1, np.int64)
-    row_of[limited] = np.arange(len(limited))
-    rows = []
-    for (family, frame), lane in zip(parts, lanes, strict=True):
-        inside = np.flatnonzero(row_of[lane] >= 0)
-        row = row_of[lane[inside]] * n_t + frame["t"].to_numpy(np.int64)[inside]
-        rows.append(terms(family, row, inside, 1.0))
-    keys = d.lanes.keys(("origin", "destination", "mode"))
-    add_rows(
-        block,
-        name,
-        [(*keys[lane], d.MONTHS[t]) for lane in limited for t in range(n_t)],
-        rows,
-        None,
-        np.repeat(d.lane_capacity[limited], n_t),
-        doc="units on lane l in month t <= U_l",
     )
 
 

@@ -18,16 +18,25 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from cbecopt.families import (
+    average_rate_cap,
+    capacity_if_open,
+    demand_satisfaction,
+    fixed_cost_if_used,
+    minimum_quantity_if_used,
+    use_only_if_open,
+)
 from cbecopt.formulations.common import (
+    LinearTerms,
     Terms,
     VarFamily,
-    add_rows,
+    add_family,
     add_var_family,
     linear_objective,
-    terms,
 )
 from cbecopt.formulations.suppliers_data import SuppliersConfig, SuppliersData
 from cbecopt.instance import Instance
+from cbecopt.labelled import coded_labels, nonempty, stacked
 
 __all__ = [
     "SuppliersConfig",
@@ -56,96 +65,199 @@ class SuppliersModel:
     counterfeit: tuple[Terms, ...]  # expected counterfeit units
 
 
+@dataclass(frozen=True)
+class SupplierLabels:
+    """The label of every supplier, offer, price segment and shipment (key frames)."""
+
+    suppliers: pd.Index  # supplier
+    offers: pd.MultiIndex  # (supplier, sku)
+    segments: pd.MultiIndex  # (supplier, sku, segment)
+    shipments: pd.MultiIndex  # (supplier, sku, market)
+
+    @classmethod
+    def of(cls, d: SuppliersData) -> SupplierLabels:
+        suppliers, skus = (d.SUPPLIERS, d.offer_supplier), (d.SKUS, d.offer_sku)
+        at = d.segment_offer
+        by = d.shipment_offer
+        return cls(
+            pd.Index(d.SUPPLIERS, name="supplier"),
+            coded_labels(supplier=suppliers, sku=skus),
+            coded_labels(
+                supplier=(d.SUPPLIERS, d.offer_supplier[at]),
+                sku=(d.SKUS, d.offer_sku[at]),
+                segment=(np.arange(int(d.segment_index.max(initial=0)) + 1), d.segment_index),
+            ),
+            coded_labels(
+                supplier=(d.SUPPLIERS, d.offer_supplier[by]),
+                sku=(d.SKUS, d.offer_sku[by]),
+                market=(d.MARKETS, d.shipment_market),
+            ),
+        )
+
+
+ALL = pd.Index(["all"])
+"""The label of a family's one row (a total)."""
+
+
 def build_suppliers(
     instance: Instance, config: SuppliersConfig | None = None, data: SuppliersData | None = None
 ) -> SuppliersModel:
-    """Build the supplier selection MILP: variables, constraint families, objective.
+    """Build the supplier selection MILP on the block ``model.suppliers``: variables, then the
+    families of ``models/suppliers.md`` by name, then the objective.
 
     ``data`` is the model's data when already prepared (the registry's check step); ``None``
     prepares it here.
     """
     config = (config or SuppliersConfig()).resolved(instance)
     d = data if data is not None else SuppliersData.from_instance(instance, config)
+    labels = SupplierLabels.of(d)
     m = pyo.ConcreteModel(name=f"suppliers[{instance.name}]")
+    b = m.suppliers = pyo.Block()
     use_supplier = add_var_family(
-        m, "use_supplier", d.SUPPLIERS, domain=pyo.Binary, doc="w_s: supplier s is used"
+        b,
+        "use_supplier",
+        d.SUPPLIERS,
+        domain=pyo.Binary,
+        labels=labels.suppliers,
+        doc="w_s: supplier s is used",
     )
     use_offer = add_var_family(
-        m, "use_offer", d.OFFERS, domain=pyo.Binary, doc="u_o: offer o is used"
+        b,
+        "use_offer",
+        d.OFFERS,
+        domain=pyo.Binary,
+        labels=labels.offers,
+        doc="u_o: offer o is used",
     )
     purchase = add_var_family(
-        m, "purchase", d.OFFERS, upper=d.upper, doc="q_o: units bought on offer o"
+        b,
+        "purchase",
+        d.OFFERS,
+        upper=d.upper,
+        labels=labels.offers,
+        doc="q_o: units bought on offer o",
     )
     segment_quantity = add_var_family(
-        m,
+        b,
         "segment_quantity",
         d.SEGMENTS,
         upper=d.segment_to,
+        labels=labels.segments,
         doc="y_or: units bought in price segment r",
     )
     segment_used = add_var_family(
-        m,
+        b,
         "segment_used",
         d.SEGMENTS,
         domain=pyo.Binary,
+        labels=labels.segments,
         doc="z_or: segment r is the price (all-units) or reached (incremental)",
     )
     inspected = add_var_family(
-        m, "inspected", [d.OFFERS[o] for o in d.inspectable], doc="i_o: units of offer o inspected"
+        b,
+        "inspected",
+        [d.OFFERS[o] for o in d.inspectable],
+        labels=labels.offers[d.inspectable],
+        doc="i_o: units of offer o inspected",
     )
     shipment = (
-        add_var_family(m, "shipment", d.SHIPMENTS, doc="x_oj: units of offer o shipped to market j")
+        add_var_family(
+            b,
+            "shipment",
+            d.SHIPMENTS,
+            labels=labels.shipments,
+            doc="x_oj: units of offer o shipped to market j",
+        )
         if d.SHIPMENTS
         else None
     )
-    add_demand_met(m, d, config, purchase, shipment)
-    add_purchase_segments(m, d, purchase, segment_quantity)
-    add_all_units_segments(m, d, use_offer, segment_quantity, segment_used)
-    add_incremental_segments(m, d, use_offer, segment_quantity, segment_used)
-    add_min_order(m, d, use_offer, purchase)
-    add_offer_supplier(m, d, use_offer, use_supplier)
-    add_supplier_capacity(m, d, use_supplier, purchase)
-    add_inspection_limit(m, d, purchase, inspected)
-    counterfeit = _counterfeit_terms(d, purchase, inspected, np.ones(len(d.OFFERS)))
+    add_demand_met(b, d, config, purchase, shipment)
+    add_family(
+        b,
+        "purchase_segments",
+        purchase - segment_quantity.sum(by=["supplier", "sku"]) == _zero(labels.offers),
+        doc="q_o = sum_r y_or",
+    )
+    add_all_units_segments(b, d, use_offer, segment_quantity, segment_used)
+    add_incremental_segments(b, d, use_offer, segment_quantity, segment_used)
+    minimum_quantity_if_used(
+        b, "min_order", purchase, use_offer, purchase.keyed(d.min_order)[d.min_order > 0]
+    )
+    use_only_if_open(b, "offer_supplier", use_offer, use_supplier, doc="u_o <= w_s")
+    capacity = use_supplier.keyed(d.supplier_capacity)
+    capacity_if_open(
+        b,
+        "supplier_capacity",
+        purchase.sum(by="supplier"),
+        capacity[np.isfinite(d.supplier_capacity)],
+        use_supplier,
+        doc="sum q_o <= C_s w_s",
+    )
+    if len(inspected):
+        add_family(b, "inspection_limit", inspected <= purchase[inspected.labels], doc="i_o <= q_o")
+    fakes = _counterfeit(d, purchase, inspected, np.ones(len(d.OFFERS)))
     if config.max_counterfeit_rate is not None:
-        add_counterfeit_cap(m, d, purchase, inspected, config.max_counterfeit_rate)
+        average_rate_cap(
+            b,
+            "counterfeit_cap",
+            fakes.sum(by="sku"),
+            purchase.sum(by="sku"),
+            config.max_counterfeit_rate,
+            doc="average counterfeit rate <= cap",
+        )
     if config.min_brand_direct_share is not None:
-        add_brand_direct_share(m, d, purchase, config.min_brand_direct_share)
+        average_rate_cap(
+            b,
+            "brand_direct_share",
+            (purchase.keyed(d.brand_direct) * purchase).sum(by="sku"),
+            purchase.sum(by="sku"),
+            config.min_brand_direct_share,
+            at_least=True,
+            doc="brand-direct share >= beta",
+        )
     if config.max_late_rate is not None:
-        add_late_cap(m, d, purchase, config.max_late_rate)
+        average_rate_cap(
+            b,
+            "late_cap",
+            (purchase.keyed(d.late_rate) * purchase).sum(by="sku"),
+            purchase.sum(by="sku"),
+            config.max_late_rate,
+            doc="late rate <= cap",
+        )
     if config.max_suppliers is not None:
-        add_max_suppliers(m, use_supplier, int(config.max_suppliers))
+        add_family(
+            b,
+            "max_suppliers",
+            stacked(ALL, [use_supplier.terms().parts]) <= int(config.max_suppliers),
+            doc="sum w_s <= N",
+        )
     if config.max_supplier_share is not None:
-        add_supplier_share(m, d, purchase, config.max_supplier_share)
+        share = config.max_supplier_share
+        add_family(
+            b,
+            "supplier_share",
+            purchase - share * purchase.sum(by="sku") <= 0.0,
+            doc="q_o <= sigma sum_k q",
+        )
     cost = _cost_terms(d, use_supplier, purchase, segment_quantity, inspected, shipment)
+    counterfeit = nonempty(fakes.parts)
     if config.counterfeit_limit is not None:
-        add_rows(
-            m,
+        add_family(
+            b,
             "counterfeit_limit",
-            ["all"],
-            [_as_row(t) for t in counterfeit],
-            None,
-            config.counterfeit_limit,
+            stacked(ALL, [counterfeit]) <= config.counterfeit_limit,
             doc="expected counterfeit units <= epsilon",
         )
     if config.cost_limit is not None:
-        add_rows(
-            m,
-            "cost_limit",
-            ["all"],
-            [_as_row(t) for t in cost],
-            None,
-            config.cost_limit,
-            doc="landed cost <= C",
+        add_family(
+            b, "cost_limit", stacked(ALL, [cost]) <= config.cost_limit, doc="landed cost <= C"
         )
     if config.objective == "counterfeit":
         tie_break = [Terms(t.family, t.row, t.position, t.coef * config.cost_weight) for t in cost]
-        m.total_cost = linear_objective(
-            [*counterfeit, *(t for t in tie_break if config.cost_weight)]
-        )
+        b.total_cost = linear_objective([*counterfeit, *(tie_break if config.cost_weight else ())])
     else:
-        penalty = _counterfeit_terms(d, purchase, inspected, d.penalty[d.offer_sku])
-        m.total_cost = linear_objective([*cost, *(t for t in penalty if len(t.coef))])
+        penalty = _counterfeit(d, purchase, inspected, d.penalty[d.offer_sku])
+        b.total_cost = linear_objective([*cost, *nonempty(penalty.parts)])
     return SuppliersModel(
         m,
         d,
@@ -162,154 +274,115 @@ def build_suppliers(
     )
 
 
-def _as_row(t: Terms) -> Terms:
-    return Terms(t.family, np.zeros(len(t.coef), np.int64), t.position, t.coef)
+def _zero(index: pd.Index) -> pd.Series:
+    return pd.Series(0.0, index=index)
 
 
-def _counterfeit_terms(
+def _counterfeit(
     d: SuppliersData, purchase: VarFamily, inspected: VarFamily, weight: np.ndarray
-):
+) -> LinearTerms:
     """Expected counterfeit units per offer, r_o q_o - (r_o - r'_o) i_o, each times ``weight[o]``."""
-    insp = d.inspectable
-    return (
-        terms(purchase, 0, np.arange(len(d.OFFERS)), weight * d.counterfeit_rate),
-        terms(
-            inspected,
-            0,
-            np.arange(len(insp)),
-            -(weight * (d.counterfeit_rate - d.inspected_rate))[insp],
-        ),
-    )
+    caught = inspected.keyed((weight * (d.counterfeit_rate - d.inspected_rate))[d.inspectable])
+    return purchase.keyed(weight * d.counterfeit_rate) * purchase - caught * inspected
 
 
 def _cost_terms(
-    d, use_supplier, purchase, segment_quantity, inspected, shipment
+    d: SuppliersData, use_supplier, purchase, segment_quantity, inspected, shipment
 ) -> tuple[Terms, ...]:
     """Landed cost: fixed + price + tax + inspection + freight (no counterfeit penalty)."""
     parts = [
-        terms(use_supplier, 0, np.arange(len(d.SUPPLIERS)), d.fixed_cost),
-        terms(segment_quantity, 0, np.arange(len(d.SEGMENTS)), d.unit_price),
-        terms(purchase, 0, np.arange(len(d.OFFERS)), d.tax[d.offer_sku]),
-        terms(inspected, 0, np.arange(len(d.inspectable)), d.inspection_cost[d.inspectable]),
+        *fixed_cost_if_used(use_supplier, use_supplier.keyed(d.fixed_cost)),
+        *(segment_quantity.keyed(d.unit_price) * segment_quantity).parts,
+        *(purchase.keyed(d.tax[d.offer_sku]) * purchase).parts,
+        *(inspected.keyed(d.inspection_cost[d.inspectable]) * inspected).parts,
     ]
     if shipment is not None:
-        parts.append(terms(shipment, 0, np.arange(len(d.SHIPMENTS)), d.freight))
-    return tuple(p for p in parts if len(p.coef))
+        parts.extend((shipment.keyed(d.freight) * shipment).parts)
+    return nonempty(parts)
 
 
 def add_demand_met(
-    m, d: SuppliersData, config: SuppliersConfig, purchase: VarFamily, shipment: VarFamily | None
+    b: pyo.Block,
+    d: SuppliersData,
+    config: SuppliersConfig,
+    purchase: VarFamily,
+    shipment: VarFamily | None,
 ) -> None:
-    """Every SKU's demand is bought, exactly or at least (per market when freight is modelled).
+    """Every SKU's demand is bought, exactly or at least (per market when freight is modelled,
+    with what an offer ships split from what it supplies).
 
     .. math::
         \\sum_{o \\in O_k} q_o \\;(=, \\ge)\\; D_k
-        \\quad\\text{or}\\quad \\sum_{o \\in O_k} x_{oj} \\;(=, \\ge)\\; D_{jk}
+        \\quad\\text{or}\\quad \\sum_{o \\in O_k} x_{oj} \\;(=, \\ge)\\; D_{jk},
+        \\;\\; \\sum_j x_{oj} = q_o
     """
-    exact = config.demand == "exact"
+    at_least = config.demand != "exact"
     if shipment is None:
-        rows, family = d.offer_sku, purchase
-        keys, need = d.SKUS, d.demand[0]
-    else:
-        pairs = d.offer_sku[d.shipment_offer] * len(d.MARKETS) + d.shipment_market
-        wanted = np.flatnonzero(d.demand.T.ravel() > 0)
-        row_of = np.full(len(d.SKUS) * len(d.MARKETS), -1, np.int64)
-        row_of[wanted] = np.arange(len(wanted))
-        rows, family = row_of[pairs], shipment
-        keys = [(d.MARKETS[p % len(d.MARKETS)], d.SKUS[p // len(d.MARKETS)]) for p in wanted]
-        need = d.demand.T.ravel()[wanted]
-        add_rows(
-            m,
-            "shipment_split",
-            d.OFFERS,
-            [
-                terms(shipment, d.shipment_offer, np.arange(len(d.SHIPMENTS)), 1.0),
-                terms(purchase, np.arange(len(d.OFFERS)), np.arange(len(d.OFFERS)), -1.0),
-            ],
-            0.0,
-            0.0,
-            doc="sum_j x_oj = q_o",
+        demand = pd.Series(d.demand[0], index=pd.Index(d.SKUS, name="sku"))
+        demand_satisfaction(
+            b, "demand_met", purchase.sum(by="sku"), demand, at_least=at_least, doc="bought = D"
         )
-    add_rows(
-        m,
+        return
+    # rows (market, SKU) with demand, SKU by SKU
+    by_sku = d.demand.T
+    sku, market = np.nonzero(by_sku > 0)
+    wanted = coded_labels(market=(d.MARKETS, market), sku=(d.SKUS, sku))
+    demand_satisfaction(
+        b,
         "demand_met",
-        keys,
-        [terms(family, rows, np.arange(len(family)), 1.0)],
-        need,
-        need if exact else None,
-        doc="bought = D (exact) or >= D (at least)",
+        shipment.sum(by=["market", "sku"]),
+        pd.Series(by_sku[sku, market], index=wanted),
+        at_least=at_least,
+        doc="shipped = D_jk",
+    )
+    add_family(
+        b,
+        "shipment_split",
+        shipment.sum(by=["supplier", "sku"]) - purchase == _zero(purchase.labels),
+        doc="sum_j x_oj = q_o",
     )
 
 
-def add_purchase_segments(
-    m, d: SuppliersData, purchase: VarFamily, segment_quantity: VarFamily
+def add_all_units_segments(
+    b: pyo.Block, d: SuppliersData, use_offer, segment_quantity, segment_used
 ) -> None:
-    """What an offer supplies is the sum of its segments.
-
-    .. math:: q_o = \\sum_r y_{or}
-    """
-    n_o = len(d.OFFERS)
-    add_rows(
-        m,
-        "purchase_segments",
-        d.OFFERS,
-        [
-            terms(purchase, np.arange(n_o), np.arange(n_o), 1.0),
-            terms(segment_quantity, d.segment_offer, np.arange(len(d.SEGMENTS)), -1.0),
-        ],
-        0.0,
-        0.0,
-        doc="q_o = sum_r y_or",
-    )
-
-
-def add_all_units_segments(m, d: SuppliersData, use_offer, segment_quantity, segment_used) -> None:
     """All-units discount: one segment prices every unit, and its quantity lies in its range.
 
     .. math::
         a_{or} z_{or} \\le y_{or} \\le b_{or} z_{or}, \\qquad \\sum_r z_{or} \\le u_o
         \\qquad \\forall o \\in O^{all}
     """
-    seg = np.flatnonzero(d.discount[d.segment_offer] == "all_units")
-    if not len(seg):
+    all_units = d.discount[d.segment_offer] == "all_units"
+    if not all_units.any():
         return
-    offers = np.unique(d.segment_offer[seg])
-    n = len(seg)
-    keys = [d.SEGMENTS[g] for g in seg]
-    for name, bound, lower in (
-        ("segment_lower", d.segment_from, True),
-        ("segment_upper", d.segment_to, False),
-    ):
-        add_rows(
-            m,
-            name,
-            keys,
-            [
-                terms(segment_quantity, np.arange(n), seg, 1.0),
-                terms(segment_used, np.arange(n), seg, -bound[seg]),
-            ],
-            0.0 if lower else None,
-            None if lower else 0.0,
-            doc=f"y_or {'>=' if lower else '<='} {'a' if lower else 'b'}_or z_or",
-        )
-    row_of = np.full(len(d.OFFERS), -1, np.int64)
-    row_of[offers] = np.arange(len(offers))
-    add_rows(
-        m,
+    segments = segment_quantity.labels[all_units]
+    minimum_quantity_if_used(
+        b,
+        "segment_lower",
+        segment_quantity,
+        segment_used,
+        pd.Series(d.segment_from[all_units], index=segments),
+        doc="y_or >= a_or z_or",
+    )
+    use_only_if_open(
+        b,
+        "segment_upper",
+        segment_quantity,
+        segment_used,
+        pd.Series(d.segment_to[all_units], index=segments),
+        doc="y_or <= b_or z_or",
+    )
+    use_only_if_open(
+        b,
         "one_price",
-        [d.OFFERS[o] for o in offers],
-        [
-            terms(segment_used, row_of[d.segment_offer[seg]], seg, 1.0),
-            terms(use_offer, np.arange(len(offers)), offers, -1.0),
-        ],
-        None,
-        0.0,
+        segment_used[all_units].sum(by=["supplier", "sku"]),
+        use_offer,
         doc="sum_r z_or <= u_o",
     )
 
 
 def add_incremental_segments(
-    m, d: SuppliersData, use_offer, segment_quantity, segment_used
+    b: pyo.Block, d: SuppliersData, use_offer, segment_quantity, segment_used
 ) -> None:
     """Incremental discount: each slice is bought at its own price, and only after the one below is full.
 
@@ -317,241 +390,28 @@ def add_incremental_segments(
         y_{or} \\le (b_{or} - a_{or}) z_{or}, \\quad y_{o,r-1} \\ge (b_{o,r-1} - a_{o,r-1}) z_{or},
         \\quad z_{o0} \\le u_o \\qquad \\forall o \\in O^{inc}
     """
-    seg = np.flatnonzero(d.discount[d.segment_offer] == "incremental")
-    if not len(seg):
+    incremental = d.discount[d.segment_offer] == "incremental"
+    if not incremental.any():
         return
-    width = d.segment_to - d.segment_from
-    n = len(seg)
-    add_rows(
-        m,
+    width = pd.Series(d.segment_to - d.segment_from, index=segment_quantity.labels)
+    use_only_if_open(
+        b,
         "slice_upper",
-        [d.SEGMENTS[g] for g in seg],
-        [
-            terms(segment_quantity, np.arange(n), seg, 1.0),
-            terms(segment_used, np.arange(n), seg, -width[seg]),
-        ],
-        None,
-        0.0,
+        segment_quantity,
+        segment_used,
+        width[incremental],
         doc="y_or <= (b - a)_or z_or",
     )
-    later = seg[d.segment_index[seg] > 0]
-    add_rows(
-        m,
+    later = incremental & (d.segment_index > 0)
+    below = width.groupby(level=["supplier", "sku"], sort=False).shift(1)[later]
+    add_family(
+        b,
         "slice_order",
-        [d.SEGMENTS[g] for g in later],
-        [
-            terms(segment_quantity, np.arange(len(later)), later - 1, 1.0),
-            terms(segment_used, np.arange(len(later)), later, -width[later - 1]),
-        ],
-        0.0,
-        None,
+        segment_quantity.shift("segment")[later] >= below * segment_used[below.index],
         doc="y_o,r-1 >= (b - a)_o,r-1 z_or",
     )
-    first = seg[d.segment_index[seg] == 0]
-    add_rows(
-        m,
-        "slice_start",
-        [d.OFFERS[o] for o in d.segment_offer[first]],
-        [
-            terms(segment_used, np.arange(len(first)), first, 1.0),
-            terms(use_offer, np.arange(len(first)), d.segment_offer[first], -1.0),
-        ],
-        None,
-        0.0,
-        doc="z_o0 <= u_o",
-    )
-
-
-def add_min_order(m, d: SuppliersData, use_offer, purchase) -> None:
-    """An offer used is used for at least its minimum order.
-
-    .. math:: q_o \\ge MOQ_o\\, u_o \\qquad \\forall o: MOQ_o > 0
-    """
-    offers = np.flatnonzero(d.min_order > 0)
-    if not len(offers):
-        return
-    n = len(offers)
-    add_rows(
-        m,
-        "min_order",
-        [d.OFFERS[o] for o in offers],
-        [
-            terms(purchase, np.arange(n), offers, 1.0),
-            terms(use_offer, np.arange(n), offers, -d.min_order[offers]),
-        ],
-        0.0,
-        None,
-        doc="q_o >= MOQ_o u_o",
-    )
-
-
-def add_offer_supplier(m, d: SuppliersData, use_offer, use_supplier) -> None:
-    """An offer is used only from a supplier that is used (qualified, contracted).
-
-    .. math:: u_o \\le w_{s(o)}
-    """
-    n = len(d.OFFERS)
-    add_rows(
-        m,
-        "offer_supplier",
-        d.OFFERS,
-        [
-            terms(use_offer, np.arange(n), np.arange(n), 1.0),
-            terms(use_supplier, np.arange(n), d.offer_supplier, -1.0),
-        ],
-        None,
-        0.0,
-        doc="u_o <= w_s",
-    )
-
-
-def add_supplier_capacity(m, d: SuppliersData, use_supplier, purchase) -> None:
-    """A supplier with a capacity supplies at most that, over all its SKUs.
-
-    .. math:: \\sum_{o \\in O_s} q_o \\le C_s\\, w_s \\qquad \\forall s: C_s < \\infty
-    """
-    limited = np.flatnonzero(np.isfinite(d.supplier_capacity))
-    if not len(limited):
-        return
-    row_of = np.full(len(d.SUPPLIERS), -1, np.int64)
-    row_of[limited] = np.arange(len(limited))
-    inside = np.flatnonzero(row_of[d.offer_supplier] >= 0)
-    add_rows(
-        m,
-        "supplier_capacity",
-        [d.SUPPLIERS[s] for s in limited],
-        [
-            terms(purchase, row_of[d.offer_supplier[inside]], inside, 1.0),
-            terms(use_supplier, np.arange(len(limited)), limited, -d.supplier_capacity[limited]),
-        ],
-        None,
-        0.0,
-        doc="sum q_o <= C_s w_s",
-    )
-
-
-def add_inspection_limit(m, d: SuppliersData, purchase, inspected) -> None:
-    """Only units bought can be inspected.
-
-    .. math:: i_o \\le q_o \\qquad \\forall o \\in O^{insp}
-    """
-    insp = d.inspectable
-    if not len(insp):
-        return
-    n = len(insp)
-    add_rows(
-        m,
-        "inspection_limit",
-        [d.OFFERS[o] for o in insp],
-        [
-            terms(inspected, np.arange(n), np.arange(n), 1.0),
-            terms(purchase, np.arange(n), insp, -1.0),
-        ],
-        None,
-        0.0,
-        doc="i_o <= q_o",
-    )
-
-
-def _per_sku_rows(d: SuppliersData, coef: np.ndarray, purchase, extra=()):
-    return [terms(purchase, d.offer_sku, np.arange(len(d.OFFERS)), coef), *extra]
-
-
-def add_counterfeit_cap(m, d: SuppliersData, purchase, inspected, cap: float) -> None:
-    """Each SKU's average counterfeit rate, after inspection, stays within the cap.
-
-    .. math:: \\sum_{o \\in O_k} (r_o - \\bar\\rho) q_o - (r_o - r'_o) i_o \\le 0 \\qquad \\forall k
-    """
-    insp = d.inspectable
-    add_rows(
-        m,
-        "counterfeit_cap",
-        d.SKUS,
-        _per_sku_rows(
-            d,
-            d.counterfeit_rate - cap,
-            purchase,
-            [
-                terms(
-                    inspected,
-                    d.offer_sku[insp],
-                    np.arange(len(insp)),
-                    -(d.counterfeit_rate - d.inspected_rate)[insp],
-                )
-            ],
-        ),
-        None,
-        0.0,
-        doc="average counterfeit rate <= cap",
-    )
-
-
-def add_brand_direct_share(m, d: SuppliersData, purchase, share: float) -> None:
-    """At least a share of each SKU comes straight from the brand.
-
-    .. math:: \\sum_{o \\in O_k} (\\mathbb{1}[o \\in O^{bd}] - \\beta) q_o \\ge 0 \\qquad \\forall k
-    """
-    add_rows(
-        m,
-        "brand_direct_share",
-        d.SKUS,
-        _per_sku_rows(d, d.brand_direct.astype(float) - share, purchase),
-        0.0,
-        None,
-        doc="brand-direct share >= beta",
-    )
-
-
-def add_late_cap(m, d: SuppliersData, purchase, cap: float) -> None:
-    """Each SKU's average late-delivery rate stays within the cap.
-
-    .. math:: \\sum_{o \\in O_k} (\\lambda_o - \\bar\\lambda) q_o \\le 0 \\qquad \\forall k
-    """
-    add_rows(
-        m,
-        "late_cap",
-        d.SKUS,
-        _per_sku_rows(d, d.late_rate - cap, purchase),
-        None,
-        0.0,
-        doc="late rate <= cap",
-    )
-
-
-def add_max_suppliers(m, use_supplier, most: int) -> None:
-    """At most this many suppliers in all.
-
-    .. math:: \\sum_s w_s \\le N
-    """
-    add_rows(
-        m,
-        "max_suppliers",
-        ["all"],
-        [terms(use_supplier, 0, np.arange(len(use_supplier)), 1.0)],
-        None,
-        most,
-        doc="sum w_s <= N",
-    )
-
-
-def add_supplier_share(m, d: SuppliersData, purchase, share: float) -> None:
-    """No offer supplies more than a share of its SKU (diversification).
-
-    .. math:: q_o \\le \\sigma \\sum_{o' \\in O_{k(o)}} q_{o'} \\qquad \\forall o
-    """
-    n = len(d.OFFERS)
-    offers = pd.DataFrame({"o": np.arange(n), "k": d.offer_sku})
-    pairs = offers.merge(offers, on="k")  # every offer with every offer of the same SKU
-    rows, cols = pairs["o_x"].to_numpy(), pairs["o_y"].to_numpy()
-    add_rows(
-        m,
-        "supplier_share",
-        d.OFFERS,
-        [terms(purchase, rows, cols, np.where(rows == cols, 1.0 - share, -share))],
-        None,
-        0.0,
-        doc="q_o <= sigma sum_k q",
-    )
+    first = incremental & (d.segment_index == 0)
+    use_only_if_open(b, "slice_start", segment_used[first], use_offer, doc="z_o0 <= u_o")
 
 
 def extract_suppliers(built: SuppliersModel, values_of) -> tuple[dict[str, pd.DataFrame], dict]:

@@ -15,15 +15,16 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from cbecopt.errors import InputError, OptionError
-from cbecopt.formulations.common import (
-    VarFamily,
-    add_family,
-    add_var_family,
-    linear_objective,
-    terms,
+from cbecopt.families import (
+    capacity_if_open,
+    demand_satisfaction,
+    fixed_cost_if_used,
+    use_only_if_open,
 )
+from cbecopt.formulations.common import VarFamily, add_family, add_var_family, linear_objective
 from cbecopt.formulations.demand_checks import scenario_demand_problems
 from cbecopt.instance import Instance
+from cbecopt.labelled import coded_labels
 
 WAREHOUSE = "overseas_warehouse"
 MARKET = "market"
@@ -138,7 +139,8 @@ class WarehousesModel:
 def build_warehouses(
     instance: Instance, config: WarehousesConfig | None = None, data: WarehousesData | None = None
 ) -> WarehousesModel:
-    """Build the facility location model: sets, variables, constraint families, objective.
+    """Build the facility location model on the block ``model.warehouses``: variables, then
+    the shared families of ``models/warehouses.md`` by name, then the objective.
 
     ``data`` is the model's data when already prepared (the registry's check step); ``None``
     prepares it here.
@@ -146,35 +148,56 @@ def build_warehouses(
     config = (config or WarehousesConfig()).resolved(instance)
     data = data if data is not None else WarehousesData.from_instance(instance)
     m = pyo.ConcreteModel(name=f"warehouses[{instance.name}]")
+    b = m.warehouses = pyo.Block()
+    warehouses, markets = _warehouse_labels(data), _market_labels(data)
     open_ = add_var_family(
-        m,
+        b,
         "open",
         data.WAREHOUSES,
         domain=pyo.Binary,
-        labels=_warehouse_labels(data),
+        labels=warehouses,
         doc="y_w: warehouse w is open",
     )
     flow = add_var_family(
-        m,
+        b,
         "flow",
         data.LANES,
         upper=data.lane_capacity,
         labels=_lane_labels(data),
         doc="x_l: units shipped on lane l",
     )
+    demand = pd.Series(data.demand, index=markets)
+    capacity = pd.Series(data.capacity, index=warehouses)
+    demand_satisfaction(
+        b, "demand_balance", flow.sum(by="market"), demand, doc="sum of flows into market j = d_j"
+    )
+    capacity_if_open(
+        b,
+        "warehouse_capacity",
+        flow.sum(by="warehouse"),
+        capacity[np.isfinite(data.capacity)],
+        open_,
+        doc="sum of flows out of w <= S_w y_w",
+    )
     assign = None
-    add_demand_balance(m, data, flow)
-    add_warehouse_capacity(m, data, flow, open_)
     if config.single_source:
-        assign = add_single_sourcing(m, data, flow, open_)
+        assign = add_single_sourcing(b, demand, flow, open_)
     else:
-        add_open_linking(m, data, flow, open_)
+        usable = np.minimum(data.demand[data.lane_market], data.lane_capacity)
+        use_only_if_open(
+            b,
+            "open_linking",
+            flow,
+            open_,
+            pd.Series(usable, index=flow.labels),
+            doc="x_l <= min(d_j, u_l) y_w",
+        )
     if config.min_open is not None or config.max_open is not None:
-        add_open_count(m, open_, config.min_open, config.max_open)
-    m.total_cost = linear_objective(
+        add_open_count(b, open_, config.min_open, config.max_open)
+    b.total_cost = linear_objective(
         [
-            terms(open_, 0, np.arange(len(open_)), data.fixed_cost),
-            terms(flow, 0, np.arange(len(flow)), data.unit_cost),
+            *fixed_cost_if_used(open_, pd.Series(data.fixed_cost, index=warehouses)),
+            *(pd.Series(data.unit_cost, index=flow.labels) * flow).parts,
         ]
     )
     return WarehousesModel(m, data, config, open_, flow, assign)
@@ -192,58 +215,15 @@ def _lane_labels(data: WarehousesData) -> pd.MultiIndex:
     """Lanes labelled (warehouse, market, mode), levels in the model's order of warehouses and
     markets, so that sums by warehouse or market come in that order."""
     mode_codes, modes = pd.factorize(np.array([lane[2] for lane in data.LANES], dtype=object))
-    return pd.MultiIndex(
-        levels=[data.WAREHOUSES, data.MARKETS, modes],
-        codes=[data.lane_warehouse, data.lane_market, mode_codes],
-        names=["warehouse", "market", "mode"],
-        verify_integrity=False,
+    return coded_labels(
+        warehouse=(data.WAREHOUSES, data.lane_warehouse),
+        market=(data.MARKETS, data.lane_market),
+        mode=(modes, mode_codes),
     )
-
-
-def add_demand_balance(m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily) -> None:
-    """Every market receives exactly its demand.
-
-    .. math:: \\sum_{l \\in L^{in}_j} x_l = d_j \\qquad \\forall j \\in J
-    """
-    demand = pd.Series(data.demand, index=_market_labels(data))
-    add_family(
-        m, "demand_balance", flow.sum(by="market") == demand, doc="sum of flows into market j = d_j"
-    )
-
-
-def add_warehouse_capacity(
-    m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily
-) -> None:
-    """A warehouse ships at most its capacity, and only if open (warehouses with a capacity).
-
-    .. math:: \\sum_{l \\in L^{out}_w} x_l \\le S_w \\, y_w \\qquad \\forall w \\in W: S_w < \\infty
-    """
-    capacity = pd.Series(data.capacity, index=_warehouse_labels(data))
-    limited = capacity.index[np.isfinite(data.capacity)]
-    outflow = flow.sum(by="warehouse")
-    add_family(
-        m,
-        "warehouse_capacity",
-        outflow[limited] <= capacity[limited] * open_[limited],
-        doc="sum of flows out of w <= S_w y_w",
-    )
-
-
-def add_open_linking(
-    m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily
-) -> None:
-    """Strong linking: a lane carries goods only from an open warehouse, at most what it can use.
-
-    .. math:: x_l \\le \\min(d_j, u_l) \\, y_w \\qquad \\forall l = (w, j, m) \\in L
-    """
-    usable = pd.Series(
-        np.minimum(data.demand[data.lane_market], data.lane_capacity), index=flow.labels
-    )
-    add_family(m, "open_linking", flow <= usable * open_, doc="x_l <= min(d_j, u_l) y_w")
 
 
 def add_single_sourcing(
-    m: pyo.ConcreteModel, data: WarehousesData, flow: VarFamily, open_: VarFamily
+    b: pyo.Block, demand: pd.Series, flow: VarFamily, open_: VarFamily
 ) -> VarFamily:
     """Each market is assigned to exactly one open warehouse, which ships all its demand.
 
@@ -255,36 +235,34 @@ def add_single_sourcing(
     shipped = flow.sum(by=["warehouse", "market"])
     pairs = shipped.labels
     assign = add_var_family(
-        m,
+        b,
         "assign",
         list(pairs),
         domain=pyo.Binary,
         labels=pairs,
         doc="z_wj: market j is served by warehouse w",
     )
-    markets = _market_labels(data)
-    demand = pd.Series(data.demand, index=markets)
     add_family(
-        m,
+        b,
         "single_assignment",
-        assign.sum(by="market") == pd.Series(1.0, index=markets),
+        assign.sum(by="market") == pd.Series(1.0, index=demand.index),
         doc="sum_w z_wj = 1",
     )
-    add_family(m, "assignment_flow", shipped == demand * assign, doc="sum_m x_(w,j,m) = d_j z_wj")
-    add_family(m, "assignment_linking", assign <= open_, doc="z_wj <= y_w")
+    add_family(b, "assignment_flow", shipped == demand * assign, doc="sum_m x_(w,j,m) = d_j z_wj")
+    use_only_if_open(b, "assignment_linking", assign, open_, doc="z_wj <= y_w")
     return assign
 
 
 def add_open_count(
-    m: pyo.ConcreteModel, open_: VarFamily, min_open: int | None, max_open: int | None
+    b: pyo.Block, open_: VarFamily, min_open: int | None, max_open: int | None
 ) -> None:
     """Bounds on how many warehouses open.
 
     .. math:: N^{min} \\le \\sum_w y_w \\le N^{max}
     """
 
-    @m.Constraint()
-    def open_count(m):
+    @b.Constraint()
+    def open_count(b):
         return pyo.inequality(min_open, sum(open_.data), max_open)
 
 

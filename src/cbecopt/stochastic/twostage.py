@@ -23,14 +23,8 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from cbecopt.errors import OptionError
-from cbecopt.formulations.common import (
-    Terms,
-    VarFamily,
-    add_rows,
-    add_var_family,
-    linear_objective,
-    terms,
-)
+from cbecopt.families import cvar
+from cbecopt.formulations.common import Terms, VarFamily, linear_objective
 from cbecopt.labelled import terms_expression
 from cbecopt.limits import Budget, OutOfTime, check
 from cbecopt.results import Status
@@ -195,7 +189,8 @@ def build_extensive_form(
         for probability, cost in zip(probabilities, second_cost, strict=True):
             parts.extend(_scaled(p, expected * probability) for p in cost)
         if risk_weight > 0:
-            parts.extend(_add_cvar(m, first, second_cost, probabilities, risk_weight, alpha))
+            costs = [(*first.cost, *cost) for cost in second_cost]
+            parts.extend(cvar(m, costs, probabilities, risk_weight, alpha))
         m.expected_cost = linear_objective([p for p in parts if len(p.coef)])
     return ExtensiveForm(
         m,
@@ -210,24 +205,6 @@ def build_extensive_form(
 
 def _scaled(part: Terms, factor: float) -> Terms:
     return Terms(part.family, part.row, part.position, part.coef * factor)
-
-
-def _add_cvar(m, first, second_cost, probabilities, weight, alpha) -> list[Terms]:
-    """Add η (value at risk) and u_s (excess over it) with u_s ≥ cost_s - η; return λ·CVaR terms."""
-    n = len(probabilities)
-    var = add_var_family(m, "value_at_risk", [0], domain=pyo.Reals, doc="η: value at risk")
-    excess = add_var_family(m, "cost_excess", list(range(n)), doc="u_s: cost above η")
-    rows = []
-    for s, cost in enumerate(second_cost):
-        for part in (*first.cost, *cost):
-            rows.append(Terms(part.family, np.full(len(part.coef), s), part.position, -part.coef))
-    rows.append(terms(excess, np.arange(n), np.arange(n), 1.0))
-    rows.append(terms(var, np.arange(n), np.zeros(n, np.int64), 1.0))
-    add_rows(m, "cvar_excess", list(range(n)), rows, 0.0, None, doc="u_s - cost_s + η >= 0")
-    return [
-        terms(var, 0, [0], weight),
-        terms(excess, 0, np.arange(n), weight * probabilities / (1.0 - alpha)),
-    ]
 
 
 @dataclass
