@@ -27,15 +27,14 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 import cbecopt
 from cbecopt.generate import generate_routing
+from cbecopt.highs import compile_model
 from cbecopt.models import MODELS
-from cbecopt.solver import compile_model
 from cbecopt.stochastic.twostage import (
     build_extensive_form,
     scenario_creator,
     solve_extensive_form,
 )
 from farmer_model import FarmerProblem
-
 
 ROOT = Path(__file__).resolve().parents[1]
 TIGHT = 1e-9  # every solver's MIP gap here, so optima agree to far better than 1e-6

@@ -27,7 +27,7 @@ _PUBLIC = {
     "solve": "cbecopt.models",
     "Result": "cbecopt.results",
     "Status": "cbecopt.results",
-    "SolveOptions": "cbecopt.solver",
+    "SolveOptions": "cbecopt.highs",
     "RiskOptions": "cbecopt.stochastic.twostage",
     "ValidationReport": "cbecopt.validation",
     "validate": "cbecopt.validation",

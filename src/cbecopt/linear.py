@@ -12,7 +12,7 @@ can use. Three components do both:
 - :class:`LinearObjective`, a linear objective stored as arrays of terms
   (:meth:`LinearObjective.terms`).
 
-The solver boundary (:func:`cbecopt.solver.compile_model`) reads these views and nothing
+The solver boundary (:func:`cbecopt.highs.compile_model`) reads these views and nothing
 private. Pyomo's writers and solver interfaces (``model.write`` to LP and MPS, ``appsi_highs``,
 the contrib ``highs``, ``LinearStandardFormCompiler``, mpi-sppy) see ordinary components: a row
 of a :class:`LinearFamily` is a ``ConstraintData`` whose ``body`` (a ``LinearExpression``),
@@ -357,7 +357,7 @@ class LinearFamily(IndexedConstraint):
 
     # The rows' data objects are made the first time something asks for them (a writer, a
     # solver interface, ``m.family[r]``): the arrays are the rows, and a solve through
-    # :func:`cbecopt.solver.compile_model` never needs the objects. Filling ``_data`` is this
+    # :func:`cbecopt.highs.compile_model` never needs the objects. Filling ``_data`` is this
     # component's own construction, as in any Pyomo component.
     def _rows(self) -> dict:
         if not self._rows_made:

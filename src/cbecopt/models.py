@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyomo.common.gc_manager import PauseGC
 
-from cbecopt import solver
+from cbecopt import highs
 from cbecopt.errors import InputError, OptionError
 from cbecopt.formulations.contracts import (
     ContractsConfig,
@@ -43,10 +43,10 @@ from cbecopt.formulations.warehouses import (
     build_warehouses,
     extract_warehouses,
 )
+from cbecopt.highs import SolveOptions, compile_model, solve_compiled
 from cbecopt.instance import Instance
 from cbecopt.results import Result, Status
 from cbecopt.scenarios import HISTORY_TABLE
-from cbecopt.solver import SolveOptions, compile_model, solve_compiled
 from cbecopt.tables import SCHEMAS
 
 if TYPE_CHECKING:
@@ -375,7 +375,7 @@ def solve(
     reports : further analyses of a two-stage model, e.g. ``("stochastic",)`` for RP, EV,
         EEV, WS, EVPI and VSS (:func:`cbecopt.stochastic.solve.solve_two_stage`).
     write_model : an ``.lp`` or ``.mps`` file to write the model to, through Pyomo's writer,
-        before it is solved (a two-stage model's extensive form; :func:`cbecopt.solver.write_model`).
+        before it is solved (a two-stage model's extensive form; :func:`cbecopt.highs.write_model`).
 
     The inputs are checked first (:func:`check_inputs`: an ``InputError`` lists every
     problem); ``result.warnings`` names what the instance holds that the model does not read
@@ -441,7 +441,7 @@ def solve(
         built = spec.assemble(instance, config, data)
         t_built = time.perf_counter()
         if write_model is not None:  # its time is in no part of the timings: "other"
-            solver.write_model(built.model, write_model)
+            highs.write_model(built.model, write_model)
         t_written = time.perf_counter()
         compiled = compile_model(built.model)
         t_compiled = time.perf_counter()

@@ -33,11 +33,11 @@ from typer.core import TyperGroup
 from cbecopt.bundled import resolve_path
 from cbecopt.cli import EXIT_SIGNAL
 from cbecopt.errors import CbecoptError, InputError, OptionError
+from cbecopt.highs import SolveOptions, highs_option_value
 from cbecopt.instance import Instance, load_instance
 from cbecopt.limits import Budget, received_signal
 from cbecopt.report import labelled
 from cbecopt.results import Result, Status
-from cbecopt.solver import SolveOptions, highs_option_value
 
 EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER, EXIT_OUTPUT = 0, 2, 3, 4, 5
 

@@ -49,9 +49,9 @@ import pandas as pd
 from cbecopt.analytics import var_cvar
 from cbecopt.formulations.routing import RoutingProblem, bonded_table, extract_routing
 from cbecopt.formulations.routing_data import Capacities, RoutingData
+from cbecopt.highs import ABANDON_SECONDS, SolveOptions
 from cbecopt.limits import STOP_SIGNALS, Budget, OutOfTime, request_stop_everywhere
 from cbecopt.results import Result, Status
-from cbecopt.solver import ABANDON_SECONDS, SolveOptions
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form, solve_extensive_form
 
 log = logging.getLogger(__name__)

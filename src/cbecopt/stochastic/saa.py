@@ -30,9 +30,9 @@ import pandas as pd
 from scipy import stats
 
 from cbecopt.errors import OptionError
+from cbecopt.highs import SolveOptions
 from cbecopt.limits import OutOfTime
 from cbecopt.results import Status
-from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import (
     TwoStageProblem,
     build_extensive_form,

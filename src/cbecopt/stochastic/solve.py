@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cbecopt import solver
+from cbecopt import highs
 from cbecopt.analytics import var_cvar
+from cbecopt.highs import SolveOptions
 from cbecopt.limits import OutOfTime
 from cbecopt.results import Result, Status
-from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.report import stochastic_report
 from cbecopt.stochastic.twostage import (
     ExtensiveForm,
@@ -76,7 +76,7 @@ def solve_two_stage(
         entry's ``unbounded``; the default speaks of any two-stage problem, e.g. an SMPS file).
     prepare_seconds : time the caller spent preparing the model's data (inside the budget).
     write_model : an ``.lp`` or ``.mps`` file to write the extensive form to before it is
-        solved (:func:`cbecopt.solver.write_model`).
+        solved (:func:`cbecopt.highs.write_model`).
     """
     unknown = [r for r in reports if r not in REPORTS]
     if unknown:
@@ -104,7 +104,7 @@ def solve_two_stage(
         )
     t_built = time.perf_counter()
     if write_model is not None:  # its time is in no part of the timings: "other"
-        solver.write_model(form.model, write_model)
+        highs.write_model(form.model, write_model)
     t_written = time.perf_counter()
     form.compile()
     t_compiled = time.perf_counter()

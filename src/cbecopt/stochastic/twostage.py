@@ -31,10 +31,10 @@ from cbecopt.formulations.common import (
     linear_objective,
     terms,
 )
+from cbecopt.highs import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
 from cbecopt.labelled import terms_expression
 from cbecopt.limits import Budget, OutOfTime, check
 from cbecopt.results import Status
-from cbecopt.solver import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
 
 
 @dataclass(frozen=True)
