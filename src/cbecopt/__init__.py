@@ -24,7 +24,7 @@ _PUBLIC = {
     "load_instance": "cbecopt.instance",
     "save_instance": "cbecopt.instance",
     "MODELS": "cbecopt.models",
-    "solve": "cbecopt.models",
+    "solve": "cbecopt.pipeline",
     "Result": "cbecopt.results",
     "Status": "cbecopt.results",
     "SolveOptions": "cbecopt.highs",

@@ -21,7 +21,8 @@ from cbecopt.formulations.routing import RoutingConfig
 from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
-from cbecopt.models import check_inputs, solve
+from cbecopt.models import check_inputs
+from cbecopt.pipeline import solve
 
 log = logging.getLogger(__name__)
 

@@ -49,6 +49,8 @@ from pyomo.core.expr.relational_expr import (
     RangedExpression,
 )
 
+from cbecopt.limits import checkpoint
+
 
 @dataclass(frozen=True)
 class ColumnBounds:
@@ -102,6 +104,7 @@ class FamilyVar(IndexedVar):
     _ComponentDataClass = FamilyVarData
 
     def __init__(self, keys: Sequence[Hashable], *, domain=pyo.Reals, doc: str | None = None):
+        checkpoint()  # a watched build stops between families once its budget has expired
         self.family_keys = tuple(keys)
         self._domain_of = domain
         self._tracking = False
@@ -297,6 +300,7 @@ class LinearFamily(IndexedConstraint):
         row_keys: Sequence[Hashable] | pd.Index | None = None,
         doc: str | None = None,
     ):
+        checkpoint()  # a watched build stops between families once its budget has expired
         n_rows = len(indptr) - 1
         if not len(lower) == len(upper) == n_rows or len(columns) != len(coefficients):
             raise ValueError("a linear family's arrays disagree in length")
