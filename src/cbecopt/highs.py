@@ -48,7 +48,7 @@ OWNED_HIGHS_OPTIONS = {
     "mip_abs_gap": "--gap (a relative gap): cbecopt calls a result optimal by the relative gap only",
     "time_limit": "--time-limit (SolveOptions.time_limit): it bounds the whole call",
     "threads": "--threads (SolveOptions.threads)",
-    "random_seed": "--seed (SolveOptions.seed): one seed for HiGHS and every sampler",
+    "random_seed": "--seed (SolveOptions.seed): the root of HiGHS's and every sampler's seed",
     "output_flag": "--verbose (SolveOptions.verbose)",
     "log_to_console": "--verbose (SolveOptions.verbose)",
 }

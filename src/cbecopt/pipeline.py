@@ -78,8 +78,8 @@ def solve(
         None if write_model is None else Path(write_model),
     )
     run.parts["prepare"] = time.perf_counter() - start
-    if options.budget.expired():  # the budget ran out while the data was prepared
-        return run.stopped("before this solve started")
+    if options.budget.expired():
+        return run.stopped("while the data was prepared")
     return chosen.solve(task, run)
 
 

@@ -86,7 +86,9 @@ def solve(task: Task, run: Run) -> Result:
         raise OptionError("a model file is one model; solving by SKU blocks solves many")
     block_size = getattr(task.config, "sku_blocks", None)
     if block_size is None:
-        raise OptionError("method sku_blocks needs a block size: RoutingConfig(sku_blocks=N)")
+        raise OptionError(
+            "method sku_blocks needs a block size: RoutingConfig(sku_blocks=N) (--sku-blocks N)"
+        )
     problem = task.problem
     risk = task.risk or RiskOptions()
     options = run.options
