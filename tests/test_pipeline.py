@@ -130,3 +130,12 @@ def test_generate_loops_over_the_registry(tmp_path):
     unknown = run_cbecopt("generate", "nomodel", "-o", str(tmp_path / "x"))
     assert unknown.returncode == 2
     assert "unknown model 'nomodel'" in unknown.stderr and ", ".join(MODELS) in unknown.stderr
+
+
+@pytest.mark.integration
+def test_the_method_is_refused_where_no_one_model_is_solved():
+    """``--method`` chooses how one model is solved; with --independent (many solves) it would
+    be ignored, so it is refused, exit 2, naming why."""
+    run = run_cbecopt("solve", "demo", "--independent", "--method", "extensive_form")
+    assert run.returncode == 2
+    assert "--method applies to one model solved from an instance" in run.stderr
