@@ -653,6 +653,12 @@ _abandoned: list[tuple[threading.Thread, highspy.Highs]] = []
 (the command line then leaves with ``os._exit``, see :mod:`cbecopt.cli.run`)."""
 
 
+def abandoned_runs() -> int:
+    """How many HiGHS runs were given up on and may still be running (and writing their log
+    to this process's stdout, with ``--verbose``)."""
+    return len(_abandoned)
+
+
 class _WatchedRun:
     """HiGHS running in a worker thread, watched from the calling thread.
 
