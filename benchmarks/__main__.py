@@ -20,7 +20,7 @@ from rich.table import Table
 
 from benchmarks.registry import SUITES, Case, suite
 from benchmarks.runner import COLUMNS, run_cases, write_rows
-from cbecopt.solver import highs_option_value
+from cbecopt.highs import highs_option_value
 
 HIDDEN = {
     "model",

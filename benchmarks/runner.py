@@ -90,8 +90,8 @@ def _build_only(case: Case, instance) -> dict:
     """
     from pyomo.common.gc_manager import PauseGC
 
+    from cbecopt.highs import compile_model, new_highs
     from cbecopt.models import MODELS
-    from cbecopt.solver import compile_model, new_highs
     from cbecopt.stochastic.twostage import build_extensive_form
 
     with PauseGC():  # as cbecopt.solve does

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cbecopt.cli.run import app  # the Typer application with every command registered
-from cbecopt.solver import available_cores
+from cbecopt.highs import available_cores
 from test_cli import cbecopt as run_cbecopt
 
 pytestmark = pytest.mark.integration

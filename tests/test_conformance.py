@@ -39,6 +39,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 from benchmarks.limits import instances as unfinishable_instances
+from cbecopt.highs import compile_model
 from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -47,7 +48,6 @@ from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.formulations.warehouses import WarehousesConfig
 from cbecopt.generate import generate_routing, generate_suppliers
-from cbecopt.solver import compile_model
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
 from cbecopt.tables import SCHEMAS
 from helpers import highs_optimum
@@ -165,21 +165,9 @@ def unfinishable(tmp_path_factory) -> dict[str, Path]:
     return unfinishable_instances(tmp_path_factory.mktemp("unfinishable"))
 
 
-BUILD_IGNORES_THE_LIMIT = pytest.mark.xfail(
-    reason="routing builds its extensive form to the end once data preparation is within the "
-    "limit: 400 SKUs, limit 2 s, wall 5.3-7.3 s (prepare 1.0, build 4.5, handoff 1.8); not "
-    "strict, as a busy machine can spend the 2 s preparing and stop before the build",
-    strict=False,
-)
-"""A failure of the code, found here and left to the rework of the build."""
-
-
 @pytest.mark.component
 @pytest.mark.timing
-@pytest.mark.parametrize(
-    "model",
-    [pytest.param(m, marks=BUILD_IGNORES_THE_LIMIT) if m == "routing" else m for m in MODELS],
-)
+@pytest.mark.parametrize("model", MODELS)
 def test_a_small_time_limit_is_kept_and_the_status_says_what_is_known(model, unfinishable):
     instance = cbecopt.load_instance(unfinishable[model])
     options = cbecopt.SolveOptions(time_limit=TIME_LIMIT)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import cbecopt
 from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.scenarios import generate_demand_scenarios
+from cbecopt.seeds import stream_seed
 from cbecopt.stochastic.twostage import RiskOptions
 from contract_helpers import write_contracts_instance
 from oracles.inventory import (
@@ -47,7 +48,10 @@ def one_sku(folder, products, contracts, mean=None, std=None, scenarios=None):
 
 
 def sampled_demand(instance, n, seed):
-    rows, _ = generate_demand_scenarios(instance.tables["demand"], n, "normal", seed)
+    """The demand ``solve`` samples with ``SolveOptions(seed=seed)``: drawn with the seed of the
+    ``scenarios`` stream of the seed tree rooted at ``seed``."""
+    scenarios_seed = stream_seed(seed, "scenarios")
+    rows, _ = generate_demand_scenarios(instance.tables["demand"], n, "normal", scenarios_seed)
     return rows["quantity"].to_numpy(float)
 
 

@@ -19,9 +19,9 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
+from cbecopt.highs import SolveOptions, compile_model, solve_compiled, write_model
 from cbecopt.labelled import add_rows, add_var_family, linear_objective, terms
 from cbecopt.linear import LinearFamily, LinearObjective
-from cbecopt.solver import SolveOptions, compile_model, solve_compiled, write_model
 
 pytestmark = pytest.mark.component
 

@@ -210,10 +210,11 @@ def not_cbecopt(solve_called):
 def test_a_foreign_file_under_our_name_is_refused_before_solving(
     tmp_path, monkeypatch, command, name
 ):
-    import cbecopt.models
+    import cbecopt.pipeline
+    import cbecopt.sharing  # noqa: F401  (imported first, it keeps the real solve)
 
     called = []
-    monkeypatch.setattr(cbecopt.models, "solve", not_cbecopt(called))
+    monkeypatch.setattr(cbecopt.pipeline, "solve", not_cbecopt(called))
     (tmp_path / name).write_text("a user's file\n")
     before = tree(tmp_path)
     out = tmp_path / name if name.endswith(".xlsx") else tmp_path
@@ -349,12 +350,13 @@ def test_files_and_folders_are_made_with_the_umask(tmp_path, instances):
 
 @pytest.mark.parametrize("out", ["file", "file/sub", "file/plan.xlsx", "readonly/sub"])
 def test_an_unwritable_output_fails_at_once_before_solving(tmp_path, monkeypatch, out):
-    import cbecopt.models
+    import cbecopt.pipeline
+    import cbecopt.sharing  # noqa: F401  (imported first, it keeps the real solve)
 
     if out.startswith("readonly") and os.geteuid() == 0:
         pytest.skip("root writes into read-only folders")
     called = []
-    monkeypatch.setattr(cbecopt.models, "solve", not_cbecopt(called))
+    monkeypatch.setattr(cbecopt.pipeline, "solve", not_cbecopt(called))
     (tmp_path / "file").write_text("a file, not a folder\n")
     (tmp_path / "readonly").mkdir(mode=0o555)
     instance = write_instance(tmp_path.parent / f"{tmp_path.name}-x")

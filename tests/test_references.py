@@ -26,7 +26,7 @@ from cbecopt.generate import (
     generate_warehouses,
 )
 from cbecopt.models import MODELS
-from cbecopt.solver import compile_model, new_highs
+from cbecopt.highs import compile_model, new_highs
 from cbecopt.stochastic.twostage import build_extensive_form
 
 pytestmark = pytest.mark.component

@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pytest
 
+from cbecopt.seeds import stream_seeds
 from routing_helpers import write_routing_instance
 from test_cli import cbecopt as run_cbecopt
 
@@ -52,8 +53,9 @@ def test_routing_saa_samples_fresh_scenarios_from_the_distribution(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     found = [r["saa_objective"] for r in json.loads(run.stdout)["replications"]]
-    # mrp_gap seeds replication r with the (r + 1)-th state of the master seed's sequence
-    seeds = np.random.SeedSequence(seed).generate_state(replications + 2)
+    # mrp_gap seeds replication r with the (r + 1)-th seed of the saa stream of the seed tree
+    # rooted at --seed (cbecopt.seeds: a SeedSequence(seed) child)
+    seeds = stream_seeds(seed, "saa", replications + 2)
     sigma2 = np.log1p((STD / MEAN) ** 2)
     mu = np.log(MEAN) - sigma2 / 2
     expected = []

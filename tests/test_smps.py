@@ -12,8 +12,8 @@ import pytest
 
 import cbecopt
 from cbecopt.errors import InputError
+from cbecopt.highs import compile_model
 from cbecopt.readers.smps import read_smps
-from cbecopt.solver import compile_model
 from cbecopt.stochastic.twostage import build_extensive_form, solve_extensive_form
 from conftest import known_optima
 

@@ -131,7 +131,7 @@ def test_cvar_weight_one_minimises_the_worst_scenarios(farmer):
 def test_scenario_creator_builds_one_scenario(farmer):
     model = scenario_creator(farmer, "AverageScenario")
     assert model._mpisppy_probability == pytest.approx(0.33333334)
-    from cbecopt.solver import compile_model, solve_compiled
+    from cbecopt.highs import compile_model, solve_compiled
 
     outcome = solve_compiled(compile_model(model), cbecopt.SolveOptions())
     # With average yields known in advance the farmer earns the EV profit 118,600.

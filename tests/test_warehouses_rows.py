@@ -15,7 +15,7 @@ from scipy import sparse
 import cbecopt
 from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses
 from cbecopt.generate import generate_warehouses
-from cbecopt.solver import compile_model
+from cbecopt.highs import compile_model
 from helpers import dense_rows, write_instance
 
 pytestmark = pytest.mark.component

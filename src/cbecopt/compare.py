@@ -19,9 +19,10 @@ import pandas as pd
 from cbecopt.formulations.contracts import ContractsConfig
 from cbecopt.formulations.routing import RoutingConfig
 from cbecopt.formulations.suppliers import SuppliersConfig
+from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
-from cbecopt.models import check_inputs, solve
-from cbecopt.solver import SolveOptions
+from cbecopt.models import check_inputs
+from cbecopt.pipeline import solve
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ notebook); it stops every budget that is running in the process.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import signal
 import threading
 import time
@@ -150,6 +151,31 @@ def check(budget: Budget | None) -> None:
     """Raise :class:`OutOfTime` once ``budget`` has expired (a no-op without a budget)."""
     if budget is not None and budget.expired():
         raise OutOfTime(budget.why_stopped())
+
+
+_building: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
+    "cbecopt_building", default=None
+)
+"""The budget of the build running in this context (``None``: no build is watched)."""
+
+
+@contextlib.contextmanager
+def watched(budget: Budget | None) -> Iterator[None]:
+    """While active, :func:`checkpoint` checks ``budget``: the pipeline wraps a build and its
+    handoff in it, so every variable or row family built (:mod:`cbecopt.linear`) and every
+    constraint compiled first asks whether time is left, and the build stops between families
+    with :class:`OutOfTime` instead of running to its end."""
+    token = _building.set(budget)
+    try:
+        yield
+    finally:
+        _building.reset(token)
+
+
+def checkpoint() -> None:
+    """Raise :class:`OutOfTime` once the budget of the watched build has expired (a no-op
+    outside :func:`watched`, e.g. a model built by hand)."""
+    check(_building.get())
 
 
 def request_stop_everywhere(reason: str) -> None:

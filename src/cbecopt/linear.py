@@ -12,7 +12,7 @@ can use. Three components do both:
 - :class:`LinearObjective`, a linear objective stored as arrays of terms
   (:meth:`LinearObjective.terms`).
 
-The solver boundary (:func:`cbecopt.solver.compile_model`) reads these views and nothing
+The solver boundary (:func:`cbecopt.highs.compile_model`) reads these views and nothing
 private. Pyomo's writers and solver interfaces (``model.write`` to LP and MPS, ``appsi_highs``,
 the contrib ``highs``, ``LinearStandardFormCompiler``, mpi-sppy) see ordinary components: a row
 of a :class:`LinearFamily` is a ``ConstraintData`` whose ``body`` (a ``LinearExpression``),
@@ -48,6 +48,8 @@ from pyomo.core.expr.relational_expr import (
     InequalityExpression,
     RangedExpression,
 )
+
+from cbecopt.limits import checkpoint
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class FamilyVar(IndexedVar):
     _ComponentDataClass = FamilyVarData
 
     def __init__(self, keys: Sequence[Hashable], *, domain=pyo.Reals, doc: str | None = None):
+        checkpoint()  # a watched build stops between families once its budget has expired
         self.family_keys = tuple(keys)
         self._domain_of = domain
         self._tracking = False
@@ -294,6 +297,7 @@ class LinearFamily(IndexedConstraint):
         row_keys: Sequence[Hashable] | pd.Index | None = None,
         doc: str | None = None,
     ):
+        checkpoint()  # a watched build stops between families once its budget has expired
         n_rows = len(indptr) - 1
         if not len(lower) == len(upper) == n_rows or len(columns) != len(coefficients):
             raise ValueError("a linear family's arrays disagree in length")
@@ -354,7 +358,7 @@ class LinearFamily(IndexedConstraint):
 
     # The rows' data objects are made the first time something asks for them (a writer, a
     # solver interface, ``m.family[r]``): the arrays are the rows, and a solve through
-    # :func:`cbecopt.solver.compile_model` never needs the objects. Filling ``_data`` is this
+    # :func:`cbecopt.highs.compile_model` never needs the objects. Filling ``_data`` is this
     # component's own construction, as in any Pyomo component.
     def _rows(self) -> dict:
         if not self._rows_made:

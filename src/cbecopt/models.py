@@ -1,26 +1,21 @@
-"""The model registry and the one public ``solve`` entry point.
+"""The model registry.
 
 Each model registers its check step (instance, config -> the model's data, raising every
-:class:`~cbecopt.errors.InputError` the model finds), a build from that data, an extraction
-(solution -> tidy tables and KPIs), a diagnosis (why it can be infeasible) and the columns it
-reads. ``solve`` and ``cbecopt.validate`` run the very same check step, so an instance
-``validate`` passes for a model is one ``solve`` accepts. ``solve`` runs the same pipeline for
-all: check, build, hand off, solve, extract, with timings.
+:class:`~cbecopt.errors.InputError` the model finds), a build from that data (its problem in
+the protocol of :mod:`cbecopt.problem`), an extraction (solution view -> tidy tables and
+KPIs), a diagnosis (why it can be infeasible) and the columns it reads. The pipeline
+(:func:`cbecopt.pipeline.solve`) and ``cbecopt.validate`` run the very same check step, so an
+instance ``validate`` passes for a model is one ``solve`` accepts; the command line loops
+over this registry.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyomo.common.gc_manager import PauseGC
-
-from cbecopt import solver
 from cbecopt.errors import InputError, OptionError
 from cbecopt.formulations.contracts import (
     ContractsConfig,
@@ -44,9 +39,9 @@ from cbecopt.formulations.warehouses import (
     extract_warehouses,
 )
 from cbecopt.instance import Instance
-from cbecopt.results import Result, Status
+from cbecopt.problem import OneScenario
 from cbecopt.scenarios import HISTORY_TABLE
-from cbecopt.solver import SolveOptions, compile_model, solve_compiled
+from cbecopt.seeds import stream_seed
 from cbecopt.tables import SCHEMAS
 
 if TYPE_CHECKING:
@@ -68,9 +63,14 @@ class ModelSpec:
     and raises every :class:`~cbecopt.errors.InputError` (or ``OptionError``) the model finds;
     its result, the model's data, is what ``assemble`` builds from: for a deterministic model
     the built Pyomo model with its data, for a two-stage model (``two_stage``) a
-    :class:`~cbecopt.stochastic.twostage.TwoStageProblem` that
-    :func:`~cbecopt.stochastic.solve.solve_two_stage` turns into an extensive form.
-    ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
+    :class:`~cbecopt.stochastic.twostage.TwoStageProblem` that a method
+    (:mod:`cbecopt.methods`) turns into an extensive form. ``extract(built, view)`` reads a
+    solution (a :class:`~cbecopt.problem.SolutionView`) into tables and KPIs and
+    ``diagnose(built)`` says why the model can be infeasible, ``built`` being what
+    ``assemble`` returned.
+    ``generate(options)`` makes a synthetic instance from the options of ``cbecopt generate``
+    (keyed by the generators' parameter names: ``n_skus``, ``seed``, ...) and says what it
+    holds. ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
     table (optional tables included). ``unbounded`` says what can make the model's cost fall
     without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
     model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
@@ -83,18 +83,26 @@ class ModelSpec:
     config_type: type
     check: Callable[[Instance, Any, int], Any]
     assemble: Callable[[Instance, Any, Any], Any]
-    extract: Callable[..., tuple[dict, dict]]
+    extract: Callable[[Any, Any], tuple[dict, dict]]
     diagnose: Callable[[Any], list[str]]
     tables: tuple[str, ...]
     reads: Mapping[str, tuple[str, ...]]
     unbounded: str
+    generate: Callable[[Mapping[str, Any]], tuple[Instance, str]]
     two_stage: bool = False
     demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
 
     def build(self, instance: Instance, config: Any = None, seed: int = 0) -> Any:
         """Check the inputs (:func:`check_inputs`) and build the model from its data;
-        ``seed`` drives any sampling (``SolveOptions.seed`` in :func:`solve`)."""
+        ``seed`` is the root seed of any sampling (``SolveOptions.seed``)."""
         return self.assemble(instance, config, check_inputs(instance, self.key, config, seed))
+
+    def problem(self, instance: Instance, config: Any, data: Any) -> Any:
+        """The model as a problem of the protocol (:mod:`cbecopt.problem`): a two-stage model's
+        problem, or a deterministic model's one-scenario case, built when a method asks."""
+        if self.two_stage:
+            return self.assemble(instance, config, data)
+        return OneScenario(instance.name, partial(self.assemble, instance, config, data))
 
     def unread(self, instance: Instance) -> list[str]:
         """Warnings for what ``instance`` holds and this model does not read.
@@ -158,7 +166,7 @@ def check_inputs(instance: Instance, model: str, config: Any = None, seed: int =
     The model's tables must be there, ``config`` must be the model's, and the model's check
     step (its data preparation) must pass. Returns the model's data, which ``solve`` builds
     from; ``seed`` drives the sampling of demand scenarios (``config.samples``), the one seed
-    of the call (``SolveOptions.seed``).
+    of the call (``SolveOptions.seed``), through its ``scenarios`` stream (:mod:`cbecopt.seeds`).
 
     Raises
     ------
@@ -171,7 +179,7 @@ def check_inputs(instance: Instance, model: str, config: Any = None, seed: int =
     missing = missing_tables(instance, model)
     if missing is not None:
         raise missing
-    return spec.check(instance, config, seed)
+    return spec.check(instance, config, stream_seed(seed, "scenarios"))
 
 
 def _check_warehouses(
@@ -239,6 +247,60 @@ def _diagnose_routing(problem: RoutingProblem) -> list[str]:
     ]
 
 
+def _by_family(extract):
+    """A deterministic model's extraction, ``extract(built, values_of)``, on a solution view."""
+    return lambda built, view: extract(built, view.values_of)
+
+
+def _by_form(extract):
+    """A two-stage model's extraction, ``extract(problem, form, values)``, on a solution view."""
+    return lambda problem, view: extract(problem, view.form, view.values)
+
+
+def _generate_warehouses(o: Mapping[str, Any]) -> tuple[Instance, str]:
+    from cbecopt.generate import generate_warehouses
+
+    made = generate_warehouses(
+        o["n_warehouses"],
+        o["n_markets"],
+        seed=o["seed"],
+        platforms=o["platforms"],
+        capacity_ratio=o["capacity_ratio"],
+    )
+    return made, f"{o['n_warehouses']} warehouses x {o['n_markets']} markets"
+
+
+def _generate_contracts(o: Mapping[str, Any]) -> tuple[Instance, str]:
+    from cbecopt.generate import generate_contracts
+
+    scenarios = 50 if o["n_scenarios"] is None else o["n_scenarios"]
+    made = generate_contracts(o["n_skus"], scenarios, seed=o["seed"])
+    return made, f"{o['n_skus']} SKUs x {scenarios} scenarios"
+
+
+def _generate_routing(o: Mapping[str, Any]) -> tuple[Instance, str]:
+    from cbecopt.generate import generate_routing
+
+    scenarios = 0 if o["n_scenarios"] is None else o["n_scenarios"]
+    made = generate_routing(
+        o["n_skus"],
+        o["n_months"],
+        o["n_bonded"],
+        o["n_origins"],
+        o["n_markets"],
+        scenarios,
+        seed=o["seed"],
+    )
+    return made, f"{o['n_skus']} SKUs x {o['n_markets']} markets x {o['n_months']} months"
+
+
+def _generate_suppliers(o: Mapping[str, Any]) -> tuple[Instance, str]:
+    from cbecopt.generate import generate_suppliers
+
+    made = generate_suppliers(o["n_skus"], o["n_suppliers"], seed=o["seed"])
+    return made, f"{o['n_skus']} SKUs x {o['n_suppliers']} suppliers"
+
+
 def _all_columns(table: str) -> tuple[str, ...]:
     return tuple(f.name for f in SCHEMAS[table].fields)
 
@@ -257,7 +319,7 @@ MODELS: dict[str, ModelSpec] = {
         WarehousesConfig,
         _check_warehouses,
         build_warehouses,
-        extract_warehouses,
+        _by_family(extract_warehouses),
         _diagnose_warehouses,
         tables=("nodes", "arcs", "demand"),
         reads={
@@ -267,6 +329,7 @@ MODELS: dict[str, ModelSpec] = {
         },
         unbounded="the warehouses model cannot be unbounded: every flow is capped by its "
         f"market's demand and every other variable is binary; {UNREPRESENTABLE}",
+        generate=_generate_warehouses,
     ),
     "contracts": ModelSpec(
         "contracts",
@@ -275,7 +338,7 @@ MODELS: dict[str, ModelSpec] = {
         ContractsConfig,
         _check_contracts,
         _build_contracts,
-        extract_contracts,
+        _by_form(extract_contracts),
         _diagnose_contracts,
         tables=("nodes", "demand", "products", "contracts"),
         reads={
@@ -289,6 +352,7 @@ MODELS: dict[str, ModelSpec] = {
         "below its SKU's salvage_value (unit_price, or premium + exercise_price) buys to salvage "
         "without end; load_instance refuses such prices, so look for them in an instance that "
         "did not come through it",
+        generate=_generate_contracts,
         two_stage=True,
         demand_sampler=_contracts_sampler,
     ),
@@ -299,7 +363,7 @@ MODELS: dict[str, ModelSpec] = {
         RoutingConfig,
         _check_routing,
         _build_routing,
-        extract_routing,
+        _by_form(extract_routing),
         _diagnose_routing,
         tables=("nodes", "arcs", "demand", "products"),
         reads={
@@ -320,6 +384,7 @@ MODELS: dict[str, ModelSpec] = {
         "each SKU sells (the listing limit), releases, parcels and lost sales by demand; a "
         "salvage_value at or above the cost of stocking a unit would fill that cap with stock "
         f"bought to salvage, which the routing check refuses; {UNREPRESENTABLE}",
+        generate=_generate_routing,
         two_stage=True,
         demand_sampler=_routing_sampler,
     ),
@@ -330,7 +395,7 @@ MODELS: dict[str, ModelSpec] = {
         SuppliersConfig,
         _check_suppliers,
         build_suppliers,
-        extract_suppliers,
+        _by_family(extract_suppliers),
         _diagnose_suppliers,
         tables=("nodes", "demand", "products", "offers", "price_breaks"),
         reads={
@@ -351,163 +416,7 @@ MODELS: dict[str, ModelSpec] = {
         unbounded="the suppliers model cannot be unbounded: every purchase is capped (by the "
         "offer's capacity, else by the most that can pay), inspections and shipments by the "
         f"purchase, and every other variable is binary; {UNREPRESENTABLE}",
+        generate=_generate_suppliers,
     ),
 }
 """Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
-
-
-def solve(
-    instance: Instance,
-    model: str = "warehouses",
-    options: SolveOptions | None = None,
-    config: Any = None,
-    reports: Sequence[str] = (),
-    write_model: str | Path | None = None,
-) -> Result:
-    """Build the model for ``instance``, solve it with HiGHS, and return a :class:`Result`.
-
-    Parameters
-    ----------
-    instance : from :func:`cbecopt.load_instance`.
-    model : a key of :data:`MODELS`.
-    options : solver options (time limit, gap, threads, seed, raw HiGHS options).
-    config : the model's own options (e.g. :class:`WarehousesConfig`); ``None`` for defaults.
-    reports : further analyses of a two-stage model, e.g. ``("stochastic",)`` for RP, EV,
-        EEV, WS, EVPI and VSS (:func:`cbecopt.stochastic.solve.solve_two_stage`).
-    write_model : an ``.lp`` or ``.mps`` file to write the model to, through Pyomo's writer,
-        before it is solved (a two-stage model's extensive form; :func:`cbecopt.solver.write_model`).
-
-    The inputs are checked first (:func:`check_inputs`: an ``InputError`` lists every
-    problem); ``result.warnings`` names what the instance holds that the model does not read
-    (:meth:`ModelSpec.unread`). The result's status is ``optimal`` only when HiGHS proved
-    it; on a time limit the incumbent comes back as ``feasible`` with its bound and gap; an
-    infeasible model comes back with a diagnosis.
-    """
-    options = (options or SolveOptions()).begin()
-    if options.budget.expired():  # a step of a loop the budget no longer reaches
-        return _not_started(instance, model, config, options)
-    start = time.perf_counter()
-    data = check_inputs(instance, model, config, options.seed)
-    spec = MODELS[model]
-    warnings = spec.unread(instance)
-    if options.budget.expired():  # the budget ran out while the data was prepared
-        return _not_started(instance, model, config, options)
-    if spec.two_stage:
-        from cbecopt.stochastic.solve import solve_two_stage
-
-        problem = spec.assemble(instance, config, data)
-        prepare = time.perf_counter() - start
-        blocks = getattr(config, "sku_blocks", None)
-        if blocks is not None:
-            from cbecopt.formulations.routing_blocks import solve_by_sku_blocks
-
-            if reports:
-                raise OptionError("reports are not available when solving by SKU blocks")
-            if write_model is not None:
-                raise OptionError("a model file is one model; solving by SKU blocks solves many")
-            result = solve_by_sku_blocks(
-                problem,
-                options,
-                blocks,
-                config.risk,
-                instance.name,
-                instance.load_seconds,
-                _config_dict(config),
-                prepare_seconds=prepare,
-            )
-            return dataclasses.replace(result, warnings=warnings)
-        result = solve_two_stage(
-            problem,
-            options,
-            getattr(config, "risk", None),
-            reports=reports,
-            extract=partial(spec.extract, problem),
-            diagnose=partial(spec.diagnose, problem),
-            unbounded=spec.unbounded,
-            model=model,
-            instance=instance.name,
-            load_seconds=instance.load_seconds,
-            config=_config_dict(config),
-            prepare_seconds=prepare,
-            write_model=write_model,
-        )
-        return dataclasses.replace(result, warnings=warnings)
-    if reports:
-        raise OptionError(f"reports ({', '.join(reports)}) apply to two-stage models, not {model}")
-    prepared = time.perf_counter()
-    with (
-        PauseGC()
-    ):  # building a large model creates millions of objects; GC passes over them cost 2-3x
-        built = spec.assemble(instance, config, data)
-        t_built = time.perf_counter()
-        if write_model is not None:  # its time is in no part of the timings: "other"
-            solver.write_model(built.model, write_model)
-        t_written = time.perf_counter()
-        compiled = compile_model(built.model)
-        t_compiled = time.perf_counter()
-    outcome = solve_compiled(compiled, options)
-    t_solved = time.perf_counter()
-
-    tables: dict = {}
-    kpis: dict = {}
-    diagnosis: list[str] = []
-    if outcome.values is not None:
-        tables, kpis = spec.extract(
-            built, lambda family: outcome.values_of(compiled, family.component)
-        )
-    elif outcome.status == Status.INFEASIBLE:
-        diagnosis = spec.diagnose(built)
-    elif outcome.status == Status.UNBOUNDED:
-        diagnosis = [spec.unbounded]
-    elif outcome.status == Status.NO_SOLUTION:
-        diagnosis = [options.budget.no_solution_advice()]
-    timings = options.budget.timings(
-        {
-            "prepare": prepared - start,
-            "build": t_built - prepared,
-            "handoff": (t_compiled - t_written) + outcome.handoff_seconds,
-            "solve": outcome.solve_seconds,
-            "extract": time.perf_counter() - t_solved,
-        },
-        instance.load_seconds,
-    )
-    return Result(
-        model=model,
-        instance=instance.name,
-        status=outcome.status,
-        termination=outcome.termination,
-        objective=outcome.objective,
-        bound=outcome.bound,
-        gap=outcome.gap,
-        timings=timings,
-        tables=tables,
-        kpis=kpis,
-        diagnosis=diagnosis,
-        warnings=warnings,
-        size={
-            "variables": compiled.n_cols,
-            "integer_variables": compiled.n_integer,
-            "constraints": compiled.n_rows,
-            "nonzeros": compiled.nonzeros,
-        },
-        options={**options.as_dict(), "model": _config_dict(built.config)},
-        solver={"name": "highs", **outcome.info},
-    )
-
-
-def _not_started(instance: Instance, model: str, config: Any, options: SolveOptions) -> Result:
-    """The result of a solve the call's budget did not reach: nothing prepared or solved."""
-    budget = options.budget
-    return Result(
-        model=model,
-        instance=instance.name,
-        status=Status.NO_SOLUTION,
-        termination=f"{budget.why_stopped()} before this solve started",
-        timings=budget.timings({}, instance.load_seconds),
-        diagnosis=[budget.no_solution_advice()],
-        options={**options.as_dict(), "model": _config_dict(config)},
-    )
-
-
-def _config_dict(config: Any) -> dict:
-    return dataclasses.asdict(config) if config is not None else {}

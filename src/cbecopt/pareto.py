@@ -31,10 +31,10 @@ import pandas as pd
 
 from cbecopt.errors import OptionError
 from cbecopt.formulations.suppliers import SuppliersConfig
+from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
-from cbecopt.models import solve
+from cbecopt.pipeline import solve
 from cbecopt.results import Result
-from cbecopt.solver import SolveOptions
 
 log = logging.getLogger(__name__)
 

@@ -151,6 +151,83 @@ class Result:
         return outputs.write_workbook(target, save)
 
 
+@dataclass
+class Run:
+    """What every result of one call shares, and the one place a :class:`Result` is made.
+
+    Every path of the pipeline (a solve the budget did not reach, one without a solution, the
+    extensive form, SKU blocks, the stochastic report) ends in :meth:`result`, so each result
+    carries the same options, the same warnings and timings that add up to the same clock.
+
+    Attributes
+    ----------
+    model, instance : which model (registry key) on which instance.
+    options : the call's :class:`~cbecopt.highs.SolveOptions`, with its budget running.
+    config : the model's config as a dict (``{}`` for defaults or a problem without one).
+    load_seconds : time spent loading the instance before the call (0 when the budget counts it).
+    warnings : what the instance holds that the model does not read.
+    settings : further options the method used (e.g. ``risk``), written beside ``options``.
+    parts : timings of the steps done so far (``prepare``, ...), which the method adds to.
+    """
+
+    model: str
+    instance: str
+    options: Any
+    config: dict[str, Any] = field(default_factory=dict)
+    load_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def result(
+        self,
+        status: Status,
+        termination: str = "",
+        *,
+        parts: dict[str, float] | None = None,
+        objective: float | None = None,
+        bound: float | None = None,
+        gap: float | None = None,
+        tables: dict[str, pd.DataFrame] | None = None,
+        kpis: dict[str, Any] | None = None,
+        diagnosis: list[str] | None = None,
+        size: dict[str, int] | None = None,
+        solver: dict[str, Any] | None = None,
+        reports: dict[str, dict[str, Any]] | None = None,
+    ) -> Result:
+        """The result of this call; ``parts`` are the method's timings, after :attr:`parts`."""
+        budget = self.options.budget
+        return Result(
+            model=self.model,
+            instance=self.instance,
+            status=status,
+            termination=termination,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            timings=budget.timings({**self.parts, **(parts or {})}, self.load_seconds),
+            tables=tables or {},
+            kpis=kpis or {},
+            diagnosis=diagnosis or [],
+            warnings=list(self.warnings),
+            size=size or {},
+            options={**self.options.as_dict(), **self.settings, "model": self.config},
+            solver=solver or {},
+            reports=reports or {},
+        )
+
+    def stopped(self, where: str, parts: dict[str, float] | None = None) -> Result:
+        """The result of a call the budget cut short ``where`` (e.g. "while building the
+        model"): no solution, the reason, and what to do about it."""
+        budget = self.options.budget
+        return self.result(
+            Status.NO_SOLUTION,
+            f"{budget.why_stopped()} {where}",
+            parts=parts,
+            diagnosis=[budget.no_solution_advice()],
+        )
+
+
 EXCEL_MAX_ROWS = 1_048_576
 """Rows in one Excel sheet, the header row included."""
 

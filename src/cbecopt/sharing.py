@@ -35,10 +35,11 @@ import pandas as pd
 
 from cbecopt.errors import InputError
 from cbecopt.formulations.warehouses import WarehousesConfig
+from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
-from cbecopt.models import check_inputs, solve
+from cbecopt.models import check_inputs
+from cbecopt.pipeline import solve
 from cbecopt.results import Result
-from cbecopt.solver import SolveOptions
 
 log = logging.getLogger(__name__)
 

@@ -33,11 +33,11 @@ from typer.core import TyperGroup
 from cbecopt.bundled import resolve_path
 from cbecopt.cli import EXIT_SIGNAL
 from cbecopt.errors import CbecoptError, InputError, OptionError
+from cbecopt.highs import SolveOptions, abandoned_runs, highs_option_value
 from cbecopt.instance import Instance, load_instance
 from cbecopt.limits import Budget, received_signal
 from cbecopt.report import labelled
 from cbecopt.results import Result, Status
-from cbecopt.solver import SolveOptions, highs_option_value
 
 EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION, EXIT_SOLVER, EXIT_OUTPUT = 0, 2, 3, 4, 5
 
@@ -201,7 +201,12 @@ def flagged(checks: Mapping[str, Callable[[], object]]) -> None:
 
 @contextlib.contextmanager
 def stdout_to_stderr(active: bool) -> Iterator[None]:
-    """Send everything written to stdout (solver logs included) to stderr while ``active``."""
+    """Send everything written to stdout (solver logs included) to stderr while ``active``.
+
+    A HiGHS run given up on (:func:`cbecopt.highs.abandoned_runs`) may still write its log to
+    the process's stdout afterwards; then the descriptor stays on stderr and Python's own
+    output (the JSON result) goes to the saved stdout, so the log cannot corrupt it.
+    """
     if not active:
         yield
         return
@@ -212,8 +217,11 @@ def stdout_to_stderr(active: bool) -> Iterator[None]:
         yield
     finally:
         sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
+        if abandoned_runs():
+            sys.stdout = os.fdopen(saved, "w", encoding=sys.stdout.encoding)
+        else:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 class _StatusHandler(logging.Handler):

@@ -28,7 +28,7 @@ from cbecopt.cli.app import (
 from cbecopt.cli.output import check_output, deliver, input_paths, out_path
 from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
 from cbecopt.instance import Instance, load_instance, save_instance
-from cbecopt.models import MODELS
+from cbecopt.models import MODELS, model_spec
 from cbecopt.readers.csvdir import META_FILE
 from cbecopt.report import labelled
 from cbecopt.validation import ModelCheck
@@ -160,7 +160,6 @@ def convert(
     out.print(f"wrote {target}")
 
 
-GENERATORS = ("warehouses", "contracts", "routing", "suppliers")
 GENERATOR_FLAGS = {
     "n_warehouses": "--warehouses",
     "n_markets": "--markets",
@@ -180,7 +179,7 @@ GENERATOR_FLAGS = {
 @app.command()
 def generate(
     model: Annotated[
-        str, typer.Argument(help=f"Model to generate an instance for: {', '.join(GENERATORS)}.")
+        str, typer.Argument(help=f"Model to generate an instance for: {', '.join(MODELS)}.")
     ],
     output: Annotated[
         Path, typer.Option("--output", "-o", parser=out_path, help="Folder (or .xlsx) to write.")
@@ -210,43 +209,22 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
 ) -> None:
     """Generate a synthetic instance, reproducibly from a seed."""
-    from cbecopt.generate import (
-        generate_contracts,
-        generate_routing,
-        generate_suppliers,
-        generate_warehouses,
-    )
-
+    options = {
+        "n_warehouses": warehouses,
+        "n_markets": markets,
+        "platforms": platforms,
+        "capacity_ratio": capacity_ratio,
+        "n_skus": skus,
+        "n_scenarios": scenarios,
+        "n_months": months,
+        "n_bonded": bonded,
+        "n_origins": origins,
+        "n_suppliers": suppliers,
+        "seed": seed,
+    }
     try:
         destination = check_output(output, names=(META_FILE,))
-        if model == "warehouses":
-            instance = generate_warehouses(
-                warehouses, markets, seed=seed, platforms=platforms, capacity_ratio=capacity_ratio
-            )
-            what = f"{warehouses} warehouses x {markets} markets"
-        elif model == "contracts":
-            scenarios = 50 if scenarios is None else scenarios
-            instance = generate_contracts(skus, scenarios, seed=seed)
-            what = f"{skus} SKUs x {scenarios} scenarios"
-        elif model == "routing":
-            scenarios = 0 if scenarios is None else scenarios
-            instance = generate_routing(
-                skus,
-                months,
-                bonded,
-                origins,
-                markets,
-                scenarios,
-                seed=seed,
-            )
-            what = f"{skus} SKUs x {markets} markets x {months} months"
-        elif model == "suppliers":
-            instance = generate_suppliers(skus, suppliers, seed=seed)
-            what = f"{skus} SKUs x {suppliers} suppliers"
-        else:
-            raise CbecoptError(
-                f"no generator for model '{model}'; available: {', '.join(GENERATORS)}"
-            )
+        instance, what = model_spec(model).generate(options)
     except OptionError as exc:
         fail(exc.naming(GENERATOR_FLAGS))
     except CbecoptError as exc:

@@ -54,5 +54,5 @@ def run() -> None:
     sys.stderr.flush()
     # Leave without tearing the interpreter down: every file is written and closed by now,
     # and freeing a large model's millions of objects (or waiting for a solver thread that
-    # would not stop, see solver.abandoned_runs) only delays the exit.
+    # would not stop, see highs.abandoned_runs) only delays the exit.
     os._exit(0 if code is None else code)

@@ -40,6 +40,7 @@ from cbecopt.cli.app import (
 from cbecopt.cli.output import check_output, deliver, input_paths, out_path, write_tables
 from cbecopt.compare import overall_status
 from cbecopt.errors import CbecoptError, OptionError
+from cbecopt.methods import METHODS
 from cbecopt.models import MODELS, check_inputs, model_spec
 from cbecopt.stochastic.twostage import RiskOptions
 
@@ -159,12 +160,8 @@ def _model_config(
 ):
     """The model's config object from the command-line options (``None`` for an SMPS problem,
     which takes only the risk options); options given for another model are an
-    :class:`OptionError`."""
-    from cbecopt.formulations.contracts import ContractsConfig
-    from cbecopt.formulations.routing import RoutingConfig
-    from cbecopt.formulations.suppliers import SuppliersConfig
-    from cbecopt.formulations.warehouses import WarehousesConfig
-
+    :class:`OptionError`. Each option sets the config field of its name
+    (:data:`CONFIG_OPTIONS`); a field left out keeps the config's default."""
     if model != SMPS:
         model_spec(model)  # an unknown model before options that do not apply to it
     refuse_foreign_options(
@@ -185,21 +182,21 @@ def _model_config(
     )
     if model == SMPS:
         return None
-    if model == "warehouses":
-        return WarehousesConfig(single_source, min_open, max_open)
-    if model == "suppliers":
-        return SuppliersConfig(demand=demand_rule)
-    sampling = {
-        "risk": risk_options(risk_weight, alpha),
-        **_given(samples=samples, distribution=distribution),
-    }
-    if model == "contracts":
-        return ContractsConfig(**sampling, **({"types": _names(types)} if types else {}))
-    return RoutingConfig(
-        **sampling,
+    config_type = MODELS[model].config_type
+    fields = {f.name for f in dataclasses.fields(config_type)}
+    values = _given(
+        single_source=single_source,
+        min_open=min_open,
+        max_open=max_open,
+        types=_names(types) if types else None,
+        channels=_names(channels) if channels else None,
         sku_blocks=sku_blocks,
-        **({"channels": _names(channels)} if channels else {}),
+        demand=demand_rule,
+        samples=samples,
+        distribution=distribution,
+        risk=risk_options(risk_weight, alpha) if "risk" in fields else None,
     )
+    return config_type(**values)
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -294,6 +291,13 @@ def solve(
             help="routing: solve by blocks of this many SKUs, with a proven gap (large instances)."
         ),
     ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Solution method: {', '.join(METHODS)} (default extensive_form; "
+            "--sku-blocks N chooses sku_blocks)."
+        ),
+    ] = None,
     samples: SamplesOpt = None,
     distribution: DistributionOpt = None,
     risk_weight: RiskWeightOpt = None,
@@ -334,7 +338,7 @@ def solve(
     verbose: VerboseOpt = False,
 ) -> None:
     """Solve an instance with one model and print (and optionally write) the result."""
-    from cbecopt.models import solve as solve_model
+    from cbecopt.pipeline import solve as solve_model
     from cbecopt.sharing import compare_sharing
     from cbecopt.stochastic.solve import solve_two_stage
 
@@ -360,6 +364,11 @@ def solve(
         refuse_foreign_options(
             model, {"--independent": independent or None, "--report": report or None}
         )
+        if method is not None and (model == SMPS or independent):
+            raise OptionError(
+                "--method applies to one model solved from an instance, not to "
+                + ("SMPS files" if model == SMPS else "--independent (it solves many)")
+            )
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
         if write_model is not None:
             _check_model_file(write_model, input_paths(path, fmt), independent, sku_blocks)
@@ -390,7 +399,9 @@ def solve(
                 if independent:
                     result = compare_sharing(instance, options, config)
                 else:
-                    result = solve_model(instance, model, options, config, report, write_model)
+                    result = solve_model(
+                        instance, model, options, config, report, write_model, method
+                    )
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, model=model, instance=str(path))
     try:
@@ -425,8 +436,8 @@ def _smps_extract(problem):
     import numpy as np
     import pandas as pd
 
-    def extract(form, values):
-        x = form.values_of(values, form.first.families[0])
+    def extract(problem, view):
+        x = view.values_of(view.form.first.families[0])
         table = pd.DataFrame(
             {
                 "variable": list(problem.first_stage_names),

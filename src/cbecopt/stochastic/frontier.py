@@ -18,7 +18,7 @@ import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
-from cbecopt.solver import SolveOptions
+from cbecopt.highs import SolveOptions
 from cbecopt.stochastic.twostage import RiskOptions, TwoStageProblem, solve_scenarios
 
 log = logging.getLogger(__name__)

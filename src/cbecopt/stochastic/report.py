@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cbecopt.highs import SolveOptions
 from cbecopt.results import Status
-from cbecopt.solver import SolveOptions
 from cbecopt.stochastic.twostage import (
     StageSolution,
     TwoStageProblem,

@@ -30,9 +30,10 @@ import pandas as pd
 from scipy import stats
 
 from cbecopt.errors import OptionError
+from cbecopt.highs import SolveOptions
 from cbecopt.limits import OutOfTime
 from cbecopt.results import Status
-from cbecopt.solver import SolveOptions
+from cbecopt.seeds import stream_seeds
 from cbecopt.stochastic.twostage import (
     TwoStageProblem,
     build_extensive_form,
@@ -92,7 +93,8 @@ def mrp_gap(
     sampler : draws ``n`` equally likely scenarios from a seed.
     n : scenarios per SAA.
     replications : independent replications ``m`` for the gap estimate (at least 2).
-    seed : master seed; every sample's seed derives from it, so the result is reproducible.
+    seed : the call's root seed (``SolveOptions.seed``); every sample's seed is one of its
+        ``saa`` stream (:mod:`cbecopt.seeds`), so the result is reproducible.
     confidence : level of the one-sided intervals, ``1 - α``.
     evaluation_n : size of the independent sample that estimates the candidate's true cost
         (0: skip).
@@ -111,7 +113,7 @@ def mrp_gap(
             return solve_scenarios(problem, problem.scenarios(), options, None, deadline)
         return solve_extensive_form(form, options, fixed, deadline)
 
-    seeds = np.random.SeedSequence(seed).generate_state(replications + 2)
+    seeds = stream_seeds(seed, "saa", replications + 2)
     summary: dict[str, float | int | str | None] = {
         "n": n,
         "replications": replications,

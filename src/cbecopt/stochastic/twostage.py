@@ -25,10 +25,10 @@ from pyomo.common.gc_manager import PauseGC
 from cbecopt.errors import OptionError
 from cbecopt.families import cvar
 from cbecopt.formulations.common import Terms, VarFamily, linear_objective
+from cbecopt.highs import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
 from cbecopt.labelled import terms_expression
 from cbecopt.limits import Budget, OutOfTime, check
 from cbecopt.results import Status
-from cbecopt.solver import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 from cbecopt import outputs
 from cbecopt.errors import OptionError
-from cbecopt.limits import Budget, handlers_installed
+from cbecopt.limits import Budget, checkpoint, handlers_installed
 from cbecopt.linear import (
     ColumnBounds,
     FamilyVar,
@@ -37,6 +37,7 @@ from cbecopt.linear import (
     pyomo_column,
 )
 from cbecopt.results import Status
+from cbecopt.seeds import MAX_SEED, stream_seed
 
 INF = highspy.kHighsInf
 log = logging.getLogger(__name__)
@@ -47,14 +48,11 @@ OWNED_HIGHS_OPTIONS = {
     "mip_abs_gap": "--gap (a relative gap): cbecopt calls a result optimal by the relative gap only",
     "time_limit": "--time-limit (SolveOptions.time_limit): it bounds the whole call",
     "threads": "--threads (SolveOptions.threads)",
-    "random_seed": "--seed (SolveOptions.seed): one seed for HiGHS and every sampler",
+    "random_seed": "--seed (SolveOptions.seed): the root of HiGHS's and every sampler's seed",
     "output_flag": "--verbose (SolveOptions.verbose)",
     "log_to_console": "--verbose (SolveOptions.verbose)",
 }
 """Raw HiGHS options cbecopt sets itself, and the option to use instead."""
-
-MAX_SEED = 2**31 - 1
-"""HiGHS's random_seed is a 32-bit integer."""
 
 
 def available_cores() -> int:
@@ -75,8 +73,9 @@ class SolveOptions:
         report), ``None`` for no limit.
     mip_rel_gap : relative MIP gap at which HiGHS may stop and call the solution optimal.
     threads : HiGHS threads (``None``: HiGHS decides); at most the cores this process may use.
-    seed : the one random seed: HiGHS's and every sampler's (scenarios, SAA); the same
-        instance, options and seed give the same result.
+    seed : the root of every random stream of the call (:mod:`cbecopt.seeds`: the sampled
+        scenarios, SAA's samples, HiGHS's ``random_seed``); the same instance, options and
+        seed give the same result.
     verbose : show HiGHS's log.
     highs_options : raw HiGHS options passed through unchanged (e.g. ``{"presolve": "off"}``);
         the options cbecopt sets itself (:data:`OWNED_HIGHS_OPTIONS`) are refused.
@@ -298,12 +297,11 @@ def compile_model(model: pyo.Block) -> CompiledModel:
     :meth:`~cbecopt.linear.LinearObjective.terms`); ordinary Pyomo variables, constraints and
     objectives through Pyomo's public API and its standard linear representation.
     """
+    checkpoint()  # a watched handoff (cbecopt.limits.watched) stops once its budget expired
     with PauseGC():
         columns = _Columns(model)
         rows = [
-            _family_rows(con, columns)
-            if isinstance(con, LinearFamily)
-            else _pyomo_rows(con, columns)
+            _rows(con, columns)
             for con in model.component_objects(pyo.Constraint, active=True, descend_into=True)
         ]
         objective = _active_objective(model)
@@ -327,6 +325,14 @@ def compile_model(model: pyo.Block) -> CompiledModel:
         integer_columns=np.flatnonzero(columns.integer).astype(np.int32),
         objective_constant=constant,
         maximize=objective is not None and objective.sense == pyo.maximize,
+    )
+
+
+def _rows(con, columns: _Columns) -> _Rows:
+    """One constraint component's rows; a watched handoff stops here once its budget expired."""
+    checkpoint()
+    return (
+        _family_rows(con, columns) if isinstance(con, LinearFamily) else _pyomo_rows(con, columns)
     )
 
 
@@ -583,7 +589,7 @@ def solve_compiled(
     highs = new_highs()
     highs.setOptionValue("output_flag", bool(options.verbose))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    highs.setOptionValue("random_seed", int(options.seed))
+    highs.setOptionValue("random_seed", stream_seed(options.seed, "highs"))
     _use_threads(highs, options.threads)
     for key, value in options.highs_options.items():
         highs.setOptionValue(key, value)  # checked when the options were made
@@ -645,6 +651,12 @@ gives up on it (HiGHS cannot be interrupted inside some phases, e.g. the root LP
 _abandoned: list[tuple[threading.Thread, highspy.Highs]] = []
 """Runs given up on; kept referenced so their Highs objects live as long as their threads
 (the command line then leaves with ``os._exit``, see :mod:`cbecopt.cli.run`)."""
+
+
+def abandoned_runs() -> int:
+    """How many HiGHS runs were given up on and may still be running (and writing their log
+    to this process's stdout, with ``--verbose``)."""
+    return len(_abandoned)
 
 
 class _WatchedRun:

@@ -7,7 +7,7 @@ import pyomo.environ as pyo
 import pytest
 
 import cbecopt
-from cbecopt.solver import SolveOptions, compile_model, solve_compiled
+from cbecopt.highs import SolveOptions, compile_model, solve_compiled
 from helpers import write_instance
 
 
@@ -179,7 +179,7 @@ def test_unknown_raw_highs_options_and_values_are_refused():
 
 @pytest.mark.unit
 def test_threads_and_seed_are_bounded():
-    from cbecopt.solver import MAX_SEED, available_cores
+    from cbecopt.highs import MAX_SEED, available_cores
 
     with pytest.raises(cbecopt.OptionError, match="threads must be between 1 and"):
         cbecopt.SolveOptions(threads=100_000)

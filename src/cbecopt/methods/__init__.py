@@ -1,0 +1,70 @@
+"""Solution methods: how a built problem is turned into a result, chosen by ``method=``.
+
+Each method is a module with ``solve(task, run) -> Result`` and ``APPLIES_TO`` (the model
+keys it can solve, ``None``: every one): ``extensive_form`` (one model over all scenarios,
+solved by HiGHS) and ``sku_blocks`` (routing by blocks of SKUs with a proven gap).
+Decomposition methods to come (Lagrangian, progressive hedging) plug in here, outside the
+model code. The pipeline (:func:`cbecopt.pipeline.solve`) prepares the :class:`Task` and the
+:class:`~cbecopt.results.Run`; a method builds, hands off, solves and extracts within the
+call's budget and ends in ``run.result(...)``, the one place a result is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from cbecopt.errors import OptionError
+
+METHODS: dict[str, str] = {
+    "extensive_form": "cbecopt.methods.extensive_form",
+    "sku_blocks": "cbecopt.methods.sku_blocks",
+}
+"""Method keys and their modules (imported on first use)."""
+DEFAULT_METHOD = "extensive_form"
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a method solves: the problem and how the model reads and explains its solution.
+
+    Attributes
+    ----------
+    problem : a :class:`~cbecopt.stochastic.twostage.TwoStageProblem`, or a deterministic
+        model's :class:`~cbecopt.problem.OneScenario`.
+    extract : ``extract(built, view) -> (tables, KPIs)``, ``built`` being the deterministic
+        model's built object or the two-stage problem, ``view`` a
+        :class:`~cbecopt.problem.SolutionView` (``None``: no model tables).
+    diagnose : ``diagnose(built) -> reasons``, asked only when the problem is infeasible.
+    unbounded : what can make the cost fall without limit (the unbounded diagnosis).
+    config : the model's config object (``None``: defaults, or a problem without one).
+    risk : mean-CVaR options of a two-stage problem (``None``: risk-neutral).
+    reports : further analyses asked for (:data:`cbecopt.methods.extensive_form.REPORTS`).
+    write_model : an ``.lp``/``.mps`` file to write the model to before it is solved.
+    """
+
+    problem: Any
+    extract: Callable[[Any, Any], tuple[dict, dict]] | None
+    diagnose: Callable[[Any], list[str]] | None
+    unbounded: str
+    config: Any = None
+    risk: Any = None
+    reports: tuple[str, ...] = ()
+    write_model: Path | None = None
+
+
+def method_module(name: str, model: str) -> ModuleType:
+    """The module of method ``name``; an unknown method, or one that does not apply to
+    ``model``, is an :class:`OptionError`."""
+    if name not in METHODS:
+        raise OptionError(f"unknown method '{name}'; available: {', '.join(METHODS)}")
+    module = import_module(METHODS[name])
+    if module.APPLIES_TO is not None and model not in module.APPLIES_TO:
+        raise OptionError(
+            f"method '{name}' applies to {' / '.join(module.APPLIES_TO)}, not {model}"
+        )
+    return module
