@@ -15,12 +15,12 @@ import highspy
 import numpy as np
 
 from cbecopt.channels import DIRECT_MAIL
-from cbecopt.formulations.contracts import ContractsConfig, ContractsData
-from cbecopt.formulations.suppliers import SuppliersConfig
-from cbecopt.formulations.suppliers_data import SuppliersData
-from cbecopt.formulations.warehouses import WarehousesData
 from cbecopt.instance import Instance
 from cbecopt.models import MODELS
+from cbecopt.models.contracts.build import ContractsConfig, ContractsData
+from cbecopt.models.suppliers.build import SuppliersConfig
+from cbecopt.models.suppliers.data import SuppliersData
+from cbecopt.models.warehouses.build import WarehousesData
 
 
 class Coo:

@@ -128,11 +128,11 @@ def _build_only(case: Case, instance) -> dict:
 def _config(case: Case):
     """The model options a case asks for (``None``: the model's defaults)."""
     if case.model == "warehouses":
-        from cbecopt.formulations.warehouses import WarehousesConfig
+        from cbecopt.models.warehouses.build import WarehousesConfig
 
         return WarehousesConfig(single_source=case.single_source)
     if case.model == "routing" and case.sku_blocks:
-        from cbecopt.formulations.routing import RoutingConfig
+        from cbecopt.models.routing.build import RoutingConfig
 
         return RoutingConfig(sku_blocks=case.sku_blocks)
     return None

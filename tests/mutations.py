@@ -23,9 +23,9 @@ from pathlib import Path
 import openpyxl
 import tomli_w
 
+from cbecopt.fields import MONTH, NUMERIC
 from cbecopt.readers.workbook import META_SHEET
-from cbecopt.schema import MONTH, NUMERIC
-from cbecopt.tables import SCHEMAS
+from cbecopt.schemas import SCHEMAS
 
 CSV, XLSX = "csv", "xlsx"
 SETTINGS = "settings"

@@ -73,7 +73,7 @@ def solve_routing(folder, **config):
     """Solve the routing instance in ``folder`` to proven optimality (gap 0) with the
     RoutingConfig ``config``; the result must be optimal."""
     import cbecopt
-    from cbecopt.formulations.routing import RoutingConfig
+    from cbecopt.models.routing.build import RoutingConfig
 
     result = cbecopt.solve(
         cbecopt.load_instance(folder),

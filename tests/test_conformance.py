@@ -39,17 +39,17 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 from benchmarks.limits import instances as unfinishable_instances
-from cbecopt.highs import compile_model
 from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 import cbecopt
-from cbecopt.formulations.contracts import ContractsConfig
-from cbecopt.formulations.suppliers import SuppliersConfig
-from cbecopt.formulations.warehouses import WarehousesConfig
 from cbecopt.generate import generate_routing, generate_suppliers
+from cbecopt.highs import compile_model
+from cbecopt.models.contracts.build import ContractsConfig
+from cbecopt.models.suppliers.build import SuppliersConfig
+from cbecopt.models.warehouses.build import WarehousesConfig
+from cbecopt.schemas import SCHEMAS
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
-from cbecopt.tables import SCHEMAS
 from helpers import highs_optimum
 from test_cli import cbecopt as run_cbecopt
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cbecopt
-from cbecopt.formulations.contracts import ContractsConfig
+from cbecopt.models.contracts.build import ContractsConfig
 from cbecopt.scenarios import generate_demand_scenarios
 from cbecopt.seeds import stream_seed
 from cbecopt.stochastic.twostage import RiskOptions

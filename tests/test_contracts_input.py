@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import cbecopt
-from cbecopt.formulations.contracts import ContractsConfig
+from cbecopt.models.contracts.build import ContractsConfig
 from contract_helpers import write_contracts_instance
 from helpers import has, load_problems
 

@@ -15,7 +15,7 @@ import json
 import pytest
 
 import cbecopt
-from cbecopt.formulations.suppliers import SuppliersConfig
+from cbecopt.models.suppliers.build import SuppliersConfig
 from contract_helpers import write_contracts_instance
 from helpers import write_instance
 from test_cli import cbecopt as run_cbecopt

@@ -12,19 +12,19 @@ import pytest
 
 import cbecopt
 from cbecopt import families
-from cbecopt.formulations.suppliers import SuppliersConfig
-from cbecopt.formulations.warehouses import WarehousesConfig, build_warehouses
 from cbecopt.generate import generate_contracts, generate_routing, generate_suppliers
+from cbecopt.models.suppliers.build import SuppliersConfig
+from cbecopt.models.warehouses.build import WarehousesConfig, build_warehouses
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
 from helpers import write_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "models"
 SOURCES = {
-    "warehouses": ["formulations/warehouses.py"],
-    "suppliers": ["formulations/suppliers.py"],
-    "contracts": ["formulations/contracts.py", "families.py"],
-    "routing": ["formulations/routing.py"],
+    "warehouses": ["models/warehouses/build.py"],
+    "suppliers": ["models/suppliers/build.py"],
+    "contracts": ["models/contracts/build.py", "families.py"],
+    "routing": ["models/routing/build.py"],
 }
 """The modules that name each model's constraint families (CVaR's are named in families.py)."""
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 import cbecopt
-from cbecopt.formulations.contracts import ContractsConfig
-from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.generate import generate_contracts, generate_routing, generate_suppliers
+from cbecopt.models.contracts.build import ContractsConfig
+from cbecopt.models.suppliers.build import SuppliersConfig
 from cbecopt.stochastic.twostage import RiskOptions
 
 pytestmark = pytest.mark.component

@@ -25,8 +25,8 @@ from cbecopt.generate import (
     generate_suppliers,
     generate_warehouses,
 )
-from cbecopt.models import MODELS
 from cbecopt.highs import compile_model, new_highs
+from cbecopt.models import MODELS
 from cbecopt.stochastic.twostage import build_extensive_form
 
 pytestmark = pytest.mark.component

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import cbecopt
 from cbecopt.channels import DIRECT_MAIL, channel_terms
-from cbecopt.formulations.routing import RoutingConfig
+from cbecopt.models.routing.build import RoutingConfig
 from cbecopt.scenarios import generate_demand_scenarios
 from cbecopt.seeds import stream_seed
 from cbecopt.tax_rules import load_tax_rules

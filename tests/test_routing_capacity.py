@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cbecopt
-from cbecopt.formulations.routing import RoutingConfig
+from cbecopt.models.routing.build import RoutingConfig
 from routing_helpers import solve_routing as solve
 from routing_helpers import write_routing_instance
 

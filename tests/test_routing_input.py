@@ -79,7 +79,7 @@ def test_a_sku_no_channel_can_serve(tmp_path):
         "SKU 'A' has demand but no lane reaches M1 by postal, general_trade",
     )
     # Under a strategy, unreachable demand is simply lost.
-    from cbecopt.formulations.routing import RoutingConfig
+    from cbecopt.models.routing.build import RoutingConfig
 
     result = cbecopt.solve(
         cbecopt.load_instance(folder), "routing", config=RoutingConfig(channels=("bonded",))
@@ -132,7 +132,7 @@ def test_origin_must_be_a_supply_node_and_rules_date_must_exist(tmp_path):
     assert has(
         routing_problems(folder), "products.csv, row 2, column 'origin'", "origin 'M1' is a market"
     )
-    from cbecopt.formulations.routing import RoutingConfig
+    from cbecopt.models.routing.build import RoutingConfig
 
     folder = write_routing_instance(
         tmp_path / "y", [{"sku": "A"}], [{"market": "M1", "sku": "A", "quantity": 5}], lanes=LANES
@@ -281,7 +281,7 @@ def test_a_salvage_value_that_pays_for_stocking_is_refused(tmp_path):
 
 @pytest.mark.integration
 def test_sku_blocks_options_are_refused_before_any_solve():
-    from cbecopt.formulations.routing import RoutingConfig
+    from cbecopt.models.routing.build import RoutingConfig
     from cbecopt.stochastic.twostage import RiskOptions
 
     with pytest.raises(cbecopt.OptionError, match="block size must be at least 1, got 0"):

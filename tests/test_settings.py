@@ -155,7 +155,7 @@ def test_every_setting_the_code_reads_is_declared():
 
 
 def test_suppliers_settings_read_by_name_are_declared():
-    from cbecopt.formulations.suppliers_data import SuppliersConfig
+    from cbecopt.models.suppliers.data import SuppliersConfig
 
     demo = cbecopt.load_instance(
         Path(__file__).resolve().parents[1] / "instances" / "suppliers_demo"

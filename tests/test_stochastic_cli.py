@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cbecopt
-from cbecopt.formulations.contracts import ContractsConfig, demand_sampler
+from cbecopt.models.contracts.build import ContractsConfig, demand_sampler
 from cbecopt.stochastic.saa import mrp_gap
 from contract_helpers import write_contracts_instance
 from oracles.inventory import expected_newsvendor_cost_normal

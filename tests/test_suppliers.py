@@ -17,7 +17,7 @@ from scipy.optimize import linprog
 
 import cbecopt
 from cbecopt.bundled import resolve_path
-from cbecopt.formulations.suppliers import SuppliersConfig
+from cbecopt.models.suppliers.build import SuppliersConfig
 from helpers import has, load_problems
 from test_cli import cbecopt as run_cbecopt
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import cbecopt
-from cbecopt.formulations.routing import RoutingConfig
-from cbecopt.formulations.warehouses import WarehousesConfig
+from cbecopt.models.routing.build import RoutingConfig
+from cbecopt.models.warehouses.build import WarehousesConfig
 from helpers import ARCS, DEMAND, NODES, write_instance
 from routing_helpers import write_routing_instance
 from test_cli import cbecopt as run_cbecopt

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import cbecopt
-from cbecopt.schema import parse_table
-from cbecopt.tables import DEMAND
+from cbecopt.fields import parse_table
+from cbecopt.schemas import DEMAND
 from helpers import ARCS, NODES, has, load_problems, write_instance
 from helpers import DEMAND as DEMAND_CSV
 

@@ -1,6 +1,6 @@
 """Cross-table checks of the product catalog: products, the contracts and offers suppliers make.
 
-The column checks (types, bounds, blanks) are in :mod:`cbecopt.tables`; these are the rules
+The column checks (types, bounds, blanks) are in :mod:`cbecopt.schemas`; these are the rules
 that need more than one column or table: which prices a contract type needs, prices that
 would make money from nothing (buy to salvage), minimum orders above capacity, and references
 to suppliers and SKUs that do not exist.

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from cbecopt.formulations.contracts import ContractsConfig
-from cbecopt.formulations.routing import RoutingConfig
-from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models import check_inputs
+from cbecopt.models.contracts.build import ContractsConfig
+from cbecopt.models.routing.build import RoutingConfig
+from cbecopt.models.suppliers.build import SuppliersConfig
 from cbecopt.pipeline import solve
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ import networkx as nx
 import numpy as np
 from networkx.algorithms.flow import preflow_push
 
-from cbecopt.formulations.suppliers_data import SuppliersConfig, SuppliersData
-from cbecopt.formulations.warehouses import WarehousesConfig, WarehousesData
+from cbecopt.models.suppliers.data import SuppliersConfig, SuppliersData
+from cbecopt.models.warehouses.build import WarehousesConfig, WarehousesData
 
 SOURCE, SINK = ("source",), ("sink",)
 """The ends of a supply network (tuples, so they never equal a ``(layer, position)`` node)."""

@@ -22,16 +22,16 @@ import pandas as pd
 
 from cbecopt.catalog import check_catalog, check_offers, node_kinds
 from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.fields import parse_table
 from cbecopt.network import Network
 from cbecopt.readers import RawInstance
 from cbecopt.readers.benchmark import read_holmberg, read_orlib_cap
 from cbecopt.readers.csvdir import read_csv_folder
 from cbecopt.readers.workbook import read_workbook
 from cbecopt.scenarios import check_scenarios
-from cbecopt.schema import parse_table
+from cbecopt.schemas import SCHEMAS
 from cbecopt.settings import check_settings
 from cbecopt.settings import default as setting_default
-from cbecopt.tables import SCHEMAS
 from cbecopt.writers import write_csv_folder, write_workbook
 
 FORMATS = ("auto", "csv", "xlsx", "orlib-cap", "holmberg")

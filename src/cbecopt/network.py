@@ -3,7 +3,7 @@
 An instance's tables are validated once at load; the :class:`Network` is built from them
 right after, once per instance (``Instance.network``), and is the only way a model reads its
 data. It applies each column's default, declared once on the schema field
-(:mod:`cbecopt.tables`: a blank capacity is unlimited, a blank fixed cost 0, ...), so a blank
+(:mod:`cbecopt.schemas`: a blank capacity is unlimited, a blank fixed cost 0, ...), so a blank
 means the same in every model, and it gives every lane a role from the kinds of its ends:
 
 ============  ==========================================  ==================================
@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.channels import CHANNELS, DIRECT_MODES
+from cbecopt.fields import NUMERIC, SameAs, TableSchema
 from cbecopt.graph import build_graph
 from cbecopt.scenarios import ScenarioSet, scenario_set
-from cbecopt.schema import NUMERIC, SameAs, TableSchema
-from cbecopt.tables import SCHEMAS
+from cbecopt.schemas import SCHEMAS
 
 SUPPLY_KINDS = ("supplier", "overseas_warehouse", "port")
 """Node kinds goods start from: the origins of inbound and direct lanes."""

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.errors import OptionError
-from cbecopt.formulations.suppliers import SuppliersConfig
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
+from cbecopt.models.suppliers.build import SuppliersConfig
 from cbecopt.pipeline import solve
 from cbecopt.results import Result
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from cbecopt import checks
 from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.schema import QUANTITY_RESOLUTION
+from cbecopt.fields import QUANTITY_RESOLUTION
 
 if TYPE_CHECKING:
     from cbecopt.instance import Instance
@@ -132,7 +132,7 @@ def generate_demand_scenarios(
     empirical : each scenario is one period of the history table drawn at random (with
         replacement), so the rows keep the correlation they had in the past.
 
-    A draw below :data:`~cbecopt.schema.QUANTITY_RESOLUTION` is 0: the solver cannot tell it
+    A draw below :data:`~cbecopt.fields.QUANTITY_RESOLUTION` is 0: the solver cannot tell it
     from 0, and a demand table may not hold it.
     """
     n = checks.count("n", n, 1)

@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.errors import InputError
-from cbecopt.formulations.warehouses import WarehousesConfig
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models import check_inputs
+from cbecopt.models.warehouses.build import WarehousesConfig
 from cbecopt.pipeline import solve
 from cbecopt.results import Result
 

@@ -471,7 +471,7 @@ def compare_contracts_(
     """Solve the contracts model under each policy: safety stock only, quantity flexibility,
     options, emergency spot, and all combined; show what each kind of flexibility is worth."""
     from cbecopt.compare import compare_contracts
-    from cbecopt.formulations.contracts import ContractsConfig
+    from cbecopt.models.contracts.build import ContractsConfig
 
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
@@ -701,7 +701,7 @@ def compare_routing_(
     """Solve the routing model bonded-only, direct-mail-only, postal-only and hybrid (optimised):
     cost, profit, tax, average delivery days, fill rate and lost sales per strategy, with a chart."""
     from cbecopt.compare import compare_routing, plot_routing
-    from cbecopt.formulations.routing import RoutingConfig
+    from cbecopt.models.routing.build import RoutingConfig
 
     try:
         options = solve_options(

@@ -1,6 +1,6 @@
 """SKU blocks: solve a large routing instance by blocks of SKUs, with a proven optimality gap.
 
-The method (see :mod:`cbecopt.formulations.routing_blocks` for the routing side: how the
+The method (see :mod:`cbecopt.models.routing.blocks` for the routing side: how the
 instance splits into blocks, how each block is bounded and planned, and why the sum of the
 blocks' relaxations is a lower bound) runs two passes over the blocks: the bound pass (each
 block's LP relaxation with its share of every fixed cost) and the plan pass (each block
@@ -35,8 +35,10 @@ import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
-from cbecopt.formulations.routing import RoutingProblem
-from cbecopt.formulations.routing_blocks import (
+from cbecopt.highs import ABANDON_SECONDS, SolveOptions
+from cbecopt.limits import STOP_SIGNALS, Budget, request_stop_everywhere
+from cbecopt.methods import Task
+from cbecopt.models.routing.blocks import (
     OPEN_SHARE,
     TIMINGS,
     BlockResult,
@@ -45,10 +47,8 @@ from cbecopt.formulations.routing_blocks import (
     solve_block,
     unfinished_block,
 )
-from cbecopt.formulations.routing_data import RoutingData
-from cbecopt.highs import ABANDON_SECONDS, SolveOptions
-from cbecopt.limits import STOP_SIGNALS, Budget, request_stop_everywhere
-from cbecopt.methods import Task
+from cbecopt.models.routing.build import RoutingProblem
+from cbecopt.models.routing.data import RoutingData
 from cbecopt.results import Result, Run, Status
 from cbecopt.stochastic.twostage import RiskOptions
 

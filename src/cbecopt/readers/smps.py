@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 import pyomo.environ as pyo
 
-from cbecopt.formulations.common import Terms, VarFamily, add_rows, add_var_family, terms
+from cbecopt.models.common import Terms, VarFamily, add_rows, add_var_family, terms
 from cbecopt.readers.smps_core import (
     INFINITE_BOUND,
     Core,

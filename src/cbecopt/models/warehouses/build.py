@@ -21,10 +21,10 @@ from cbecopt.families import (
     fixed_cost_if_used,
     use_only_if_open,
 )
-from cbecopt.formulations.common import VarFamily, add_family, add_var_family, linear_objective
-from cbecopt.formulations.demand_checks import scenario_demand_problems
 from cbecopt.instance import Instance
 from cbecopt.labelled import coded_labels
+from cbecopt.models.common import VarFamily, add_family, add_var_family, linear_objective
+from cbecopt.models.demand_checks import scenario_demand_problems
 
 WAREHOUSE = "overseas_warehouse"
 MARKET = "market"

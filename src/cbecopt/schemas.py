@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from cbecopt.schema import (
+from cbecopt.fields import (
     CATEGORY,
     INTEGER,
     MONTH,

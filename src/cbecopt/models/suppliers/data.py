@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.formulations.demand_checks import demand_sku_problems, scenario_demand_problems
 from cbecopt.instance import Instance
-from cbecopt.tables import SUPPLIER_TYPES
+from cbecopt.models.demand_checks import demand_sku_problems, scenario_demand_problems
+from cbecopt.schemas import SUPPLIER_TYPES
 from cbecopt.tax import cbec_retail_tax
 from cbecopt.tax_rules import load_tax_rules
 

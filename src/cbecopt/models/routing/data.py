@@ -1,7 +1,7 @@
 """The routing model's sets and parameters, read from an instance and checked.
 
 Everything the routing model needs is gathered here as arrays aligned with index tables, so
-the formulation (:mod:`cbecopt.formulations.routing`) only wires rows from positions. The
+the formulation (:mod:`cbecopt.models.routing.build`) only wires rows from positions. The
 checks that need the whole picture (a SKU that no channel can reach, a lane priced per kg for
 a SKU without a weight, a lane without a lead time) are made here and reported with the file,
 row and column a planner must fix.
@@ -18,15 +18,15 @@ import pandas as pd
 
 from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
 from cbecopt.errors import InputError, OptionError, Problem
-from cbecopt.formulations.common import scenario_rows
-from cbecopt.formulations.demand_checks import demand_sku_problems
-from cbecopt.formulations.routing_checks import (
+from cbecopt.instance import Instance
+from cbecopt.models.common import scenario_rows
+from cbecopt.models.demand_checks import demand_sku_problems
+from cbecopt.models.routing.checks import (
     delivery_target_problems,
     reach_problems,
     salvage_problems,
     unit_problems,
 )
-from cbecopt.instance import Instance
 from cbecopt.network import SUPPLY_KINDS, Network
 from cbecopt.scenarios import check_sampling, sample_scenarios
 from cbecopt.stochastic.twostage import RiskOptions
@@ -51,7 +51,7 @@ class RoutingConfig:
     tax_date : the date whose tax rules apply (default: ``[routing] tax_date`` in
         ``instance.toml``, else the latest rule set).
     sku_blocks : solve by blocks of this many SKUs with a proven gap
-        (:mod:`cbecopt.formulations.routing_blocks`), for instances too large to solve whole;
+        (:mod:`cbecopt.models.routing.blocks`), for instances too large to solve whole;
         ``None`` solves the whole model at once.
     """
 

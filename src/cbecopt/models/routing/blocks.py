@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cbecopt.formulations.routing import RoutingProblem, bonded_table, extract_routing
-from cbecopt.formulations.routing_data import Capacities, RoutingData
 from cbecopt.highs import SolveOptions
 from cbecopt.limits import Budget, OutOfTime, watched
+from cbecopt.models.routing.build import RoutingProblem, bonded_table, extract_routing
+from cbecopt.models.routing.data import Capacities, RoutingData
 from cbecopt.results import Status
 from cbecopt.stochastic.twostage import build_extensive_form, solve_extensive_form
 
@@ -63,7 +63,7 @@ class BlockResult:
     lane_use: np.ndarray  # units on each lane, summed over months and scenarios
     scenario_costs: np.ndarray | None
     first_stage_cost: float
-    tables: dict = field(default_factory=dict)
+    frames: dict = field(default_factory=dict)
     kpis: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
 
@@ -97,7 +97,7 @@ def solve_block(
     t3 = time.perf_counter()
     used, released, peak = (np.zeros(len(data.BONDED)) for _ in range(3))
     lane_use = np.zeros(len(data.lanes))
-    tables, kpis, costs, first = {}, {}, None, 0.0
+    frames, kpis, costs, first = {}, {}, None, 0.0
     objective = bound = None
     values = out.values
     if values is not None and out.status == Status.OPTIMAL:
@@ -122,7 +122,7 @@ def solve_block(
         costs = form.scenario_costs(values)
         first = form.first_stage_cost(values)
         if plan:
-            tables, kpis = extract_routing(problem, form, values)
+            frames, kpis = extract_routing(problem, form, values)
     timings = {
         "build": t1 - t0,
         "handoff": t2 - t1 + solution.handoff_seconds,
@@ -141,7 +141,7 @@ def solve_block(
         lane_use,
         costs,
         first,
-        tables,
+        frames,
         kpis,
         timings,
     )
@@ -213,22 +213,22 @@ def _part(capacity: np.ndarray, share: np.ndarray) -> np.ndarray:
 
 def combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed: float):
     """One set of plan tables and KPIs from the blocks' (plus the warehouses' fixed cost)."""
-    tables = {
-        name: pd.concat([p.tables[name] for p in plans], ignore_index=True)
+    frames = {
+        name: pd.concat([p.frames[name] for p in plans], ignore_index=True)
         for name in ("inbound", "stock", "channel_mix")
     }
-    tax = pd.concat([p.tables["tax"] for p in plans], ignore_index=True)
-    tables["tax"] = (
+    tax = pd.concat([p.frames["tax"] for p in plans], ignore_index=True)
+    frames["tax"] = (
         tax.groupby(["channel", "regime"], sort=False)[["units", "tax"]].sum().reset_index()
     )
     breakdown = (
-        pd.concat([p.tables["cost_breakdown"] for p in plans])
+        pd.concat([p.frames["cost_breakdown"] for p in plans])
         .groupby("component", sort=False)["cost"]
         .sum()
     )
     breakdown["bonded_fixed"] = fixed
-    tables["cost_breakdown"] = breakdown.reset_index()
-    tables["bonded"] = _bonded(d, tables["stock"], plans, opened)
+    frames["cost_breakdown"] = breakdown.reset_index()
+    frames["bonded"] = _bonded(d, frames["stock"], plans, opened)
     k = [p.kpis for p in plans]
     units: dict[str, float] = {}
     for kp in k:
@@ -242,7 +242,7 @@ def combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed:
         "plan_cost": float(breakdown.sum()),
         "revenue": float(sum(kp["revenue"] for kp in k)),
         "profit": float(sum(kp["profit"] for kp in k)) - fixed,
-        "tax_paid": float(tables["tax"]["tax"].sum()),
+        "tax_paid": float(frames["tax"]["tax"].sum()),
         "fill_rate": served_units / (served_units + lost) if served_units + lost > 0 else None,
         "lost_sales": lost,
         "average_delivery_days": days / served_units if served_units > 0 else None,
@@ -252,7 +252,7 @@ def combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed:
         "tax_rules": d.tax_rules,
         "first_stage_cost": float(sum(p.first_stage_cost for p in plans)) + fixed,
     }
-    return tables, kpis
+    return frames, kpis
 
 
 def _bonded(
@@ -266,5 +266,5 @@ def _bonded(
     )
     peak = by_month.groupby(level=0).max().reindex(d.BONDED, fill_value=0.0).to_numpy()
     used = np.isin(np.arange(len(d.BONDED)), opened)
-    listed = sum(p.tables["bonded"]["skus_listed"].to_numpy() for p in plans)
+    listed = sum(p.frames["bonded"]["skus_listed"].to_numpy() for p in plans)
     return bonded_table(d, used, listed, peak)

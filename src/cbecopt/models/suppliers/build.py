@@ -7,7 +7,7 @@ at a penalty, caps on the average counterfeit rate, a minimum brand-direct share
 third-party inspection) and reliability (a late-delivery cap), with diversification limits.
 The landed cost adds freight from the network graph where lanes exist and the CBEC tax where
 the products carry tax rates. The formulation, with the same names, is in
-``models/suppliers.md``; sets and parameters in :mod:`cbecopt.formulations.suppliers_data`.
+``models/suppliers.md``; sets and parameters in :mod:`cbecopt.models.suppliers.data`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from cbecopt.families import (
     minimum_quantity_if_used,
     use_only_if_open,
 )
-from cbecopt.formulations.common import (
+from cbecopt.instance import Instance
+from cbecopt.labelled import coded_labels, nonempty, stacked
+from cbecopt.models.common import (
     LinearTerms,
     Terms,
     VarFamily,
@@ -34,9 +36,7 @@ from cbecopt.formulations.common import (
     add_var_family,
     linear_objective,
 )
-from cbecopt.formulations.suppliers_data import SuppliersConfig, SuppliersData
-from cbecopt.instance import Instance
-from cbecopt.labelled import coded_labels, nonempty, stacked
+from cbecopt.models.suppliers.data import SuppliersConfig, SuppliersData
 
 __all__ = [
     "SuppliersConfig",
@@ -500,11 +500,11 @@ def extract_suppliers(built: SuppliersModel, values_of) -> tuple[dict[str, pd.Da
         "units_bought": float(q.sum()),
         "demand": built.config.demand,
     }
-    tables = {"purchases": purchases, "skus": skus, "suppliers": suppliers}
+    plan = {"purchases": purchases, "skus": skus, "suppliers": suppliers}
     if built.shipment is not None:
         x = np.clip(values_of(built.shipment), 0.0, None)
         shipped = np.flatnonzero(x > 1e-9)
-        tables["shipments"] = pd.DataFrame(
+        plan["shipments"] = pd.DataFrame(
             {
                 "supplier": [d.SHIPMENTS[i][0] for i in shipped],
                 "sku": [d.SHIPMENTS[i][1] for i in shipped],
@@ -513,4 +513,4 @@ def extract_suppliers(built: SuppliersModel, values_of) -> tuple[dict[str, pd.Da
                 "freight": d.freight[shipped] * x[shipped],
             }
         )
-    return tables, kpis
+    return plan, kpis

@@ -12,7 +12,7 @@ The model is two-stage: which warehouses to use, which SKUs to list and the bulk
 shipments are decided first; releases, parcels and lost sales are decided per demand
 scenario. With one scenario it is the deterministic monthly plan. The formulation, with the
 same names, is in ``models/routing.md``; the sets and parameters are built in
-:mod:`cbecopt.formulations.routing_data`.
+:mod:`cbecopt.models.routing.data`.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from cbecopt.families import (
     stock_balance,
     use_only_if_open,
 )
-from cbecopt.formulations.common import VarFamily, add_var_family
-from cbecopt.formulations.routing_data import RoutingConfig, RoutingData
 from cbecopt.labelled import coded_labels, nonempty
+from cbecopt.models.common import VarFamily, add_var_family
+from cbecopt.models.routing.data import RoutingConfig, RoutingData
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
 
 __all__ = ["RoutingConfig", "RoutingData", "RoutingProblem", "extract_routing"]
@@ -334,7 +334,7 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
 
     stock, release, direct, lost = (expected(n) for n in ("stock", "release", "direct", "lost"))
     demand = p @ d.demand / p.sum()
-    tables = {
+    plan = {
         "inbound": _inbound_table(d, inbound),
         "bonded": _bonded_table(d, used, listed, stock),
         "stock": _positive(
@@ -352,7 +352,7 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
         "tax": _tax_table(d, release, direct),
     }
     breakdown = _cost_breakdown(d, used, listed, inbound, stock, release, direct, lost)
-    tables["cost_breakdown"] = breakdown
+    plan["cost_breakdown"] = breakdown
     served_units = release.sum() + direct.sum()
     days = (d.release["lead_time_days"] * release).sum() + (
         d.direct["lead_time_days"] * direct
@@ -363,7 +363,7 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
         "plan_cost": total,
         "revenue": revenue,
         "profit": revenue - total + float((d.price[d.demand_keys["k"]] * lost).sum()),
-        "tax_paid": float(tables["tax"]["tax"].sum()),
+        "tax_paid": float(plan["tax"]["tax"].sum()),
         "fill_rate": float((demand - lost).sum() / demand.sum()) if demand.sum() > 0 else None,
         "lost_sales": float(lost.sum()),
         "average_delivery_days": float(days / served_units) if served_units > 0 else None,
@@ -371,10 +371,10 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
             b for b, u in zip(d.BONDED, np.rint(used), strict=True) if u == 1
         ],
         "skus_listed": int(np.rint(listed).sum()),
-        "channel_units": tables["channel_mix"].groupby("channel")["quantity"].sum().to_dict(),
+        "channel_units": plan["channel_mix"].groupby("channel")["quantity"].sum().to_dict(),
         "tax_rules": d.tax_rules,
     }
-    return tables, kpis
+    return plan, kpis
 
 
 def _positive(table: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -29,14 +29,14 @@ from cbecopt.families import (
     stock_balance,
     use_only_if_open,
 )
-from cbecopt.formulations.common import LinearTerms, Terms, VarFamily, add_var_family, scenario_rows
-from cbecopt.formulations.demand_checks import demand_sku_problems
 from cbecopt.instance import Instance
 from cbecopt.labelled import coded_labels
+from cbecopt.models.common import LinearTerms, Terms, VarFamily, add_var_family, scenario_rows
+from cbecopt.models.demand_checks import demand_sku_problems
 from cbecopt.network import Network
 from cbecopt.scenarios import check_sampling, sample_scenarios
+from cbecopt.schemas import CONTRACT_TYPES
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage, RiskOptions
-from cbecopt.tables import CONTRACT_TYPES
 
 COMMITTED = ("firm", "quantity_flexibility", "option")
 """Contract types with a first-stage quantity."""

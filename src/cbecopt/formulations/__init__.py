@@ -1,1 +1,0 @@
-"""One module per model; :mod:`cbecopt.formulations.common` holds the shared building blocks."""

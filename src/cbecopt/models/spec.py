@@ -1,0 +1,134 @@
+"""What a model registers: :class:`ModelSpec`, and the pieces the model packages share.
+
+A model package (:mod:`cbecopt.models.warehouses` and its siblings) declares one ``SPEC``;
+:mod:`cbecopt.models` lists them. Kept apart from the registry so a package can import it
+without importing its siblings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from cbecopt.instance import Instance
+from cbecopt.problem import OneScenario
+from cbecopt.scenarios import HISTORY_TABLE
+from cbecopt.schemas import SCHEMAS
+
+if TYPE_CHECKING:
+    from cbecopt.stochastic.saa import Sampler
+
+DESCRIPTIVE: dict[str, tuple[str, ...]] = {
+    "nodes": ("name", "country", "lat", "lon"),
+    "products": ("name", "category"),
+}
+"""Columns that label a row for people rather than parameterise a model: no model reads them,
+and none is warned about."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to check, build, read and diagnose one model.
+
+    ``check`` is the model's data preparation: it reads the instance (with the model's config)
+    and raises every :class:`~cbecopt.errors.InputError` (or ``OptionError``) the model finds;
+    its result, the model's data, is what ``assemble`` builds from: for a deterministic model
+    the built Pyomo model with its data, for a two-stage model (``two_stage``) a
+    :class:`~cbecopt.stochastic.twostage.TwoStageProblem` that a method
+    (:mod:`cbecopt.methods`) turns into an extensive form. ``extract(built, view)`` reads a
+    solution (a :class:`~cbecopt.problem.SolutionView`) into tables and KPIs and
+    ``diagnose(built)`` says why the model can be infeasible, ``built`` being what
+    ``assemble`` returned.
+    ``generate(options)`` makes a synthetic instance from the options of ``cbecopt generate``
+    (keyed by the generators' parameter names: ``n_skus``, ``seed``, ...) and says what it
+    holds. ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
+    table (optional tables included). ``unbounded`` says what can make the model's cost fall
+    without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
+    model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
+    and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
+    model's scenarios can only be resampled.
+    """
+
+    key: str
+    summary: str
+    config_type: type
+    check: Callable[[Instance, Any, int], Any]
+    assemble: Callable[[Instance, Any, Any], Any]
+    extract: Callable[[Any, Any], tuple[dict, dict]]
+    diagnose: Callable[[Any], list[str]]
+    tables: tuple[str, ...]
+    reads: Mapping[str, tuple[str, ...]]
+    unbounded: str
+    generate: Callable[[Mapping[str, Any]], tuple[Instance, str]]
+    two_stage: bool = False
+    demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
+
+    def build(self, instance: Instance, config: Any = None, seed: int = 0) -> Any:
+        """Check the inputs (:func:`check_inputs`) and build the model from its data;
+        ``seed`` is the root seed of any sampling (``SolveOptions.seed``)."""
+        from cbecopt.models import check_inputs  # the registry lists this spec: import late
+
+        return self.assemble(instance, config, check_inputs(instance, self.key, config, seed))
+
+    def problem(self, instance: Instance, config: Any, data: Any) -> Any:
+        """The model as a problem of the protocol (:mod:`cbecopt.problem`): a two-stage model's
+        problem, or a deterministic model's one-scenario case, built when a method asks."""
+        if self.two_stage:
+            return self.assemble(instance, config, data)
+        return OneScenario(instance.name, partial(self.assemble, instance, config, data))
+
+    def unread(self, instance: Instance) -> list[str]:
+        """Warnings for what ``instance`` holds and this model does not read.
+
+        One per documented table the model does not use, per documented column (with a value)
+        of a table it uses but not that column, and per table or column cbecopt does not know.
+        Descriptive columns (:data:`DESCRIPTIVE`) and ``demand_history`` (read by ``cbecopt
+        scenarios``) are not warned about.
+        """
+        warnings = []
+        for name, table in instance.tables.items():
+            if name == HISTORY_TABLE:
+                continue
+            schema, where = SCHEMAS.get(name), instance.source(name)
+            if schema is None:
+                warnings.append(
+                    f"{where}: '{name}' is not a cbecopt table; the {self.key} model ignores it"
+                )
+            elif name not in self.reads:
+                warnings.append(f"{name} ({where}) is not used by the {self.key} model")
+            else:
+                read = {*self.reads[name], *DESCRIPTIVE.get(name, ())}
+                for column in table.columns[table.notna().any().to_numpy()]:
+                    if schema.field(column) is None:
+                        warnings.append(
+                            f"{where}: column '{column}' is not a cbecopt column; "
+                            f"the {self.key} model ignores it"
+                        )
+                    elif column not in read:
+                        warnings.append(f"{name}.{column} is not used by the {self.key} model")
+        return warnings
+
+
+def by_family(extract):
+    """A deterministic model's extraction, ``extract(built, values_of)``, on a solution view."""
+    return lambda built, view: extract(built, view.values_of)
+
+
+def by_form(extract):
+    """A two-stage model's extraction, ``extract(problem, form, values)``, on a solution view."""
+    return lambda problem, view: extract(problem, view.form, view.values)
+
+
+def all_columns(table: str) -> tuple[str, ...]:
+    """Every documented column of ``table`` (a model that reads them all)."""
+    return tuple(f.name for f in SCHEMAS[table].fields)
+
+
+SCENARIOS_READ = {"scenarios": all_columns("scenarios")}
+UNREPRESENTABLE = (
+    "an unbounded verdict then points at numbers HiGHS cannot represent (near its infinity, "
+    "1e20), which load_instance refuses: check how the instance was built"
+)
+"""Why HiGHS can call a model unbounded that cannot be (the tail of its ``unbounded`` text)."""
