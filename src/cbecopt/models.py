@@ -40,6 +40,7 @@ from cbecopt.formulations.warehouses import (
 )
 from cbecopt.instance import Instance
 from cbecopt.problem import OneScenario
+from cbecopt.readers.smps import SmpsConfig, SmpsProblem, extract_smps
 from cbecopt.scenarios import HISTORY_TABLE
 from cbecopt.seeds import stream_seed
 from cbecopt.tables import SCHEMAS
@@ -75,7 +76,11 @@ class ModelSpec:
     without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
     model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
     and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
-    model's scenarios can only be resampled.
+    model's scenarios can only be resampled. ``source`` is what the model reads, what
+    :func:`cbecopt.solve` takes as its first argument: an :class:`~cbecopt.instance.Instance`
+    (every model of ours), or for ``smps`` the :class:`~cbecopt.readers.smps.SmpsProblem`
+    :func:`~cbecopt.readers.smps.read_smps` reads from a ``.cor``/``.tim``/``.sto`` triple;
+    ``source_doc`` says so in an error.
     """
 
     key: str
@@ -91,6 +96,13 @@ class ModelSpec:
     generate: Callable[[Mapping[str, Any]], tuple[Instance, str]]
     two_stage: bool = False
     demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
+    source: type = Instance
+    source_doc: str = "an instance (cbecopt.load_instance: a folder or workbook)"
+
+    @property
+    def reads_instances(self) -> bool:
+        """Whether the model reads an :class:`~cbecopt.instance.Instance` (not files of its own)."""
+        return self.source is Instance
 
     def build(self, instance: Instance, config: Any = None, seed: int = 0) -> Any:
         """Check the inputs (:func:`check_inputs`) and build the model from its data;
@@ -112,6 +124,8 @@ class ModelSpec:
         Descriptive columns (:data:`DESCRIPTIVE`) and ``demand_history`` (read by ``cbecopt
         scenarios``) are not warned about.
         """
+        if not self.reads_instances:
+            return []
         warnings = []
         for name, table in instance.tables.items():
             if name == HISTORY_TABLE:
@@ -173,13 +187,26 @@ def check_inputs(instance: Instance, model: str, config: Any = None, seed: int =
     InputError
         every problem the model finds in the instance, with file (or sheet), row and column.
     OptionError
-        an unknown model, a config of another model, or options that do not fit the instance.
+        an unknown model, a config of another model, an input the model does not read (an
+        instance for ``smps``, SMPS files for the others), or options that do not fit the
+        instance.
     """
     spec = model_spec(model, config)
+    if not isinstance(instance, spec.source):
+        raise OptionError(f"the {model} model reads {spec.source_doc}, not {_described(instance)}")
     missing = missing_tables(instance, model)
     if missing is not None:
         raise missing
     return spec.check(instance, config, stream_seed(seed, "scenarios"))
+
+
+def _described(source: Any) -> str:
+    """What was given to a model, for the error saying it reads something else."""
+    if isinstance(source, Instance):
+        return f"the instance '{source.name}'"
+    if isinstance(source, SmpsProblem):
+        return f"the SMPS problem '{source.name}'"
+    return f"a {type(source).__name__}"
 
 
 def _check_warehouses(
@@ -245,6 +272,26 @@ def _diagnose_routing(problem: RoutingProblem) -> list[str]:
         "lost sales absorb any shortfall, so the plan is infeasible only through its own data: "
         "check bonded volume capacities against stock that must be held, and lane capacities"
     ]
+
+
+def _check_smps(problem: SmpsProblem, config: SmpsConfig | None, seed: int = 0) -> SmpsProblem:
+    """An SMPS problem is checked as :func:`~cbecopt.readers.smps.read_smps` reads it."""
+    return problem
+
+
+def _build_smps(problem: SmpsProblem, config, data: SmpsProblem) -> SmpsProblem:
+    return data
+
+
+def _diagnose_smps(problem: SmpsProblem) -> list[str]:
+    return []  # the files' own problem: no model of ours to say why (the method says so)
+
+
+def _generate_smps(o: Mapping[str, Any]) -> tuple[Instance, str]:
+    raise OptionError(
+        "the smps model reads SMPS files (e.g. SIPLIB's); cbecopt generates none: "
+        f"generate an instance for {', '.join(k for k, s in MODELS.items() if s.reads_instances)}"
+    )
 
 
 def _by_family(extract):
@@ -418,5 +465,25 @@ MODELS: dict[str, ModelSpec] = {
         f"purchase, and every other variable is binary; {UNREPRESENTABLE}",
         generate=_generate_suppliers,
     ),
+    "smps": ModelSpec(
+        "smps",
+        "a two-stage stochastic program read from SMPS files (.cor + .tim + .sto, e.g. SIPLIB's "
+        "SSLP): solve FILE.cor --format smps",
+        SmpsConfig,
+        _check_smps,
+        _build_smps,
+        extract_smps,
+        _diagnose_smps,
+        tables=(),
+        reads={},
+        unbounded="the smps problem's expected cost can decrease without limit: some variable "
+        "with no bound (first or second stage) lowers the cost in every scenario",
+        generate=_generate_smps,
+        two_stage=True,
+        source=SmpsProblem,
+        source_doc="SMPS files (cbecopt.readers.smps.read_smps(FILE.cor), on the command line "
+        "FILE.cor --format smps)",
+    ),
 }
-"""Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable."""
+"""Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers``, ``smps``
+are stable. ``smps`` reads SMPS files (:attr:`ModelSpec.source`), the others instances."""
