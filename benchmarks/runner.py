@@ -85,7 +85,7 @@ def _build_only(case: Case, instance) -> dict:
     """Build and hand off to HiGHS without solving; time the two separately. ``held``: the
     rows, columns and nonzeros of the model HiGHS holds (it drops explicit zeros).
 
-    A two-stage case builds the extensive form over all its scenarios, as ``solve_two_stage``
+    A two-stage case builds the extensive form over all its scenarios, as ``cbecopt.solve``
     does; the contracts model's reading of the instance tables counts as build.
     """
     from pyomo.common.gc_manager import PauseGC
@@ -97,7 +97,7 @@ def _build_only(case: Case, instance) -> dict:
     with PauseGC():  # as cbecopt.solve does
         start = time.perf_counter()
         if case.model in TWO_STAGE:
-            problem = instance if case.model == "smps" else MODELS[case.model].build(instance, None)
+            problem = MODELS[case.model].build(instance, None)
             form = build_extensive_form(problem, problem.scenarios())
             t1 = time.perf_counter()
             compiled = form.compile()
@@ -146,7 +146,6 @@ def _solve(case: Case, instance, load_s: float, threads: int | None, highs_optio
     instead (their wall time is in ``solve_s``).
     """
     import cbecopt
-    from cbecopt.stochastic.solve import solve_two_stage
 
     options = cbecopt.SolveOptions(
         time_limit=case.time_limit,
@@ -155,10 +154,7 @@ def _solve(case: Case, instance, load_s: float, threads: int | None, highs_optio
         highs_options=highs_options,
     )
     start = time.perf_counter()
-    if case.model == "smps":
-        result = solve_two_stage(instance, options, model="smps", instance=case.name)
-    else:
-        result = cbecopt.solve(instance, case.model, options, _config(case))
+    result = cbecopt.solve(instance, case.model, options, _config(case))
     t = result.timings
     call = time.perf_counter() - start
     row = dict(

@@ -8,7 +8,7 @@
   ``feasible`` with a solution not proved optimal, ``no_solution`` without one, and why.
 - The timings add up to their total, which is at most the wall clock of the load and the
   call (the total counts both).
-- Solving leaves the instance as it was.
+- Solving leaves the instance as it was, and its files byte for byte.
 - The result tables and their columns are those ``models/<model>.md`` documents under
   "Result tables", in both directions.
 - ``models/<model>.md`` and the built model name the same families, in both directions: every
@@ -23,7 +23,10 @@
 
 Each model runs on its bundled demo, or a small generated instance where the demo is slow to
 solve (routing, suppliers; routing_demo takes minutes through Pyomo's writers); the time limit
-on the generated instances of ``benchmarks.limits`` that no model finishes within it.
+on the generated instances of ``benchmarks.limits`` that no model finishes within it. The
+``smps`` model reads SMPS files, not an instance: it runs on a tiny SMPS triple (that of
+``test_smps``, its optimum by brute force there) and its time limit on the largest published
+SSLP file; the family checks do not apply to it (the files' own rows, no family of ours).
 """
 
 from __future__ import annotations
@@ -48,10 +51,13 @@ from cbecopt.highs import compile_model
 from cbecopt.models.contracts.build import ContractsConfig
 from cbecopt.models.suppliers.build import SuppliersConfig
 from cbecopt.models.warehouses.build import WarehousesConfig
+from cbecopt.readers.smps import read_smps
 from cbecopt.schemas import SCHEMAS
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
+from conftest import benchmarks_dir
 from helpers import highs_optimum
 from test_cli import cbecopt as run_cbecopt
+from test_smps import INDEP_COR, INDEP_STO, INDEP_TIM, write_smps
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = list(cbecopt.MODELS)
@@ -69,6 +75,27 @@ GENERATED = {
     "suppliers": lambda: generate_suppliers(4, 4, seed=1, offers_per_sku=3, n_breaks=2),
 }
 """The instance of each model: bundled, or generated where the demo takes seconds to solve."""
+SMPS_UNFINISHABLE = "sslp/sslp_15_45_15.cor"
+"""The SMPS problem of the time limit: the largest published SSLP file (in ../shared/benchmarks)."""
+NO_FAMILIES = {"smps": "SMPS files are a problem of their own: their rows, no family of ours"}
+"""The models the family checks do not apply to, and why."""
+
+
+def read(model: str, path: Path):
+    """What ``cbecopt.solve`` takes for ``model``: the instance, or the SMPS problem of files."""
+    return cbecopt.load_instance(path) if cbecopt.MODELS[model].reads_instances else read_smps(path)
+
+
+def input_files(path: Path) -> dict[Path, bytes]:
+    """The bytes of every file of an input: an instance folder's, or an SMPS triple's (the
+    core file's folder holds its three files)."""
+    folder = path if path.is_dir() else path.parent
+    return {file: file.read_bytes() for file in sorted(folder.rglob("*")) if file.is_file()}
+
+
+def skip_without_families(model: str) -> None:
+    if model in NO_FAMILIES:
+        pytest.skip(NO_FAMILIES[model])
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +104,9 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     made = {model: ROOT / "instances" / name for model, name in BUNDLED.items()}
     for model, generate in GENERATED.items():
         made[model] = cbecopt.save_instance(generate(), tmp_path_factory.mktemp(model) / model)
+    made["smps"] = write_smps(
+        tmp_path_factory.mktemp("smps"), "tiny", INDEP_COR, INDEP_TIM, INDEP_STO
+    )
     missing = set(MODELS) - set(made)
     assert not missing, f"give the registry's new models an instance here: {sorted(missing)}"
     return made
@@ -86,22 +116,25 @@ def folders(tmp_path_factory) -> dict[str, Path]:
 class Solved:
     """One solve through the API, with what was measured around it."""
 
-    instance: cbecopt.Instance
+    instance: cbecopt.Instance  # or, for smps, the SMPS problem
     tables_before: dict[str, pd.DataFrame]
+    files_before: dict[Path, bytes]
     result: cbecopt.Result
     wall_seconds: float  # from before the load to after the call
 
 
 @pytest.fixture(scope="module")
 def solved(folders) -> dict[str, Solved]:
-    """Each model solved once with the seed, the instance's tables copied before."""
+    """Each model solved once with the seed, the instance's tables and files copied before."""
     made = {}
     for model in MODELS:
+        files = input_files(folders[model])
         started = time.perf_counter()
-        instance = cbecopt.load_instance(folders[model])
-        before = {name: table.copy(deep=True) for name, table in instance.tables.items()}
+        instance = read(model, folders[model])
+        tables = getattr(instance, "tables", {})
+        before = {name: table.copy(deep=True) for name, table in tables.items()}
         result = cbecopt.solve(instance, model, OPTIONS)
-        made[model] = Solved(instance, before, result, time.perf_counter() - started)
+        made[model] = Solved(instance, before, files, result, time.perf_counter() - started)
         assert result.status == cbecopt.Status.OPTIMAL, (model, result.diagnosis)
     return made
 
@@ -161,15 +194,19 @@ def test_the_same_command_writes_the_same_tables_byte_for_byte(model, folders, t
 
 @pytest.fixture(scope="module")
 def unfinishable(tmp_path_factory) -> dict[str, Path]:
-    """The instances of ``benchmarks.limits``, one per model, none finished within the limit."""
-    return unfinishable_instances(tmp_path_factory.mktemp("unfinishable"))
+    """The instances of ``benchmarks.limits``, one per model, none finished within the limit,
+    and the SMPS problem of :data:`SMPS_UNFINISHABLE`."""
+    made = unfinishable_instances(tmp_path_factory.mktemp("unfinishable"))
+    return {**made, "smps": benchmarks_dir() / SMPS_UNFINISHABLE}
 
 
 @pytest.mark.component
 @pytest.mark.timing
 @pytest.mark.parametrize("model", MODELS)
 def test_a_small_time_limit_is_kept_and_the_status_says_what_is_known(model, unfinishable):
-    instance = cbecopt.load_instance(unfinishable[model])
+    if not unfinishable[model].exists():
+        pytest.skip(f"published benchmarks not found: {unfinishable[model]}")
+    instance = read(model, unfinishable[model])
     options = cbecopt.SolveOptions(time_limit=TIME_LIMIT)
     started = time.perf_counter()
     result = cbecopt.solve(instance, model, options)
@@ -202,11 +239,12 @@ def test_the_timings_add_up_to_a_total_within_the_wall_clock(model, solved):
 
 @pytest.mark.component
 @pytest.mark.parametrize("model", MODELS)
-def test_solving_leaves_the_instance_as_it_was(model, solved):
+def test_solving_leaves_the_instance_as_it_was(model, solved, folders):
     instance, before = solved[model].instance, solved[model].tables_before
-    assert list(instance.tables) == list(before)
+    assert list(getattr(instance, "tables", {})) == list(before)
     for name, table in before.items():
         pd.testing.assert_frame_equal(instance.tables[name], table, check_exact=True, obj=name)
+    assert input_files(folders[model]) == solved[model].files_before
 
 
 @pytest.mark.component
@@ -231,6 +269,7 @@ FAMILY_CONFIGS = {
     ],
     "contracts": [ContractsConfig(), ContractsConfig(risk=RiskOptions(0.5, 0.9))],
     "routing": [None],
+    "smps": [],
     "suppliers": [
         SuppliersConfig(),
         SuppliersConfig(
@@ -295,6 +334,7 @@ def with_every_capacity(instance: cbecopt.Instance) -> cbecopt.Instance:
 @pytest.mark.parametrize("model", MODELS)
 def test_every_model_has_a_formulation_document_defining_its_families(model):
     assert (ROOT / "models" / f"{model}.md").is_file(), f"models/{model}.md is missing"
+    skip_without_families(model)
     assert documented_families(model), f"models/{model}.md defines no family"
 
 
@@ -302,6 +342,7 @@ def test_every_model_has_a_formulation_document_defining_its_families(model):
 @pytest.mark.parametrize("model", MODELS)
 def test_the_document_and_the_model_name_the_same_families(model, folders):
     assert set(MODELS) <= set(FAMILY_CONFIGS), "give the registry's new models their configs"
+    skip_without_families(model)
     instance = with_every_capacity(cbecopt.load_instance(folders[model]))
     built = set()
     for config in FAMILY_CONFIGS[model]:

@@ -24,6 +24,8 @@ _PUBLIC = {
     "load_instance": "cbecopt.instance",
     "save_instance": "cbecopt.instance",
     "MODELS": "cbecopt.models",
+    "read_smps": "cbecopt.readers.smps",
+    "SmpsConfig": "cbecopt.readers.smps",
     "solve": "cbecopt.pipeline",
     "Result": "cbecopt.results",
     "Status": "cbecopt.results",

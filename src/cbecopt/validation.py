@@ -116,7 +116,7 @@ def validate(instance: Instance, model: str | None = None, config: Any = None) -
         )
     if model is not None:
         model_spec(model, config)
-    keys = [model] if model is not None else list(MODELS)
+    keys = [model] if model is not None else [k for k, s in MODELS.items() if s.reads_instances]
     return ValidationReport(instance.name, {key: _check(instance, key, config) for key in keys})
 
 

@@ -53,12 +53,15 @@ def validate(
     With --model, exit 2 and every problem when the model cannot take the instance. Without,
     each model says valid or why not; exit 0 when at least one model can be fed.
     """
+    from cbecopt.cli.solving import SMPS, model_and_format
     from cbecopt.report import print_warnings
     from cbecopt.validation import validate as validate_instance
 
     try:
+        if fmt == Format.smps or model == SMPS:  # SMPS files are the smps model's
+            model, fmt = model_and_format(path, model, fmt)
         if fmt == Format.smps:
-            _validate_smps(path, model)
+            _validate_smps(path)
             return
         instance = load(path, fmt, capacity)
         report = validate_instance(instance, model)
@@ -83,12 +86,10 @@ def validate(
         raise typer.Exit(EXIT_INPUT)
 
 
-def _validate_smps(path: str, model: str | None) -> None:
-    """An SMPS file is checked by reading it; it is a two-stage problem of its own, no model's."""
+def _validate_smps(path: str) -> None:
+    """SMPS files are checked by reading them, all the ``smps`` model checks."""
     from cbecopt.readers.smps import read_smps
 
-    if model is not None:
-        raise OptionError("--model does not apply to SMPS files (they are a problem of their own)")
     problem = read_smps(resolve_path(path))
     out.print(Text.assemble(("valid", "green"), f": {problem.name} — {problem.size}"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -88,7 +87,7 @@ SAMPLING_FLAGS = {"n": "--samples"}
 """In the commands that sample demand, the sampler's ``n`` is ``--samples``."""
 
 SMPS = "smps"
-"""What ``solve --format smps`` solves: the two-stage problem of the file, no model of ours."""
+"""The model that reads SMPS files (``--format smps``), a two-stage problem of the files."""
 
 CONFIG_OPTIONS: dict[str, str] = {
     "--single-source/--multi-source": "single_source",
@@ -104,20 +103,19 @@ CONFIG_OPTIONS: dict[str, str] = {
     "--alpha": "risk",
 }
 """Command-line options that set a field of a model's config: they apply to the models whose
-config has that field (and the risk options to SMPS problems too)."""
+config has that field."""
 
 
 def applies_to(option: str) -> list[str]:
-    """The models (and ``smps``) a model option applies to."""
+    """The models a model option applies to."""
     if option == "--independent":
         return ["warehouses"]  # what sharing saves: the warehouses model only
     if option == "--report":
-        return [*(k for k, s in MODELS.items() if s.two_stage), SMPS]
+        return [k for k, s in MODELS.items() if s.two_stage]
     name = CONFIG_OPTIONS[option]
-    models = [
+    return [
         k for k, s in MODELS.items() if name in {f.name for f in dataclasses.fields(s.config_type)}
     ]
-    return [*models, SMPS] if name == "risk" else models
 
 
 def refuse_foreign_options(model: str, given: dict[str, object]) -> None:
@@ -158,12 +156,10 @@ def _model_config(
     demand_rule: str | None = None,
     sku_blocks: int | None = None,
 ):
-    """The model's config object from the command-line options (``None`` for an SMPS problem,
-    which takes only the risk options); options given for another model are an
-    :class:`OptionError`. Each option sets the config field of its name
+    """The model's config object from the command-line options; options given for another
+    model are an :class:`OptionError`. Each option sets the config field of its name
     (:data:`CONFIG_OPTIONS`); a field left out keeps the config's default."""
-    if model != SMPS:
-        model_spec(model)  # an unknown model before options that do not apply to it
+    model_spec(model)  # an unknown model before options that do not apply to it
     refuse_foreign_options(
         model,
         {
@@ -180,8 +176,6 @@ def _model_config(
             "--alpha": alpha,
         },
     )
-    if model == SMPS:
-        return None
     config_type = MODELS[model].config_type
     fields = {f.name for f in dataclasses.fields(config_type)}
     values = _given(
@@ -213,14 +207,37 @@ def two_stage_problem(
 ):
     """(problem, instance or None) of a two-stage model: from SMPS files, or built from an
     instance (demand sampled with ``seed`` when the config asks for samples)."""
+    source = read_source(path, fmt, None, normalize_probabilities)
+    if fmt == Format.smps:
+        return source, None
+    return _two_stage_spec(model).build(source, config, seed), source
+
+
+def model_and_format(path: str, model: str | None, fmt: Format) -> tuple[str, Format]:
+    """The model and input format of a command: ``--format smps`` is the ``smps`` model (no
+    other ``--model`` reads SMPS files), and ``--model smps`` reads an SMPS core file given
+    with ``--format auto``; otherwise the model given, by default ``warehouses``."""
+    from cbecopt.readers.smps import is_core_file
+
+    if fmt == Format.smps and model not in (None, SMPS):
+        raise OptionError(
+            f"--model does not apply to SMPS files except as --model {SMPS} (the model that "
+            f"reads them), not {model}"
+        )
+    if fmt == Format.smps or (model == SMPS and fmt == Format.auto and is_core_file(path)):
+        return SMPS, Format.smps
+    return model or "warehouses", fmt
+
+
+def read_source(path: str, fmt: Format, capacity: float | None, normalize_probabilities: bool):
+    """What the pipeline solves from ``path``: the SMPS problem of an SMPS core file (with
+    ``--normalize-probabilities``), else the instance (with ``--capacity``)."""
     if fmt == Format.smps:
         from cbecopt.readers.smps import read_smps
 
-        problem = read_smps(resolve_path(path), normalize_probabilities=normalize_probabilities)
-        return problem, None
+        return read_smps(resolve_path(path), normalize_probabilities=normalize_probabilities)
     _smps_only(normalize_probabilities)
-    instance = load(path, fmt)
-    return _two_stage_spec(model).build(instance, config, seed), instance
+    return load(path, fmt, capacity)
 
 
 def _two_stage_spec(model: str):
@@ -235,8 +252,8 @@ def _two_stage_spec(model: str):
 
 
 def _two_stage_config(model: str, fmt: Format, **options):
-    """The config of a two-stage model from the command-line options (``None`` for an SMPS
-    file, which takes none of them); options that do not apply are an :class:`OptionError`."""
+    """The config of a two-stage model (``smps`` for an SMPS file) from the command-line
+    options; options that do not apply are an :class:`OptionError`."""
     if fmt == Format.smps:
         return _model_config(SMPS, **options)
     _two_stage_spec(model)
@@ -340,13 +357,10 @@ def solve(
     """Solve an instance with one model and print (and optionally write) the result."""
     from cbecopt.pipeline import solve as solve_model
     from cbecopt.sharing import compare_sharing
-    from cbecopt.stochastic.solve import solve_two_stage
 
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        if fmt == Format.smps and model is not None:
-            raise OptionError("--model does not apply to SMPS files (a problem of their own)")
-        model = SMPS if fmt == Format.smps else model or "warehouses"
+        model, fmt = model_and_format(path, model, fmt)
         config = _model_config(
             model,
             risk_weight=risk_weight,
@@ -364,44 +378,24 @@ def solve(
         refuse_foreign_options(
             model, {"--independent": independent or None, "--report": report or None}
         )
-        if method is not None and (model == SMPS or independent):
+        if method is not None and independent:
             raise OptionError(
-                "--method applies to one model solved from an instance, not to "
-                + ("SMPS files" if model == SMPS else "--independent (it solves many)")
+                "--method applies to one model solved from an instance, not to --independent "
+                "(it solves many)"
             )
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
         if write_model is not None:
             _check_model_file(write_model, input_paths(path, fmt), independent, sku_blocks)
-        if model == SMPS:
-            started = time.perf_counter()
-            problem, _ = two_stage_problem(path, fmt, model, None, normalize_probabilities)
-            read_seconds = time.perf_counter() - started
-            with solving(as_json, verbose):
-                result = solve_two_stage(
-                    problem,
-                    options,
-                    risk_options(risk_weight, alpha),
-                    reports=report,
-                    model=model,
-                    instance=problem.name,
-                    extract=_smps_extract(problem),
-                    load_seconds=read_seconds,
-                    write_model=write_model,
-                )
-        else:
-            _smps_only(normalize_probabilities)
-            instance = load(path, fmt, capacity)
-            if independent:
-                from cbecopt.sharing import check_sharing
+        source = read_source(path, fmt, capacity, normalize_probabilities)
+        if independent:
+            from cbecopt.sharing import check_sharing
 
-                check_sharing(instance, config)
-            with solving(as_json, verbose):
-                if independent:
-                    result = compare_sharing(instance, options, config)
-                else:
-                    result = solve_model(
-                        instance, model, options, config, report, write_model, method
-                    )
+            check_sharing(source, config)
+        with solving(as_json, verbose):
+            if independent:
+                result = compare_sharing(source, options, config)
+            else:
+                result = solve_model(source, model, options, config, report, write_model, method)
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, model=model, instance=str(path))
     try:
@@ -429,25 +423,6 @@ def _check_model_file(
         if given:
             raise OptionError(f"--write-model writes the one model solved; {flag} solves many")
     outputs.prepare_model_file(target, inputs)
-
-
-def _smps_extract(problem):
-    """First-stage decisions of an SMPS problem as a table (the variables' names from the file)."""
-    import numpy as np
-    import pandas as pd
-
-    def extract(problem, view):
-        x = view.values_of(view.form.first.families[0])
-        table = pd.DataFrame(
-            {
-                "variable": list(problem.first_stage_names),
-                "value": x[: len(problem.first_stage_names)],
-            }
-        )
-        nonzero = table.loc[np.abs(table["value"]) > 1e-9, "variable"].tolist()
-        return {"first_stage": table}, {"first_stage_nonzero": nonzero}
-
-    return extract
 
 
 @app.command(name="compare-contracts")

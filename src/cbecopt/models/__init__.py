@@ -15,16 +15,19 @@ from typing import Any
 
 from cbecopt.errors import InputError, OptionError
 from cbecopt.instance import Instance
-from cbecopt.models import contracts, routing, suppliers, warehouses
+from cbecopt.models import contracts, routing, smps, suppliers, warehouses
 from cbecopt.models.spec import DESCRIPTIVE, ModelSpec
+from cbecopt.readers.smps import SmpsProblem
 from cbecopt.seeds import stream_seed
 
 __all__ = ["DESCRIPTIVE", "MODELS", "ModelSpec", "check_inputs", "missing_tables", "model_spec"]
 
 MODELS: dict[str, ModelSpec] = {
-    spec.key: spec for spec in (warehouses.SPEC, contracts.SPEC, routing.SPEC, suppliers.SPEC)
+    spec.key: spec
+    for spec in (warehouses.SPEC, contracts.SPEC, routing.SPEC, suppliers.SPEC, smps.SPEC)
 }
-"""Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers`` are stable.
+"""Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers``, ``smps``
+are stable (``smps`` reads SMPS files, :attr:`ModelSpec.source`; the others instances).
 Adding a model is one package under ``cbecopt/models/`` declaring a ``SPEC``, and one entry here."""
 
 
@@ -65,10 +68,23 @@ def check_inputs(instance: Instance, model: str, config: Any = None, seed: int =
     InputError
         every problem the model finds in the instance, with file (or sheet), row and column.
     OptionError
-        an unknown model, a config of another model, or options that do not fit the instance.
+        an unknown model, a config of another model, an input the model does not read (an
+        instance for ``smps``, SMPS files for the others), or options that do not fit the
+        instance.
     """
     spec = model_spec(model, config)
+    if not isinstance(instance, spec.source):
+        raise OptionError(f"the {model} model reads {spec.source_doc}, not {_described(instance)}")
     missing = missing_tables(instance, model)
     if missing is not None:
         raise missing
     return spec.check(instance, config, stream_seed(seed, "scenarios"))
+
+
+def _described(source: Any) -> str:
+    """What was given to a model, for the error saying it reads something else."""
+    if isinstance(source, Instance):
+        return f"the instance '{source.name}'"
+    if isinstance(source, SmpsProblem):
+        return f"the SMPS problem '{source.name}'"
+    return f"a {type(source).__name__}"

@@ -48,7 +48,11 @@ class ModelSpec:
     without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
     model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
     and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
-    model's scenarios can only be resampled.
+    model's scenarios can only be resampled. ``source`` is what the model reads, what
+    :func:`cbecopt.solve` takes as its first argument: an :class:`~cbecopt.instance.Instance`
+    (every model of ours), or for ``smps`` the :class:`~cbecopt.readers.smps.SmpsProblem`
+    :func:`~cbecopt.readers.smps.read_smps` reads from a ``.cor``/``.tim``/``.sto`` triple;
+    ``source_doc`` says so in an error.
     """
 
     key: str
@@ -64,6 +68,13 @@ class ModelSpec:
     generate: Callable[[Mapping[str, Any]], tuple[Instance, str]]
     two_stage: bool = False
     demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
+    source: type = Instance
+    source_doc: str = "an instance (cbecopt.load_instance: a folder or workbook)"
+
+    @property
+    def reads_instances(self) -> bool:
+        """Whether the model reads an :class:`~cbecopt.instance.Instance` (not files of its own)."""
+        return self.source is Instance
 
     def build(self, instance: Instance, config: Any = None, seed: int = 0) -> Any:
         """Check the inputs (:func:`check_inputs`) and build the model from its data;
@@ -87,6 +98,8 @@ class ModelSpec:
         Descriptive columns (:data:`DESCRIPTIVE`) and ``demand_history`` (read by ``cbecopt
         scenarios``) are not warned about.
         """
+        if not self.reads_instances:
+            return []
         warnings = []
         for name, table in instance.tables.items():
             if name == HISTORY_TABLE:

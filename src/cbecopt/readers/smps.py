@@ -58,13 +58,15 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
-from cbecopt.models.common import Terms, VarFamily, add_rows, add_var_family, terms
+from cbecopt.labelled import Terms, VarFamily, add_rows, add_var_family, terms
 from cbecopt.readers.smps_core import (
     INFINITE_BOUND,
     Core,
@@ -81,22 +83,33 @@ from cbecopt.readers.smps_stoch import (
     SmpsScenario,
     read_stoch,
 )
-from cbecopt.stochastic.twostage import FirstStage
+from cbecopt.stochastic.twostage import FirstStage, RiskOptions
 
 __all__ = [
     "EXACT_TOLERANCE",
     "INFINITE_BOUND",
     "MAX_SCENARIOS",
     "PROBABILITY_TOLERANCE",
+    "SmpsConfig",
     "SmpsProblem",
     "SmpsScenario",
     "SmpsSize",
+    "extract_smps",
     "read_smps",
 ]
 
 _CORE_SUFFIXES = (".cor", ".core", ".mps")
 _TIME_SUFFIXES = (".tim", ".time")
 _STOCH_SUFFIXES = (".sto", ".stoch")
+
+
+@dataclass(frozen=True)
+class SmpsConfig:
+    """The options of the ``smps`` model: the mean-CVaR weight and level of the objective
+    (risk-neutral by default). What the files say is read by :func:`read_smps` (with its
+    ``normalize_probabilities``), not set here."""
+
+    risk: RiskOptions = field(default_factory=RiskOptions)
 
 
 @dataclass(frozen=True)
@@ -183,6 +196,8 @@ class SmpsProblem:
     first_stage_names, second_stage_names : column names per stage, in family order.
     first_stage_rows, second_stage_rows : constraint row names per stage.
     periods : the two period names of the ``.tim`` file.
+    load_seconds : the seconds :func:`read_smps` took to read the files (as
+        :attr:`cbecopt.Instance.load_seconds`: part of the result's timings).
     """
 
     def __init__(
@@ -191,8 +206,10 @@ class SmpsProblem:
         core: Core,
         stages: Stages,
         scenarios: list[tuple[str, float, SmpsScenario]],
+        load_seconds: float = 0.0,
     ):
         self.name = name
+        self.load_seconds = load_seconds
         self.periods = stages.periods
         self._core = core
         self._scenarios = scenarios
@@ -366,8 +383,9 @@ def read_smps(path: str | Path, *, normalize_probabilities: bool = False) -> Smp
     ------
     InputError : a missing file, or any problem in one, named by file, line and field.
     """
+    started = time.perf_counter()
     path = Path(path)
-    if path.suffix.lower() not in _CORE_SUFFIXES:
+    if not is_core_file(path):
         fail(path.name, "expected the SMPS core file (.cor, .core or .mps)")
     if not path.is_file():
         fail(path.name, "not found: the SMPS core file")
@@ -376,4 +394,20 @@ def read_smps(path: str | Path, *, normalize_probabilities: bool = False) -> Smp
     core = read_core(path)
     stages = read_time(time_path, core)
     scenarios = read_stoch(stoch_path, core, stages, normalize_probabilities)
-    return SmpsProblem(path.stem, core, stages, scenarios)
+    return SmpsProblem(path.stem, core, stages, scenarios, time.perf_counter() - started)
+
+
+def is_core_file(path: str | Path) -> bool:
+    """Whether ``path`` names an SMPS core file by its suffix (``.cor``, ``.core``, ``.mps``)."""
+    return Path(path).suffix.lower() in _CORE_SUFFIXES
+
+
+def extract_smps(problem: SmpsProblem, view) -> tuple[dict, dict]:
+    """The first-stage decisions of a solved SMPS problem: the table ``first_stage``
+    (``variable``, named as in the ``.cor`` file, and ``value``) and the KPI
+    ``first_stage_nonzero``, the variables not at zero."""
+    x = view.values_of(view.form.first.families[0])
+    names = list(problem.first_stage_names)
+    table = pd.DataFrame({"variable": names, "value": x[: len(names)]})
+    nonzero = table.loc[np.abs(table["value"]) > 1e-9, "variable"].tolist()
+    return {"first_stage": table}, {"first_stage_nonzero": nonzero}

@@ -1,5 +1,6 @@
-"""Solve a two-stage problem that comes without an instance (an SMPS file, a problem written
-in Python such as the farmer) into a :class:`~cbecopt.results.Result`.
+"""Solve a two-stage problem written in Python, outside the registry (such as the farmer), into
+a :class:`~cbecopt.results.Result`; SMPS files are the registry's ``smps`` model, solved by
+:func:`cbecopt.solve`.
 
 The same method as every model (:mod:`cbecopt.methods.extensive_form`: build, hand off,
 solve, extract, with timings and an honest status), plus what every two-stage model reports:
@@ -26,7 +27,7 @@ UNBOUNDED = (
     "second stage) lowers the cost in every scenario, e.g. units bought below what they sell "
     "or salvage for, with no capacity"
 )
-"""The diagnosis of an unbounded two-stage problem that is no model of ours (an SMPS file)."""
+"""The diagnosis of an unbounded two-stage problem that is no model of ours."""
 
 Extract = Callable[[TwoStageProblem, SolutionView], tuple[dict, dict]]
 """A problem's extraction: (problem, solution view) -> (tables, KPIs)."""

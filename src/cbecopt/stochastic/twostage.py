@@ -25,9 +25,8 @@ from pyomo.common.gc_manager import PauseGC
 from cbecopt.errors import OptionError
 from cbecopt.families import cvar
 from cbecopt.highs import CompiledModel, SolveOptions, SolverOutcome, compile_model, solve_compiled
-from cbecopt.labelled import terms_expression
+from cbecopt.labelled import Terms, VarFamily, linear_objective, terms_expression
 from cbecopt.limits import Budget, OutOfTime, check
-from cbecopt.models.common import Terms, VarFamily, linear_objective
 from cbecopt.results import Status
 
 
