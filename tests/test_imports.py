@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,17 @@ def test_every_module_imports_when_it_is_imported_first():
         check=True,
     )
     assert run.stdout.strip() == "", run.stdout
+
+
+@pytest.mark.unit
+def test_pyproject_ships_every_package_of_the_source_tree():
+    """The wheel holds the packages pyproject lists: one missing is a module users lack."""
+    listed = set(
+        tomllib.loads((SRC.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(path.parent.relative_to(SRC).parts)
+        for path in (SRC / "cbecopt").rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)
+    assert listed - found == {"cbecopt_instances"}, sorted(listed - found)
