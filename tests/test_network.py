@@ -16,10 +16,13 @@ import pandas as pd
 import pytest
 
 import cbecopt
-from cbecopt import generate
 from cbecopt.errors import Problem
 from cbecopt.fields import QUANTITY_RESOLUTION
 from cbecopt.instance import instance_from_tables
+from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.routing.generate import generate_routing
+from cbecopt.models.suppliers.generate import generate_suppliers
+from cbecopt.models.warehouses.generate import generate_warehouses
 from cbecopt.network import BASE_SCENARIO, ROLES
 from cbecopt.scenarios import sample_scenarios
 from cbecopt.schemas import NODE_CAPACITY, SCHEMAS
@@ -290,10 +293,10 @@ def test_draws_too_small_for_the_solver_are_zero(tmp_path):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: generate.generate_warehouses(3, 4, seed=1, platforms=2),
-        lambda: generate.generate_contracts(2, 3, seed=1),
-        lambda: generate.generate_routing(2, n_months=2, n_markets=2, seed=1),
-        lambda: generate.generate_suppliers(2, 3, seed=1, offers_per_sku=2),
+        lambda: generate_warehouses(3, 4, seed=1, platforms=2),
+        lambda: generate_contracts(2, 3, seed=1),
+        lambda: generate_routing(2, n_months=2, n_markets=2, seed=1),
+        lambda: generate_suppliers(2, 3, seed=1, offers_per_sku=2),
     ],
     ids=["warehouses", "contracts", "routing", "suppliers"],
 )

@@ -39,7 +39,7 @@ def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
 
 
 def _generate_contracts(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_contracts
+    from cbecopt.models.contracts.generate import generate_contracts
 
     scenarios = 50 if o["n_scenarios"] is None else o["n_scenarios"]
     made = generate_contracts(o["n_skus"], scenarios, seed=o["seed"])

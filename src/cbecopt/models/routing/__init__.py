@@ -32,7 +32,7 @@ def _diagnose_routing(problem: RoutingProblem) -> list[str]:
 
 
 def _generate_routing(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_routing
+    from cbecopt.models.routing.generate import generate_routing
 
     scenarios = 0 if o["n_scenarios"] is None else o["n_scenarios"]
     made = generate_routing(

@@ -29,7 +29,7 @@ def _diagnose_suppliers(built) -> list[str]:
 
 
 def _generate_suppliers(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_suppliers
+    from cbecopt.models.suppliers.generate import generate_suppliers
 
     made = generate_suppliers(o["n_skus"], o["n_suppliers"], seed=o["seed"])
     return made, f"{o['n_skus']} SKUs x {o['n_suppliers']} suppliers"

@@ -30,7 +30,7 @@ def _diagnose_warehouses(built) -> list[str]:
 
 
 def _generate_warehouses(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_warehouses
+    from cbecopt.models.warehouses.generate import generate_warehouses
 
     made = generate_warehouses(
         o["n_warehouses"],
