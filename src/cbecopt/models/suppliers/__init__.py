@@ -23,7 +23,7 @@ def _check_suppliers(
 
 
 def _diagnose_suppliers(built) -> list[str]:
-    from cbecopt.diagnose import diagnose_suppliers
+    from cbecopt.models.suppliers.diagnose import diagnose_suppliers
 
     return diagnose_suppliers(built.data, built.config)
 

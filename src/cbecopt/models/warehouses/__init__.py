@@ -24,7 +24,7 @@ def _check_warehouses(
 
 
 def _diagnose_warehouses(built) -> list[str]:
-    from cbecopt.diagnose import diagnose_warehouses
+    from cbecopt.models.warehouses.diagnose import diagnose_warehouses
 
     return diagnose_warehouses(built.data, built.config)
 
