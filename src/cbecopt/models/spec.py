@@ -43,8 +43,10 @@ class ModelSpec:
     ``assemble`` returned.
     ``generate(options)`` makes a synthetic instance from the options of ``cbecopt generate``
     (keyed by the generators' parameter names: ``n_skus``, ``seed``, ...) and says what it
-    holds. ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
-    table (optional tables included). ``unbounded`` says what can make the model's cost fall
+    holds. ``summarize(console, result)`` prints what ``cbecopt solve`` shows of the model's
+    result after its status and objective (:func:`cbecopt.report.print_summary`). ``tables``
+    are the instance tables the model needs; ``reads`` the columns it reads, per table
+    (optional tables included). ``unbounded`` says what can make the model's cost fall
     without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
     model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
     and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
@@ -62,6 +64,7 @@ class ModelSpec:
     reads: Mapping[str, tuple[str, ...]]
     unbounded: str
     generate: Callable[[Mapping[str, Any]], tuple[Instance, str]]
+    summarize: Callable[[Any, Any], None]
     two_stage: bool = False
     demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
 

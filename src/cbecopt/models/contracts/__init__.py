@@ -14,6 +14,7 @@ from cbecopt.models.contracts.build import (
     demand_sampler,
     extract_contracts,
 )
+from cbecopt.models.contracts.summary import summarize_contracts
 from cbecopt.models.spec import SCENARIOS_READ, ModelSpec, all_columns, by_form
 
 
@@ -68,6 +69,7 @@ SPEC = ModelSpec(
     "without end; load_instance refuses such prices, so look for them in an instance that "
     "did not come through it",
     generate=_generate_contracts,
+    summarize=summarize_contracts,
     two_stage=True,
     demand_sampler=_contracts_sampler,
 )

@@ -9,6 +9,7 @@ from typing import Any
 from cbecopt.instance import Instance
 from cbecopt.models.routing.build import RoutingConfig, RoutingData, RoutingProblem, extract_routing
 from cbecopt.models.routing.data import demand_sampler
+from cbecopt.models.routing.summary import summarize_routing
 from cbecopt.models.spec import SCENARIOS_READ, UNREPRESENTABLE, ModelSpec, all_columns, by_form
 
 
@@ -76,6 +77,7 @@ SPEC = ModelSpec(
     "salvage_value at or above the cost of stocking a unit would fill that cap with stock "
     f"bought to salvage, which the routing check refuses; {UNREPRESENTABLE}",
     generate=_generate_routing,
+    summarize=summarize_routing,
     two_stage=True,
     demand_sampler=_routing_sampler,
 )

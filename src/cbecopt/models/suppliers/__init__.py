@@ -14,6 +14,7 @@ from cbecopt.models.suppliers.build import (
     build_suppliers,
     extract_suppliers,
 )
+from cbecopt.models.suppliers.summary import summarize_suppliers
 
 
 def _check_suppliers(
@@ -64,4 +65,5 @@ SPEC = ModelSpec(
     "offer's capacity, else by the most that can pay), inspections and shipments by the "
     f"purchase, and every other variable is binary; {UNREPRESENTABLE}",
     generate=_generate_suppliers,
+    summarize=summarize_suppliers,
 )

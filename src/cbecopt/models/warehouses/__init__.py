@@ -14,6 +14,7 @@ from cbecopt.models.warehouses.build import (
     build_warehouses,
     extract_warehouses,
 )
+from cbecopt.models.warehouses.summary import summarize_warehouses
 
 
 def _check_warehouses(
@@ -59,4 +60,5 @@ SPEC = ModelSpec(
     unbounded="the warehouses model cannot be unbounded: every flow is capped by its "
     f"market's demand and every other variable is binary; {UNREPRESENTABLE}",
     generate=_generate_warehouses,
+    summarize=summarize_warehouses,
 )
