@@ -326,7 +326,7 @@ def test_two_stage_report_and_strategies(tmp_path):
     report = result.reports["stochastic"]
     assert report["evpi"] >= -1e-6 and report["vss"] >= -1e-6
     assert report["rp"] == pytest.approx(result.objective)
-    from cbecopt.compare import compare_routing
+    from cbecopt.models.routing.policies import compare_routing
 
     table = compare_routing(instance).set_index("strategy")
     assert (table["status"] == "optimal").all()

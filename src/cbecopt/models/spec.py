@@ -29,6 +29,19 @@ and none is warned about."""
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """The policies ``cbecopt compare-<key>`` solves a model under, side by side.
+
+    ``run(instance, options, config)`` solves the instance under each policy of ``policies``
+    (their names, in the order of the table's rows) and returns one tidy row per policy
+    (:mod:`cbecopt.compare`).
+    """
+
+    policies: tuple[str, ...]
+    run: Callable[..., Any]
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """How to check, build, read and diagnose one model.
 
@@ -50,7 +63,8 @@ class ModelSpec:
     without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
     model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
     and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
-    model's scenarios can only be resampled.
+    model's scenarios can only be resampled. ``compare``: the policies the model is compared
+    under (``None``: the model has no comparison).
     """
 
     key: str
@@ -67,6 +81,7 @@ class ModelSpec:
     summarize: Callable[[Any, Any], None]
     two_stage: bool = False
     demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
+    compare: Comparison | None = None
 
     def build(self, instance: Instance, config: Any = None, seed: int = 0) -> Any:
         """Check the inputs (:func:`check_inputs`) and build the model from its data;

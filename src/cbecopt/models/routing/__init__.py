@@ -9,8 +9,16 @@ from typing import Any
 from cbecopt.instance import Instance
 from cbecopt.models.routing.build import RoutingConfig, RoutingData, RoutingProblem, extract_routing
 from cbecopt.models.routing.data import demand_sampler
+from cbecopt.models.routing.policies import ROUTING_STRATEGIES, compare_routing
 from cbecopt.models.routing.summary import summarize_routing
-from cbecopt.models.spec import SCENARIOS_READ, UNREPRESENTABLE, ModelSpec, all_columns, by_form
+from cbecopt.models.spec import (
+    SCENARIOS_READ,
+    UNREPRESENTABLE,
+    Comparison,
+    ModelSpec,
+    all_columns,
+    by_form,
+)
 
 
 def _check_routing(instance: Instance, config: RoutingConfig | None, seed: int = 0) -> RoutingData:
@@ -80,4 +88,5 @@ SPEC = ModelSpec(
     summarize=summarize_routing,
     two_stage=True,
     demand_sampler=_routing_sampler,
+    compare=Comparison(tuple(ROUTING_STRATEGIES), compare_routing),
 )
