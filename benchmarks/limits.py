@@ -53,12 +53,10 @@ COMMANDS = {
 def instances(folder: Path) -> dict[str, Path]:
     """The generated instances (the same as the tests' in tests/test_interrupts.py)."""
     import cbecopt
-    from cbecopt.generate import (
-        generate_contracts,
-        generate_routing,
-        generate_suppliers,
-        generate_warehouses,
-    )
+    from cbecopt.models.contracts.generate import generate_contracts
+    from cbecopt.models.routing.generate import generate_routing
+    from cbecopt.models.suppliers.generate import generate_suppliers
+    from cbecopt.models.warehouses.generate import generate_warehouses
 
     made = {
         "warehouses": generate_warehouses(80, 600, seed=3, capacity_ratio=1.5),

@@ -54,12 +54,10 @@ TWO_STAGE = ("smps", "contracts", "routing")
 def _load(case: Case):
     """The instance (an :class:`SmpsProblem` for ``fmt="smps"``) and the seconds to get it."""
     import cbecopt
-    from cbecopt.generate import (
-        generate_contracts,
-        generate_routing,
-        generate_suppliers,
-        generate_warehouses,
-    )
+    from cbecopt.models.contracts.generate import generate_contracts
+    from cbecopt.models.routing.generate import generate_routing
+    from cbecopt.models.suppliers.generate import generate_suppliers
+    from cbecopt.models.warehouses.generate import generate_warehouses
     from cbecopt.readers.smps import read_smps
 
     start = time.perf_counter()

@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 
 import cbecopt
-from cbecopt.generate import generate_routing, generate_suppliers
+from cbecopt.models.routing.generate import generate_routing
+from cbecopt.models.suppliers.generate import generate_suppliers
 from helpers import write_instance
 from mutations import (
     CSV,

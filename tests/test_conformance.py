@@ -46,10 +46,11 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 import cbecopt
-from cbecopt.generate import generate_routing, generate_suppliers
 from cbecopt.highs import compile_model
 from cbecopt.models.contracts.build import ContractsConfig
+from cbecopt.models.routing.generate import generate_routing
 from cbecopt.models.suppliers.build import SuppliersConfig
+from cbecopt.models.suppliers.generate import generate_suppliers
 from cbecopt.models.warehouses.build import WarehousesConfig
 from cbecopt.readers.smps import read_smps
 from cbecopt.schemas import SCHEMAS

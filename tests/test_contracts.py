@@ -394,7 +394,7 @@ def test_brute_force_firm_options_spot_with_minimum_order(tmp_path_factory, data
 
 @pytest.mark.component
 def test_more_flexibility_never_costs_more_on_the_bundled_instance():
-    from cbecopt.compare import compare_contracts
+    from cbecopt.models.contracts.policies import compare_contracts
 
     table = compare_contracts(cbecopt.load_instance("instances/contracts_demo")).set_index("policy")
     assert (table["status"] == "optimal").all()

@@ -12,8 +12,10 @@ import pytest
 
 import cbecopt
 from cbecopt import families
-from cbecopt.generate import generate_contracts, generate_routing, generate_suppliers
+from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.routing.generate import generate_routing
 from cbecopt.models.suppliers.build import SuppliersConfig
+from cbecopt.models.suppliers.generate import generate_suppliers
 from cbecopt.models.warehouses.build import WarehousesConfig, build_warehouses
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
 from helpers import write_instance

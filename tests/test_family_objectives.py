@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 
 import cbecopt
-from cbecopt.generate import generate_contracts, generate_routing, generate_suppliers
 from cbecopt.models.contracts.build import ContractsConfig
+from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.routing.generate import generate_routing
 from cbecopt.models.suppliers.build import SuppliersConfig
+from cbecopt.models.suppliers.generate import generate_suppliers
 from cbecopt.stochastic.twostage import RiskOptions
 
 pytestmark = pytest.mark.component

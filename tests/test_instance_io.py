@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import cbecopt
-from cbecopt.generate import generate_warehouses
+from cbecopt.models.warehouses.generate import generate_warehouses
 from helpers import write_instance
 
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from cbecopt import save_instance
 from cbecopt.cli.run import app  # the Typer application with every command registered
-from cbecopt.generate import generate_suppliers
+from cbecopt.models.suppliers.generate import generate_suppliers
 from helpers import write_instance
 
 pytestmark = pytest.mark.integration

@@ -9,12 +9,10 @@ import pytest
 
 from cbecopt.checks import MAX_ROWS
 from cbecopt.errors import OptionError
-from cbecopt.generate import (
-    generate_contracts,
-    generate_routing,
-    generate_suppliers,
-    generate_warehouses,
-)
+from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.routing.generate import generate_routing
+from cbecopt.models.suppliers.generate import generate_suppliers
+from cbecopt.models.warehouses.generate import generate_warehouses
 from cbecopt.scenarios import generate_demand_scenarios
 from test_cli import cbecopt as run_cbecopt
 

@@ -25,7 +25,9 @@ from typer.testing import CliRunner
 
 import cbecopt
 from cbecopt.cli.run import app  # the Typer application with every command registered
-from cbecopt.generate import generate_contracts, generate_routing, generate_suppliers
+from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.routing.generate import generate_routing
+from cbecopt.models.suppliers.generate import generate_suppliers
 from cbecopt.results import read_result
 from helpers import write_instance
 

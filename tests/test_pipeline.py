@@ -11,13 +11,13 @@ import pytest
 
 import cbecopt
 from cbecopt.errors import OptionError
-from cbecopt.generate import generate_routing
 from cbecopt.highs import compile_model
 from cbecopt.labelled import add_var_family
 from cbecopt.limits import Budget, OutOfTime, watched
 from cbecopt.methods import Task, extensive_form
 from cbecopt.models import MODELS, check_inputs
 from cbecopt.models.routing.build import RoutingConfig
+from cbecopt.models.routing.generate import generate_routing
 from cbecopt.models.warehouses.build import build_warehouses
 from cbecopt.problem import OneScenario
 from cbecopt.results import Run

@@ -19,14 +19,12 @@ from benchmarks.reference import REFERENCES, counts
 from benchmarks.registry import suite
 
 import cbecopt
-from cbecopt.generate import (
-    generate_contracts,
-    generate_routing,
-    generate_suppliers,
-    generate_warehouses,
-)
 from cbecopt.highs import compile_model, new_highs
 from cbecopt.models import MODELS
+from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.routing.generate import generate_routing
+from cbecopt.models.suppliers.generate import generate_suppliers
+from cbecopt.models.warehouses.generate import generate_warehouses
 from cbecopt.stochastic.twostage import build_extensive_form
 
 pytestmark = pytest.mark.component

@@ -326,7 +326,7 @@ def test_two_stage_report_and_strategies(tmp_path):
     report = result.reports["stochastic"]
     assert report["evpi"] >= -1e-6 and report["vss"] >= -1e-6
     assert report["rp"] == pytest.approx(result.objective)
-    from cbecopt.compare import compare_routing
+    from cbecopt.models.routing.policies import compare_routing
 
     table = compare_routing(instance).set_index("strategy")
     assert (table["status"] == "optimal").all()
@@ -339,7 +339,7 @@ def test_two_stage_report_and_strategies(tmp_path):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    from cbecopt.generate import generate_routing
+    from cbecopt.models.routing.generate import generate_routing
 
     folder = tmp_path_factory.mktemp("blocks") / "gen"
     cbecopt.save_instance(generate_routing(12, n_months=3, n_bonded=3, n_markets=6, seed=4), folder)

@@ -13,7 +13,7 @@ from collections import defaultdict
 import pytest
 
 import cbecopt
-from cbecopt.generate import generate_routing
+from cbecopt.models.routing.generate import generate_routing
 from cbecopt.stochastic.twostage import build_extensive_form
 
 pytestmark = pytest.mark.component

@@ -10,12 +10,10 @@ import openpyxl
 import pytest
 
 import cbecopt
-from cbecopt.generate import (
-    generate_contracts,
-    generate_routing,
-    generate_suppliers,
-    generate_warehouses,
-)
+from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.routing.generate import generate_routing
+from cbecopt.models.suppliers.generate import generate_suppliers
+from cbecopt.models.warehouses.generate import generate_warehouses
 from cbecopt.settings import SECTIONS, check_settings
 from helpers import META, has, load_problems, write_instance
 

@@ -311,7 +311,7 @@ def test_brute_force_both_discounts_fixed_costs_and_the_authenticity_cap(tmp_pat
 
 @pytest.mark.component
 def test_pareto_front_runs_between_the_single_objective_optima(tmp_path):
-    from cbecopt.generate import generate_suppliers
+    from cbecopt.models.suppliers.generate import generate_suppliers
     from cbecopt.pareto import TIE_BREAK, pareto_front
 
     cbecopt.save_instance(generate_suppliers(6, 6, seed=3, offers_per_sku=4), tmp_path / "g")

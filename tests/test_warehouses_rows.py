@@ -13,9 +13,9 @@ from benchmarks.reference import build_reference
 from scipy import sparse
 
 import cbecopt
-from cbecopt.generate import generate_warehouses
 from cbecopt.highs import compile_model
 from cbecopt.models.warehouses.build import WarehousesConfig, build_warehouses
+from cbecopt.models.warehouses.generate import generate_warehouses
 from helpers import dense_rows, write_instance
 
 pytestmark = pytest.mark.component

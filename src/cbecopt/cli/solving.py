@@ -445,7 +445,6 @@ def compare_contracts_(
 ) -> None:
     """Solve the contracts model under each policy: safety stock only, quantity flexibility,
     options, emergency spot, and all combined; show what each kind of flexibility is worth."""
-    from cbecopt.compare import compare_contracts
     from cbecopt.models.contracts.build import ContractsConfig
 
     try:
@@ -457,7 +456,7 @@ def compare_contracts_(
         )
         destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
         with solving(as_json, verbose):
-            table = compare_contracts(instance, options, config)
+            table = MODELS["contracts"].compare.run(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
     delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
@@ -675,8 +674,8 @@ def compare_routing_(
 ) -> None:
     """Solve the routing model bonded-only, direct-mail-only, postal-only and hybrid (optimised):
     cost, profit, tax, average delivery days, fill rate and lost sales per strategy, with a chart."""
-    from cbecopt.compare import compare_routing, plot_routing
     from cbecopt.models.routing.build import RoutingConfig
+    from cbecopt.models.routing.policies import plot_routing
 
     try:
         options = solve_options(
@@ -688,7 +687,7 @@ def compare_routing_(
             out_dir, *input_paths(path), names=("comparison.csv", "comparison.png")
         )
         with solving(as_json, verbose):
-            table = compare_routing(instance, options, config)
+            table = MODELS["routing"].compare.run(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
     title = f"routing strategies, {instance.name}"
@@ -788,14 +787,12 @@ def compare_suppliers_(
     verbose: VerboseOpt = False,
 ) -> None:
     """Cheapest sources only vs brand-direct only vs optimised under the authenticity policy."""
-    from cbecopt.compare import compare_suppliers
-
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         instance = load(path)
         destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
         with solving(as_json, verbose):
-            table = compare_suppliers(instance, options)
+            table = MODELS["suppliers"].compare.run(instance, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))
     delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))

@@ -29,6 +29,19 @@ and none is warned about."""
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """The policies ``cbecopt compare-<key>`` solves a model under, side by side.
+
+    ``run(instance, options, config)`` solves the instance under each policy of ``policies``
+    (their names, in the order of the table's rows) and returns one tidy row per policy
+    (:mod:`cbecopt.compare`).
+    """
+
+    policies: tuple[str, ...]
+    run: Callable[..., Any]
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """How to check, build, read and diagnose one model.
 
@@ -43,12 +56,15 @@ class ModelSpec:
     ``assemble`` returned.
     ``generate(options)`` makes a synthetic instance from the options of ``cbecopt generate``
     (keyed by the generators' parameter names: ``n_skus``, ``seed``, ...) and says what it
-    holds. ``tables`` are the instance tables the model needs; ``reads`` the columns it reads, per
-    table (optional tables included). ``unbounded`` says what can make the model's cost fall
+    holds. ``summarize(console, result)`` prints what ``cbecopt solve`` shows of the model's
+    result after its status and objective (:func:`cbecopt.report.print_summary`). ``tables``
+    are the instance tables the model needs; ``reads`` the columns it reads, per table
+    (optional tables included). ``unbounded`` says what can make the model's cost fall
     without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
     model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
     and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
-    model's scenarios can only be resampled. ``source`` is what the model reads, what
+    model's scenarios can only be resampled. ``compare``: the policies the model is compared
+    under (``None``: the model has no comparison). ``source`` is what the model reads, what
     :func:`cbecopt.solve` takes as its first argument: an :class:`~cbecopt.instance.Instance`
     (every model of ours), or for ``smps`` the :class:`~cbecopt.readers.smps.SmpsProblem`
     :func:`~cbecopt.readers.smps.read_smps` reads from a ``.cor``/``.tim``/``.sto`` triple;
@@ -66,8 +82,10 @@ class ModelSpec:
     reads: Mapping[str, tuple[str, ...]]
     unbounded: str
     generate: Callable[[Mapping[str, Any]], tuple[Instance, str]]
+    summarize: Callable[[Any, Any], None]
     two_stage: bool = False
     demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
+    compare: Comparison | None = None
     source: type = Instance
     source_doc: str = "an instance (cbecopt.load_instance: a folder or workbook)"
 

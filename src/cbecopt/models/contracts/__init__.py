@@ -14,7 +14,9 @@ from cbecopt.models.contracts.build import (
     demand_sampler,
     extract_contracts,
 )
-from cbecopt.models.spec import SCENARIOS_READ, ModelSpec, all_columns, by_form
+from cbecopt.models.contracts.policies import CONTRACT_POLICIES, compare_contracts
+from cbecopt.models.contracts.summary import summarize_contracts
+from cbecopt.models.spec import SCENARIOS_READ, Comparison, ModelSpec, all_columns, by_form
 
 
 def _check_contracts(
@@ -39,7 +41,7 @@ def _diagnose_contracts(problem: ContractsProblem) -> list[str]:
 
 
 def _generate_contracts(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_contracts
+    from cbecopt.models.contracts.generate import generate_contracts
 
     scenarios = 50 if o["n_scenarios"] is None else o["n_scenarios"]
     made = generate_contracts(o["n_skus"], scenarios, seed=o["seed"])
@@ -68,6 +70,8 @@ SPEC = ModelSpec(
     "without end; load_instance refuses such prices, so look for them in an instance that "
     "did not come through it",
     generate=_generate_contracts,
+    summarize=summarize_contracts,
     two_stage=True,
     demand_sampler=_contracts_sampler,
+    compare=Comparison(tuple(CONTRACT_POLICIES), compare_contracts),
 )

@@ -9,7 +9,16 @@ from typing import Any
 from cbecopt.instance import Instance
 from cbecopt.models.routing.build import RoutingConfig, RoutingData, RoutingProblem, extract_routing
 from cbecopt.models.routing.data import demand_sampler
-from cbecopt.models.spec import SCENARIOS_READ, UNREPRESENTABLE, ModelSpec, all_columns, by_form
+from cbecopt.models.routing.policies import ROUTING_STRATEGIES, compare_routing
+from cbecopt.models.routing.summary import summarize_routing
+from cbecopt.models.spec import (
+    SCENARIOS_READ,
+    UNREPRESENTABLE,
+    Comparison,
+    ModelSpec,
+    all_columns,
+    by_form,
+)
 
 
 def _check_routing(instance: Instance, config: RoutingConfig | None, seed: int = 0) -> RoutingData:
@@ -32,7 +41,7 @@ def _diagnose_routing(problem: RoutingProblem) -> list[str]:
 
 
 def _generate_routing(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_routing
+    from cbecopt.models.routing.generate import generate_routing
 
     scenarios = 0 if o["n_scenarios"] is None else o["n_scenarios"]
     made = generate_routing(
@@ -76,6 +85,8 @@ SPEC = ModelSpec(
     "salvage_value at or above the cost of stocking a unit would fill that cap with stock "
     f"bought to salvage, which the routing check refuses; {UNREPRESENTABLE}",
     generate=_generate_routing,
+    summarize=summarize_routing,
     two_stage=True,
     demand_sampler=_routing_sampler,
+    compare=Comparison(tuple(ROUTING_STRATEGIES), compare_routing),
 )

@@ -12,6 +12,7 @@ from cbecopt.errors import OptionError
 from cbecopt.instance import Instance
 from cbecopt.models.spec import ModelSpec
 from cbecopt.readers.smps import SmpsConfig, SmpsProblem, extract_smps
+from cbecopt.report import print_two_stage
 
 
 def _check_smps(problem: SmpsProblem, config: SmpsConfig | None, seed: int = 0) -> SmpsProblem:
@@ -50,6 +51,7 @@ SPEC = ModelSpec(
     unbounded="the smps problem's expected cost can decrease without limit: some variable "
     "with no bound (first or second stage) lowers the cost in every scenario",
     generate=_generate_smps,
+    summarize=print_two_stage,
     two_stage=True,
     source=SmpsProblem,
     source_doc="SMPS files (cbecopt.readers.smps.read_smps(FILE.cor), on the command line "

@@ -7,13 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from cbecopt.instance import Instance
-from cbecopt.models.spec import UNREPRESENTABLE, ModelSpec, all_columns, by_family
+from cbecopt.models.spec import UNREPRESENTABLE, Comparison, ModelSpec, all_columns, by_family
 from cbecopt.models.suppliers.build import (
     SuppliersConfig,
     SuppliersData,
     build_suppliers,
     extract_suppliers,
 )
+from cbecopt.models.suppliers.policies import SUPPLIER_POLICIES, compare_suppliers
+from cbecopt.models.suppliers.summary import summarize_suppliers
 
 
 def _check_suppliers(
@@ -23,13 +25,13 @@ def _check_suppliers(
 
 
 def _diagnose_suppliers(built) -> list[str]:
-    from cbecopt.diagnose import diagnose_suppliers
+    from cbecopt.models.suppliers.diagnose import diagnose_suppliers
 
     return diagnose_suppliers(built.data, built.config)
 
 
 def _generate_suppliers(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_suppliers
+    from cbecopt.models.suppliers.generate import generate_suppliers
 
     made = generate_suppliers(o["n_skus"], o["n_suppliers"], seed=o["seed"])
     return made, f"{o['n_skus']} SKUs x {o['n_suppliers']} suppliers"
@@ -64,4 +66,6 @@ SPEC = ModelSpec(
     "offer's capacity, else by the most that can pay), inspections and shipments by the "
     f"purchase, and every other variable is binary; {UNREPRESENTABLE}",
     generate=_generate_suppliers,
+    summarize=summarize_suppliers,
+    compare=Comparison(tuple(SUPPLIER_POLICIES), compare_suppliers),
 )

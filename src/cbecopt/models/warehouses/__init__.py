@@ -14,6 +14,7 @@ from cbecopt.models.warehouses.build import (
     build_warehouses,
     extract_warehouses,
 )
+from cbecopt.models.warehouses.summary import summarize_warehouses
 
 
 def _check_warehouses(
@@ -24,13 +25,13 @@ def _check_warehouses(
 
 
 def _diagnose_warehouses(built) -> list[str]:
-    from cbecopt.diagnose import diagnose_warehouses
+    from cbecopt.models.warehouses.diagnose import diagnose_warehouses
 
     return diagnose_warehouses(built.data, built.config)
 
 
 def _generate_warehouses(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.generate import generate_warehouses
+    from cbecopt.models.warehouses.generate import generate_warehouses
 
     made = generate_warehouses(
         o["n_warehouses"],
@@ -59,4 +60,5 @@ SPEC = ModelSpec(
     unbounded="the warehouses model cannot be unbounded: every flow is capped by its "
     f"market's demand and every other variable is binary; {UNREPRESENTABLE}",
     generate=_generate_warehouses,
+    summarize=summarize_warehouses,
 )
