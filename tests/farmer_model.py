@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cbecopt.models.common import add_rows, add_var_family, terms
+from cbecopt.labelled import add_rows, add_var_family, terms
 from cbecopt.stochastic.twostage import FirstStage
 
 CROPS = ("WHEAT", "CORN", "SUGAR_BEETS")

@@ -246,3 +246,12 @@ def sample_scenarios(
     )
     meta = {**instance.meta, "scenarios": {"distribution": distribution, "n": n, "seed": seed}}
     return instance.with_tables(meta=meta, demand=demand, scenarios=scenarios)
+
+
+def scenario_rows(names, probabilities, matrix: np.ndarray) -> list[tuple[str, float, np.ndarray]]:
+    """Scenarios as the two-stage layer lists them, ``(name, probability, demand row)``, from
+    names, probabilities and a scenarios x demand-keys matrix (e.g. what a sampler draws)."""
+    return [
+        (name, float(p), matrix[s])
+        for s, (name, p) in enumerate(zip(names, probabilities, strict=True))
+    ]

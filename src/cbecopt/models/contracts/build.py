@@ -30,11 +30,10 @@ from cbecopt.families import (
     use_only_if_open,
 )
 from cbecopt.instance import Instance
-from cbecopt.labelled import coded_labels
-from cbecopt.models.common import LinearTerms, Terms, VarFamily, add_var_family, scenario_rows
+from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_var_family, coded_labels
 from cbecopt.models.demand_checks import demand_sku_problems
 from cbecopt.network import Network
-from cbecopt.scenarios import check_sampling, sample_scenarios
+from cbecopt.scenarios import check_sampling, sample_scenarios, scenario_rows
 from cbecopt.schemas import CONTRACT_TYPES
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage, RiskOptions
 

@@ -33,8 +33,7 @@ from cbecopt.families import (
     stock_balance,
     use_only_if_open,
 )
-from cbecopt.labelled import coded_labels, nonempty
-from cbecopt.models.common import VarFamily, add_var_family
+from cbecopt.labelled import VarFamily, add_var_family, coded_labels, nonempty
 from cbecopt.models.routing.data import RoutingConfig, RoutingData
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
 

@@ -19,7 +19,6 @@ import pandas as pd
 from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.instance import Instance
-from cbecopt.models.common import scenario_rows
 from cbecopt.models.demand_checks import demand_sku_problems
 from cbecopt.models.routing.checks import (
     delivery_target_problems,
@@ -28,7 +27,7 @@ from cbecopt.models.routing.checks import (
     unit_problems,
 )
 from cbecopt.network import SUPPLY_KINDS, Network
-from cbecopt.scenarios import check_sampling, sample_scenarios
+from cbecopt.scenarios import check_sampling, sample_scenarios, scenario_rows
 from cbecopt.stochastic.twostage import RiskOptions
 from cbecopt.tax_rules import load_tax_rules
 

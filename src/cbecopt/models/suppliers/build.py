@@ -27,14 +27,16 @@ from cbecopt.families import (
     use_only_if_open,
 )
 from cbecopt.instance import Instance
-from cbecopt.labelled import coded_labels, nonempty, stacked
-from cbecopt.models.common import (
+from cbecopt.labelled import (
     LinearTerms,
     Terms,
     VarFamily,
     add_family,
     add_var_family,
+    coded_labels,
     linear_objective,
+    nonempty,
+    stacked,
 )
 from cbecopt.models.suppliers.data import SuppliersConfig, SuppliersData
 

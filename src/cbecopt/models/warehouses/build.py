@@ -22,8 +22,7 @@ from cbecopt.families import (
     use_only_if_open,
 )
 from cbecopt.instance import Instance
-from cbecopt.labelled import coded_labels
-from cbecopt.models.common import VarFamily, add_family, add_var_family, linear_objective
+from cbecopt.labelled import VarFamily, add_family, add_var_family, coded_labels, linear_objective
 from cbecopt.models.demand_checks import scenario_demand_problems
 
 WAREHOUSE = "overseas_warehouse"
