@@ -538,11 +538,8 @@ def add_var_family(
 ) -> VarFamily:
     """Add ``m.<name>``, a variable family indexed by ``keys`` (in that order), with optional
     per-key upper bounds (``inf``: none) and ``labels`` (default: the keys, unnamed)."""
-    component = FamilyVar(keys, domain=domain, doc=doc)
+    component = FamilyVar(keys, domain=domain, upper=upper, doc=doc)
     m.add_component(name, component)
-    if upper is not None:
-        finite = np.flatnonzero(np.isfinite(upper))
-        component.set_bounds(finite, upper=np.asarray(upper, np.float64)[finite])
     return VarFamily(component, labels)
 
 
