@@ -4,8 +4,8 @@ A suite with contracts-scaling cases also prints how build, handoff and solve ti
 with the number of scenarios; a case with a target (build + handoff seconds, its ratio to the
 numpy-to-highspy reference, peak memory) prints whether it met it. ``--suite build
 --build-only`` is the build benchmark: every registered model's largest generated case with
-load, build and handoff seconds, the reference measured in the same run, the ratio and the
-peak memory.
+load, prepare (the model's data and checks), build and handoff seconds, the reference measured
+in the same run, the ratio of build + handoff to it and the peak memory.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def main() -> None:
         f"totals: {len(table)} cases, "
         + ", ".join(
             f"{c} {numeric[c].sum():.2f}"
-            for c in ("load_s", "build_s", "handoff_s", "solve_s")
+            for c in ("load_s", "prepare_s", "build_s", "handoff_s", "solve_s")
             if c in numeric
         )
     )

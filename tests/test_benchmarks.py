@@ -31,5 +31,7 @@ def test_a_build_case_is_measured_against_its_reference_and_its_targets():
     case = Case("gen-4x12", "warehouses", "generate:4x12:3", reference=True, target_ratio=1e9)
     row = run_cases([case], build_only=True).iloc[0]
     assert row["status"] == "built" and row["reference_counts"] == "same"
+    assert row["prepare_s"] >= 0  # the model's data preparation, reported apart from build
+    assert row["build_handoff_s"] == pytest.approx(row["build_s"] + row["handoff_s"])
     assert row["overhead_ratio"] == pytest.approx(row["build_handoff_s"] / row["reference_s"])
     assert [line.endswith("met)") for line in target_lines(case, row.to_dict())] == [True]

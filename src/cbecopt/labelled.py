@@ -228,16 +228,9 @@ class LinearTerms:
     def _broadcast(self, labels: pd.Index) -> LinearTerms:
         """These terms repeated over ``labels``, whose key columns include these ones: each
         row of ``labels`` gets the row with the same values in the shared columns."""
-        source = _positions_by_columns(labels, self.labels)
-        missing = source < 0
-        if missing.any():
-            raise ValueError(
-                f"no terms for {labels[np.flatnonzero(missing)[0]]!r} to broadcast over "
-                f"{list(labels.names)}"
-            )
-        order = np.argsort(source, kind="stable")
-        counts = np.bincount(source, minlength=len(self.labels))
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        order, counts, starts = _remembered(
+            (labels, self.labels), ("broadcast",), lambda: _spread(labels, self.labels)
+        )
         parts = []
         for p in self.parts:
             repeats = counts[p.row]
@@ -392,6 +385,21 @@ def nonempty(parts: Sequence[Terms]) -> tuple[Terms, ...]:
     return tuple(p for p in parts if len(p.coef))
 
 
+def _spread(labels: pd.Index, source: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How rows keyed by ``source`` repeat over ``labels`` (whose key columns include
+    ``source``'s): the rows of ``labels`` ordered by their source row (stably), how many each
+    source row has, and where each source row's run starts in that order."""
+    of = _positions_by_columns(labels, source)
+    missing = of < 0
+    if missing.any():
+        raise ValueError(
+            f"no terms for {labels[np.flatnonzero(missing)[0]]!r} to broadcast over "
+            f"{list(labels.names)}"
+        )
+    counts = np.bincount(of, minlength=len(source))
+    return np.argsort(of, kind="stable"), counts, np.concatenate([[0], np.cumsum(counts)[:-1]])
+
+
 def _union(left: pd.Index, right: pd.Index) -> tuple[pd.Index, np.ndarray]:
     """The labels of ``left`` then those of ``right`` it lacks (``left`` itself when it has
     them all, in its order), and the row of each ``right`` label among them."""
@@ -511,7 +519,14 @@ def _positions_by_columns(labels: pd.Index, keyed: pd.Index) -> np.ndarray:
         level = label_names.index(names[0])
         of_level = _indexer(keyed, labels.levels[level])
         return of_level[np.asarray(labels.codes[level], np.int64)]
-    shared = labels.droplevel([n for n in label_names if n not in names])
+    return _remembered((keyed, labels), ("by columns",), lambda: _by_columns(labels, keyed))
+
+
+def _by_columns(labels: pd.MultiIndex, keyed: pd.MultiIndex) -> np.ndarray:
+    """:func:`_positions_by_columns` for ``keyed`` with several key columns, fewer than
+    ``labels``."""
+    names = _names(keyed)
+    shared = labels.droplevel([n for n in _names(labels) if n not in names])
     return keyed.get_indexer(shared.reorder_levels(names))
 
 
@@ -538,11 +553,8 @@ def add_var_family(
 ) -> VarFamily:
     """Add ``m.<name>``, a variable family indexed by ``keys`` (in that order), with optional
     per-key upper bounds (``inf``: none) and ``labels`` (default: the keys, unnamed)."""
-    component = FamilyVar(keys, domain=domain, doc=doc)
+    component = FamilyVar(keys, domain=domain, upper=upper, doc=doc)
     m.add_component(name, component)
-    if upper is not None:
-        finite = np.flatnonzero(np.isfinite(upper))
-        component.set_bounds(finite, upper=np.asarray(upper, np.float64)[finite])
     return VarFamily(component, labels)
 
 

@@ -30,9 +30,11 @@ subclass would mean overriding nearly all of it, so :class:`LinearFamily` is wri
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -92,18 +94,31 @@ class FamilyVar(IndexedVar):
     """An indexed Pyomo variable whose bounds and integrality are also arrays.
 
     Indexed by ``keys`` (hashable, distinct) in that order; ``domain`` is one Pyomo domain or
-    a mapping from key to domain. Bounds set in bulk go through :meth:`set_bounds`, which sets
-    both the arrays and each variable's own Pyomo bound; a bound, domain or fixed flag changed
-    on one variable through Pyomo (``m.x[k].setub(3)``, ``fix``) is noted and read back from
-    Pyomo by :meth:`bounds_view`. Either way the arrays and Pyomo's variables agree.
+    a mapping from key to domain; ``upper`` optional own upper bounds, one per key (a
+    non-finite entry: none). Its variables are made in one pass (:func:`_make_variables`),
+    not one Pyomo construction per index. Bounds set in bulk later go through
+    :meth:`set_bounds`, which sets both the arrays and each variable's own Pyomo bound; a
+    bound, domain or fixed flag changed on one variable through Pyomo (``m.x[k].setub(3)``,
+    ``fix``) is noted and read back from Pyomo by :meth:`bounds_view`. Either way the arrays
+    and Pyomo's variables agree.
     """
 
     _ComponentDataClass = FamilyVarData
 
-    def __init__(self, keys: Sequence[Hashable], *, domain=pyo.Reals, doc: str | None = None):
+    def __init__(
+        self,
+        keys: Sequence[Hashable],
+        *,
+        domain=pyo.Reals,
+        upper: np.ndarray | None = None,
+        doc: str | None = None,
+    ):
         checkpoint()  # a watched build stops between families once its budget has expired
         self.family_keys = tuple(keys)
+        if upper is not None and len(upper) != len(self.family_keys):
+            raise ValueError(f"{len(upper)} upper bounds for {len(self.family_keys)} variables")
         self._domain_of = domain
+        self._own_upper = upper
         self._tracking = False
         self._edited: set = set()
         super().__init__(pyo.SetOf(self.family_keys), domain=domain, doc=doc, dense=True)
@@ -111,20 +126,29 @@ class FamilyVar(IndexedVar):
     def construct(self, data=None) -> None:
         if self.is_constructed():
             return
-        super().construct(data)
-        if len(self) != len(self.family_keys):
-            raise ValueError(f"variable family {self.name}: its keys are not distinct")
         self._domain_lower, self._domain_upper, self._integer = _domain_arrays(
             self._domain_of, self.family_keys
         )
         self._lower = self._domain_lower.copy()
         self._upper = self._domain_upper.copy()
+        own = None
+        if self._own_upper is not None:
+            upper = np.asarray(self._own_upper, np.float64)
+            finite = np.isfinite(upper)
+            own = np.where(finite, upper, np.nan).tolist()  # nan: no own bound
+            self._upper[finite] = np.fmin(upper[finite], self._domain_upper[finite])
+        self._own_upper = None
+        domains = self._domain_of
+        if isinstance(domains, dict):
+            domains = [domains[key] for key in self.family_keys]
+        self.variables = _make_variables(self, domains, own)
+        if len(self) != len(self.family_keys):
+            raise ValueError(f"variable family {self.name}: its keys are not distinct")
         self._tracking = True
 
-    @cached_property
-    def variables(self) -> tuple[VarData, ...]:
-        """The Pyomo variables in key order (``variables[k]`` is the variable of key k)."""
-        return tuple(self.values())
+    variables: tuple[VarData, ...]
+    """The Pyomo variables in key order (``variables[k]`` is the variable of key k); set when
+    the family is constructed."""
 
     @cached_property
     def _position(self) -> dict[Hashable, int]:
@@ -171,6 +195,50 @@ class FamilyVar(IndexedVar):
             k = self._position[key]
             lower[k], upper[k], integer[k] = pyomo_column(self[key])
         return ColumnBounds(lower, upper, integer)
+
+
+def _make_variables(family: FamilyVar, domain, upper: list | None) -> tuple[VarData, ...]:
+    """Construct ``family``: make its variables, one per key in key order, and return them.
+
+    ``domain`` is one Pyomo domain or a list of one per key; ``upper`` a list of own upper
+    bounds (``nan``: none) or ``None`` for none at all.
+
+    This is the one place cbecopt writes Pyomo's private slots, and on purpose: Pyomo's own
+    construction of a dense indexed ``Var`` makes a template variable and copies it per index
+    through several calls, and bounds set afterwards go through a validating property per
+    variable, about 5 µs a variable; a two-stage extensive form has millions. Here each
+    variable gets, in one pass, exactly the state ``VarData.__init__`` and Pyomo's dense
+    construction give it (owner, index, no value, no own lower bound, the own upper bound,
+    the domain, not fixed, not stale), and the family's ``_data`` map and constructed flag are
+    set as ``IndexedVar.construct`` sets them. What Pyomo sees afterwards is an ordinary
+    constructed ``IndexedVar`` (``tests/test_pyomo_models.py`` writes and solves such models
+    through Pyomo's own tools). Written against Pyomo 6.x's ``VarData`` slots
+    (``_component``, ``_index``, ``_value``, ``_lb``, ``_ub``, ``_domain``, ``_fixed``,
+    ``_stale``); a Pyomo that changes them breaks this function and the tests say so.
+    """
+    family._constructed = True
+    family.index_set().construct()
+    keys = family.family_keys
+    domains = repeat(domain) if not isinstance(domain, list) else domain
+    uppers = repeat(None) if upper is None else (None if u != u else u for u in upper)
+    owner = weakref.ref(family)
+    kind = family._ComponentDataClass
+    make = kind.__new__
+    made = []
+    append = made.append
+    for key, domain_of, upper_of in zip(keys, domains, uppers, strict=False):  # repeat()s
+        var = make(kind)
+        var._component = owner
+        var._index = key
+        var._value = None
+        var._lb = None
+        var._ub = upper_of
+        var._domain = domain_of
+        var._fixed = False
+        var._stale = 0
+        append(var)
+    family._data.update(zip(keys, made, strict=True))
+    return tuple(made)
 
 
 def pyomo_column(var: VarData) -> tuple[float, float, bool]:

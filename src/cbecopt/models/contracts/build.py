@@ -206,8 +206,9 @@ def demand_sampler(instance: Instance, config: ContractsConfig, skus: list):
 @dataclass(frozen=True)
 class ContractLabels:
     """Key frames of the contracts model, contracts labelled (supplier, sku, type), and the data
-    of its families keyed by them: the same objects for every scenario, so each scenario's
-    families align labels already aligned once."""
+    of its families keyed by them: built once per problem and the same objects for every
+    scenario, so each scenario's families take their keys, bounds and prices as they are and
+    align labels already aligned once (:func:`cbecopt.labelled._remembered`)."""
 
     committed: pd.MultiIndex  # contracts with a first-stage quantity
     called: pd.MultiIndex  # contracts bought from after demand is seen
@@ -219,6 +220,12 @@ class ContractLabels:
     option: pd.Series  # 1 per option contract
     supplier_capacity: pd.Series  # S_i of suppliers that do not sell spot
     spot_capacity: pd.Series  # S_i of suppliers that also sell spot
+    called_keys: tuple  # (supplier, sku, type) of each called contract, the Pyomo index of b_sc
+    bought_upper: np.ndarray  # K_c of spot contracts, inf for the others
+    call_price: pd.Series  # e_c (option) or w_c, keyed by called contract
+    sale_price: pd.Series  # -p_k, keyed by SKU (a sale earns)
+    lost_penalty: pd.Series  # pi_k
+    salvage: pd.Series  # -v_k (salvage earns)
 
     @classmethod
     def of(cls, d: ContractsData) -> ContractLabels:
@@ -236,10 +243,11 @@ class ContractLabels:
         spot = d.of_type("spot")
         selling_spot = [d.SUPPLIERS[i] for i in np.unique(d.contract_supplier[spot]) if i >= 0]
         sells_spot = capacity.index.isin(selling_spot)
+        skus = pd.Index(d.SKUS, name="sku")
         return cls(
             committed,
             called,
-            pd.Index(d.SKUS, name="sku"),
+            skus,
             committed[d.contract_type[d.committed] == "firm"],
             called[kind == "spot"],
             pd.Series(1.0 - d.flex_down[d.called][qf], index=called[qf]),
@@ -247,6 +255,15 @@ class ContractLabels:
             pd.Series(1.0, index=called[kind == "option"]),
             capacity[~sells_spot],
             capacity[sells_spot],
+            tuple(d.CONTRACTS[c] for c in d.called),
+            np.where(kind == "spot", d.capacity[d.called], np.inf),
+            pd.Series(
+                np.where(kind == "option", d.exercise_price[d.called], d.unit_price[d.called]),
+                index=called,
+            ),
+            pd.Series(-d.price, index=skus),
+            pd.Series(d.lost_sale_penalty, index=skus),
+            pd.Series(-d.salvage_value, index=skus),
         )
 
 
@@ -292,13 +309,11 @@ class ContractsProblem(DemandScenarios):
         """One scenario's recourse: call flexible quantities, buy spot, sell, lose, salvage."""
         d, labels = self.data, self.labels
         quantity = first.families[0]
-        called = d.called
-        kind = d.contract_type[called]
         bought = add_var_family(
             block,
             "bought",
-            [d.CONTRACTS[c] for c in called],
-            upper=np.where(kind == "spot", d.capacity[called], np.inf),
+            labels.called_keys,
+            upper=labels.bought_upper,
             labels=labels.called,
             doc="b_sc: units bought after demand is seen (called, exercised or spot)",
         )
@@ -335,14 +350,12 @@ class ContractsProblem(DemandScenarios):
                 labels.spot_capacity,
                 doc="sum_c a_c Q_c + sum_spot b_sc <= S_i",
             )
-        call_price = np.where(kind == "option", d.exercise_price[called], d.unit_price[called])
-        parts = (
-            *(bought.keyed(call_price) * bought).parts,
-            *(sales.keyed(-d.price) * sales).parts,
-            *(lost.keyed(d.lost_sale_penalty) * lost).parts,
-            *(leftover.keyed(-d.salvage_value) * leftover).parts,
+        return (
+            *(labels.call_price * bought).parts,
+            *(labels.sale_price * sales).parts,
+            *(labels.lost_penalty * lost).parts,
+            *(labels.salvage * leftover).parts,
         )
-        return parts
 
 
 def _priced(family: VarFamily, price: np.ndarray, which: np.ndarray) -> tuple[Terms, ...]:

@@ -90,6 +90,13 @@ class RoutingProblem(DemandScenarios):
     def labels(self) -> RoutingLabels:
         return RoutingLabels.of(self.data)
 
+    @cached_property
+    def second_stage_keys(self) -> tuple[list, list, list, list]:
+        """The Pyomo keys of each scenario's stock, release, direct and lost families, built
+        once for every scenario."""
+        d = self.data
+        return _stock_keys(d), _lane_keys(d, d.release), _lane_keys(d, d.direct), _demand_keys(d)
+
     def build_first_stage(self, m: pyo.Block) -> FirstStage:
         """Warehouses used, SKUs listed, bulk inbound shipments."""
         d, labels = self.data, self.labels
@@ -143,31 +150,32 @@ class RoutingProblem(DemandScenarios):
         """One demand scenario: releases from bonded stock, parcels and general trade, lost sales."""
         d, labels = self.data, self.labels
         used, _, inbound = first.families
+        stock_keys, release_keys, direct_keys, lost_keys = self.second_stage_keys
         stock = add_var_family(
             block,
             "stock",
-            _stock_keys(d),
+            stock_keys,
             labels=labels.stock,
             doc="I_bkt: units of k in b at the end of t",
         )
         release = add_var_family(
             block,
             "release",
-            _lane_keys(d, d.release),
+            release_keys,
             labels=labels.release,
             doc="x_rkt: units of k released from bonded stock on lane r",
         )
         direct = add_var_family(
             block,
             "direct",
-            _lane_keys(d, d.direct),
+            direct_keys,
             labels=labels.direct,
             doc="y_gkt: units of k sent straight to the market on lane g",
         )
         lost = add_var_family(
             block,
             "lost",
-            _demand_keys(d),
+            lost_keys,
             labels=labels.demand,
             doc="z_jkt: demand of k in j, t not served",
         )
@@ -244,31 +252,44 @@ def _lane_capacity(d: RoutingData, lanes: np.ndarray) -> pd.Series:
     return _monthly(d, pd.Series(d.lane_capacity[used], index=pd.Index(used, name="lane")))
 
 
-def _month(d: RoutingData, t: np.ndarray) -> list:
-    return [d.MONTHS[i] for i in t]
+def _pick(values: list, positions) -> list:
+    """``[values[i] for i in positions]``, the same objects, picked by numpy."""
+    return np.fromiter(values, object, len(values))[np.asarray(positions, np.int64)].tolist()
+
+
+def _month(d: RoutingData, t) -> list:
+    return _pick(d.MONTHS, t)
 
 
 def _lane_keys(d: RoutingData, index) -> list[tuple]:
     """(origin, destination, mode, SKU, month) of each row of a lane-based index."""
     f = index.frame
-    skus = (d.SKUS[k] for k in f["k"])
-    return list(zip(f["origin"], f["destination"], f["mode"], skus, _month(d, f["t"]), strict=True))
+    return list(
+        zip(
+            *(f[c].to_numpy(object).tolist() for c in ("origin", "destination", "mode")),
+            _pick(d.SKUS, f["k"]),
+            _month(d, f["t"]),
+            strict=True,
+        )
+    )
 
 
 def _stock_keys(d: RoutingData) -> list[tuple]:
     f = d.stock.frame
-    return list(zip(f["bonded"], f["sku"], _month(d, f["t"]), strict=True))
+    return list(
+        zip(
+            f["bonded"].to_numpy(object).tolist(),
+            f["sku"].to_numpy(object).tolist(),
+            _month(d, f["t"]),
+            strict=True,
+        )
+    )
 
 
 def _demand_keys(d: RoutingData) -> list[tuple]:
     f = d.demand_keys.frame
     return list(
-        zip(
-            (d.MARKETS[j] for j in f["j"]),
-            (d.SKUS[k] for k in f["k"]),
-            _month(d, f["t"]),
-            strict=True,
-        )
+        zip(_pick(d.MARKETS, f["j"]), _pick(d.SKUS, f["k"]), _month(d, f["t"]), strict=True)
     )
 
 

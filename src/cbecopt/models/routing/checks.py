@@ -20,11 +20,15 @@ from cbecopt.instance import Instance
 
 def reach_problems(instance: Instance, products, keys, release, direct, skus, markets, allowed):
     """Every SKU with demand must be able to reach its markets by some channel."""
-    reached = set(zip(release["j"], release["k"], strict=True)) | set(
-        zip(direct["j"], direct["k"], strict=True)
+
+    def pairs(frame) -> np.ndarray:  # (market, SKU) as one integer, ordered by SKU then market
+        return frame["k"].to_numpy(np.int64) * len(markets) + frame["j"].to_numpy(np.int64)
+
+    reached = np.union1d(pairs(release), pairs(direct))
+    lacking = np.setdiff1d(pairs(keys), reached)  # sorted: by SKU, then market
+    missing = list(
+        zip((lacking % len(markets)).tolist(), (lacking // len(markets)).tolist(), strict=True)
     )
-    wanted = set(zip(keys["j"], keys["k"], strict=True))
-    missing = sorted(wanted - reached, key=lambda jk: (jk[1], jk[0]))
     problems = []
     for k in sorted({k for _, k in missing}):
         where = [markets[j] for j, kk in missing if kk == k]

@@ -219,19 +219,31 @@ class SuppliersData:
             if config.counterfeit_penalty is not None
             else products["counterfeit_penalty"].to_numpy(float)
         )
+        supplier_of = offers["supplier"].to_numpy(object)
+        sku_of = offers["sku"].to_numpy(object)
+        segment_offer = segments["offer"].to_numpy(np.int64)
+        shipment_offer = shipments["offer"].to_numpy(np.int64)
         return cls(
             SKUS=skus,
             SUPPLIERS=suppliers,
-            OFFERS=list(zip(offers["supplier"], offers["sku"], strict=True)),
-            SEGMENTS=[
-                (offers.at[o, "supplier"], offers.at[o, "sku"], int(r))
-                for o, r in zip(segments["offer"], segments["index"], strict=True)
-            ],
+            OFFERS=list(zip(supplier_of.tolist(), sku_of.tolist(), strict=True)),
+            SEGMENTS=list(
+                zip(
+                    supplier_of[segment_offer].tolist(),
+                    sku_of[segment_offer].tolist(),
+                    segments["index"].to_numpy(np.int64).tolist(),
+                    strict=True,
+                )
+            ),
             MARKETS=markets,
-            SHIPMENTS=[
-                (offers.at[o, "supplier"], offers.at[o, "sku"], markets[j])
-                for o, j in shipments[["offer", "market"]].itertuples(index=False)
-            ],
+            SHIPMENTS=list(
+                zip(
+                    supplier_of[shipment_offer].tolist(),
+                    sku_of[shipment_offer].tolist(),
+                    np.asarray(markets, object)[shipments["market"].to_numpy(np.int64)].tolist(),
+                    strict=True,
+                )
+            ),
             demand=matrix,
             supplier_type=np.array(
                 [t if isinstance(t, str) else "unspecified" for t in types.reindex(suppliers)],
@@ -253,12 +265,12 @@ class SuppliersData:
             inspection_cost=inspection_cost,
             late_rate=column("late_rate"),
             lead_time_days=column("lead_time_days"),
-            segment_offer=segments["offer"].to_numpy(np.int64),
+            segment_offer=segment_offer,
             segment_index=segments["index"].to_numpy(np.int64),
             segment_from=segments["from"].to_numpy(float),
             segment_to=segments["to"].to_numpy(float),
             unit_price=segments["price"].to_numpy(float),
-            shipment_offer=shipments["offer"].to_numpy(np.int64),
+            shipment_offer=shipment_offer,
             shipment_market=shipments["market"].to_numpy(np.int64),
             freight=shipments["freight"].to_numpy(float),
             tax=_tax_per_unit(products),
@@ -368,26 +380,45 @@ def _segments(offers, breaks, capacity, min_order, sku_demand, rule) -> pd.DataF
 
     An unlimited offer's last segment ends at the largest of the SKU's demand, the offer's
     minimum order and, when demand is bought "at least", the last break (buying up to a
-    break can pay); more than that never lowers the cost.
+    break can pay); more than that never lowers the cost. Rows come by offer, then break
+    (breaks increase row by row within an offer, :mod:`cbecopt.catalog` checks it); a break
+    at or beyond where the offer ends is dropped, and ``index`` counts an offer's breaks from 0.
+    All in arrays: a 5000 x 200 instance has 100,000 segments.
     """
-    key = {k: o for o, k in enumerate(zip(offers["supplier"], offers["sku"], strict=True))}
-    frame = breaks.assign(
-        offer=[key.get(k) for k in zip(breaks["supplier"], breaks["sku"], strict=True)]
+    offer = pd.MultiIndex.from_arrays([offers["supplier"], offers["sku"]]).get_indexer(
+        pd.MultiIndex.from_arrays([breaks["supplier"], breaks["sku"]])
     )
-    frame = frame.dropna(subset=["offer"]).astype({"offer": np.int64})
-    rows = []
-    for o, group in frame.groupby("offer", sort=True):
-        starts = group["from_quantity"].to_numpy(float)
-        prices = group["unit_price"].to_numpy(float)
-        if np.isfinite(capacity[o]):
-            last = capacity[o]
-        else:
-            last = max(sku_demand[o], min_order[o], starts[-1] if rule == "at_least" else 0.0)
-        ends = np.append(starts[1:], max(last, starts[-1]))
-        for r, (a, b, p) in enumerate(zip(starts, np.minimum(ends, last), prices, strict=True)):
-            if a <= last:
-                rows.append((o, r, a, max(a, b), p))
-    return pd.DataFrame(rows, columns=["offer", "index", "from", "to", "price"])
+    kept = np.flatnonzero(offer >= 0)
+    kept = kept[np.argsort(offer[kept], kind="stable")]  # by offer, breaks in row order
+    offer = offer[kept].astype(np.int64)
+    starts = breaks["from_quantity"].to_numpy(float)[kept]
+    prices = breaks["unit_price"].to_numpy(float)[kept]
+    n = len(offer)
+    first = np.ones(n, bool)
+    first[1:] = offer[1:] != offer[:-1]
+    final = np.ones(n, bool)
+    final[:-1] = first[1:]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    index = np.arange(n) - group_start
+    final_start = np.zeros(len(offers))
+    final_start[offer[final]] = starts[final]
+    reach = np.maximum(sku_demand, min_order)
+    if rule == "at_least":
+        reach = np.maximum(reach, final_start)
+    last = np.where(np.isfinite(capacity), capacity, reach)[offer]
+    ends = np.empty(n)
+    ends[:-1] = starts[1:]
+    ends[final] = np.maximum(last[final], starts[final])
+    inside = starts <= last
+    return pd.DataFrame(
+        {
+            "offer": offer[inside],
+            "index": index[inside],
+            "from": starts[inside],
+            "to": np.maximum(starts, np.minimum(ends, last))[inside],
+            "price": prices[inside],
+        }
+    )
 
 
 def _tax_per_unit(products: pd.DataFrame) -> np.ndarray:
