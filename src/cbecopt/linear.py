@@ -103,6 +103,7 @@ class FamilyVar(IndexedVar):
     def __init__(self, keys: Sequence[Hashable], *, domain=pyo.Reals, doc: str | None = None):
         checkpoint()  # a watched build stops between families once its budget has expired
         self.family_keys = tuple(keys)
+        self.family_labels = None  # the pandas labels of the keys, set by labelled.add_var_family
         self._domain_of = domain
         self._tracking = False
         self._edited: set = set()
