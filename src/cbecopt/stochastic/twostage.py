@@ -10,7 +10,7 @@ in the convention of mpi-sppy, so a model can be handed to that engine unchanged
 Layout (:func:`add_two_stage_block`): a model builds on its own block ``m.<key>`` (``key``
 the problem's model key, or the name of a part of a composed model, :mod:`cbecopt.compose`):
 the first stage on ``m.<key>``, scenario ``s``'s recourse on ``m.<key>.scenario[s]``
-(:meth:`TwoStageBlock.scenario_block`), the CVaR variables and rows and the objective
+(:meth:`ExtensiveForm.scenario_block`), the CVaR variables and rows and the objective
 ``expected_cost`` on ``m.<key>``. So several models live in one ``ConcreteModel`` with no
 name in common, and a name says which model it belongs to.
 """
@@ -123,10 +123,6 @@ class TwoStageBlock:
     names: tuple[str, ...]
     probabilities: np.ndarray
     second_cost: list[tuple[Terms, ...]]
-
-    def scenario_block(self, name: str) -> pyo.Block:
-        """The block of scenario ``name``'s recourse."""
-        return self.block.scenario[name]
 
 
 @dataclass
