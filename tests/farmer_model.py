@@ -34,6 +34,7 @@ def read_dat(path: Path) -> dict[str, object]:
 class FarmerProblem:
     """The farmer problem; scenarios are the three yield files with ScenarioStructure's probabilities."""
 
+    key = "farmer"
     name = "farmer"
 
     def __init__(self, folder: Path):

@@ -24,7 +24,7 @@ def built():
     instance = generate_routing(5, n_months=3, n_bonded=2, n_markets=3, seed=1)
     problem = cbecopt.MODELS["routing"].build(instance, None)
     form = build_extensive_form(problem, problem.scenarios())
-    return problem.data, form.model, form.model.scenario[form.names[0]]
+    return problem.data, form.block, form.scenario_block(form.names[0])
 
 
 def rows_of(family) -> dict:

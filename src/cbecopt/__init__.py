@@ -24,6 +24,8 @@ _PUBLIC = {
     "load_instance": "cbecopt.instance",
     "save_instance": "cbecopt.instance",
     "MODELS": "cbecopt.models",
+    "compose": "cbecopt.compose",
+    "Part": "cbecopt.compose",
     "read_smps": "cbecopt.readers.smps",
     "SmpsConfig": "cbecopt.readers.smps",
     "solve": "cbecopt.pipeline",

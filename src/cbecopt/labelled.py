@@ -555,7 +555,19 @@ def add_var_family(
     per-key upper bounds (``inf``: none) and ``labels`` (default: the keys, unnamed)."""
     component = FamilyVar(keys, domain=domain, upper=upper, doc=doc)
     m.add_component(name, component)
-    return VarFamily(component, labels)
+    family = VarFamily(component, labels)
+    component.family_labels = labels
+    return family
+
+
+def family_of(block: pyo.Block, name: str) -> VarFamily:
+    """The variable family ``block.<name>`` with the labels it was added with
+    (:func:`add_var_family`), e.g. to write rows that link it to another model's families."""
+    component = block.component(name)
+    if not isinstance(component, FamilyVar):
+        where = block.name or "the model"
+        raise KeyError(f"{where} has no variable family {name!r}")
+    return VarFamily(component, component.family_labels)
 
 
 def add_family(block: pyo.Block, name: str, rows: LinearRows, doc: str = "") -> LinearFamily:
@@ -613,6 +625,31 @@ def linear_objective(
 ) -> LinearObjective:
     """An objective ``constant + sum(coef * var)`` over the terms' positions (rows ignored)."""
     return LinearObjective(_objective_terms(parts, constant), sense=sense)
+
+
+def summed_objective(
+    objectives: Sequence[LinearObjective], parts: Sequence[Terms] = ()
+) -> LinearObjective:
+    """One objective, the sum of linear objectives (each minimised) and of further ``parts``:
+    the objective of several models in one Pyomo model (:mod:`cbecopt.compose`)."""
+    views = [o.terms() for o in objectives]
+    if any(o.sense != pyo.minimize for o in objectives):
+        raise ValueError("only minimised objectives can be summed")
+    views.append(_objective_terms(nonempty(parts), 0.0))
+    families: list[FamilyVar] = []
+    columns, start = [], 0
+    for view in views:
+        columns.append(view.columns + start)
+        families.extend(view.families)
+        start += sum(len(f.family_keys) for f in view.families)
+    return LinearObjective(
+        ObjectiveTerms(
+            np.concatenate(columns),
+            np.concatenate([v.coefficients for v in views]),
+            float(sum(v.constant for v in views)),
+            tuple(families),
+        )
+    )
 
 
 def terms_expression(parts: Sequence[Terms], constant: float = 0.0) -> LinearExpression:

@@ -117,6 +117,7 @@ class FamilyVar(IndexedVar):
         self.family_keys = tuple(keys)
         if upper is not None and len(upper) != len(self.family_keys):
             raise ValueError(f"{len(upper)} upper bounds for {len(self.family_keys)} variables")
+        self.family_labels = None  # the pandas labels of the keys, set by labelled.add_var_family
         self._domain_of = domain
         self._own_upper = upper
         self._tracking = False

@@ -28,11 +28,15 @@ class OneScenario:
     """A deterministic model as the one-scenario case of the two-stage protocol.
 
     ``build`` is the model's own builder with its data bound (``build_warehouses(instance,
-    config, data)``): it returns the built model (an object with ``model``, the Pyomo model).
+    config, data)``): it returns the built model (an object with ``model``, the Pyomo model,
+    and ``block``, the model's own block on it); ``build(model=m, name=n)`` builds it on the
+    block ``m.<n>`` of a given model (:mod:`cbecopt.compose`). ``key`` is the model's key, the
+    name of its block when built alone.
     """
 
     name: str
-    build: Callable[[], Any]
+    build: Callable[..., Any]
+    key: str | None = None
 
     def scenarios(self) -> list[tuple[str, float, None]]:
         return [(BASE_SCENARIO, 1.0, None)]
@@ -42,10 +46,15 @@ class OneScenario:
         all of it, no recourse), and the built object its extraction reads."""
         with PauseGC():  # a large build creates millions of objects; GC passes cost 2-3x
             built = self.build()
-        form = ExtensiveForm(
-            built.model, FirstStage((), ()), (BASE_SCENARIO,), np.ones(1), [()], 0.0
+        return self.form_of(built.model, self.key), built
+
+    @staticmethod
+    def form_of(model: Any, key: str | None) -> ExtensiveForm:
+        """The extensive form of a deterministic model built on ``model.<key>``: first stage
+        all of it, no recourse."""
+        return ExtensiveForm(
+            model, FirstStage((), ()), (BASE_SCENARIO,), np.ones(1), [()], 0.0, key=key
         )
-        return form, built
 
 
 @dataclass(frozen=True)

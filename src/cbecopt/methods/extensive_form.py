@@ -76,13 +76,9 @@ def solve(task: Task, run: Run) -> Result:
     kpis: dict[str, Any] = {}
     diagnosis: list[str] = []
     if outcome.values is not None:
-        if two_stage:
-            tables, kpis = _risk_summary(form, outcome.values, risk)
-        if task.extract is not None:
-            model_tables, model_kpis = task.extract(built, SolutionView(form, outcome.values))
-            for name, table in model_tables.items():
-                tables[name] = tables[name].merge(table, on="scenario") if name in tables else table
-            kpis.update(model_kpis)
+        tables, kpis = solution_tables(
+            form, outcome.values, built, task.extract, risk if two_stage else None
+        )
     elif outcome.status == Status.INFEASIBLE:
         diagnosis = task.diagnose(built) if task.diagnose is not None else []
         diagnosis = diagnosis or ["the model has no feasible solution"]
@@ -147,6 +143,21 @@ class _Clock:
     def skip(self) -> None:
         """Start the next lap now: the time since the last is in no part ("other")."""
         self._last = time.perf_counter()
+
+
+def solution_tables(
+    form: ExtensiveForm, values: np.ndarray, built: Any, extract, risk: RiskOptions | None
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """A model's tables and KPIs from a solution: with ``risk`` (a two-stage model) the cost of
+    each scenario, its mean, VaR and CVaR, then the model's own extraction
+    (``extract(built, view)``; ``None``: none), its ``scenarios`` table joined by scenario."""
+    tables, kpis = ({}, {}) if risk is None else _risk_summary(form, values, risk)
+    if extract is not None:
+        model_tables, model_kpis = extract(built, SolutionView(form, values))
+        for name, table in model_tables.items():
+            tables[name] = tables[name].merge(table, on="scenario") if name in tables else table
+        kpis.update(model_kpis)
+    return tables, kpis
 
 
 def _risk_summary(form: ExtensiveForm, values: np.ndarray, risk: RiskOptions) -> tuple[dict, dict]:

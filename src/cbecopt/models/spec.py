@@ -106,7 +106,7 @@ class ModelSpec:
         problem, or a deterministic model's one-scenario case, built when a method asks."""
         if self.two_stage:
             return self.assemble(instance, config, data)
-        return OneScenario(instance.name, partial(self.assemble, instance, config, data))
+        return OneScenario(instance.name, partial(self.assemble, instance, config, data), self.key)
 
     def unread(self, instance: Instance) -> list[str]:
         """Warnings for what ``instance`` holds and this model does not read.

@@ -200,6 +200,9 @@ class SmpsProblem:
         :attr:`cbecopt.Instance.load_seconds`: part of the result's timings).
     """
 
+    key = "smps"
+    """The model key, the name of the block the problem builds on."""
+
     def __init__(
         self,
         name: str,

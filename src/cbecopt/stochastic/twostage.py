@@ -2,12 +2,17 @@
 
 A model states its first-stage decisions (made before the uncertainty resolves) and, per
 scenario, its second-stage decisions (the recourse). The layer builds the extensive form
-(one copy of the first stage, one block of recourse per scenario, expected cost as the
-objective) over any set of scenarios with any probabilities, so the same model gives the
-recourse problem (RP), the expected-value problem (EV), wait-and-see solutions (WS) and
-sample average approximations (SAA). ``scenario_creator`` builds one scenario as a
-standalone model in the convention of mpi-sppy, so a model can be handed to that engine
-unchanged.
+over any set of scenarios with any probabilities, so the same model gives the recourse
+problem (RP), the expected-value problem (EV), wait-and-see solutions (WS) and sample
+average approximations (SAA). ``scenario_creator`` builds one scenario as a standalone model
+in the convention of mpi-sppy, so a model can be handed to that engine unchanged.
+
+Layout (:func:`add_two_stage_block`): a model builds on its own block ``m.<key>`` (``key``
+the problem's model key, or the name of a part of a composed model, :mod:`cbecopt.compose`):
+the first stage on ``m.<key>``, scenario ``s``'s recourse on ``m.<key>.scenario[s]``
+(:meth:`ExtensiveForm.scenario_block`), the CVaR variables and rows and the objective
+``expected_cost`` on ``m.<key>``. So several models live in one ``ConcreteModel`` with no
+name in common, and a name says which model it belongs to.
 """
 
 from __future__ import annotations
@@ -60,9 +65,12 @@ class TwoStageProblem(Protocol):
     """What a two-stage model provides to the layer.
 
     ``scenario`` objects are whatever the model needs to build one scenario's recourse
-    (typically its demand); the layer only passes them through.
+    (typically its demand); the layer only passes them through. ``key`` is the model's key
+    (``contracts``): the name of the block the model builds on; ``name`` names the model built
+    (``contracts[demo]``).
     """
 
+    key: str
     name: str
 
     def scenarios(self) -> list[tuple[str, float, Any]]:
@@ -104,9 +112,28 @@ class DemandScenarios:
         return dataclasses.replace(self, data=data)
 
 
+@dataclass(frozen=True)
+class TwoStageBlock:
+    """A two-stage model on its block: the first stage on ``block``, scenario ``s``'s recourse
+    on ``block.scenario[s]``, the CVaR (if any) and the objective ``expected_cost`` on
+    ``block``."""
+
+    block: pyo.Block
+    first: FirstStage
+    names: tuple[str, ...]
+    probabilities: np.ndarray
+    second_cost: list[tuple[Terms, ...]]
+
+
 @dataclass
 class ExtensiveForm:
-    """The deterministic equivalent over a set of scenarios, ready to compile and solve."""
+    """The deterministic equivalent over a set of scenarios, ready to compile and solve.
+
+    ``key`` names the model's block ``model.<key>`` (``None``: a model built at the top level
+    of ``model``); a two-stage model's scenario blocks are ``model.<key>.scenario[s]``
+    (:meth:`scenario_block`). In a composed model (:mod:`cbecopt.compose`) each part has its
+    form, all on the one ``model`` and sharing its one compiled model.
+    """
 
     model: pyo.ConcreteModel
     first: FirstStage
@@ -116,6 +143,20 @@ class ExtensiveForm:
     build_seconds: float
     compiled: CompiledModel | None = None
     risk: RiskOptions = field(default_factory=lambda: RiskOptions())
+    key: str | None = None
+
+    @property
+    def block(self) -> pyo.Block:
+        """The model's own block, ``model.<key>``."""
+        return self.model if self.key is None else self.model.component(self.key)
+
+    def scenario_block(self, name: str) -> pyo.Block:
+        """The block of scenario ``name``'s recourse, ``model.<key>.scenario[name]``; a
+        deterministic model (no recourse) has none: a ``KeyError``."""
+        scenarios = self.block.component("scenario")
+        if scenarios is None or name not in scenarios:
+            raise KeyError(f"{self.key or 'the model'} has no scenario block {name!r}")
+        return scenarios[name]
 
     def compile(self) -> CompiledModel:
         if self.compiled is None:
@@ -160,46 +201,71 @@ def build_extensive_form(
     risk: RiskOptions | None = None,
     budget: Budget | None = None,
 ) -> ExtensiveForm:
-    """Build the extensive form over ``scenarios`` ((name, probability, data) triples).
+    """Build the extensive form over ``scenarios`` ((name, probability, data) triples): a
+    model whose one block ``m.<problem.key>`` holds the two-stage model
+    (:func:`add_two_stage_block`).
 
     With a ``budget``, the build stops with :class:`~cbecopt.limits.OutOfTime` as soon as it
     has expired (checked before each scenario), so a large build cannot outlast the limit.
+    """
+    risk = risk or RiskOptions()
+    start = time.perf_counter()
+    with PauseGC():
+        m = pyo.ConcreteModel(name=f"extensive_form[{problem.name}]")
+        built = add_two_stage_block(m, problem, scenarios, risk, budget)
+    return ExtensiveForm(
+        m,
+        built.first,
+        built.names,
+        built.probabilities,
+        built.second_cost,
+        time.perf_counter() - start,
+        risk=risk,
+        key=problem.key,
+    )
+
+
+def add_two_stage_block(
+    parent: pyo.Block,
+    problem: TwoStageProblem,
+    scenarios: Sequence[tuple[str, float, Any]],
+    risk: RiskOptions | None = None,
+    budget: Budget | None = None,
+    name: str | None = None,
+) -> TwoStageBlock:
+    """Add ``problem`` over ``scenarios`` to ``parent`` on its own block ``parent.<name>``
+    (default ``problem.key``): first stage on the block, each scenario's recourse on
+    ``block.scenario[s]``, and the objective ``block.expected_cost``, the expected cost of
+    first stage plus recourse.
 
     With ``risk.weight`` λ > 0 the objective is the mean-CVaR blend
     (1 - λ) E[cost] + λ CVaR_α(cost), with CVaR written as Rockafellar and Uryasev's
-    linear program: η + 1/(1 - α) Σ_s p_s u_s, u_s ≥ cost_s - η, u_s ≥ 0.
+    linear program on the block: η + 1/(1 - α) Σ_s p_s u_s, u_s ≥ cost_s - η, u_s ≥ 0.
+    With a ``budget``, the build stops with :class:`~cbecopt.limits.OutOfTime` once it has
+    expired (checked before each scenario).
     """
     risk = risk or RiskOptions()
     risk_weight, alpha = risk.weight, risk.alpha
-    start = time.perf_counter()
     names = tuple(s[0] for s in scenarios)
     probabilities = np.array([s[1] for s in scenarios], dtype=float)
-    with PauseGC():
-        m = pyo.ConcreteModel(name=f"extensive_form[{problem.name}]")
-        first = problem.build_first_stage(m)
-        m.SCENARIOS = pyo.Set(initialize=names, ordered=True)
-        m.scenario = pyo.Block(m.SCENARIOS)
-        second_cost = []
-        for name, _, data in scenarios:
-            check(budget)
-            second_cost.append(tuple(problem.build_second_stage(m.scenario[name], data, first)))
-        expected = 1.0 - risk_weight
-        parts = [_scaled(p, expected) for p in first.cost]
-        for probability, cost in zip(probabilities, second_cost, strict=True):
-            parts.extend(_scaled(p, expected * probability) for p in cost)
-        if risk_weight > 0:
-            costs = [(*first.cost, *cost) for cost in second_cost]
-            parts.extend(cvar(m, costs, probabilities, risk_weight, alpha))
-        m.expected_cost = linear_objective([p for p in parts if len(p.coef)])
-    return ExtensiveForm(
-        m,
-        first,
-        names,
-        probabilities,
-        second_cost,
-        time.perf_counter() - start,
-        risk=risk,
-    )
+    b = pyo.Block()
+    parent.add_component(name or problem.key, b)
+    first = problem.build_first_stage(b)
+    b.SCENARIOS = pyo.Set(initialize=names, ordered=True)
+    b.scenario = pyo.Block(b.SCENARIOS)
+    second_cost = []
+    for scenario, _, data in scenarios:
+        check(budget)
+        second_cost.append(tuple(problem.build_second_stage(b.scenario[scenario], data, first)))
+    expected = 1.0 - risk_weight
+    parts = [_scaled(p, expected) for p in first.cost]
+    for probability, cost in zip(probabilities, second_cost, strict=True):
+        parts.extend(_scaled(p, expected * probability) for p in cost)
+    if risk_weight > 0:
+        costs = [(*first.cost, *cost) for cost in second_cost]
+        parts.extend(cvar(b, costs, probabilities, risk_weight, alpha))
+    b.expected_cost = linear_objective([p for p in parts if len(p.coef)])
+    return TwoStageBlock(b, first, names, probabilities, second_cost)
 
 
 def _scaled(part: Terms, factor: float) -> Terms:
@@ -279,24 +345,29 @@ def solve_scenarios(
 def scenario_creator(problem: TwoStageProblem, name: str) -> pyo.ConcreteModel:
     """One scenario as a standalone model, in mpi-sppy's ``scenario_creator`` convention.
 
-    The model has the first stage, this scenario's recourse, the objective first-stage cost +
-    recourse cost, and ``_mpisppy_probability``; when mpi-sppy is installed the ROOT node is
-    attached with the first-stage variables as non-anticipative.
+    The layout of the extensive form with one scenario: the first stage on ``m.<key>``, this
+    scenario's recourse on ``m.<key>.scenario[name]``; the objective ``m.<key>.total_cost``,
+    first-stage cost + recourse cost, and ``_mpisppy_probability``; when mpi-sppy is
+    installed the ROOT node is attached with the first-stage variables as non-anticipative.
     """
     lookup = {s[0]: s for s in problem.scenarios()}
     _, probability, data = lookup[name]
     m = pyo.ConcreteModel(name=name)
-    first = problem.build_first_stage(m)
-    cost = problem.build_second_stage(m, data, first)
-    m.total_cost = linear_objective([*first.cost, *cost])
+    b = pyo.Block()
+    m.add_component(problem.key, b)
+    first = problem.build_first_stage(b)
+    b.SCENARIOS = pyo.Set(initialize=[name], ordered=True)
+    b.scenario = pyo.Block(b.SCENARIOS)
+    cost = problem.build_second_stage(b.scenario[name], data, first)
+    b.total_cost = linear_objective([*first.cost, *cost])
+    b.first_stage_cost = pyo.Expression(expr=terms_expression(first.cost))
     m._mpisppy_probability = probability
-    m.first_stage_cost = pyo.Expression(expr=terms_expression(first.cost))
     try:
         from mpisppy import scenario_tree
     except ImportError:  # pip install 'cbecopt[scale]'
         return m
     nonants = [f.component for f in first.families]
     m._mpisppy_node_list = [
-        scenario_tree.ScenarioNode("ROOT", 1.0, 1, m.first_stage_cost, nonants, m)
+        scenario_tree.ScenarioNode("ROOT", 1.0, 1, b.first_stage_cost, nonants, m)
     ]
     return m

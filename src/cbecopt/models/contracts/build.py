@@ -273,6 +273,7 @@ class ContractsProblem(DemandScenarios):
 
     data: ContractsData
     instance_name: str = "contracts"
+    key = "contracts"
 
     @property
     def name(self) -> str:
@@ -457,7 +458,7 @@ def extract_contracts(
     d = problem.data
     committed, called = d.committed, d.called
     p = form.probabilities
-    blocks = [form.model.scenario[name] for name in form.names]
+    blocks = [form.scenario_block(name) for name in form.names]
 
     def per_scenario(name: str) -> np.ndarray:
         return np.array([form.values_of(values, b.component(name)) for b in blocks]).reshape(

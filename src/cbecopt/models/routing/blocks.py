@@ -108,7 +108,7 @@ def solve_block(
         used = np.rint(form.values_of(values, form.first.families[0]))
         _add_lane_use(lane_use, data.inbound, form.values_of(values, form.first.families[2]))
         for scenario in form.names:
-            block = form.model.scenario[scenario]
+            block = form.scenario_block(scenario)
             stock = form.values_of(values, block.component("stock"))
             by_month = np.zeros((len(data.BONDED), len(data.MONTHS)))
             np.add.at(

@@ -81,6 +81,7 @@ class RoutingProblem(DemandScenarios):
 
     data: RoutingData
     instance_name: str = "routing"
+    key = "routing"
 
     @property
     def name(self) -> str:
@@ -343,7 +344,7 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
     """Plan tables and KPIs; second-stage quantities are expectations over the scenarios."""
     d = problem.data
     p = form.probabilities
-    blocks = [form.model.scenario[name] for name in form.names]
+    blocks = [form.scenario_block(name) for name in form.names]
     used, listed, inbound = (
         np.clip(form.values_of(values, f), 0.0, None) for f in form.first.families
     )

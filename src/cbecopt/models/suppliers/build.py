@@ -51,7 +51,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SuppliersModel:
-    """The built Pyomo model, its data and variable families."""
+    """The built Pyomo model, its data and variable families; ``block`` is the model's own
+    block on ``model`` (``model.suppliers``, or the part's name in a composed model)."""
 
     model: pyo.ConcreteModel
     data: SuppliersData
@@ -65,6 +66,7 @@ class SuppliersModel:
     shipment: VarFamily | None
     cost: tuple[Terms, ...]  # landed cost without the counterfeit penalty
     counterfeit: tuple[Terms, ...]  # expected counterfeit units
+    block: pyo.Block
 
 
 @dataclass(frozen=True)
@@ -102,19 +104,25 @@ ALL = pd.Index(["all"])
 
 
 def build_suppliers(
-    instance: Instance, config: SuppliersConfig | None = None, data: SuppliersData | None = None
+    instance: Instance,
+    config: SuppliersConfig | None = None,
+    data: SuppliersData | None = None,
+    model: pyo.ConcreteModel | None = None,
+    name: str = "suppliers",
 ) -> SuppliersModel:
-    """Build the supplier selection MILP on the block ``model.suppliers``: variables, then the
-    families of ``models/suppliers.md`` by name, then the objective.
+    """Build the supplier selection MILP on the block ``model.<name>`` (``model.suppliers``):
+    variables, then the families of ``models/suppliers.md`` by name, then the objective.
 
     ``data`` is the model's data when already prepared (the registry's check step); ``None``
-    prepares it here.
+    prepares it here. ``model`` is a model to add the block to (e.g. a composed model,
+    :mod:`cbecopt.compose`); ``None`` makes a new one.
     """
     config = (config or SuppliersConfig()).resolved(instance)
     d = data if data is not None else SuppliersData.from_instance(instance, config)
     labels = SupplierLabels.of(d)
-    m = pyo.ConcreteModel(name=f"suppliers[{instance.name}]")
-    b = m.suppliers = pyo.Block()
+    m = model if model is not None else pyo.ConcreteModel(name=f"suppliers[{instance.name}]")
+    b = pyo.Block()
+    m.add_component(name, b)
     use_supplier = add_var_family(
         b,
         "use_supplier",
@@ -273,6 +281,7 @@ def build_suppliers(
         shipment,
         cost,
         counterfeit,
+        b,
     )
 
 

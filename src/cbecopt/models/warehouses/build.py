@@ -125,7 +125,11 @@ class WarehousesData:
 
 @dataclass(frozen=True)
 class WarehousesModel:
-    """The built Pyomo model with its data and variable families, for solving and extraction."""
+    """The built Pyomo model with its data and variable families, for solving and extraction.
+
+    ``model`` is the whole Pyomo model, ``block`` the model's own block on it
+    (``model.warehouses``, or the part's name in a composed model).
+    """
 
     model: pyo.ConcreteModel
     data: WarehousesData
@@ -133,21 +137,29 @@ class WarehousesModel:
     open: VarFamily
     flow: VarFamily
     assign: VarFamily | None
+    block: pyo.Block
 
 
 def build_warehouses(
-    instance: Instance, config: WarehousesConfig | None = None, data: WarehousesData | None = None
+    instance: Instance,
+    config: WarehousesConfig | None = None,
+    data: WarehousesData | None = None,
+    model: pyo.ConcreteModel | None = None,
+    name: str = "warehouses",
 ) -> WarehousesModel:
-    """Build the facility location model on the block ``model.warehouses``: variables, then
-    the shared families of ``models/warehouses.md`` by name, then the objective.
+    """Build the facility location model on the block ``model.<name>`` (``model.warehouses``):
+    variables, then the shared families of ``models/warehouses.md`` by name, then the
+    objective.
 
     ``data`` is the model's data when already prepared (the registry's check step); ``None``
-    prepares it here.
+    prepares it here. ``model`` is a model to add the block to (e.g. a composed model,
+    :mod:`cbecopt.compose`); ``None`` makes a new one.
     """
     config = (config or WarehousesConfig()).resolved(instance)
     data = data if data is not None else WarehousesData.from_instance(instance)
-    m = pyo.ConcreteModel(name=f"warehouses[{instance.name}]")
-    b = m.warehouses = pyo.Block()
+    m = model if model is not None else pyo.ConcreteModel(name=f"warehouses[{instance.name}]")
+    b = pyo.Block()
+    m.add_component(name, b)
     warehouses, markets = _warehouse_labels(data), _market_labels(data)
     open_ = add_var_family(
         b,
@@ -199,7 +211,7 @@ def build_warehouses(
             *(pd.Series(data.unit_cost, index=flow.labels) * flow).parts,
         ]
     )
-    return WarehousesModel(m, data, config, open_, flow, assign)
+    return WarehousesModel(m, data, config, open_, flow, assign, b)
 
 
 def _warehouse_labels(data: WarehousesData) -> pd.Index:
