@@ -85,6 +85,19 @@ SingleSourceOpt = Annotated[
 MinOpenOpt = Annotated[int | None, typer.Option(help="warehouses: open at least this many.")]
 MaxOpenOpt = Annotated[int | None, typer.Option(help="warehouses: open at most this many.")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)}.")]
+TWO_STAGE_DEFAULT = next(k for k, s in MODELS.items() if s.two_stage and s.reads_instances)
+"""The model ``frontier`` and ``saa`` solve without ``--model``: the registry's first two-stage
+model that reads instances."""
+TwoStageModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Two-stage model key: "
+        + ", ".join(k for k, s in MODELS.items() if s.two_stage)
+        + f" (default {TWO_STAGE_DEFAULT}; smps: FILE.cor, as --format smps).",
+    ),
+]
 NormalizeOpt = Annotated[
     bool,
     typer.Option(
@@ -238,6 +251,17 @@ def model_and_format(path: str, model: str | None, fmt: Format) -> tuple[str, Fo
     if fmt == Format.smps or (model == SMPS and fmt == Format.auto and is_core_file(path)):
         return SMPS, Format.smps
     return model or "warehouses", fmt
+
+
+def two_stage_model(path: str, model: str | None, fmt: Format) -> tuple[str, Format]:
+    """The two-stage model and input format of ``frontier`` and ``saa`` (:func:`model_and_format`;
+    without ``--model``, :data:`TWO_STAGE_DEFAULT`, or ``smps`` for ``--format smps``); a model
+    of the registry that is not two-stage is an :class:`OptionError`."""
+    if model is None and fmt != Format.smps:
+        model = TWO_STAGE_DEFAULT
+    model, fmt = model_and_format(path, model, fmt)
+    _two_stage_spec(model)
+    return model, fmt
 
 
 def read_source(path: str, fmt: Format, capacity: float | None, normalize_probabilities: bool):
@@ -427,7 +451,7 @@ def _check_model_file(
 @app.command()
 def frontier(
     path: PathArg,
-    model: ModelOpt = "contracts",
+    model: TwoStageModelOpt = None,
     fmt: FormatOpt = Format.auto,
     alpha: AlphaOpt = 0.95,
     points: Annotated[int, typer.Option(help="Number of weights from 0 to 1.")] = 6,
@@ -458,6 +482,7 @@ def frontier(
         options = solve_options(
             time_limit, gap, threads, seed, verbose, highs_option, CHART_RESERVE
         )
+        model, fmt = two_stage_model(path, model, fmt)
         config = _two_stage_config(
             model, fmt, alpha=alpha, samples=samples, distribution=distribution
         )
@@ -492,7 +517,7 @@ def frontier(
 @app.command()
 def saa(
     path: PathArg,
-    model: ModelOpt = "contracts",
+    model: TwoStageModelOpt = None,
     fmt: FormatOpt = Format.auto,
     n: Annotated[
         int, typer.Option("--n", help="Scenarios per sample average approximation.")
@@ -538,6 +563,7 @@ def saa(
             }
         )
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        model, fmt = two_stage_model(path, model, fmt)
         config = _two_stage_config(model, fmt, distribution=distribution)
         problem, instance = two_stage_problem(
             path, fmt, model, config, normalize_probabilities, seed
