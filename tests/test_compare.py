@@ -275,3 +275,15 @@ def test_saa_reads_an_smps_triple_as_the_smps_model(tmp_path):
 def test_frontier_and_saa_refuse_a_model_that_cannot_take_them(args, text):
     result = invoke(*args)
     assert result.exit_code == 2 and text in result.stderr
+
+
+@pytest.mark.unit
+def test_the_readme_lists_every_comparison_as_registered():
+    """The README's table of comparisons is the registry's, row for row."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for key, spec in MODELS.items():
+        for c in spec.comparisons:
+            options = ", ".join(f"`{o}`" for o in c.options) or "none"
+            folder = f"`{c.out}`" if c.out else "nothing"
+            row = f"| {key} | `{c.command}` | {', '.join(c.policies)} | {options} | `{c.rows_key}` | {folder} |"
+            assert row in readme, row
