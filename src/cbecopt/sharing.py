@@ -15,6 +15,8 @@ the difference. The shared cost is split two ways, both adding up exactly to the
   Shapley 1979): at or below zero the core is not empty and the nucleolus lies in it.
 With every coalition's cost known, each split is also checked against the core: no group of
 platforms pays more than it would on its own (otherwise that group would rather leave).
+:func:`shared_vs_independent` gives only the two totals, shared and independent, as the rows
+of ``cbecopt compare --model warehouses``.
 
 All the solves share the call's time budget, each coalition an equal share of what is left.
 A coalition solve that stops at a limit knows its cost only within [bound, incumbent]: the
@@ -38,6 +40,7 @@ from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models import check_inputs
 from cbecopt.models.warehouses.build import WarehousesConfig
+from cbecopt.models.warehouses.policies import SHARING_POLICIES
 from cbecopt.pipeline import solve
 from cbecopt.results import Result
 
@@ -210,10 +213,6 @@ def compare_sharing(
     return shared
 
 
-SHARING_POLICIES = ("shared", "independent")
-"""The rows of :func:`shared_vs_independent`: the platforms sharing warehouses, then each
-running its own."""
-
 SHARING_COLUMNS = (
     "policy",
     "status",
@@ -229,7 +228,8 @@ def shared_vs_independent(
     instance: Instance, options: SolveOptions | None = None, config: WarehousesConfig | None = None
 ) -> pd.DataFrame:
     """Shared warehouses against every platform running its own: one row per policy of
-    :data:`SHARING_POLICIES`, for ``cbecopt compare --model warehouses``.
+    :data:`~cbecopt.models.warehouses.policies.SHARING_POLICIES`, for ``cbecopt compare
+    --model warehouses``.
 
     ``shared`` solves the platforms' pooled demand once; ``independent`` solves each platform
     alone on the same candidates and adds up their costs and open warehouses (its gap is that
@@ -246,16 +246,18 @@ def shared_vs_independent(
     demand = instance.network.demand_rows
     names = instance.network.platforms
     alone = {n: _alone(instance, demand[demand["platform"] == n], n) for n in names}
+    shared_label, independent_label = SHARING_POLICIES
     results = {
         label: solve(source, "warehouses", share, config)
         for label, source, share in announced(
-            "compare-sharing", {"shared": instance, **alone}, options
+            "compare-sharing", {shared_label: instance, **alone}, options
         )
     }
-    shared = results.pop("shared")
+    shared = results.pop(shared_label)
     parts = list(results.values())
-    rows = [_sharing_row("shared", shared.status.value, [shared])]
-    rows.append(_sharing_row("independent", overall_status(r.status.value for r in parts), parts))
+    rows = [_sharing_row(shared_label, shared.status.value, [shared])]
+    statuses = [r.status.value for r in parts]
+    rows.append(_sharing_row(independent_label, overall_status(statuses), parts))
     columns = [c for c in SHARING_COLUMNS if c not in ("saving", "saving_pct")]
     table = pd.DataFrame(rows, columns=columns).astype({"warehouses_open": "Int64"})
     independent = table["cost"].iloc[-1]

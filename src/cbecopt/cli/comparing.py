@@ -167,21 +167,16 @@ def _command(
 ):
     """Register a Typer command named ``name`` whose parameters are ``leading``, the config
     options ``flags`` and the options every comparison takes; ``run(**values)`` runs it."""
-    keyword = inspect.Parameter.KEYWORD_ONLY
-
-    def option(param: str, annotation: Any, default: Any = None) -> inspect.Parameter:
-        return inspect.Parameter(param, keyword, annotation=annotation, default=default)
-
     parameters = [
         *leading,
-        *(option(*CONFIG_PARAMETERS[flag]) for flag in flags),
-        option("time_limit", TimeLimitOpt),  # the whole call: every policy shares it
-        option("gap", GapOpt, 1e-6),
-        option("threads", ThreadsOpt),
-        option("seed", SeedOpt, 0),
-        option("highs_option", HighsOpt, []),
-        option("as_json", JsonOpt, False),
-        option("verbose", VerboseOpt, False),
+        *(_keyword(*CONFIG_PARAMETERS[flag]) for flag in flags),
+        _keyword("time_limit", TimeLimitOpt),  # the whole call: every policy shares it
+        _keyword("gap", GapOpt, 1e-6),
+        _keyword("threads", ThreadsOpt),
+        _keyword("seed", SeedOpt, 0),
+        _keyword("highs_option", HighsOpt, []),
+        _keyword("as_json", JsonOpt, False),
+        _keyword("verbose", VerboseOpt, False),
     ]
 
     def command(**values: Any) -> None:
@@ -199,19 +194,23 @@ def _given(flags: tuple[str, ...], values: dict[str, Any]) -> dict[str, Any]:
     return {flag: values.pop(CONFIG_PARAMETERS[flag][0]) for flag in flags}
 
 
-def _out_option(help_text: str, default: Path | None) -> inspect.Parameter:
-    """``--out``/``-o``: the folder the comparison's files go to."""
+def _keyword(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    """One option of a generated command: parameter ``name`` with its Typer annotation."""
     return inspect.Parameter(
-        "out_dir",
-        inspect.Parameter.KEYWORD_ONLY,
-        annotation=Annotated[
-            Path | None, typer.Option("--out", "-o", parser=out_path, help=help_text)
-        ],
-        default=default,
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
     )
 
 
+def _out_option(help_text: str, default: Path | None) -> inspect.Parameter:
+    """``--out``/``-o``: the folder the comparison's files go to."""
+    annotation = Annotated[
+        Path | None, typer.Option("--out", "-o", parser=out_path, help=help_text)
+    ]
+    return _keyword("out_dir", annotation, default)
+
+
 def _path_parameter() -> inspect.Parameter:
+    """The instance argument every comparison command takes first."""
     return inspect.Parameter("path", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=PathArg)
 
 
@@ -239,10 +238,9 @@ def _register() -> None:
         every_flag,
         [
             _path_parameter(),
-            inspect.Parameter(
+            _keyword(
                 "model",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[
+                Annotated[
                     str,
                     typer.Option(
                         "--model",
@@ -250,17 +248,16 @@ def _register() -> None:
                         help=f"Model key, one with a comparison: {', '.join(COMPARED)}.",
                     ),
                 ],
+                inspect.Parameter.empty,
             ),
-            inspect.Parameter(
+            _keyword(
                 "comparison",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[
+                Annotated[
                     str | None,
                     typer.Option(
                         help=f"Which of the model's comparisons (default its first): {names}."
                     ),
                 ],
-                default=None,
             ),
             _out_option(
                 "Write comparison.csv (and comparison.png for a comparison with a chart) here; "

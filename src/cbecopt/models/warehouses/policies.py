@@ -10,6 +10,10 @@ from cbecopt.instance import Instance
 from cbecopt.models.spec import Comparison
 from cbecopt.models.warehouses.build import WarehousesConfig
 
+SHARING_POLICIES = ("shared", "independent")
+"""The rows of the sharing comparison: the platforms sharing warehouses, then each running
+its own."""
+
 
 def compare_shared_independent(
     instance: Instance, options: SolveOptions | None = None, config: WarehousesConfig | None = None
@@ -23,7 +27,7 @@ def compare_shared_independent(
 
 COMPARISON = Comparison(
     name="sharing",
-    policies=("shared", "independent"),
+    policies=SHARING_POLICIES,
     run=compare_shared_independent,
     help="Platforms sharing overseas warehouses vs each platform running its own: total cost, "
     "warehouses open and what sharing saves (the cost splits: solve --independent).",
