@@ -1,7 +1,8 @@
 """Strategy comparisons: the same instance solved under different policies, side by side.
 
-Each model's comparison (``models/<key>/policies.py``, registered as ``ModelSpec.compare``)
-returns one tidy row per policy, so the value of a remedy is a difference between two rows of
+Each model's comparisons (``models/<key>/policies.py``, registered as
+``ModelSpec.comparisons``; the command line's ``cbecopt compare`` loops over them) return one
+tidy row per policy, so the value of a remedy is a difference between two rows of
 numbers that were all solved the same way. Each first runs the model's check step
 (:func:`cbecopt.models.check_inputs`, with every channel open for routing), so bad input is an
 ``InputError`` listing every problem before anything is solved. The policies share the call's
@@ -39,11 +40,11 @@ def solve_policies(
     check_inputs(instance, model, checked, options.seed)
     return [
         (name, solve(instance, model, share, config))
-        for name, config, share in _announced(f"compare-{model}", configs, options)
+        for name, config, share in announced(f"compare-{model}", configs, options)
     ]
 
 
-def _announced(command: str, items: dict, options: SolveOptions) -> Iterator[tuple]:
+def announced(command: str, items: Mapping, options: SolveOptions) -> Iterator[tuple]:
     """Each (name, value, options) of ``items``, logging which step of how many it is; the
     options carry the step's equal share of what is left of the budget."""
     for i, (name, value) in enumerate(items.items(), start=1):

@@ -15,6 +15,8 @@ the difference. The shared cost is split two ways, both adding up exactly to the
   Shapley 1979): at or below zero the core is not empty and the nucleolus lies in it.
 With every coalition's cost known, each split is also checked against the core: no group of
 platforms pays more than it would on its own (otherwise that group would rather leave).
+:func:`shared_vs_independent` gives only the two totals, shared and independent, as the rows
+of ``cbecopt compare --model warehouses``.
 
 All the solves share the call's time budget, each coalition an equal share of what is left.
 A coalition solve that stops at a limit knows its cost only within [bound, incumbent]: the
@@ -38,6 +40,7 @@ from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models import check_inputs
 from cbecopt.models.warehouses.build import WarehousesConfig
+from cbecopt.models.warehouses.policies import SHARING_POLICIES
 from cbecopt.pipeline import solve
 from cbecopt.results import Result
 
@@ -208,6 +211,84 @@ def compare_sharing(
     parts = {k: timed.get(k, 0.0) + sum(r.timings.get(k, 0.0) for r in others) for k in TIMED}
     shared.timings = options.budget.timings(parts, instance.load_seconds)
     return shared
+
+
+SHARING_COLUMNS = (
+    "policy",
+    "status",
+    "cost",
+    "warehouses_open",
+    "saving",
+    "saving_pct",
+    "gap",
+)
+
+
+def shared_vs_independent(
+    instance: Instance, options: SolveOptions | None = None, config: WarehousesConfig | None = None
+) -> pd.DataFrame:
+    """Shared warehouses against every platform running its own: one row per policy of
+    :data:`~cbecopt.models.warehouses.policies.SHARING_POLICIES`, for ``cbecopt compare
+    --model warehouses``.
+
+    ``shared`` solves the platforms' pooled demand once; ``independent`` solves each platform
+    alone on the same candidates and adds up their costs and open warehouses (its gap is that
+    of the summed costs against the summed bounds). ``saving`` is the independent cost minus
+    the row's cost, reported only when every solve was proved optimal (else the difference
+    would be unfounded). The solves share the call's budget, each an equal share of what is
+    left; what :func:`check_sharing` refuses is an ``InputError`` before any solve. The cost
+    splits and coalitions are :func:`compare_sharing`'s.
+    """
+    from cbecopt.compare import announced, overall_status  # it imports the registry: late
+
+    options = (options or SolveOptions()).begin()
+    check_sharing(instance, config)
+    demand = instance.network.demand_rows
+    names = instance.network.platforms
+    alone = {n: _alone(instance, demand[demand["platform"] == n], n) for n in names}
+    shared_label, independent_label = SHARING_POLICIES
+    results = {
+        label: solve(source, "warehouses", share, config)
+        for label, source, share in announced(
+            "compare-sharing", {shared_label: instance, **alone}, options
+        )
+    }
+    shared = results.pop(shared_label)
+    parts = list(results.values())
+    rows = [_sharing_row(shared_label, shared.status.value, [shared])]
+    statuses = [r.status.value for r in parts]
+    rows.append(_sharing_row(independent_label, overall_status(statuses), parts))
+    columns = [c for c in SHARING_COLUMNS if c not in ("saving", "saving_pct")]
+    table = pd.DataFrame(rows, columns=columns).astype({"warehouses_open": "Int64"})
+    independent = table["cost"].iloc[-1]
+    proven = shared.status.value == "optimal" and all(r.status.value == "optimal" for r in parts)
+    table.insert(4, "saving", independent - table["cost"] if proven else np.nan)
+    table.insert(5, "saving_pct", table["saving"] / independent if independent else np.nan)
+    return table
+
+
+def _sharing_row(policy: str, status: str, results: list[Result]) -> dict:
+    """One row of :func:`shared_vs_independent`: the results' summed cost and open warehouses,
+    and the gap of the summed cost against the summed bounds (a single result's own gap);
+    unknown unless every result has a solution (and a bound)."""
+    if not all(r.ok for r in results):
+        return {"policy": policy, "status": status}
+    cost = sum(r.objective for r in results)
+    gap = results[0].gap if len(results) == 1 else _summed_gap(cost, [r.bound for r in results])
+    return {
+        "policy": policy,
+        "status": status,
+        "cost": cost,
+        "warehouses_open": sum(len(r.kpis["open_warehouses"]) for r in results),
+        "gap": gap,
+    }
+
+
+def _summed_gap(cost: float, bounds: list[float | None]) -> float:
+    """The relative gap of a summed cost against its summed bounds (NaN with a bound unknown)."""
+    if any(b is None for b in bounds):
+        return np.nan
+    return abs(cost - sum(bounds)) / max(abs(cost), 1e-12)
 
 
 def _share(saving: float, cost: float) -> float | None:

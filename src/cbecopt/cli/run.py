@@ -13,7 +13,13 @@ import os
 import signal
 import sys
 
-from cbecopt.cli import EXIT_SIGNAL, instances, solving, tax  # noqa: F401  (they register commands)
+from cbecopt.cli import (  # noqa: F401  (they register commands)
+    EXIT_SIGNAL,
+    comparing,
+    instances,
+    solving,
+    tax,
+)
 from cbecopt.cli.app import app, err
 from cbecopt.cli.output import discard_unused
 from cbecopt.limits import Aborted, stop_on_signals

@@ -1,4 +1,4 @@
-"""Commands that solve: solve, compare-contracts, frontier, saa."""
+"""Commands that solve: solve, frontier, saa, pareto (the comparisons: :mod:`cbecopt.cli.comparing`)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ RiskWeightOpt = Annotated[
     ),
 ]
 AlphaOpt = Annotated[float, typer.Option(help=TWO_STAGE_HELP + "CVaR level alpha.")]
+OptionalAlphaOpt = Annotated[
+    float | None, typer.Option(help=TWO_STAGE_HELP + "CVaR level alpha (default 0.95).")
+]
 SamplesOpt = Annotated[
     int | None,
     typer.Option(
@@ -73,7 +76,28 @@ ChannelsOpt = Annotated[
         help="routing: allowed channels, comma-separated: bonded, cbec_direct, postal, general_trade."
     ),
 ]
+SingleSourceOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--single-source/--multi-source", help="warehouses: serve each market from one warehouse."
+    ),
+]
+MinOpenOpt = Annotated[int | None, typer.Option(help="warehouses: open at least this many.")]
+MaxOpenOpt = Annotated[int | None, typer.Option(help="warehouses: open at most this many.")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help=f"Model key: {', '.join(MODELS)}.")]
+TWO_STAGE_DEFAULT = next(k for k, s in MODELS.items() if s.two_stage and s.reads_instances)
+"""The model ``frontier`` and ``saa`` solve without ``--model``: the registry's first two-stage
+model that reads instances."""
+TwoStageModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Two-stage model key: "
+        + ", ".join(k for k, s in MODELS.items() if s.two_stage)
+        + f" (default {TWO_STAGE_DEFAULT}; smps: FILE.cor, as --format smps).",
+    ),
+]
 NormalizeOpt = Annotated[
     bool,
     typer.Option(
@@ -141,7 +165,7 @@ def _given(**values) -> dict:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _model_config(
+def model_config(
     model: str,
     *,
     risk_weight: float | None = None,
@@ -229,6 +253,17 @@ def model_and_format(path: str, model: str | None, fmt: Format) -> tuple[str, Fo
     return model or "warehouses", fmt
 
 
+def two_stage_model(path: str, model: str | None, fmt: Format) -> tuple[str, Format]:
+    """The two-stage model and input format of ``frontier`` and ``saa`` (:func:`model_and_format`;
+    without ``--model``, :data:`TWO_STAGE_DEFAULT`, or ``smps`` for ``--format smps``); a model
+    of the registry that is not two-stage is an :class:`OptionError`."""
+    if model is None and fmt != Format.smps:
+        model = TWO_STAGE_DEFAULT
+    model, fmt = model_and_format(path, model, fmt)
+    _two_stage_spec(model)
+    return model, fmt
+
+
 def read_source(path: str, fmt: Format, capacity: float | None, normalize_probabilities: bool):
     """What the pipeline solves from ``path``: the SMPS problem of an SMPS core file (with
     ``--normalize-probabilities``), else the instance (with ``--capacity``)."""
@@ -255,9 +290,9 @@ def _two_stage_config(model: str, fmt: Format, **options):
     """The config of a two-stage model (``smps`` for an SMPS file) from the command-line
     options; options that do not apply are an :class:`OptionError`."""
     if fmt == Format.smps:
-        return _model_config(SMPS, **options)
+        return model_config(SMPS, **options)
     _two_stage_spec(model)
-    return _model_config(model, **options)
+    return model_config(model, **options)
 
 
 def _smps_only(normalize_probabilities: bool) -> None:
@@ -275,19 +310,9 @@ def solve(
     ] = None,
     fmt: FormatOpt = Format.auto,
     capacity: CapacityOpt = None,
-    single_source: Annotated[
-        bool | None,
-        typer.Option(
-            "--single-source/--multi-source",
-            help="warehouses: serve each market from one warehouse.",
-        ),
-    ] = None,
-    min_open: Annotated[
-        int | None, typer.Option(help="warehouses: open at least this many.")
-    ] = None,
-    max_open: Annotated[
-        int | None, typer.Option(help="warehouses: open at most this many.")
-    ] = None,
+    single_source: SingleSourceOpt = None,
+    min_open: MinOpenOpt = None,
+    max_open: MaxOpenOpt = None,
     independent: Annotated[
         bool,
         typer.Option(
@@ -318,9 +343,7 @@ def solve(
     samples: SamplesOpt = None,
     distribution: DistributionOpt = None,
     risk_weight: RiskWeightOpt = None,
-    alpha: Annotated[
-        float | None, typer.Option(help=TWO_STAGE_HELP + "CVaR level alpha (default 0.95).")
-    ] = None,
+    alpha: OptionalAlphaOpt = None,
     report: Annotated[
         list[str],
         typer.Option(
@@ -361,7 +384,7 @@ def solve(
     try:
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
         model, fmt = model_and_format(path, model, fmt)
-        config = _model_config(
+        config = model_config(
             model,
             risk_weight=risk_weight,
             alpha=alpha,
@@ -425,74 +448,10 @@ def _check_model_file(
     outputs.prepare_model_file(target, inputs)
 
 
-@app.command(name="compare-contracts")
-def compare_contracts_(
-    path: PathArg,
-    samples: SamplesOpt = None,
-    distribution: DistributionOpt = None,
-    risk_weight: RiskWeightOpt = None,
-    alpha: AlphaOpt = 0.95,
-    time_limit: TimeLimitOpt = None,
-    gap: GapOpt = 1e-6,
-    threads: ThreadsOpt = None,
-    seed: SeedOpt = 0,
-    highs_option: HighsOpt = [],  # noqa: B006
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", parser=out_path, help="Write comparison.csv here.")
-    ] = None,
-    as_json: JsonOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
-    """Solve the contracts model under each policy: safety stock only, quantity flexibility,
-    options, emergency spot, and all combined; show what each kind of flexibility is worth."""
-    from cbecopt.models.contracts.build import ContractsConfig
-
-    try:
-        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        instance = load(path)
-        config = ContractsConfig(
-            risk=risk_options(risk_weight, alpha),
-            **_given(samples=samples, distribution=distribution),
-        )
-        destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
-        with solving(as_json, verbose):
-            table = MODELS["contracts"].compare.run(instance, options, config)
-    except CbecoptError as exc:
-        fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
-    delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
-    status = overall_status(table["status"])
-    if as_json:
-        print(batch_json(status, options, instance.load_seconds, policies=records(table)))
-    else:
-        shown = table[
-            [
-                "policy",
-                "status",
-                "expected_profit",
-                "cost_cvar",
-                "fill_rate",
-                "value_of_flexibility",
-            ]
-        ].rename(
-            columns={
-                "expected_profit": "E profit",
-                "cost_cvar": "CVaR cost",
-                "fill_rate": "fill rate",
-                "value_of_flexibility": "value",
-            }
-        )
-        print_frame(shown, f"contract policies on {instance.name}", ("fill rate",))
-        out.print(
-            f"CVaR of cost at alpha {alpha:g}; value = what the policy saves in expected cost "
-            "against safety stock only (firm orders)"
-        )
-    raise typer.Exit(delivered.exit_code or exit_code(status))
-
-
 @app.command()
 def frontier(
     path: PathArg,
-    model: ModelOpt = "contracts",
+    model: TwoStageModelOpt = None,
     fmt: FormatOpt = Format.auto,
     alpha: AlphaOpt = 0.95,
     points: Annotated[int, typer.Option(help="Number of weights from 0 to 1.")] = 6,
@@ -523,6 +482,7 @@ def frontier(
         options = solve_options(
             time_limit, gap, threads, seed, verbose, highs_option, CHART_RESERVE
         )
+        model, fmt = two_stage_model(path, model, fmt)
         config = _two_stage_config(
             model, fmt, alpha=alpha, samples=samples, distribution=distribution
         )
@@ -557,7 +517,7 @@ def frontier(
 @app.command()
 def saa(
     path: PathArg,
-    model: ModelOpt = "contracts",
+    model: TwoStageModelOpt = None,
     fmt: FormatOpt = Format.auto,
     n: Annotated[
         int, typer.Option("--n", help="Scenarios per sample average approximation.")
@@ -603,6 +563,7 @@ def saa(
             }
         )
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        model, fmt = two_stage_model(path, model, fmt)
         config = _two_stage_config(model, fmt, distribution=distribution)
         problem, instance = two_stage_problem(
             path, fmt, model, config, normalize_probabilities, seed
@@ -649,71 +610,6 @@ def saa(
     raise typer.Exit(
         delivered.exit_code or exit_code(status if status != "unfinished" else "no_solution")
     )
-
-
-@app.command(name="compare-routing")
-def compare_routing_(
-    path: PathArg,
-    samples: SamplesOpt = None,
-    distribution: DistributionOpt = None,
-    time_limit: Annotated[
-        float | None, typer.Option(help="Seconds for each strategy's solve.")
-    ] = None,
-    gap: GapOpt = 1e-6,
-    threads: ThreadsOpt = None,
-    seed: SeedOpt = 0,
-    highs_option: HighsOpt = [],  # noqa: B006
-    out_dir: Annotated[
-        Path,
-        typer.Option(
-            "--out", "-o", parser=out_path, help="Write comparison.csv and comparison.png here."
-        ),
-    ] = Path("results/compare-routing"),
-    as_json: JsonOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
-    """Solve the routing model bonded-only, direct-mail-only, postal-only and hybrid (optimised):
-    cost, profit, tax, average delivery days, fill rate and lost sales per strategy, with a chart."""
-    from cbecopt.models.routing.build import RoutingConfig
-    from cbecopt.models.routing.policies import plot_routing
-
-    try:
-        options = solve_options(
-            time_limit, gap, threads, seed, verbose, highs_option, CHART_RESERVE
-        )
-        instance = load(path)
-        config = RoutingConfig(**_given(samples=samples, distribution=distribution))
-        destination = check_output(
-            out_dir, *input_paths(path), names=("comparison.csv", "comparison.png")
-        )
-        with solving(as_json, verbose):
-            table = MODELS["routing"].compare.run(instance, options, config)
-    except CbecoptError as exc:
-        fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
-    title = f"routing strategies, {instance.name}"
-    delivered = deliver(
-        destination,
-        lambda folder: write_tables(
-            folder,
-            {"comparison": table},
-            {"comparison.png": lambda png: plot_routing(table, png, title)},
-        ),
-    )
-    status = overall_status(table["status"])
-    if as_json:
-        print(batch_json(status, options, instance.load_seconds, strategies=records(table)))
-    else:
-        shown = table.drop(columns=["channels", "gap"]).rename(
-            columns={
-                "average_delivery_days": "delivery days",
-                "fill_rate": "fill rate",
-                "lost_sales": "lost",
-            }
-        )
-        print_frame(shown, f"routing strategies on {instance.name}", ("fill rate",))
-        if delivered.path is not None:
-            out.print(f"wrote {delivered.path}/comparison.csv and {delivered.path}/comparison.png")
-    raise typer.Exit(delivered.exit_code or exit_code(status))
 
 
 @app.command()
@@ -770,44 +666,3 @@ def pareto(
         if delivered.path is not None:
             out.print(f"wrote {delivered.path}/pareto.csv and {delivered.path}/pareto.png")
     raise typer.Exit(delivered.exit_code or exit_code(front.status))
-
-
-@app.command(name="compare-suppliers")
-def compare_suppliers_(
-    path: PathArg,
-    time_limit: TimeLimitOpt = None,
-    gap: GapOpt = 1e-6,
-    threads: ThreadsOpt = None,
-    seed: SeedOpt = 0,
-    highs_option: HighsOpt = [],  # noqa: B006
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", parser=out_path, help="Write comparison.csv here.")
-    ] = None,
-    as_json: JsonOpt = False,
-    verbose: VerboseOpt = False,
-) -> None:
-    """Cheapest sources only vs brand-direct only vs optimised under the authenticity policy."""
-    try:
-        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
-        instance = load(path)
-        destination = check_output(out_dir, *input_paths(path), names=("comparison.csv",))
-        with solving(as_json, verbose):
-            table = MODELS["suppliers"].compare.run(instance, options)
-    except CbecoptError as exc:
-        fail(exc, as_json, instance=str(path))
-    delivered = deliver(destination, lambda folder: write_tables(folder, {"comparison": table}))
-    status = overall_status(table["status"])
-    if as_json:
-        print(batch_json(status, options, instance.load_seconds, policies=records(table)))
-    else:
-        shown = table.drop(columns=["gap"]).rename(
-            columns={
-                "expected_counterfeit": "E counterfeit",
-                "counterfeit_cost": "counterfeit cost",
-                "cost_with_risk": "cost with risk",
-                "brand_direct_share": "brand-direct",
-                "suppliers_used": "suppliers",
-            }
-        )
-        print_frame(shown, f"sourcing policies on {instance.name}", ("brand-direct",))
-    raise typer.Exit(delivered.exit_code or exit_code(status))

@@ -30,15 +30,43 @@ and none is warned about."""
 
 @dataclass(frozen=True)
 class Comparison:
-    """The policies ``cbecopt compare-<key>`` solves a model under, side by side.
+    """One comparison of a model: the same instance solved under several policies, side by side,
+    and everything its command (``cbecopt compare PATH --model M``, alias ``compare-<name>``)
+    needs to run and show it.
 
     ``run(instance, options, config)`` solves the instance under each policy of ``policies``
-    (their names, in the order of the table's rows) and returns one tidy row per policy
-    (:mod:`cbecopt.compare`).
+    (their names, in the order of the table's rows), all within the one budget of ``options``,
+    and returns one tidy row per policy (:mod:`cbecopt.compare`); ``config`` is the model's
+    config built from the command's options. ``name`` names the comparison (``--comparison``)
+    and its alias command ``compare-<name>``; ``help`` is that command's help text.
+    ``options`` are the command-line options of the model's config that apply (flags of
+    :data:`cbecopt.cli.solving.CONFIG_OPTIONS`, e.g. ``--samples``, ``--alpha``): any other is
+    refused. ``shown`` maps each column the terminal table shows to its display name, in
+    order; ``percent`` are the shown columns printed as percentages. ``rows_key`` is the key
+    of the rows in the ``--json`` object (users read ``policies`` or ``strategies``).
+    ``caption`` is the table's title, ``note`` a line printed under it (both formatted with
+    ``instance``, the instance's name, and ``config``). ``chart(table, png, title)``, when
+    given, draws ``comparison.png`` beside ``comparison.csv``; ``out`` is the folder written
+    when ``--out`` is not given (``None``: nothing is written without ``--out``).
     """
 
+    name: str
     policies: tuple[str, ...]
     run: Callable[..., Any]
+    help: str
+    shown: Mapping[str, str]
+    caption: str
+    options: tuple[str, ...] = ()
+    percent: tuple[str, ...] = ()
+    rows_key: str = "policies"
+    note: str = ""
+    chart: Callable[..., Any] | None = None
+    out: str | None = None
+
+    @property
+    def command(self) -> str:
+        """The alias command of this comparison: ``compare-<name>``."""
+        return f"compare-{self.name}"
 
 
 @dataclass(frozen=True)
@@ -63,8 +91,9 @@ class ModelSpec:
     without limit (the diagnosis of an unbounded result). ``demand_sampler``, for a two-stage
     model, gives ``sampler(n, seed)`` drawing fresh demand scenarios from the instance's means
     and standard deviations (``None`` when demand comes as scenarios), for SAA; ``None``: the
-    model's scenarios can only be resampled. ``compare``: the policies the model is compared
-    under (``None``: the model has no comparison). ``source`` is what the model reads, what
+    model's scenarios can only be resampled. ``comparisons``: the model's comparisons
+    (:class:`Comparison`; the first is what ``cbecopt compare --model`` runs by default).
+    ``source`` is what the model reads, what
     :func:`cbecopt.solve` takes as its first argument: an :class:`~cbecopt.instance.Instance`
     (every model of ours), or for ``smps`` the :class:`~cbecopt.readers.smps.SmpsProblem`
     :func:`~cbecopt.readers.smps.read_smps` reads from a ``.cor``/``.tim``/``.sto`` triple;
@@ -85,7 +114,7 @@ class ModelSpec:
     summarize: Callable[[Any, Any], None]
     two_stage: bool = False
     demand_sampler: Callable[[Instance, Any, Any], Sampler | None] | None = None
-    compare: Comparison | None = None
+    comparisons: tuple[Comparison, ...] = ()
     source: type = Instance
     source_doc: str = "an instance (cbecopt.load_instance: a folder or workbook)"
 

@@ -14,9 +14,9 @@ from cbecopt.models.contracts.build import (
     demand_sampler,
     extract_contracts,
 )
-from cbecopt.models.contracts.policies import CONTRACT_POLICIES, compare_contracts
+from cbecopt.models.contracts.policies import COMPARISON
 from cbecopt.models.contracts.summary import summarize_contracts
-from cbecopt.models.spec import SCENARIOS_READ, Comparison, ModelSpec, all_columns, by_form
+from cbecopt.models.spec import SCENARIOS_READ, ModelSpec, all_columns, by_form
 
 
 def _check_contracts(
@@ -73,5 +73,5 @@ SPEC = ModelSpec(
     summarize=summarize_contracts,
     two_stage=True,
     demand_sampler=_contracts_sampler,
-    compare=Comparison(tuple(CONTRACT_POLICIES), compare_contracts),
+    comparisons=(COMPARISON,),
 )

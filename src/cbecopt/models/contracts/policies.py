@@ -10,6 +10,7 @@ import pandas as pd
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models.contracts.build import ContractsConfig
+from cbecopt.models.spec import Comparison
 
 CONTRACT_POLICIES: dict[str, tuple[str, ...]] = {
     "safety_stock": ("firm",),
@@ -74,3 +75,26 @@ def compare_contracts(
         (base["expected_cost"] - table["expected_cost"]).where(proven),
     )
     return table
+
+
+COMPARISON = Comparison(
+    name="contracts",
+    policies=tuple(CONTRACT_POLICIES),
+    run=compare_contracts,
+    help="Solve the contracts model under each policy: safety stock only, quantity flexibility, "
+    "options, emergency spot, and all combined; show what each kind of flexibility is worth.",
+    shown={
+        "policy": "policy",
+        "status": "status",
+        "expected_profit": "E profit",
+        "cost_cvar": "CVaR cost",
+        "fill_rate": "fill rate",
+        "value_of_flexibility": "value",
+    },
+    caption="contract policies on {instance}",
+    options=("--samples", "--distribution", "--risk-weight", "--alpha"),
+    percent=("fill_rate",),
+    note="CVaR of cost at alpha {config.risk.alpha:g}; value = what the policy saves in expected "
+    "cost against safety stock only (firm orders)",
+)
+"""The comparison ``cbecopt compare --model contracts`` (``compare-contracts``) runs."""

@@ -9,12 +9,11 @@ from typing import Any
 from cbecopt.instance import Instance
 from cbecopt.models.routing.build import RoutingConfig, RoutingData, RoutingProblem, extract_routing
 from cbecopt.models.routing.data import demand_sampler
-from cbecopt.models.routing.policies import ROUTING_STRATEGIES, compare_routing
+from cbecopt.models.routing.policies import COMPARISON
 from cbecopt.models.routing.summary import summarize_routing
 from cbecopt.models.spec import (
     SCENARIOS_READ,
     UNREPRESENTABLE,
-    Comparison,
     ModelSpec,
     all_columns,
     by_form,
@@ -88,5 +87,5 @@ SPEC = ModelSpec(
     summarize=summarize_routing,
     two_stage=True,
     demand_sampler=_routing_sampler,
-    compare=Comparison(tuple(ROUTING_STRATEGIES), compare_routing),
+    comparisons=(COMPARISON,),
 )

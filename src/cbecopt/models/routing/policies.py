@@ -10,6 +10,7 @@ import pandas as pd
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models.routing.build import RoutingConfig
+from cbecopt.models.spec import Comparison
 
 ROUTING_STRATEGIES: dict[str, tuple[str, ...]] = {
     "bonded_only": ("bonded",),
@@ -85,3 +86,30 @@ def plot_routing(table: pd.DataFrame, target, title: str = ""):
         ax.grid(True, axis="y", alpha=0.3)
     fig.suptitle(title or "routing strategies")
     return save_png(fig, target)
+
+
+COMPARISON = Comparison(
+    name="routing",
+    policies=tuple(ROUTING_STRATEGIES),
+    run=compare_routing,
+    help="Solve the routing model bonded-only, direct-mail-only, postal-only and hybrid "
+    "(optimised): cost, profit, tax, average delivery days, fill rate and lost sales per "
+    "strategy, with a chart.",
+    shown={
+        "strategy": "strategy",
+        "status": "status",
+        "cost": "cost",
+        "profit": "profit",
+        "tax": "tax",
+        "average_delivery_days": "delivery days",
+        "fill_rate": "fill rate",
+        "lost_sales": "lost",
+    },
+    caption="routing strategies on {instance}",
+    options=("--samples", "--distribution"),
+    percent=("fill_rate",),
+    rows_key="strategies",
+    chart=plot_routing,
+    out="results/compare-routing",
+)
+"""The comparison ``cbecopt compare --model routing`` (``compare-routing``) runs."""

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from cbecopt.instance import Instance
-from cbecopt.models.spec import UNREPRESENTABLE, Comparison, ModelSpec, all_columns, by_family
+from cbecopt.models.spec import UNREPRESENTABLE, ModelSpec, all_columns, by_family
 from cbecopt.models.suppliers.build import (
     SuppliersConfig,
     SuppliersData,
     build_suppliers,
     extract_suppliers,
 )
-from cbecopt.models.suppliers.policies import SUPPLIER_POLICIES, compare_suppliers
+from cbecopt.models.suppliers.policies import COMPARISON
 from cbecopt.models.suppliers.summary import summarize_suppliers
 
 
@@ -67,5 +67,5 @@ SPEC = ModelSpec(
     f"purchase, and every other variable is binary; {UNREPRESENTABLE}",
     generate=_generate_suppliers,
     summarize=summarize_suppliers,
-    compare=Comparison(tuple(SUPPLIER_POLICIES), compare_suppliers),
+    comparisons=(COMPARISON,),
 )

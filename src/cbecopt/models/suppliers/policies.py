@@ -9,6 +9,7 @@ import pandas as pd
 
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
+from cbecopt.models.spec import Comparison
 from cbecopt.models.suppliers.build import SuppliersConfig
 
 SUPPLIER_POLICIES: dict[str, dict] = {
@@ -79,3 +80,24 @@ def _penalty_per_sku(instance: Instance, config: SuppliersConfig) -> dict:
     if config.counterfeit_penalty is not None:
         return dict.fromkeys(products["sku"], float(config.counterfeit_penalty))
     return dict(zip(products["sku"], products["counterfeit_penalty"], strict=True))
+
+
+COMPARISON = Comparison(
+    name="suppliers",
+    policies=tuple(SUPPLIER_POLICIES),
+    run=compare_suppliers,
+    help="Cheapest sources only vs brand-direct only vs optimised under the authenticity policy.",
+    shown={
+        "policy": "policy",
+        "status": "status",
+        "landed_cost": "landed_cost",
+        "expected_counterfeit": "E counterfeit",
+        "counterfeit_cost": "counterfeit cost",
+        "cost_with_risk": "cost with risk",
+        "brand_direct_share": "brand-direct",
+        "suppliers_used": "suppliers",
+    },
+    caption="sourcing policies on {instance}",
+    percent=("brand_direct_share",),
+)
+"""The comparison ``cbecopt compare --model suppliers`` (``compare-suppliers``) runs."""

@@ -14,6 +14,7 @@ from cbecopt.models.warehouses.build import (
     build_warehouses,
     extract_warehouses,
 )
+from cbecopt.models.warehouses.policies import COMPARISON
 from cbecopt.models.warehouses.summary import summarize_warehouses
 
 
@@ -61,4 +62,5 @@ SPEC = ModelSpec(
     f"market's demand and every other variable is binary; {UNREPRESENTABLE}",
     generate=_generate_warehouses,
     summarize=summarize_warehouses,
+    comparisons=(COMPARISON,),
 )
