@@ -108,6 +108,12 @@ class ModelSpec:
             return self.assemble(instance, config, data)
         return OneScenario(instance.name, partial(self.assemble, instance, config, data))
 
+    def warnings(self, instance: Instance, data: Any) -> list[str]:
+        """What a solve or a validation warns of: what ``instance`` holds that the model does
+        not read (:meth:`unread`), then what the model's check step found questionable but
+        usable in its data (``data.warnings``, for a model whose data has them)."""
+        return [*self.unread(instance), *getattr(data, "warnings", ())]
+
     def unread(self, instance: Instance) -> list[str]:
         """Warnings for what ``instance`` holds and this model does not read.
 
