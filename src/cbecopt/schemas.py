@@ -403,9 +403,10 @@ PRODUCTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
-            default=0.0,
             unit="currency per unit",
-            doc="suppliers: cost of one counterfeit unit sold (refund, compensation, reputation); blank = 0",
+            doc="suppliers: cost of one counterfeit unit sold (refund, compensation, reputation); "
+            "blank = the statutory refund and compensation of the product's category and price "
+            "(consumer_law.toml), or 0 without a category or a price",
         ),
     ),
     required=False,

@@ -24,8 +24,9 @@ DESCRIPTIVE: dict[str, tuple[str, ...]] = {
     "nodes": ("name", "country", "lat", "lon"),
     "products": ("name", "category"),
 }
-"""Columns that label a row for people rather than parameterise a model: no model reads them,
-and none is warned about."""
+"""Columns that label a row for people, never warned about when a model does not read them
+(the suppliers model reads ``category`` for the statutory counterfeit penalty of a product
+without a stated one)."""
 
 
 @dataclass(frozen=True)
