@@ -136,7 +136,11 @@ BASES = (
 BLANK_IS_UNLIMITED = "blank = unlimited, as documented"
 BLANK_IS_ZERO = "blank = 0, as documented"
 BLANK_IS_ONE = "blank = 1 (allowed, on the positive list, every customer waits), as documented"
-LABEL = "a label for people (name, country, coordinates, category): no model reads it"
+LABEL = (
+    "a label for people (name, country, coordinates, category): no model reads it, but the "
+    "suppliers model reads a category for the statutory penalty of a product without a stated "
+    "one, and these bases state every penalty"
+)
 NEAR_ZERO = (
     "a price, cost, rate or time of 1e-9 is a legitimate near-zero value: the answer differs "
     "from the one with 0 by at most 1e-9 per unit (only quantities must be told from 0)"
@@ -177,9 +181,22 @@ ACCEPTED = (
             "offers.min_order",
             "offers.counterfeit_rate",
             "offers.late_rate",
-            "products.counterfeit_penalty",
         ),
         BLANK_IS_ZERO,
+    ),
+    Accepted(
+        "blank",
+        ("products.counterfeit_penalty",),
+        "blank = the statutory refund and compensation of the product's category and price "
+        "(consumer_law.toml), as documented",
+        ("suppliers",),
+    ),
+    Accepted(
+        "blank",
+        ("products.postal_rate",),
+        "blank = the 50% postal class for goods subject to consumption tax, as documented (a "
+        "product without consumption tax and without a class is refused, naming the row)",
+        ("routing",),
     ),
     Accepted(
         "blank",

@@ -87,7 +87,7 @@ def test_wrote_lines_and_table_titles_print_as_typed(bracketed):
     result = run("generate", "warehouses", "-o", "gen[red]", "--warehouses", "2", "--markets", "3")
     assert result.exit_code == 0 and result.stdout.startswith("wrote gen[red] (2 warehouses")
     shutil.copy(RULES, "[rules].toml")
-    result = run("tax", "--value", "425", "--rules", "[rules].toml")
+    result = run("tax", "--value", "425", "--postal-category", "food", "--rules", "[rules].toml")
     assert result.exit_code == 0 and "rules: [rules].toml" in result.stdout
 
 

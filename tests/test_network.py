@@ -165,7 +165,9 @@ def test_catalog_tables_take_their_defaults(network):
     assert products.at["B", "declared_value"] == 30
     assert products.at["A", "units_per_order"] == 1 and products.at["B", "units_per_order"] == 2
     assert products.at["A", "wait_share"] == 1 and products.at["A", "bonded_allowed"] == 1
-    assert products.at["A", "salvage_value"] == 0 and products.at["A", "counterfeit_penalty"] == 0
+    assert products.at["A", "salvage_value"] == 0
+    # blank: no stated penalty, which the suppliers model reads as the statutory one
+    assert math.isnan(products.at["A", "counterfeit_penalty"])
     assert math.isnan(products.at["A", "weight_kg"])  # no default: a model that needs it says so
     offers = network.offers.set_index("sku")
     assert offers.at["A", "discount"] == "all_units" and offers.at["B", "discount"] == "incremental"

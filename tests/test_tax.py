@@ -19,12 +19,14 @@ from cbecopt.tax import (
     general_trade_tax,
     landed_taxes,
     postal_allowed,
+    postal_class,
     postal_tax,
 )
-from cbecopt.tax_rules import load_tax_rules
+from cbecopt.tax_rules import bundled_rules_path, load_tax_rules, read_rule_sets
 from oracles.tax import cbec_comprehensive_rate
 
 RULES = load_tax_rules()
+POSTAL_20 = postal_class(RULES, 0.0, rate=0.20)
 
 # A 2016-style rule set (2,000 / 20,000 limits, 15/30/60% postal rates) before the bundled one.
 TWO_SETS = """
@@ -36,6 +38,7 @@ cbec_single_limit = 2000
 cbec_annual_limit = 20000
 postal_exemption = 50
 postal_value_limit = 1000
+postal_consumption_taxed = "postal_60"
 postal_rates = { postal_15 = 0.15, postal_30 = 0.30, postal_60 = 0.60 }
 
 [rules."2019-04-09"]
@@ -46,6 +49,7 @@ cbec_single_limit = 5000
 cbec_annual_limit = 26000
 postal_exemption = 50
 postal_value_limit = 1000
+postal_consumption_taxed = "postal_50"
 postal_rates = { postal_13 = 0.13, postal_20 = 0.20, postal_50 = 0.50 }
 """
 
@@ -55,13 +59,35 @@ postal_rates = { postal_13 = 0.13, postal_20 = 0.20, postal_50 = 0.50 }
 
 @pytest.mark.unit
 def test_bundled_rules_are_the_2019_cbec_and_postal_rules():
-    assert RULES.effective == dt.date(2019, 4, 9)
-    assert (RULES.cbec_tariff, RULES.cbec_discount) == (0.0, 0.7)
-    assert (RULES.cbec_single_limit, RULES.cbec_annual_limit) == (5000, 26000)
-    assert (RULES.postal_exemption, RULES.postal_value_limit) == (50, 1000)
-    assert RULES.postal_rates == {"postal_13": 0.13, "postal_20": 0.20, "postal_50": 0.50}
-    cited = " ".join(RULES.source)
+    rules = load_tax_rules(date="2019-04-09")
+    assert rules.effective == dt.date(2019, 4, 9)
+    assert (rules.cbec_tariff, rules.cbec_discount) == (0.0, 0.7)
+    assert (rules.cbec_single_limit, rules.cbec_annual_limit) == (5000, 26000)
+    assert (rules.postal_exemption, rules.postal_value_limit) == (50, 1000)
+    assert rules.postal_rates == {"postal_13": 0.13, "postal_20": 0.20, "postal_50": 0.50}
+    assert rules.postal_consumption_taxed == "postal_50"
+    cited = " ".join(rules.source)
     assert "2016 No. 18" in cited and "2018 No. 49" in cited and "2019-04-09" in cited
+
+
+@pytest.mark.unit
+def test_dated_sets_of_the_customs_tariff_law_and_the_vat_law_change_no_value():
+    # The Customs Tariff Law (in force 2024-12-01) and the VAT Law (2026-01-01) restate the
+    # CBEC limits, the 70% share, the 0% tariff and the 13/20/50% postal rates unchanged.
+    sets = read_rule_sets(bundled_rules_path())
+    assert sorted(sets) == [dt.date(2019, 4, 9), dt.date(2024, 12, 1), dt.date(2026, 1, 1)]
+    assert RULES.effective == dt.date(2026, 1, 1)
+    for rules in sets.values():
+        assert (rules.cbec_tariff, rules.cbec_discount) == (0.0, 0.7)
+        assert (rules.cbec_single_limit, rules.cbec_annual_limit) == (5000, 26000)
+        assert (rules.postal_exemption, rules.postal_value_limit) == (50, 1000)
+        assert rules.postal_rates == {"postal_13": 0.13, "postal_20": 0.20, "postal_50": 0.50}
+    assert load_tax_rules(date="2025-12-31").effective == dt.date(2024, 12, 1)
+    tariff_law = " ".join(sets[dt.date(2024, 12, 1)].source)
+    assert "Customs Tariff Law" in tariff_law and "2024-12-01" in tariff_law
+    latest = " ".join(RULES.source)
+    assert "Value-Added Tax Law" in latest and "2026-01-01" in latest
+    assert "Customs Tariff Law" in latest
 
 
 # --- CBEC retail: the worked examples ------------------------------------------------------
@@ -211,12 +237,73 @@ def test_items_must_be_at_least_one():
         cbec_order_tax(100, 0, RULES, 0.13, 0.0, 0.0)
 
 
+# --- the postal class of the goods ------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_consumption_taxed_goods_are_in_the_50_percent_class():
+    # The README's RMB 425 high-end cosmetic (consumption tax 15%): postal 425 x 50% = 212.50.
+    cosmetic = postal_class(RULES, 0.15)
+    assert (cosmetic.name, cosmetic.rate, cosmetic.warning) == ("postal_50", 0.5, "")
+    assert postal_tax(425, cosmetic.rate, RULES).total == 212.50
+    assert landed_taxes(425, 0.13, 0.15, 0.0, cosmetic, RULES)["postal"]["total"] == 212.50
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("goods", "rate"),
+    [
+        ("books", 0.13),
+        ("infant_formula", 0.13),
+        ("medicines", 0.13),
+        ("textiles", 0.20),
+        ("handbags", 0.20),
+        ("jewellery", 0.50),
+        ("high_end_watches", 0.50),
+        ("high_end_cosmetics", 0.50),
+        ("postal_20", 0.20),
+    ],
+)
+def test_named_goods_take_the_rate_of_their_class(goods, rate):
+    # Shuiweihui [2019] 17: item 1 (books, IT, food, medicines...) 13%, item 2 (textiles and
+    # everything not elsewhere) 20%, item 3 (jewellery, watches, high-end cosmetics...) 50%.
+    assert postal_class(RULES, 0.0, category=goods).rate == rate
+
+
+@pytest.mark.unit
+def test_a_class_contradicting_the_consumption_tax_is_kept_with_a_warning():
+    stated = postal_class(RULES, 0.15, category="cosmetics")
+    assert (stated.name, stated.rate) == ("postal_20", 0.20)
+    assert "postal_50" in stated.warning and "kept as stated" in stated.warning
+    assert "consumption tax" in postal_class(RULES, 0.10, rate=0.13).warning
+    assert postal_class(RULES, 0.0, category="jewellery").warning == ""  # gold: no import CT
+
+
+@pytest.mark.unit
+def test_the_postal_class_must_be_stated_once_or_told_by_consumption_tax():
+    assert postal_class(RULES, 0.0) is None
+    with pytest.raises(OptionError, match="not both"):
+        postal_class(RULES, 0.0, category="food", rate=0.13)
+    with pytest.raises(OptionError, match="unknown postal category 'caviar'"):
+        postal_class(RULES, 0.0, category="caviar")
+
+
+@pytest.mark.unit
+def test_a_rules_file_of_ones_own_names_its_consumption_taxed_class(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(TWO_SETS, encoding="utf-8")
+    assert postal_class(load_tax_rules(path, "2018-01-01"), 0.15).rate == 0.60
+    path.write_text(TWO_SETS.replace('taxed = "postal_60"', 'taxed = "postal_99"'), "utf-8")
+    with pytest.raises(InputError, match="postal_consumption_taxed: 'postal_99' is not a class"):
+        load_tax_rules(path)
+
+
 # --- landed_taxes --------------------------------------------------------------------------
 
 
 @pytest.mark.unit
 def test_landed_taxes_one_entry_per_regime():
-    taxes = landed_taxes(300, 0.13, 0.0, 0.0, 0.20, RULES)
+    taxes = landed_taxes(300, 0.13, 0.0, 0.0, POSTAL_20, RULES)
     assert set(taxes) == {"cbec", "postal", "general_trade"}
     assert taxes["cbec"] == {
         "applied": "cbec",
@@ -231,6 +318,8 @@ def test_landed_taxes_one_entry_per_regime():
         "allowed": True,
         "reason": "",
         "category": "postal_20",
+        "basis": "rate as stated",
+        "warning": "",
         "rate": 0.20,
         "assessed": 60.0,
         "exempt": False,
@@ -242,7 +331,7 @@ def test_landed_taxes_one_entry_per_regime():
 
 @pytest.mark.unit
 def test_landed_taxes_say_why_a_regime_is_closed():
-    taxes = landed_taxes(5200, 0.13, 0.0, 0.0, 0.20, RULES, items=2)
+    taxes = landed_taxes(5200, 0.13, 0.0, 0.0, POSTAL_20, RULES, items=2)
     assert not taxes["cbec"]["allowed"] and taxes["cbec"]["applied"] == "general_trade"
     assert taxes["cbec"]["total"] == taxes["general_trade"]["total"]
     assert not taxes["postal"]["allowed"] and "ceiling" in taxes["postal"]["reason"]
@@ -257,7 +346,7 @@ def test_tariff_10_percent_at_13_vat_per_value():
     # 200 -> 18.20; 6000 is above the single limit: general trade, 600 + 6600 * 0.13 = 1458.
     # Postal at 20%: 85, 60, 40 (under the 50 exemption: 0), 1200.
     totals = {
-        value: landed_taxes(value, 0.13, 0.0, 0.10, 0.20, RULES)
+        value: landed_taxes(value, 0.13, 0.0, 0.10, POSTAL_20, RULES)
         for value in (425.0, 300.0, 200.0, 6000.0)
     }
     assert [t["cbec"]["total"] for t in totals.values()] == [38.68, 27.30, 18.20, 1458.0]
@@ -325,17 +414,28 @@ def test_cli_json():
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert set(data) == {"cbec", "postal", "general_trade", "rules"}
-    assert data["rules"] == "2019-04-09"
+    assert data["rules"] == "2026-01-01"
     assert data["cbec"]["total"] == 98.0 and data["cbec"]["vat"] == 45.5
-    assert data["postal"]["total"] == 85.0 and data["general_trade"]["total"] == 140.0
+    # High-end cosmetics bear consumption tax: postal class 50%, 425 x 0.5 = 212.50.
+    assert data["postal"]["category"] == "postal_50"
+    assert data["postal"]["total"] == 212.5 and data["general_trade"]["total"] == 140.0
 
 
 @pytest.mark.integration
 def test_cli_table_shows_every_regime():
-    run = cbecopt("--value", "200")
+    run = cbecopt("--value", "200", "--postal-category", "postal_20", "--date", "2019-04-09")
     assert run.returncode == 0, run.stderr
     for shown in ("cbec", "postal", "general_trade", "18.20", "40.00 exempt", "2019-04-09"):
         assert shown in run.stdout
+
+
+@pytest.mark.integration
+def test_cli_postal_class_from_named_goods_or_a_stated_rate():
+    # Food is in the 13% class: 500 x 0.13 = 65.00; a stated 20% rate gives 100.00.
+    food = json.loads(cbecopt("--value", "500", "--postal-category", "food", "--json").stdout)
+    assert (food["postal"]["category"], food["postal"]["total"]) == ("postal_13", 65.0)
+    rate = json.loads(cbecopt("--value", "500", "--postal-rate", "0.2", "--json").stdout)
+    assert (rate["postal"]["category"], rate["postal"]["total"]) == ("postal_20", 100.0)
 
 
 @pytest.mark.integration
@@ -345,10 +445,23 @@ def test_cli_table_shows_every_regime():
         (("--value", "100", "--vat", "1.3"), "VAT rate must be in [0, 1)"),
         (("--value", "-1"), "value must be 0 or more"),
         (("--value", "100", "--date", "2010-01-01"), "no tax rule set in force on 2010-01-01"),
+        (
+            ("--value", "100", "--postal-rate", "0.2", "--postal-category", "postal_20"),
+            "give --postal-category or --postal-rate, not both",
+        ),
+        (("--value", "100", "--postal-category", "caviar"), "unknown postal category 'caviar'"),
     ],
 )
 def test_cli_bad_options_exit_2_without_traceback(args, message):
-    run = cbecopt(*args)
+    stated = {"--postal-rate", "--postal-category"} & set(args)
+    run = cbecopt(*args, *(() if stated else ("--postal-category", "food")))
     assert run.returncode == 2
     assert "Traceback" not in run.stderr + run.stdout
     assert message in run.stderr
+
+
+@pytest.mark.integration
+def test_cli_refuses_goods_whose_postal_class_cannot_be_told():
+    run = cbecopt("--value", "100")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "give --postal-category" in run.stderr and "or --postal-rate" in run.stderr

@@ -51,7 +51,8 @@ def solve(
     The time limit counts from this call's first line and covers everything: checks, build,
     handoff, solve, extraction and reports. The inputs are checked first
     (:func:`~cbecopt.models.check_inputs`: an ``InputError`` lists every problem);
-    ``result.warnings`` names what the instance holds that the model does not read. The
+    ``result.warnings`` names what the instance holds that the model does not read, and what
+    the model's checks found questionable but usable. The
     result's status is ``optimal`` only when HiGHS proved it; on a time limit the incumbent
     comes back as ``feasible`` with its bound and gap, or ``no_solution`` saying where the
     budget ran out (a build too is stopped between families); an infeasible model comes back
@@ -65,7 +66,7 @@ def solve(
     spec = model_spec(model, config)
     chosen = method_module(_method(method, config), model)
     data = check_inputs(instance, model, config, options.seed)
-    run.warnings = spec.unread(instance)
+    run.warnings = spec.warnings(instance, data)
     run.config = _config_dict(_resolved(config or spec.config_type(), instance))
     task = Task(
         spec.problem(instance, config, data),

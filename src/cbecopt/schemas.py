@@ -337,9 +337,19 @@ PRODUCTS = TableSchema(
                 (
                     "postal_rate",
                     None,
-                    "routing: postal articles tax rate of its category (0.13, 0.2, 0.5)",
+                    "routing: postal articles tax rate of its class (0.13, 0.2, 0.5), in place of "
+                    "postal_category",
                 ),
             )
+        ),
+        Field(
+            "postal_category",
+            TEXT,
+            required=False,
+            nullable=True,
+            doc="routing: postal articles class (postal_13, postal_20, postal_50) or goods the "
+            "tax rules name (food, handbags, high_end_cosmetics...); blank = from postal_rate, "
+            "else postal_50 for goods with consumption tax",
         ),
         Field(
             "units_per_order",
@@ -393,9 +403,10 @@ PRODUCTS = TableSchema(
             required=False,
             nullable=True,
             minimum=0,
-            default=0.0,
             unit="currency per unit",
-            doc="suppliers: cost of one counterfeit unit sold (refund, compensation, reputation); blank = 0",
+            doc="suppliers: cost of one counterfeit unit sold (refund, compensation, reputation); "
+            "blank = the statutory refund and compensation of the product's category and price "
+            "(consumer_law.toml), or 0 without a category or a price",
         ),
     ),
     required=False,

@@ -17,11 +17,15 @@ CBEC retail import (bonded or direct-mail CBEC orders within the limits)
               \quad \text{comprehensive rate} = 0.7 \frac{v + c}{1 - c}
 
 Postal articles (personal parcels, "xingyoushui")
-    One rate in place of tariff, VAT and consumption tax, by category (``postal_13``: books,
+    One rate in place of tariff, VAT and consumption tax, by class (``postal_13``: books,
     food, IT products, medicines...; ``postal_20``: textiles, appliances, sports goods and
     anything not in the other two; ``postal_50``: tobacco, alcohol, jewellery, golf, high-end
     watches and cosmetics; the full lists are in ``tax_rules.toml``). Tax :math:`V r`, not
-    collected when it is ``postal_exemption`` (RMB 50) or less.
+    collected when it is ``postal_exemption`` (RMB 50) or less. The class comes from the goods
+    (:func:`postal_class`): a stated class or named goods, else the class of goods subject to
+    consumption tax (``postal_consumption_taxed``, 50%) when the item bears consumption tax;
+    without either, the class cannot be told from the rates (food is 13%, ordinary goods 20%)
+    and must be stated.
 
 Order-value rules
     These decide which regime an order may use. The routing model applies them as
@@ -51,6 +55,7 @@ Rounding
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import asdict, dataclass
@@ -91,6 +96,18 @@ class PostalTax:
     assessed: float
     exempt: bool
     total: float
+
+
+@dataclass(frozen=True)
+class PostalClass:
+    """The postal articles class of an item: ``name`` (``None`` for a stated rate that is no
+    class of the rule set), its ``rate``, ``basis`` (how it was chosen) and ``warning`` (a
+    stated class that contradicts the item's consumption tax; empty when none)."""
+
+    name: str | None
+    rate: float
+    basis: str
+    warning: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +159,62 @@ def postal_tax(value: float, postal_rate: float, rules: TaxRules) -> PostalTax:
         exempt=exempt,
         total=0.0 if exempt else float(assessed),
     )
+
+
+def postal_class(
+    rules: TaxRules,
+    consumption_tax: float,
+    category: str | None = None,
+    rate: float | None = None,
+) -> PostalClass | None:
+    """The postal class of an item from what is stated of it, or from its consumption tax.
+
+    A stated ``category`` (a class, or goods the rule set names) or ``rate`` is used as
+    stated; goods with consumption tax and neither are in ``rules.postal_consumption_taxed``
+    (high-end cosmetics, jewellery, high-end watches...). Without consumption tax and without
+    either there is no telling (food is 13%, ordinary goods 20%): ``None``.
+
+    A stated class below the consumption-taxed class for an item with consumption tax is kept
+    (consumption tax is also levied on goods the 50% class does not list, such as cars or
+    batteries) with a ``warning``; the 50% class without consumption tax is not contradictory
+    (gold jewellery and beer pay no ad valorem consumption tax on import).
+
+    Raises
+    ------
+    OptionError
+        Both ``category`` and ``rate`` given, an unknown ``category``, or a rate or
+        consumption tax outside [0, 1).
+    """
+    ct = _rate("consumption tax rate", consumption_tax)
+    taxed = rules.postal_consumption_taxed
+    if category is not None and rate is not None:
+        raise OptionError(
+            "give the postal rate or the postal category, not both (the category gives the rate)"
+        )
+    if category is not None:
+        name = rules.postal_class(category)
+        stated = PostalClass(
+            name,
+            rules.postal_rates[name],
+            f"'{category}' is {name}" if name != category.strip() else f"class {name} as stated",
+        )
+    elif rate is not None:
+        r = float(_rate("postal rate", rate))
+        classes = [c for c, class_rate in rules.postal_rates.items() if class_rate == r]
+        stated = PostalClass(classes[0] if classes else None, r, "rate as stated")
+    elif ct > 0:
+        return PostalClass(taxed, rules.postal_rates[taxed], "goods subject to consumption tax")
+    else:
+        return None
+    if ct > 0 and stated.rate < rules.postal_rates[taxed]:
+        warning = (
+            f"{stated.name or 'the stated postal rate'} ({stated.rate:.0%}) for goods subject to "
+            f"consumption tax ({float(ct):.0%}), which are in {taxed} "
+            f"({rules.postal_rates[taxed]:.0%}) unless that class does not list them: kept as "
+            "stated"
+        )
+        return dataclasses.replace(stated, warning=warning)
+    return stated
 
 
 def postal_allowed(value: float, items: int, rules: TaxRules) -> tuple[bool, str]:
@@ -222,13 +295,15 @@ def landed_taxes(
     vat: float,
     consumption_tax: float,
     tariff: float,
-    postal_rate: float,
+    postal: PostalClass,
     rules: TaxRules,
     *,
     items: int = 1,
     annual_used: float = 0.0,
 ) -> dict[str, dict]:
     """The tax on one order under each regime, ready for a table or JSON.
+
+    ``postal`` is the goods' postal class (:func:`postal_class`).
 
     Returns
     -------
@@ -238,13 +313,14 @@ def landed_taxes(
         ``total``. ``cbec`` and ``general_trade`` add ``tariff``, ``consumption_tax`` and
         ``vat``; ``cbec`` adds ``applied``, the regime the order is actually taxed under
         through the CBEC channel (its amounts are that regime's). ``postal`` adds ``rate``,
-        ``category`` (the rule set's category with that rate, or ``None``), ``assessed`` (the
-        tax before the exemption) and ``exempt``.
+        ``category`` (the class, or ``None`` for a stated rate that is no class of the rule
+        set), ``basis`` (how the class was chosen), ``warning`` (a class contradicting the
+        consumption tax; empty when none), ``assessed`` (the tax before the exemption) and
+        ``exempt``.
     """
     order = cbec_order_tax(value, items, rules, vat, consumption_tax, tariff, annual_used)
-    postal = postal_tax(value, postal_rate, rules)
+    postal_amounts = postal_tax(value, postal.rate, rules)
     allowed, reason = postal_allowed(value, items, rules)
-    categories = [name for name, rate in rules.postal_rates.items() if rate == postal.rate]
     return {
         Regime.CBEC.value: {
             "applied": order.regime.value,
@@ -255,8 +331,10 @@ def landed_taxes(
         Regime.POSTAL.value: {
             "allowed": allowed,
             "reason": reason,
-            "category": categories[0] if categories else None,
-            **asdict(postal),
+            "category": postal.name,
+            "basis": postal.basis,
+            "warning": postal.warning,
+            **asdict(postal_amounts),
         },
         Regime.GENERAL_TRADE.value: {
             "allowed": True,

@@ -1,33 +1,27 @@
 """China's import tax rules for CBEC planning, read from dated data (``tax_rules.toml``).
 
 The rates and limits change by announcement (the CBEC limits rose on 2019-01-01, the postal
-articles rates changed on 2019-04-09), so they are data, not code: a file of complete rule
-sets, each under the date it came into force. A planner who needs newer rules adds a set to a
-copy of the file and passes its path; a past plan is recomputed under the rules of its date.
+articles rates changed on 2019-04-09) and their legal basis by law (the Customs Tariff Law on
+2024-12-01, the VAT Law on 2026-01-01), so they are data, not code: a file of complete rule
+sets, each under the date it came into force, read by :mod:`cbecopt.dated_rules`. A planner
+who needs newer rules adds a set to a copy of the file and passes its path; a past plan is
+recomputed under the rules of its date.
 The layout and the meaning of every key are described at the top of the bundled file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from cbecopt.errors import InputError, OptionError, Problem
+from cbecopt.dated_rules import as_date, in_force, number_problem, read_dated_sets
+from cbecopt.errors import OptionError
 
 BUNDLED_RULES = "tax_rules.toml"
 
-# The values each kind of number may take: (test, what the message says it must be).
-_RANGES = {
-    "rate": (lambda x: 0 <= x < 1, "in [0, 1)"),
-    "share": (lambda x: 0 <= x <= 1, "in [0, 1]"),
-    "amount": (lambda x: x >= 0, "0 or more"),
-    "limit": (lambda x: x > 0, "above 0"),
-}
-# Every number of a rule set and its kind.
+# Every number of a rule set and its kind (:data:`cbecopt.dated_rules.RANGES`).
 _NUMBERS = {
     "cbec_tariff": "rate",
     "cbec_discount": "share",
@@ -36,7 +30,8 @@ _NUMBERS = {
     "postal_exemption": "amount",
     "postal_value_limit": "limit",
 }
-_KEYS = {"source", "postal_rates", *_NUMBERS}
+_REQUIRED = {"postal_rates", "postal_consumption_taxed", *_NUMBERS}
+_KEYS = {"source", "postal_goods", *_REQUIRED}
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,13 @@ class TaxRules:
     postal_value_limit : float
         Value ceiling of one parcel of personal articles.
     postal_rates : dict of str to float
-        Postal articles tax rate by category (``postal_13``, ``postal_20``, ``postal_50``).
+        Postal articles tax rate by class (``postal_13``, ``postal_20``, ``postal_50``).
+    postal_consumption_taxed : str
+        The class of goods subject to consumption tax (high-end cosmetics, jewellery,
+        high-end watches...): ``postal_50``.
+    postal_goods : dict of str to str
+        Named kinds of goods and their class (``high_end_cosmetics = "postal_50"``), so a
+        planner can name the goods rather than the class.
     file : str
         The file the set was read from, for messages.
     """
@@ -79,7 +80,27 @@ class TaxRules:
     postal_exemption: float
     postal_value_limit: float
     postal_rates: dict[str, float]
+    postal_consumption_taxed: str
+    postal_goods: dict[str, str]
     file: str
+
+    def postal_class(self, name: str) -> str:
+        """The postal class ``name`` stands for: a class itself, or goods the set names.
+
+        Raises
+        ------
+        OptionError
+            ``name`` is neither; the message lists the classes and the goods.
+        """
+        key = name.strip()
+        if key in self.postal_rates:
+            return key
+        if key in self.postal_goods:
+            return self.postal_goods[key]
+        raise OptionError(
+            f"unknown postal category '{name}': use a class ({', '.join(self.postal_rates)}) "
+            f"or goods named in {Path(self.file).name} ({', '.join(sorted(self.postal_goods))})"
+        )
 
 
 def bundled_rules_path() -> Path:
@@ -106,80 +127,47 @@ def load_tax_rules(path: str | Path | None = None, date: dt.date | str | None = 
         ``date`` is not a date, or falls before the earliest rule set.
     """
     file = Path(path) if path is not None else bundled_rules_path()
-    on = _as_date(date)
-    rule_sets = read_rule_sets(file)
-    if on is None:
-        return rule_sets[max(rule_sets)]
-    in_force = [effective for effective in rule_sets if effective <= on]
-    if not in_force:
-        raise OptionError(
-            f"no tax rule set in force on {on}: the earliest in {file} starts {min(rule_sets)}"
-        )
-    return rule_sets[max(in_force)]
+    on = as_date(date)
+    return in_force(read_rule_sets(file), on, file, "tax rule set")
 
 
 def read_rule_sets(file: Path) -> dict[dt.date, TaxRules]:
     """Every rule set in ``file`` by effective date, each checked; all problems raised at once."""
-    name = str(file)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(name, "not found")) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(Problem(name, f"cannot be read as TOML: {exc}")) from None
-    problems = [Problem(name, f"unknown top-level key '{key}'") for key in data if key != "rules"]
-    tables = data.get("rules")
-    if not isinstance(tables, dict) or not tables:
-        problems.append(Problem(name, '[rules."YYYY-MM-DD"]: no rule set (need at least one)'))
-        raise InputError(problems)
-    rule_sets: dict[dt.date, TaxRules] = {}
-    for key, table in tables.items():
-        where = f'[rules."{key}"]'
-        try:
-            effective = dt.date.fromisoformat(key)
-        except ValueError:
-            problems.append(Problem(name, f"{where}: the table name must be a date YYYY-MM-DD"))
-            continue
-        if effective in rule_sets:
-            problems.append(Problem(name, f"{where}: a second rule set for {effective}"))
-            continue
-        if not isinstance(table, dict):
-            problems.append(Problem(name, f"{where}: must be a table of rules"))
-            continue
-        found = _check_rule_set(table)
-        problems += [Problem(name, f"{where} {message}") for message in found]
-        if not found:
-            rule_sets[effective] = _rule_set(table, effective, name)
-    if problems:
-        raise InputError(problems)
-    return rule_sets
+    return read_dated_sets(file, _check_rule_set, _rule_set)
 
 
 def _check_rule_set(table: dict) -> list[str]:
     """What is wrong with one rule set (``key: message``), or an empty list."""
     found = [f"{key}: unknown key" for key in table if key not in _KEYS]
-    found += [f"{key}: missing" for key in sorted(_KEYS - set(table))]
-    source = table.get("source")
-    if "source" in table and (
-        not isinstance(source, list)
-        or not source
-        or not all(isinstance(s, str) and s.strip() for s in source)
-    ):
-        found.append("source: must be a non-empty list of citations (strings)")
+    found += [f"{key}: missing" for key in sorted(_REQUIRED - set(table))]
     for key, kind in _NUMBERS.items():
         if key in table:
-            message = _number_problem(table[key], kind)
+            message = number_problem(table[key], kind)
             if message:
                 found.append(f"{key}: {message}")
     rates = table.get("postal_rates")
     if "postal_rates" in table:
         if not isinstance(rates, dict) or not rates:
-            found.append("postal_rates: must be a table of category = rate")
-        else:
-            for category, rate in rates.items():
-                message = _number_problem(rate, "rate")
-                if message:
-                    found.append(f"postal_rates.{category}: {message}")
+            found.append("postal_rates: must be a table of class = rate")
+            rates = {}
+        for category, rate in rates.items():
+            message = number_problem(rate, "rate")
+            if message:
+                found.append(f"postal_rates.{category}: {message}")
+    classes = set(rates or ())
+    taxed = table.get("postal_consumption_taxed")
+    if "postal_consumption_taxed" in table and taxed not in classes:
+        found.append(f"postal_consumption_taxed: {taxed!r} is not a class of postal_rates")
+    goods = table.get("postal_goods", {})
+    if not isinstance(goods, dict):
+        found.append("postal_goods: must be a table of goods = class")
+    else:
+        found += [
+            f"postal_goods.{name}: {cls!r} is not a class of postal_rates"
+            for name, cls in goods.items()
+            if cls not in classes
+        ]
+        found += [f"postal_goods.{name}: is a class name" for name in goods if name in classes]
     single, annual = table.get("cbec_single_limit"), table.get("cbec_annual_limit")
     if not found and single > annual:
         found.append(
@@ -189,28 +177,13 @@ def _check_rule_set(table: dict) -> list[str]:
     return found
 
 
-def _number_problem(value, kind: str) -> str | None:
-    """Why ``value`` is not a number of its kind (see ``_RANGES``), or ``None`` when it is."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return f"must be a number, got {value!r}"
-    test, expected = _RANGES[kind]
-    return None if test(value) else f"must be {expected}, got {value}"
-
-
 def _rule_set(table: dict, effective: dt.date, file: str) -> TaxRules:
     return TaxRules(
         effective=effective,
         source=tuple(table["source"]),
         **{key: float(table[key]) for key in _NUMBERS},
         postal_rates={category: float(rate) for category, rate in table["postal_rates"].items()},
+        postal_consumption_taxed=table["postal_consumption_taxed"],
+        postal_goods=dict(table.get("postal_goods", {})),
         file=file,
     )
-
-
-def _as_date(date: dt.date | str | None) -> dt.date | None:
-    if date is None or isinstance(date, dt.date):
-        return date
-    try:
-        return dt.date.fromisoformat(date)
-    except ValueError:
-        raise OptionError(f"--date '{date}' is not a date YYYY-MM-DD") from None

@@ -28,7 +28,8 @@ class ModelCheck:
     missing : tables the model needs and the instance lacks (the model's check did not run).
     error : what the model's check raised (an :class:`InputError` listing every problem, or
         an :class:`OptionError`); ``None`` when the instance can feed the model.
-    warnings : what the instance holds that the model does not read.
+    warnings : what the instance holds that the model does not read, and what its checks
+        found questionable but usable.
     """
 
     model: str
@@ -126,7 +127,7 @@ def _check(instance: Instance, model: str, config: Any) -> ModelCheck:
     if missing:
         return ModelCheck(model, missing, missing_tables(instance, model))
     try:
-        check_inputs(instance, model, config)
+        data = check_inputs(instance, model, config)
     except CbecoptError as exc:
         return ModelCheck(model, error=exc, warnings=tuple(spec.unread(instance)))
-    return ModelCheck(model, warnings=tuple(spec.unread(instance)))
+    return ModelCheck(model, warnings=tuple(spec.warnings(instance, data)))

@@ -10,9 +10,9 @@ import pandas as pd
 import typer
 
 from cbecopt.cli.app import JsonOpt, app, fail, out, print_frame
-from cbecopt.errors import CbecoptError
-from cbecopt.tax import landed_taxes
-from cbecopt.tax_rules import load_tax_rules
+from cbecopt.errors import CbecoptError, OptionError
+from cbecopt.tax import PostalClass, landed_taxes, postal_class
+from cbecopt.tax_rules import TaxRules, load_tax_rules
 
 
 @app.command()
@@ -25,9 +25,18 @@ def tax(
         float, typer.Option(help="Ad valorem consumption tax rate (0 for most goods).")
     ] = 0.0,
     tariff: Annotated[float, typer.Option(help="Tariff rate under general trade.")] = 0.0,
+    postal_category: Annotated[
+        str | None,
+        typer.Option(
+            help="Postal articles class (postal_13, postal_20, postal_50) or goods named in the "
+            "rules (e.g. food, handbags, high_end_cosmetics). Default: postal_50 for goods with "
+            "consumption tax; other goods need this or --postal-rate."
+        ),
+    ] = None,
     postal_rate: Annotated[
-        float, typer.Option(help="Postal articles tax rate: 0.13, 0.20 or 0.50 by category.")
-    ] = 0.20,
+        float | None,
+        typer.Option(help="Postal articles tax rate, in place of --postal-category."),
+    ] = None,
     rules: Annotated[
         Path | None, typer.Option(help="Tax rules TOML file (default: the bundled rules).")
     ] = None,
@@ -40,7 +49,8 @@ def tax(
     """Import tax on one order under CBEC retail, postal articles and general trade."""
     try:
         rule_set = load_tax_rules(rules, date)
-        taxes = landed_taxes(value, vat, consumption_tax, tariff, postal_rate, rule_set)
+        postal = _postal_class(rule_set, consumption_tax, postal_category, postal_rate)
+        taxes = landed_taxes(value, vat, consumption_tax, tariff, postal, rule_set)
     except CbecoptError as exc:
         fail(exc, as_json)
     if as_json:
@@ -51,10 +61,32 @@ def tax(
     out.print(f"rules: {rule_set.file}")
 
 
+def _postal_class(
+    rules: TaxRules, consumption_tax: float, category: str | None, rate: float | None
+) -> PostalClass:
+    """The goods' postal class from the options; goods without consumption tax and without
+    --postal-category or --postal-rate are refused, as their class cannot be told."""
+    if category is not None and rate is not None:
+        raise OptionError(
+            "give --postal-category or --postal-rate, not both (the category gives the rate)"
+        )
+    found = postal_class(rules, consumption_tax, category, rate)
+    if found is None:
+        raise OptionError(
+            "the postal class of goods without consumption tax cannot be told from their "
+            "rates: give --postal-category (a class: "
+            f"{', '.join(rules.postal_rates)}; or goods named in the rules, e.g. food, "
+            "handbags) or --postal-rate"
+        )
+    return found
+
+
 def _table(taxes: dict[str, dict], value: float) -> pd.DataFrame:
     """One row per regime: whether it applies, each tax, the total and a note."""
     postal = taxes["postal"]
-    postal_note = f"{postal['category'] or 'rate'} {postal['rate']:.0%}"
+    postal_note = f"{postal['category'] or 'rate'} {postal['rate']:.0%} ({postal['basis']})"
+    if postal["warning"]:
+        postal_note += f"; warning: {postal['warning']}"
     if postal["exempt"]:
         postal_note += f", {postal['assessed']:,.2f} exempt"
     notes = {

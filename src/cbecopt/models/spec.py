@@ -24,8 +24,9 @@ DESCRIPTIVE: dict[str, tuple[str, ...]] = {
     "nodes": ("name", "country", "lat", "lon"),
     "products": ("name", "category"),
 }
-"""Columns that label a row for people rather than parameterise a model: no model reads them,
-and none is warned about."""
+"""Columns that label a row for people, never warned about when a model does not read them
+(the suppliers model reads ``category`` for the statutory counterfeit penalty of a product
+without a stated one)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,12 @@ class ModelSpec:
         if self.two_stage:
             return self.assemble(instance, config, data)
         return OneScenario(instance.name, partial(self.assemble, instance, config, data), self.key)
+
+    def warnings(self, instance: Instance, data: Any) -> list[str]:
+        """What a solve or a validation warns of: what ``instance`` holds that the model does
+        not read (:meth:`unread`), then what the model's check step found questionable but
+        usable in its data (``data.warnings``, for a model whose data has them)."""
+        return [*self.unread(instance), *getattr(data, "warnings", ())]
 
     def unread(self, instance: Instance) -> list[str]:
         """Warnings for what ``instance`` holds and this model does not read.

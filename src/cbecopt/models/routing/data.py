@@ -26,13 +26,14 @@ from cbecopt.models.routing.checks import (
     salvage_problems,
     unit_problems,
 )
+from cbecopt.models.routing.postal import postal_rates
 from cbecopt.network import SUPPLY_KINDS, Network
 from cbecopt.scenarios import check_sampling, sample_scenarios, scenario_rows
 from cbecopt.stochastic.twostage import RiskOptions
 from cbecopt.tax_rules import load_tax_rules
 
 DAYS_PER_MONTH = 30.4
-REQUIRED_PRODUCT_COLUMNS = ("origin", "vat_rate", "tariff_rate", "postal_rate")
+REQUIRED_PRODUCT_COLUMNS = ("origin", "vat_rate", "tariff_rate")
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ class RoutingData:
     demand: np.ndarray  # scenarios x DEMAND keys
     price: np.ndarray
     tax_rules: str  # which rule set applied (effective date and file)
+    warnings: tuple[str, ...] = ()  # what the checks warn of (a postal class against the CT)
 
     def with_scenarios(self, names, probabilities, demand) -> RoutingData:
         return dataclasses.replace(
@@ -230,9 +232,11 @@ class RoutingData:
 
         Every problem the routing model finds is an ``InputError`` naming the file or sheet,
         row and column: demand rows without a SKU (or a month, once one row has one), missing
-        product columns or values, an origin that is not a supply node, lanes without a lead
-        time or with a mode that is no channel, a SKU no channel can reach, missing weights and
-        volumes.
+        product columns or values, a product without a postal class
+        (:mod:`cbecopt.models.routing.postal`), an origin that is not a supply node, lanes
+        without a lead time or with a mode that is no channel, a SKU no channel can reach,
+        missing weights and volumes. A stated postal class that contradicts a product's
+        consumption tax is kept and named in ``warnings``.
         """
         network = instance.network
         demand = network.demand_rows
@@ -248,6 +252,10 @@ class RoutingData:
         )
         # Products with demand, in the order of the table and keeping its row labels.
         products = network.products[network.products["sku"].isin(set(demand["sku"]))]
+        rates, problems, warnings = postal_rates(instance, products, rules)
+        if problems:
+            raise InputError(problems)
+        products = products.assign(postal_rate=rates)
         skus = list(products["sku"])
         channels = channel_terms(products, rules)
         channels["allowed"] &= channels["channel"].isin(config.channels)
@@ -269,7 +277,11 @@ class RoutingData:
             matrix,
             config.channels,
         )
-        return dataclasses.replace(data, tax_rules=f"{rules.effective} ({Path(rules.file).name})")
+        return dataclasses.replace(
+            data,
+            tax_rules=f"{rules.effective} ({Path(rules.file).name})",
+            warnings=tuple(warnings),
+        )
 
 
 def _rules_path(instance: Instance):

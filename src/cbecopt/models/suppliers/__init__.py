@@ -53,6 +53,7 @@ SPEC = ModelSpec(
         "demand": ("market", "sku", "quantity"),
         "products": (
             "sku",
+            "category",
             "price",
             "vat_rate",
             "consumption_tax_rate",

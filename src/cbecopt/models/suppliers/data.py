@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cbecopt.consumer_law import load_consumer_law, statutory_penalty
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.instance import Instance
 from cbecopt.models.demand_checks import demand_sku_problems, scenario_demand_problems
@@ -44,7 +45,8 @@ class SuppliersConfig:
     demand : ``exact`` (buy exactly the demand) or ``at_least`` (over-buying allowed, e.g. to
         reach an all-units price break).
     counterfeit_penalty : cost of one counterfeit unit, for every SKU (default: each product's
-        ``counterfeit_penalty``, else 0).
+        ``counterfeit_penalty``, else the statutory penalty of its category and price, else 0:
+        :func:`counterfeit_penalties`).
     max_counterfeit_rate : cap on each SKU's average counterfeit rate (after inspection).
     min_brand_direct_share : least share of each SKU bought from brand-direct sources.
     max_late_rate : cap on each SKU's average late-delivery rate.
@@ -214,11 +216,7 @@ class SuppliersData:
             config.demand,
         )
         products = network.products.set_index("sku").reindex(skus)
-        penalty = (
-            np.full(len(skus), config.counterfeit_penalty)
-            if config.counterfeit_penalty is not None
-            else products["counterfeit_penalty"].to_numpy(float)
-        )
+        penalty = counterfeit_penalties(products, config.counterfeit_penalty)
         supplier_of = offers["supplier"].to_numpy(object)
         sku_of = offers["sku"].to_numpy(object)
         segment_offer = segments["offer"].to_numpy(np.int64)
@@ -276,6 +274,30 @@ class SuppliersData:
             tax=_tax_per_unit(products),
             penalty=penalty,
         )
+
+
+def counterfeit_penalties(products: pd.DataFrame, override: float | None = None) -> np.ndarray:
+    """The cost of one counterfeit unit of each product (aligned with ``products``).
+
+    ``override`` (the config's ``counterfeit_penalty``) for every product when given; else the
+    product's stated ``counterfeit_penalty``; else, for a product with a category and a price,
+    the refund and statutory compensation of its category
+    (:func:`cbecopt.consumer_law.statutory_penalty`: ten times the price, at least RMB 1,000,
+    for food; three times, at least RMB 500, otherwise); else 0.
+    """
+    if override is not None:
+        return np.full(len(products), float(override))
+    stated = products["counterfeit_penalty"].to_numpy(float, copy=True)
+    unstated = np.flatnonzero(np.isnan(stated))
+    if not len(unstated):
+        return stated
+    law = load_consumer_law()
+    categories, prices = products["category"].to_numpy(object), products["price"].to_numpy(float)
+    for i in unstated:
+        category, price = categories[i], prices[i]
+        known = isinstance(category, str) and category.strip() and price > 0
+        stated[i] = statutory_penalty(category, float(price), law) if known else 0.0
+    return stated
 
 
 def _check_every_sku_offered(instance: Instance, offers: pd.DataFrame, skus: list, config) -> None:

@@ -11,6 +11,7 @@ from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models.spec import Comparison
 from cbecopt.models.suppliers.build import SuppliersConfig
+from cbecopt.models.suppliers.data import counterfeit_penalties
 
 SUPPLIER_POLICIES: dict[str, dict] = {
     "cheapest": dict(counterfeit_penalty=0.0, max_counterfeit_rate=1.0, min_brand_direct_share=0.0),
@@ -77,9 +78,8 @@ def compare_suppliers(
 
 def _penalty_per_sku(instance: Instance, config: SuppliersConfig) -> dict:
     products = instance.network.products
-    if config.counterfeit_penalty is not None:
-        return dict.fromkeys(products["sku"], float(config.counterfeit_penalty))
-    return dict(zip(products["sku"], products["counterfeit_penalty"], strict=True))
+    penalties = counterfeit_penalties(products, config.counterfeit_penalty)
+    return dict(zip(products["sku"], penalties, strict=True))
 
 
 COMPARISON = Comparison(
