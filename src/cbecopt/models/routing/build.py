@@ -278,9 +278,7 @@ def _demand_keys(d: RoutingData) -> list[tuple]:
     )
 
 
-def add_cover_stock(
-    block: pyo.Block, d: RoutingData, stock: VarFamily, release: VarFamily
-) -> None:
+def add_cover_stock(block: pyo.Block, d: RoutingData, stock: VarFamily, release: VarFamily) -> None:
     """Weeks of cover: a listed SKU's month-end stock at a warehouse covers ``cover_weeks`` of
     the month's releases from it (every month but the last, whose stock is only salvaged).
 

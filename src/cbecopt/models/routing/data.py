@@ -577,13 +577,14 @@ def _assemble(
     out = last_mile[last_mile["origin"].isin(b_of)].merge(markets_frame, on="destination")
     out["b"] = out["origin"].map(b_of)
     release = out.merge(demand_keys, on="j").merge(listing[["b", "k"]], on=["b", "k"])
-    release["channel"] = stock_channel[release["b"].to_numpy()]
+    b_rel, k_rel = release["b"].to_numpy(np.int64), release["k"].to_numpy(np.int64)
+    release["channel"] = stock_channel[b_rel]
     cleared = release["channel"].to_numpy() == "bonded"
-    release["tax"] = np.where(cleared, tax["bonded"].to_numpy(float)[release["k"]], 0.0)
+    release["tax"] = np.where(cleared, tax["bonded"].to_numpy(float)[k_rel], 0.0)
     release["freight"] = lane_cost(release)
     release["handling"] = (
-        nodes["handling_cost"].reindex(bonded).to_numpy(float)[release["b"]]
-        / products["units_per_order"].to_numpy(float)[release["k"]]
+        nodes["handling_cost"].reindex(bonded).to_numpy(float)[b_rel]
+        / products["units_per_order"].to_numpy(float)[k_rel]
     )
     release["cost"] = release["tax"] + release["freight"] + release["handling"]
     # Direct: lanes from a node the SKU reaches to the market, by a channel the SKU may use.
