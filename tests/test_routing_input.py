@@ -265,8 +265,8 @@ def test_a_salvage_value_that_pays_for_stocking_is_refused(tmp_path):
         found,
         "products.csv, row 4, column 'salvage_value'",
         "salvage_value (120) is at or above the cost of stocking a unit of 'A' by 10 (110 = "
-        "purchase_cost 100 + 8 on the cheapest inbound lane FR -> BW (air_bulk) + one month's "
-        "holding_cost 2)",
+        "purchase_cost 100 + 8 freight and import tax on the cheapest inbound lane FR -> BW "
+        "(air_bulk) + one month's holding_cost 2)",
     )
     for salvage, refused in ((110, True), (109.99, False)):
         products = [{"sku": "A", "weight_kg": 1.5, "holding_cost": 2, "salvage_value": salvage}]

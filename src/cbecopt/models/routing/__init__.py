@@ -1,5 +1,6 @@
 """The routing model: bonded (1210), direct mail (9610, postal) and general trade (bulk into a
-duty-paid domestic warehouse) under the dated CBEC tax rules, month by month; its check step, sampler, diagnosis and generator."""
+duty-paid domestic warehouse) under the dated CBEC tax rules, month by month; its check step,
+sampler, diagnosis and generator."""
 
 from __future__ import annotations
 

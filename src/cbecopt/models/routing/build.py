@@ -122,7 +122,8 @@ class RoutingProblem(DemandScenarios):
             "listing_link",
             inbound.sum(by=["bonded", "sku"]),
             listed,
-            listed.keyed(d.demand_bound[d.listing["k"]]),
+            # with cover, what is bought may exceed what sells by the last month's cover stock
+            listed.keyed(d.demand_bound[d.listing["k"]] * (1 + d.cover)),
             doc="sum q <= M_k a_bk",
         )
         capacity_if_open(
