@@ -395,3 +395,28 @@ def test_sku_blocks_without_time_to_solve_say_which_block_and_why(generated):
     parts = sum(v for k, v in result.timings.items() if k != "total")
     assert parts == pytest.approx(result.timings["total"])
     assert set(result.solver["worker_seconds"]) == {"build", "handoff", "solve", "extract"}
+
+
+@pytest.mark.component
+def test_an_overseas_warehouse_ships_only_skus_a_first_mile_brings_it(tmp_path):
+    """OW is reached by a first mile (2 a unit) from FR only: A (from FR) goes FR -> OW -> M1
+    by parcel at 100 + 2 + 5 = 107, not straight from FR at 120; B (from US) cannot use OW's
+    cheaper parcel and goes from US at 125. No tax (rates 0)."""
+    no_tax = {"vat_rate": 0.0, "tariff_rate": 0.0, "postal_rate": 0.0}
+    folder = write_routing_instance(
+        tmp_path / "x",
+        [{"sku": "A", **no_tax}, {"sku": "B", "origin": "US", **no_tax}],
+        [{"market": "M1", "sku": k, "quantity": 10} for k in ("A", "B")],
+        bonded={"US": {"kind": "supplier"}, "OW": {"kind": "overseas_warehouse"}},
+        lanes=[
+            ("FR", "OW", "sea_bulk", 2, 30),
+            ("OW", "M1", "cbec_parcel", 5, 6),
+            ("FR", "M1", "cbec_parcel", 20, 10),
+            ("US", "M1", "cbec_parcel", 25, 9),
+        ],
+    )
+    result = solve(folder)
+    assert result.objective == pytest.approx(10 * 107 + 10 * 125)
+    assert result.tables["cost_breakdown"].set_index("component").at[
+        "direct_freight", "cost"
+    ] == pytest.approx(10 * (2 + 5) + 10 * 25)
