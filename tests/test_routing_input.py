@@ -292,7 +292,7 @@ def test_sku_blocks_options_are_refused_before_any_solve():
     assert run.returncode == 2 and "block size must be at least 1" in run.stderr
 
 
-@pytest.mark.component
+@pytest.mark.unit
 def test_a_per_order_general_trade_lane_is_refused_naming_its_row(tmp_path):
     """General trade is bulk import into a domestic warehouse; the old per-order lane from
     abroad to a market (row 5 of arcs.csv) is an error that says what to write instead."""
