@@ -410,11 +410,15 @@ def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
     stock_b, stock_k = (stock[c].to_numpy(np.int64) for c in ("b", "k"))
     coo = Coo()
     used = coo.columns(n_b, d.fixed_cost * n_t, 1.0, integer=True)
-    listed = coo.columns(n_a, d.listing_cost[listing["k"].to_numpy()], 1.0, integer=True)
+    listed = coo.columns(n_a, listing["cost"].to_numpy(float), 1.0, integer=True)
     shipped = coo.columns(n_in, inbound["cost"].to_numpy(float))
     p = d.probabilities[:, None]
     last = stock["t"].to_numpy() == n_t - 1
-    holding = d.holding_cost[stock_k] - np.where(last, d.salvage_value[stock_k], 0.0)
+    # average stock: h on each month-end stock but the last, h / 2 on the last (salvaged);
+    # the arrivals' half is in the inbound cost
+    holding = np.where(
+        last, d.holding_cost[stock_k] / 2 - d.salvage_value[stock_k], d.holding_cost[stock_k]
+    )
     held = coo.columns(n_s * n_st, (p * holding).ravel())
     released = coo.columns(n_s * n_r, (p * release["cost"].to_numpy(float)).ravel())
     sent = coo.columns(n_s * n_g, (p * direct["cost"].to_numpy(float)).ravel())
@@ -450,7 +454,7 @@ def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
         None,
         0.0,
         (listing_of(inbound), shipped + np.arange(n_in), 1.0),
-        (a, listed + a, -d.demand_bound[listing["k"].to_numpy()]),
+        (a, listed + a, -d.demand_bound[listing["k"].to_numpy()] * (1 + d.cover)),
     )
     lanes_in = inbound["lane"].to_numpy()
     limited = np.unique(lanes_in)[np.isfinite(d.lane_capacity[np.unique(lanes_in)])]
@@ -481,6 +485,18 @@ def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
         every_scenario(n_s, n_st, leaving, released + np.arange(n_r), 1.0, n_r),
     )
     r, g, dk = np.arange(n_r), np.arange(n_g), np.arange(n_d)
+    if d.cover > 0 and n_t > 1:  # weeks of cover: c x releases - stock <= 0 but the last month
+        row_of = np.full(n_st, -1)
+        covered = np.flatnonzero(~last)
+        row_of[covered] = np.arange(len(covered))
+        out = np.flatnonzero(row_of[leaving] >= 0)
+        coo.rows(
+            n_s * len(covered),
+            None,
+            0.0,
+            every_scenario(n_s, len(covered), np.arange(len(covered)), held + covered, -1.0, n_st),
+            every_scenario(n_s, len(covered), row_of[leaving[out]], released + out, d.cover, n_r),
+        )
     coo.rows(
         n_s * n_d,
         d.demand.ravel(),
@@ -512,18 +528,28 @@ def routing_reference(instance: Instance) -> tuple[highspy.Highs, float]:
             targeted, rows = per_month(n_j, d.max_days, j, frame, n, first, coef)
             entries.append(rows)
         coo.rows(n_s * len(targeted) * n_t, None, 0.0, *entries)
-    for capacity, frame, first, n, coef in (
-        (d.volume_capacity, stock, held, n_st, d.volume[stock_k]),
-        (d.release_capacity, release, released, n_r, np.ones(n_r)),
+    release_k = release["k"].to_numpy()
+    for capacity, parts in (
+        # peak stock: month-end stock plus the month's releases (= opening + arrivals)
+        (
+            d.volume_capacity,
+            ((stock, held, n_st, d.volume[stock_k]), (release, released, n_r, d.volume[release_k])),
+        ),
+        (d.release_capacity, ((release, released, n_r, np.ones(n_r)),)),
     ):
         if np.isfinite(capacity).any():
-            limited, rows = per_month(n_b, capacity, frame["b"].to_numpy(), frame, n, first, coef)
+            entries = []
+            for frame, first, n, coef in parts:
+                limited, rows = per_month(
+                    n_b, capacity, frame["b"].to_numpy(), frame, n, first, coef
+                )
+                entries.append(rows)
             every = np.arange(len(limited) * n_t)
             coo.rows(
                 n_s * len(every),
                 None,
                 0.0,
-                rows,
+                *entries,
                 every_scenario(
                     n_s,
                     len(every),

@@ -167,6 +167,7 @@ ACCEPTED = (
         "blank",
         (
             "nodes.fixed_cost",
+            "nodes.handling_cost",
             "arcs.cost_per_kg",
             "products.price",
             "products.purchase_cost",

@@ -48,6 +48,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 import cbecopt
 from cbecopt.highs import compile_model
 from cbecopt.models.contracts.build import ContractsConfig
+from cbecopt.models.routing.build import RoutingConfig
 from cbecopt.models.routing.generate import generate_routing
 from cbecopt.models.suppliers.build import SuppliersConfig
 from cbecopt.models.suppliers.generate import generate_suppliers
@@ -269,7 +270,7 @@ FAMILY_CONFIGS = {
         WarehousesConfig(single_source=True, min_open=1, max_open=2),
     ],
     "contracts": [ContractsConfig(), ContractsConfig(risk=RiskOptions(0.5, 0.9))],
-    "routing": [None],
+    "routing": [None, RoutingConfig(cover_weeks=1.0)],
     "smps": [],
     "suppliers": [
         SuppliersConfig(),

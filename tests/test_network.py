@@ -59,7 +59,7 @@ ROLE_AND_CHANNEL = [
     ("S1", "M1", "direct", "cbec_direct"),
     ("P", "M2", "direct", "postal"),
     ("OW", "M1", "direct", None),
-    ("OW", "M2", "direct", "general_trade"),
+    ("OW", "M2", "direct", None),  # general trade is no per-order lane
     ("M1", "M2", "other", None),
     ("BW", "OW", "other", None),
 ]
@@ -126,6 +126,20 @@ def test_each_lane_has_the_role_and_channel_of_its_ends_and_mode(network):
         )
     from_warehouse = network.lanes_of("direct", origin_kind="overseas_warehouse")
     assert list(from_warehouse["destination"]) == ["M1", "M2"]
+
+
+@pytest.mark.unit
+def test_a_domestic_warehouse_stocks_general_trade(tmp_path):
+    """Into and out of a duty-paid domestic warehouse are the inbound and last-mile lanes of
+    the general-trade channel, as those of a bonded warehouse are of the bonded channel."""
+    nodes = NODES + "DW,domestic_warehouse,,,,,\n"
+    arcs = ARCS + "S1,DW,sea_bulk,2,,40,\nDW,M2,last_mile,3,,2,\n"
+    lanes = cbecopt.load_instance(write(tmp_path / "dw", nodes=nodes, arcs=arcs)).network.lanes
+    got = lanes[["origin", "destination", "role", "channel"]].itertuples(index=False, name=None)
+    assert list(got)[-2:] == [
+        ("S1", "DW", "inbound", "general_trade"),
+        ("DW", "M2", "last_mile", "general_trade"),
+    ]
 
 
 @pytest.mark.unit

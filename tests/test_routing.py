@@ -55,7 +55,8 @@ def test_bonded_pays_off_exactly_above_the_volume_threshold(tmp_path, quantity):
 @pytest.mark.component
 def test_sea_freight_is_booked_a_month_ahead(tmp_path):
     """Sea takes 35 days (arrives next month) at 1 a unit, air 5 days at 10: month 1 goes by air,
-    month 2's units leave by sea in month 1; nothing is held at a month's end."""
+    month 2's units leave by sea in month 1; nothing is held at a month's end, and each unit is
+    held half of its arrival month (holding 1 on the average stock: 0.5 a unit)."""
     folder = write_routing_instance(
         tmp_path / "x",
         [{"sku": "A", "holding_cost": 1}],
@@ -74,7 +75,9 @@ def test_sea_freight_is_booked_a_month_ahead(tmp_path):
         2,
         10,
     ]
-    assert result.objective == pytest.approx(10 * (100 + 10 + 3 + TAX) + 10 * (100 + 1 + 3 + TAX))
+    assert result.objective == pytest.approx(
+        10 * (100 + 10 + 3 + TAX) + 10 * (100 + 1 + 3 + TAX) + 20 * 0.5
+    )
     assert result.tables["stock"].empty
 
 
@@ -104,7 +107,7 @@ def brute_force(instance) -> float:
 
     For fixed warehouses and listings each (market, SKU) is independent: mail parcels serve up
     to the wait share at their cheapest, everything else goes to the cheapest of bonded (from a
-    listed warehouse), general trade, or a lost sale.
+    listed warehouse) or a lost sale.
     """
     tables = instance.tables
     products = instance.network.products.set_index("sku")
@@ -119,7 +122,6 @@ def brute_force(instance) -> float:
     channel_of = {
         "cbec_parcel": "cbec_direct",
         "postal_parcel": "postal",
-        "general_trade": "general_trade",
     }
     best = math.inf
     for used in itertools.product([0, 1], repeat=len(bonded)):
@@ -167,7 +169,6 @@ tiny = st.fixed_dictionaries(
         "last_mile": st.lists(costs, min_size=4, max_size=4),
         "parcel": st.lists(costs, min_size=2, max_size=2),
         "postal": st.lists(costs, min_size=2, max_size=2),
-        "general": st.lists(costs, min_size=2, max_size=2),
         "price": st.lists(st.integers(150, 400).map(float), min_size=2, max_size=2),
         "vat": st.lists(st.sampled_from([0.09, 0.13]), min_size=2, max_size=2),
         "ct": st.lists(st.sampled_from([0.0, 0.15]), min_size=2, max_size=2),
@@ -201,7 +202,6 @@ def test_brute_force_tiny_networks(tmp_path_factory, data):
         lanes += [
             ("FR", m, "cbec_parcel", data["parcel"][n], 10),
             ("FR", m, "postal_parcel", data["postal"][n], 20),
-            ("FR", m, "general_trade", data["general"][n], 12),
         ]
     products = [
         {
@@ -249,8 +249,10 @@ def newsvendor_instance(folder, mean, std, channels_lanes, **product):
 def test_bonded_only_two_stage_is_the_newsvendor(tmp_path):
     """Stock ordered before demand is seen, shortage lost at price + penalty, leftovers salvaged.
 
-    Underage: 200 + 10 - (105 inbound + 3 + 18.2 release) = 83.8; overage: 105 + 2 holding - 40
-    salvage = 67; critical ratio 83.8 / 150.8.
+    Holding 2 a unit-month on the average stock: a unit is held half its month on arrival (1)
+    and, left over, half again at the month's end (1). Underage: 200 + 10 - (105 inbound + 1 +
+    3 + 18.2 release) = 82.8; overage: 105 + 1 + 1 - 40 salvage = 67; critical ratio
+    82.8 / 149.8.
     """
     n, seed, mean, std = 999, 5, 100.0, 20.0
     folder = newsvendor_instance(
@@ -271,7 +273,7 @@ def test_bonded_only_two_stage_is_the_newsvendor(tmp_path):
     )
     assert result.status == cbecopt.Status.OPTIMAL
     q = float(result.tables["inbound"]["quantity"].sum())
-    ratio = 83.8 / 150.8
+    ratio = 82.8 / 149.8
     drawn_with = stream_seed(seed, "scenarios")  # the seed tree's scenarios stream
     rows, _ = generate_demand_scenarios(instance.tables["demand"], n, "normal", drawn_with)
     sample = np.sort(rows["quantity"].to_numpy(float))
@@ -393,3 +395,28 @@ def test_sku_blocks_without_time_to_solve_say_which_block_and_why(generated):
     parts = sum(v for k, v in result.timings.items() if k != "total")
     assert parts == pytest.approx(result.timings["total"])
     assert set(result.solver["worker_seconds"]) == {"build", "handoff", "solve", "extract"}
+
+
+@pytest.mark.component
+def test_an_overseas_warehouse_ships_only_skus_a_first_mile_brings_it(tmp_path):
+    """OW is reached by a first mile (2 a unit) from FR only: A (from FR) goes FR -> OW -> M1
+    by parcel at 100 + 2 + 5 = 107, not straight from FR at 120; B (from US) cannot use OW's
+    cheaper parcel and goes from US at 125. No tax (rates 0)."""
+    no_tax = {"vat_rate": 0.0, "tariff_rate": 0.0, "postal_rate": 0.0}
+    folder = write_routing_instance(
+        tmp_path / "x",
+        [{"sku": "A", **no_tax}, {"sku": "B", "origin": "US", **no_tax}],
+        [{"market": "M1", "sku": k, "quantity": 10} for k in ("A", "B")],
+        bonded={"US": {"kind": "supplier"}, "OW": {"kind": "overseas_warehouse"}},
+        lanes=[
+            ("FR", "OW", "sea_bulk", 2, 30),
+            ("OW", "M1", "cbec_parcel", 5, 6),
+            ("FR", "M1", "cbec_parcel", 20, 10),
+            ("US", "M1", "cbec_parcel", 25, 9),
+        ],
+    )
+    result = solve(folder)
+    assert result.objective == pytest.approx(10 * 107 + 10 * 125)
+    assert result.tables["cost_breakdown"].set_index("component").at[
+        "direct_freight", "cost"
+    ] == pytest.approx(10 * (2 + 5) + 10 * 25)

@@ -83,14 +83,18 @@ def test_a_last_mile_lane_carries_at_most_its_capacity(tmp_path):
 @pytest.mark.parametrize(
     ("volume_capacity", "held", "expected"),
     [
-        (None, 10, 20 * BONDED + 10 * 1),  # ship 10 a month, hold month 1's to month 2
-        (0.0, 0, 10 * BONDED + 10 * PARCEL_UNIT),  # 0 m3 holds nothing
-        (0.05, 5, 15 * BONDED + 5 * 1 + 5 * PARCEL_UNIT),  # 5 units of 0.01 m3
+        # ship 10 a month, hold month 1's to month 2: average stock 10 in each month
+        (None, 10, 20 * BONDED + 10 + 10),
+        (0.0, 0, 20 * PARCEL_UNIT),  # 0 m3 holds nothing, not even what arrives
+        # 5 units of 0.01 m3 at the peak (opening + arrivals): 5 arrive in month 2, average 2.5
+        (0.05, 0, 5 * BONDED + 2.5 + 15 * PARCEL_UNIT),
     ],
 )
 def test_an_inbound_lane_capacity_counts_by_ship_month(tmp_path, volume_capacity, held, expected):
-    """Air carries 10 units a month; 20 are wanted in month 2. Holding a unit a month costs 1,
-    so month 1's shipment waits in stock (109 < a 120 parcel) as far as the volume allows."""
+    """Air carries 10 units a month; 20 are wanted in month 2. Holding costs 1 a unit-month of
+    average stock, (opening + arrivals + closing) / 2, so month 1's shipment waits in stock
+    (108 + 1 < a 120 parcel) as far as the volume of the peak stock, opening + arrivals,
+    allows."""
     folder = write_routing_instance(
         tmp_path / "x",
         [{**NO_TAX, "volume_m3": 0.01, "holding_cost": 1}],
@@ -139,7 +143,8 @@ paths = st.fixed_dictionaries(
 def greedy(data) -> float:
     """Fill the cheapest path first. With one SKU, market and month and no fixed costs, each
     bonded warehouse is one path (its inbound, releases and last mile in series: the least of
-    their capacities) and each direct lane another, so filling by cost is optimal."""
+    their capacities), each direct lane another and the duty-paid warehouse of general trade
+    (the third of ``direct``) one more, so filling by cost is optimal."""
     options = []
     for (c_in, u_in), u_rel, (c_lm, u_lm) in zip(
         data["inbound"], data["release"], data["last_mile"], strict=True
@@ -173,12 +178,13 @@ def test_capacities_against_a_greedy_fill(tmp_path_factory, data):
     lanes += [
         ("FR", "M1", mode, cost, days, None, limit)
         for mode, days, (cost, limit) in zip(
-            ("cbec_parcel", "postal_parcel", "general_trade"),
-            (10, 20, 12),
-            data["direct"],
-            strict=True,
+            ("cbec_parcel", "postal_parcel"), (10, 20), data["direct"][:2], strict=True
         )
     ]
+    # General trade: bulk into a duty-paid warehouse (no tax here), a path like a bonded one.
+    cost, limit = data["direct"][2]
+    bonded["DW"] = {"kind": "domestic_warehouse"}
+    lanes += [("FR", "DW", "sea_bulk", cost, 12, None, limit), ("DW", "M1", "last_mile", 0, 2)]
     folder = write_routing_instance(
         tmp_path_factory.mktemp("greedy"),
         [NO_TAX],

@@ -265,8 +265,8 @@ def test_a_salvage_value_that_pays_for_stocking_is_refused(tmp_path):
         found,
         "products.csv, row 4, column 'salvage_value'",
         "salvage_value (120) is at or above the cost of stocking a unit of 'A' by 10 (110 = "
-        "purchase_cost 100 + 8 on the cheapest inbound lane FR -> BW (air_bulk) + one month's "
-        "holding_cost 2)",
+        "purchase_cost 100 + 8 freight and import tax on the cheapest inbound lane FR -> BW "
+        "(air_bulk) + one month's holding_cost 2)",
     )
     for salvage, refused in ((110, True), (109.99, False)):
         products = [{"sku": "A", "weight_kg": 1.5, "holding_cost": 2, "salvage_value": salvage}]
@@ -290,3 +290,21 @@ def test_sku_blocks_options_are_refused_before_any_solve():
         RoutingConfig(sku_blocks=2, risk=RiskOptions(weight=0.5))
     run = run_cbecopt("solve", "routing_demo", "--model", "routing", "--sku-blocks", "0")
     assert run.returncode == 2 and "block size must be at least 1" in run.stderr
+
+
+@pytest.mark.unit
+def test_a_per_order_general_trade_lane_is_refused_naming_its_row(tmp_path):
+    """General trade is bulk import into a domestic warehouse; the old per-order lane from
+    abroad to a market (row 5 of arcs.csv) is an error that says what to write instead."""
+    folder = write_routing_instance(
+        tmp_path / "x",
+        [{"sku": "A"}],
+        [{"market": "M1", "sku": "A", "quantity": 5}],
+        lanes=[*LANES[:3], ("FR", "M1", "general_trade", 12, 15)],
+    )
+    assert has(
+        routing_problems(folder),
+        "arcs.csv, row 5, column 'mode'",
+        "a per-order general_trade lane from abroad to a market is no longer a channel",
+        "domestic_warehouse",
+    )

@@ -7,30 +7,37 @@ Rules used (the sources ``src/cbecopt/tax_rules.toml`` cites):
   statutory amounts, so an order of value V at 13% VAT and no consumption tax pays 0.091 V.
 - Single-transaction limit (MOF/GACC/SAT 2018 No. 49): RMB 5,000. An order of several items
   above it may not use CBEC; a single indivisible item above it may, at full tariff and VAT.
-- General trade: tariff T = V t, VAT = (V + T) v.
+- General trade (bulk import into a duty-paid warehouse): tariff T = V t, VAT = (V + T) v on
+  the customs value V, here given per SKU (``customs_value``, the declared value).
 - Postal articles (Shuiweihui [2019] 17; GACC 2010 No. 43): tax = parcel value x rate, not
   collected when RMB 50 or less; a parcel of several items above RMB 1,000 is not allowed.
 
 An order (CBEC) or parcel (postal) holds ``units_per_order`` items: its tax, divided by its
 items, is the tax per unit.
 
-The instance: one supplier FR, one bonded warehouse BW, one market M1, two months; all demand
-falls in month 2 (month 1 has zero rows). Lanes, per unit: FR->BW sea_bulk 3 (10 days: arrives
-the month it ships; at most 100 units a month), BW->M1 last_mile 2, FR->M1 cbec_parcel 9,
-postal_parcel 6, general_trade 12. Purchase cost 0, prices (lost sales) RMB 10,000. Only E is
-on the positive list for bonded, so the warehouse's 3 m3 hold E alone. VAT 13%, no
-consumption tax, tariff 10% throughout.
+- Stock (``models/routing.md``): goods arrive at a month's start and leave evenly through it,
+  so holding is paid on (opening + arrivals + closing) / 2 and the volume capacity bounds the
+  peak, opening + arrivals.
+
+The instance: one supplier FR, one bonded warehouse BW, one duty-paid warehouse DW, one market
+M1, two months; all demand falls in month 2 (month 1 has zero rows). Lanes, per unit: FR->BW
+sea_bulk 3 (10 days: arrives the month it ships; at most 100 units a month), BW->M1 last_mile
+2, FR->DW sea_bulk 12 (10 days), DW->M1 last_mile 0, FR->M1 cbec_parcel 9, postal_parcel 6.
+Purchase cost 0, prices (lost sales) RMB 10,000, holding 1 a unit-month, so a unit stocked for
+its month of arrival alone costs 0.50. Only E is on the positive list for bonded, so the
+warehouse's 13 m3 hold E alone (130 units). VAT 13%, no consumption tax, tariff 10%
+throughout.
 
 Per unit, freight + tax (x: channel closed, why; * the cheapest):
 
 ==========  ==================  =============  ===============  ===============  ===========
 SKU         order               bonded         cbec_direct      postal           general
 ==========  ==================  =============  ===============  ===============  ===========
-A (40)      4 x RMB 100         x (list)       9 + 9.10 *       6 + 80/4         12 + 24.30
-B (30)      2 x RMB 100         x (list)       9 + 9.10         6 + 0 *          12 + 24.30
-C (10)      2 x RMB 3,000       x (list)       x (limit)        x (ceiling)      12 + 729 *
-D (5)       1 x RMB 6,000       x (list)       9 + 1458 *       6 + 3000         12 + 1458
-E (150)     1 x RMB 200         5 + 18.20 *    9 + 18.20        6 + 100          12 + 48.60
+A (40)      4 x RMB 100         x (list)       9 + 9.10 *       6 + 80/4         12.50 + 24.30
+B (30)      2 x RMB 100         x (list)       9 + 9.10         6 + 0 *          12.50 + 24.30
+C (10)      2 x RMB 3,000       x (list)       x (limit)        x (ceiling)      12.50 + 729 *
+D (5)       1 x RMB 6,000       x (list)       9 + 1458 *       6 + 3000         12.50 + 1458
+E (150)     1 x RMB 200         5.50 + 18.20 * 9 + 18.20        6 + 100          12.50 + 48.60
 ==========  ==================  =============  ===============  ===============  ===========
 
 A: CBEC 0.091 x 400 = 36.40 an order; postal 0.20 x 400 = 80 > 50 is collected.
@@ -40,19 +47,21 @@ C: 6,000 > 5,000 with 2 items: no CBEC; postal 6,000 > 1,000 with 2 items is not
 D: one item of 6,000: CBEC at full tax, T = 600, VAT = 6,600 x 0.13 = 858, as general trade
    but on the cheaper parcel lane; postal at 50% = 3,000.
 E: CBEC 0.091 x 200 = 18.20; general trade T = 20, VAT = 220 x 0.13 = 28.60; postal 0.50 x
-   200 = 100. All 150 bonded needs 50 shipped in month 1 (the lane carries 100 in month 2),
-   held to month 2 at holding cost 1 a unit: 23.20 + 1 = 24.20 < 27.20 still. The 3 m3 hold
-   3 / 0.1 = 30 units: 130 go bonded (30 shipped in month 1, 100 in month 2), 20 by parcel.
+   200 = 100. The lane carries 100 in month 2, so more bonded units ship in month 1 and wait:
+   0.50 in month 1, 0.50 + 0.50 for the stock at its end, 23.20 + 1.50 = 24.70 < 27.20 still.
+   The 13 m3 hold 13 / 0.1 = 130 units at the peak, month 2's opening stock plus its
+   arrivals: 130 go bonded (30 shipped in month 1, 100 in month 2), 20 by parcel.
 
-Cost: A 40 x 18.10 = 724; B 30 x 6 = 180; C 10 x 741 = 7,410; D 5 x 1,467 = 7,335;
-E 130 x 23.20 + 30 x 1 + 20 x 27.20 = 3,590: 19,239 in all. Tax: 40 x 9.10 + 0 + 10 x 729 +
-5 x 1,458 + 150 x 18.20 = 17,674.
+Cost: A 40 x 18.10 = 724; B 30 x 6 = 180; C 10 x 741.50 = 7,415; D 5 x 1,467 = 7,335;
+E 130 x 23.20 + holding (month 1 average 30, month 2 (30 + 100) / 2 = 65) 95 + 20 x 27.20 =
+3,655: 19,309 in all. Tax: 40 x 9.10 + 0 + 10 x 729 (at import) + 5 x 1,458 + 150 x 18.20
+= 17,674.
 
 Each rule moves the optimum: counting every item as its own order makes A's parcel exempt (A
-by post, 484 less) and C's order 3,000 (CBEC, 4,590 less); without the exemption B goes by
-CBEC parcel (363 more); without the limit's closure C goes by CBEC at full tax (30 less),
+by post, 484 less) and C's order 3,000 (CBEC, 4,595 less); without the exemption B goes by
+CBEC parcel (363 more); without the limit's closure C goes by CBEC at full tax (35 less),
 without its full tax D pays 546 (4,560 less); without the volume capacity all of E goes
-bonded (60 less).
+bonded (50 less: 150 x 23.20 + holding 50 + 75).
 """
 
 from __future__ import annotations
@@ -67,7 +76,8 @@ pytestmark = pytest.mark.component
 
 NODES = """id,kind,volume_capacity
 FR,supplier,
-BW,bonded_warehouse,3
+BW,bonded_warehouse,13
+DW,domestic_warehouse,
 M1,market,
 """
 ARCS = """origin,destination,mode,unit_cost,lead_time_days,capacity
@@ -75,19 +85,21 @@ FR,BW,sea_bulk,3,10,100
 BW,M1,last_mile,2,3,
 FR,M1,cbec_parcel,9,10,
 FR,M1,postal_parcel,6,20,
-FR,M1,general_trade,12,15,
+FR,DW,sea_bulk,12,10,
+DW,M1,last_mile,0,5,
 """
 PRODUCTS = """sku,origin,price,purchase_cost,declared_value,units_per_order,vat_rate,\
-consumption_tax_rate,tariff_rate,postal_rate,bonded_allowed,cbec_allowed,volume_m3,holding_cost
-A,FR,10000,0,100,4,0.13,0,0.10,0.20,0,1,0.1,1
-B,FR,10000,0,100,2,0.13,0,0.10,0.20,0,1,0.1,1
-C,FR,10000,0,3000,2,0.13,0,0.10,0.20,0,1,0.1,1
-D,FR,10000,0,6000,1,0.13,0,0.10,0.50,0,1,0.1,1
-E,FR,10000,0,200,1,0.13,0,0.10,0.50,1,1,0.1,1
+consumption_tax_rate,tariff_rate,postal_rate,bonded_allowed,cbec_allowed,volume_m3,holding_cost,\
+customs_value
+A,FR,10000,0,100,4,0.13,0,0.10,0.20,0,1,0.1,1,100
+B,FR,10000,0,100,2,0.13,0,0.10,0.20,0,1,0.1,1,100
+C,FR,10000,0,3000,2,0.13,0,0.10,0.20,0,1,0.1,1,3000
+D,FR,10000,0,6000,1,0.13,0,0.10,0.50,0,1,0.1,1,6000
+E,FR,10000,0,200,1,0.13,0,0.10,0.50,1,1,0.1,1,200
 """
 DEMAND = {"A": 40, "B": 30, "C": 10, "D": 5, "E": 150}
 
-HAND_OBJECTIVE = 19_239.00
+HAND_OBJECTIVE = 19_309.00
 HAND_TAX = 17_674.00
 HAND_CHANNELS = {
     ("A", "cbec_direct"): 40.0,
@@ -161,11 +173,16 @@ def test_the_single_transaction_limit_closes_cbec_or_charges_full_tax(plan):
 
 
 def test_the_bonded_volume_capacity_binds(plan):
-    """E: 30 units (3 m3) held at the end of month 1, 100 shipped in month 2, 20 by parcel."""
+    """E: 30 units held at the end of month 1, 100 shipped in month 2 (13 m3 at the peak), 20
+    by parcel."""
     assert channels(plan, "E") == expected("E")
     stock = plan.tables["stock"]
     assert stock[["bonded_warehouse", "sku", "month", "stock"]].round(6).to_dict("records") == [
         {"bonded_warehouse": "BW", "sku": "E", "month": 1, "stock": 30.0}
     ]
-    inbound = plan.tables["inbound"].groupby("ship_month")["quantity"].sum().round(6)
-    assert inbound.to_dict() == {1: 30.0, 2: 100.0}
+    inbound = plan.tables["inbound"]
+    bonded = inbound[inbound["bonded_warehouse"] == "BW"]
+    assert bonded.groupby("ship_month")["quantity"].sum().round(6).to_dict() == {1: 30.0, 2: 100.0}
+    assert plan.tables["bonded"].set_index("bonded_warehouse").at["BW", "peak_volume_m3"] == (
+        pytest.approx(13.0)
+    )

@@ -11,15 +11,19 @@ Four channels bring a product to a Chinese buyer:
 ``postal``
     a personal parcel taxed at the postal articles rate, with the RMB 50 exemption;
 ``general_trade``
-    normal import with full tariff, VAT and consumption tax.
+    normal import in bulk into a duty-paid domestic warehouse (node kind
+    ``domestic_warehouse``), with full tariff, VAT and consumption tax on the customs value,
+    then domestic delivery per order. Open to a SKU only where registration allows it
+    (``general_trade_allowed``).
 
 A SKU's typical order holds ``units_per_order`` items of dutiable value ``declared_value``
 each. The order-value rules of :mod:`cbecopt.tax` decide, per SKU, what an order may use:
 above the CBEC single-transaction limit a multi-item order cannot use either CBEC channel; a
 single item above it may, at full tax; a multi-item postal parcel above the postal value
 ceiling is not allowed. The positive list (``bonded_allowed``, ``cbec_allowed``) closes the
-CBEC channels for SKUs not on it; postal and general trade are not list-restricted. The tax of
-one order, divided by its items, is the tax per unit the model charges. The CBEC annual
+CBEC channels for SKUs not on it; postal is not list-restricted. The tax of one order, divided
+by its items, is the tax per unit the model charges. General trade is taxed per unit at import
+on the customs value (:func:`general_trade_unit_tax`), which depends on the inbound lane. The CBEC annual
 limit per buyer is not modelled (buyers are assumed within their annual quota).
 """
 
@@ -36,12 +40,26 @@ CHANNELS = ("bonded", "cbec_direct", "postal", "general_trade")
 DIRECT_MODES = {
     "cbec_parcel": "cbec_direct",
     "postal_parcel": "postal",
-    "general_trade": "general_trade",
 }
-"""Lane modes from an origin straight to a market, and the channel each is."""
+"""Lane modes from an origin straight to a market, and the channel each is. General trade is
+no per-order lane: goods go in bulk into a ``domestic_warehouse`` (``PER_ORDER_GENERAL_TRADE``
+names the mode refused)."""
+
+PER_ORDER_GENERAL_TRADE = "general_trade"
+"""The lane mode of the old per-order general-trade lanes, refused with a clear error."""
 
 DIRECT_MAIL = ("cbec_direct", "postal")
 """Channels whose customers wait for a parcel from abroad (the wait share applies)."""
+
+REGISTRATION_CATEGORIES = ("infant_formula", "cosmetics")
+"""Product categories that need registration before general-trade import (infant formula
+recipe registration with SAMR; cosmetics registration or filing with NMPA): a blank
+``general_trade_allowed`` is 0 for them and 1 for every other category."""
+
+INSURANCE_RATE = 0.003
+"""Insurance counted in the customs value when not known: 3 per mille of the goods' price plus
+freight (GACC Decree No. 213, the Measures for Determining the Customs Value of Imported and
+Exported Goods, 2013)."""
 
 CHANNEL_COLUMNS = ("sku", "channel", "allowed", "regime", "tax_per_unit", "reason")
 
@@ -88,8 +106,42 @@ def channel_terms(products: pd.DataFrame, rules: TaxRules) -> pd.DataFrame:
                 postal_reason,
             )
         )
-        full = general_trade_tax(float(p.declared_value), *rates)
+        general = general_trade_allowed(p.general_trade_allowed, p.category)
         rows.append(
-            (p.sku, "general_trade", True, Regime.GENERAL_TRADE.value, float(full.total), "")
+            (
+                p.sku,
+                "general_trade",
+                general,
+                Regime.GENERAL_TRADE.value,
+                float("nan"),  # per inbound lane: general_trade_unit_tax
+                "" if general else "needs registration before general-trade import",
+            )
         )
     return pd.DataFrame(rows, columns=list(CHANNEL_COLUMNS))
+
+
+def general_trade_allowed(value, category) -> bool:
+    """``general_trade_allowed`` of a product, a blank read by category
+    (:data:`REGISTRATION_CATEGORIES`)."""
+    if value is not None and not pd.isna(value):
+        return bool(value)
+    name = str(category or "").strip().lower().replace(" ", "_")
+    return name not in REGISTRATION_CATEGORIES
+
+
+def general_trade_unit_tax(products: pd.DataFrame, k, freight) -> list[float]:
+    """Tariff, consumption tax and VAT per unit imported by general trade, for the SKUs at
+    positions ``k`` of ``products`` brought in at ``freight`` per unit: on the customs value,
+    ``customs_value`` where given, else (purchase cost + freight) x (1 + :data:`INSURANCE_RATE`)."""
+    p = products.iloc[list(k)]
+    given = p["customs_value"].to_numpy(float)
+    value = (p["purchase_cost"].to_numpy(float) + list(freight)) * (1 + INSURANCE_RATE)
+    value = [v if pd.isna(g) else g for g, v in zip(given, value, strict=True)]
+    return [
+        float(general_trade_tax(float(v), *rates).total)
+        for v, rates in zip(
+            value,
+            p[["vat_rate", "consumption_tax_rate", "tariff_rate"]].itertuples(index=False),
+            strict=True,
+        )
+    ]

@@ -10,9 +10,10 @@ means the same in every model, and it gives every lane a role from the kinds of 
 role          origin kind -> destination kind             channel
 ============  ==========================================  ==================================
 first_mile    supplier -> overseas_warehouse or port      None
-inbound       supplier, overseas_warehouse or port        ``bonded``
-              -> bonded_warehouse
-last_mile     bonded_warehouse -> market                  ``bonded``
+inbound       supplier, overseas_warehouse or port        ``bonded``; ``general_trade``
+              -> bonded_warehouse or domestic_warehouse   into a domestic_warehouse
+last_mile     bonded_warehouse or domestic_warehouse      as its inbound lanes
+              -> market
 direct        supplier, overseas_warehouse or port        from the mode (``cbec_parcel``:
               -> market                                   ``cbec_direct``, ...); None when
                                                           the mode is no CBEC channel
@@ -50,7 +51,11 @@ SUPPLY_KINDS = ("supplier", "overseas_warehouse", "port")
 ROLES = ("first_mile", "inbound", "last_mile", "direct", "other")
 """Lane roles, from the kinds of the lane's ends (see the module docstring)."""
 BONDED_CHANNEL = CHANNELS[0]
-"""The channel of inbound and last-mile lanes (customs mode 1210)."""
+"""The channel of inbound and last-mile lanes of a bonded warehouse (customs mode 1210)."""
+STOCK_CHANNELS = {"bonded_warehouse": BONDED_CHANNEL, "domestic_warehouse": "general_trade"}
+"""The channel of the goods a stocking warehouse holds, by its kind: bonded stock is cleared
+order by order when released; a duty-paid domestic warehouse holds goods imported in bulk by
+general trade."""
 BASE_SCENARIO = "base"
 """The one scenario of an instance whose demand has no scenario rows."""
 DEMAND_KEYS = ("market", "sku", "month", "platform")
@@ -247,18 +252,21 @@ def _lanes(table: pd.DataFrame | None, kinds: pd.Series) -> pd.DataFrame:
     role = np.select(
         [
             (origin_kind == "supplier") & np.isin(destination_kind, ("overseas_warehouse", "port")),
-            from_supply & (destination_kind == "bonded_warehouse"),
-            (origin_kind == "bonded_warehouse") & (destination_kind == "market"),
+            from_supply & np.isin(destination_kind, tuple(STOCK_CHANNELS)),
+            np.isin(origin_kind, tuple(STOCK_CHANNELS)) & (destination_kind == "market"),
             from_supply & (destination_kind == "market"),
         ],
         ROLES[:4],
         ROLES[4],
     )
     direct_channel = arcs["mode"].map(DIRECT_MODES).to_numpy(dtype=object)
+    stocked = pd.Series(
+        np.where(role == "inbound", destination_kind, origin_kind), dtype=object
+    ).map(STOCK_CHANNELS)
     channel = np.where(
         role == "direct",
         direct_channel,
-        np.where(np.isin(role, ("inbound", "last_mile")), BONDED_CHANNEL, None),
+        np.where(np.isin(role, ("inbound", "last_mile")), stocked.to_numpy(dtype=object), None),
     )
     lanes = pd.DataFrame(
         {

@@ -20,13 +20,21 @@ from cbecopt.fields import (
     TableSchema,
 )
 
-NODE_KINDS = ("overseas_warehouse", "market", "supplier", "bonded_warehouse", "port")
+NODE_KINDS = (
+    "overseas_warehouse",
+    "market",
+    "supplier",
+    "bonded_warehouse",
+    "port",
+    "domestic_warehouse",
+)
 DEFAULT_MODE = "default"
 """The mode of a lane whose ``mode`` is blank."""
 
 NODE_CAPACITY = {
     "overseas_warehouse": "units shipped per period (warehouses model)",
     "bonded_warehouse": "units released per month, all SKUs and lanes together (routing model)",
+    "domestic_warehouse": "units released per month, all SKUs and lanes together (routing model)",
     "supplier": "units over the horizon, all its SKUs together (contracts and suppliers models)",
     "market": "not read",
     "port": "not read",
@@ -92,8 +100,20 @@ NODES = TableSchema(
             minimum=0,
             smallest_positive=QUANTITY_RESOLUTION,
             default=math.inf,
-            unit="m³ of month-end stock",
-            doc="bonded warehouse: cubic metres of stock it holds; blank = unlimited",
+            unit="m³ of peak stock",
+            doc="bonded or domestic warehouse: cubic metres of stock it holds at its peak "
+            "(the month's opening stock plus arrivals); blank = unlimited",
+        ),
+        Field(
+            "handling_cost",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            default=0.0,
+            unit="currency per order",
+            doc="bonded or domestic warehouse: fee per order picked, packed and released; "
+            "blank = 0",
         ),
         Field(
             "max_delivery_days",
@@ -114,7 +134,8 @@ NODES = TableSchema(
             doc="supplier: brand_direct, distributor, agent or grey_market",
         ),
     ),
-    doc="Every place in the network: candidate warehouses, markets, suppliers, bonded warehouses, ports.",
+    doc="Every place in the network: candidate warehouses, markets, suppliers, bonded and "
+    "domestic warehouses, ports.",
 )
 
 ARCS = TableSchema(
@@ -304,7 +325,8 @@ PRODUCTS = TableSchema(
                     "holding_cost",
                     0.0,
                     "currency per unit and month",
-                    "routing: cost per unit and month in bonded stock; blank = 0",
+                    "routing: cost per unit and month of average bonded or domestic stock; "
+                    "blank = 0",
                 ),
                 (
                     "listing_cost",
@@ -313,6 +335,13 @@ PRODUCTS = TableSchema(
                     "routing: cost of listing the SKU at a bonded warehouse; blank = 0",
                 ),
                 ("tariff_rate", None, "fraction", "routing: general-trade tariff rate (fraction)"),
+                (
+                    "customs_value",
+                    None,
+                    "CNY per unit",
+                    "routing: general-trade customs value per unit, CNY; blank = (purchase_cost "
+                    "+ inbound freight) x 1.003 (insurance at 0.3%)",
+                ),
             )
         ),
         *(
@@ -382,6 +411,16 @@ PRODUCTS = TableSchema(
                     "routing: 1 if on the positive list for direct-mail CBEC (9610); blank = 1",
                 ),
             )
+        ),
+        Field(
+            "general_trade_allowed",
+            INTEGER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            maximum=1,
+            doc="routing: 1 if the SKU may be imported by general trade (registered); blank = "
+            "by category: 0 for infant formula and cosmetics (registration first), else 1",
         ),
         Field(
             "wait_share",

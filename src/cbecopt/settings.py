@@ -120,6 +120,13 @@ SECTIONS: dict[str, Section] = {
                     "a tax rules file of your own, relative to the instance folder "
                     "(default: the bundled tax_rules.toml)",
                 ),
+                Setting(
+                    "cover_weeks",
+                    NUMBER,
+                    "weeks of cover every listed SKU keeps in stock at a warehouse's month end, "
+                    "at the month's release rate (default 0: no safety stock)",
+                    minimum=0,
+                ),
             ),
         ),
         Section(

@@ -8,4 +8,7 @@ against the published numbers it reproduces.
 - :mod:`oracles.inventory`: the newsvendor with normal demand, call options on top of firm
   orders, quantity flexibility (the contracts model's closed forms).
 - :mod:`oracles.tax`: the CBEC comprehensive tax rate.
+- :mod:`oracles.stocking`: one SKU stocked in a bonded and a duty-paid domestic warehouse,
+  an LP written out from the rules (general-trade tax at import, holding on the average
+  stock, peak volume, weeks of cover), the warehouses enumerated.
 """

@@ -1,5 +1,6 @@
-"""The routing model: bonded (1210), direct mail (9610, postal) and general trade under the
-dated CBEC tax rules, month by month; its check step, sampler, diagnosis and generator."""
+"""The routing model: bonded (1210), direct mail (9610, postal) and general trade (bulk into a
+duty-paid domestic warehouse) under the dated CBEC tax rules, month by month; its check step,
+sampler, diagnosis and generator."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def _routing_sampler(instance: Instance, config: RoutingConfig | None, problem):
 def _diagnose_routing(problem: RoutingProblem) -> list[str]:
     return [
         "lost sales absorb any shortfall, so the plan is infeasible only through its own data: "
-        "check bonded volume capacities against stock that must be held, and lane capacities"
+        "check warehouse volume capacities against stock that must be held (cover_weeks), and "
+        "lane capacities"
     ]
 
 
@@ -73,6 +75,7 @@ SPEC = ModelSpec(
             "fixed_cost",
             "volume_capacity",
             "max_delivery_days",
+            "handling_cost",
         ),
         "arcs": all_columns("arcs"),
         "demand": ("market", "sku", "quantity", "month", "scenario", "std"),

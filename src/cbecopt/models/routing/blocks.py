@@ -36,7 +36,12 @@ import pandas as pd
 
 from cbecopt.highs import SolveOptions
 from cbecopt.limits import Budget, OutOfTime, watched
-from cbecopt.models.routing.build import RoutingProblem, bonded_table, extract_routing
+from cbecopt.models.routing.build import (
+    RoutingProblem,
+    bonded_table,
+    extract_routing,
+    stock_volume,
+)
 from cbecopt.models.routing.data import Capacities, RoutingData
 from cbecopt.results import Status
 from cbecopt.stochastic.twostage import build_extensive_form, solve_extensive_form
@@ -110,12 +115,8 @@ def solve_block(
         for scenario in form.names:
             block = form.scenario_block(scenario)
             stock = form.values_of(values, block.component("stock"))
-            by_month = np.zeros((len(data.BONDED), len(data.MONTHS)))
-            np.add.at(
-                by_month, (data.stock["b"], data.stock["t"]), data.volume[data.stock["k"]] * stock
-            )
-            peak = np.maximum(peak, by_month.max(axis=1))
             release = np.clip(form.values_of(values, block.component("release")), 0, None)
+            peak = np.maximum(peak, stock_volume(data, stock, release).max(axis=1))
             np.add.at(released, data.release["b"], release)
             _add_lane_use(lane_use, data.release, release)
             _add_lane_use(lane_use, data.direct, form.values_of(values, block.component("direct")))
@@ -228,7 +229,7 @@ def combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed:
     )
     breakdown["bonded_fixed"] = fixed
     frames["cost_breakdown"] = breakdown.reset_index()
-    frames["bonded"] = _bonded(d, frames["stock"], plans, opened)
+    frames["bonded"] = _bonded(d, frames["stock"], frames["inbound"], plans, opened)
     k = [p.kpis for p in plans]
     units: dict[str, float] = {}
     for kp in k:
@@ -256,12 +257,27 @@ def combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed:
 
 
 def _bonded(
-    d: RoutingData, stock: pd.DataFrame, plans: list[BlockResult], opened: np.ndarray
+    d: RoutingData,
+    stock: pd.DataFrame,
+    inbound: pd.DataFrame,
+    plans: list[BlockResult],
+    opened: np.ndarray,
 ) -> pd.DataFrame:
+    """The warehouses' table of the combined plan; the peak stock of a month is its opening
+    stock (the month before's end) plus its arrivals."""
     volume = dict(zip(d.SKUS, d.volume, strict=True))
+    position = {m: t for t, m in enumerate(d.MONTHS)}
+    opening = stock.assign(t=stock["month"].map(position) + 1, units=stock["stock"])
+    arrivals = inbound.assign(t=inbound["arrival_month"].map(position), units=inbound["quantity"])
+    held = pd.concat(
+        [
+            f[["bonded_warehouse", "sku", "t", "units"]]
+            for f in (opening[opening["t"] < len(d.MONTHS)], arrivals)
+        ]
+    )
     by_month = (
-        stock.assign(volume=stock["sku"].map(volume) * stock["stock"])
-        .groupby(["bonded_warehouse", "month"])["volume"]
+        held.assign(volume=held["sku"].map(volume) * held["units"])
+        .groupby(["bonded_warehouse", "t"])["volume"]
         .sum()
     )
     peak = by_month.groupby(level=0).max().reindex(d.BONDED, fill_value=0.0).to_numpy()

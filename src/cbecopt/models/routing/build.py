@@ -130,7 +130,8 @@ class RoutingProblem(DemandScenarios):
             "listing_link",
             inbound.sum(by=["bonded", "sku"]),
             listed,
-            listed.keyed(d.demand_bound[d.listing["k"]]),
+            # with cover, what is bought may exceed what sells by the last month's cover stock
+            listed.keyed(d.demand_bound[d.listing["k"]] * (1 + d.cover)),
             doc="sum q <= M_k a_bk",
         )
         capacity_if_open(
@@ -142,7 +143,7 @@ class RoutingProblem(DemandScenarios):
         )
         cost = (
             *fixed_cost_if_used(used, used.keyed(d.fixed_cost * len(d.MONTHS))),
-            *fixed_cost_if_used(listed, listed.keyed(d.listing_cost[d.listing["k"]])),
+            *fixed_cost_if_used(listed, listed.keyed(d.listing["cost"])),
             *(inbound.keyed(d.inbound["cost"]) * inbound).parts,
         )
         return FirstStage((used, listed, inbound), nonempty(cost))
@@ -200,14 +201,17 @@ class RoutingProblem(DemandScenarios):
         )
         add_wait_share(block, d, direct, lost.keyed(demand))
         add_delivery_time(block, d, release, direct)
+        by_month = ["bonded", "month"]
         capacity_if_open(
             block,
             "bonded_volume",
-            (stock.keyed(d.volume[d.stock["k"]]) * stock).sum(by=["bonded", "month"]),
+            (stock.keyed(d.volume[d.stock["k"]]) * stock).sum(by=by_month)
+            + (release.keyed(d.volume[d.release["k"]]) * release).sum(by=by_month),
             _monthly(d, used.keyed(d.volume_capacity)),
             used,
-            doc="sum_k v_k I_bkt <= V_b u_b",
+            doc="peak stock: sum_k v_k (I_bkt + sum_r x_rkt) <= V_b u_b",
         )
+        add_cover_stock(block, d, stock, release)
         capacity_if_open(
             block,
             "bonded_release_capacity",
@@ -224,9 +228,12 @@ class RoutingProblem(DemandScenarios):
             _lane_capacity(d, np.concatenate([d.release["lane"], d.direct["lane"]])),
             doc="units on lane l in month t <= U_l",
         )
+        # Average stock (I_t-1 + A_t + I_t) / 2: a month-end stock is held half of its month
+        # and half of the next; the arrivals' half is in the inbound cost.
         last = d.stock["t"] == len(d.MONTHS) - 1
-        stock_cost = d.holding_cost[d.stock["k"]] - np.where(
-            last, d.salvage_value[d.stock["k"]], 0.0
+        k_stock = d.stock["k"]
+        stock_cost = np.where(
+            last, d.holding_cost[k_stock] / 2 - d.salvage_value[k_stock], d.holding_cost[k_stock]
         )
         return nonempty(
             (
@@ -294,6 +301,34 @@ def _demand_keys(d: RoutingData) -> list[tuple]:
     )
 
 
+def add_cover_stock(block: pyo.Block, d: RoutingData, stock: VarFamily, release: VarFamily) -> None:
+    """Weeks of cover: a listed SKU's month-end stock at a warehouse covers ``cover_weeks`` of
+    the month's releases from it (every month but the last, whose stock is only salvaged).
+
+    .. math:: I_{bkt} \\ge c \\sum_{r \\in R_b} x_{rkt} \\qquad \\forall (b, k),\\ t < |T|,
+        \\quad c = 7\\,\\text{cover\\_weeks} / 30.4
+    """
+    if d.cover <= 0 or len(d.MONTHS) < 2:
+        return
+    rows = stock.labels[d.stock["t"] < len(d.MONTHS) - 1]
+    capacity_if_open(
+        block,
+        "cover_stock",
+        release.sum(by=["bonded", "sku", "month"]) * d.cover - stock,
+        pd.Series(0.0, index=rows),
+        doc="c sum_r x_rkt - I_bkt <= 0",
+    )
+
+
+def stock_volume(d: RoutingData, stock: np.ndarray, release: np.ndarray) -> np.ndarray:
+    """Warehouses x months: m³ of peak stock, the month-end stock plus the month's releases
+    (= opening stock + arrivals, the most the month holds: arrivals land at its start)."""
+    volume = np.zeros((len(d.BONDED), len(d.MONTHS)))
+    np.add.at(volume, (d.stock["b"], d.stock["t"]), d.volume[d.stock["k"]] * stock)
+    np.add.at(volume, (d.release["b"], d.release["t"]), d.volume[d.release["k"]] * release)
+    return volume
+
+
 def add_wait_share(block: pyo.Block, d: RoutingData, direct: VarFamily, demand: pd.Series) -> None:
     """Only the customers willing to wait take a parcel from abroad.
 
@@ -357,7 +392,7 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
     demand = p @ d.demand / p.sum()
     plan = {
         "inbound": _inbound_table(d, inbound),
-        "bonded": _bonded_table(d, used, listed, stock),
+        "bonded": _bonded_table(d, used, listed, stock, release),
         "stock": _positive(
             pd.DataFrame(
                 {
@@ -370,7 +405,7 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
             "stock",
         ),
         "channel_mix": _channel_mix(d, release, direct, lost),
-        "tax": _tax_table(d, release, direct),
+        "tax": _tax_table(d, inbound, release, direct),
     }
     breakdown = _cost_breakdown(d, used, listed, inbound, stock, release, direct, lost)
     plan["cost_breakdown"] = breakdown
@@ -421,17 +456,16 @@ def _inbound_table(d: RoutingData, inbound: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _bonded_table(d: RoutingData, used, listed, stock) -> pd.DataFrame:
-    s = d.stock.frame
-    by_month = np.zeros((len(d.BONDED), len(d.MONTHS)))
-    np.add.at(by_month, (s["b"].to_numpy(), s["t"].to_numpy()), d.volume[s["k"]] * stock)
+def _bonded_table(d: RoutingData, used, listed, stock, release) -> pd.DataFrame:
+    by_month = stock_volume(d, stock, release)
     listed_count = np.bincount(d.listing["b"], weights=np.rint(listed), minlength=len(d.BONDED))
     return bonded_table(d, np.rint(used), listed_count, by_month.max(axis=1))
 
 
 def bonded_table(d: RoutingData, used, skus_listed, peak_volume) -> pd.DataFrame:
-    """One row per bonded warehouse: used, fixed cost over the horizon, SKUs listed, peak
-    month-end volume and its share of the capacity."""
+    """One row per stocking warehouse (bonded, or domestic for general trade): used, fixed
+    cost over the horizon, SKUs listed, peak stock volume (opening stock plus arrivals) and
+    its share of the capacity."""
     is_used = np.asarray(used).astype(int)
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(
@@ -453,7 +487,7 @@ def bonded_table(d: RoutingData, used, skus_listed, peak_volume) -> pd.DataFrame
 def _channel_mix(d: RoutingData, release, direct, lost) -> pd.DataFrame:
     keys = d.demand_keys.frame
     parts = [
-        pd.DataFrame({"d": d.release["d"], "channel": "bonded", "quantity": release}),
+        pd.DataFrame({"d": d.release["d"], "channel": d.release["channel"], "quantity": release}),
         pd.DataFrame({"d": d.direct["d"], "channel": d.direct["channel"], "quantity": direct}),
         pd.DataFrame({"d": np.arange(len(keys)), "channel": "lost", "quantity": lost}),
     ]
@@ -465,15 +499,27 @@ def _channel_mix(d: RoutingData, release, direct, lost) -> pd.DataFrame:
     return _positive(mix, "quantity")
 
 
-def _tax_table(d: RoutingData, release, direct) -> pd.DataFrame:
+def _tax_table(d: RoutingData, inbound, release, direct) -> pd.DataFrame:
+    """Units and tax per channel and regime: bonded and parcels taxed per order, general trade
+    at import into the domestic warehouse (its units are those imported)."""
     regime = d.channel_table.set_index(["sku", "channel"])["regime"]
+    imported = d.stock_channel[d.inbound["b"]] == "general_trade"
+    cleared = d.release["channel"] == "bonded"
     rows = [
         pd.DataFrame(
             {
+                "channel": "general_trade",
+                "sku": [d.SKUS[k] for k in d.inbound["k"][imported]],
+                "units": inbound[imported],
+                "tax": (d.inbound["tax"] * inbound)[imported],
+            }
+        ),
+        pd.DataFrame(
+            {
                 "channel": "bonded",
-                "sku": [d.SKUS[k] for k in d.release["k"]],
-                "units": release,
-                "tax": d.release["tax"] * release,
+                "sku": [d.SKUS[k] for k in d.release["k"][cleared]],
+                "units": release[cleared],
+                "tax": (d.release["tax"] * release)[cleared],
             }
         ),
         pd.DataFrame(
@@ -496,13 +542,19 @@ def _cost_breakdown(d, used, listed, inbound, stock, release, direct, lost) -> p
     k_stock = d.stock["k"]
     parts = {
         "bonded_fixed": float(d.fixed_cost @ np.rint(used)) * len(d.MONTHS),
-        "listing": float(d.listing_cost[d.listing["k"]] @ np.rint(listed)),
+        "listing": float(d.listing["cost"] @ np.rint(listed)),
         "purchase": float(d.inbound["purchase"] @ inbound + d.direct["purchase"] @ direct),
         "inbound_freight": float(d.inbound["freight"] @ inbound),
         "last_mile_freight": float(d.release["freight"] @ release),
+        "handling": float(d.release["handling"] @ release),
         "direct_freight": float(d.direct["freight"] @ direct),
-        "holding": float(d.holding_cost[k_stock] @ stock),
-        "tax": float(d.release["tax"] @ release + d.direct["tax"] @ direct),
+        "holding": float(
+            (d.holding_cost[k_stock] * np.where(last, 0.5, 1.0)) @ stock
+            + d.inbound["holding"] @ inbound
+        ),
+        "tax": float(
+            d.inbound["tax"] @ inbound + d.release["tax"] @ release + d.direct["tax"] @ direct
+        ),
         "lost_sales": float(d.lost_cost[d.demand_keys["k"]] @ lost),
         "salvage": -float((d.salvage_value[k_stock] * np.where(last, stock, 0.0)).sum()),
     }

@@ -88,7 +88,8 @@ def delivery_target_problems(
 
 def salvage_problems(instance: Instance, products: pd.DataFrame, inbound: pd.DataFrame):
     """A salvage value below what stocking a unit costs: purchase, the cheapest inbound lane
-    and one month's holding (a unit that arrives in the last month and is salvaged).
+    (freight and, into a domestic warehouse, the general-trade tax) and one month's holding (a
+    unit that arrives in the last month and is salvaged).
 
     At or above it, buying only to salvage would not lose money, and the plan would be bounded
     only by the listing limit (the most a SKU sells), not by its costs. ``products`` are the
@@ -101,7 +102,8 @@ def salvage_problems(instance: Instance, products: pd.DataFrame, inbound: pd.Dat
     problems = []
     for lane in cheapest.itertuples(index=False):
         product = products.iloc[lane.k]
-        stocking = lane.cost + product["holding_cost"]
+        # ``cost`` holds half a month's holding on arrival; the other half is the month's end.
+        stocking = lane.cost + product["holding_cost"] / 2
         salvage = product["salvage_value"]
         if salvage >= stocking:
             problems.append(
@@ -109,8 +111,9 @@ def salvage_problems(instance: Instance, products: pd.DataFrame, inbound: pd.Dat
                     "products",
                     f"salvage_value ({salvage:g}) is at or above the cost of stocking a unit of "
                     f"'{product['sku']}' by {salvage - stocking:g} ({stocking:g} = purchase_cost "
-                    f"{lane.purchase:g} + {lane.freight:g} on the cheapest inbound lane "
-                    f"{lane.origin} -> {lane.destination} ({lane.mode}) + one month's "
+                    f"{lane.purchase:g} + {lane.freight + lane.tax:g} freight and import tax on "
+                    f"the cheapest inbound lane {lane.origin} -> {lane.destination} ({lane.mode}) "
+                    "+ one month's "
                     f"holding_cost {product['holding_cost']:g}): buying to salvage would not lose "
                     f"money; keep salvage_value below {stocking:g}",
                     products.index[lane.k],
@@ -149,7 +152,7 @@ def unit_problems(instance: Instance, products, capacity, listing, volume, lane_
             problems.append(
                 instance.problem(
                     "products",
-                    f"SKU '{sku}' can be stocked in a bonded warehouse with a volume capacity but has no volume",
+                    f"SKU '{sku}' can be stocked in a warehouse with a volume capacity but has no volume",
                     products.index[k],
                     "volume_m3",
                 )

@@ -10,13 +10,21 @@ row and column a planner must fix.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cbecopt.channels import CHANNELS, DIRECT_MAIL, DIRECT_MODES, channel_terms
+from cbecopt.channels import (
+    CHANNELS,
+    DIRECT_MAIL,
+    DIRECT_MODES,
+    PER_ORDER_GENERAL_TRADE,
+    channel_terms,
+    general_trade_unit_tax,
+)
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.instance import Instance
 from cbecopt.models.demand_checks import demand_sku_problems
@@ -27,12 +35,13 @@ from cbecopt.models.routing.checks import (
     unit_problems,
 )
 from cbecopt.models.routing.postal import postal_rates
-from cbecopt.network import SUPPLY_KINDS, Network
+from cbecopt.network import STOCK_CHANNELS, SUPPLY_KINDS, Network
 from cbecopt.scenarios import check_sampling, sample_scenarios, scenario_rows
 from cbecopt.stochastic.twostage import RiskOptions
 from cbecopt.tax_rules import load_tax_rules
 
 DAYS_PER_MONTH = 30.4
+DAYS_PER_WEEK = 7.0
 REQUIRED_PRODUCT_COLUMNS = ("origin", "vat_rate", "tariff_rate")
 
 
@@ -53,6 +62,9 @@ class RoutingConfig:
     sku_blocks : solve by blocks of this many SKUs with a proven gap
         (:mod:`cbecopt.models.routing.blocks`), for instances too large to solve whole;
         ``None`` solves the whole model at once.
+    cover_weeks : weeks of cover every listed SKU keeps in stock at a warehouse's month end,
+        counted at the month's release rate (family ``cover_stock``); default ``[routing]
+        cover_weeks`` in ``instance.toml``, else 0 (no safety stock).
     """
 
     channels: tuple[str, ...] = CHANNELS
@@ -61,6 +73,7 @@ class RoutingConfig:
     distribution: str = "normal"
     tax_date: str | None = None
     sku_blocks: int | None = None
+    cover_weeks: float | None = None
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.channels if c not in CHANNELS]
@@ -72,6 +85,8 @@ class RoutingConfig:
         check_sampling(self.samples, self.distribution)
         if self.sku_blocks is not None and self.sku_blocks < 1:
             raise OptionError(f"the SKU block size must be at least 1, got {self.sku_blocks}")
+        if self.cover_weeks is not None and not 0 <= self.cover_weeks < math.inf:
+            raise OptionError(f"cover_weeks must be 0 or more weeks, got {self.cover_weeks}")
         if self.sku_blocks is not None and self.risk.weight > 0:
             raise OptionError(
                 "solving by SKU blocks is risk-neutral only: CVaR does not split by SKU"
@@ -113,11 +128,11 @@ class RoutingData:
 
     SKUS: list
     MARKETS: list
-    BONDED: list
+    BONDED: list  # stocking warehouses: bonded, and duty-paid domestic ones (general trade)
     MONTHS: list
     demand_keys: Index  # (j, k, t): DEMAND
     inbound: Index  # (lane o->b, k, ship t, arrive t): INBOUND
-    listing: Index  # (b, k): LISTINGS
+    listing: Index  # (b, k) with its ``cost``: LISTINGS
     release: Index  # (lane b->j, k, t) with its demand position: RELEASES
     stock: Index  # (b, k, t): STOCK
     direct: Index  # (lane o->j, channel, k, t) with its demand position: DIRECT
@@ -142,6 +157,8 @@ class RoutingData:
     price: np.ndarray
     tax_rules: str  # which rule set applied (effective date and file)
     warnings: tuple[str, ...] = ()  # what the checks warn of (a postal class against the CT)
+    stock_channel: np.ndarray = field(default_factory=lambda: np.array([], object))  # per b
+    cover: float = 0.0  # months of cover: cover_weeks x 7 / 30.4
 
     def with_scenarios(self, names, probabilities, demand) -> RoutingData:
         return dataclasses.replace(
@@ -277,11 +294,20 @@ class RoutingData:
             matrix,
             config.channels,
         )
+        cover_weeks = config.cover_weeks
+        if cover_weeks is None:
+            cover_weeks = _cover_weeks_setting(instance)
         return dataclasses.replace(
             data,
             tax_rules=f"{rules.effective} ({Path(rules.file).name})",
             warnings=tuple(warnings),
+            cover=cover_weeks * DAYS_PER_WEEK / DAYS_PER_MONTH,
         )
+
+
+def _cover_weeks_setting(instance: Instance) -> float:
+    """``[routing] cover_weeks`` of ``instance.toml`` (checked at load), 0 when absent."""
+    return float(instance.setting("routing", "cover_weeks") or 0.0)
 
 
 def _rules_path(instance: Instance):
@@ -448,7 +474,21 @@ def _lanes(instance: Instance, markets: list) -> pd.DataFrame:
     role = lanes["role"].to_numpy()
     used = (role == "inbound") | (np.isin(role, ("last_mile", "direct")) & to_market)
     lanes = lanes.loc[used, [*LANE_COLUMNS, "row"]]
+    per_order = (lanes["role"] == "direct") & (lanes["mode"] == PER_ORDER_GENERAL_TRADE)
     problems = [
+        instance.problem(
+            "arcs",
+            "a per-order general_trade lane from abroad to a market is no longer a channel: "
+            "general trade is bulk import into a duty-paid warehouse; add a node of kind "
+            "domestic_warehouse, an inbound lane into it from the origin (e.g. sea_bulk) and "
+            "last_mile lanes from it to the markets",
+            row,
+            "mode",
+        )
+        for row in lanes.loc[per_order, "row"]
+    ]
+    lanes = lanes[~per_order]
+    problems += [
         instance.problem(
             "arcs",
             f"mode '{mode}' from an origin straight to a market is not a channel; use one of "
@@ -498,27 +538,45 @@ def _assemble(
             per_kg > 0, per_kg * np.nan_to_num(w), 0.0
         )
 
-    sku_frame = pd.DataFrame({"k": np.arange(len(skus)), "origin": origin_k})
+    reach = _reach(instance.network, origin_k, lane_cost)
     inbound_lanes = lanes[lanes["role"] == "inbound"]
     last_mile = lanes[lanes["role"] == "last_mile"]
     bonded = [
         b for b in dict.fromkeys(inbound_lanes["destination"]) if b in set(last_mile["origin"])
     ]
     b_of = {b: i for i, b in enumerate(bonded)}
-    # Inbound: lanes from the SKU's origin into a bonded warehouse that also delivers.
-    pairs = inbound_lanes[inbound_lanes["destination"].isin(b_of)].merge(sku_frame, on="origin")
-    pairs = pairs[allowed["bonded"].to_numpy(bool)[pairs["k"].to_numpy()]]
-    pairs["b"] = pairs["destination"].map(b_of)
+    stock_channel = np.array([STOCK_CHANNELS[nodes.at[b, "kind"]] for b in bonded], object)
+    # Inbound: lanes from a node the SKU reaches (its origin, or an overseas warehouse a first
+    # mile leads to) into a warehouse that also delivers, for SKUs open to its channel.
+    pairs = inbound_lanes[inbound_lanes["destination"].isin(b_of)].merge(reach, on="origin")
+    pairs["b"] = pairs["destination"].map(b_of).astype(np.int64)
+    open_to = allowed.to_numpy(bool)[
+        pairs["k"].to_numpy(), allowed.columns.get_indexer(stock_channel[pairs["b"].to_numpy()])
+    ]
+    pairs = pairs[open_to].reset_index(drop=True)
     pairs["offset"] = np.floor(pairs["lead_time_days"] / DAYS_PER_MONTH).astype(np.int64)
+    pairs["freight"] = lane_cost(pairs) + pairs["first_mile"]
+    pairs["tax"] = 0.0
+    general = np.flatnonzero(stock_channel[pairs["b"].to_numpy()] == "general_trade")
+    pairs.loc[general, "tax"] = general_trade_unit_tax(
+        products, pairs["k"].to_numpy()[general], pairs["freight"].to_numpy()[general]
+    )
     inbound = pairs.merge(pd.DataFrame({"t": np.arange(n_t)}), how="cross")
     inbound["arrive"] = inbound["t"] + inbound["offset"]
     inbound = inbound[inbound["arrive"] < n_t].reset_index(drop=True)
+    holding = products["holding_cost"].to_numpy(float)
     inbound["purchase"] = products["purchase_cost"].to_numpy(float)[inbound["k"]]
-    inbound["freight"] = lane_cost(inbound)
-    inbound["cost"] = inbound["purchase"] + inbound["freight"]
+    # Half a month's holding on arrival: see average stock in models/routing.md.
+    inbound["holding"] = holding[inbound["k"]] / 2
+    inbound["cost"] = inbound["purchase"] + inbound["freight"] + inbound["tax"] + inbound["holding"]
     listing = pairs[["b", "k"]].drop_duplicates().sort_values(["b", "k"]).reset_index(drop=True)
     listing["bonded"] = [bonded[b] for b in listing["b"]]
     listing["sku"] = [skus[k] for k in listing["k"]]
+    listing["cost"] = np.where(
+        stock_channel[listing["b"].to_numpy()] == "bonded",
+        products["listing_cost"].to_numpy(float)[listing["k"].to_numpy()],
+        0.0,
+    )
     stock = listing[["b", "k", "bonded", "sku"]].merge(
         pd.DataFrame({"t": np.arange(n_t)}), how="cross"
     )
@@ -528,16 +586,23 @@ def _assemble(
     out = last_mile[last_mile["origin"].isin(b_of)].merge(markets_frame, on="destination")
     out["b"] = out["origin"].map(b_of)
     release = out.merge(demand_keys, on="j").merge(listing[["b", "k"]], on=["b", "k"])
-    release["tax"] = tax["bonded"].to_numpy(float)[release["k"]]
+    b_rel, k_rel = release["b"].to_numpy(np.int64), release["k"].to_numpy(np.int64)
+    release["channel"] = stock_channel[b_rel]
+    cleared = release["channel"].to_numpy() == "bonded"
+    release["tax"] = np.where(cleared, tax["bonded"].to_numpy(float)[k_rel], 0.0)
     release["freight"] = lane_cost(release)
-    release["cost"] = release["tax"] + release["freight"]
-    # Direct: lanes from the SKU's origin to the market, by a channel the SKU may use.
+    release["handling"] = (
+        nodes["handling_cost"].reindex(bonded).to_numpy(float)[b_rel]
+        / products["units_per_order"].to_numpy(float)[k_rel]
+    )
+    release["cost"] = release["tax"] + release["freight"] + release["handling"]
+    # Direct: lanes from a node the SKU reaches to the market, by a channel the SKU may use.
     direct_lanes = lanes[lanes["role"] == "direct"].merge(markets_frame, on="destination")
-    direct = direct_lanes.merge(sku_frame, on="origin")
+    direct = direct_lanes.merge(reach, on="origin")
     ok = allowed.to_numpy(bool)[direct["k"], allowed.columns.get_indexer(direct["channel"])]
     direct = direct[ok].reset_index(drop=True)
     direct["purchase"] = products["purchase_cost"].to_numpy(float)[direct["k"]]
-    direct["freight"] = lane_cost(direct)
+    direct["freight"] = lane_cost(direct) + direct["first_mile"]
     direct["tax"] = tax.to_numpy(float)[direct["k"], tax.columns.get_indexer(direct["channel"])]
     direct["cost"] = direct["purchase"] + direct["freight"] + direct["tax"]
     max_days = nodes["max_delivery_days"].reindex(markets).to_numpy(float)
@@ -588,7 +653,27 @@ def _assemble(
         demand=matrix,
         price=products["price"].to_numpy(float),
         tax_rules="",
+        stock_channel=stock_channel,
     )
+
+
+def _reach(network: Network, origin_k: np.ndarray, lane_cost) -> pd.DataFrame:
+    """Where each SKU can be shipped from, with the cost per unit of getting it there.
+
+    One row per SKU ``k`` and node ``origin``: the SKU's own origin (``first_mile`` 0), and every
+    overseas warehouse or port a first-mile lane reaches from it (``first_mile``: the cheapest
+    such lane's cost per unit). An overseas warehouse thus ships only the SKUs whose suppliers
+    reach it; it is a pass-through with stock on hand, so the first mile adds cost, not time.
+    """
+    own = pd.DataFrame({"k": np.arange(len(origin_k)), "origin": origin_k, "first_mile": 0.0})
+    first = network.lanes[network.lanes["role"].to_numpy() == "first_mile"]
+    if first.empty:
+        return own
+    legs = first.merge(own[["k", "origin"]], on="origin")
+    legs = legs.assign(first_mile=lane_cost(legs))[["k", "destination", "first_mile"]]
+    legs = legs.rename(columns={"destination": "origin"})
+    both = pd.concat([own, legs], ignore_index=True)
+    return both.groupby(["k", "origin"], sort=False, as_index=False)["first_mile"].min()
 
 
 POSITIONS = ("j", "k", "t", "b", "d", "arrive", "lane")

@@ -33,6 +33,21 @@ BONDED_ZONES = (
     ("BZ-CQ", "Chongqing Xiyong bonded zone", 29.58, 106.30, 180_000, 1200),
     ("BZ-TJ", "Tianjin Dongjiang bonded port", 38.98, 117.77, 210_000, 1600),
 )
+DOMESTIC_WAREHOUSE = (
+    # id, name, latitude, longitude, fixed cost per month (CNY), volume capacity (m3)
+    "DW-SH",
+    "duty-paid warehouse, Shanghai Songjiang",
+    31.03,
+    121.23,
+    120_000,
+    3000,
+)
+"""The duty-paid domestic warehouse general-trade imports go into (assumed figures)."""
+HANDLING_PER_ORDER = {"bonded_warehouse": 4.0, "domestic_warehouse": 3.0}
+"""Assumed fee per order picked, packed and released (CNY): bonded adds the per-order
+customs declaration (the 'three-document' check) to ordinary warehouse handling."""
+GENERAL_TRADE_CLEARANCE_DAYS = 7
+"""Assumed days of general-trade customs clearance and inspection on top of the sea voyage."""
 ORIGINS = (
     # id, name, country, sea days, air days, sea CNY/kg, air CNY/kg, parcel days, postal days
     ("ORG-FR", "brand warehouses, France", "FR", 35, 7, 2.6, 26.0, 10, 20),
@@ -73,7 +88,9 @@ def generate_routing(
 ) -> Instance:
     """A random routing instance: SKUs from ``n_origins`` countries into ``n_markets`` provinces.
 
-    Bonded zones, origins and provinces are real places (coordinates of the cities); prices,
+    Bonded zones, a duty-paid domestic warehouse for general trade
+    (:data:`DOMESTIC_WAREHOUSE`), origins and provinces are real places (coordinates of the
+    cities); prices,
     weights, tax rates and costs are drawn per category from the ranges in
     :data:`ROUTING_CATEGORIES`; freight grows with weight (bulk, parcels) and distance (last
     mile); demand is lognormal per SKU, split over provinces by :data:`PROVINCES` weights and
@@ -138,6 +155,10 @@ def generate_routing(
         [(o[0], "supplier", o[1], o[2], np.nan, np.nan, np.nan, np.nan, np.nan) for o in origins]
         + [(z[0], "bonded_warehouse", z[1], "CN", z[2], z[3], z[4], z[5], np.nan) for z in zones]
         + [
+            (dw[0], "domestic_warehouse", dw[1], "CN", *dw[2:], np.nan)
+            for dw in [DOMESTIC_WAREHOUSE]
+        ]
+        + [
             (
                 p[0],
                 "market",
@@ -163,17 +184,20 @@ def generate_routing(
             "max_delivery_days",
         ],
     )
+    nodes["handling_cost"] = nodes["kind"].map(HANDLING_PER_ORDER)
     arcs = []
     for o in origins:
         for z in zones:
             arcs.append((o[0], z[0], "sea_bulk", 0.5, o[5], float(o[3] + 3)))
             arcs.append((o[0], z[0], "air_bulk", 1.0, o[6], float(o[4] + 1)))
+        clearance = float(o[3] + GENERAL_TRADE_CLEARANCE_DAYS)
+        arcs.append((o[0], DOMESTIC_WAREHOUSE[0], "sea_bulk", 0.5, o[5], clearance))
         for p in provinces:
             far = 2.0 if p[0] in ("Xizang", "Xinjiang", "Qinghai") else 0.0
             arcs.append((o[0], p[0], "cbec_parcel", 12.0 + far, o[6] * 1.6, float(o[7]) + far))
             arcs.append((o[0], p[0], "postal_parcel", 8.0 + far, o[6] * 1.1, float(o[8]) + far))
-            arcs.append((o[0], p[0], "general_trade", 6.0, o[5] + 3.0, float(o[3] / 4 + 6)))
-    for z in zones:
+    stocked = [*zones, DOMESTIC_WAREHOUSE]
+    for z in stocked:
         for p in provinces:
             km = float(_km(z[2], z[3], p[1], p[2]))
             arcs.append(
@@ -218,7 +242,8 @@ def generate_routing(
         "instance": {
             "name": name,
             "description": f"synthetic routing instance: {n_skus} SKUs from {n_origins} origins through "
-            f"{n_bonded} bonded zones or direct channels to {n_markets} provinces over {n_months} months",
+            f"{n_bonded} bonded zones, a duty-paid domestic warehouse or direct channels to "
+            f"{n_markets} provinces over {n_months} months",
             "currency": "CNY",
             "source": "cbecopt generate",
             "licence": "CC0-1.0",

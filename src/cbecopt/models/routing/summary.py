@@ -1,5 +1,5 @@
 """What ``cbecopt solve --model routing`` prints: the two-stage summary, then the channel
-mix, tax by regime, the cost breakdown and the bonded warehouses used."""
+mix, tax by regime, the cost breakdown and the stocking warehouses used."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def summarize_routing(console: Console, result: Result) -> None:
 
 
 def _print_routing(console: Console, result: Result) -> None:
-    """Channel mix, tax by regime, bonded warehouses and the cost breakdown."""
+    """Channel mix, tax by regime, stocking warehouses and the cost breakdown."""
     k = result.kpis
     console.print(
         f"profit {money(k['profit'])} on revenue {money(k['revenue'])}; tax paid {money(k['tax_paid'])}"
@@ -42,7 +42,7 @@ def _print_routing(console: Console, result: Result) -> None:
     bonded = result.tables["bonded"]
     used = bonded[bonded["used"] == 1]
     console.print(
-        "bonded warehouses used: "
+        "warehouses used (bonded, or domestic for general trade): "
         + (
             ", ".join(f"{r.bonded_warehouse} ({r.skus_listed} SKUs)" for r in used.itertuples())
             or "none"
