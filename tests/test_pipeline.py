@@ -139,3 +139,18 @@ def test_the_method_is_refused_where_no_one_model_is_solved():
     run = run_cbecopt("solve", "demo", "--independent", "--method", "extensive_form")
     assert run.returncode == 2
     assert "--method applies to one model solved from an instance" in run.stderr
+
+
+@pytest.mark.unit
+def test_result_table_names_the_tables_there_are():
+    """``Result.table`` gives a table the result has, and for one it lacks a KeyError naming
+    the model and the tables it does have (the summaries read result tables this way)."""
+    from cbecopt.results import Result, Status
+
+    result = Result(model="routing", instance="x", status=Status.OPTIMAL, tables={"tax": "t"})
+    assert result.table("tax") == "t"
+    with pytest.raises(KeyError, match=r"routing result has no table 'stock' \(tables: tax\)"):
+        result.table("stock")
+    empty = Result(model="contracts", instance="x", status=Status.NO_SOLUTION)
+    with pytest.raises(KeyError, match=r"tables: none"):
+        empty.table("contracts")

@@ -89,6 +89,15 @@ class Result:
         """A solution is returned (optimal or feasible)."""
         return self.status.has_solution
 
+    def table(self, name: str) -> pd.DataFrame:
+        """The result table ``name`` (each model documents its tables); a ``KeyError`` that
+        lists the tables there are when it is missing (a result without a solution has none)."""
+        try:
+            return self.tables[name]
+        except KeyError:
+            there = ", ".join(sorted(self.tables)) or "none"
+            raise KeyError(f"{self.model} result has no table {name!r} (tables: {there})") from None
+
     def to_dict(self) -> dict[str, Any]:
         """Everything but the tables, as plain JSON-ready values."""
         return {

@@ -19,7 +19,7 @@ def _print_contracts_used(console: Console, result: Result) -> None:
     """The contracts committed to or bought from later."""
     if "contracts" not in result.tables:
         return
-    used = result.tables["contracts"]
+    used = result.table("contracts")
     used = used[(used["quantity"].fillna(0) > 1e-9) | (used["expected_bought"] > 1e-9)]
     table = Table(title=f"contracts used ({len(used)})", title_justify="left")
     for col in ("supplier", "sku", "type", "committed", "expected later", "expected cost"):

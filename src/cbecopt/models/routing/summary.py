@@ -26,7 +26,7 @@ def _print_routing(console: Console, result: Result) -> None:
         f" (rules {k['tax_rules']}); fill rate {k['fill_rate']:.2%}; "
         f"average delivery {k['average_delivery_days'] or 0:.1f} days"
     )
-    mix = result.tables["channel_mix"].groupby("channel")["quantity"].sum()
+    mix = result.table("channel_mix").groupby("channel")["quantity"].sum()
     console.print(
         "channel mix: " + ", ".join(f"{c} {q:,.0f} ({q / mix.sum():.1%})" for c, q in mix.items())
     )
@@ -39,7 +39,7 @@ def _print_routing(console: Console, result: Result) -> None:
         for row in frame.itertuples(index=False):
             table.add_row(*(v if isinstance(v, str) else f"{v:,.2f}" for v in row))
         console.print(table)
-    bonded = result.tables["bonded"]
+    bonded = result.table("bonded")
     used = bonded[bonded["used"] == 1]
     console.print(
         "warehouses used (bonded, or domestic for general trade): "

@@ -56,7 +56,7 @@ def compare_suppliers(
         k = result.kpis
         risk = None
         if result.ok:
-            skus = result.tables["skus"]
+            skus = result.table("skus")
             risk = float(
                 (skus["expected_counterfeit"] * skus["sku"].map(penalty).fillna(0.0)).sum()
             )

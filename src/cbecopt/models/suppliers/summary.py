@@ -30,7 +30,7 @@ def _print_suppliers(console: Console, result: Result) -> None:
         + (f" ({rate:.3%} of {k['units_bought']:,.0f} bought)" if rate is not None else "")
         + f"; brand-direct share {k['brand_direct_share'] or 0:.1%}; suppliers used: {', '.join(k['suppliers_used'])}"
     )
-    purchases = result.tables["purchases"]
+    purchases = result.table("purchases")
     table = Table(title=f"purchases ({len(purchases)} offers used)", title_justify="left")
     for col in ("supplier", "sku", "type", "quantity", "unit price", "counterfeit"):
         table.add_column(col, justify="left" if col in ("supplier", "sku", "type") else "right")

@@ -18,7 +18,7 @@ def summarize_warehouses(console: Console, result: Result) -> None:
             f"cost: fixed {money(k['fixed_cost'])} + transport {money(k['transport_cost'])}"
             f" = {money(k['total_cost'])}"
         )
-        opened = result.tables["open"]
+        opened = result.table("open")
         opened = opened[opened["open"] == 1]
         table = Table(title=f"{k['open_count']} warehouses open", title_justify="left")
         for col in ("warehouse", "fixed cost", "capacity", "throughput", "utilisation"):
@@ -51,7 +51,7 @@ def _print_sharing(console: Console, result: Result) -> None:
     for col in columns:
         table.add_column(col, justify="left" if col == "platform" else "right")
     proven = k.get("comparison_proven", True)
-    for row in result.tables["platform_costs"].itertuples(index=False):
+    for row in result.table("platform_costs").itertuples(index=False):
         shapley = f"{money(row.shapley_cost)} ({pct(1 - row.shapley_cost / row.independent_cost)})"
         if not proven:
             shapley = f"{money(row.shapley_low)} .. {money(row.shapley_high)}"
