@@ -201,7 +201,6 @@ class ComposedModel:
         elif outcome.status == Status.NO_SOLUTION:
             diagnosis = [options.budget.no_solution_advice()]
         parts["extract"] = time.perf_counter() - start
-        compiled = self.compiled
         return run.result(
             outcome.status,
             outcome.termination,
@@ -212,13 +211,7 @@ class ComposedModel:
             tables=tables,
             kpis=kpis,
             diagnosis=diagnosis,
-            size={
-                "parts": len(self.parts),
-                "variables": compiled.n_cols,
-                "integer_variables": compiled.n_integer,
-                "constraints": compiled.n_rows,
-                "nonzeros": compiled.nonzeros,
-            },
+            size={"parts": len(self.parts), **self.compiled.size()},
             solver={"name": "highs", **outcome.info},
         )
 

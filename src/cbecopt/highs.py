@@ -193,6 +193,16 @@ class CompiledModel:
     def n_integer(self) -> int:
         return len(self.integer_columns)
 
+    def size(self) -> dict[str, int]:
+        """The size ``Result.size`` reports: variables, integer variables, constraints and
+        nonzeros."""
+        return {
+            "variables": self.n_cols,
+            "integer_variables": self.n_integer,
+            "constraints": self.n_rows,
+            "nonzeros": self.nonzeros,
+        }
+
     @property
     def lp(self) -> highspy.HighsLp:
         """The same model as a HighsLp object (copies of the arrays, integrality left out)."""

@@ -110,10 +110,7 @@ def solve(task: Task, run: Run) -> Result:
         diagnosis=diagnosis,
         size={
             **({"scenarios": len(form.names)} if two_stage else {}),
-            "variables": compiled.n_cols,
-            "integer_variables": compiled.n_integer,
-            "constraints": compiled.n_rows,
-            "nonzeros": compiled.nonzeros,
+            **compiled.size(),
         },
         solver={"name": "highs", **outcome.info},
         reports=reports,
