@@ -64,6 +64,20 @@ ROUTING_CATEGORIES = {
     "health_supplements": ((100, 500), (0.2, 0.5), 0.0030, 0.13, 0.0, 0.08, 0.13, 2, 0.7, 0.35),
     "electronics": ((300, 6500), (0.2, 1.5), 0.0040, 0.13, 0.0, 0.0, 0.20, 1, 0.5, 0.5),
 }
+OFF_LIST_SHARE = {
+    "cosmetics": 0.0,
+    "infant_formula": 0.0,
+    "health_supplements": 0.0,
+    "electronics": 0.05,
+}
+"""Assumed chance that a SKU of the category is off the CBEC positive list, drawn separately
+for bonded (1210, ``bonded_allowed``) and direct mail (9610, ``cbec_allowed``). Cosmetics,
+infant formula and health supplements are listed goods of the List of Cross-border
+E-commerce Retail Imports (2019 edition, MOF and 12 departments Announcement 2019 No. 96, in
+force 2020-01-01, and its 2022 update, Announcement 2022 No. 7) and, as retail imports for
+personal use, need no first-import registration (MOFCOM and 5 departments, Shangcaifa [2018]
+No. 486), so they are never off; most consumer electronics are listed too, a few lines are
+the exception (5%, an assumption, not a statistic)."""
 SEASONALITY = (0.85, 0.75, 0.9, 0.95, 1.0, 1.35, 0.95, 0.9, 1.0, 1.05, 2.1, 1.2)
 """Assumed monthly demand index, January to December: Chinese New Year dip, 618 in June,
 Double 11 in November, year-end gifts in December."""
@@ -92,7 +106,10 @@ def generate_routing(
     (:data:`DOMESTIC_WAREHOUSE`), origins and provinces are real places (coordinates of the
     cities); prices,
     weights, tax rates and costs are drawn per category from the ranges in
-    :data:`ROUTING_CATEGORIES`; freight grows with weight (bulk, parcels) and distance (last
+    :data:`ROUTING_CATEGORIES`; positive-list membership follows the category
+    (:data:`OFF_LIST_SHARE`: cosmetics, infant formula and supplements are on the 2019 List
+    for 1210 and 9610, a few electronics are off), so a SKU closed to general trade until
+    registered is still sold through CBEC, as in practice; freight grows with weight (bulk, parcels) and distance (last
     mile); demand is lognormal per SKU, split over provinces by :data:`PROVINCES` weights and
     shaped by :data:`SEASONALITY`. ``n_scenarios`` > 0 adds lognormal demand scenarios.
     """
@@ -140,8 +157,8 @@ def generate_routing(
                 "tariff_rate": tariff,
                 "postal_rate": postal if category != "cosmetics" or high_end else 0.2,
                 "units_per_order": per_order,
-                "bonded_allowed": int(rng.random() > 0.05),
-                "cbec_allowed": int(rng.random() > 0.05),
+                "bonded_allowed": int(rng.random() >= OFF_LIST_SHARE[category]),
+                "cbec_allowed": int(rng.random() >= OFF_LIST_SHARE[category]),
                 "wait_share": wait,
                 "holding_cost": round(price * 0.006 + 1.0, 2),
                 "listing_cost": 3000.0,
