@@ -1,0 +1,216 @@
+"""The ``network`` model against brute force: every choice of its binaries (suppliers
+qualified, overseas warehouses opened, bonded warehouses used, one price segment or none per
+offer), each continuous remainder solved as an LP written here from the data with
+``scipy.optimize.linprog``, never from cbecopt's matrices; the best of them is the optimum."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from cbecopt.models.network import NetworkData, solve_network
+from network_helpers import tiny
+
+
+class _LP:
+    """A small LP in the making: named columns, equality and inequality rows."""
+
+    def __init__(self):
+        self.cost: list[float] = []
+        self.bounds: list[tuple[float, float | None]] = []
+        self.eq: list[tuple[dict, float]] = []
+        self.le: list[tuple[dict, float]] = []
+
+    def var(self, cost: float, lo: float = 0.0, hi: float | None = None) -> int:
+        self.cost.append(cost)
+        self.bounds.append((lo, hi))
+        return len(self.cost) - 1
+
+    def solve(self) -> float | None:
+        n = len(self.cost)
+
+        def dense(rows):
+            a = np.zeros((len(rows), n))
+            for r, (coefs, _) in enumerate(rows):
+                for j, c in coefs.items():
+                    a[r, j] += c
+            return (a, [b for _, b in rows]) if rows else (None, None)
+
+        a_eq, b_eq = dense(self.eq)
+        a_ub, b_ub = dense(self.le)
+        res = linprog(self.cost, a_ub, b_ub, a_eq, b_eq, bounds=self.bounds, method="highs")
+        return float(res.fun) if res.status == 0 else None
+
+
+def _add(coefs: dict, j: int, c: float) -> None:
+    coefs[j] = coefs.get(j, 0.0) + c
+
+
+def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
+    """The least cost with these binaries (``segment[o]``: the segment pricing offer o, or
+    None), or None when infeasible."""
+    lp = _LP()
+    fixed = (
+        np.dot(d.supplier_fixed, qualified)
+        + np.dot(d.overseas_fixed, opened)
+        + np.dot(d.bonded_fixed, used)
+    )
+    nK, nT = len(d.skus), d.months
+    quantity = {}
+    for o, (_, k) in enumerate(d.offers):
+        r = segment[o]
+        if r is None:
+            continue
+        _, lo, hi, price = d.segments[r]
+        cost = price + d.counterfeit_penalty[k] * d.counterfeit_rate[o]
+        quantity[o] = lp.var(cost, max(lo, d.min_order[o]), hi)
+    # shipments: (role, origin kind, origin, destination, k, t, lead) -> column
+    ships = []
+    for i, w, cost, lead in d.first_mile:
+        ships.append(("fm", "supplier", i, w, cost, lead))
+    for kind, o, b, cost, lead in d.inbound:
+        extra = d.overseas_handling[o] if kind == "overseas" else 0.0
+        ships.append(("in", kind, o, b, cost + extra, lead))
+    col = {}
+    for n, (role, kind, o, dest, cost, lead) in enumerate(ships):
+        for k in range(nK):
+            for t in range(nT - lead):
+                if kind == "supplier" and (o, k) not in d.offers:
+                    continue
+                shut = (role == "fm" and not opened[dest]) or (role == "in" and not used[dest])
+                col[n, k, t] = lp.var(cost, 0.0, 0.0 if shut else None)
+    for o, (i, k) in enumerate(d.offers):
+        out = {
+            col[key]: 1.0
+            for key in col
+            if ships[key[0]][1] == "supplier" and ships[key[0]][2] == i and key[1] == k
+        }
+        if o in quantity:
+            out[quantity[o]] = -1.0
+        lp.eq.append((out, 0.0))
+    for i in range(len(d.suppliers)):
+        lp.le.append(
+            (
+                {quantity[o]: 1.0 for o in quantity if d.offers[o][0] == i},
+                d.supplier_capacity[i] * qualified[i],
+            )
+        )
+    if d.counterfeit_cap < 1.0:
+        for k in range(nK):
+            lp.le.append(
+                (
+                    {
+                        quantity[o]: d.counterfeit_rate[o] - d.counterfeit_cap
+                        for o in quantity
+                        if d.offers[o][1] == k
+                    },
+                    0.0,
+                )
+            )
+    outlets = [("release", b, j, c, tax, d.bonded_handling[b]) for b, j, c, tax in d.release]
+    outlets += [("parcel", w, j, c, tax, d.overseas_handling[w]) for w, j, c, tax in d.parcel]
+    for s, p in enumerate(d.probabilities):
+        x = {
+            (n, k, t): lp.var(p * (c + tax * d.retail_price[k] + h))
+            for n, (_, _, _, c, tax, h) in enumerate(outlets)
+            for k in range(nK)
+            for t in range(nT)
+        }
+        for kind, nodes in (("overseas", d.overseas), ("bonded", d.bonded)):
+            for v in range(len(nodes)):
+                stock = {(k, t): lp.var(p * d.holding[k]) for k in range(nK) for t in range(nT)}
+                for k, t in stock:
+                    row = {stock[k, t]: 1.0}
+                    if t > 0:
+                        _add(row, stock[k, t - 1], -1.0)
+                    for (n, kk, tt), j in col.items():
+                        role, okind, o, dest, _, lead = ships[n]
+                        arrives = kk == k and tt + lead == t and dest == v
+                        if arrives and (role == "fm") == (kind == "overseas"):
+                            _add(row, j, -1.0)
+                        if (
+                            kind == "overseas"
+                            and okind == "overseas"
+                            and o == v
+                            and (kk, tt) == (k, t)
+                        ):
+                            _add(row, j, 1.0)
+                    for (n, kk, tt), j in x.items():
+                        role, origin = outlets[n][0], outlets[n][1]
+                        if (
+                            (role == "release") == (kind == "bonded")
+                            and origin == v
+                            and (kk, tt) == (k, t)
+                        ):
+                            _add(row, j, 1.0)
+                    lp.eq.append((row, 0.0))
+                if kind == "overseas":
+                    for t in range(nT):
+                        lp.le.append(
+                            (
+                                {stock[k, t]: 1.0 for k in range(nK)},
+                                d.overseas_capacity[v] * opened[v],
+                            )
+                        )
+        for jj in range(len(d.markets)):
+            for k in range(nK):
+                for t in range(nT):
+                    row = {x[n, k, t]: 1.0 for n in range(len(outlets)) if outlets[n][2] == jj}
+                    row[lp.var(p * d.lost_penalty[k])] = 1.0
+                    lp.eq.append((row, float(d.demand[s, jj, k, t])))
+    value = lp.solve()
+    return None if value is None else value + fixed
+
+
+def brute_force(d: NetworkData) -> float:
+    """The least cost over every choice of the binaries."""
+    choices = []
+    for o in range(len(d.offers)):
+        choices.append([None, *[r for r, seg in enumerate(d.segments) if seg[0] == o]])
+    best = np.inf
+    for qualified in itertools.product((0, 1), repeat=len(d.suppliers)):
+        for opened in itertools.product((0, 1), repeat=len(d.overseas)):
+            for used in itertools.product((0, 1), repeat=len(d.bonded)):
+                for segment in itertools.product(*choices):
+                    if any(
+                        r is not None and not qualified[d.offers[o][0]]
+                        for o, r in enumerate(segment)
+                    ):
+                        continue
+                    value = _lp_value(d, qualified, opened, used, segment)
+                    if value is not None:
+                        best = min(best, value)
+    return best
+
+
+CASES = {
+    "base": {},
+    "no counterfeit cap": {"counterfeit_cap": 1.0},
+    "cheap warehouse": {"overseas_fixed": np.array([10.0]), "bonded_fixed": np.array([900.0])},
+    "grey capped": {"counterfeit_cap": 0.1, "supplier_fixed": np.array([900.0, 0.0])},
+    "grey binding cap": {
+        "counterfeit_penalty": np.array([5.0]),
+        "supplier_fixed": np.array([300.0, 0.0]),
+        "counterfeit_cap": 0.2,
+    },
+    "small brand order": {
+        "demand": np.array([[[[0.0, 10.0]]], [[[0.0, 30.0]]]]),
+        "supplier_fixed": np.array([0.0, 500.0]),
+    },
+    "three months": {
+        "months": 3,
+        "demand": np.array([[[[5.0, 40.0, 60.0]]], [[[20.0, 90.0, 10.0]]]]),
+        "overseas_capacity": np.array([30.0]),
+    },
+}
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("case", CASES)
+def test_network_optimum_is_the_brute_force_optimum(case):
+    d = tiny(**CASES[case])
+    _, outcome = solve_network(d)
+    assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6, abs=1e-6)
