@@ -6,12 +6,15 @@ offer), each continuous remainder solved as an LP written here from the data wit
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from cbecopt.models.network import NetworkData, solve_network
+from cbecopt.models.network import NetworkData, NetworkProblem, solve_network
+from cbecopt.stochastic.twostage import build_extensive_form
 from network_helpers import tiny
 
 
@@ -214,3 +217,26 @@ def test_network_optimum_is_the_brute_force_optimum(case):
     d = tiny(**CASES[case])
     _, outcome = solve_network(d)
     assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.component
+def test_network_md_names_every_family_the_model_builds():
+    """``models/network.md`` (section "Built so far") names every variable and constraint
+    family on ``m.network`` and its scenario blocks, and every family it lists is built."""
+    d = tiny()
+    form = build_extensive_form(NetworkProblem(d), NetworkProblem(d).scenarios())
+    block = form.block
+    built = {c.local_name for c in block.component_objects(descend_into=False)}
+    built |= {c.local_name for c in block.scenario["low"].component_objects(descend_into=False)}
+    built -= {"SCENARIOS", "scenario", "expected_cost"}
+    text = (Path(__file__).parents[1] / "models" / "network.md").read_text(encoding="utf-8")
+    section = text[text.index("## Built so far") :]
+    named = set(re.findall(r"`([a-z_]+)`", section.split("Not in v1")[0]))
+    assert built <= named, sorted(built - named)
+    table = {
+        n
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for n in re.findall(r"`([a-z_]+)`", line.split("|")[1])
+    }
+    assert table <= built, sorted(table - built)
