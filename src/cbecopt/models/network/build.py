@@ -28,6 +28,7 @@ from cbecopt.families import (
 from cbecopt.highs import SolveOptions, SolverOutcome, solve_compiled
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_family, add_var_family, terms
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.suppliers.build import add_all_units_rows
 from cbecopt.stochastic.twostage import (
     ExtensiveForm,
     FirstStage,
@@ -156,28 +157,13 @@ class NetworkProblem:
         seg_from = np.array([s[1] for s in d.segments], float)
         seg_to = np.array([s[2] for s in d.segments], float)
         seg_price = np.array([s[3] for s in d.segments], float)
-        minimum_quantity_if_used(
+        add_all_units_rows(
             b,
-            "segment_lower",
+            use_offer,
             seg_q,
             seg_used,
             pd.Series(seg_from, index=segment_labels),
-            doc="y_or >= a_or z_or",
-        )
-        use_only_if_open(
-            b,
-            "segment_upper",
-            seg_q,
-            seg_used,
             pd.Series(seg_to, index=segment_labels),
-            doc="y_or <= b_or z_or",
-        )
-        use_only_if_open(
-            b,
-            "one_price",
-            seg_used.sum(by=["supplier", "sku"]),
-            use_offer,
-            doc="sum_r z_or <= u_o",
         )
         add_family(
             b,
