@@ -14,25 +14,49 @@ import pytest
 from scipy.optimize import linprog
 
 from cbecopt.models.network import NetworkData, NetworkProblem, solve_network
-from cbecopt.stochastic.twostage import build_extensive_form
+from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
 from network_helpers import tiny
 
 
 class _LP:
-    """A small LP in the making: named columns, equality and inequality rows."""
+    """A small two-stage LP in the making: columns with their cost and stage (``None``: first
+    stage, else the scenario), equality and inequality rows."""
 
     def __init__(self):
         self.cost: list[float] = []
-        self.bounds: list[tuple[float, float | None]] = []
+        self.stage: list[int | None] = []
+        self.bounds: list[tuple[float | None, float | None]] = []
         self.eq: list[tuple[dict, float]] = []
         self.le: list[tuple[dict, float]] = []
 
-    def var(self, cost: float, lo: float = 0.0, hi: float | None = None) -> int:
+    def var(self, cost: float, lo=0.0, hi=None, scenario: int | None = None) -> int:
         self.cost.append(cost)
+        self.stage.append(scenario)
         self.bounds.append((lo, hi))
         return len(self.cost) - 1
 
-    def solve(self) -> float | None:
+    def solve(self, fixed: float, probabilities, weight: float, alpha: float) -> float | None:
+        """The least (1 - weight) E[cost] + weight CVaR_alpha(cost), CVaR as Rockafellar and
+        Uryasev's LP, ``fixed`` a first-stage constant; None when infeasible."""
+        cost = np.array(self.cost)
+        stage = list(self.stage)
+        objective = [
+            (1 - weight) * c * (1.0 if t is None else probabilities[t])
+            for c, t in zip(cost, stage, strict=True)
+        ]
+        if weight > 0:
+            eta = self.var(0.0, None, None)
+            objective.append(weight)
+            for s, p in enumerate(probabilities):
+                xi = self.var(0.0)
+                objective.append(weight * p / (1 - alpha))
+                row = {
+                    j: c
+                    for j, (c, t) in enumerate(zip(cost, stage, strict=True))
+                    if t is None or t == s
+                }
+                row[eta], row[xi] = -1.0, -1.0
+                self.le.append((row, -fixed))
         n = len(self.cost)
 
         def dense(rows):
@@ -44,15 +68,15 @@ class _LP:
 
         a_eq, b_eq = dense(self.eq)
         a_ub, b_ub = dense(self.le)
-        res = linprog(self.cost, a_ub, b_ub, a_eq, b_eq, bounds=self.bounds, method="highs")
-        return float(res.fun) if res.status == 0 else None
+        res = linprog(objective, a_ub, b_ub, a_eq, b_eq, bounds=self.bounds, method="highs")
+        return float(res.fun) + (1 - weight) * fixed if res.status == 0 else None
 
 
 def _add(coefs: dict, j: int, c: float) -> None:
     coefs[j] = coefs.get(j, 0.0) + c
 
 
-def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
+def _lp_value(d: NetworkData, qualified, opened, used, segment, risk) -> float | None:
     """The least cost with these binaries (``segment[o]``: the segment pricing offer o, or
     None), or None when infeasible."""
     lp = _LP()
@@ -115,16 +139,18 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
             )
     outlets = [("release", b, j, c, tax, d.bonded_handling[b]) for b, j, c, tax in d.release]
     outlets += [("parcel", w, j, c, tax, d.overseas_handling[w]) for w, j, c, tax in d.parcel]
-    for s, p in enumerate(d.probabilities):
+    for s in range(len(d.probabilities)):
         x = {
-            (n, k, t): lp.var(p * (c + tax * d.retail_price[k] + h))
+            (n, k, t): lp.var(c + tax * d.retail_price[k] + h, scenario=s)
             for n, (_, _, _, c, tax, h) in enumerate(outlets)
             for k in range(nK)
             for t in range(nT)
         }
         for kind, nodes in (("overseas", d.overseas), ("bonded", d.bonded)):
             for v in range(len(nodes)):
-                stock = {(k, t): lp.var(p * d.holding[k]) for k in range(nK) for t in range(nT)}
+                stock = {
+                    (k, t): lp.var(d.holding[k], scenario=s) for k in range(nK) for t in range(nT)
+                }
                 for k, t in stock:
                     row = {stock[k, t]: 1.0}
                     if t > 0:
@@ -162,13 +188,12 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
             for k in range(nK):
                 for t in range(nT):
                     row = {x[n, k, t]: 1.0 for n in range(len(outlets)) if outlets[n][2] == jj}
-                    row[lp.var(p * d.lost_penalty[k])] = 1.0
+                    row[lp.var(d.lost_penalty[k], scenario=s)] = 1.0
                     lp.eq.append((row, float(d.demand[s, jj, k, t])))
-    value = lp.solve()
-    return None if value is None else value + fixed
+    return lp.solve(fixed, d.probabilities, *risk)
 
 
-def brute_force(d: NetworkData) -> float:
+def brute_force(d: NetworkData, risk=(0.0, 0.95)) -> float:
     """The least cost over every choice of the binaries."""
     choices = []
     for o in range(len(d.offers)):
@@ -183,7 +208,7 @@ def brute_force(d: NetworkData) -> float:
                         for o, r in enumerate(segment)
                     ):
                         continue
-                    value = _lp_value(d, qualified, opened, used, segment)
+                    value = _lp_value(d, qualified, opened, used, segment, risk)
                     if value is not None:
                         best = min(best, value)
     return best
@@ -217,6 +242,18 @@ def test_network_optimum_is_the_brute_force_optimum(case):
     d = tiny(**CASES[case])
     _, outcome = solve_network(d)
     assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("weight, alpha", [(1.0, 0.5), (0.4, 0.6)])
+def test_mean_cvar_optimum_is_the_brute_force_optimum(weight, alpha):
+    """With the shared ``cvar`` family: (1 - weight) E[cost] + weight CVaR_alpha(cost), against
+    brute force with Rockafellar and Uryasev's LP written here."""
+    d = tiny(**CASES["three months"])
+    _, outcome = solve_network(d, RiskOptions(weight=weight, alpha=alpha))
+    expected = brute_force(d, (weight, alpha))
+    assert outcome.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    assert expected > brute_force(d)  # the tail costs more than the mean
 
 
 @pytest.mark.component
