@@ -178,12 +178,17 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment, risk) -> float |
                     lp.eq.append((row, 0.0))
                 if kind == "overseas":
                     for t in range(nT):
-                        lp.le.append(
-                            (
-                                {stock[k, t]: 1.0 for k in range(nK)},
-                                d.overseas_capacity[v] * opened[v],
-                            )
-                        )
+                        out = {
+                            j: 1.0
+                            for (n, _, tt), j in col.items()
+                            if ships[n][1] == "overseas" and ships[n][2] == v and tt == t
+                        }
+                        out |= {
+                            j: 1.0
+                            for (n, _, tt), j in x.items()
+                            if outlets[n][0] == "parcel" and outlets[n][1] == v and tt == t
+                        }
+                        lp.le.append((out, d.overseas_capacity[v] * opened[v]))
         for jj in range(len(d.markets)):
             for k in range(nK):
                 for t in range(nT):

@@ -329,10 +329,19 @@ class NetworkProblem:
         capacity_if_open(
             s,
             "warehouse_capacity",
-            ostock.sum(by=["warehouse", "month"]),
+            _lin(
+                wt,
+                terms(
+                    shipment,
+                    _flat((nW, nT), ships.origin[from_w], ships.month[from_w]),
+                    from_w,
+                    1.0,
+                ),
+                terms(delivery, _flat((nW, nT), origin[parcel], month[parcel]), parcel, 1.0),
+            ),
             pd.Series(np.repeat(d.overseas_capacity, nT), index=wt),
             first.by_name["open"] if nW else None,
-            doc="sum_k I_wkt <= S_w y_w",
+            doc="units shipped out of w in month t <= S_w y_w",
         )
         supplied = _lin(
             j_grid,

@@ -14,8 +14,8 @@ class NetworkData:
 
     Suppliers ``i`` (fixed qualification cost, capacity in units over the horizon); offers
     ``(supplier, sku)`` with a minimum order and a counterfeit rate; all-units price segments
-    ``(offer, from, to, price)``; overseas warehouses (fixed cost, stock capacity in units,
-    handling per unit shipped out); bonded warehouses (fixed cost of use, handling per unit
+    ``(offer, from, to, price)``; overseas warehouses (fixed cost, capacity in units shipped
+    out per month, handling per unit shipped out); bonded warehouses (fixed cost of use, handling per unit
     released). Lanes: ``first_mile`` (supplier, overseas, cost/unit, lead months);
     ``inbound`` (origin kind ``"supplier"`` or ``"overseas"``, origin, bonded, cost, lead);
     ``release`` (bonded, market, cost, tax rate on retail value); ``parcel`` (overseas,
