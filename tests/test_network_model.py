@@ -108,7 +108,8 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment, risk) -> float |
                 if kind == "supplier" and (o, k) not in d.offers:
                     continue
                 shut = (role == "fm" and not opened[dest]) or (role == "in" and not used[dest])
-                col[n, k, t] = lp.var(cost, 0.0, 0.0 if shut else None)
+                paid = cost + d.holding[k] / 2  # half a month's holding on arrival
+                col[n, k, t] = lp.var(paid, 0.0, 0.0 if shut else None)
     for o, (i, k) in enumerate(d.offers):
         out = {
             col[key]: 1.0
@@ -149,7 +150,9 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment, risk) -> float |
         for kind, nodes in (("overseas", d.overseas), ("bonded", d.bonded)):
             for v in range(len(nodes)):
                 stock = {
-                    (k, t): lp.var(d.holding[k], scenario=s) for k in range(nK) for t in range(nT)
+                    (k, t): lp.var(d.holding[k] * (0.5 if t == nT - 1 else 1.0), scenario=s)
+                    for k in range(nK)
+                    for t in range(nT)
                 }
                 for k, t in stock:
                     row = {stock[k, t]: 1.0}

@@ -71,7 +71,9 @@ def shipment_keys(d: NetworkData) -> Shipments:
             if kind == "supplier" and (o, k) not in offered:
                 continue
             for t in range(d.months - int(lead)):
-                out.append((role, kind, o, dest, k, t, cost, int(lead), lane))
+                # half a month of holding on arrival: the average stock of the month
+                arrival = cost + d.holding[k] / 2.0
+                out.append((role, kind, o, dest, k, t, arrival, int(lead), lane))
     cols = list(zip(*out, strict=True)) if out else [()] * 9
     return Shipments(
         keys=tuple((r[8], d.skus[r[4]], r[5]) for r in out),
@@ -366,8 +368,8 @@ class NetworkProblem:
             p
             for p in (
                 *(pd.Series(lane_cost + tax + handling, index=delivery_labels) * delivery).parts,
-                *(pd.Series(_per_sku(d.holding, nW, nT), index=w_grid) * ostock).parts,
-                *(pd.Series(_per_sku(d.holding, nB, nT), index=b_grid) * bstock).parts,
+                *(pd.Series(_holding(d.holding, nW, nT), index=w_grid) * ostock).parts,
+                *(pd.Series(_holding(d.holding, nB, nT), index=b_grid) * bstock).parts,
                 *(pd.Series(_per_sku(d.lost_penalty, nJ, nT), index=j_grid) * lost).parts,
             )
             if len(p.coef)
@@ -377,6 +379,15 @@ class NetworkProblem:
 def _per_sku(values: np.ndarray, nodes: int, months: int) -> np.ndarray:
     """A per-SKU value over a node x SKU x month grid, in its row order."""
     return np.tile(np.repeat(values, months), nodes)
+
+
+def _holding(holding: np.ndarray, nodes: int, months: int) -> np.ndarray:
+    """Holding per unit of month-end stock over a node x SKU x month grid: the month's
+    average stock is (opening + arrivals + closing) / 2, so a month-end stock is paid half as
+    the closing of its month and half as the opening of the next (only half in the last
+    month); arrivals pay their half with the shipment."""
+    last = np.tile(np.arange(months) == months - 1, nodes * len(holding))
+    return _per_sku(holding, nodes, months) * np.where(last, 0.5, 1.0)
 
 
 def _var(b: pyo.Block, name: str, labels: pd.Index, domain=pyo.NonNegativeReals, doc=""):
