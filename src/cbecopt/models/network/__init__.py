@@ -7,5 +7,6 @@ and per-scenario stock, release, 9610 parcel delivery and lost sales, two-stage 
 
 from cbecopt.models.network.build import NetworkProblem, solve_network
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.platforms import with_platforms
 
-__all__ = ["NetworkData", "NetworkProblem", "solve_network"]
+__all__ = ["NetworkData", "NetworkProblem", "solve_network", "with_platforms"]
