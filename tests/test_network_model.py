@@ -285,3 +285,18 @@ def test_network_md_names_every_family_the_model_builds():
         for n in re.findall(r"`([a-z_]+)`", line.split("|")[1])
     }
     assert table <= built, sorted(table - built)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"parcel": ((3, 0, 4.0, 0.1),)}, "parcel"),
+        ({"segments": ((5, 0.0, 1.0, 1.0),)}, "segments"),
+        ({"inbound": (("port", 0, 0, 1.0, 1),)}, "inbound"),
+        ({"probabilities": np.array([0.7, 0.7])}, "probabilities"),
+    ],
+)
+def test_data_referring_to_nothing_is_refused(change, field):
+    with pytest.raises(ValueError, match=field):
+        tiny(**change)

@@ -56,5 +56,28 @@ class NetworkData:
         shape = (len(self.scenario_names), len(self.markets), len(self.skus), self.months)
         if np.shape(self.demand) != shape:
             raise ValueError(f"demand has shape {np.shape(self.demand)}, expected {shape}")
-        if not np.isclose(np.sum(self.probabilities), 1.0):
-            raise ValueError("scenario probabilities must sum to 1")
+        if not np.isclose(np.sum(self.probabilities), 1.0) or np.any(self.probabilities < 0):
+            raise ValueError("scenario probabilities must be non-negative and sum to 1")
+        nI, nK, nW, nB = len(self.suppliers), len(self.skus), len(self.overseas), len(self.bonded)
+        nJ = len(self.markets)
+        _within("offers", [(i, nI) for i, _ in self.offers] + [(k, nK) for _, k in self.offers])
+        _within("segments", [(o, len(self.offers)) for o, *_ in self.segments])
+        _within("first_mile", [(i, nI) for i, *_ in self.first_mile])
+        _within("first_mile", [(w, nW) for _, w, *_ in self.first_mile])
+        _within("inbound", [(o, nI if kind == "supplier" else nW) for kind, o, *_ in self.inbound])
+        _within("inbound", [(b, nB) for _, _, b, *_ in self.inbound])
+        _within(
+            "release", [(b, nB) for b, *_ in self.release] + [(j, nJ) for _, j, *_ in self.release]
+        )
+        _within(
+            "parcel", [(w, nW) for w, *_ in self.parcel] + [(j, nJ) for _, j, *_ in self.parcel]
+        )
+        if any(kind not in ("supplier", "overseas") for kind, *_ in self.inbound):
+            raise ValueError("inbound: the origin kind is 'supplier' or 'overseas'")
+
+
+def _within(field: str, pairs: list[tuple[int, int]]) -> None:
+    """Every (position, count) of ``field`` names an existing node, offer or market."""
+    for n, (position, count) in enumerate(pairs):
+        if not 0 <= position < count:
+            raise ValueError(f"{field}: entry {n + 1} refers to position {position} of {count}")
