@@ -357,36 +357,48 @@ def add_demand_met(
 def add_all_units_segments(
     b: pyo.Block, d: SuppliersData, use_offer, segment_quantity, segment_used
 ) -> None:
+    """All-units discount on the offers whose discount is ``all_units``
+    (:func:`add_all_units_rows`)."""
+    all_units = d.discount[d.segment_offer] == "all_units"
+    if not all_units.any():
+        return
+    segments = segment_quantity.labels[all_units]
+    add_all_units_rows(
+        b,
+        use_offer,
+        segment_quantity,
+        segment_used,
+        pd.Series(d.segment_from[all_units], index=segments),
+        pd.Series(d.segment_to[all_units], index=segments),
+    )
+
+
+def add_all_units_rows(
+    b: pyo.Block,
+    use_offer: VarFamily,
+    segment_quantity: VarFamily,
+    segment_used: VarFamily,
+    lower: pd.Series,
+    upper: pd.Series,
+) -> None:
     """All-units discount: one segment prices every unit, and its quantity lies in its range.
+    ``lower`` and ``upper`` (keyed by supplier, sku, segment) name the segments priced so;
+    the ``network`` model adds the same rows through this function.
 
     .. math::
         a_{or} z_{or} \\le y_{or} \\le b_{or} z_{or}, \\qquad \\sum_r z_{or} \\le u_o
         \\qquad \\forall o \\in O^{all}
     """
-    all_units = d.discount[d.segment_offer] == "all_units"
-    if not all_units.any():
-        return
-    segments = segment_quantity.labels[all_units]
     minimum_quantity_if_used(
-        b,
-        "segment_lower",
-        segment_quantity,
-        segment_used,
-        pd.Series(d.segment_from[all_units], index=segments),
-        doc="y_or >= a_or z_or",
+        b, "segment_lower", segment_quantity, segment_used, lower, doc="y_or >= a_or z_or"
     )
     use_only_if_open(
-        b,
-        "segment_upper",
-        segment_quantity,
-        segment_used,
-        pd.Series(d.segment_to[all_units], index=segments),
-        doc="y_or <= b_or z_or",
+        b, "segment_upper", segment_quantity, segment_used, upper, doc="y_or <= b_or z_or"
     )
     use_only_if_open(
         b,
         "one_price",
-        segment_used[all_units].sum(by=["supplier", "sku"]),
+        segment_used[lower.index].sum(by=["supplier", "sku"]),
         use_offer,
         doc="sum_r z_or <= u_o",
     )

@@ -1,0 +1,50 @@
+"""A tiny integrated network for the ``network`` model's tests: two suppliers of one SKU (one
+with an all-units discount), one overseas warehouse, one bonded warehouse, one market, two
+months, two demand scenarios."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cbecopt.models.network import NetworkData
+
+
+def tiny(**changes) -> NetworkData:
+    """The tiny network; ``changes`` replace fields."""
+    fields = dict(
+        skus=("k",),
+        months=2,
+        markets=("SH",),
+        scenario_names=("low", "high"),
+        probabilities=np.array([0.5, 0.5]),
+        demand=np.array([[[[0.0, 40.0]]], [[[0.0, 90.0]]]]),
+        suppliers=("brand", "grey"),
+        supplier_fixed=np.array([300.0, 50.0]),
+        supplier_capacity=np.array([200.0, 60.0]),
+        offers=((0, 0), (1, 0)),
+        min_order=np.array([20.0, 0.0]),
+        counterfeit_rate=np.array([0.0, 0.3]),
+        segments=((0, 0.0, 50.0, 10.0), (0, 50.0, 200.0, 8.0), (1, 0.0, 60.0, 6.0)),
+        overseas=("LA",),
+        overseas_fixed=np.array([120.0]),
+        overseas_capacity=np.array([70.0]),
+        overseas_handling=np.array([0.5]),
+        bonded=("NB",),
+        bonded_fixed=np.array([200.0]),
+        bonded_handling=np.array([0.3]),
+        first_mile=((0, 0, 1.0, 0), (1, 0, 1.2, 0)),
+        inbound=(
+            ("supplier", 0, 0, 2.0, 1),
+            ("overseas", 0, 0, 1.5, 1),
+            ("supplier", 1, 0, 2.5, 1),
+        ),
+        release=((0, 0, 1.0, 0.091),),
+        parcel=((0, 0, 4.0, 0.091),),
+        retail_price=np.array([30.0]),
+        lost_penalty=np.array([35.0]),
+        holding=np.array([0.2]),
+        counterfeit_penalty=np.array([40.0]),
+        counterfeit_cap=0.5,
+    )
+    fields.update(changes)
+    return NetworkData(**fields)
