@@ -300,3 +300,17 @@ def test_network_md_names_every_family_the_model_builds():
 def test_data_referring_to_nothing_is_refused(change, field):
     with pytest.raises(ValueError, match=field):
         tiny(**change)
+
+
+@pytest.mark.unit
+def test_scenarios_resampled_and_averaged_over_markets_skus_months():
+    """The network problem's scenario methods (shared with contracts and routing) keep the
+    markets x SKUs x months shape: the expected scenario of the tiny network is the mean of
+    its two equally likely months-1 demands, 40 and 90, by hand; a rebuilt problem carries the
+    scenarios it is given."""
+    problem = NetworkProblem(tiny())
+    assert problem.expected_scenario().tolist() == [[[0.0, 65.0]]]
+    rebuilt = problem.with_scenarios([("only", 1.0, np.array([[[1.0, 2.0]]]))])
+    assert rebuilt.data.scenario_names == ("only",)
+    assert rebuilt.data.demand.shape == (1, 1, 1, 2)
+    assert [name for name, _, _ in rebuilt.scenarios()] == ["only"]

@@ -90,9 +90,9 @@ class TwoStageProblem(Protocol):
 
 class DemandScenarios:
     """The scenario methods of a model whose ``data`` holds ``scenario_names``,
-    ``probabilities`` and a scenarios x items ``demand`` matrix, and can be rebuilt over other
-    scenarios with ``data.with_scenarios(names, probabilities, demand)``. Mixed into frozen
-    dataclasses with a ``data`` field."""
+    ``probabilities`` and a ``demand`` array with scenarios on its first axis, and can be
+    rebuilt over other scenarios with ``data.with_scenarios(names, probabilities, demand)``.
+    Mixed into frozen dataclasses with a ``data`` field."""
 
     def scenarios(self) -> list[tuple[str, float, np.ndarray]]:
         d = self.data
@@ -102,7 +102,9 @@ class DemandScenarios:
         ]
 
     def expected_scenario(self) -> np.ndarray:
-        return self.data.probabilities @ self.data.demand
+        """The probability-weighted demand, over the first (scenario) axis of ``demand``
+        whatever the axes after it (items, or markets x SKUs x months)."""
+        return np.tensordot(self.data.probabilities, self.data.demand, axes=1)
 
     def with_scenarios(self, scenarios: Sequence[tuple[str, float, np.ndarray]]):
         """The same model over other demand scenarios (for sampling)."""

@@ -30,6 +30,7 @@ from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_family, add_var_
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.suppliers.build import add_all_units_rows
 from cbecopt.stochastic.twostage import (
+    DemandScenarios,
     ExtensiveForm,
     FirstStage,
     RiskOptions,
@@ -111,22 +112,12 @@ class NetworkFirstStage(FirstStage):
 
 
 @dataclass(frozen=True)
-class NetworkProblem:
+class NetworkProblem(DemandScenarios):
     """The ``network`` model as a two-stage problem (:mod:`cbecopt.stochastic.twostage`)."""
 
     data: NetworkData
     key: str = "network"
     name: str = "network"
-
-    def scenarios(self) -> list[tuple[str, float, np.ndarray]]:
-        d = self.data
-        return [
-            (n, float(p), d.demand[s])
-            for s, (n, p) in enumerate(zip(d.scenario_names, d.probabilities, strict=True))
-        ]
-
-    def expected_scenario(self) -> np.ndarray:
-        return np.tensordot(self.data.probabilities, self.data.demand, axes=1)
 
     def build_first_stage(self, b: pyo.Block) -> NetworkFirstStage:
         d = self.data

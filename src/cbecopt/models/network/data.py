@@ -3,6 +3,7 @@ the demand of every scenario (markets x SKUs x months)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,15 @@ class NetworkData:
     holding: np.ndarray
     counterfeit_penalty: np.ndarray
     counterfeit_cap: float = 1.0
+
+    def with_scenarios(self, names, probabilities, demand) -> NetworkData:
+        """The same network over other demand scenarios (each markets x SKUs x months)."""
+        return dataclasses.replace(
+            self,
+            scenario_names=tuple(names),
+            probabilities=np.asarray(probabilities, float),
+            demand=np.asarray(demand, float).reshape(len(names), *np.shape(self.demand)[1:]),
+        )
 
     def __post_init__(self) -> None:
         shape = (len(self.scenario_names), len(self.markets), len(self.skus), self.months)
