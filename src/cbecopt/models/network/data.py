@@ -52,6 +52,74 @@ class NetworkData:
     holding: np.ndarray
     counterfeit_penalty: np.ndarray
     counterfeit_cap: float = 1.0
+    # --- v2 contract: every field below has a default that reproduces v1 ---------------
+    # Suppliers and offers (as in the ``suppliers`` model).
+    supplier_type: tuple[str, ...] = ()
+    """Per supplier: ``brand_direct``, ``distributor``, ``agent`` or ``grey_market``
+    (empty: every supplier is a distributor)."""
+    late_rate: np.ndarray | None = None
+    """Per offer: share of units delivered late (None: 0)."""
+    inspection_cost: np.ndarray | None = None
+    """Per offer: cost per unit inspected by a third party (nan or None: no inspection)."""
+    inspected_rate: np.ndarray | None = None
+    """Per offer: counterfeit rate of inspected units (None: the offer's rate)."""
+    max_late_rate: float = 1.0
+    """Cap on each SKU's average late rate over its purchases (1: no cap)."""
+    min_brand_direct_share: float = 0.0
+    """Least share of each SKU's purchases from brand-direct suppliers (0: none)."""
+    terms: tuple[tuple[int, str, float, float, float, float, float, float], ...] = ()
+    """Flexible contract terms beside an offer's firm price segments, as in ``contracts``:
+    ``(offer, type, unit_price, premium, exercise_price, flex_up, flex_down, capacity)`` with
+    type ``quantity_flexibility`` (commit Q at ``unit_price``, call within
+    ``[(1-flex_down) Q, (1+flex_up) Q]`` per scenario), ``option`` (reserve at ``premium``,
+    exercise at ``exercise_price``) or ``spot`` (buy at ``unit_price`` after demand is known);
+    ``capacity`` bounds the units over the horizon (inf: none); unused numbers are nan."""
+    # Warehouses and channels (as in ``routing``).
+    warehouse_kind: tuple[str, ...] = ()
+    """Per entry of ``bonded``: ``bonded`` (1210 stock in a bonded zone, CBEC tax on release)
+    or ``domestic`` (duty-paid stock for general trade, duty on import); empty: all bonded."""
+    bonded_volume_capacity: np.ndarray | None = None
+    """Per bonded/domestic warehouse: m3 of peak stock (None: no limit)."""
+    overseas_volume_capacity: np.ndarray | None = None
+    """Per overseas warehouse: m3 of peak stock (None: no limit)."""
+    volume: np.ndarray | None = None
+    """Per SKU: m3 per unit (None: 0)."""
+    listing_cost: np.ndarray | None = None
+    """Per SKU: cost of listing (record filing) it at one bonded warehouse (None: 0)."""
+    bonded_allowed: np.ndarray | None = None
+    """Per SKU: on the positive list for bonded 1210 (None: all)."""
+    cbec_allowed: np.ndarray | None = None
+    """Per SKU: on the positive list for 9610 direct mail (None: all)."""
+    general_trade_allowed: np.ndarray | None = None
+    """Per SKU: may be imported by general trade (registration done; None: all)."""
+    unit_tax: dict | None = None
+    """Tax per unit by channel, ``{"bonded"|"parcel"|"general_trade"|"postal": array per
+    SKU}`` computed from :mod:`cbecopt.channels` under the dated rules (None: the lanes'
+    rates on ``retail_price``, as in v1)."""
+    supplier_parcel: tuple[tuple[int, int, float, float], ...] = ()
+    """9610 parcels straight from a supplier: ``(supplier, market, cost/unit, days)``."""
+    postal: tuple[tuple[str, int, int, float, float], ...] = ()
+    """Personal-articles postal parcels ``(origin kind "overseas"|"supplier", origin, market,
+    cost/unit, days)``, used only when ``allow_personal_articles``."""
+    allow_personal_articles: bool = False
+    """Whether postal parcels may carry goods (off: commercial mail is general trade)."""
+    lane_days: dict | None = None
+    """Delivery days per second-stage lane, ``{"release"|"parcel": array per lane}``
+    (None: not known; no delivery-time rows and no average-days KPI)."""
+    wait_share: np.ndarray | None = None
+    """Per SKU: share of demand willing to wait for a parcel from abroad (None: 1)."""
+    max_delivery_days: np.ndarray | None = None
+    """Per market: target average delivery days (inf or None: none)."""
+    cover_weeks: float = 0.0
+    """Bonded stock at each month's end covers this many weeks of expected demand served
+    from it (0: none)."""
+    salvage: np.ndarray | None = None
+    """Per SKU: value of a unit left at the horizon's end (None: 0)."""
+    shared_by: tuple[tuple[str, ...], ...] = ()
+    """Per overseas warehouse: the platforms that share it (empty: decided by
+    :func:`with_platforms`' ``sharing`` switch)."""
+    platforms: tuple[str, ...] = ()
+    """Platform names when ``markets`` are ``market|platform`` pairs (:func:`with_platforms`)."""
 
     def with_scenarios(self, names, probabilities, demand) -> NetworkData:
         """The same network over other demand scenarios (each markets x SKUs x months)."""
