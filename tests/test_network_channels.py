@@ -14,11 +14,13 @@ stock volume, weeks of cover and salvage."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from cbecopt.models.network import solve_network
+from cbecopt.models.network import solve_network, with_platforms
+from cbecopt.models.network.channels import outlet_keys, service_levels
 from network_helpers import tiny_channels
 from test_network_model import _LP, _add
 
@@ -340,3 +342,130 @@ def test_network_channels_optimum_is_the_brute_force_optimum(case):
     d = tiny_channels(**CASES[case])
     _, outcome = solve_network(d)
     assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6, abs=1e-6)
+
+
+PLATFORMS = ("tmall", "jd", "pdd")
+
+
+def _split(demand: np.ndarray, shares) -> np.ndarray:
+    """``demand[s, j, k, t]`` split between platforms in proportion to ``shares``."""
+    return np.stack([demand * share for share in shares], axis=2)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "shared_by, sharing, copies",
+    [
+        ((), True, ["LA"]),
+        ((), False, ["LA@tmall", "LA@jd", "LA@pdd"]),
+        ((("tmall", "jd", "pdd"),), True, ["LA"]),
+        ((("tmall", "jd"),), True, ["LA@tmall+jd", "LA@pdd"]),
+        ((("tmall", "jd"),), False, ["LA@tmall", "LA@jd", "LA@pdd"]),
+        ((("jd",),), True, ["LA@tmall", "LA@jd", "LA@pdd"]),
+    ],
+)
+def test_sharing_groups_copy_each_overseas_warehouse_per_group(shared_by, sharing, copies):
+    """One copy per sharing group, with the warehouse's numbers; its parcels (and postal
+    parcels) serve its platforms' markets only; supplier parcels and releases serve all."""
+    d = tiny_channels(shared_by=shared_by)
+    split = with_platforms(d, PLATFORMS, _split(d.demand, (0.5, 0.3, 0.2)), sharing=sharing)
+    assert list(split.overseas) == copies
+    assert split.platforms == PLATFORMS
+    assert list(split.overseas_fixed) == [120.0] * len(copies)
+    assert [len(g) for g in split.shared_by] == [
+        len(c.split("@")[-1].split("+")) if "@" in c else 3 for c in copies
+    ]
+    markets = split.markets
+    for w, j, *_ in split.parcel:
+        platform = markets[j].split("|")[1]
+        assert platform in split.shared_by[w]
+    assert [markets[j] for _, j, *_ in split.supplier_parcel] == ["SH|tmall", "SH|jd", "SH|pdd"]
+    assert len(split.first_mile) == 2 * len(copies)
+    assert list(split.lane_days["parcel"]) == [10.0] * 3
+
+
+@pytest.mark.component
+def test_a_group_sharing_a_warehouse_is_the_brute_force_optimum():
+    """tmall and jd share LA (one fixed cost, one capacity), pdd opens its own copy."""
+    d = tiny_channels(
+        shared_by=(("tmall", "jd"),),
+        bonded=("NB",),
+        warehouse_kind=("bonded",),
+        bonded_fixed=np.array([200.0]),
+        bonded_handling=np.array([0.3]),
+        inbound=(("supplier", 0, 0, 2.0, 1), ("overseas", 0, 0, 1.5, 1)),
+        release=((0, 0, 1.0, 0.091),),
+        lane_days={"release": np.array([3.0]), "parcel": np.array([10.0])},
+        overseas_fixed=np.array([10.0]),
+    )
+    split = with_platforms(d, PLATFORMS, _split(d.demand, (0.5, 0.3, 0.2)))
+    _, outcome = solve_network(split)
+    assert outcome.objective == pytest.approx(brute_force(split), rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.component
+def test_shared_by_every_platform_pools_and_by_one_copies():
+    """Shared by all platforms is ``sharing=True`` (the split optimum is the single-platform
+    optimum, every channel remapped); shared by one platform is ``sharing=False``."""
+    d = tiny_channels(wait_share=np.array([0.9]), max_delivery_days=np.array([18.0]))
+    demand = _split(d.demand, (0.5, 0.3, 0.2))
+    pooled = with_platforms(replace(d, shared_by=(PLATFORMS,)), PLATFORMS, demand)
+    assert _objective(pooled) == pytest.approx(_objective(d), rel=1e-9)
+    alone = with_platforms(replace(d, shared_by=(("jd",),)), PLATFORMS, demand)
+    copies = with_platforms(d, PLATFORMS, demand, sharing=False)
+    assert _objective(alone) == pytest.approx(_objective(copies), rel=1e-9)
+    assert _objective(copies) > _objective(d)
+
+
+def _objective(d) -> float:
+    return solve_network(d)[1].objective
+
+
+@pytest.mark.unit
+def test_service_levels_average_days_over_expected_units_delivered():
+    """Low scenario: 10 units on the release lane (3 days); high: 30 by supplier parcel (12
+    days). Expected: 5 + 15 units of 0.5 x 40 + 0.5 x 90 = 65 wanted, so fill rate 20 / 65 and
+    (5 x 3 + 15 x 12) / 20 = 9.75 days; without lane days, the days are not known."""
+    d = tiny_channels()
+    outs = outlet_keys(d, np.ones((2, 1), bool))
+    delivered = np.zeros((2, len(outs.keys)))
+    delivered[0, outs.keys.index(("rel0", "k", 1))] = 10.0
+    delivered[1, outs.keys.index(("sp0", "k", 1))] = 30.0
+    assert service_levels(d, outs, delivered) == pytest.approx(
+        {"fill_rate": 20.0 / 65.0, "average_delivery_days": 9.75}
+    )
+    unknown = replace(d, lane_days=None)
+    assert (
+        service_levels(unknown, outlet_keys(unknown, np.ones((2, 1), bool)), delivered)[
+            "average_delivery_days"
+        ]
+        is None
+    )
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"unit_tax": {"bonded": np.array([1.0])}}, "general_trade channel"),
+        ({"unit_tax": None}, "parcel channel of a supplier"),
+    ],
+)
+def test_a_channel_without_its_tax_is_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        outlet_keys(tiny_channels(**change), np.ones((2, 1), bool))
+
+
+@pytest.mark.unit
+def test_tax_per_unit_follows_the_channel():
+    """Bonded release 2.73, domestic release 4.2 (general trade), 9610 parcel 2.73 from the
+    overseas warehouse and from the brand, postal 1.0; supplier lanes add the offer's first
+    price (brand 10; grey 6 + 40 x 0.3 expected counterfeit cost)."""
+    outs = outlet_keys(tiny_channels(), np.ones((2, 1), bool))
+    first = {key[0]: n for n, key in reversed(list(enumerate(outs.keys)))}
+    tax = {lane: outs.tax[n] for lane, n in first.items()}
+    assert tax == {"rel0": 2.73, "rel1": 4.2, "par0": 2.73, "sp0": 2.73, "post0": 1.0, "post1": 1.0}
+    cost = {lane: outs.cost[n] for lane, n in first.items()}
+    assert cost["sp0"] == pytest.approx(9.0 + 10.0 + 2.73)
+    assert cost["post1"] == pytest.approx(4.0 + 6.0 + 12.0 + 1.0)
+    assert cost["rel1"] == pytest.approx(0.8 + 0.2 + 4.2)
