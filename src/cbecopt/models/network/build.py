@@ -391,8 +391,7 @@ class NetworkProblem(DemandScenarios):
             first.by_name["use_warehouse"],
             nT,
         )
-        if b_out:
-            add_cover_stock(s, d, bstock, b_out[0], stocked)
+        add_cover_stock(s, d, bstock, b_out, stocked)
         add_drop_ship_capacity(
             s, d, delivery, outs, first.by_name["purchase"], first.by_name["use_supplier"]
         )

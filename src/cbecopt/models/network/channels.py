@@ -313,24 +313,24 @@ def add_cover_stock(
     s: pyo.Block,
     d: NetworkData,
     stock: VarFamily,
-    releases: Terms,
+    releases: list[Terms],
     stocked: np.ndarray,
 ) -> None:
     """Weeks of cover at the stocking warehouses, as routing's ``cover_stock``: a stocked
     SKU's month-end stock covers ``c`` months of the month's releases, every month but the
-    last (``releases`` on the warehouse x SKU x month grid).
+    last (``releases``: what leaves the stock, on the warehouse x SKU x month grid).
 
     .. math:: c \\sum_{r \\in R_b} x_{rkt} - I_{bkt} \\le 0 \\qquad \\forall (b, k)
         \\text{ stocked},\\ t < |T|, \\quad c = 7\\,\\text{cover\\_weeks} / 30.4
     """
     cover = months_of_cover(d)
-    if cover <= 0 or d.months < 2:
+    if cover <= 0 or d.months < 2 or not releases:
         return
     rows = np.repeat(stocked.ravel(), d.months) & np.tile(
         np.arange(d.months) < d.months - 1, stocked.size
     )
-    scaled = terms(releases.family, releases.row, releases.position, releases.coef * cover)
-    usage = LinearTerms(stock.labels, (scaled,)) - stock
+    scaled = tuple(terms(p.family, p.row, p.position, p.coef * cover) for p in releases)
+    usage = LinearTerms(stock.labels, scaled) - stock
     capacity_if_open(
         s, "cover_stock", usage, pd.Series(0.0, index=stock.labels[rows]), doc="c x - I <= 0"
     )
