@@ -17,7 +17,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from cbecopt.families import (
-    average_rate_cap,
     capacity_if_open,
     demand_satisfaction,
     fixed_cost_if_used,
@@ -28,7 +27,11 @@ from cbecopt.families import (
 from cbecopt.highs import SolveOptions, SolverOutcome, solve_compiled
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_family, add_var_family, terms
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.suppliers.build import add_all_units_rows
+from cbecopt.models.network.supply import (
+    RecourseSupply,
+    add_supply_first_stage,
+    add_supply_recourse,
+)
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
     ExtensiveForm,
@@ -38,6 +41,8 @@ from cbecopt.stochastic.twostage import (
 )
 
 BINARY = pyo.Binary
+NO_RECOURSE = RecourseSupply((), (), ())
+"""A scenario's supply side without flexible terms: no purchases, arrivals or cost."""
 
 
 @dataclass(frozen=True)
@@ -147,17 +152,8 @@ class NetworkProblem(DemandScenarios):
             doc="f_lkt: units shipped on a first-stage lane in month t",
         )
         use_only_if_open(b, "offer_if_qualified", use_offer, use_supplier, doc="u_o <= w_i")
-        seg_from = np.array([s[1] for s in d.segments], float)
-        seg_to = np.array([s[2] for s in d.segments], float)
         seg_price = np.array([s[3] for s in d.segments], float)
-        add_all_units_rows(
-            b,
-            use_offer,
-            seg_q,
-            seg_used,
-            pd.Series(seg_from, index=segment_labels),
-            pd.Series(seg_to, index=segment_labels),
-        )
+        supply = add_supply_first_stage(b, d, use_supplier, use_offer, purchase, seg_q, seg_used)
         add_family(
             b,
             "segment_link",
@@ -189,16 +185,6 @@ class NetworkProblem(DemandScenarios):
         )
         shipped = _lin(offer_labels, terms(shipment, rows, from_supplier, 1.0))
         add_family(b, "purchase_link", purchase - shipped == 0.0, doc="q_o = sum f out of i")
-        rated = (pd.Series(d.counterfeit_rate, index=offer_labels) * purchase).sum(by="sku")
-        if d.counterfeit_cap < 1.0:
-            average_rate_cap(
-                b,
-                "counterfeit_cap",
-                rated,
-                purchase.sum(by="sku"),
-                d.counterfeit_cap,
-                doc="sum r_o q_o <= rho sum q_o per SKU",
-            )
         big = float(np.sum(d.supplier_capacity))
         into_w = np.flatnonzero(ships.role == "first_mile")
         use_only_if_open(
@@ -218,16 +204,16 @@ class NetworkProblem(DemandScenarios):
             pd.Series(big, index=bonded),
             doc="sum f into b <= M u_b",
         )
-        penalty = d.counterfeit_penalty[[k for _, k in d.offers]] * d.counterfeit_rate
         cost = (
             *fixed_cost_if_used(use_supplier, pd.Series(d.supplier_fixed, index=supplier_labels)),
             *fixed_cost_if_used(open_, pd.Series(d.overseas_fixed, index=overseas)),
             *fixed_cost_if_used(use_wh, pd.Series(d.bonded_fixed, index=bonded)),
             *(pd.Series(seg_price, index=segment_labels) * seg_q).parts,
-            *(pd.Series(penalty, index=offer_labels) * purchase).parts,
             *(pd.Series(ships.cost, index=shipment.labels) * shipment).parts,
+            *supply.cost,
         )
         families = (use_supplier, use_offer, purchase, seg_q, seg_used, open_, use_wh, shipment)
+        families += supply.families
         by_name = {f.component.local_name: f for f in families}
         by_name["ships"] = ships
         return NetworkFirstStage(families, tuple(p for p in cost if len(p.coef)), by_name)
@@ -260,6 +246,7 @@ class NetworkProblem(DemandScenarios):
             s, "delivery", keys, labels=delivery_labels, doc="x_lkt: units delivered"
         )
         lost = add_var_family(s, "lost", list(j_grid), labels=j_grid, doc="z_jkt: demand lost")
+        recourse = add_supply_recourse(s, d, first.by_name) or NO_RECOURSE
         arrive = ships.month + ships.lead
         fm = np.flatnonzero(ships.role == "first_mile")
         from_w = np.flatnonzero(ships.origin_kind == "overseas")
@@ -277,6 +264,7 @@ class NetworkProblem(DemandScenarios):
                     fm,
                     1.0,
                 ),
+                *recourse.overseas_arrivals,
             ),
             _lin(
                 w_grid,
@@ -311,6 +299,7 @@ class NetworkProblem(DemandScenarios):
                     inb,
                     1.0,
                 ),
+                *recourse.bonded_arrivals,
             ),
             _lin(
                 b_grid, terms(delivery, _flat(sizes_b, origin[rel], sku[rel], month[rel]), rel, 1.0)
@@ -362,6 +351,7 @@ class NetworkProblem(DemandScenarios):
                 *(pd.Series(_holding(d.holding, nW, nT), index=w_grid) * ostock).parts,
                 *(pd.Series(_holding(d.holding, nB, nT), index=b_grid) * bstock).parts,
                 *(pd.Series(_per_sku(d.lost_penalty, nJ, nT), index=j_grid) * lost).parts,
+                *recourse.cost,
             )
             if len(p.coef)
         )
