@@ -60,16 +60,28 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
         if np.isfinite(inspection[o]):
             insp[o] = lp.var(inspection[o] - pen[k] * (rate[o] - caught[o]))
             lp.le.append(({insp[o]: 1.0, q[o]: -1.0}, 0.0))
-    for k in range(nK):
-        mine = [o for o in q if d.offers[o][1] == k]
-        if d.counterfeit_cap < 1.0:
-            row = {q[o]: rate[o] - d.counterfeit_cap for o in mine}
-            row |= {insp[o]: -(rate[o] - caught[o]) for o in mine if o in insp}
-            lp.le.append((row, 0.0))
-        if d.max_late_rate < 1.0:
-            lp.le.append(({q[o]: late[o] - d.max_late_rate for o in mine}, 0.0))
-        if d.min_brand_direct_share > 0.0:
-            lp.le.append(({q[o]: d.min_brand_direct_share - brand[o] for o in mine}, 0.0))
+
+    def caps(bought: dict) -> None:
+        """The policy caps per SKU over the firm purchases and the ``bought`` columns (column:
+        offer), uninspected."""
+        for k in range(nK):
+            mine = [o for o in q if d.offers[o][1] == k]
+            extra = [(j, o) for j, o in bought.items() if d.offers[o][1] == k]
+            if d.counterfeit_cap < 1.0:
+                row = {q[o]: rate[o] - d.counterfeit_cap for o in mine}
+                row |= {insp[o]: -(rate[o] - caught[o]) for o in mine if o in insp}
+                row |= {j: rate[o] - d.counterfeit_cap for j, o in extra}
+                lp.le.append((row, 0.0))
+            if d.max_late_rate < 1.0:
+                row = {q[o]: late[o] - d.max_late_rate for o in mine}
+                lp.le.append(({**row, **{j: late[o] - d.max_late_rate for j, o in extra}}, 0.0))
+            if d.min_brand_direct_share > 0.0:
+                beta = d.min_brand_direct_share
+                row = {q[o]: beta - brand[o] for o in mine}
+                lp.le.append(({**row, **{j: beta - brand[o] for j, o in extra}}, 0.0))
+
+    if not d.terms:
+        caps({})
     # terms: first-stage quantities of quantity-flexibility and option terms
     commit = {}
     for c, (o, kind, _, premium, _, up, _, cap) in enumerate(d.terms):
@@ -121,6 +133,8 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
             for c, (o, kind, price, _, exercise, *_) in enumerate(d.terms)
             for t in range(nT)
         }
+        if d.terms:
+            caps({j: d.terms[c][0] for (c, _), j in bought.items()})
         recourse = lane_columns(termed, s)
         recourse = {key: j for key, j in recourse.items() if lanes[key[0]][1] == "supplier"}
         for c, (_, kind, _, _, _, up, down, cap) in enumerate(d.terms):
@@ -230,6 +244,14 @@ INSPECTION = {"inspection_cost": np.array([NAN, 1.0]), "inspected_rate": np.arra
 CHEAP_GREY = {"supplier_fixed": np.array([100.0, 0.0]), "counterfeit_penalty": np.array([0.0])}
 THREE_MONTHS = {"months": 3, "demand": np.array([[[[5.0, 40.0, 60.0]]], [[[20.0, 90.0, 10.0]]]])}
 
+GREY_SPOT = (1, "spot", 5.0, NAN, NAN, NAN, NAN, 60.0)
+SPOT_ONLY = {  # the grey supplier sells spot, cheap: without caps the plan buys nothing firm
+    "terms": (GREY_SPOT,),
+    "counterfeit_penalty": np.array([0.0]),
+    "counterfeit_cap": 1.0,
+    "supplier_fixed": np.array([300.0, 0.0]),
+}
+
 CASES = {  # (changes to the tiny network, the same network without the feature, +1: costs more)
     "inspection": (
         {**INSPECTION, "counterfeit_cap": 0.1, "supplier_fixed": np.array([300.0, 0.0])},
@@ -253,6 +275,21 @@ CASES = {  # (changes to the tiny network, the same network without the feature,
     "quantity flexibility": ({"terms": (QF,)}, {}, -1),
     "option": ({"terms": (OPTION,)}, {}, -1),
     "spot": ({"terms": (SPOT,)}, {}, -1),
+    "counterfeit cap over spot units": ({**SPOT_ONLY, "counterfeit_cap": 0.1}, SPOT_ONLY, +1),
+    "late cap over spot units": (
+        {**SPOT_ONLY, "max_late_rate": 0.1, "late_rate": np.array([0.0, 0.4])},
+        SPOT_ONLY,
+        +1,
+    ),
+    "brand-direct share over spot units": (
+        {
+            **SPOT_ONLY,
+            "min_brand_direct_share": 0.8,
+            "supplier_type": ("brand_direct", "grey_market"),
+        },
+        SPOT_ONLY,
+        +1,
+    ),
     "everything, three months": (
         {
             **THREE_MONTHS,
@@ -286,6 +323,26 @@ def test_supply_optimum_is_the_brute_force_optimum(case):
     expected = brute_force(d)
     assert outcome.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
     assert direction * (expected - brute_force(tiny(**without))) > 1.0
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"terms": ((0, "firm", 9.0, NAN, NAN, NAN, NAN, INF),)}, "unknown type"),
+        ({"terms": (SPOT, SPOT)}, "one term per offer and type"),
+        (
+            {
+                "discount": ("incremental", "all_units"),
+                "segments": ((0, 0.0, 50.0, 10.0), (1, 0.0, 60.0, 6.0), (0, 50.0, 200.0, 8.0)),
+            },
+            "slices must follow each other",
+        ),
+    ],
+)
+def test_terms_and_slices_that_cannot_be_read_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        solve_network(tiny(**changes))
 
 
 # --- The supplier slice: published optima of the suppliers model ---------------------------

@@ -121,19 +121,15 @@ def add_price_segments(
 def add_supplier_policy(
     b: pyo.Block, d: NetworkData, purchase: VarFamily
 ) -> tuple[VarFamily, tuple[Terms, ...]]:
-    """Inspection and the sourcing caps of ``suppliers`` on the firm purchases; returns the
-    ``inspected`` family and the cost of inspection and of expected counterfeit units.
+    """Third-party inspection of firm purchases, and without terms the sourcing caps
+    (:func:`add_policy_caps`); returns the ``inspected`` family and the cost of inspection and
+    of expected counterfeit units.
 
-    .. math::
-        i_o \\le q_o, \\qquad
-        \\sum_{o \\in O_k} (r_o q_o - (r_o - r'_o) i_o) \\le \\bar\\rho \\sum_{o \\in O_k} q_o,
-        \\qquad \\sum_{o \\in O_k} l_o q_o \\le \\bar\\lambda \\sum_{o \\in O_k} q_o,
-        \\qquad \\sum_{o \\in O_k^{brand}} q_o \\ge \\beta \\sum_{o \\in O_k} q_o
+    .. math:: i_o \\le q_o, \\qquad
+        \\pi_k (r_o q_o - (r_o - r'_o) i_o) + c^{insp}_o i_o \\text{ in the cost}
     """
     offers = purchase.labels
-    nO = len(d.offers)
-    inspection_cost = _per_offer(d.inspection_cost, nO, np.nan)
-    inspectable = np.flatnonzero(np.isfinite(inspection_cost))
+    cost_per_unit, inspectable, rate, inspected_rate = _inspection(d)
     inspected = add_var_family(
         b,
         "inspected",
@@ -143,45 +139,74 @@ def add_supplier_policy(
     )
     if len(inspectable):
         add_family(b, "inspection_limit", inspected <= purchase[inspected.labels], doc="i_o <= q_o")
-    rate = np.asarray(d.counterfeit_rate, float)
-    inspected_rate = _per_offer(d.inspected_rate, nO, np.nan)
-    inspected_rate = np.where(np.isnan(inspected_rate), rate, inspected_rate)[inspectable]
+    if not d.terms:
+        add_policy_caps(b, d, purchase, inspected)
+    penalty = d.counterfeit_penalty[[k for _, k in d.offers]]
+    fakes = expected_counterfeit(
+        purchase, inspected, penalty * rate, penalty[inspectable] * inspected_rate
+    )
+    cost = (*fakes.parts, *(inspected.keyed(cost_per_unit[inspectable]) * inspected).parts)
+    return inspected, cost
+
+
+def add_policy_caps(
+    block: pyo.Block,
+    d: NetworkData,
+    purchase: VarFamily,
+    inspected: VarFamily,
+    bought: VarFamily | None = None,
+    bought_offer: np.ndarray | None = None,
+) -> None:
+    """The sourcing caps of ``suppliers`` per SKU over the units bought: the firm purchases
+    and, with flexible terms, a scenario's units ``bought`` (offer ``bought_offer`` of each,
+    not inspected), so the caps hold in every scenario.
+
+    .. math::
+        \\sum_{o \\in O_k} (r_o q_o - (r_o - r'_o) i_o) + \\sum_{c \\in C_k, t} r_c b_{ct}
+        \\le \\bar\\rho \\, U_k, \\qquad
+        \\sum_o l_o q_o + \\sum_{c, t} l_c b_{ct} \\le \\bar\\lambda \\, U_k, \\qquad
+        \\sum_{o \\in O^{brand}_k} q_o + \\sum_{c \\in C^{brand}_k, t} b_{ct} \\ge \\beta \\, U_k
+
+    with :math:`U_k = \\sum_{o \\in O_k} q_o + \\sum_{c \\in C_k, t} b_{ct}`.
+    """
+    _, inspectable, rate, inspected_rate = _inspection(d)
+
+    def per_sku(firm: LinearTerms, per_offer: np.ndarray) -> LinearTerms:
+        if bought is None:
+            return firm.sum(by="sku")
+        return firm.sum(by="sku") + (bought.keyed(per_offer[bought_offer]) * bought).sum(by="sku")
+
+    units = per_sku(purchase.terms(), np.ones(len(d.offers)))
     if d.counterfeit_cap < 1.0:
         average_rate_cap(
-            b,
+            block,
             "counterfeit_cap",
-            expected_counterfeit(purchase, inspected, rate, inspected_rate).sum(by="sku"),
-            purchase.sum(by="sku"),
+            per_sku(expected_counterfeit(purchase, inspected, rate, inspected_rate), rate),
+            units,
             d.counterfeit_cap,
-            doc="sum (r_o q_o - (r_o - r'_o) i_o) <= rho sum q_o per SKU",
+            doc="expected counterfeit units <= rho units bought, per SKU",
         )
     if d.max_late_rate < 1.0:
-        late = _per_offer(d.late_rate, nO, 0.0)
+        late = _per_offer(d.late_rate, len(d.offers), 0.0)
         average_rate_cap(
-            b,
+            block,
             "late_cap",
-            (purchase.keyed(late) * purchase).sum(by="sku"),
-            purchase.sum(by="sku"),
+            per_sku(purchase.keyed(late) * purchase, late),
+            units,
             d.max_late_rate,
             doc="late rate <= cap",
         )
     if d.min_brand_direct_share > 0.0:
         brand = np.array([_kind(d, i) == "brand_direct" for i, _ in d.offers], float)
         average_rate_cap(
-            b,
+            block,
             "brand_direct_share",
-            (purchase.keyed(brand) * purchase).sum(by="sku"),
-            purchase.sum(by="sku"),
+            per_sku(purchase.keyed(brand) * purchase, brand),
+            units,
             d.min_brand_direct_share,
             at_least=True,
             doc="brand-direct share >= beta",
         )
-    penalty = d.counterfeit_penalty[[k for _, k in d.offers]]
-    fakes = expected_counterfeit(
-        purchase, inspected, penalty * rate, penalty[inspectable] * inspected_rate
-    )
-    cost = (*fakes.parts, *(inspected.keyed(inspection_cost[inspectable]) * inspected).parts)
-    return inspected, cost
 
 
 def add_term_commitments(
@@ -247,6 +272,9 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         doc="b_ct: units called, exercised or bought spot in month t",
     )
     add_flexibility_rows(s, t, by_name.get("quantity"), bought.sum(by=TERM_KEY))
+    add_policy_caps(
+        s, d, by_name["purchase"], by_name["inspected"], bought, np.repeat(t.offer, d.months)
+    )
     with_terms = {d.offers[o] for o in t.offer}
     out = np.array(
         [
@@ -415,6 +443,18 @@ def _terms_table(d: NetworkData) -> _TermsTable:
         np.nan_to_num(down),
         np.where(np.isnan(capacity), np.inf, capacity),
     )
+
+
+def _inspection(d: NetworkData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Inspection cost per offer (nan: none), the offers that can be inspected, the counterfeit
+    rate per offer and the rate of inspected units per inspectable offer."""
+    count = len(d.offers)
+    cost_per_unit = _per_offer(d.inspection_cost, count, np.nan)
+    inspectable = np.flatnonzero(np.isfinite(cost_per_unit))
+    rate = np.asarray(d.counterfeit_rate, float)
+    inspected_rate = _per_offer(d.inspected_rate, count, np.nan)
+    inspected_rate = np.where(np.isnan(inspected_rate), rate, inspected_rate)[inspectable]
+    return cost_per_unit, inspectable, rate, inspected_rate
 
 
 def _per_offer(values: np.ndarray | None, count: int, default: float) -> np.ndarray:
