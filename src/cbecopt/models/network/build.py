@@ -5,7 +5,9 @@ open overseas warehouses, use bonded warehouses, and ship by month on first-mile
 bulk-inbound lanes. Each scenario ``m.network.scenario[s]``: stock at every warehouse,
 deliveries on release and 9610 parcel lanes, lost sales. Every row is a shared family of
 :mod:`cbecopt.families` or an own family under the name the document gives it; rows that
-follow lanes by position (arrivals a lead time later) are written with :func:`terms`.
+follow lanes by position (arrivals a lead time later) are written with :func:`terms`. The
+supply side (price segments, supplier policy, flexible contract terms and the recourse
+shipments of what they buy) is added by :mod:`cbecopt.models.network.supply`.
 """
 
 from __future__ import annotations
@@ -27,11 +29,7 @@ from cbecopt.families import (
 from cbecopt.highs import SolveOptions, SolverOutcome, solve_compiled
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_family, add_var_family, terms
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.supply import (
-    RecourseSupply,
-    add_supply_first_stage,
-    add_supply_recourse,
-)
+from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
     ExtensiveForm,
@@ -41,8 +39,6 @@ from cbecopt.stochastic.twostage import (
 )
 
 BINARY = pyo.Binary
-NO_RECOURSE = RecourseSupply((), (), ())
-"""A scenario's supply side without flexible terms: no purchases, arrivals or cost."""
 
 
 @dataclass(frozen=True)
@@ -246,7 +242,7 @@ class NetworkProblem(DemandScenarios):
             s, "delivery", keys, labels=delivery_labels, doc="x_lkt: units delivered"
         )
         lost = add_var_family(s, "lost", list(j_grid), labels=j_grid, doc="z_jkt: demand lost")
-        recourse = add_supply_recourse(s, d, first.by_name) or NO_RECOURSE
+        recourse = add_supply_recourse(s, d, first.by_name)
         arrive = ships.month + ships.lead
         fm = np.flatnonzero(ships.role == "first_mile")
         from_w = np.flatnonzero(ships.origin_kind == "overseas")

@@ -245,10 +245,14 @@ def add_term_commitments(
     return quantity, (premium * quantity[labels[option]]).parts
 
 
-def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> RecourseSupply | None:
+NO_RECOURSE = RecourseSupply((), (), ())
+"""A scenario's supply side without flexible terms: no purchases, arrivals or cost."""
+
+
+def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> RecourseSupply:
     """One scenario's purchases under the terms: ``bought`` by term and month within the
     bands the first stage set, shipped out of the supplier on ``recourse_shipment``, with the
-    supplier's capacity shared with the firm purchases; ``None`` without terms. ``by_name``
+    supplier's capacity shared with the firm purchases (nothing without terms). ``by_name``
     holds the first stage's families and its shipment keys (``ships``) by name.
 
     .. math::
@@ -260,7 +264,7 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         \\sum_k q_{ik} + \\sum_{c \\in C_i, t} b_{ct} \\le C_i w_i
     """
     if not d.terms:
-        return None
+        return NO_RECOURSE
     t, ships = _terms_table(d), by_name["ships"]
     months = range(d.months)
     keys = [(*label, m) for label in t.labels for m in months]
