@@ -27,6 +27,7 @@ from oracles.inventory import newsvendor_normal, normal_ppf, options_newsvendor_
 from test_network_model import _LP, _add
 
 NAN, INF = float("nan"), float("inf")
+EXACT = SolveOptions(mip_rel_gap=1e-9, threads=1)
 
 
 def _finite(values, n: int) -> np.ndarray:
@@ -319,7 +320,7 @@ def test_supply_optimum_is_the_brute_force_optimum(case):
     to inspect saves), so its rows are there and bind."""
     changes, without, direction = CASES[case]
     d = tiny(**changes)
-    _, outcome = solve_network(d)
+    _, outcome = solve_network(d, options=EXACT)
     expected = brute_force(d)
     assert outcome.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
     assert direction * (expected - brute_force(tiny(**without))) > 1.0
@@ -386,7 +387,7 @@ def _supplier_slice(fixed, capacity, segments, discount, need) -> NetworkData:
 
 
 def _bought(d: NetworkData):
-    form, outcome = solve_network(d, options=SolveOptions(mip_rel_gap=1e-9, threads=1))
+    form, outcome = solve_network(d, options=EXACT)
     return outcome.objective, form.values_of(outcome.values, form.block.component("purchase"))
 
 
@@ -501,7 +502,7 @@ def test_contracts_slice_firm_only_is_the_critical_fractile():
     normal closed form 56.60."""
     h, p, n = 0.18, 0.70, 100
     demand = _grid(50.0, 8.0, n)
-    form, outcome = solve_network(_contracts_slice(demand, h, h + p))
+    form, outcome = solve_network(_contracts_slice(demand, h, h + p), options=EXACT)
     order = float(form.values_of(outcome.values, form.block.component("purchase"))[0])
     q = _fractile(demand, p / (p + h))
     assert order == pytest.approx(q, abs=1e-6)
@@ -520,7 +521,7 @@ def test_contracts_slice_firm_and_options_are_the_two_fractiles():
     w, o, e, p, n = 50.0, 10.0, 45.0, 100.0, 100
     demand = _grid(1000.0, 300.0, n)
     d = _contracts_slice(demand, w, p, terms=[(0, "option", NAN, o, e, NAN, NAN, INF)])
-    form, outcome = solve_network(d)
+    form, outcome = solve_network(d, options=EXACT)
     firm = float(form.values_of(outcome.values, form.block.component("purchase"))[0])
     options = float(form.values_of(outcome.values, form.block.component("quantity"))[0])
     q, top = _fractile(demand, (o + e - w) / e), _fractile(demand, (p - e - o) / (p - e))
