@@ -517,7 +517,7 @@ def test_contracts_slice_firm_and_options_are_the_two_fractiles():
     """Firm units at w = 50 and call options (premium o = 10, exercise e = 45), a unit short
     costing p = 100, no salvage, D ~ N(1000, 300): firm units at the (o + e - w) / e fractile,
     firm plus options at the (p - e - o) / (p - e) fractile, each within a grid step of the
-    normal closed form (Cachon and Terwiesch's options newsvendor)."""
+    normal closed form (the options newsvendor of models/contracts.md)."""
     w, o, e, p, n = 50.0, 10.0, 45.0, 100.0, 100
     demand = _grid(1000.0, 300.0, n)
     d = _contracts_slice(demand, w, p, terms=[(0, "option", NAN, o, e, NAN, NAN, INF)])
