@@ -93,3 +93,27 @@ EVERY_ROW = dict(
     salvage=np.array([1.0]),
 )
 """Changes of :func:`tiny_channels` that build every optional family."""
+
+
+def tiny_supply(**changes) -> NetworkData:
+    """The tiny network with every supply-side feature: the brand's offer priced by
+    incremental slices, inspection of the grey offer, the late cap, a brand-direct share, and
+    quantity-flexibility, option and spot terms; ``changes`` replace fields."""
+    nan = float("nan")
+    fields = dict(
+        discount=("incremental", "all_units"),
+        segments=((0, 0.0, 50.0, 10.0), (0, 50.0, 200.0, 8.0), (1, 0.0, 60.0, 6.0)),
+        inspection_cost=np.array([nan, 1.0]),
+        inspected_rate=np.array([nan, 0.02]),
+        late_rate=np.array([0.05, 0.4]),
+        max_late_rate=0.3,
+        supplier_type=("brand_direct", "grey_market"),
+        min_brand_direct_share=0.3,
+        terms=(
+            (0, "quantity_flexibility", 9.0, nan, nan, 0.5, 0.3, float("inf")),
+            (1, "option", nan, 0.5, 6.5, nan, nan, 40.0),
+            (0, "spot", 13.0, nan, nan, nan, nan, 50.0),
+        ),
+    )
+    fields.update(changes)
+    return tiny(**fields)

@@ -5,7 +5,9 @@ open overseas warehouses, use bonded warehouses, and ship by month on first-mile
 bulk-inbound lanes. Each scenario ``m.network.scenario[s]``: stock at every warehouse,
 deliveries on release and 9610 parcel lanes, lost sales. Every row is a shared family of
 :mod:`cbecopt.families` or an own family under the name the document gives it; rows that
-follow lanes by position (arrivals a lead time later) are written with :func:`terms`.
+follow lanes by position (arrivals a lead time later) are written with :func:`terms`. The
+supply side (price segments, supplier policy, flexible contract terms and the recourse
+shipments of what they buy) is added by :mod:`cbecopt.models.network.supply`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from cbecopt.families import (
-    average_rate_cap,
     capacity_if_open,
     demand_satisfaction,
     fixed_cost_if_used,
@@ -31,7 +32,7 @@ from cbecopt.models.network.channels import (
     Outlets,
     add_cover_stock,
     add_delivery_time,
-    add_drop_ship_capacity,
+    add_scenario_supplier_capacity,
     add_volume,
     add_wait_share,
     may_enter,
@@ -41,7 +42,7 @@ from cbecopt.models.network.channels import (
     warehouse_kinds,
 )
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.suppliers.build import add_all_units_rows
+from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
     ExtensiveForm,
@@ -211,17 +212,8 @@ class NetworkProblem(DemandScenarios):
             doc="f_lkt: units shipped on a first-stage lane in month t",
         )
         use_only_if_open(b, "offer_if_qualified", use_offer, use_supplier, doc="u_o <= w_i")
-        seg_from = np.array([s[1] for s in d.segments], float)
-        seg_to = np.array([s[2] for s in d.segments], float)
         seg_price = np.array([s[3] for s in d.segments], float)
-        add_all_units_rows(
-            b,
-            use_offer,
-            seg_q,
-            seg_used,
-            pd.Series(seg_from, index=segment_labels),
-            pd.Series(seg_to, index=segment_labels),
-        )
+        supply = add_supply_first_stage(b, d, use_supplier, use_offer, purchase, seg_q, seg_used)
         add_family(
             b,
             "segment_link",
@@ -253,16 +245,6 @@ class NetworkProblem(DemandScenarios):
         )
         shipped = _lin(offer_labels, terms(shipment, rows, from_supplier, 1.0))
         add_family(b, "purchase_link", purchase - shipped == 0.0, doc="q_o = sum f out of i")
-        rated = (pd.Series(d.counterfeit_rate, index=offer_labels) * purchase).sum(by="sku")
-        if d.counterfeit_cap < 1.0:
-            average_rate_cap(
-                b,
-                "counterfeit_cap",
-                rated,
-                purchase.sum(by="sku"),
-                d.counterfeit_cap,
-                doc="sum r_o q_o <= rho sum q_o per SKU",
-            )
         big = float(np.sum(d.supplier_capacity))
         into_w = np.flatnonzero(ships.role == "first_mile")
         use_only_if_open(
@@ -275,15 +257,14 @@ class NetworkProblem(DemandScenarios):
         )
         stocked = stocked_pairs(d, ships)
         listed, listing_cost = _add_listing(b, d, ships, shipment, use_wh, stocked)
-        penalty = d.counterfeit_penalty[[k for _, k in d.offers]] * d.counterfeit_rate
         cost = (
             *fixed_cost_if_used(use_supplier, pd.Series(d.supplier_fixed, index=supplier_labels)),
             *fixed_cost_if_used(open_, pd.Series(d.overseas_fixed, index=overseas)),
             *fixed_cost_if_used(use_wh, pd.Series(d.bonded_fixed, index=bonded)),
             *fixed_cost_if_used(listed, listing_cost),
             *(pd.Series(seg_price, index=segment_labels) * seg_q).parts,
-            *(pd.Series(penalty, index=offer_labels) * purchase).parts,
             *(pd.Series(ships.cost, index=shipment.labels) * shipment).parts,
+            *supply.cost,
         )
         families = (
             use_supplier,
@@ -296,6 +277,7 @@ class NetworkProblem(DemandScenarios):
             listed,
             shipment,
         )
+        families += supply.families
         by_name = {f.component.local_name: f for f in families}
         by_name["ships"] = ships
         by_name["stocked"] = stocked
@@ -326,6 +308,7 @@ class NetworkProblem(DemandScenarios):
             doc="x_lkt: units delivered",
         )
         lost = add_var_family(s, "lost", list(j_grid), labels=j_grid, doc="z_jkt: demand lost")
+        recourse = add_supply_recourse(s, d, first.by_name)
         sizes_w, sizes_b = (nW, nK, nT), (nB, nK, nT)
         w_out = _departures(ships, shipment, outs, delivery, "overseas", sizes_w)
         b_out = _departures(ships, shipment, outs, delivery, "bonded", sizes_b)
@@ -333,7 +316,11 @@ class NetworkProblem(DemandScenarios):
             s,
             "overseas_stock_balance",
             ostock,
-            _lin(w_grid, _arrivals(ships, shipment, "first_mile", sizes_w)),
+            _lin(
+                w_grid,
+                _arrivals(ships, shipment, "first_mile", sizes_w),
+                *recourse.overseas_arrivals,
+            ),
             _lin(w_grid, *w_out),
             period="month",
             doc="I_wkt = I_wk,t-1 + arrivals - departures",
@@ -342,7 +329,11 @@ class NetworkProblem(DemandScenarios):
             s,
             "warehouse_stock_balance",
             bstock,
-            _lin(b_grid, _arrivals(ships, shipment, "inbound", sizes_b)),
+            _lin(
+                b_grid,
+                _arrivals(ships, shipment, "inbound", sizes_b),
+                *recourse.bonded_arrivals,
+            ),
             _lin(b_grid, *b_out),
             period="month",
             doc="I_bkt = I_bk,t-1 + arrivals - releases",
@@ -392,8 +383,14 @@ class NetworkProblem(DemandScenarios):
             nT,
         )
         add_cover_stock(s, d, bstock, b_out, stocked)
-        add_drop_ship_capacity(
-            s, d, delivery, outs, first.by_name["purchase"], first.by_name["use_supplier"]
+        add_scenario_supplier_capacity(
+            s,
+            d,
+            delivery,
+            outs,
+            first.by_name["purchase"],
+            first.by_name["use_supplier"],
+            recourse.bought,
         )
         return tuple(
             p
@@ -402,6 +399,7 @@ class NetworkProblem(DemandScenarios):
                 *(pd.Series(_holding(d, nW, nT), index=w_grid) * ostock).parts,
                 *(pd.Series(_holding(d, nB, nT), index=b_grid) * bstock).parts,
                 *(pd.Series(_per_sku(d.lost_penalty, nJ, nT), index=j_grid) * lost).parts,
+                *recourse.cost,
             )
             if len(p.coef)
         )

@@ -336,33 +336,42 @@ def add_cover_stock(
     )
 
 
-def add_drop_ship_capacity(
+def add_scenario_supplier_capacity(
     s: pyo.Block,
     d: NetworkData,
     delivery: VarFamily,
     outs: Outlets,
     purchase: VarFamily,
     use_supplier: VarFamily,
+    bought: LinearTerms | None,
 ) -> None:
-    """A supplier's capacity over the horizon holds its firm purchases and the units it
-    ships per order (9610 or postal) in each scenario, and only if qualified.
+    """A supplier's capacity over the horizon holds, in each scenario, its firm purchases,
+    the units it sells under flexible terms (``bought``) and the units it ships per order
+    (9610 or postal), and only if qualified; written for the suppliers with terms or
+    per-order lanes (the first stage's ``supplier_capacity`` covers the others).
 
-    .. math:: \\sum_k q_{ik} + \\sum_{l \\text{ from } i} x_{lkt} \\le C_i w_i \\qquad \\forall i
-        \\text{ with per-order lanes}
+    .. math:: \\sum_k q_{ik} + \\sum_{c \\in C_i, t} b_{ct}
+        + \\sum_{l \\text{ from } i} x_{lkt} \\le C_i w_i
     """
     direct = outs.where(origin_kind="supplier")
-    if not len(direct):
-        return
     suppliers = pd.Index(list(d.suppliers), name="supplier")
-    shipped = LinearTerms(suppliers, (terms(delivery, outs.origin[direct], direct, 1.0),))
-    rows = np.unique(outs.origin[direct])
+    usage = purchase.sum(by="supplier")
+    rows = set(outs.origin[direct].tolist())
+    if len(direct):
+        usage = usage + LinearTerms(suppliers, (terms(delivery, outs.origin[direct], direct, 1.0),))
+    if bought is not None:
+        usage = usage + bought
+        rows |= {d.suppliers.index(i) for i in bought.labels}
+    if not rows:
+        return
+    rows = np.array(sorted(rows), np.int64)
     capacity_if_open(
         s,
-        "drop_ship_capacity",
-        purchase.sum(by="supplier") + shipped,
+        "supplier_capacity",
+        usage,
         pd.Series(np.asarray(d.supplier_capacity, float)[rows], index=suppliers[rows]),
         use_supplier,
-        doc="sum_k q_ik + per-order units from i <= C_i w_i",
+        doc="sum_k q_ik + sum_ct b_ct + per-order units from i <= C_i w_i",
     )
 
 
