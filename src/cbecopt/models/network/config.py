@@ -66,4 +66,3 @@ class NetworkConfig:
             if getattr(self, name) is None
         }
         return replace(self, **values)
-

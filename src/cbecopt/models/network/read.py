@@ -10,12 +10,12 @@ lane's lead is ``round(lead_time_days / 30.4)`` months, a second-stage lane keep
 Tax per unit comes by channel from :mod:`cbecopt.channels` under the dated rules
 (``tax_date``); general trade is taxed on the customs value, ``products.customs_value`` or
 (purchase price + the cheapest inbound freight into a domestic warehouse) x 1.003, the
-purchase price being ``products.purchase_cost`` where given, else the SKU's lowest offer price.
+purchase price being ``products.purchase_cost`` where above 0, else the SKU's lowest offer
+price.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +78,9 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
         ]
     )
     lanes = lanes[~(lanes["destination_kind"].eq("market") & ~lanes["destination"].isin(markets))]
-    postal_used = bool(config.allow_personal_articles) and bool((lanes["net_role"] == "postal").any())
+    postal_used = bool(config.allow_personal_articles) and bool(
+        (lanes["net_role"] == "postal").any()
+    )
     offers = network.offers[network.offers["sku"].isin(skus)]
     breaks = network.price_breaks
     offered = set(zip(offers["supplier"], offers["sku"], strict=True))
@@ -92,9 +94,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     problems = [
         *lane_problems(instance, lanes),
         *product_problems(instance, skus, postal_used),
-        *unit_problems(
-            instance, skus, bool((used_lanes["cost_per_kg"] > 0).any()), volume_limited
-        ),
+        *unit_problems(instance, skus, bool((used_lanes["cost_per_kg"] > 0).any()), volume_limited),
         *offer_problems(instance, offers, breaks),
         *(contract_problems(instance, contracts, offered) if contracts is not None else []),
         *shared_by_problems(instance, platforms),
@@ -132,15 +132,16 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     overseas_capacity = ow["capacity"].to_numpy(float)
     overseas_capacity = np.where(np.isfinite(overseas_capacity), overseas_capacity, total_supply)
     rules = load_tax_rules(_rules_path(instance), config.tax_date)
-    unit_tax, allowed = _unit_tax(
-        instance, product, skus, offers, breaks, used_lanes, weight, postal_used, rules
-    )
+    unit_tax, allowed = _unit_tax(product, skus, breaks, used_lanes, weight, postal_used, rules)
     inspection_cost = offers["inspection_cost"].to_numpy(float)
     if not config.inspection:
         inspection_cost = np.full(len(offers), np.nan)
     rate = offers["counterfeit_rate"].to_numpy(float)
-    reached = {j for role in ("release", "parcel", "supplier_parcel", "postal") for j in
-               _markets_of(role, lane_sets[role], postal_used)}
+    reached = {
+        j
+        for role in ("release", "parcel", "supplier_parcel", "postal")
+        for j in _markets_of(role, lane_sets[role], postal_used)
+    }
     offered_k = np.isin(np.arange(len(skus)), [k for _, k in offer_keys])
     data = NetworkData(
         skus=tuple(skus),
@@ -275,14 +276,18 @@ def _lanes(lanes: pd.DataFrame, sup, w_of, b_of, j_of):
         origin = sup[o] if kind == "supplier" else w_of.get(o)
         cost, lead_days = float(lane.unit_cost), float(lane.lead_time_days)
         months = int(np.floor(lead_days / DAYS_PER_MONTH + 0.5))
-        entry = {
-            "first_mile": lambda: (origin, w_of[d], cost, months),
-            "inbound": lambda: (kind, origin, b_of[d], cost, months),
-            "release": lambda: (b_of[o], j_of[d], cost, 0.0),
-            "parcel": lambda: (origin, j_of[d], cost, 0.0),
-            "supplier_parcel": lambda: (origin, j_of[d], cost, lead_days),
-            "postal": lambda: (kind, origin, j_of[d], cost, lead_days),
-        }[role]()
+        if role == "first_mile":
+            entry = (origin, w_of[d], cost, months)
+        elif role == "inbound":
+            entry = (kind, origin, b_of[d], cost, months)
+        elif role == "release":
+            entry = (b_of[o], j_of[d], cost, 0.0)
+        elif role == "parcel":
+            entry = (origin, j_of[d], cost, 0.0)
+        elif role == "supplier_parcel":
+            entry = (origin, j_of[d], cost, lead_days)
+        else:
+            entry = (kind, origin, j_of[d], cost, lead_days)
         sets[role].append(entry)
         per_kg[role].append(float(lane.cost_per_kg))
         if role in days:
@@ -327,7 +332,7 @@ def _terms(contracts, offer_keys, offers) -> tuple:
     )
 
 
-def _unit_tax(instance, product, skus, offers, breaks, lanes, weight, postal_used, rules):
+def _unit_tax(product, skus, breaks, lanes, weight, postal_used, rules):
     """Tax per unit of each SKU by channel (:mod:`cbecopt.channels`, the dated ``rules``) and
     whether each channel is open to it (positive lists, order-value rules, registration)."""
     table = product.reset_index()
@@ -352,14 +357,9 @@ def _unit_tax(instance, product, skus, offers, breaks, lanes, weight, postal_use
                 for w in weight
             ]
         )
-        given = instance.tables["products"].set_index("sku")
-        stated = (
-            given["purchase_cost"].reindex(skus).to_numpy(float)
-            if "purchase_cost" in given
-            else np.full(len(skus), np.nan)
-        )
+        stated = product["purchase_cost"].to_numpy(float)
         lowest = breaks.groupby("sku")["unit_price"].min().reindex(skus).to_numpy(float)
-        table = table.assign(purchase_cost=np.where(np.isnan(stated), lowest, stated))
+        table = table.assign(purchase_cost=np.where(stated > 0, stated, np.nan_to_num(lowest)))
         unit_tax["general_trade"] = np.array(
             general_trade_unit_tax(table, range(len(skus)), freight), float
         )

@@ -126,7 +126,15 @@ def _second_stage_lanes(d: NetworkData) -> list[tuple]:
         for b, j, cost, rate in d.release
     ]
     lanes += [
-        ("cbec_direct", d.overseas[w], d.markets[j], "parcel", cost, float(d.overseas_handling[w]), rate)
+        (
+            "cbec_direct",
+            d.overseas[w],
+            d.markets[j],
+            "parcel",
+            cost,
+            float(d.overseas_handling[w]),
+            rate,
+        )
         for w, j, cost, rate in d.parcel
     ]
     return lanes
