@@ -49,7 +49,7 @@ def lane_problems(instance: Instance, lanes: pd.DataFrame) -> list[Problem]:
     lanes without a lead time. ``lanes`` are the network's lanes with their ``net_role``."""
     problems = []
     for lane in lanes.itertuples(index=False):
-        if lane.net_role is not None:
+        if isinstance(lane.net_role, str):
             if not lane.lead_time_days >= 0:  # NaN: blank
                 problems.append(
                     instance.problem(
@@ -65,7 +65,8 @@ def lane_problems(instance: Instance, lanes: pd.DataFrame) -> list[Problem]:
             problems.append(
                 instance.problem(
                     "arcs",
-                    f"mode '{lane.mode}' from a {lane.origin_kind} straight to a market is no "
+                    f"mode '{lane.mode}' from {lane.origin_kind} {lane.origin} straight to a "
+                    "market is no "
                     f"channel of the {MODEL} model; use cbec_parcel (9610) or postal_parcel "
                     "(personal articles), or ship in bulk into a bonded or domestic warehouse",
                     lane.row,
@@ -76,8 +77,8 @@ def lane_problems(instance: Instance, lanes: pd.DataFrame) -> list[Problem]:
             problems.append(
                 instance.problem(
                     "arcs",
-                    f"a lane from a {lane.origin_kind} ({lane.origin}) to a "
-                    f"{lane.destination_kind} ({lane.destination}) has no role in the {MODEL} "
+                    f"a lane from {lane.origin_kind} {lane.origin} to {lane.destination_kind} "
+                    f"{lane.destination} has no role in the {MODEL} "
                     "model: lanes run supplier -> overseas warehouse, supplier or overseas "
                     "warehouse -> bonded or domestic warehouse or market, bonded or domestic "
                     "warehouse -> market",
@@ -152,10 +153,10 @@ def unit_problems(
     return problems
 
 
-def offer_problems(instance: Instance, offers: pd.DataFrame, breaks: pd.DataFrame) -> list[Problem]:
+def offer_problems(instance: Instance, offers: pd.DataFrame) -> list[Problem]:
     """Offers the network model cannot price: incremental discounts (it buys all-units
-    segments) and offers without a price break."""
-    problems = [
+    segments; an offer without a price break the load refuses)."""
+    return [
         instance.problem(
             "offers",
             f"the {MODEL} model prices offers by all-units discounts; this offer "
@@ -166,19 +167,6 @@ def offer_problems(instance: Instance, offers: pd.DataFrame, breaks: pd.DataFram
         for idx, row in offers.iterrows()
         if row["discount"] == "incremental"
     ]
-    priced = set(zip(breaks["supplier"], breaks["sku"], strict=True))
-    problems += [
-        instance.problem(
-            "offers",
-            f"offer '{row.supplier}' / '{row.sku}' has no price break (price_breaks: "
-            "supplier, sku, from_quantity 0, unit_price)",
-            idx,
-            "sku",
-        )
-        for idx, row in offers.iterrows()
-        if (row["supplier"], row["sku"]) not in priced
-    ]
-    return problems
 
 
 def contract_problems(

@@ -16,6 +16,7 @@ price.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +96,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
         *lane_problems(instance, lanes),
         *product_problems(instance, skus, postal_used),
         *unit_problems(instance, skus, bool((used_lanes["cost_per_kg"] > 0).any()), volume_limited),
-        *offer_problems(instance, offers, breaks),
+        *offer_problems(instance, offers),
         *(contract_problems(instance, contracts, offered) if contracts is not None else []),
         *shared_by_problems(instance, platforms),
     ]
@@ -211,6 +212,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     )
     if platforms:
         data = with_platforms(data, tuple(platforms), demand, sharing=True)
+        data = replace(data, platforms=tuple(platforms))
     return data
 
 
@@ -254,7 +256,7 @@ def _segments(offers, breaks, supplier_capacity, sup, sku_demand, k_of):
             cap = max(float(sku_demand[k_of[row.sku]]), float(row.min_order), float(starts[-1]))
         ends.append(cap)
         for r, (start, price) in enumerate(zip(starts, prices, strict=True)):
-            if start > cap or (r and start == cap):
+            if start > cap:
                 break
             stop = starts[r + 1] if r + 1 < len(starts) else cap
             segments.append((o, float(start), float(min(stop, cap)), float(price)))
