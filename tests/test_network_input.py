@@ -393,3 +393,12 @@ def test_contract_terms_need_their_offer_and_are_not_firm(tmp_path):
     assert has(found, "contracts.csv, row 2, column 'type'", "firm buying is priced by offers")
     assert has(found, "contracts.csv, row 4, column 'supplier'", "needs an offer of 'other'")
     assert len(found) == 2
+
+
+@pytest.mark.unit
+def test_a_workbook_is_named_by_sheet(tmp_path):
+    offers = [{**OFFERS[0], "discount": "incremental"}, OFFERS[1]]
+    folder = write_network_instance(tmp_path / "x", offers=offers)
+    book = cbecopt.save_instance(cbecopt.load_instance(folder), tmp_path / "plan.xlsx")
+    found = network_problems(book)
+    assert has(found, "plan.xlsx, sheet 'offers', row 2, column 'discount'", "incremental")
