@@ -402,3 +402,28 @@ def test_a_workbook_is_named_by_sheet(tmp_path):
     book = cbecopt.save_instance(cbecopt.load_instance(folder), tmp_path / "plan.xlsx")
     found = network_problems(book)
     assert has(found, "plan.xlsx, sheet 'offers', row 2, column 'discount'", "incremental")
+
+
+@pytest.mark.unit
+def test_the_diagnosis_names_the_terms_that_can_force_units_in(tmp_path):
+    contracts = [
+        {"supplier": "brand", "sku": "k", "type": "quantity_flexibility", "unit_price": 9,
+         "flex_down": 0.2},
+    ]  # fmt: skip
+    nodes = [{**n, "volume_capacity": 10} if n["id"] == "NB" else n for n in NODES]
+    products = [{**PRODUCTS[0], "volume_m3": 0.1}]
+    folder = write_network_instance(
+        tmp_path / "x",
+        nodes=nodes,
+        products=products,
+        contracts=contracts,
+        settings="[network]\ncover_weeks = 1\n",
+    )
+    problem = cbecopt.MODELS["network"].build(cbecopt.load_instance(folder))
+    reasons = cbecopt.MODELS["network"].diagnose(problem)
+    assert any("1 quantity-flexibility term(s)" in r for r in reasons)
+    assert any("cover_weeks 1" in r and "volume_capacity" in r for r in reasons)
+    plain = cbecopt.MODELS["network"].build(
+        cbecopt.load_instance(write_network_instance(tmp_path / "y"))
+    )
+    assert len(cbecopt.MODELS["network"].diagnose(plain)) == 2

@@ -211,14 +211,31 @@ def _shipments(d: NetworkData, ships: Shipments, shipment: np.ndarray) -> pd.Dat
 def diagnose_network(problem: NetworkProblem) -> list[str]:
     """Why the plan can be infeasible. Lost sales cover any demand no offer or lane serves (a
     SKU without an offer, a market no lane reaches), and buying nothing meets every first-stage
-    row (minimum orders, capacities and sourcing caps bind only what is bought), so the model
-    always has a plan: an infeasible verdict points at the numbers."""
+    row of the first version (minimum orders, capacities and sourcing caps bind only what is
+    bought), so it always has a plan; the terms that can force units into the network
+    (quantity-flexibility calls, cover stock in a warehouse with a volume capacity) are named
+    where the data has them."""
     d = problem.data
     reasons = [
-        "the network model always has a plan: lost sales cover any demand no offer or lane "
-        "serves, and buying nothing meets every minimum order, capacity and sourcing cap "
-        f"({len(d.offers)} offers, {len(d.first_mile) + len(d.inbound)} first-stage lanes)",
-        "an infeasible verdict points at numbers HiGHS cannot tell apart: check capacities, "
-        "minimum orders and price breaks far apart in size (rescale the units)",
+        "lost sales cover any demand no offer or lane serves, and buying nothing meets every "
+        "minimum order, capacity and sourcing cap "
+        f"({len(d.offers)} offers, {len(d.first_mile) + len(d.inbound)} first-stage lanes)"
     ]
+    committed = [t for t in d.terms if t[1] == "quantity_flexibility" and t[6] < 1.0]
+    if committed:
+        reasons.append(
+            f"{len(committed)} quantity-flexibility term(s) must call at least (1 - flex_down) "
+            "of their commitment in every scenario: check that supplier and warehouse "
+            "capacities can take those units"
+        )
+    volume = d.bonded_volume_capacity
+    if d.cover_weeks > 0 and volume is not None and np.isfinite(volume).any():
+        reasons.append(
+            f"cover_weeks {d.cover_weeks:g}: the cover stock must fit the warehouses' "
+            "volume_capacity"
+        )
+    reasons.append(
+        "otherwise an infeasible verdict points at numbers HiGHS cannot tell apart: check "
+        "capacities, minimum orders and price breaks far apart in size (rescale the units)"
+    )
     return reasons
