@@ -223,6 +223,11 @@ def test_tax_by_channel_follows_the_dated_rules(tmp_path):
     assert d.tax_rules.startswith("2026-01-01")
     older = read(folder, NetworkConfig(tax_date="2020-01-01"))
     assert older.tax_rules.startswith("2019-04-09")
+    assert "general_trade" not in read(write_network_instance(tmp_path / "no_domestic")).unit_tax
+    unreached = write_network_instance(
+        tmp_path / "unreached", nodes=nodes, products=products[:1], demand=DEMAND
+    )  # a domestic warehouse no lane reaches: the customs value without freight
+    np.testing.assert_allclose(read(unreached).unit_tax["general_trade"], [duty(40 * 1.003, 0.1)])
 
 
 @pytest.mark.unit

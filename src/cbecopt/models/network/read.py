@@ -133,7 +133,10 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     overseas_capacity = ow["capacity"].to_numpy(float)
     overseas_capacity = np.where(np.isfinite(overseas_capacity), overseas_capacity, total_supply)
     rules = load_tax_rules(_rules_path(instance), config.tax_date)
-    unit_tax, allowed = _unit_tax(product, skus, breaks, used_lanes, weight, postal_used, rules)
+    domestic = bool((nodes["kind"] == "domestic_warehouse").any())
+    unit_tax, allowed = _unit_tax(
+        product, skus, breaks, used_lanes, weight, postal_used, domestic, rules
+    )
     inspection_cost = offers["inspection_cost"].to_numpy(float)
     if not config.inspection:
         inspection_cost = np.full(len(offers), np.nan)
@@ -334,9 +337,11 @@ def _terms(contracts, offer_keys, offers) -> tuple:
     )
 
 
-def _unit_tax(product, skus, breaks, lanes, weight, postal_used, rules):
+def _unit_tax(product, skus, breaks, lanes, weight, postal_used, domestic, rules):
     """Tax per unit of each SKU by channel (:mod:`cbecopt.channels`, the dated ``rules``) and
-    whether each channel is open to it (positive lists, order-value rules, registration)."""
+    whether each channel is open to it (positive lists, order-value rules, registration);
+    general trade wherever there is a ``domestic`` warehouse, postal where postal parcels may
+    carry goods (``postal_used``)."""
     table = product.reset_index()
     postal_rate = table["postal_rate"].to_numpy(float)
     table = table.assign(postal_rate=np.where(np.isnan(postal_rate), 0.0, postal_rate))
@@ -349,13 +354,15 @@ def _unit_tax(product, skus, breaks, lanes, weight, postal_used, rules):
     }
     if postal_used:
         unit_tax["postal"] = tax["postal"].to_numpy(float)
-    into_domestic = lanes[
-        (lanes["net_role"] == "inbound") & (lanes["destination_kind"] == "domestic_warehouse")
-    ]
-    if len(into_domestic):
-        freight = np.array(
+    if domestic:
+        into_domestic = lanes[
+            (lanes["net_role"] == "inbound") & (lanes["destination_kind"] == "domestic_warehouse")
+        ]
+        freight = np.array(  # the cheapest inbound lane into a domestic warehouse (none: 0)
             [
                 float((into_domestic["unit_cost"] + into_domestic["cost_per_kg"] * w).min())
+                if len(into_domestic)
+                else 0.0
                 for w in weight
             ]
         )
