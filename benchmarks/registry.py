@@ -285,9 +285,15 @@ BUILD_TARGET = Case(
 the numpy-to-highspy reference measured in the same run, peak memory under 1.5 GB."""
 
 
+WITHOUT_GENERATOR = ("network",)
+"""Registered models whose generator is not written yet (``cbecopt generate`` refuses them):
+they have no generated case, so the build benchmark leaves them out until theirs lands."""
+
+
 def largest_generated(time_limit: float) -> dict[str, Case]:
     """Each registered model's largest generated case of its scaling suite, built as one model
-    (routing's 2000 SKUs whole, not by blocks), with its numpy-to-highspy reference."""
+    (routing's 2000 SKUs whole, not by blocks), with its numpy-to-highspy reference; models
+    :data:`WITHOUT_GENERATOR` are left out."""
     from cbecopt.models import MODELS
 
     scaling_suites = {
@@ -296,7 +302,9 @@ def largest_generated(time_limit: float) -> dict[str, Case]:
         "routing": routing_scaling,
         "suppliers": suppliers_scaling,
     }
-    generated = [key for key, spec in MODELS.items() if spec.reads_instances]
+    generated = [
+        key for key, spec in MODELS.items() if spec.reads_instances and key not in WITHOUT_GENERATOR
+    ]
     missing = sorted(set(generated) - set(scaling_suites))
     if missing:
         raise SystemExit(f"give the registry's new models a generated case here: {missing}")

@@ -31,7 +31,7 @@ def run(*args: str):
         (("--model", "routing", "--independent"), "--independent applies to warehouses, not routing"),
         (("--model", "warehouses", "--report", "stochastic"), "--report applies to contracts / routing / smps"),
         (("--model", "suppliers", "--risk-weight", "0"), "--risk-weight applies to contracts / routing / smps"),
-        (("--model", "suppliers", "--alpha", "0.9"), "--alpha applies to contracts / routing / smps, not suppliers"),
+        (("--model", "suppliers", "--alpha", "0.9"), "--alpha applies to contracts / routing / smps / network"),
         (("--model", "contracts", "--demand", "exact"), "--demand applies to suppliers, not contracts"),
         (("--model", "routing", "--types", "firm"), "--types applies to contracts, not routing"),
         (("--model", "warehouses", "--distribution", "lognormal"), "--distribution applies to contracts / routing"),

@@ -153,6 +153,42 @@ SECTIONS: dict[str, Section] = {
                 _rate("max_supplier_share", "most of one SKU's purchases from one offer"),
             ),
         ),
+        Section(
+            "network",
+            "the network model (command-line options override them)",
+            (
+                Setting("tax_date", DATE, "the day whose tax rules apply (default: the latest)"),
+                Setting(
+                    "tax_rules",
+                    TEXT,
+                    "a tax rules file of your own, relative to the instance folder "
+                    "(default: the bundled tax_rules.toml)",
+                ),
+                Setting(
+                    "allow_personal_articles",
+                    BOOLEAN,
+                    "let postal_parcel lanes carry goods as personal articles (default false: "
+                    "commercial goods go by CBEC or general trade)",
+                    False,
+                ),
+                Setting(
+                    "cover_weeks",
+                    NUMBER,
+                    "weeks of expected demand bonded stock covers at each month's end "
+                    "(default 0: no safety stock)",
+                    minimum=0,
+                ),
+                _rate("max_counterfeit_rate", "cap on each SKU's average counterfeit rate"),
+                _rate("max_late_rate", "cap on each SKU's average late-delivery rate"),
+                _rate("min_brand_direct_share", "least share of each SKU from brand-direct"),
+                Setting(
+                    "inspection",
+                    BOOLEAN,
+                    "allow third-party inspection where an offer prices it",
+                    True,
+                ),
+            ),
+        ),
         Section("assumptions", "free text: the assumption behind each number", free_form=True),
         Section("scenarios", "how sampled scenarios were drawn (for the record)", free_form=True),
     )

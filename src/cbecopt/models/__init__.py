@@ -15,7 +15,7 @@ from typing import Any
 
 from cbecopt.errors import InputError, OptionError
 from cbecopt.instance import Instance
-from cbecopt.models import contracts, routing, smps, suppliers, warehouses
+from cbecopt.models import contracts, network, routing, smps, suppliers, warehouses
 from cbecopt.models.spec import DESCRIPTIVE, ModelSpec
 from cbecopt.readers.smps import SmpsProblem
 from cbecopt.seeds import stream_seed
@@ -24,10 +24,17 @@ __all__ = ["DESCRIPTIVE", "MODELS", "ModelSpec", "check_inputs", "missing_tables
 
 MODELS: dict[str, ModelSpec] = {
     spec.key: spec
-    for spec in (warehouses.SPEC, contracts.SPEC, routing.SPEC, suppliers.SPEC, smps.SPEC)
+    for spec in (
+        warehouses.SPEC,
+        contracts.SPEC,
+        routing.SPEC,
+        suppliers.SPEC,
+        smps.SPEC,
+        network.SPEC,
+    )
 }
-"""Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers``, ``smps``
-are stable (``smps`` reads SMPS files, :attr:`ModelSpec.source`; the others instances).
+"""Models by key; the keys ``warehouses``, ``contracts``, ``routing``, ``suppliers``, ``smps``,
+``network`` are stable (``smps`` reads SMPS files, :attr:`ModelSpec.source`; the others instances).
 Adding a model is one package under ``cbecopt/models/`` declaring a ``SPEC``, and one entry here."""
 
 

@@ -124,6 +124,17 @@ class NetworkData:
     """Per offer: ``all_units`` (one segment prices every unit) or ``incremental`` (each
     segment prices the units within it; an offer's segments listed in order, consecutively),
     as in ``suppliers`` (empty: all units)."""
+    weight: np.ndarray | None = None
+    """Per SKU: kg per unit, for lanes priced per kg (None: 0)."""
+    per_kg: dict | None = None
+    """Cost per kg on each lane, ``{"first_mile"|"inbound"|"release"|"parcel"|
+    "supplier_parcel"|"postal": array per lane}``, added to the lane's cost per unit times the
+    SKU's ``weight`` (None: the lanes' costs per unit only, as in v1)."""
+    warnings: tuple[str, ...] = ()
+    """What the instance reader found questionable but usable (a SKU no offer covers, a
+    market no lane reaches): shown by ``solve`` and ``validate``."""
+    tax_rules: str = ""
+    """The dated tax rule set the instance reader applied (effective date and file)."""
 
     def with_scenarios(self, names, probabilities, demand) -> NetworkData:
         """The same network over other demand scenarios (each markets x SKUs x months)."""

@@ -1,0 +1,43 @@
+"""What ``cbecopt solve --model network`` prints: the two-stage summary, then the plan's fill
+rate, units by channel, the sites used and the cost breakdown."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from cbecopt.report import money, print_two_stage
+from cbecopt.results import Result
+
+
+def summarize_network(console: Console, result: Result) -> None:
+    """The two-stage summary; the plan of a solved instance."""
+    print_two_stage(console, result)
+    if result.ok:
+        _print_network(console, result)
+
+
+def _print_network(console: Console, result: Result) -> None:
+    k = result.kpis
+    fill = k["fill_rate"]
+    console.print(
+        f"plan cost {money(k['plan_cost'])}; fill rate "
+        + (f"{fill:.2%}" if fill is not None else "n/a")
+        + f"; lost sales {k['lost_sales']:,.1f} units; tax rules {k['tax_rules']}"
+    )
+    units = k["units_by_channel"]
+    console.print(
+        "units by channel: " + (", ".join(f"{c} {q:,.0f}" for c, q in units.items()) or "none")
+    )
+    for label, key in (
+        ("suppliers used", "suppliers_used"),
+        ("overseas warehouses open", "overseas_open"),
+        ("bonded/domestic warehouses used", "warehouses_used"),
+    ):
+        console.print(f"{label}: " + (", ".join(map(str, k[key])) or "none"))
+    table = Table(title="cost breakdown", title_justify="left")
+    table.add_column("component")
+    table.add_column("cost", justify="right")
+    for row in result.table("cost_breakdown").itertuples(index=False):
+        table.add_row(row.component, f"{row.cost:,.2f}")
+    console.print(table)
