@@ -35,10 +35,12 @@ from cbecopt.models.network.channels import (
     add_scenario_supplier_capacity,
     add_volume,
     add_wait_share,
+    lane_per_kg,
     may_enter,
     outlet_keys,
     per_node_month,
     service_levels,
+    sku_weight,
     warehouse_kinds,
 )
 from cbecopt.models.network.data import NetworkData
@@ -78,13 +80,19 @@ def shipment_keys(d: NetworkData) -> Shipments:
     enters = may_enter(d)
     rows = []
     for n, (i, w, cost, lead) in enumerate(d.first_mile):
-        rows += [("first_mile", "supplier", i, w, cost, lead, f"fm{n}")]
+        rows += [
+            ("first_mile", "supplier", i, w, cost, lead, f"fm{n}", lane_per_kg(d, "first_mile", n))
+        ]
     for n, (kind, o, bb, cost, lead) in enumerate(d.inbound):
         handling = d.overseas_handling[o] if kind == "overseas" else 0.0
-        rows += [("inbound", kind, o, bb, cost + handling, lead, f"in{n}")]
+        rows += [
+            ("inbound", kind, o, bb, cost + handling, lead, f"in{n}", lane_per_kg(d, "inbound", n))
+        ]
+    weight = sku_weight(d)
     out = []
-    for role, kind, o, dest, cost, lead, lane in rows:
+    for role, kind, o, dest, per_unit, lead, lane, per_kg in rows:
         for k in range(len(d.skus)):
+            cost = per_unit + per_kg * weight[k]
             if kind == "supplier" and (o, k) not in offered:
                 continue
             if role == "inbound" and not enters[dest, k]:

@@ -102,6 +102,7 @@ class _Lane:
     rate: float  # v1's tax rate on retail value (nan: none given)
     days: float
     skus: np.ndarray  # bool per SKU: may use the lane
+    per_kg: float = 0.0  # cost per kg, times the SKU's weight
 
 
 def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
@@ -120,7 +121,19 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
         channel = "bonded" if kinds[b] == "bonded" else "general_trade"
         lane_days = _days(days, "release", n)
         lanes.append(
-            _Lane(f"rel{n}", "release", "bonded", b, j, cost, channel, rate, lane_days, stocked[b])
+            _Lane(
+                f"rel{n}",
+                "release",
+                "bonded",
+                b,
+                j,
+                cost,
+                channel,
+                rate,
+                lane_days,
+                stocked[b],
+                lane_per_kg(d, "release", n),
+            )
         )
     for n, (w, j, cost, rate) in enumerate(d.parcel):
         lanes.append(
@@ -135,6 +148,7 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
                 rate,
                 _days(days, "parcel", n),
                 cbec,
+                lane_per_kg(d, "parcel", n),
             )
         )
     for n, (i, j, cost, lane_days) in enumerate(d.supplier_parcel):
@@ -151,15 +165,40 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
                 np.nan,
                 lane_days,
                 skus,
+                lane_per_kg(d, "supplier_parcel", n),
             )
         )
     if d.allow_personal_articles:
         for n, (kind, o, j, cost, lane_days) in enumerate(d.postal):
             skus = offered[o] if kind == "supplier" else np.ones(len(d.skus), bool)
             lanes.append(
-                _Lane(f"post{n}", "postal", kind, o, j, cost, "postal", np.nan, lane_days, skus)
+                _Lane(
+                    f"post{n}",
+                    "postal",
+                    kind,
+                    o,
+                    j,
+                    cost,
+                    "postal",
+                    np.nan,
+                    lane_days,
+                    skus,
+                    lane_per_kg(d, "postal", n),
+                )
             )
     return lanes
+
+
+def sku_weight(d: NetworkData) -> np.ndarray:
+    """Kg per unit of each SKU (0 where not given), for lanes priced per kg."""
+    return np.zeros(len(d.skus)) if d.weight is None else np.asarray(d.weight, float)
+
+
+def lane_per_kg(d: NetworkData, role: str, n: int) -> float:
+    """Cost per kg on lane ``n`` of ``role`` (0 without ``per_kg``): a unit of SKU k pays the
+    lane's cost per unit plus this times its weight."""
+    per_kg = d.per_kg or {}
+    return float(per_kg[role][n]) if role in per_kg else 0.0
 
 
 def _days(days: dict, role: str, n: int) -> float:
@@ -195,6 +234,7 @@ def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
     ``stocked[b, k]``: SKU k can be stocked at warehouse b (a release lane carries only those)."""
     offer = {o: n for n, o in enumerate(d.offers)}
     price = first_price(d)
+    weight = sku_weight(d)
     rows = []
     for lane in _lanes(d, stocked):
         tax = unit_tax(d, lane.channel, lane.rate)
@@ -205,7 +245,7 @@ def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
         }[lane.origin_kind][lane.origin]
         for k in np.flatnonzero(lane.skus):
             bought = price[offer[lane.origin, k]] if lane.origin_kind == "supplier" else 0.0
-            unit = lane.freight + handling + tax[k] + bought
+            unit = lane.freight + lane.per_kg * weight[k] + handling + tax[k] + bought
             for t in range(d.months):
                 rows.append((lane, k, t, unit, tax[k]))
     return Outlets(

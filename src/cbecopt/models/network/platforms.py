@@ -68,6 +68,7 @@ def with_platforms(
     of = np.array([w for w, _ in copies], np.int64)
     per_platform = range(nP)
     days = {role: np.repeat(np.asarray(v, float), nP) for role, v in (d.lane_days or {}).items()}
+    per_kg = _per_kg_of_copies(d, of, nP)
     return replace(
         d,
         markets=tuple(f"{j}|{p}" for j in d.markets for p in platforms),
@@ -85,6 +86,7 @@ def with_platforms(
             for p in per_platform
         ),
         lane_days=days or d.lane_days,
+        per_kg=per_kg,
         max_delivery_days=None
         if d.max_delivery_days is None
         else np.repeat(np.asarray(d.max_delivery_days, float), nP),
@@ -109,6 +111,23 @@ def with_platforms(
         shared_by=tuple(tuple(platforms[p] for p in g) for _, g in copies),
         platforms=tuple(platforms),
     )
+
+
+def _per_kg_of_copies(d: NetworkData, of: np.ndarray, platforms: int) -> dict | None:
+    """``d.per_kg`` for the lanes :func:`with_platforms` writes: a lane to a market once per
+    platform, a first-mile lane once per copy of its warehouse, a bulk lane out of an overseas
+    warehouse once per copy of it (``of[c]``: the warehouse of copy c)."""
+    if d.per_kg is None:
+        return None
+    copies = np.bincount(of, minlength=len(d.overseas))
+    repeats = {
+        "first_mile": [copies[w] for _, w, *_ in d.first_mile],
+        "inbound": [copies[o] if kind == "overseas" else 1 for kind, o, *_ in d.inbound],
+    }
+    return {
+        role: np.repeat(np.asarray(v, float), repeats.get(role, platforms))
+        for role, v in d.per_kg.items()
+    }
 
 
 def _copy_name(warehouse: str, group: tuple[int, ...], platforms: tuple[str, ...]) -> str:

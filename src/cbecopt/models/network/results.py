@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cbecopt.models.network.build import NetworkProblem, Shipments, _holding, _per_sku
+from cbecopt.models.network.build import NetworkProblem, Shipments
+from cbecopt.models.network.channels import outlet_keys, service_levels
 from cbecopt.models.network.data import NetworkData
 from cbecopt.stochastic.twostage import ExtensiveForm
 
@@ -19,66 +20,72 @@ TINY = 1e-9
 """Quantities at or below this are zero in the tables (solver noise)."""
 
 
+PART_OF = {
+    "use_supplier": "supplier_fixed",
+    "open": "overseas_fixed",
+    "use_warehouse": "warehouse_fixed",
+    "listed": "listing",
+    "segment_quantity": "purchase",
+    "purchase": "counterfeit",
+    "inspected": "inspection",
+    "quantity": "option_premiums",
+    "shipment": "first_stage_freight",
+    "recourse_shipment": "term_freight",
+    "bought": "term_purchases",
+    "delivery": "delivery",
+    "overseas_stock": "holding",
+    "bonded_stock": "holding",
+    "lost": "lost_sales",
+}
+"""The cost part each variable family's objective terms belong to (``cost_breakdown``):
+``counterfeit`` is the expected counterfeit cost of firm purchases, ``inspection`` the
+inspection cost net of the counterfeit cost it avoids, ``delivery`` the freight and handling of
+deliveries and the price of units bought per order (their ``tax`` is its own part), and
+``holding`` includes the half month paid on arrival and the salvage of the final stock."""
+
+CHANNEL_OF_ROLE = {"parcel": "cbec_direct", "supplier_parcel": "cbec_direct", "postal": "postal"}
+
+
 def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.ndarray):
     """Plan tables and KPIs of a solution ``values`` of the extensive form ``form``."""
     d = problem.data
     first = form.first.by_name
     ships: Shipments = first["ships"]
+    outs = outlet_keys(d, first["stocked"])
 
     def value(name: str) -> np.ndarray:
         return np.clip(form.values_of(values, first[name]), 0.0, None)
 
-    p = np.asarray(form.probabilities, float)
+    p = np.asarray(form.probabilities, float) / np.sum(form.probabilities)
     blocks = [form.scenario_block(name) for name in form.names]
 
-    def expected(name: str) -> np.ndarray:
+    def per_scenario(name: str) -> np.ndarray:
         per = [np.clip(form.values_of(values, b.component(name)), 0.0, None) for b in blocks]
-        return p @ np.array(per).reshape(len(blocks), -1) / p.sum()
+        return np.array(per).reshape(len(blocks), -1)
 
     purchase, seg_q, shipment = value("purchase"), value("segment_quantity"), value("shipment")
     use_supplier, open_, use_wh = value("use_supplier"), value("open"), value("use_warehouse")
-    delivery, lost = expected("delivery"), expected("lost")
-    ostock, bstock = expected("overseas_stock"), expected("bonded_stock")
-    lanes = _second_stage_lanes(d)
-    nK, nT = len(d.skus), d.months
-    lane_of = np.repeat(np.arange(len(lanes)), nK * nT)
-    sku = np.tile(np.repeat(np.arange(nK), nT), len(lanes))
-    month = np.tile(np.arange(nT), len(lanes) * nK)
-    tax = _lane_tax(d, lanes, lane_of, sku)
-    freight = np.array([lanes[n][4] for n in lane_of], float)
-    handling = np.array([lanes[n][5] for n in lane_of], float)
+    delivered, lost = per_scenario("delivery"), p @ per_scenario("lost")
+    delivery = p @ delivered
     seg_price = np.array([s[3] for s in d.segments], float)
     seg_offer = np.array([s[0] for s in d.segments], np.int64)
-    arrival_holding = d.holding[ships.sku] / 2.0
-    penalty = d.counterfeit_penalty[[k for _, k in d.offers]] * d.counterfeit_rate
-    demand = np.tensordot(p / p.sum(), d.demand, axes=1).ravel()
-    parts = {
-        "supplier_fixed": float(d.supplier_fixed @ use_supplier),
-        "overseas_fixed": float(d.overseas_fixed @ open_),
-        "warehouse_fixed": float(d.bonded_fixed @ use_wh),
-        "purchase": float(seg_price @ seg_q),
-        "counterfeit": float(penalty @ purchase),
-        "first_stage_freight": float((ships.cost - arrival_holding) @ shipment),
-        "delivery_freight": float(freight @ delivery),
-        "handling": float(handling @ delivery),
-        "tax": float(tax @ delivery),
-        "holding": float(
-            arrival_holding @ shipment
-            + _holding(d.holding, len(d.overseas), nT) @ ostock
-            + _holding(d.holding, len(d.bonded), nT) @ bstock
-        ),
-        "lost_sales": float(_per_sku(d.lost_penalty, len(d.markets), nT) @ lost),
-    }
-    channel = np.array([lanes[n][0] for n in lane_of], object)
+    parts = cost_parts(form, values, d, outs, ships)
+    channel = np.array(
+        [
+            CHANNEL_OF_ROLE.get(role, "bonded" if kinds == "bonded" else "general_trade")
+            for role, kinds in zip(outs.role, _release_kind(d, outs), strict=True)
+        ],
+        dtype=object,
+    )
     deliveries = pd.DataFrame(
         {
             "channel": channel,
-            "origin": [lanes[n][1] for n in lane_of],
-            "market": [lanes[n][2] for n in lane_of],
-            "sku": np.asarray(d.skus, object)[sku],
-            "month": month + 1,
+            "origin": _origin_names(d, outs.origin_kind, outs.origin),
+            "market": np.asarray(d.markets, object)[outs.market] if len(outs.keys) else [],
+            "sku": np.asarray(d.skus, object)[outs.sku] if len(outs.keys) else [],
+            "month": outs.month + 1,
             "quantity": delivery,
-            "tax": tax * delivery,
+            "tax": outs.tax * delivery,
         }
     )
     deliveries = _positive(deliveries)
@@ -93,64 +100,71 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
         "deliveries": deliveries,
         "cost_breakdown": pd.DataFrame({"component": list(parts), "cost": list(parts.values())}),
     }
-    total_demand = float(demand.sum())
+    service = service_levels(d, outs, delivered)
     kpis = {
         "plan_cost": float(sum(parts.values())),
         "cost_parts": parts,
-        "fill_rate": float((total_demand - lost.sum()) / total_demand) if total_demand else None,
+        "fill_rate": service["fill_rate"],
+        "average_delivery_days": service["average_delivery_days"],
         "lost_sales": float(lost.sum()),
         "units_by_channel": {str(c): float(q) for c, q in units.items()},
         "suppliers_used": _named(d.suppliers, use_supplier),
         "overseas_open": _named(d.overseas, open_),
         "warehouses_used": _named(d.bonded, use_wh),
-        "tax_paid": parts["tax"],
+        "tax_paid": parts.get("tax", 0.0),
         "tax_rules": d.tax_rules,
     }
     return tables, kpis
 
 
-def _second_stage_lanes(d: NetworkData) -> list[tuple]:
-    """The model's delivery lanes in its order (release, then parcel): ``(channel, origin,
-    market, tax key, freight, handling, rate)``."""
+def cost_parts(
+    form: ExtensiveForm, values: np.ndarray, d: NetworkData, outs, ships: Shipments
+) -> dict[str, float]:
+    """The expected cost split by :data:`PART_OF`, read off the model's own objective terms
+    (first stage, then each scenario's weighted by its probability), so the parts add up to
+    the expected cost; tax is taken out of ``delivery`` and the half month of holding paid on
+    arrival out of the freight."""
+    compiled = form.compile()
+    p = np.asarray(form.probabilities, float) / np.sum(form.probabilities)
+    totals: dict[str, float] = {}
+    arrival_holding = np.asarray(d.holding, float)[ships.sku] / 2.0
+    shipment_labels = form.first.by_name["shipment"].labels
+
+    def add(parts, weight: float) -> None:
+        for part in parts:
+            at = compiled.column_offset(part.family.component) + part.position
+            x = values[at]
+            name = part.family.component.local_name
+            key = PART_OF.get(name, name)
+            totals[key] = totals.get(key, 0.0) + weight * float(part.coef @ x)
+            if name in ("shipment", "recourse_shipment"):
+                ship = shipment_labels.get_indexer(part.family.labels[part.position])
+                moved = weight * float(arrival_holding[ship] @ x)
+                totals[key] -= moved
+                totals["holding"] = totals.get("holding", 0.0) + moved
+            if name == "delivery":
+                taxed = weight * float(outs.tax[part.position] @ x)
+                totals[key] -= taxed
+                totals["tax"] = totals.get("tax", 0.0) + taxed
+
+    add(form.first.cost, 1.0)
+    for weight, cost in zip(p, form.second_cost, strict=True):
+        add(cost, float(weight))
+    return {k: v for k, v in totals.items() if abs(v) > TINY or k == "tax"}
+
+
+def _release_kind(d: NetworkData, outs) -> list[str]:
+    """Per delivery key: the kind of its origin warehouse (``bonded``/``domestic``), or ``""``."""
     kinds = d.warehouse_kind or ("bonded",) * len(d.bonded)
-    lanes = [
-        (
-            "bonded" if kinds[b] == "bonded" else "general_trade",
-            d.bonded[b],
-            d.markets[j],
-            "bonded" if kinds[b] == "bonded" else None,
-            cost,
-            float(d.bonded_handling[b]),
-            rate,
-        )
-        for b, j, cost, rate in d.release
+    return [
+        kinds[o] if kind == "bonded" else ""
+        for kind, o in zip(outs.origin_kind, outs.origin, strict=True)
     ]
-    lanes += [
-        (
-            "cbec_direct",
-            d.overseas[w],
-            d.markets[j],
-            "parcel",
-            cost,
-            float(d.overseas_handling[w]),
-            rate,
-        )
-        for w, j, cost, rate in d.parcel
-    ]
-    return lanes
 
 
-def _lane_tax(d: NetworkData, lanes: list[tuple], lane_of: np.ndarray, sku: np.ndarray):
-    """Tax per unit delivered on each delivery key: by channel where the reader computed it
-    (general trade pays at import, not on delivery), else the lane's rate on retail value."""
-    if d.unit_tax is None:
-        rate = np.array([lanes[n][6] for n in lane_of], float)
-        return rate * d.retail_price[sku]
-    out = np.zeros(len(lane_of))
-    for key in ("bonded", "parcel"):
-        on = np.array([lanes[n][3] == key for n in lane_of], bool)
-        out[on] = d.unit_tax[key][sku[on]]
-    return out
+def _origin_names(d: NetworkData, origin_kind, origin) -> list[str]:
+    names = {"bonded": d.bonded, "overseas": d.overseas, "supplier": d.suppliers}
+    return [names[kind][o] for kind, o in zip(origin_kind, origin, strict=True)]
 
 
 def _positive(table: pd.DataFrame, column: str = "quantity") -> pd.DataFrame:
