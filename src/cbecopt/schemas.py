@@ -133,6 +133,14 @@ NODES = TableSchema(
             choices=SUPPLIER_TYPES,
             doc="supplier: brand_direct, distributor, agent or grey_market",
         ),
+        Field(
+            "shared_by",
+            TEXT,
+            required=False,
+            nullable=True,
+            doc="overseas warehouse (network model): the platforms that share it, separated "
+            "by ';'; blank = used by one platform only (each platform opens its own copy)",
+        ),
     ),
     doc="Every place in the network: candidate warehouses, markets, suppliers, bonded and "
     "domestic warehouses, ports.",

@@ -153,6 +153,29 @@ SECTIONS: dict[str, Section] = {
                 _rate("max_supplier_share", "most of one SKU's purchases from one offer"),
             ),
         ),
+        Section(
+            "network",
+            "the integrated network model",
+            (
+                Setting("tax_date", DATE, "the day whose tax rules apply (default: the latest)"),
+                Setting(
+                    "allow_personal_articles",
+                    BOOLEAN,
+                    "postal parcels may carry goods as personal articles",
+                    False,
+                ),
+                Setting(
+                    "cover_weeks",
+                    NUMBER,
+                    "weeks of expected demand bonded stock covers at each month's end",
+                    minimum=0,
+                ),
+                _rate("max_counterfeit_rate", "cap on each SKU's average counterfeit rate"),
+                _rate("max_late_rate", "cap on each SKU's average late-delivery rate"),
+                _rate("min_brand_direct_share", "least share of each SKU from brand-direct"),
+                Setting("inspection", BOOLEAN, "third-party inspection may be bought", True),
+            ),
+        ),
         Section("assumptions", "free text: the assumption behind each number", free_form=True),
         Section("scenarios", "how sampled scenarios were drawn (for the record)", free_form=True),
     )
