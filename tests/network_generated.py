@@ -94,7 +94,7 @@ def rough_network_data(instance: Instance) -> NetworkData:
         demand=demand.sum(axis=2),
         suppliers=suppliers,
         supplier_fixed=column(suppliers, "fixed_cost"),
-        supplier_capacity=column(suppliers, "capacity"),
+        supplier_capacity=np.nan_to_num(column(suppliers, "capacity")),
         offers=offers,
         min_order=np.nan_to_num(offers_t["min_order"].to_numpy(float)),
         counterfeit_rate=offers_t["counterfeit_rate"].to_numpy(float),

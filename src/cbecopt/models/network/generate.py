@@ -104,6 +104,9 @@ CONTRACT_SHARE = {"brand_direct": 0.3, "distributor": 0.3, "agent": 0.25}
 brand-direct suppliers, call options from distributors, spot (emergency air) from agents."""
 PARCEL_FAR = ("Xizang", "Xinjiang", "Qinghai")
 """Provinces where parcels cost 2 CNY and take 2 days more (as the routing generator)."""
+BREAK_AT = (0.0, 0.2, 0.5, 1.0)
+"""Where an offer's price breaks start, in units of the SKU's mean horizon demand (as the
+suppliers generator's)."""
 SHOCK_SIGMA = (0.15, 0.2, 0.1, 0.25)
 """Scenario shocks (lognormal, mean 1): national, per category, per SKU, and on the 618 and
 Double 11 peaks."""
@@ -120,6 +123,7 @@ def generate_network(
     n_scenarios: int = 10,
     platforms: tuple[str, ...] = PLATFORMS,
     offers_per_sku: int = 4,
+    n_breaks: int = 4,
 ) -> Instance:
     """A random instance of the integrated network: SKUs of US, EU, Japanese, Korean and
     Australian brands bought from the four supplier types, through overseas warehouses,
@@ -133,7 +137,8 @@ def generate_network(
     warehouses, 9610 drop-ship from brand-direct suppliers, and last-mile release lanes to
     every province. Demand is lognormal per SKU, split over platforms and provinces, shaped
     by :data:`SEASONALITY` and multiplied per scenario by shocks (:data:`SHOCK_SIGMA`) with
-    Dirichlet probabilities.
+    Dirichlet probabilities. Fewer than 31 provinces are the largest markets; ``n_breaks``
+    all-units price breaks per offer (1 to 4).
     """
     n_skus = checks.count("n_skus", n_skus, 1)
     n_suppliers = checks.count("n_suppliers", n_suppliers, 4)
@@ -143,6 +148,7 @@ def generate_network(
     months = checks.count("months", months, 1, len(SEASONALITY))
     n_scenarios = checks.count("n_scenarios", n_scenarios, 1)
     offers_per_sku = checks.count("offers_per_sku", offers_per_sku, 1, n_suppliers)
+    n_breaks = checks.count("n_breaks", n_breaks, 1, len(BREAK_DISCOUNTS))
     platforms = _platforms(platforms)
     seed = checks.seed(seed)
     checks.rows(
@@ -159,11 +165,12 @@ def generate_network(
     suppliers = _suppliers(rng, n_suppliers)
     regions = sorted(set(suppliers.loc[suppliers["supplier_type"] == "brand_direct", "region"]))
     products, region_of = _products(rng, n_skus, regions)
-    provinces = PROVINCES[:n_provinces]
+    largest = sorted(sorted(PROVINCES, key=lambda p: -p[3])[:n_provinces], key=PROVINCES.index)
+    provinces = tuple(largest)
     mean = _mean_demand(rng, products, platforms, provinces, months)
     horizon = mean.sum(axis=(0, 1, 3))
     offers, breaks, contracts = _offers(
-        rng, products, region_of, suppliers, horizon, offers_per_sku
+        rng, products, region_of, suppliers, horizon, offers_per_sku, n_breaks
     )
     capacity = offers.groupby("supplier")["capacity"].sum() * 0.8
     suppliers["capacity"] = np.round(suppliers["id"].map(capacity).to_numpy(), -1)
@@ -249,8 +256,10 @@ def generate(options: Mapping[str, Any]) -> tuple[Instance, str]:
     return made, what
 
 
-DEMO = dict(n_skus=40, seed=2026, n_suppliers=25)
-"""The knobs of the bundled ``instances/network_demo`` (:func:`network_demo`)."""
+DEMO = dict(n_skus=40, seed=2026, n_suppliers=25, n_provinces=10, n_scenarios=3)
+"""The knobs of the bundled ``instances/network_demo`` (:func:`network_demo`): the ten largest
+provinces (about two thirds of the demand) and three scenarios keep its demand table near
+30,000 rows (1.2 MB); every other size is the generator's default."""
 
 
 def network_demo() -> Instance:
@@ -271,7 +280,7 @@ def network_demo() -> Instance:
             f"electronics) from {kinds['supplier']} suppliers (brand-direct, distributors, "
             f"agents, grey market), through {kinds['overseas_warehouse']} candidate overseas "
             f"warehouses, {kinds['bonded_warehouse']} bonded zones and a duty-paid warehouse in "
-            f"Shanghai, or by 9610 parcel, to the {kinds['market']} mainland provinces over "
+            f"Shanghai, or by 9610 parcel, to the {kinds['market']} largest provinces by online retail over "
             f"{t['demand']['month'].max():.0f} months and {len(t['scenarios'])} demand scenarios."
         ),
         "source": (
@@ -401,19 +410,25 @@ def _offers(
     suppliers: pd.DataFrame,
     horizon: np.ndarray,
     offers_per_sku: int,
+    n_breaks: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Offers, all-units price breaks and flexible terms: each SKU from one brand-direct
-    supplier of its region and up to ``offers_per_sku - 1`` other suppliers of that region,
+    supplier of its region and up to ``offers_per_sku - 1`` other suppliers of that region
+    (the least used first),
     with the suppliers generator's rates and price levels by type (:data:`SOURCE_TYPES`) and
-    breaks (:data:`BREAK_DISCOUNTS` at 0, 0.2, 0.5 and 1 times the SKU's horizon demand)."""
+    the first ``n_breaks`` breaks (:data:`BREAK_DISCOUNTS` at :data:`BREAK_AT`)."""
     offers, breaks, contracts = [], [], []
+    used = np.zeros(len(suppliers), int)
     kind = suppliers["supplier_type"].to_numpy()
     region = suppliers["region"].to_numpy()
     for k, sku in enumerate(products["sku"]):
         brands = np.flatnonzero((kind == "brand_direct") & (region == region_of[k]))
         others = np.flatnonzero((kind != "brand_direct") & (region == region_of[k]))
         n_others = min(offers_per_sku - 1, len(others))
-        chosen = [int(rng.choice(brands)), *rng.choice(others, size=n_others, replace=False)]
+        # the least used suppliers first (ties at random), so every supplier offers something
+        busy = np.lexsort((rng.random(len(others)), used[others]))
+        chosen = [int(rng.choice(brands)), *others[busy[:n_others]]]
+        used[chosen] += 1
         cost = float(products.at[k, "purchase_cost"])
         demand = float(horizon[k])
         for s in chosen:
@@ -440,7 +455,7 @@ def _offers(
             )
             base = cost * rng.uniform(*level)
             start = 0.0
-            for fraction, cut in zip((0.0, 0.2, 0.5, 1.0), BREAK_DISCOUNTS, strict=True):
+            for fraction, cut in zip(BREAK_AT[:n_breaks], BREAK_DISCOUNTS[:n_breaks], strict=True):
                 start = max(float(np.round(fraction * demand)), start + 1.0) if fraction else 0.0
                 breaks.append((supplier, sku, start, round(base * (1 - cut), 2)))
             if rng.random() < CONTRACT_SHARE.get(t, 0.0):
@@ -686,7 +701,8 @@ ASSUMPTIONS = {
         "that region; capacity over the horizon 1.2-2 (brand-direct) or 0.4-1.5 times the SKU's"
         " mean horizon demand; a minimum order of 10% of it on 30% of offers; lead 5-29 days; "
         "inspection 2-5% of the purchase cost, cutting the counterfeit rate to a fifth. All-"
-        "units price breaks at 0, 0.2, 0.5 and 1 times the horizon demand, 0/3/6/10% off."
+        "units price breaks at 0, 0.2, 0.5 and 1 times the horizon demand, 0/3/6/10% off (the "
+        "first n_breaks of them)."
     ),
     "contracts": (
         "Flexible terms at the contracts generator's levels on part of the offers: quantity "
@@ -725,8 +741,8 @@ ASSUMPTIONS = {
         "generator), split over platforms and over provinces by rough online-retail weights, "
         "times the monthly index (Jan 0.85, Feb 0.75, Mar 0.9, Apr 0.95, May 1.0, Jun 1.35 "
         "(618), Jul 0.95, Aug 0.9, Sep 1.0, Oct 1.05, Nov 2.1 (Double 11), Dec 1.2); rows below"
-        " half a unit are left out. Target average delivery 7 days in the provinces with the "
-        "largest demand."
+        " half a unit are left out; an instance of fewer provinces keeps the largest. Target "
+        "average delivery 7 days in the provinces with the largest demand."
     ),
     "scenarios": (
         "Each scenario multiplies the mean by lognormal shocks of mean 1: national (sigma "
