@@ -187,10 +187,12 @@ def test_generate_takes_the_command_options():
     assert len(t["scenarios"]) == 10  # None: the generator's default
     assert set(t["demand"]["platform"]) == set(PLATFORMS[:2])
     assert "5 SKUs" in what and "8 suppliers" in what
+    for option, bad in (("n_warehouses", 9), ("n_markets", 0), ("n_months", 13), ("platforms", 4)):
+        with pytest.raises(OptionError) as refused:
+            generate(options | {option: bad})
+        assert refused.value.option == option  # the command names its own flag for it
     with pytest.raises(OptionError):
-        generate(options | {"n_warehouses": 9})
-    with pytest.raises(OptionError):
-        generate(options | {"platforms": 4})
+        generate_network(**SMALL, platforms=("JD Worldwide", "JD Worldwide"))
 
 
 @pytest.mark.unit

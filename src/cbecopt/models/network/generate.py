@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cbecopt import checks
+from cbecopt.errors import OptionError
 from cbecopt.instance import Instance, instance_from_tables
 from cbecopt.models.routing.generate import (
     BONDED_ZONES,
@@ -151,16 +152,7 @@ def generate_network(
     n_breaks = checks.count("n_breaks", n_breaks, 1, len(BREAK_DISCOUNTS))
     platforms = _platforms(platforms)
     seed = checks.seed(seed)
-    checks.rows(
-        "the demand table",
-        {
-            "n_skus": n_skus,
-            "n_provinces": n_provinces,
-            "platforms": len(platforms),
-            "months": months,
-            "n_scenarios": n_scenarios,
-        },
-    )
+    checks.rows("the products table", {"n_skus": n_skus})
     rng = np.random.default_rng(seed)
     suppliers = _suppliers(rng, n_suppliers)
     regions = sorted(set(suppliers.loc[suppliers["supplier_type"] == "brand_direct", "region"]))
@@ -168,6 +160,19 @@ def generate_network(
     largest = sorted(sorted(PROVINCES, key=lambda p: -p[3])[:n_provinces], key=PROVINCES.index)
     provinces = tuple(largest)
     mean = _mean_demand(rng, products, platforms, provinces, months)
+    # a demand row per SKU and platform it is sold on (not every platform), province, month
+    # and scenario
+    listed = int(np.count_nonzero(mean.sum(axis=(0, 3))))
+    checks.rows(
+        "the demand table",
+        {
+            "n_skus": listed,
+            "n_provinces": n_provinces,
+            "months": months,
+            "n_scenarios": n_scenarios,
+        },
+        blame="n_skus",
+    )
     horizon = mean.sum(axis=(0, 1, 3))
     offers, breaks, contracts = _offers(
         rng, products, region_of, suppliers, horizon, offers_per_sku, n_breaks
@@ -176,7 +181,7 @@ def generate_network(
     suppliers["capacity"] = np.round(suppliers["id"].map(capacity).to_numpy(), -1)
     overseas = OVERSEAS_WAREHOUSES[:n_overseas]
     monthly = float(mean.sum()) / months
-    nodes = _nodes(rng, suppliers, overseas, BONDED_ZONES[:n_bonded], provinces, platforms)
+    nodes = _nodes(suppliers, overseas, BONDED_ZONES[:n_bonded], provinces, platforms)
     nodes.loc[nodes["kind"] == "overseas_warehouse", "capacity"] = np.round(
         rng.uniform(*OVERSEAS_CAPACITY, n_overseas) * monthly, -2
     )
@@ -240,6 +245,13 @@ def generate(options: Mapping[str, Any]) -> tuple[Instance, str]:
         "months": options.get("n_months"),
         "n_scenarios": options.get("n_scenarios"),
     }
+    for option, high in (
+        ("n_warehouses", len(OVERSEAS_WAREHOUSES)),
+        ("n_markets", len(PROVINCES)),
+        ("n_months", len(SEASONALITY)),
+    ):
+        if options.get(option) is not None:  # named as the command names it
+            checks.count(option, options[option], 1, high)
     kwargs = {key: value for key, value in given.items() if value is not None}
     if options.get("platforms") is not None:
         n = checks.count("platforms", options["platforms"], 1, len(PLATFORMS))
@@ -297,7 +309,7 @@ def network_demo() -> Instance:
 def _platforms(platforms) -> tuple[str, ...]:
     names = tuple(str(p) for p in platforms)
     if not names or len(set(names)) != len(names):
-        checks.count("platforms", 0 if not names else -1, 1)
+        raise OptionError(f"must name one platform or more, each once, got {names!r}", "platforms")
     return names
 
 
@@ -498,7 +510,6 @@ def _terms(
 
 
 def _nodes(
-    rng: np.random.Generator,
     suppliers: pd.DataFrame,
     overseas: tuple,
     zones: tuple,
