@@ -13,6 +13,8 @@ import pytest
 
 import cbecopt
 from cbecopt.errors import OptionError
+from cbecopt.highs import SolveOptions
+from cbecopt.models.network import solve_network
 from cbecopt.models.network.generate import (
     DEMO,
     PLATFORMS,
@@ -20,6 +22,7 @@ from cbecopt.models.network.generate import (
     generate_network,
     network_demo,
 )
+from network_generated import rough_network_data
 
 DEMO_FOLDER = Path(__file__).resolve().parents[1] / "instances" / "network_demo"
 SMALL = dict(n_skus=12, n_suppliers=10, n_provinces=4, months=3, n_scenarios=3)
@@ -203,3 +206,27 @@ def test_the_bundled_demo_is_what_the_generator_writes_for_its_seed():
     assert dict(bundled.meta) == dict(written.meta)
     assert bundled.meta["instance"]["seed"] == DEMO["seed"]
     assert bundled.meta["instance"]["generator"].endswith("generate_network")
+
+
+@pytest.mark.component
+def test_a_small_generated_network_solves_in_the_v1_model_below_losing_every_sale():
+    """Through a rough v1 reading (tests/network_generated.py): the generated numbers build a
+    model HiGHS solves, and buying pays: the optimum is below the closed-form cost of losing
+    every sale (sum over scenarios of p x demand x penalty), which is always feasible."""
+    data = rough_network_data(
+        generate_network(
+            n_skus=4,
+            n_suppliers=4,
+            n_overseas=2,
+            n_bonded=1,
+            n_provinces=2,
+            months=3,
+            n_scenarios=2,
+            platforms=("Tmall Global",),
+            n_breaks=2,
+        )
+    )
+    lose_all = float(np.einsum("s,sjkt,k->", data.probabilities, data.demand, data.lost_penalty))
+    _, outcome = solve_network(data, options=SolveOptions(mip_rel_gap=1e-6))
+    assert outcome.status.value == "optimal"
+    assert 0 < outcome.objective < lose_all
