@@ -11,6 +11,7 @@ import pytest
 
 import cbecopt
 from cbecopt.models.contracts.generate import generate_contracts
+from cbecopt.models.network.generate import generate_network
 from cbecopt.models.routing.generate import generate_routing
 from cbecopt.models.suppliers.generate import generate_suppliers
 from cbecopt.models.warehouses.generate import generate_warehouses
@@ -168,6 +169,7 @@ def test_suppliers_settings_read_by_name_are_declared():
         lambda: generate_contracts(2, 3, seed=1),
         lambda: generate_routing(2, n_months=2, n_markets=2, seed=1),
         lambda: generate_suppliers(2, 3, seed=1, offers_per_sku=2, n_breaks=2),
+        lambda: generate_network(2, 1, n_suppliers=4, n_provinces=2, months=2, n_scenarios=2),
     ],
 )
 def test_what_the_generators_write_passes_the_schema(instance):

@@ -185,27 +185,37 @@ def generate(
     output: Annotated[
         Path, typer.Option("--output", "-o", parser=out_path, help="Folder (or .xlsx) to write.")
     ],
-    warehouses: Annotated[int, typer.Option(help="warehouses: candidate overseas warehouses.")] = 8,
-    markets: Annotated[int, typer.Option(help="warehouses: markets.")] = 31,
+    warehouses: Annotated[
+        int, typer.Option(help="warehouses, network: candidate overseas warehouses.")
+    ] = 8,
+    markets: Annotated[int, typer.Option(help="warehouses: markets; network: provinces.")] = 31,
     platforms: Annotated[
-        int, typer.Option(help="warehouses: platforms sharing the warehouses.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            help="warehouses (default 1), network (default 3): platforms sharing the warehouses."
+        ),
+    ] = None,
     capacity_ratio: Annotated[
         float, typer.Option(help="warehouses: total capacity / total demand.")
     ] = 3.0,
-    skus: Annotated[int, typer.Option(help="contracts, routing: products.")] = 20,
+    skus: Annotated[int, typer.Option(help="contracts, routing, network: products.")] = 20,
     scenarios: Annotated[
         int | None,
         typer.Option(
-            help="contracts (default 50), routing (default 0): demand scenarios; 0 = means and std only."
+            help="contracts (default 50), routing (default 0), network (default 10): demand "
+            "scenarios; 0 = means and std only."
         ),
     ] = None,
-    months: Annotated[int, typer.Option(help="routing: months in the horizon.")] = 12,
-    bonded: Annotated[int, typer.Option(help="routing: candidate bonded warehouses (1-6).")] = 4,
+    months: Annotated[int, typer.Option(help="routing, network: months in the horizon.")] = 12,
+    bonded: Annotated[
+        int, typer.Option(help="routing, network: candidate bonded warehouses (1-6).")
+    ] = 4,
     origins: Annotated[int, typer.Option(help="routing: origin countries (1-5).")] = 3,
     suppliers: Annotated[
         int,
-        typer.Option(help="suppliers: sources (brand-direct, distributors, agents, grey market)."),
+        typer.Option(
+            help="suppliers, network: sources (brand-direct, distributors, agents, grey market)."
+        ),
     ] = 25,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
 ) -> None:

@@ -40,10 +40,9 @@ def _build_network(instance: Instance, config, data: NetworkData) -> NetworkProb
 
 
 def _generate_network(o: Mapping[str, Any]) -> tuple[Instance, str]:
-    from cbecopt.models.network.generate import generate_network
+    from cbecopt.models.network.generate import generate
 
-    made = generate_network(n_skus=o["n_skus"], seed=o["seed"])
-    return made, f"{o['n_skus']} SKUs"
+    return generate(o)
 
 
 SPEC = ModelSpec(

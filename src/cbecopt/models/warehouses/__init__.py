@@ -38,7 +38,7 @@ def _generate_warehouses(o: Mapping[str, Any]) -> tuple[Instance, str]:
         o["n_warehouses"],
         o["n_markets"],
         seed=o["seed"],
-        platforms=o["platforms"],
+        platforms=1 if o["platforms"] is None else o["platforms"],
         capacity_ratio=o["capacity_ratio"],
     )
     return made, f"{o['n_warehouses']} warehouses x {o['n_markets']} markets"
