@@ -59,6 +59,7 @@ def with_platforms(
     return replace(
         d,
         markets=markets,
+        platforms=tuple(platforms),
         demand=np.asarray(demand, float).reshape(nS, nJ * nP, nK, nT),
         release=release,
         parcel=parcel,
