@@ -143,9 +143,7 @@ def cheapest_sources(d: NetworkData) -> dict[str, dict]:
     keep = {d.offers[o][0] for o in chosen}
     return {
         "use_offer": {
-            (d.suppliers[i], d.skus[k]): 0.0
-            for o, (i, k) in enumerate(d.offers)
-            if o not in chosen
+            (d.suppliers[i], d.skus[k]): 0.0 for o, (i, k) in enumerate(d.offers) if o not in chosen
         },
         "use_supplier": {s: 0.0 for i, s in enumerate(d.suppliers) if i not in keep},
     }
@@ -169,9 +167,7 @@ def per_platform_copies(d: NetworkData) -> NetworkData:
         return index.get((w, int(platform[j])), index.get((w, None)))
 
     source = np.array([w for w, _ in copies], np.int64)
-    name = [
-        d.overseas[w] if p is None else f"{d.overseas[w]}@{d.platforms[p]}" for w, p in copies
-    ]
+    name = [d.overseas[w] if p is None else f"{d.overseas[w]}@{d.platforms[p]}" for w, p in copies]
     changes: dict = dict(
         overseas=tuple(name),
         overseas_fixed=np.asarray(d.overseas_fixed)[source],
@@ -228,7 +224,8 @@ class Solved:
             compiled = self.form.compile()
             columns = compiled.column_offset(family.component) + np.arange(len(family))
             values = self.values[columns]
-            values = np.where(np.isin(columns, compiled.integer_columns), np.rint(values), values)
+            integer = np.isin(columns, compiled.integer_columns)
+            values = np.where(integer, np.rint(values), values) + 0.0  # no -0.0
             out[name] = dict(zip(family.labels, values.tolist(), strict=True))
         return out
 
