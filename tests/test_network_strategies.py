@@ -8,6 +8,7 @@ strategy's restriction in its decisions, and for honest derived values."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -354,3 +355,54 @@ def test_solved_without_values_carries_nothing():
 
     outcome = SolverOutcome(Status.NO_SOLUTION, "", None, None, None, None, 0.0, 0.0, {})
     assert Solved(restriction(tiny(), set()), None, outcome).decided(("open",)) == {}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Config:
+    """A stand-in for the network model's config: only its risk options are read."""
+
+    risk: RiskOptions = dataclasses.field(default_factory=RiskOptions)
+
+
+@pytest.mark.component
+def test_the_runner_reads_the_data_through_the_registry_and_weighs_the_risk(monkeypatch):
+    """``compare_remedies(instance, options, config)``, the signature every comparison's
+    runner has, reads the model's data through its registry entry (a stand-in here, whose
+    check step returns the two-platform network) and solves under the config's risk: each
+    objective is then (1 - weight) E[cost] + weight CVaR_alpha(cost)."""
+    from cbecopt import load_instance
+    from cbecopt.highs import SolveOptions
+    from cbecopt.models import MODELS, contracts
+    from cbecopt.models.network.remedies import compare_remedies
+
+    fake = dataclasses.replace(
+        contracts.SPEC,
+        key="network",
+        config_type=_Config,
+        check=lambda instance, config, seed: two_platforms(),
+        tables=(),
+    )
+    monkeypatch.setitem(MODELS, "network", fake)
+    instance = load_instance(Path(__file__).parents[1] / "instances" / "contracts_demo")
+    risk = RiskOptions(weight=0.5, alpha=0.8)
+    table = compare_remedies(instance, SolveOptions(), _Config(risk)).set_index("strategy")
+    assert list(table.index) == list(STRATEGIES)
+    assert (table["status"] == "optimal").all()
+    blend = 0.5 * table["total_cost"] + 0.5 * table["cvar"]
+    assert np.allclose(table["objective"], blend, rtol=1e-9)
+    assert (table["cvar"] >= table["total_cost"] - 1e-9).all()
+
+
+@pytest.mark.component
+def test_a_remedy_that_changes_nothing_reuses_the_plan_it_would_repeat():
+    """On one platform with no flexible terms, sharing and flexible contracts change nothing:
+    their rows are the baseline's plan, said so, and their saving is exactly 0."""
+    out = compare_strategies(tiny())
+    table = out.table.set_index("strategy")
+    for remedy, why in (
+        ("shared_warehouses", "no overseas warehouse serves several platforms"),
+        ("flexible_contracts", "no flexible terms"),
+    ):
+        assert table.loc[remedy, "note"] == f"the same plan as baseline: {why}"
+        assert out.remedy_values[remedy].value == 0.0
+    assert out.results["flexible_contracts"].solved is out.results["baseline"].solved

@@ -9,6 +9,7 @@ difference of two numbers a limit stopped is not known, so it is ``None`` with t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from cbecopt.models.network.strategies import (
     REMEDIES,
     STRATEGIES,
     Solved,
+    inert_remedies,
     solve_restriction,
+    strategy_remedies,
     strategy_restriction,
 )
 from cbecopt.models.spec import Comparison
@@ -89,15 +92,27 @@ def compare_strategies(
     equal share of what is left; time a strategy does not use passes on)."""
     options = (options or SolveOptions()).begin()
     risk = risk or RiskOptions()
-    results = {}
+    inert = inert_remedies(d)
+    results: dict[str, StrategyResult] = {}
+    solved_for: dict[frozenset, str] = {}  # effective remedies -> the strategy solved with them
     for n, name in enumerate(STRATEGIES):
         log.info("compare-remedies: %s (%d/%d)", name, n + 1, len(STRATEGIES))
         share = options.until(options.budget.share(len(STRATEGIES) - n))
+        effective = strategy_remedies(name) - set(inert)
         if name == "sequential":
             results[name] = _sequential(d, share, risk)
+        elif effective in solved_for:
+            same = solved_for[effective]
+            why = "; ".join(
+                inert[r] for r in sorted(strategy_remedies(name) ^ strategy_remedies(same))
+            )
+            results[name] = dataclasses.replace(
+                results[same], name=name, note=f"the same plan as {same}: {why}"
+            )
         else:
             solved = solve_restriction(strategy_restriction(d, name), share, risk)
             results[name] = _result(name, solved, solved.outcome.status, "", risk)
+            solved_for[effective] = name
     values = {r: difference(results["baseline"], results[r]) for r in REMEDIES}
     integration = difference(results["sequential"], results["joint"])
     table = _table(d, results, integration)

@@ -90,15 +90,35 @@ def restriction(d: NetworkData, remedies: frozenset[str] | set[str]) -> Restrict
     return Restriction(data, fixed)
 
 
+def inert_remedies(d: NetworkData) -> dict[str, str]:
+    """The remedies that change nothing on ``d``, with the reason: a strategy that differs
+    from another only by these is the same restriction, solved once."""
+    inert = {}
+    if not any(len(served) > 1 for served in outlet_platforms(d)):
+        inert["shared_warehouses"] = "no overseas warehouse serves several platforms"
+    if not d.bonded:
+        inert["channel_integration"] = "no bonded or domestic warehouse"
+    if not d.terms:
+        inert["flexible_contracts"] = "no flexible terms"
+    return inert
+
+
+def strategy_remedies(strategy: str) -> frozenset[str]:
+    """The remedies a one-solve strategy has (``sequential`` has them all, in steps)."""
+    if strategy == "baseline":
+        return frozenset()
+    if strategy in ("joint", "sequential"):
+        return frozenset(REMEDIES)
+    if strategy in REMEDIES:
+        return frozenset({strategy})
+    raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
+
+
 def strategy_restriction(d: NetworkData, strategy: str) -> Restriction:
     """The restriction of one strategy other than ``sequential``."""
-    if strategy == "baseline":
-        return restriction(d, set())
-    if strategy == "joint":
-        return restriction(d, set(REMEDIES))
-    if strategy in REMEDIES:
-        return restriction(d, {strategy})
-    raise ValueError(f"{strategy!r} is not a one-solve strategy")
+    if strategy == "sequential":
+        raise ValueError("sequential is several solves (cbecopt.models.network.sequential)")
+    return restriction(d, strategy_remedies(strategy))
 
 
 def without_supplier_policy(d: NetworkData) -> NetworkData:
