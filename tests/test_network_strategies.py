@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cbecopt.models.network.kpis import KPI_COLUMNS, labelled_values
+from cbecopt.models.network.kpis import KPI_COLUMNS
 from cbecopt.models.network.remedies import (
     COLUMNS,
     StrategyResult,
@@ -87,8 +87,7 @@ def test_derived_values_are_the_differences_of_proved_optima(compared):
 
 
 def _decision(result: StrategyResult, name: str) -> pd.Series:
-    solved = result.solved
-    return labelled_values(solved.form, solved.values, name).round(6) + 0.0
+    return pd.Series(result.solved.decided((name,))[name]).round(6) + 0.0
 
 
 def _releases(result: StrategyResult) -> float:

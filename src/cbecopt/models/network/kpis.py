@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.labelled import family_of
@@ -205,11 +204,3 @@ KPI_COLUMNS = (
     "cvar",
 )
 """The KPI columns of a strategy's row, in order (then one cost column per platform)."""
-
-
-def labelled_values(form: ExtensiveForm, values: np.ndarray, name: str) -> pd.Series | None:
-    """A first-stage family's values by label (``None``: the model has no such family)."""
-    if form.block.component(name) is None:
-        return None
-    family = family_of(form.block, name)
-    return pd.Series(form.values_of(values, family), index=family.labels)
