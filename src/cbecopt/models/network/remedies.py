@@ -198,9 +198,11 @@ def plot_remedies(table: pd.DataFrame, target, title: str = ""):
     cost = pd.to_numeric(table["total_cost"], errors="coerce")
     x = np.arange(len(table))
     colours = ["#8b1f1f" if s == "baseline" else "#1f5f8b" for s in table["strategy"]]
-    ax.bar(x, cost.fillna(0.0), color=colours)
+    bars = ax.bar(x, cost.fillna(0.0), color=colours)
+    ax.bar_label(bars, labels=[f"{c:,.0f}" if c == c else "" for c in cost], fontsize=7, padding=6)
     ax.set_xticks(x, table["strategy"], rotation=20, ha="right", fontsize=8)
     ax.set_ylabel("expected total cost")
+    ax.margins(y=0.12)  # room for the labels over the tallest bars
     ax.grid(True, axis="y", alpha=0.3)
     strategies = list(table["strategy"])
     if "sequential" in strategies and "joint" in strategies:
@@ -208,15 +210,16 @@ def plot_remedies(table: pd.DataFrame, target, title: str = ""):
         value = table["value_of_integration"].iloc[joint]
         top, low = cost.iloc[seq], cost.iloc[joint]
         if not (math.isnan(top) or math.isnan(low)):
+            edge = joint + 0.5  # right of the joint bar: from its cost up to the sequential's
+            ax.hlines(top, seq + 0.4, edge, colors="#d98c00", linestyles="dotted")
             ax.annotate(
                 "",
-                xy=(joint, low),
-                xytext=(joint, top),
+                xy=(edge, low),
+                xytext=(edge, top),
                 arrowprops={"arrowstyle": "<->", "color": "#d98c00"},
             )
-            ax.hlines(top, seq, joint, colors="#d98c00", linestyles="dashed")
         label = "not proved" if pd.isna(value) else f"{value:,.0f}"
-        ax.set_title(f"value of integration: {label}", fontsize=10)
+        ax.set_title(f"value of integration (sequential - joint): {label}", fontsize=10)
     fig.suptitle(title or "remedy strategies")
     return save_png(fig, target)
 
