@@ -405,3 +405,30 @@ def test_a_remedy_that_changes_nothing_reuses_the_plan_it_would_repeat():
         assert table.loc[remedy, "note"] == f"the same plan as baseline: {why}"
         assert out.remedy_values[remedy].value == 0.0
     assert out.results["flexible_contracts"].solved is out.results["baseline"].solved
+
+
+@pytest.mark.component
+def test_a_sequential_step_without_a_plan_ends_the_sequence(monkeypatch):
+    """The warehouses step stopped before any plan: routing is never solved, the strategy has
+    that step's status, no cost, and the value of integration is null."""
+    from cbecopt.highs import SolverOutcome
+    from cbecopt.models.network import sequential
+
+    solve = sequential.solve_restriction
+
+    def no_plan_for_warehouses(r, options, risk=None):
+        if "use_warehouse" in r.fixed and r.data.markets != ("all",):
+            outcome = SolverOutcome(
+                Status.NO_SOLUTION, "time limit reached", None, None, None, None, 0.0, 0.0, {}
+            )
+            return Solved(r, None, outcome)
+        return solve(r, options, risk)
+
+    monkeypatch.setattr(sequential, "solve_restriction", no_plan_for_warehouses)
+    out = compare_strategies(tiny())
+    result = out.results["sequential"]
+    assert [name for name, *_ in result.steps] == ["suppliers", "contracts", "warehouses"]
+    assert result.status == Status.NO_SOLUTION and result.objective is None
+    assert "warehouses: no_solution (time limit reached)" in result.note
+    assert out.value_of_integration.value is None
+    assert "sequential is no_solution" in out.value_of_integration.reason
