@@ -106,9 +106,10 @@ def compare_strategies(
             why = "; ".join(
                 inert[r] for r in sorted(strategy_remedies(name) ^ strategy_remedies(same))
             )
-            results[name] = dataclasses.replace(
-                results[same], name=name, note=f"the same plan as {same}: {why}"
+            note = "; ".join(
+                n for n in (f"the same plan as {same}: {why}", results[same].note) if n
             )
+            results[name] = dataclasses.replace(results[same], name=name, note=note)
         else:
             solved = solve_restriction(strategy_restriction(d, name), share, risk)
             results[name] = _result(name, solved, solved.outcome.status, "", risk)
