@@ -52,6 +52,40 @@ def tiny(**changes) -> NetworkData:
     return NetworkData(**fields)
 
 
+def tiny_channels(**changes) -> NetworkData:
+    """The tiny network with every channel: a duty-paid domestic warehouse DW (general trade)
+    beside the bonded NB, 9610 parcels from the overseas warehouse and from the brand, postal
+    parcels from the overseas warehouse and the grey supplier (personal articles allowed),
+    tax per unit by channel, listing cost, lane days and volumes; ``changes`` replace fields."""
+    fields = dict(
+        bonded=("NB", "DW"),
+        warehouse_kind=("bonded", "domestic"),
+        bonded_fixed=np.array([200.0, 150.0]),
+        bonded_handling=np.array([0.3, 0.2]),
+        inbound=(
+            ("supplier", 0, 0, 2.0, 1),
+            ("overseas", 0, 0, 1.5, 1),
+            ("supplier", 1, 0, 2.5, 1),
+            ("supplier", 0, 1, 3.0, 1),
+        ),
+        release=((0, 0, 1.0, 0.091), (1, 0, 0.8, 0.0)),
+        unit_tax={
+            "bonded": np.array([2.73]),
+            "general_trade": np.array([4.2]),
+            "parcel": np.array([2.73]),
+            "postal": np.array([1.0]),
+        },
+        supplier_parcel=((0, 0, 9.0, 12.0),),
+        postal=(("overseas", 0, 0, 3.0, 20.0), ("supplier", 1, 0, 4.0, 25.0)),
+        allow_personal_articles=True,
+        lane_days={"release": np.array([3.0, 4.0]), "parcel": np.array([10.0])},
+        volume=np.array([0.1]),
+        listing_cost=np.array([40.0]),
+    )
+    fields.update(changes)
+    return tiny(**fields)
+
+
 def two_skus(**changes) -> NetworkData:
     """:func:`tiny` with a second SKU ``m`` (offered by ``brand`` and a cheaper distributor
     ``dist``), a second overseas warehouse ``HK`` and a spot term on the brand's offer of
@@ -85,6 +119,41 @@ def two_skus(**changes) -> NetworkData:
         holding=np.array([0.2, 0.3]),
         counterfeit_penalty=np.array([40.0, 50.0]),
         terms=((0, "spot", 12.0, np.nan, np.nan, np.nan, np.nan, np.inf),),
+    )
+    fields.update(changes)
+    return tiny(**fields)
+
+
+EVERY_ROW = dict(
+    wait_share=np.array([0.5]),
+    max_delivery_days=np.array([8.0]),
+    bonded_volume_capacity=np.array([5.0, 4.0]),
+    overseas_volume_capacity=np.array([3.0]),
+    cover_weeks=1.0,
+    salvage=np.array([1.0]),
+)
+"""Changes of :func:`tiny_channels` that build every optional family."""
+
+
+def tiny_supply(**changes) -> NetworkData:
+    """The tiny network with every supply-side feature: the brand's offer priced by
+    incremental slices, inspection of the grey offer, the late cap, a brand-direct share, and
+    quantity-flexibility, option and spot terms; ``changes`` replace fields."""
+    nan = float("nan")
+    fields = dict(
+        discount=("incremental", "all_units"),
+        segments=((0, 0.0, 50.0, 10.0), (0, 50.0, 200.0, 8.0), (1, 0.0, 60.0, 6.0)),
+        inspection_cost=np.array([nan, 1.0]),
+        inspected_rate=np.array([nan, 0.02]),
+        late_rate=np.array([0.05, 0.4]),
+        max_late_rate=0.3,
+        supplier_type=("brand_direct", "grey_market"),
+        min_brand_direct_share=0.3,
+        terms=(
+            (0, "quantity_flexibility", 9.0, nan, nan, 0.5, 0.3, float("inf")),
+            (1, "option", nan, 0.5, 6.5, nan, nan, 40.0),
+            (0, "spot", 13.0, nan, nan, nan, nan, 50.0),
+        ),
     )
     fields.update(changes)
     return tiny(**fields)

@@ -34,7 +34,7 @@ from cbecopt.models.network.strategies import (
 )
 from cbecopt.results import Status
 from cbecopt.stochastic.twostage import RiskOptions
-from network_helpers import tiny, two_platforms, two_skus
+from network_helpers import tiny, tiny_supply, two_platforms, two_skus
 from test_network_model import brute_force
 
 TOLERANCE = 1e-6
@@ -437,3 +437,36 @@ def test_a_sequential_step_without_a_plan_ends_the_sequence(monkeypatch):
     assert "warehouses: no_solution (time limit reached)" in result.note
     assert out.value_of_integration.value is None
     assert "sequential is no_solution" in out.value_of_integration.reason
+
+
+@pytest.mark.component
+def test_expected_counterfeits_count_inspection_and_units_bought_under_terms():
+    """On :func:`tiny_supply` with a free grey supplier, a cheap counterfeit and no late or
+    brand-direct rule, the joint plan buys grey units firm and inspects them, and exercises
+    the grey option in the high scenario: its expected counterfeit units are
+    r_o q_o - (r_o - r'_o) i_o over firm purchases plus r_o times the expected units bought
+    under each offer's terms."""
+    d = tiny_supply(
+        supplier_fixed=np.array([900.0, 0.0]),
+        min_brand_direct_share=0.0,
+        max_late_rate=1.0,
+        counterfeit_penalty=np.array([20.0]),
+    )
+    joint = compare_strategies(d).results["joint"]
+    solved = joint.solved
+    purchase = pd.Series(solved.decided(("purchase",))["purchase"])
+    inspected = pd.Series(solved.decided(("inspected",))["inspected"])
+    assert inspected[("grey", "k")] > 1.0  # the plan inspects
+    rate = {("brand", "k"): 0.0, ("grey", "k"): 0.3}
+    clean = {("grey", "k"): 0.02}
+    expected = sum(rate[o] * q for o, q in purchase.items())
+    expected -= sum((rate[o] - clean[o]) * i for o, i in inspected.items())
+    options_bought = 0.0
+    for name, p in zip(d.scenario_names, d.probabilities, strict=True):
+        block = solved.form.scenario_block(name)
+        bought = solved.form.values_of(solved.values, block.bought)
+        labels = block.bought.family_labels
+        expected += p * sum(rate[label[:2]] * b for label, b in zip(labels, bought, strict=True))
+        options_bought += float(bought.sum())
+    assert options_bought > 1.0  # and buys under a term
+    assert joint.kpis["expected_counterfeit"] == pytest.approx(expected, rel=1e-9, abs=1e-9)

@@ -5,7 +5,9 @@ open overseas warehouses, use bonded warehouses, and ship by month on first-mile
 bulk-inbound lanes. Each scenario ``m.network.scenario[s]``: stock at every warehouse,
 deliveries on release and 9610 parcel lanes, lost sales. Every row is a shared family of
 :mod:`cbecopt.families` or an own family under the name the document gives it; rows that
-follow lanes by position (arrivals a lead time later) are written with :func:`terms`.
+follow lanes by position (arrivals a lead time later) are written with :func:`terms`. The
+supply side (price segments, supplier policy, flexible contract terms and the recourse
+shipments of what they buy) is added by :mod:`cbecopt.models.network.supply`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from cbecopt.families import (
-    average_rate_cap,
     capacity_if_open,
     demand_satisfaction,
     fixed_cost_if_used,
@@ -27,8 +28,21 @@ from cbecopt.families import (
 )
 from cbecopt.highs import SolveOptions, SolverOutcome, solve_compiled
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_family, add_var_family, terms
+from cbecopt.models.network.channels import (
+    Outlets,
+    add_cover_stock,
+    add_delivery_time,
+    add_scenario_supplier_capacity,
+    add_volume,
+    add_wait_share,
+    may_enter,
+    outlet_keys,
+    per_node_month,
+    service_levels,
+    warehouse_kinds,
+)
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.suppliers.build import add_all_units_rows
+from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
     ExtensiveForm,
@@ -57,9 +71,11 @@ class Shipments:
 
 
 def shipment_keys(d: NetworkData) -> Shipments:
-    """One shipment per lane, SKU the origin can ship (a supplier: its offers) and month whose
-    arrival falls within the horizon."""
+    """One shipment per lane, SKU the origin can ship (a supplier: its offers) and the
+    destination may take (:func:`may_enter`: bonded or general-trade positive list) and month
+    whose arrival falls within the horizon."""
     offered = {(i, k) for i, k in d.offers}
+    enters = may_enter(d)
     rows = []
     for n, (i, w, cost, lead) in enumerate(d.first_mile):
         rows += [("first_mile", "supplier", i, w, cost, lead, f"fm{n}")]
@@ -70,6 +86,8 @@ def shipment_keys(d: NetworkData) -> Shipments:
     for role, kind, o, dest, cost, lead, lane in rows:
         for k in range(len(d.skus)):
             if kind == "supplier" and (o, k) not in offered:
+                continue
+            if role == "inbound" and not enters[dest, k]:
                 continue
             for t in range(d.months - int(lead)):
                 # half a month of holding on arrival: the average stock of the month
@@ -87,6 +105,53 @@ def shipment_keys(d: NetworkData) -> Shipments:
         cost=np.array(cols[6], dtype=float),
         lead=np.array(cols[7], dtype=np.int64),
     )
+
+
+def stocked_pairs(d: NetworkData, ships: Shipments) -> np.ndarray:
+    """Stocking warehouses x SKUs: some bulk-inbound lane may bring the SKU in (the pairs
+    that may be listed, stocked and released)."""
+    stocked = np.zeros((len(d.bonded), len(d.skus)), bool)
+    into = ships.role == "inbound"
+    stocked[ships.destination[into], ships.sku[into]] = True
+    return stocked
+
+
+def _add_listing(
+    b: pyo.Block,
+    d: NetworkData,
+    ships: Shipments,
+    shipment: VarFamily,
+    use_wh: VarFamily,
+    stocked: np.ndarray,
+) -> tuple[VarFamily, pd.Series]:
+    """``listed`` per stocked (warehouse, SKU), as routing's: listed only at a warehouse in
+    use (``listing_open``), shipped in only if listed (``listing_link``, bounded by what the
+    suppliers offering the SKU can sell over the horizon). Returns the family and its cost,
+    ``listing_cost`` at a bonded warehouse, none at a domestic one (as routing)."""
+    where, sku = np.nonzero(stocked)
+    labels = pd.MultiIndex.from_arrays(
+        [[d.bonded[w] for w in where], [d.skus[k] for k in sku]], names=["bonded", "sku"]
+    )
+    listed = _var(b, "listed", labels, BINARY, "a_bk: SKU k listed (filed) at b")
+    use_only_if_open(b, "listing_open", listed, use_wh, doc="a_bk <= u_b")
+    pair = np.full(stocked.shape, -1, np.int64)
+    pair[where, sku] = np.arange(len(where))
+    into = np.flatnonzero(ships.role == "inbound")
+    sellable = np.zeros(len(d.skus))
+    for i, k in d.offers:
+        sellable[k] += d.supplier_capacity[i]
+    use_only_if_open(
+        b,
+        "listing_link",
+        _lin(labels, terms(shipment, pair[ships.destination[into], ships.sku[into]], into, 1.0)),
+        listed,
+        pd.Series(sellable[sku], index=labels),
+        doc="sum f of k into b <= M_k a_bk",
+    )
+    per_sku = np.zeros(len(d.skus)) if d.listing_cost is None else np.asarray(d.listing_cost)
+    bonded_kind = np.array([kind == "bonded" for kind in warehouse_kinds(d)], bool)
+    cost = np.where(bonded_kind[where], per_sku[sku], 0.0) if len(where) else np.zeros(0)
+    return listed, pd.Series(cost, index=labels)
 
 
 def _grid(names: list[str], *values) -> pd.MultiIndex:
@@ -147,17 +212,8 @@ class NetworkProblem(DemandScenarios):
             doc="f_lkt: units shipped on a first-stage lane in month t",
         )
         use_only_if_open(b, "offer_if_qualified", use_offer, use_supplier, doc="u_o <= w_i")
-        seg_from = np.array([s[1] for s in d.segments], float)
-        seg_to = np.array([s[2] for s in d.segments], float)
         seg_price = np.array([s[3] for s in d.segments], float)
-        add_all_units_rows(
-            b,
-            use_offer,
-            seg_q,
-            seg_used,
-            pd.Series(seg_from, index=segment_labels),
-            pd.Series(seg_to, index=segment_labels),
-        )
+        supply = add_supply_first_stage(b, d, use_supplier, use_offer, purchase, seg_q, seg_used)
         add_family(
             b,
             "segment_link",
@@ -189,16 +245,6 @@ class NetworkProblem(DemandScenarios):
         )
         shipped = _lin(offer_labels, terms(shipment, rows, from_supplier, 1.0))
         add_family(b, "purchase_link", purchase - shipped == 0.0, doc="q_o = sum f out of i")
-        rated = (pd.Series(d.counterfeit_rate, index=offer_labels) * purchase).sum(by="sku")
-        if d.counterfeit_cap < 1.0:
-            average_rate_cap(
-                b,
-                "counterfeit_cap",
-                rated,
-                purchase.sum(by="sku"),
-                d.counterfeit_cap,
-                doc="sum r_o q_o <= rho sum q_o per SKU",
-            )
         big = float(np.sum(d.supplier_capacity))
         into_w = np.flatnonzero(ships.role == "first_mile")
         use_only_if_open(
@@ -209,112 +255,86 @@ class NetworkProblem(DemandScenarios):
             pd.Series(big, index=overseas),
             doc="sum f into w <= M y_w",
         )
-        into_b = np.flatnonzero(ships.role == "inbound")
-        use_only_if_open(
-            b,
-            "listing_open",
-            _lin(bonded, terms(shipment, ships.destination[into_b], into_b, 1.0)),
-            use_wh,
-            pd.Series(big, index=bonded),
-            doc="sum f into b <= M u_b",
-        )
-        penalty = d.counterfeit_penalty[[k for _, k in d.offers]] * d.counterfeit_rate
+        stocked = stocked_pairs(d, ships)
+        listed, listing_cost = _add_listing(b, d, ships, shipment, use_wh, stocked)
         cost = (
             *fixed_cost_if_used(use_supplier, pd.Series(d.supplier_fixed, index=supplier_labels)),
             *fixed_cost_if_used(open_, pd.Series(d.overseas_fixed, index=overseas)),
             *fixed_cost_if_used(use_wh, pd.Series(d.bonded_fixed, index=bonded)),
+            *fixed_cost_if_used(listed, listing_cost),
             *(pd.Series(seg_price, index=segment_labels) * seg_q).parts,
-            *(pd.Series(penalty, index=offer_labels) * purchase).parts,
             *(pd.Series(ships.cost, index=shipment.labels) * shipment).parts,
+            *supply.cost,
         )
-        families = (use_supplier, use_offer, purchase, seg_q, seg_used, open_, use_wh, shipment)
+        families = (
+            use_supplier,
+            use_offer,
+            purchase,
+            seg_q,
+            seg_used,
+            open_,
+            use_wh,
+            listed,
+            shipment,
+        )
+        families += supply.families
         by_name = {f.component.local_name: f for f in families}
         by_name["ships"] = ships
+        by_name["stocked"] = stocked
         return NetworkFirstStage(families, tuple(p for p in cost if len(p.coef)), by_name)
 
     def build_second_stage(
         self, s: pyo.Block, demand: np.ndarray, first: NetworkFirstStage
     ) -> tuple[Terms, ...]:
-        """One scenario's recourse: stock, deliveries on release and parcel lanes, lost sales."""
+        """One scenario's recourse: stock at every warehouse, deliveries on release, parcel,
+        supplier-parcel and postal lanes (:mod:`cbecopt.models.network.channels`), lost sales."""
         d = self.data
         ships: Shipments = first.by_name["ships"]
         shipment: VarFamily = first.by_name["shipment"]
+        stocked: np.ndarray = first.by_name["stocked"]
+        outs = outlet_keys(d, stocked)
         nW, nB, nJ, nK, nT = len(d.overseas), len(d.bonded), len(d.markets), len(d.skus), d.months
         months = range(nT)
         w_grid = _grid(["warehouse", "sku", "month"], d.overseas, d.skus, months)
         b_grid = _grid(["bonded", "sku", "month"], d.bonded, d.skus, months)
         j_grid = _grid(["market", "sku", "month"], d.markets, d.skus, months)
-        lanes = [("release", b, j, c, tax) for b, j, c, tax in d.release]
-        lanes += [("parcel", w, j, c, tax) for w, j, c, tax in d.parcel]
-        keys = [(n, k, t) for n in range(len(lanes)) for k in range(nK) for t in range(nT)]
-        lane_of = np.array([key[0] for key in keys], np.int64)
-        sku = np.array([key[1] for key in keys], np.int64)
-        month = np.array([key[2] for key in keys], np.int64)
-        role = np.array([lanes[n][0] for n in lane_of], dtype=object)
-        origin = np.array([lanes[n][1] for n in lane_of], np.int64)
-        market = np.array([lanes[n][2] for n in lane_of], np.int64)
-        delivery_labels = pd.MultiIndex.from_tuples(keys, names=["lane", "sku", "month"])
         ostock = add_var_family(s, "overseas_stock", list(w_grid), labels=w_grid, doc="I_wkt")
         bstock = add_var_family(s, "bonded_stock", list(b_grid), labels=b_grid, doc="I_bkt")
         delivery = add_var_family(
-            s, "delivery", keys, labels=delivery_labels, doc="x_lkt: units delivered"
+            s,
+            "delivery",
+            list(outs.keys),
+            labels=pd.MultiIndex.from_tuples(list(outs.keys), names=["lane", "sku", "month"]),
+            doc="x_lkt: units delivered",
         )
         lost = add_var_family(s, "lost", list(j_grid), labels=j_grid, doc="z_jkt: demand lost")
-        arrive = ships.month + ships.lead
-        fm = np.flatnonzero(ships.role == "first_mile")
-        from_w = np.flatnonzero(ships.origin_kind == "overseas")
-        parcel = np.flatnonzero(role == "parcel")
-        sizes_w = (nW, nK, nT)
+        recourse = add_supply_recourse(s, d, first.by_name)
+        sizes_w, sizes_b = (nW, nK, nT), (nB, nK, nT)
+        w_out = _departures(ships, shipment, outs, delivery, "overseas", sizes_w)
+        b_out = _departures(ships, shipment, outs, delivery, "bonded", sizes_b)
         stock_balance(
             s,
             "overseas_stock_balance",
             ostock,
             _lin(
                 w_grid,
-                terms(
-                    shipment,
-                    _flat(sizes_w, ships.destination[fm], ships.sku[fm], arrive[fm]),
-                    fm,
-                    1.0,
-                ),
+                _arrivals(ships, shipment, "first_mile", sizes_w),
+                *recourse.overseas_arrivals,
             ),
-            _lin(
-                w_grid,
-                terms(
-                    shipment,
-                    _flat(sizes_w, ships.origin[from_w], ships.sku[from_w], ships.month[from_w]),
-                    from_w,
-                    1.0,
-                ),
-                terms(
-                    delivery,
-                    _flat(sizes_w, origin[parcel], sku[parcel], month[parcel]),
-                    parcel,
-                    1.0,
-                ),
-            ),
+            _lin(w_grid, *w_out),
             period="month",
             doc="I_wkt = I_wk,t-1 + arrivals - departures",
         )
-        sizes_b = (nB, nK, nT)
-        inb = np.flatnonzero(ships.role == "inbound")
-        rel = np.flatnonzero(role == "release")
         stock_balance(
             s,
             "warehouse_stock_balance",
             bstock,
             _lin(
                 b_grid,
-                terms(
-                    shipment,
-                    _flat(sizes_b, ships.destination[inb], ships.sku[inb], arrive[inb]),
-                    inb,
-                    1.0,
-                ),
+                _arrivals(ships, shipment, "inbound", sizes_b),
+                *recourse.bonded_arrivals,
             ),
-            _lin(
-                b_grid, terms(delivery, _flat(sizes_b, origin[rel], sku[rel], month[rel]), rel, 1.0)
-            ),
+            _lin(b_grid, *b_out),
             period="month",
             doc="I_bkt = I_bk,t-1 + arrivals - releases",
         )
@@ -322,49 +342,109 @@ class NetworkProblem(DemandScenarios):
         capacity_if_open(
             s,
             "warehouse_capacity",
-            _lin(
-                wt,
-                terms(
-                    shipment,
-                    _flat((nW, nT), ships.origin[from_w], ships.month[from_w]),
-                    from_w,
-                    1.0,
-                ),
-                terms(delivery, _flat((nW, nT), origin[parcel], month[parcel]), parcel, 1.0),
-            ),
+            _lin(wt, *per_node_month(w_out, sizes_w, np.ones(nK))),
             pd.Series(np.repeat(d.overseas_capacity, nT), index=wt),
             first.by_name["open"] if nW else None,
             doc="units shipped out of w in month t <= S_w y_w",
         )
-        supplied = _lin(
+        served = _lin(
             j_grid,
-            terms(delivery, _flat((nJ, nK, nT), market, sku, month), np.arange(len(keys)), 1.0),
+            terms(
+                delivery,
+                _flat((nJ, nK, nT), outs.market, outs.sku, outs.month),
+                np.arange(len(outs.keys)),
+                1.0,
+            ),
         )
+        demand_served = pd.Series(np.ravel(demand), index=j_grid)
         demand_satisfaction(
-            s,
-            "demand_served",
-            supplied,
-            pd.Series(np.ravel(demand), index=j_grid),
-            lost=lost,
-            doc="sum x + z = D",
+            s, "demand_served", served, demand_served, lost=lost, doc="sum x + z = D"
         )
-        lane_cost = np.array([lanes[n][3] for n in lane_of], float)
-        tax = np.array([lanes[n][4] for n in lane_of], float) * d.retail_price[sku]
-        handling = np.where(
-            role == "release",
-            d.bonded_handling[np.where(role == "release", origin, 0)] if nB else 0.0,
-            d.overseas_handling[np.where(role == "parcel", origin, 0)] if nW else 0.0,
+        add_wait_share(s, d, delivery, outs, demand_served)
+        add_delivery_time(s, d, delivery, outs)
+        add_volume(
+            s,
+            "overseas_volume",
+            [*ostock.terms().parts, *w_out],
+            wt,
+            d.overseas_volume_capacity,
+            d.volume,
+            first.by_name["open"],
+            nT,
+        )
+        add_volume(
+            s,
+            "bonded_volume",
+            [*bstock.terms().parts, *b_out],
+            _grid(["bonded", "month"], d.bonded, months),
+            d.bonded_volume_capacity,
+            d.volume,
+            first.by_name["use_warehouse"],
+            nT,
+        )
+        add_cover_stock(s, d, bstock, b_out, stocked)
+        add_scenario_supplier_capacity(
+            s,
+            d,
+            delivery,
+            outs,
+            first.by_name["purchase"],
+            first.by_name["use_supplier"],
+            recourse.bought,
         )
         return tuple(
             p
             for p in (
-                *(pd.Series(lane_cost + tax + handling, index=delivery_labels) * delivery).parts,
-                *(pd.Series(_holding(d.holding, nW, nT), index=w_grid) * ostock).parts,
-                *(pd.Series(_holding(d.holding, nB, nT), index=b_grid) * bstock).parts,
+                *(pd.Series(outs.cost, index=delivery.labels) * delivery).parts,
+                *(pd.Series(_holding(d, nW, nT), index=w_grid) * ostock).parts,
+                *(pd.Series(_holding(d, nB, nT), index=b_grid) * bstock).parts,
                 *(pd.Series(_per_sku(d.lost_penalty, nJ, nT), index=j_grid) * lost).parts,
+                *recourse.cost,
             )
             if len(p.coef)
         )
+
+
+def _arrivals(ships: Shipments, shipment: VarFamily, role: str, sizes: tuple) -> Terms:
+    """Shipments of ``role`` arriving at their destination's stock, on its grid."""
+    n = np.flatnonzero(ships.role == role)
+    arrive = ships.month[n] + ships.lead[n]
+    return terms(shipment, _flat(sizes, ships.destination[n], ships.sku[n], arrive), n, 1.0)
+
+
+def _departures(
+    ships: Shipments,
+    shipment: VarFamily,
+    outs: Outlets,
+    delivery: VarFamily,
+    kind: str,
+    sizes: tuple,
+) -> list[Terms]:
+    """What leaves the stock of warehouses of ``kind`` (``overseas``: bulk shipments and
+    parcels; ``bonded``: releases), on their grid, deliveries first."""
+    parts = []
+    out = outs.where(origin_kind=kind)
+    if len(out):
+        rows = _flat(sizes, outs.origin[out], outs.sku[out], outs.month[out])
+        parts.append(terms(delivery, rows, out, 1.0))
+    n = np.flatnonzero(ships.origin_kind == kind)
+    if len(n):
+        parts.append(
+            terms(shipment, _flat(sizes, ships.origin[n], ships.sku[n], ships.month[n]), n, 1.0)
+        )
+    return parts
+
+
+def service_kpis(problem: NetworkProblem, form: ExtensiveForm, values: np.ndarray) -> dict:
+    """Fill rate and average delivery days of a solved network
+    (:func:`~cbecopt.models.network.channels.service_levels`), for the extract step."""
+    d = problem.data
+    outs = outlet_keys(d, stocked_pairs(d, shipment_keys(d)))
+    delivered = [
+        form.values_of(values, form.scenario_block(name).component("delivery"))
+        for name in form.names
+    ]
+    return service_levels(d, outs, np.array(delivered).reshape(len(form.names), -1))
 
 
 def _per_sku(values: np.ndarray, nodes: int, months: int) -> np.ndarray:
@@ -372,13 +452,15 @@ def _per_sku(values: np.ndarray, nodes: int, months: int) -> np.ndarray:
     return np.tile(np.repeat(values, months), nodes)
 
 
-def _holding(holding: np.ndarray, nodes: int, months: int) -> np.ndarray:
+def _holding(d: NetworkData, nodes: int, months: int) -> np.ndarray:
     """Holding per unit of month-end stock over a node x SKU x month grid: the month's
     average stock is (opening + arrivals + closing) / 2, so a month-end stock is paid half as
     the closing of its month and half as the opening of the next (only half in the last
-    month); arrivals pay their half with the shipment."""
-    last = np.tile(np.arange(months) == months - 1, nodes * len(holding))
-    return _per_sku(holding, nodes, months) * np.where(last, 0.5, 1.0)
+    month, less its ``salvage`` value); arrivals pay their half with the shipment."""
+    last = np.tile(np.arange(months) == months - 1, nodes * len(d.skus))
+    salvage = np.zeros(len(d.skus)) if d.salvage is None else np.asarray(d.salvage, float)
+    per_unit = _per_sku(d.holding, nodes, months) * np.where(last, 0.5, 1.0)
+    return per_unit - np.where(last, _per_sku(salvage, nodes, months), 0.0)
 
 
 def _var(b: pyo.Block, name: str, labels: pd.Index, domain=pyo.NonNegativeReals, doc=""):

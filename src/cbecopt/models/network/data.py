@@ -120,6 +120,10 @@ class NetworkData:
     :func:`with_platforms`' ``sharing`` switch)."""
     platforms: tuple[str, ...] = ()
     """Platform names when ``markets`` are ``market|platform`` pairs (:func:`with_platforms`)."""
+    discount: tuple[str, ...] = ()
+    """Per offer: ``all_units`` (one segment prices every unit) or ``incremental`` (each
+    segment prices the units within it; an offer's segments listed in order, consecutively),
+    as in ``suppliers`` (empty: all units)."""
 
     def with_scenarios(self, names, probabilities, demand) -> NetworkData:
         """The same network over other demand scenarios (each markets x SKUs x months)."""

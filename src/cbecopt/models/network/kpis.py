@@ -2,26 +2,24 @@
 expected counterfeit units, fill rate, average delivery days and each platform's cost.
 
 Read from the solution vector by family name and label, so the same function reads every
-strategy of the remedy comparison (:mod:`cbecopt.models.network.strategies`). Delivery lanes
-are read from the ``delivery`` labels: an integer lane (v1: release lanes, then parcel lanes)
-or a labelled lane (``rel<n>``, ``par<n>``, ``sp<n>``, ``post<n>``: position ``n`` in
-``release``, ``parcel``, ``supplier_parcel``, ``postal``). A KPI whose inputs a plan does not
-have (no ``lane_days``, a lane it cannot read) is ``None``, never a guess.
+strategy of the remedy comparison (:mod:`cbecopt.models.network.strategies`). The delivery
+lanes with their tax and days are the model's own
+(:func:`~cbecopt.models.network.channels.outlet_keys`), and so are the fill rate and the
+average days (:func:`~cbecopt.models.network.channels.service_levels`). A KPI whose inputs a
+plan does not have (no ``lane_days``) is ``None``, never a guess.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
+import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.labelled import family_of
+from cbecopt.models.network.build import shipment_keys, stocked_pairs
+from cbecopt.models.network.channels import outlet_keys, service_levels
 from cbecopt.models.network.data import NetworkData
 from cbecopt.stochastic.twostage import ExtensiveForm
-
-LANE_PREFIX = {"rel": "release", "par": "parcel", "sp": "supplier_parcel", "post": "postal"}
-"""Prefix of a labelled delivery lane -> the NetworkData field it is a position of."""
 
 
 def plan_kpis(d: NetworkData, form: ExtensiveForm, values: np.ndarray, alpha: float) -> dict:
@@ -30,31 +28,41 @@ def plan_kpis(d: NetworkData, form: ExtensiveForm, values: np.ndarray, alpha: fl
     p = np.asarray(d.probabilities, float)
     costs = form.scenario_costs(values)
     lost = np.stack([_scenario_values(form, s, "lost", values) for s in d.scenario_names])
-    demand = np.asarray(d.demand, float).reshape(len(p), -1)
-    expected_lost = p @ lost
-    expected_demand = p @ demand
-    total_demand = float(expected_demand.sum())
-    lanes = _delivery_lanes(d, form, values)
+    outs = outlet_keys(d, stocked_pairs(d, shipment_keys(d)))
+    delivered = np.stack([_scenario_values(form, s, "delivery", values) for s in d.scenario_names])
+    service = service_levels(d, outs, delivered)
     return {
         "total_cost": float(p @ costs),
         "cvar": var_cvar(costs, p, alpha)[1],
-        "tax": None if lanes is None else float(p @ (lanes["units"] @ lanes["tax"])),
+        "tax": float(p @ (delivered @ outs.tax)),
         "expected_counterfeit": expected_counterfeit(d, form, values),
-        "fill_rate": 1.0 - float(expected_lost.sum()) / total_demand if total_demand else None,
-        "average_delivery_days": _average_days(p, lanes),
-        "platform_costs": platform_costs(d, form, values, float(p @ costs), expected_lost),
+        "fill_rate": service["fill_rate"],
+        "average_delivery_days": service["average_delivery_days"],
+        "platform_costs": platform_costs(d, form, values, float(p @ costs), p @ lost),
     }
 
 
 def expected_counterfeit(d: NetworkData, form: ExtensiveForm, values: np.ndarray) -> float:
-    """Expected counterfeit units of the firm purchases, ``sum_o r_o q_o - (r_o - r'_o) i_o``
-    (``i_o``, the family ``inspected``, only in a model with inspection)."""
-    purchase = form.values_of(values, family_of(form.block, "purchase"))
-    units = float(np.dot(d.counterfeit_rate, purchase))
-    if form.block.component("inspected") is not None and d.inspected_rate is not None:
-        inspected = form.values_of(values, family_of(form.block, "inspected"))
-        removed = np.nan_to_num(d.counterfeit_rate - np.asarray(d.inspected_rate, float))
-        units -= float(np.dot(removed, inspected))
+    """Expected counterfeit units: ``sum_o r_o q_o - (r_o - r'_o) i_o`` over firm purchases
+    (``i_o``, the family ``inspected``, on the inspectable offers), plus ``r_o`` times the
+    expected units bought under the offer's flexible terms (the scenarios' ``bought``)."""
+    purchase = family_of(form.block, "purchase")
+    rate = np.asarray(d.counterfeit_rate, float)
+    units = float(np.dot(rate, form.values_of(values, purchase)))
+    if form.block.component("inspected") is not None:
+        inspected = family_of(form.block, "inspected")
+        offer = purchase.labels.get_indexer(inspected.labels)
+        clean = rate[offer] if d.inspected_rate is None else np.asarray(d.inspected_rate)[offer]
+        caught = rate[offer] - np.where(np.isnan(clean), rate[offer], clean)
+        units -= float(np.dot(caught, form.values_of(values, inspected)))
+    for name, p in zip(d.scenario_names, d.probabilities, strict=True):
+        block = form.scenario_block(name)
+        if block.component("bought") is None:
+            continue
+        bought = family_of(block, "bought")
+        pairs = [label[:2] for label in bought.labels]
+        offer = purchase.labels.get_indexer(pd.MultiIndex.from_tuples(pairs))
+        units += float(p) * float(np.dot(rate[offer], form.values_of(values, bought)))
     return units
 
 
@@ -122,68 +130,6 @@ def platform_costs(
 
 def _scenario_values(form: ExtensiveForm, scenario: str, name: str, values) -> np.ndarray:
     return form.values_of(values, family_of(form.scenario_block(scenario), name))
-
-
-def _delivery_lanes(d: NetworkData, form: ExtensiveForm, values: np.ndarray) -> dict | None:
-    """Per delivery key: tax per unit and days, with the units of each scenario (scenarios x
-    keys); ``None`` when a lane label is not one this module can read."""
-    first = form.scenario_block(d.scenario_names[0])
-    labels = family_of(first, "delivery").labels
-    facts = [_lane_facts(d, lane, sku) for lane, sku, _ in labels]
-    if any(f is None for f in facts):
-        return None
-    units = np.stack(
-        [_scenario_values(form, s, "delivery", values) for s in d.scenario_names]
-    ).clip(0.0)
-    return {
-        "units": units,
-        "tax": np.array([f[0] for f in facts], float),
-        "days": np.array([f[1] for f in facts], float),
-    }
-
-
-def _lane_facts(d: NetworkData, lane, sku) -> tuple[float, float] | None:
-    """Tax per unit and delivery days (nan: not known) of one SKU on one delivery lane."""
-    k = sku if isinstance(sku, (int, np.integer)) else d.skus.index(sku)
-    if isinstance(lane, (int, np.integer)):
-        role, n = ("release", lane) if lane < len(d.release) else ("parcel", lane - len(d.release))
-    else:
-        match = re.fullmatch(r"(rel|par|sp|post)(\d+)", str(lane))
-        if match is None:
-            return None
-        role, n = LANE_PREFIX[match[1]], int(match[2])
-    days = d.lane_days or {}
-    if role == "release":
-        b, _, _, rate = d.release[n]
-        kinds = d.warehouse_kind or ("bonded",) * len(d.bonded)
-        channel = "bonded" if kinds[b] == "bonded" else "general_trade"
-        day = days["release"][n] if "release" in days else np.nan
-        return _unit_tax(d, channel, rate, k), day
-    if role == "parcel":
-        day = days["parcel"][n] if "parcel" in days else np.nan
-        return _unit_tax(d, "parcel", d.parcel[n][3], k), day
-    if role == "supplier_parcel":
-        return _unit_tax(d, "parcel", np.nan, k), d.supplier_parcel[n][3]
-    return _unit_tax(d, "postal", np.nan, k), d.postal[n][4]
-
-
-def _unit_tax(d: NetworkData, channel: str, rate: float, k: int) -> float:
-    """Tax per unit by channel when the data give it, else the lane's rate on retail value."""
-    if d.unit_tax is not None and channel in d.unit_tax:
-        return float(d.unit_tax[channel][k])
-    return float(rate * d.retail_price[k])
-
-
-def _average_days(p: np.ndarray, lanes: dict | None) -> float | None:
-    """Average delivery days over the expected units delivered; ``None`` when nothing is
-    delivered or a lane used has no days."""
-    if lanes is None:
-        return None
-    units = p @ lanes["units"]
-    used = units > 1e-9
-    if not used.any() or np.isnan(lanes["days"][used]).any():
-        return None
-    return float(lanes["days"][used] @ units[used] / units[used].sum())
 
 
 def kpi_row(kpis: dict | None, platforms: tuple[str, ...]) -> dict:

@@ -292,9 +292,26 @@ def _zero(index: pd.Index) -> pd.Series:
 def _counterfeit(
     d: SuppliersData, purchase: VarFamily, inspected: VarFamily, weight: np.ndarray
 ) -> LinearTerms:
-    """Expected counterfeit units per offer, r_o q_o - (r_o - r'_o) i_o, each times ``weight[o]``."""
-    caught = inspected.keyed((weight * (d.counterfeit_rate - d.inspected_rate))[d.inspectable])
-    return purchase.keyed(weight * d.counterfeit_rate) * purchase - caught * inspected
+    """Expected counterfeit units per offer, each times ``weight[o]``
+    (:func:`expected_counterfeit`)."""
+    return expected_counterfeit(
+        purchase, inspected, weight * d.counterfeit_rate, (weight * d.inspected_rate)[d.inspectable]
+    )
+
+
+def expected_counterfeit(
+    purchase: VarFamily, inspected: VarFamily, rate: np.ndarray, inspected_rate: np.ndarray
+) -> LinearTerms:
+    """Expected counterfeit units per offer, r_o q_o - (r_o - r'_o) i_o: ``rate`` per offer,
+    ``inspected_rate`` per inspected offer (both may be weighted, e.g. by a penalty); the
+    ``network`` model prices its purchases through this function."""
+    caught = inspected.keyed(rate[_positions(purchase, inspected)] - inspected_rate)
+    return purchase.keyed(rate) * purchase - caught * inspected
+
+
+def _positions(family: VarFamily, subset: VarFamily) -> np.ndarray:
+    """The position in ``family`` of each variable of ``subset`` (keyed by some of its labels)."""
+    return family.labels.get_indexer(subset.labels)
 
 
 def _cost_terms(
@@ -407,33 +424,44 @@ def add_all_units_rows(
 def add_incremental_segments(
     b: pyo.Block, d: SuppliersData, use_offer, segment_quantity, segment_used
 ) -> None:
+    """Incremental discount on the offers whose discount is ``incremental``
+    (:func:`add_incremental_rows`)."""
+    incremental = d.discount[d.segment_offer] == "incremental"
+    if not incremental.any():
+        return
+    width = pd.Series(d.segment_to - d.segment_from, index=segment_quantity.labels)
+    add_incremental_rows(b, use_offer, segment_quantity, segment_used, width[incremental])
+
+
+def add_incremental_rows(
+    b: pyo.Block,
+    use_offer: VarFamily,
+    segment_quantity: VarFamily,
+    segment_used: VarFamily,
+    width: pd.Series,
+) -> None:
     """Incremental discount: each slice is bought at its own price, and only after the one below is full.
+    ``width`` (keyed by supplier, sku, segment; an offer's slices in order, consecutively, one
+    step apart on the key column ``segment``) names the slices priced so; the ``network``
+    model adds the same rows through this function.
 
     .. math::
         y_{or} \\le (b_{or} - a_{or}) z_{or}, \\quad y_{o,r-1} \\ge (b_{o,r-1} - a_{o,r-1}) z_{or},
         \\quad z_{o0} \\le u_o \\qquad \\forall o \\in O^{inc}
     """
-    incremental = d.discount[d.segment_offer] == "incremental"
-    if not incremental.any():
-        return
-    width = pd.Series(d.segment_to - d.segment_from, index=segment_quantity.labels)
     use_only_if_open(
-        b,
-        "slice_upper",
-        segment_quantity,
-        segment_used,
-        width[incremental],
-        doc="y_or <= (b - a)_or z_or",
+        b, "slice_upper", segment_quantity, segment_used, width, doc="y_or <= (b - a)_or z_or"
     )
-    later = incremental & (d.segment_index > 0)
-    below = width.groupby(level=["supplier", "sku"], sort=False).shift(1)[later]
+    by_offer = width.groupby(level=["supplier", "sku"], sort=False)
+    later = by_offer.cumcount().to_numpy() > 0
+    below = by_offer.shift(1)[later]
     add_family(
         b,
         "slice_order",
-        segment_quantity.shift("segment")[later] >= below * segment_used[below.index],
+        segment_quantity.shift("segment")[below.index] >= below * segment_used[below.index],
         doc="y_o,r-1 >= (b - a)_o,r-1 z_or",
     )
-    first = incremental & (d.segment_index == 0)
+    first = width.index[~later]
     use_only_if_open(b, "slice_start", segment_used[first], use_offer, doc="z_o0 <= u_o")
 
 
