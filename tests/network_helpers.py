@@ -4,9 +4,11 @@ months, two demand scenarios."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from cbecopt.models.network import NetworkData
+from cbecopt.models.network import NetworkData, with_platforms
 
 
 def tiny(**changes) -> NetworkData:
@@ -84,6 +86,44 @@ def tiny_channels(**changes) -> NetworkData:
     return tiny(**fields)
 
 
+def two_skus(**changes) -> NetworkData:
+    """:func:`tiny` with a second SKU ``m`` (offered by ``brand`` and a cheaper distributor
+    ``dist``), a second overseas warehouse ``HK`` and a spot term on the brand's offer of
+    ``k``; ``changes`` replace fields."""
+    fields = dict(
+        skus=("k", "m"),
+        demand=np.array(
+            [[[[0.0, 40.0], [10.0, 20.0]]], [[[0.0, 90.0], [30.0, 40.0]]]],
+        ),
+        suppliers=("brand", "grey", "dist"),
+        supplier_fixed=np.array([300.0, 50.0, 80.0]),
+        supplier_capacity=np.array([200.0, 60.0, 100.0]),
+        offers=((0, 0), (1, 0), (0, 1), (2, 1)),
+        min_order=np.array([20.0, 0.0, 0.0, 10.0]),
+        counterfeit_rate=np.array([0.0, 0.3, 0.0, 0.25]),
+        segments=(
+            (0, 0.0, 50.0, 10.0),
+            (0, 50.0, 200.0, 8.0),
+            (1, 0.0, 60.0, 6.0),
+            (2, 0.0, 200.0, 14.0),
+            (3, 0.0, 100.0, 11.0),
+        ),
+        overseas=("LA", "HK"),
+        overseas_fixed=np.array([120.0, 60.0]),
+        overseas_capacity=np.array([70.0, 40.0]),
+        overseas_handling=np.array([0.5, 0.4]),
+        first_mile=((0, 0, 1.0, 0), (1, 0, 1.2, 0), (2, 1, 0.8, 0), (0, 1, 1.5, 0)),
+        parcel=((0, 0, 4.0, 0.091), (1, 0, 3.5, 0.091)),
+        retail_price=np.array([30.0, 40.0]),
+        lost_penalty=np.array([35.0, 45.0]),
+        holding=np.array([0.2, 0.3]),
+        counterfeit_penalty=np.array([40.0, 50.0]),
+        terms=((0, "spot", 12.0, np.nan, np.nan, np.nan, np.nan, np.inf),),
+    )
+    fields.update(changes)
+    return tiny(**fields)
+
+
 EVERY_ROW = dict(
     wait_share=np.array([0.5]),
     max_delivery_days=np.array([8.0]),
@@ -117,3 +157,23 @@ def tiny_supply(**changes) -> NetworkData:
     )
     fields.update(changes)
     return tiny(**fields)
+
+
+PLATFORMS = ("tmall", "jd")
+TMALL_SHARE = np.array([0.6, 0.3])
+"""tmall's share of the demand for k and m (jd has the rest)."""
+
+
+def two_platforms(d: NetworkData | None = None, sharing: bool = True) -> NetworkData:
+    """``d`` (default :func:`two_skus`) sold on tmall and jd: ``LA`` serves both (shared, or a
+    copy per platform without ``sharing``), ``HK`` (or its copy) parcels to tmall only, and
+    every delivery lane has its days."""
+    d = d or two_skus()
+    share = TMALL_SHARE[None, None, :, None]
+    by_platform = np.stack([d.demand * share, d.demand * (1 - share)], axis=2)
+    d = with_platforms(d, PLATFORMS, by_platform, sharing=sharing)
+    jd = d.markets.index("SH|jd")
+    hk = {w for w, name in enumerate(d.overseas) if name.startswith("HK")}
+    parcel = tuple(lane for lane in d.parcel if not (lane[0] in hk and lane[1] == jd))
+    days = {"release": np.full(len(d.release), 2.0), "parcel": np.array([6.0, 6.0, 5.0])}
+    return dataclasses.replace(d, parcel=parcel, lane_days=days)

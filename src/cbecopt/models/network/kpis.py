@@ -1,0 +1,152 @@
+"""What one solved plan of the ``network`` model amounts to: expected cost, CVaR, tax,
+expected counterfeit units, fill rate, average delivery days and each platform's cost.
+
+Read from the solution vector by family name and label, so the same function reads every
+strategy of the remedy comparison (:mod:`cbecopt.models.network.strategies`). The delivery
+lanes with their tax and days are the model's own
+(:func:`~cbecopt.models.network.channels.outlet_keys`), and so are the fill rate and the
+average days (:func:`~cbecopt.models.network.channels.service_levels`). A KPI whose inputs a
+plan does not have (no ``lane_days``) is ``None``, never a guess.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cbecopt.analytics import var_cvar
+from cbecopt.labelled import family_of
+from cbecopt.models.network.build import shipment_keys, stocked_pairs
+from cbecopt.models.network.channels import outlet_keys, service_levels
+from cbecopt.models.network.data import NetworkData
+from cbecopt.stochastic.twostage import ExtensiveForm
+
+
+def plan_kpis(d: NetworkData, form: ExtensiveForm, values: np.ndarray, alpha: float) -> dict:
+    """Every KPI of the plan ``values`` of ``form`` (built from ``d``); CVaR at ``alpha`` of
+    the scenario costs (first stage + recourse), whatever the objective weighed."""
+    p = np.asarray(d.probabilities, float)
+    costs = form.scenario_costs(values)
+    lost = np.stack([_scenario_values(form, s, "lost", values) for s in d.scenario_names])
+    outs = outlet_keys(d, stocked_pairs(d, shipment_keys(d)))
+    delivered = np.stack([_scenario_values(form, s, "delivery", values) for s in d.scenario_names])
+    service = service_levels(d, outs, delivered)
+    return {
+        "total_cost": float(p @ costs),
+        "cvar": var_cvar(costs, p, alpha)[1],
+        "tax": float(p @ (delivered @ outs.tax)),
+        "expected_counterfeit": expected_counterfeit(d, form, values),
+        "fill_rate": service["fill_rate"],
+        "average_delivery_days": service["average_delivery_days"],
+        "platform_costs": platform_costs(d, form, values, float(p @ costs), p @ lost),
+    }
+
+
+def expected_counterfeit(d: NetworkData, form: ExtensiveForm, values: np.ndarray) -> float:
+    """Expected counterfeit units: ``sum_o r_o q_o - (r_o - r'_o) i_o`` over firm purchases
+    (``i_o``, the family ``inspected``, on the inspectable offers), plus ``r_o`` times the
+    expected units bought under the offer's flexible terms (the scenarios' ``bought``)."""
+    purchase = family_of(form.block, "purchase")
+    rate = np.asarray(d.counterfeit_rate, float)
+    units = float(np.dot(rate, form.values_of(values, purchase)))
+    if form.block.component("inspected") is not None:
+        inspected = family_of(form.block, "inspected")
+        offer = purchase.labels.get_indexer(inspected.labels)
+        clean = rate[offer] if d.inspected_rate is None else np.asarray(d.inspected_rate)[offer]
+        caught = rate[offer] - np.where(np.isnan(clean), rate[offer], clean)
+        units -= float(np.dot(caught, form.values_of(values, inspected)))
+    for name, p in zip(d.scenario_names, d.probabilities, strict=True):
+        block = form.scenario_block(name)
+        if block.component("bought") is None:
+            continue
+        bought = family_of(block, "bought")
+        pairs = [label[:2] for label in bought.labels]
+        offer = purchase.labels.get_indexer(pd.MultiIndex.from_tuples(pairs))
+        units += float(p) * float(np.dot(rate[offer], form.values_of(values, bought)))
+    return units
+
+
+def market_platforms(d: NetworkData) -> np.ndarray | None:
+    """Per market, the position of its platform in ``d.platforms`` (markets named
+    ``market|platform``, :func:`~cbecopt.models.network.platforms.with_platforms`); ``None``
+    without platforms."""
+    if not d.platforms:
+        return None
+    position = {p: n for n, p in enumerate(d.platforms)}
+    return np.array([position[m.rsplit("|", 1)[1]] for m in d.markets], np.int64)
+
+
+def outlet_platforms(d: NetworkData) -> list[set[int]]:
+    """Per overseas warehouse, the platforms its parcel (and postal) lanes serve."""
+    platform = market_platforms(d)
+    served: list[set[int]] = [set() for _ in d.overseas]
+    if platform is None:
+        return served
+    for w, j, *_ in d.parcel:
+        served[w].add(int(platform[j]))
+    for kind, o, j, *_ in d.postal:
+        if kind == "overseas":
+            served[o].add(int(platform[j]))
+    return served
+
+
+def platform_costs(
+    d: NetworkData,
+    form: ExtensiveForm,
+    values: np.ndarray,
+    total: float,
+    expected_lost: np.ndarray,
+) -> dict[str, float] | None:
+    """Each platform's share of the expected cost (``None`` without platforms).
+
+    The rule: a platform pays directly its own lost sales (at the lost-sales penalty) and the
+    fixed cost of the open overseas warehouses whose parcels serve it alone (its copies);
+    everything else (purchases, shared warehouses, freight, tax, holding) is shared in
+    proportion to the expected units served to its markets (by demand when nothing is
+    served). The shares add up to ``total``.
+    """
+    platform = market_platforms(d)
+    if platform is None:
+        return None
+    nP, nK, nT = len(d.platforms), len(d.skus), d.months
+    lost = expected_lost.reshape(len(d.markets), nK, nT)
+    demand = np.tensordot(d.probabilities, d.demand, axes=1)
+    direct = np.zeros(nP)
+    served = np.zeros(nP)
+    weight = np.zeros(nP)
+    for j, p in enumerate(platform):
+        direct[p] += float(np.sum(lost[j] * d.lost_penalty[:, None]))
+        served[p] += float(np.sum(demand[j] - lost[j]))
+        weight[p] += float(np.sum(demand[j]))
+    opened = form.values_of(values, family_of(form.block, "open")) if len(d.overseas) else []
+    for w, (plats, is_open) in enumerate(zip(outlet_platforms(d), opened, strict=True)):
+        if len(plats) == 1 and round(is_open):
+            direct[next(iter(plats))] += float(d.overseas_fixed[w])
+    share = served if served.sum() > 1e-9 else weight
+    share = share / share.sum() if share.sum() > 0 else np.full(nP, 1.0 / nP)
+    rest = total - direct.sum()
+    return {name: float(direct[p] + share[p] * rest) for p, name in enumerate(d.platforms)}
+
+
+def _scenario_values(form: ExtensiveForm, scenario: str, name: str, values) -> np.ndarray:
+    return form.values_of(values, family_of(form.scenario_block(scenario), name))
+
+
+def kpi_row(kpis: dict | None, platforms: tuple[str, ...]) -> dict:
+    """The KPIs as table columns, one ``cost[<platform>]`` per platform."""
+    kpis = kpis or {}
+    row = {k: kpis.get(k) for k in KPI_COLUMNS}
+    shares = kpis.get("platform_costs") or {}
+    row.update({f"cost[{p}]": shares.get(p) for p in platforms})
+    return row
+
+
+KPI_COLUMNS = (
+    "total_cost",
+    "tax",
+    "expected_counterfeit",
+    "average_delivery_days",
+    "fill_rate",
+    "cvar",
+)
+"""The KPI columns of a strategy's row, in order (then one cost column per platform)."""

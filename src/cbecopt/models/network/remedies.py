@@ -1,0 +1,259 @@
+"""The remedy comparison (``cbecopt compare-remedies``): every strategy of
+:mod:`cbecopt.models.network.strategies` solved within one time budget, one row each, what
+each remedy saves alone and what deciding them together saves, and its chart.
+
+Derived values compare the objectives of two solves (the expected cost, or the mean-CVaR
+blend when risk is weighed) and are given only when both solves were proved optimal: a
+difference of two numbers a limit stopped is not known, so it is ``None`` with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cbecopt.highs import SolveOptions
+from cbecopt.instance import Instance
+from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.kpis import KPI_COLUMNS, kpi_row, plan_kpis
+from cbecopt.models.network.sequential import solve_sequential
+from cbecopt.models.network.strategies import (
+    REMEDIES,
+    STRATEGIES,
+    Solved,
+    inert_remedies,
+    solve_restriction,
+    strategy_remedies,
+    strategy_restriction,
+)
+from cbecopt.models.spec import Comparison
+from cbecopt.results import Status
+from cbecopt.stochastic.twostage import RiskOptions
+
+log = logging.getLogger(__name__)
+
+COLUMNS = (
+    "strategy",
+    "status",
+    "objective",
+    "bound",
+    "gap",
+    *KPI_COLUMNS,
+    "saving",
+    "value_of_integration",
+    "note",
+)
+"""The columns of the table, then one ``cost[<platform>]`` per platform."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A difference of two strategies' objectives; ``None`` with the reason when one of the
+    two solves was not proved optimal."""
+
+    value: float | None
+    reason: str = ""
+
+
+@dataclass
+class StrategyResult:
+    """One strategy solved: its status and numbers, its KPIs and its plan (``solved``, the
+    final solve; for ``sequential`` ``steps`` are every step)."""
+
+    name: str
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    kpis: dict | None
+    note: str
+    solved: Solved | None
+    steps: list = field(default_factory=list)
+
+
+@dataclass
+class RemedyComparison:
+    """Every strategy's result, the derived values and the table of one row per strategy."""
+
+    results: dict[str, StrategyResult]
+    remedy_values: dict[str, Derived]
+    value_of_integration: Derived
+    table: pd.DataFrame
+
+
+def compare_strategies(
+    d: NetworkData, options: SolveOptions | None = None, risk: RiskOptions | None = None
+) -> RemedyComparison:
+    """Solve ``d`` under each of :data:`STRATEGIES` within ``options``' one budget (each an
+    equal share of what is left; time a strategy does not use passes on)."""
+    options = (options or SolveOptions()).begin()
+    risk = risk or RiskOptions()
+    inert = inert_remedies(d)
+    results: dict[str, StrategyResult] = {}
+    solved_for: dict[frozenset, str] = {}  # effective remedies -> the strategy solved with them
+    for n, name in enumerate(STRATEGIES):
+        log.info("compare-remedies: %s (%d/%d)", name, n + 1, len(STRATEGIES))
+        share = options.until(options.budget.share(len(STRATEGIES) - n))
+        effective = strategy_remedies(name) - set(inert)
+        if name == "sequential":
+            results[name] = _sequential(d, share, risk)
+        elif effective in solved_for:
+            same = solved_for[effective]
+            why = "; ".join(
+                inert[r] for r in sorted(strategy_remedies(name) ^ strategy_remedies(same))
+            )
+            note = "; ".join(
+                n for n in (f"the same plan as {same}: {why}", results[same].note) if n
+            )
+            results[name] = dataclasses.replace(results[same], name=name, note=note)
+        else:
+            solved = solve_restriction(strategy_restriction(d, name), share, risk)
+            results[name] = _result(name, solved, solved.outcome.status, "", risk)
+            solved_for[effective] = name
+    values = {r: difference(results["baseline"], results[r]) for r in REMEDIES}
+    integration = difference(results["sequential"], results["joint"])
+    table = _table(d, results, integration)
+    return RemedyComparison(results, values, integration, table)
+
+
+def difference(a: StrategyResult, b: StrategyResult) -> Derived:
+    """``a``'s objective less ``b``'s, when both were proved optimal."""
+    unproved = [r for r in (a, b) if r.status != Status.OPTIMAL or r.objective is None]
+    if unproved:
+        why = "; ".join(f"{r.name} is {r.status.value}" for r in unproved)
+        return Derived(None, f"not proved: {why}")
+    return Derived(a.objective - b.objective)
+
+
+def _sequential(d: NetworkData, options: SolveOptions, risk: RiskOptions) -> StrategyResult:
+    seq = solve_sequential(d, options, risk)
+    result = _result("sequential", seq.final, seq.status, seq.note, risk)
+    result.steps = seq.steps
+    return result
+
+
+def _result(
+    name: str, solved: Solved | None, status: Status, note: str, risk: RiskOptions
+) -> StrategyResult:
+    if solved is None or solved.values is None:
+        out = None if solved is None else solved.outcome
+        why = note or (out.termination if out is not None else "not reached")
+        return StrategyResult(name, status, None, None, None, None, why, solved)
+    out = solved.outcome
+    kpis = plan_kpis(solved.data, solved.form, solved.values, risk.alpha)
+    if status != Status.OPTIMAL and not note:
+        note = out.termination
+    return StrategyResult(name, status, out.objective, out.bound, out.gap, kpis, note, solved)
+
+
+def _table(d: NetworkData, results: dict, integration: Derived) -> pd.DataFrame:
+    rows = []
+    for name, r in results.items():
+        saving = None if name == "baseline" else difference(results["baseline"], r).value
+        rows.append(
+            {
+                "strategy": name,
+                "status": r.status.value,
+                "objective": r.objective,
+                "bound": r.bound,
+                "gap": r.gap,
+                **kpi_row(r.kpis, d.platforms),
+                "saving": saving,
+                "value_of_integration": integration.value if name == "joint" else None,
+                "note": r.note,
+            }
+        )
+    platforms = [f"cost[{p}]" for p in d.platforms]
+    return pd.DataFrame(rows, columns=[*COLUMNS, *platforms])
+
+
+def compare_remedies(
+    instance: Instance, options: SolveOptions | None = None, config=None
+) -> pd.DataFrame:
+    """The comparison's runner: check ``instance`` for the ``network`` model with ``config``
+    (every problem an ``InputError`` before anything is solved), then compare the strategies
+    on its data within ``options``' one budget; one row per strategy."""
+    from cbecopt.models import check_inputs, model_spec  # the registry lists this model: late
+
+    options = (options or SolveOptions()).begin()
+    spec = model_spec("network", config)
+    config = config if config is not None else spec.config_type()
+    checked = check_inputs(instance, "network", config, options.seed)
+    data = checked if isinstance(checked, NetworkData) else spec.problem(instance, config, checked)
+    data = getattr(data, "data", data)
+    return compare_strategies(data, options, getattr(config, "risk", None)).table
+
+
+def plot_remedies(table: pd.DataFrame, target, title: str = ""):
+    """Bar chart of the expected total cost by strategy, the value of integration marked
+    between the sequential and joint bars; written as a PNG atomically."""
+    import numpy as np
+
+    from cbecopt.plots import figure, save_png
+
+    fig, ax = figure(1, (8.0, 4.4))
+    cost = pd.to_numeric(table["total_cost"], errors="coerce")
+    x = np.arange(len(table))
+    colours = ["#8b1f1f" if s == "baseline" else "#1f5f8b" for s in table["strategy"]]
+    bars = ax.bar(x, cost.fillna(0.0), color=colours)
+    ax.bar_label(bars, labels=[f"{c:,.0f}" if c == c else "" for c in cost], fontsize=7, padding=6)
+    ax.set_xticks(x, table["strategy"], rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("expected total cost")
+    ax.margins(y=0.12)  # room for the labels over the tallest bars
+    ax.grid(True, axis="y", alpha=0.3)
+    strategies = list(table["strategy"])
+    if "sequential" in strategies and "joint" in strategies:
+        seq, joint = strategies.index("sequential"), strategies.index("joint")
+        value = table["value_of_integration"].iloc[joint]
+        top, low = cost.iloc[seq], cost.iloc[joint]
+        if not (math.isnan(top) or math.isnan(low)):
+            edge = joint + 0.5  # right of the joint bar: from its cost up to the sequential's
+            ax.hlines(top, seq + 0.4, edge, colors="#d98c00", linestyles="dotted")
+            ax.annotate(
+                "",
+                xy=(edge, low),
+                xytext=(edge, top),
+                arrowprops={"arrowstyle": "<->", "color": "#d98c00"},
+            )
+        label = "not proved" if pd.isna(value) else f"{value:,.0f}"
+        ax.set_title(f"value of integration (sequential - joint): {label}", fontsize=10)
+    fig.suptitle(title or "remedy strategies")
+    return save_png(fig, target)
+
+
+def network_comparison() -> Comparison:
+    """The comparison ``cbecopt compare --model network`` (``compare-remedies``) runs."""
+    return Comparison(
+        name="remedies",
+        policies=STRATEGIES,
+        run=compare_remedies,
+        help="Solve the network model under the baseline (cheapest sources, a warehouse per "
+        "platform, direct mail, firm orders), each remedy alone, the remedies decided one "
+        "after another, and all of them jointly: cost, tax, counterfeits, service and CVaR "
+        "per strategy, what each remedy saves and the value of integration, with a chart.",
+        shown={
+            "strategy": "strategy",
+            "status": "status",
+            "total_cost": "expected cost",
+            "saving": "saving",
+            "tax": "tax",
+            "expected_counterfeit": "E counterfeit",
+            "fill_rate": "fill rate",
+            "average_delivery_days": "delivery days",
+            "cvar": "CVaR",
+            "gap": "gap",
+        },
+        caption="remedy strategies on {instance}",
+        options=("--risk-weight", "--alpha"),
+        percent=("fill_rate", "gap"),
+        rows_key="strategies",
+        note="CVaR of cost at alpha {config.risk.alpha:g}; saving = baseline - strategy and "
+        "value of integration = sequential - joint, given only when both solves are proved "
+        "optimal.",
+        chart=plot_remedies,
+        out="results/compare-remedies",
+    )
