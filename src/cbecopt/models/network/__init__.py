@@ -16,6 +16,7 @@ from cbecopt.models.network.config import NetworkConfig
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.platforms import with_platforms
 from cbecopt.models.network.read import read_network
+from cbecopt.models.network.remedies import network_comparison
 from cbecopt.models.network.results import diagnose_network, extract_network
 from cbecopt.models.network.summary import summarize_network
 from cbecopt.models.spec import SCENARIOS_READ, UNREPRESENTABLE, ModelSpec, by_form
@@ -124,6 +125,7 @@ SPEC = ModelSpec(
     f"lost sales by demand, stock by what arrives, and every other variable is binary; "
     f"{UNREPRESENTABLE}",
     generate=_generate_network,
+    comparisons=(network_comparison(),),
     summarize=summarize_network,
     two_stage=True,
 )

@@ -165,6 +165,21 @@ class NetworkData:
         _within(
             "parcel", [(w, nW) for w, *_ in self.parcel] + [(j, nJ) for _, j, *_ in self.parcel]
         )
+        lanes = {
+            "first_mile": self.first_mile,
+            "inbound": self.inbound,
+            "release": self.release,
+            "parcel": self.parcel,
+            "supplier_parcel": self.supplier_parcel,
+            "postal": self.postal,
+        }
+        for field, per_lane in (("per_kg", self.per_kg), ("lane_days", self.lane_days)):
+            for role, values in (per_lane or {}).items():
+                if np.size(values) != len(lanes[role]):
+                    raise ValueError(
+                        f"{field}[{role!r}] has {np.size(values)} entries for "
+                        f"{len(lanes[role])} lanes"
+                    )
         if any(kind not in ("supplier", "overseas") for kind, *_ in self.inbound):
             raise ValueError("inbound: the origin kind is 'supplier' or 'overseas'")
 

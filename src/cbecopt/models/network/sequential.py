@@ -86,6 +86,7 @@ def _without_network(d: NetworkData, names, probabilities, totals: np.ndarray) -
         postal=(),
         allow_personal_articles=False,
         lane_days=None,
+        per_kg=None,
         wait_share=None,
         max_delivery_days=None,
         cover_weeks=0.0,

@@ -207,6 +207,15 @@ def per_platform_copies(d: NetworkData) -> NetworkData:
     )
     if d.overseas_volume_capacity is not None:
         changes["overseas_volume_capacity"] = np.asarray(d.overseas_volume_capacity)[source]
+    if d.per_kg is not None:
+        repeats = {
+            "first_mile": [len(of[w]) for _, w, *_ in d.first_mile],
+            "inbound": [len(of[o]) if kind == "overseas" else 1 for kind, o, *_ in d.inbound],
+        }
+        changes["per_kg"] = {
+            role: np.repeat(np.asarray(v, float), repeats.get(role, 1))
+            for role, v in d.per_kg.items()
+        }
     if d.shared_by:
         changes["shared_by"] = tuple(
             d.shared_by[w] if p is None else (d.platforms[p],) for w, p in copies
