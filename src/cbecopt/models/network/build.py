@@ -28,6 +28,7 @@ from cbecopt.families import (
 )
 from cbecopt.highs import SolveOptions, SolverOutcome, solve_compiled
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_family, add_var_family, terms
+from cbecopt.models.network.bounds import useful_units, with_useful_bounds
 from cbecopt.models.network.channels import (
     Outlets,
     add_cover_stock,
@@ -39,6 +40,7 @@ from cbecopt.models.network.channels import (
     may_enter,
     outlet_keys,
     per_node_month,
+    reachable_overseas,
     service_levels,
     sku_weight,
     warehouse_kinds,
@@ -78,6 +80,7 @@ def shipment_keys(d: NetworkData) -> Shipments:
     whose arrival falls within the horizon."""
     offered = {(i, k) for i, k in d.offers}
     enters = may_enter(d)
+    reach = reachable_overseas(d)
     rows = []
     for n, (i, w, cost, lead) in enumerate(d.first_mile):
         rows += [
@@ -94,6 +97,8 @@ def shipment_keys(d: NetworkData) -> Shipments:
         for k in range(len(d.skus)):
             cost = per_unit + per_kg * weight[k]
             if kind == "supplier" and (o, k) not in offered:
+                continue
+            if kind == "overseas" and not reach[o, k]:
                 continue
             if role == "inbound" and not enters[dest, k]:
                 continue
@@ -131,6 +136,7 @@ def _add_listing(
     shipment: VarFamily,
     use_wh: VarFamily,
     stocked: np.ndarray,
+    useful: np.ndarray,
 ) -> tuple[VarFamily, pd.Series]:
     """``listed`` per stocked (warehouse, SKU), as routing's: listed only at a warehouse in
     use (``listing_open``), shipped in only if listed (``listing_link``, bounded by what the
@@ -148,6 +154,7 @@ def _add_listing(
     sellable = np.zeros(len(d.skus))
     for i, k in d.offers:
         sellable[k] += d.supplier_capacity[i]
+    sellable = np.minimum(sellable, useful)
     use_only_if_open(
         b,
         "listing_link",
@@ -193,7 +200,8 @@ class NetworkProblem(DemandScenarios):
     name: str = "network"
 
     def build_first_stage(self, b: pyo.Block) -> NetworkFirstStage:
-        d = self.data
+        d = with_useful_bounds(self.data)
+        useful = useful_units(d)
         supplier_labels = pd.Index(list(d.suppliers), name="supplier")
         offer_labels = pd.MultiIndex.from_tuples(
             [(d.suppliers[i], d.skus[k]) for i, k in d.offers], names=["supplier", "sku"]
@@ -252,19 +260,30 @@ class NetworkProblem(DemandScenarios):
             [offer_pos[(ships.origin[n], ships.sku[n])] for n in from_supplier], np.int64
         )
         shipped = _lin(offer_labels, terms(shipment, rows, from_supplier, 1.0))
-        add_family(b, "purchase_link", purchase - shipped == 0.0, doc="q_o = sum f out of i")
-        big = float(np.sum(d.supplier_capacity))
+        add_family(b, "purchase_link", shipped - purchase <= 0.0, doc="sum f out of i <= q_o")
         into_w = np.flatnonzero(ships.role == "first_mile")
+        pairs = pd.MultiIndex.from_product([overseas, d.skus], names=["warehouse", "sku"])
+        received = np.unique(ships.destination[into_w] * len(d.skus) + ships.sku[into_w])
         use_only_if_open(
             b,
             "open_linking",
-            _lin(overseas, terms(shipment, ships.destination[into_w], into_w, 1.0)),
+            _lin(
+                pairs[received],
+                terms(
+                    shipment,
+                    np.searchsorted(
+                        received, ships.destination[into_w] * len(d.skus) + ships.sku[into_w]
+                    ),
+                    into_w,
+                    1.0,
+                ),
+            ),
             open_,
-            pd.Series(big, index=overseas),
-            doc="sum f into w <= M y_w",
+            pd.Series(useful[received % max(len(d.skus), 1)], index=pairs[received]),
+            doc="sum_t f of k into w <= U_k y_w",
         )
         stocked = stocked_pairs(d, ships)
-        listed, listing_cost = _add_listing(b, d, ships, shipment, use_wh, stocked)
+        listed, listing_cost = _add_listing(b, d, ships, shipment, use_wh, stocked, useful)
         cost = (
             *fixed_cost_if_used(use_supplier, pd.Series(d.supplier_fixed, index=supplier_labels)),
             *fixed_cost_if_used(open_, pd.Series(d.overseas_fixed, index=overseas)),

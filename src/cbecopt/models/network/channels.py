@@ -56,6 +56,19 @@ def may_enter(d: NetworkData) -> np.ndarray:
     )
 
 
+def reachable_overseas(d: NetworkData) -> np.ndarray:
+    """Overseas warehouses x SKUs: a first-mile lane reaches the warehouse from a supplier
+    offering the SKU (origin-aware stock: only these pairs can ever hold stock, so only they
+    get bulk-out and parcel keys)."""
+    reach = np.zeros((len(d.overseas), len(d.skus)), bool)
+    offered = np.zeros((len(d.suppliers), len(d.skus)), bool)
+    for i, k in d.offers:
+        offered[i, k] = True
+    for i, w, *_ in d.first_mile:
+        reach[w] |= offered[i]
+    return reach
+
+
 def months_of_cover(d: NetworkData) -> float:
     """``cover_weeks`` in months, as routing counts them."""
     return DAYS_PER_WEEK * d.cover_weeks / DAYS_PER_MONTH
@@ -113,6 +126,7 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
     kinds = warehouse_kinds(d)
     days = d.lane_days or {}
     cbec = sku_allowed(d, "cbec_allowed")
+    reach = reachable_overseas(d)
     offered = np.zeros((len(d.suppliers), len(d.skus)), bool)
     for i, k in d.offers:
         offered[i, k] = True
@@ -147,7 +161,7 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
                 "parcel",
                 rate,
                 _days(days, "parcel", n),
-                cbec,
+                cbec & reach[w],
                 lane_per_kg(d, "parcel", n),
             )
         )
@@ -170,7 +184,7 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
         )
     if d.allow_personal_articles:
         for n, (kind, o, j, cost, lane_days) in enumerate(d.postal):
-            skus = offered[o] if kind == "supplier" else np.ones(len(d.skus), bool)
+            skus = offered[o] if kind == "supplier" else reach[o]
             lanes.append(
                 _Lane(
                     f"post{n}",

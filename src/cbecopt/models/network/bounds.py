@@ -1,0 +1,45 @@
+"""Bounds a plan never needs to exceed, which make the big-M rows of the ``network`` model
+tight (``models/network.md``, "Bounds").
+
+A warehouse never needs to receive more of a SKU over the horizon than the largest scenario's
+total demand for it plus the stock the weeks of cover hold (:func:`useful_units`); no price
+segment needs to be bought beyond that or beyond its own start, and no supplier beyond what
+its SKUs can use. Capping the data there keeps every optimum (buying past a segment's start
+beyond what can be used only adds cost) while the LP relaxation prices fixed costs and price
+breaks far closer to their true cost than a bound of the suppliers' whole capacity does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from cbecopt.models.network.channels import months_of_cover
+from cbecopt.models.network.data import NetworkData
+
+
+def useful_units(d: NetworkData) -> np.ndarray:
+    """Per SKU: the most units of it a plan can use over the horizon, the largest scenario's
+    total demand x (1 + the months of cover)."""
+    if not len(d.skus):
+        return np.zeros(0)
+    per_scenario = np.asarray(d.demand, float).sum(axis=(1, 3))
+    return per_scenario.max(axis=0) * (1.0 + months_of_cover(d))
+
+
+def with_useful_bounds(d: NetworkData) -> NetworkData:
+    """``d`` with each price segment ending at most where the SKU's useful units are (but not
+    before the segment starts) and each supplier's capacity at most what its SKUs can use."""
+    useful = useful_units(d)
+    sku_of = np.array([k for _, k in d.offers], np.int64)
+    segments = tuple(
+        (o, lo, max(lo, min(hi, useful[sku_of[o]])), price) for o, lo, hi, price in d.segments
+    )
+    most = np.zeros(len(d.offers))
+    for o, _, hi, _ in segments:
+        most[o] = max(most[o], hi)
+    per_supplier = np.zeros(len(d.suppliers))
+    np.add.at(per_supplier, [i for i, _ in d.offers], most)
+    capacity = np.minimum(np.asarray(d.supplier_capacity, float), per_supplier)
+    return dataclasses.replace(d, segments=segments, supplier_capacity=capacity)
