@@ -69,6 +69,7 @@ class _LP:
         a_eq, b_eq = dense(self.eq)
         a_ub, b_ub = dense(self.le)
         res = linprog(objective, a_ub, b_ub, a_eq, b_eq, bounds=self.bounds, method="highs")
+        self.x = res.x if res.status == 0 else None
         return float(res.fun) + (1 - weight) * fixed if res.status == 0 else None
 
 
@@ -76,9 +77,10 @@ def _add(coefs: dict, j: int, c: float) -> None:
     coefs[j] = coefs.get(j, 0.0) + c
 
 
-def _lp_value(d: NetworkData, qualified, opened, used, segment, risk) -> float | None:
+def _lp_solution(d: NetworkData, qualified, opened, used, segment, risk):
     """The least cost with these binaries (``segment[o]``: the segment pricing offer o, or
-    None), or None when infeasible."""
+    None) and the units bought of each offer at it (``{offer position: units}``), or None
+    when infeasible."""
     lp = _LP()
     fixed = (
         np.dot(d.supplier_fixed, qualified)
@@ -198,15 +200,24 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment, risk) -> float |
                     row = {x[n, k, t]: 1.0 for n in range(len(outlets)) if outlets[n][2] == jj}
                     row[lp.var(d.lost_penalty[k], scenario=s)] = 1.0
                     lp.eq.append((row, float(d.demand[s, jj, k, t])))
-    return lp.solve(fixed, d.probabilities, *risk)
+    value = lp.solve(fixed, d.probabilities, *risk)
+    if value is None:
+        return None
+    return value, {o: float(lp.x[j]) for o, j in quantity.items()}
 
 
 def brute_force(d: NetworkData, risk=(0.0, 0.95)) -> float:
     """The least cost over every choice of the binaries."""
+    return brute_force_plan(d, risk)[0]
+
+
+def brute_force_plan(d: NetworkData, risk=(0.0, 0.95)) -> tuple[float, dict[int, float]]:
+    """The least cost over every choice of the binaries and the units bought of each offer
+    (by position in ``d.offers``; an offer not bought is 0) at it."""
     choices = []
     for o in range(len(d.offers)):
         choices.append([None, *[r for r, seg in enumerate(d.segments) if seg[0] == o]])
-    best = np.inf
+    best, plan = np.inf, {}
     for qualified in itertools.product((0, 1), repeat=len(d.suppliers)):
         for opened in itertools.product((0, 1), repeat=len(d.overseas)):
             for used in itertools.product((0, 1), repeat=len(d.bonded)):
@@ -216,10 +227,11 @@ def brute_force(d: NetworkData, risk=(0.0, 0.95)) -> float:
                         for o, r in enumerate(segment)
                     ):
                         continue
-                    value = _lp_value(d, qualified, opened, used, segment, risk)
-                    if value is not None:
-                        best = min(best, value)
-    return best
+                    solution = _lp_solution(d, qualified, opened, used, segment, risk)
+                    if solution is not None and solution[0] < best:
+                        best, bought = solution
+                        plan = {o: bought.get(o, 0.0) for o in range(len(d.offers))}
+    return best, plan
 
 
 CASES = {

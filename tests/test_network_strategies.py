@@ -1,9 +1,10 @@
 """The remedy comparison of the ``network`` model: each strategy a restriction of the one
-model. Checked against orders that hold by construction (joint <= sequential: the sequence's
-last step is the joint model with decisions fixed; each remedy alone relaxes the baseline on
-these networks), against brute force (the baseline equals the brute-force optimum of the
-network written by hand with only the cheapest offers and no bonded warehouse), against each
-strategy's restriction in its decisions, and for honest derived values."""
+model. Checked against orders (joint <= sequential by construction: the sequence's last step
+is the joint model with decisions fixed; the others where they hold on these networks),
+against brute force (the baseline's plan is the brute-force optimum, with no counterfeit
+penalty, of the network written by hand with only the cheapest offers and no bonded
+warehouse, and its cost that plan's under the true penalty), against each strategy's
+restriction in its decisions, and for honest statuses and derived values."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from cbecopt.models.network.strategies import (
 from cbecopt.results import Status
 from cbecopt.stochastic.twostage import RiskOptions
 from network_helpers import tiny, tiny_supply, two_platforms, two_skus
-from test_network_model import brute_force
+from test_network_model import brute_force, brute_force_plan
 
 TOLERANCE = 1e-6
 
@@ -177,22 +178,86 @@ def _cheapest_only_by_hand(d):
     )
 
 
+def _myopic_by_brute_force(written) -> tuple[float, dict, float]:
+    """The baseline worked out by hand on the network ``written`` out: brute force with no
+    counterfeit penalty gives the myopic plan and its cost; under the true penalty the same
+    plan costs that plus each offer's units x counterfeit rate x penalty (no flexible terms:
+    the penalty falls on firm purchases only, so the recourse given the plan is unchanged).
+    Returns the myopic cost, the units bought by (supplier, sku), and the true cost."""
+    blind = dataclasses.replace(
+        written, counterfeit_penalty=np.zeros_like(written.counterfeit_penalty)
+    )
+    cost, plan = brute_force_plan(blind)
+    fakes = sum(
+        units * written.counterfeit_rate[o] * written.counterfeit_penalty[written.offers[o][1]]
+        for o, units in plan.items()
+    )
+    bought = {
+        (written.suppliers[i], written.skus[k]): plan[o] for o, (i, k) in enumerate(written.offers)
+    }
+    return cost, bought, cost + fakes
+
+
 @pytest.mark.component
-def test_baseline_is_the_brute_force_optimum_of_the_cheapest_network_written_out():
-    d = tiny()
+@pytest.mark.parametrize("network", ["one platform", "two platforms"])
+def test_the_baseline_decides_blind_to_counterfeits_and_then_pays_for_them(network):
+    """The baseline's plan is the brute-force optimum of the cheapest-only network written out
+    (no bonded warehouse, and on two platforms a copy of each warehouse per platform, ``HK``'s
+    copy for jd without a parcel lane) with the counterfeit penalty 0; its reported cost is
+    that plan's cost under the true penalty, which is more than the restriction's true
+    optimum: not seeing the risk costs something."""
+    if network == "one platform":
+        d, written = tiny(), _cheapest_only_by_hand(tiny())
+    else:
+        d = two_platforms()
+        written = two_platforms(_cheapest_only_by_hand(two_skus()), sharing=False)
+        assert written.overseas == ("LA@tmall", "LA@jd", "HK@tmall", "HK@jd")
     baseline = compare_strategies(d).results["baseline"]
-    assert _objective(baseline) == pytest.approx(brute_force(_cheapest_only_by_hand(d)), rel=1e-6)
+    blind_cost, bought, true_cost = _myopic_by_brute_force(written)
+    steps = {name: solved for name, solved, _ in baseline.steps}
+    assert steps["myopic"].outcome.objective == pytest.approx(blind_cost, rel=1e-6)
+    assert steps["evaluated"].first_stage() == steps["myopic"].first_stage()
+    purchase = _decision(baseline, "purchase")
+    assert purchase.sum() > 1.0
+    for offer, units in purchase.items():
+        assert units == pytest.approx(bought.get(offer, 0.0), abs=1e-6), offer
+    assert _objective(baseline) == pytest.approx(true_cost, rel=1e-6)
+    assert baseline.kpis["total_cost"] == pytest.approx(true_cost, rel=1e-6)
+    assert baseline.kpis["fill_rate"] > 0 and baseline.kpis["expected_counterfeit"] > 0
+    assert true_cost > brute_force(written) + 1.0
 
 
 @pytest.mark.component
-def test_two_platform_baseline_is_the_brute_force_optimum_with_a_copy_per_platform():
-    """The baseline of :func:`two_platforms` against brute force on the cheapest-only network
-    with every warehouse copied per platform (``HK``'s copy for jd without a parcel lane, as
-    ``HK`` has none to jd)."""
-    baseline = compare_strategies(two_platforms()).results["baseline"]
-    copies = two_platforms(_cheapest_only_by_hand(two_skus()), sharing=False)
-    assert copies.overseas == ("LA@tmall", "LA@jd", "HK@tmall", "HK@jd")
-    assert _objective(baseline) == pytest.approx(brute_force(copies), rel=1e-6)
+def test_a_myopic_solve_stopped_by_a_limit_leaves_the_row_not_optimal(monkeypatch):
+    """The baseline's myopic solve as a limit leaves it (``feasible``, its gap): the evaluated
+    plan is some plan, not the baseline's, so the row is ``feasible`` with a null bound and
+    gap, its note names the stopped solve, and every saving against it is null."""
+    from cbecopt.models.network import strategies
+
+    solve = strategies.solve_restriction
+
+    def stopped_myopic(r, options, risk=None):
+        solved = solve(r, options, risk)
+        if not np.any(r.data.counterfeit_penalty):  # only a myopic solve prices no fakes
+            solved.outcome.status = Status.FEASIBLE
+            solved.outcome.gap = 0.05
+            solved.outcome.termination = "time limit reached"
+        return solved
+
+    monkeypatch.setattr(strategies, "solve_restriction", stopped_myopic)
+    out = compare_strategies(tiny())
+    baseline = out.results["baseline"]
+    assert baseline.status == Status.FEASIBLE
+    assert baseline.objective is not None and baseline.kpis["fill_rate"] > 0
+    assert baseline.gap is None and baseline.bound is None
+    assert "myopic: feasible (time limit reached)" in baseline.note
+    table = out.table.set_index("strategy")
+    assert table.loc["baseline", "status"] == "feasible"
+    assert pd.isna(table.loc["baseline", "gap"])
+    assert table.loc["joint", "status"] == "optimal"  # prices authenticity: one solve
+    for remedy in REMEDIES:
+        assert out.remedy_values[remedy].value is None
+        assert "baseline is feasible" in out.remedy_values[remedy].reason
 
 
 # --- honest derived values ------------------------------------------------------------------

@@ -26,6 +26,8 @@ from cbecopt.models.network.strategies import (
     STRATEGIES,
     Solved,
     inert_remedies,
+    prices_authenticity,
+    solve_myopic,
     solve_restriction,
     strategy_remedies,
     strategy_restriction,
@@ -62,7 +64,7 @@ class Derived:
 @dataclass
 class StrategyResult:
     """One strategy solved: its status and numbers, its KPIs and its plan (``solved``, the
-    final solve; for ``sequential`` ``steps`` are every step)."""
+    final solve; ``steps`` are every solve of ``sequential`` and of a myopic strategy)."""
 
     name: str
     status: Status
@@ -110,9 +112,12 @@ def compare_strategies(
                 n for n in (f"the same plan as {same}: {why}", results[same].note) if n
             )
             results[name] = dataclasses.replace(results[same], name=name, note=note)
-        else:
+        elif prices_authenticity(name):
             solved = solve_restriction(strategy_restriction(d, name), share, risk)
             results[name] = _result(name, solved, solved.outcome.status, "", risk)
+            solved_for[effective] = name
+        else:
+            results[name] = _myopic(name, strategy_restriction(d, name), share, risk)
             solved_for[effective] = name
     values = {r: difference(results["baseline"], results[r]) for r in REMEDIES}
     integration = difference(results["sequential"], results["joint"])
@@ -133,6 +138,19 @@ def _sequential(d: NetworkData, options: SolveOptions, risk: RiskOptions) -> Str
     seq = solve_sequential(d, options, risk)
     result = _result("sequential", seq.final, seq.status, seq.note, risk)
     result.steps = seq.steps
+    return result
+
+
+def _myopic(name: str, r, options: SolveOptions, risk: RiskOptions) -> StrategyResult:
+    """A strategy decided without pricing authenticity (:func:`solve_myopic`): the evaluated
+    solve's numbers, ``optimal`` only when both solves were; when the myopic solve was not
+    proved optimal its plan is not the strategy's, so the bound and gap (of that plan's
+    evaluation) are null and the note says why."""
+    m = solve_myopic(r, options, risk)
+    result = _result(name, m.final, m.status, m.note, risk)
+    if not m.proved and m.myopic.outcome.status != Status.OPTIMAL:
+        result.bound = result.gap = None
+    result.steps = m.steps
     return result
 
 

@@ -16,9 +16,13 @@ and domestic warehouses unused). The remedies:
 - ``flexible_contracts``: the data's flexible terms; without them, firm orders only.
 
 ``baseline`` has none, each remedy's strategy has that one alone, ``joint`` has all of them
-in one solve, and ``sequential`` decides them one after another (:mod:`.sequential`). Every
-strategy's cost is the model's full expected cost (counterfeits included): the baseline's
-choice of sources is myopic, its evaluation is not.
+in one solve, and ``sequential`` decides them one after another (:mod:`.sequential`).
+
+A strategy without ``supplier_management`` does not price authenticity: it decides
+*myopically*, on its restriction with no counterfeit penalty (:func:`unpriced_authenticity`),
+and is then evaluated under the true data, every first-stage decision fixed and the recourse
+re-optimised (:func:`solve_myopic`). Every strategy's cost is the model's full expected cost,
+counterfeits included.
 """
 
 from __future__ import annotations
@@ -123,7 +127,8 @@ def strategy_restriction(d: NetworkData, strategy: str) -> Restriction:
 
 def without_supplier_policy(d: NetworkData) -> NetworkData:
     """``d`` buying regardless of authenticity: no counterfeit, late or brand-direct caps and
-    no inspection (the expected counterfeit cost stays in the objective)."""
+    no inspection (the expected counterfeit cost stays in the data: a myopic strategy decides
+    without it and is evaluated with it, :func:`solve_myopic`)."""
     return dataclasses.replace(
         d,
         counterfeit_cap=1.0,
@@ -132,6 +137,17 @@ def without_supplier_policy(d: NetworkData) -> NetworkData:
         inspection_cost=None,
         inspected_rate=None,
     )
+
+
+def prices_authenticity(strategy: str) -> bool:
+    """Whether ``strategy`` weighs the counterfeit cost when it decides: only with
+    ``supplier_management``; the others decide myopically (:func:`solve_myopic`)."""
+    return "supplier_management" in strategy_remedies(strategy)
+
+
+def unpriced_authenticity(d: NetworkData) -> NetworkData:
+    """``d`` as a firm that does not price authenticity sees it: no counterfeit penalty."""
+    return dataclasses.replace(d, counterfeit_penalty=np.zeros_like(d.counterfeit_penalty))
 
 
 def first_prices(d: NetworkData) -> np.ndarray:
@@ -258,6 +274,13 @@ class Solved:
             out[name] = dict(zip(family.labels, values.tolist(), strict=True))
         return out
 
+    def first_stage(self) -> dict[str, dict]:
+        """Every first-stage decision by family and label (:meth:`decided`): the plan's
+        fixings."""
+        if self.form is None:
+            return {}
+        return self.decided(tuple(f.component.local_name for f in self.form.first.families))
+
 
 def solve_restriction(
     r: Restriction, options: SolveOptions, risk: RiskOptions | None = None
@@ -298,3 +321,68 @@ def fixed_columns(form: ExtensiveForm, fixed: Fixings) -> tuple[np.ndarray, np.n
     if not columns:
         return np.zeros(0, np.int64), np.zeros(0)
     return np.concatenate(columns), np.concatenate(values)
+
+
+@dataclass
+class MyopicSolve:
+    """A strategy decided without pricing authenticity: ``myopic``, its restriction solved
+    with no counterfeit penalty, and ``evaluated``, that plan's first stage fixed on the true
+    data with the recourse re-optimised (``None`` when the myopic solve found no plan)."""
+
+    myopic: Solved
+    evaluated: Solved | None
+
+    @property
+    def steps(self) -> list[tuple[str, Solved | None, str]]:
+        why = "" if self.evaluated is not None else "the myopic solve found no plan"
+        return [("myopic", self.myopic, ""), ("evaluated", self.evaluated, why)]
+
+    @property
+    def final(self) -> Solved | None:
+        """The evaluated solve: the strategy's plan and cost."""
+        return self.evaluated
+
+    @property
+    def proved(self) -> bool:
+        """Both solves proved optimal: only then is the evaluated cost the cost of the myopic
+        optimum (a myopic plan a limit stopped is some plan, not the strategy's)."""
+        return all(
+            s is not None and s.outcome.status == Status.OPTIMAL
+            for s in (self.myopic, self.evaluated)
+        )
+
+    @property
+    def status(self) -> Status:
+        """``optimal`` when both solves were proved optimal, ``feasible`` when both found a
+        plan, else the status of the first without one."""
+        for s in (self.myopic, self.evaluated):
+            if s is None:
+                return Status.NO_SOLUTION
+            if not s.outcome.status.has_solution:
+                return s.outcome.status
+        return Status.OPTIMAL if self.proved else Status.FEASIBLE
+
+    @property
+    def note(self) -> str:
+        """Which solve a limit stopped or failed."""
+        parts = []
+        for name, s, why in self.steps:
+            if s is None:
+                parts.append(f"{name} not solved: {why}")
+            elif s.outcome.status != Status.OPTIMAL:
+                parts.append(f"{name}: {s.outcome.status.value} ({s.outcome.termination})")
+        return "; ".join(parts)
+
+
+def solve_myopic(r: Restriction, options: SolveOptions, risk: RiskOptions | None = None):
+    """Decide ``r`` without pricing authenticity, then evaluate that plan under ``r.data``:
+    the first solve on :func:`unpriced_authenticity` of ``r.data`` with ``r.fixed``, the second
+    on ``r.data`` with every first-stage decision of the first fixed, within ``options``'
+    budget (the first an equal half of it; time it does not use passes on)."""
+    options = options.begin()
+    blind = dataclasses.replace(r, data=unpriced_authenticity(r.data))
+    myopic = solve_restriction(blind, options.until(options.budget.share(2)), risk)
+    if myopic.values is None:
+        return MyopicSolve(myopic, None)
+    evaluated = solve_restriction(r.fixing(myopic.first_stage()), options, risk)
+    return MyopicSolve(myopic, evaluated)
