@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import cbecopt
 from network_helpers import tiny
-from network_io_helpers import ARCS, OFFERS, write_network_instance
+from network_io_helpers import write_network_instance
 from test_cli import cbecopt as run_cbecopt
 from test_network_model import brute_force
 
@@ -72,56 +73,61 @@ def test_solve_prints_the_plan_and_writes_its_tables(tmp_path):
     assert parts["cost"].sum() == pytest.approx(brute_force(hand_written()), rel=1e-6)
 
 
-@pytest.mark.parametrize(("weight", "alpha"), [(1.0, 0.5), (0.4, 0.9)])
-def test_mean_cvar_from_the_command_line_is_the_brute_force_optimum(tmp_path, weight, alpha):
-    folder = write_network_instance(tmp_path / "tiny")
-    run = run_cbecopt(
-        "solve",
-        str(folder),
-        "--model",
+def test_generate_network_writes_an_instance_that_validates_and_solves(tmp_path):
+    """``cbecopt generate network`` writes a folder the model reads: validate finds no error
+    and a solve returns a plan whose cost is below losing every sale (each unit lost costs
+    its price and penalty, so serving some demand must pay)."""
+    folder = tmp_path / "gen"
+    made = run_cbecopt(
+        "generate",
         "network",
-        "--risk-weight",
-        str(weight),
-        "--alpha",
-        str(alpha),
-        "--json",
+        "--skus",
+        "3",
+        "--markets",
+        "2",
+        "--scenarios",
+        "2",
+        "--seed",
+        "5",
+        "-o",
+        str(folder),
     )
-    assert run.returncode == 0, run.stderr
-    optimum = brute_force(hand_written(), risk=(weight, alpha))
-    assert json.loads(run.stdout)["objective"] == pytest.approx(optimum, rel=1e-6)
+    assert made.returncode == 0, made.stderr
+    checked = run_cbecopt("validate", str(folder), "--model", "network")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    solved = run_cbecopt("solve", str(folder), "--model", "network", "--json", "--gap", "0.01")
+    out = json.loads(solved.stdout)
+    assert out["status"] in ("optimal", "feasible")
+    d = cbecopt.models.network.read_network(cbecopt.load_instance(folder))
+    expected_demand = np.tensordot(d.probabilities, d.demand, axes=1)
+    all_lost = float((expected_demand.sum(axis=(0, 2)) * d.lost_penalty).sum())
+    assert out["objective"] < all_lost
 
 
-def test_validate_says_valid_and_names_what_it_does_not_read(tmp_path):
+def test_compare_remedies_prints_every_strategy_and_the_value_of_integration(tmp_path):
+    """``cbecopt compare-remedies --json``: one object with the seven strategies in order,
+    each with its status, cost and gap; joint never costs more than sequential, and the value
+    of integration is sequential - joint when both are proved optimal."""
     folder = write_network_instance(tmp_path / "tiny")
-    run = run_cbecopt("validate", str(folder), "--model", "network", "--json")
+    run = run_cbecopt("compare-remedies", str(folder), "--json", "--out", str(tmp_path / "cmp"))
     assert run.returncode == 0, run.stderr
-    report = json.loads(run.stdout)
-    assert report["feeds"] == ["network"]
-    assert report["models"]["network"]["valid"] and report["models"]["network"]["warnings"] == []
-    text = run_cbecopt("validate", str(folder), "--model", "network")
-    assert text.returncode == 0 and "network: valid" in text.stdout
-
-
-def test_bad_input_exits_2_naming_file_row_and_column(tmp_path):
-    arcs = [*ARCS, ("NB", "LA", "sea_bulk", 1.0, 10)]
-    offers = [{**OFFERS[0], "discount": "incremental"}, OFFERS[1]]
-    folder = write_network_instance(tmp_path / "bad", arcs=arcs, offers=offers)
-    for command in ("solve", "validate"):
-        run = run_cbecopt(command, str(folder), "--model", "network")
-        assert run.returncode == 2, (command, run.stdout, run.stderr)
-        shown = run.stdout + run.stderr
-        assert "arcs.csv, row 9, column 'destination'" in shown
-        assert "offers.csv, row 2, column 'discount'" in shown
-    report = json.loads(run_cbecopt("validate", str(folder), "--model", "network", "--json").stdout)
-    problems = report["models"]["network"]["problems"]
-    assert {(p["file"], p["row"], p["column"]) for p in problems} == {
-        ("arcs.csv", 9, "destination"),
-        ("offers.csv", 2, "discount"),
-    }
-
-
-def test_generate_says_the_network_generator_is_not_there_yet(tmp_path):
-    run = run_cbecopt("generate", "network", "-o", str(tmp_path / "gen"))
-    assert run.returncode == 2, run.stdout
-    assert "not available yet" in run.stderr
-    assert not (tmp_path / "gen").exists()
+    out = json.loads(run.stdout)
+    rows = {row["strategy"]: row for row in out["strategies"]}
+    assert list(rows) == [
+        "baseline",
+        "supplier_management",
+        "shared_warehouses",
+        "channel_integration",
+        "flexible_contracts",
+        "sequential",
+        "joint",
+    ]
+    assert all({"status", "total_cost", "gap"} <= set(row) for row in rows.values())
+    joint, sequential = rows["joint"], rows["sequential"]
+    assert joint["total_cost"] <= sequential["total_cost"] + 1e-6
+    if joint["status"] == sequential["status"] == "optimal":
+        assert joint["value_of_integration"] == pytest.approx(
+            sequential["total_cost"] - joint["total_cost"], abs=1e-6
+        )
+    assert (tmp_path / "cmp" / "comparison.csv").is_file()
+    assert (tmp_path / "cmp" / "comparison.png").is_file()

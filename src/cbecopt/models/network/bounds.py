@@ -29,13 +29,20 @@ def useful_units(d: NetworkData) -> np.ndarray:
 
 
 def with_useful_bounds(d: NetworkData) -> NetworkData:
-    """``d`` with each price segment ending at most where the SKU's useful units are (but not
-    before the segment starts) and each supplier's capacity at most what its SKUs can use."""
+    """``d`` with each all-units price segment ending at most where the SKU's useful units are
+    (but not before the segment starts), each incremental slice cut at them, and each
+    supplier's capacity at most what its SKUs can use."""
     useful = useful_units(d)
     sku_of = np.array([k for _, k in d.offers], np.int64)
-    segments = tuple(
-        (o, lo, max(lo, min(hi, useful[sku_of[o]])), price) for o, lo, hi, price in d.segments
-    )
+    incremental = [kind == "incremental" for kind in d.discount] or [False] * len(d.offers)
+
+    def capped(o: int, lo: float, hi: float) -> tuple[float, float]:
+        most = useful[sku_of[o]]
+        if incremental[o]:  # slices stay consecutive: those past the useful units shrink to it
+            return min(lo, most), min(hi, most)
+        return lo, max(lo, min(hi, most))  # an all-units price still reachable at its start
+
+    segments = tuple((o, *capped(o, lo, hi), price) for o, lo, hi, price in d.segments)
     most = np.zeros(len(d.offers))
     for o, _, hi, _ in segments:
         most[o] = max(most[o], hi)
