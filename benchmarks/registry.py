@@ -27,7 +27,10 @@ class Case:
     ``generate-contracts:SKUSxSCENARIOS:seed`` for a generated contracts instance,
     ``generate-routing:SKUS:seed`` for a generated routing instance (31 provinces, 12 months,
     4 bonded zones, 3 origins) and ``generate-suppliers:SKUSxSUPPLIERS:seed`` for a generated
-    supplier selection instance (6 offers per SKU, 4 price breaks each).
+    supplier selection instance (6 offers per SKU, 4 price breaks each) and
+    ``generate-network:SKUSxPROVINCESxSCENARIOS[xSUPPLIERSxBONDED]:seed`` for a generated
+    network instance (the generator's other sizes: 8 overseas warehouses, 3 platforms, 12
+    months).
     ``mip_gap`` is the relative gap the solve stops at; ``sku_blocks`` solves a routing case by
     SKU blocks of that size.
     ``tolerance`` is how far (absolute) the objective may sit from ``known_optimum`` and still
@@ -285,15 +288,47 @@ BUILD_TARGET = Case(
 the numpy-to-highspy reference measured in the same run, peak memory under 1.5 GB."""
 
 
-WITHOUT_GENERATOR = ("network",)
-"""Registered models whose generator is not written yet (``cbecopt generate`` refuses them):
-they have no generated case, so the build benchmark leaves them out until theirs lands."""
+WITHOUT_REFERENCE = ("network",)
+"""Registered models without a numpy-to-highspy reference build (:mod:`benchmarks.reference`)
+yet: the build benchmark, which reports the ratio to that reference, leaves them out; their
+times are in their own scaling suite (``network-scaling``)."""
+
+NETWORK_SIZES = ((6, 4, 2), (12, 6, 3), (40, 31, 10), (500, 31, 10, 30, 6))
+"""Generated network sizes (SKUs, provinces, scenarios[, suppliers, bonded zones]): two small,
+the full-size demo shape and the 500-SKU target (30 suppliers, 6 bonded zones)."""
+
+
+def network_scaling(time_limit: float) -> list[Case]:
+    """The bundled network demo and generated networks to a 1% gap (the targets: the demo to
+    0.1% within 60 s, the 500-SKU network to 1% within 10 minutes)."""
+    demo = Case(
+        "network_demo",
+        "network",
+        str(ROOT / "instances" / "network_demo"),
+        time_limit=max(time_limit, 60.0),
+        mip_gap=1e-3,
+        tags=("network-scaling",),
+    )
+    return [
+        demo,
+        *(
+            Case(
+                f"network-{'x'.join(map(str, size))}",
+                "network",
+                f"generate-network:{'x'.join(map(str, size))}:0",
+                time_limit=max(time_limit, 600.0),
+                mip_gap=0.01,
+                tags=("network-scaling",),
+            )
+            for size in NETWORK_SIZES
+        ),
+    ]
 
 
 def largest_generated(time_limit: float) -> dict[str, Case]:
     """Each registered model's largest generated case of its scaling suite, built as one model
     (routing's 2000 SKUs whole, not by blocks), with its numpy-to-highspy reference; models
-    :data:`WITHOUT_GENERATOR` are left out."""
+    :data:`WITHOUT_REFERENCE` are left out."""
     from cbecopt.models import MODELS
 
     scaling_suites = {
@@ -303,7 +338,7 @@ def largest_generated(time_limit: float) -> dict[str, Case]:
         "suppliers": suppliers_scaling,
     }
     generated = [
-        key for key, spec in MODELS.items() if spec.reads_instances and key not in WITHOUT_GENERATOR
+        key for key, spec in MODELS.items() if spec.reads_instances and key not in WITHOUT_REFERENCE
     ]
     missing = sorted(set(generated) - set(scaling_suites))
     if missing:
@@ -341,6 +376,7 @@ def suite(name: str, time_limit: float) -> list[Case]:
         "stochastic": lambda: sslp(time_limit) + contracts_scaling(time_limit),
         "routing-scaling": lambda: routing_scaling(time_limit),
         "suppliers-scaling": lambda: suppliers_scaling(time_limit),
+        "network-scaling": lambda: network_scaling(time_limit),
         "build": lambda: build(time_limit),
         "default": lambda: orlib_small(False) + scaling(time_limit),
         "all": lambda: (
@@ -353,6 +389,7 @@ def suite(name: str, time_limit: float) -> list[Case]:
             + contracts_scaling(time_limit)
             + routing_scaling(time_limit)
             + suppliers_scaling(time_limit)
+            + network_scaling(time_limit)
         ),
     }
     if name not in suites:
@@ -370,6 +407,7 @@ SUITES = (
     "sslp",
     "routing-scaling",
     "suppliers-scaling",
+    "network-scaling",
     "contracts-scaling",
     "stochastic",
     "build",

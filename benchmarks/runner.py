@@ -48,7 +48,7 @@ COLUMNS = [
 ]
 
 
-TWO_STAGE = ("smps", "contracts", "routing")
+TWO_STAGE = ("smps", "contracts", "routing", "network")
 """Models solved as an extensive form (``smps`` is an SMPS problem read from its files)."""
 
 
@@ -56,12 +56,21 @@ def _load(case: Case):
     """The instance (an :class:`SmpsProblem` for ``fmt="smps"``) and the seconds to get it."""
     import cbecopt
     from cbecopt.models.contracts.generate import generate_contracts
+    from cbecopt.models.network.generate import generate_network
     from cbecopt.models.routing.generate import generate_routing
     from cbecopt.models.suppliers.generate import generate_suppliers
     from cbecopt.models.warehouses.generate import generate_warehouses
     from cbecopt.readers.smps import read_smps
 
     start = time.perf_counter()
+    if case.source.startswith("generate-network:"):
+        _, size, seed = case.source.split(":")
+        skus, provinces, scenarios, *more = (int(v) for v in size.split("x"))
+        sizes = dict(zip(("n_suppliers", "n_bonded"), more, strict=False))
+        made = generate_network(
+            skus, seed=int(seed), n_provinces=provinces, n_scenarios=scenarios, **sizes
+        )
+        return made, time.perf_counter() - start
     if case.source.startswith("generate-routing:"):
         _, skus, seed = case.source.split(":")
         return generate_routing(int(skus), seed=int(seed)), time.perf_counter() - start
