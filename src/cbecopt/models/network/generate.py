@@ -32,6 +32,7 @@ from cbecopt.models.routing.generate import (
     ROUTING_CATEGORIES,
     SEASONALITY,
     _km,
+    product_row,
 )
 from cbecopt.models.suppliers.generate import BREAK_DISCOUNTS, SOURCE_TYPES, SOURCING_CATEGORIES
 
@@ -354,34 +355,9 @@ def _products(
         share = np.array([s for s, _ in mix.values()])
         category = str(rng.choice(list(mix), p=share / share.sum()))
         country = mix[category][1]
-        prices, weights, m3_per_kg, vat, ct, tariff, postal, per_order, wait, _ = CATEGORIES[
-            category
-        ]
-        price = float(np.round(rng.uniform(*prices), 0))
-        kg = float(np.round(rng.uniform(*weights), 2))
-        high_end = category == "cosmetics" and rng.random() < 0.5
+        name = f"{country} {category.replace('_', ' ')} {k + 1}"
         rows.append(
-            {
-                "sku": f"SKU{k + 1:0{width}d}",
-                "name": f"{country} {category.replace('_', ' ')} {k + 1}",
-                "category": category,
-                "price": price,
-                "purchase_cost": round(price * rng.uniform(0.45, 0.6), 2),
-                "salvage_value": round(price * 0.15, 2),
-                "lost_sale_penalty": round(price * 0.05, 2),
-                "weight_kg": kg,
-                "volume_m3": round(kg * m3_per_kg * rng.uniform(0.8, 1.2), 5),
-                "vat_rate": vat,
-                "consumption_tax_rate": ct if high_end else 0.0,
-                "tariff_rate": tariff,
-                "postal_rate": postal if category != "cosmetics" or high_end else 0.2,
-                "units_per_order": per_order,
-                "bonded_allowed": int(rng.random() >= LISTED[category]),
-                "cbec_allowed": int(rng.random() >= LISTED[category]),
-                "wait_share": wait,
-                "holding_cost": round(price * 0.006 + 1.0, 2),
-                "listing_cost": 3000.0,
-            }
+            product_row(rng, k + 1, width, category, name, CATEGORIES[category], LISTED[category])
         )
     return pd.DataFrame(rows), region_of
 

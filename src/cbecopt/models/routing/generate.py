@@ -91,6 +91,48 @@ def _km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 6371.0 * np.arccos(np.clip(c, -1.0, 1.0))
 
 
+def product_row(
+    rng: np.random.Generator,
+    number: int,
+    width: int,
+    category: str,
+    name: str,
+    spec: tuple,
+    off_list: float,
+) -> dict:
+    """One product row of a generated CBEC instance (routing's and the network's): price,
+    weight and volume drawn in the ranges of its category's ``spec`` (a row of
+    :data:`ROUTING_CATEGORIES`), half of the cosmetics high-end (consumption tax, the 50%
+    postal class), purchase cost 45-60% of price, salvage 15%, lost-sale penalty 5%, holding
+    0.6% of price + 1 per month, and each positive list missed with probability
+    ``off_list``."""
+    prices, weights, m3_per_kg, vat, ct, tariff, postal, per_order, wait, _ = spec
+    price = float(np.round(rng.uniform(*prices), 0))
+    weight = float(np.round(rng.uniform(*weights), 2))
+    high_end = category == "cosmetics" and rng.random() < 0.5
+    return {
+        "sku": f"SKU{number:0{width}d}",
+        "name": name,
+        "category": category,
+        "price": price,
+        "purchase_cost": round(price * rng.uniform(0.45, 0.6), 2),
+        "salvage_value": round(price * 0.15, 2),
+        "lost_sale_penalty": round(price * 0.05, 2),
+        "weight_kg": weight,
+        "volume_m3": round(weight * m3_per_kg * rng.uniform(0.8, 1.2), 5),
+        "vat_rate": vat,
+        "consumption_tax_rate": ct if high_end else 0.0,
+        "tariff_rate": tariff,
+        "postal_rate": postal if category != "cosmetics" or high_end else 0.2,
+        "units_per_order": per_order,
+        "bonded_allowed": int(rng.random() >= off_list),
+        "cbec_allowed": int(rng.random() >= off_list),
+        "wait_share": wait,
+        "holding_cost": round(price * 0.006 + 1.0, 2),
+        "listing_cost": 3000.0,
+    }
+
+
 def generate_routing(
     n_skus: int,
     n_months: int = 12,
@@ -135,37 +177,18 @@ def generate_routing(
     categories = rng.choice(list(ROUTING_CATEGORIES), size=n_skus, p=[0.35, 0.2, 0.25, 0.2])
     rows = []
     for k, category in enumerate(categories):
-        prices, weights, m3_per_kg, vat, ct, tariff, postal, per_order, wait, cv = (
-            ROUTING_CATEGORIES[category]
+        row = product_row(
+            rng,
+            k + 1,
+            width,
+            category,
+            f"{category.replace('_', ' ')} {k + 1}",
+            ROUTING_CATEGORIES[category],
+            OFF_LIST_SHARE[category],
         )
-        price = float(np.round(rng.uniform(*prices), 0))
-        weight = float(np.round(rng.uniform(*weights), 2))
-        high_end = category == "cosmetics" and rng.random() < 0.5
-        rows.append(
-            {
-                "sku": f"SKU{k + 1:0{width}d}",
-                "name": f"{category.replace('_', ' ')} {k + 1}",
-                "category": category,
-                "price": price,
-                "purchase_cost": round(price * rng.uniform(0.45, 0.6), 2),
-                "salvage_value": round(price * 0.15, 2),
-                "lost_sale_penalty": round(price * 0.05, 2),
-                "weight_kg": weight,
-                "volume_m3": round(weight * m3_per_kg * rng.uniform(0.8, 1.2), 5),
-                "vat_rate": vat,
-                "consumption_tax_rate": ct if high_end else 0.0,
-                "tariff_rate": tariff,
-                "postal_rate": postal if category != "cosmetics" or high_end else 0.2,
-                "units_per_order": per_order,
-                "bonded_allowed": int(rng.random() >= OFF_LIST_SHARE[category]),
-                "cbec_allowed": int(rng.random() >= OFF_LIST_SHARE[category]),
-                "wait_share": wait,
-                "holding_cost": round(price * 0.006 + 1.0, 2),
-                "listing_cost": 3000.0,
-                "origin": origins[rng.integers(len(origins))][0],
-                "_cv": cv,
-            }
-        )
+        row["origin"] = origins[rng.integers(len(origins))][0]
+        row["_cv"] = ROUTING_CATEGORIES[category][-1]
+        rows.append(row)
     products = pd.DataFrame(rows)
     cv = products.pop("_cv").to_numpy()
     nodes = pd.DataFrame(
