@@ -23,8 +23,12 @@ import numpy as np
 
 from cbecopt.highs import SolveOptions
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.strategies import Restriction, Solved, solve_restriction
-from cbecopt.results import Status
+from cbecopt.models.network.strategies import (
+    ChainedSolves,
+    Restriction,
+    Solved,
+    solve_restriction,
+)
 from cbecopt.stochastic.twostage import RiskOptions
 
 AGGREGATE_MARKET = "all"
@@ -141,7 +145,7 @@ STEPS = (
 
 
 @dataclass
-class SequentialSolve:
+class SequentialSolve(ChainedSolves):
     """The steps solved (name, solve; a skipped step's solve is ``None`` with its reason)."""
 
     steps: list[tuple[str, Solved | None, str]]
@@ -151,31 +155,6 @@ class SequentialSolve:
         """The routing step's solve: the strategy's plan (``None`` if never reached)."""
         name, solved, _ = self.steps[-1]
         return solved if name == STEPS[-1].name else None
-
-    @property
-    def status(self) -> Status:
-        """``optimal`` when every step solved was proved optimal, ``feasible`` when each
-        found a plan, else the status of the first step without one."""
-        solved = [s for _, s, _ in self.steps if s is not None]
-        for s in solved:
-            if not s.outcome.status.has_solution:
-                return s.outcome.status
-        if self.final is None:
-            return Status.NO_SOLUTION
-        if all(s.outcome.status == Status.OPTIMAL for s in solved):
-            return Status.OPTIMAL
-        return Status.FEASIBLE
-
-    @property
-    def note(self) -> str:
-        """Which steps a limit stopped or failed, and which were skipped."""
-        parts = []
-        for name, s, why in self.steps:
-            if s is None:
-                parts.append(f"{name} skipped: {why}")
-            elif s.outcome.status != Status.OPTIMAL:
-                parts.append(f"{name}: {s.outcome.status.value} ({s.outcome.termination})")
-        return "; ".join(parts)
 
 
 def solve_sequential(

@@ -323,8 +323,46 @@ def fixed_columns(form: ExtensiveForm, fixed: Fixings) -> tuple[np.ndarray, np.n
     return np.concatenate(columns), np.concatenate(values)
 
 
+class ChainedSolves:
+    """Solves made one after another for one strategy, the last giving its plan: ``steps``
+    (name, solve, and for a step not solved its reason) and ``final`` (the plan's solve, or
+    ``None``), with the status and note every such chain reports the same way."""
+
+    steps: list[tuple[str, Solved | None, str]]
+
+    @property
+    def final(self) -> Solved | None:
+        raise NotImplementedError
+
+    @property
+    def status(self) -> Status:
+        """``optimal`` when every step solved was proved optimal, ``feasible`` when each
+        found a plan, else the status of the first step without one (``no_solution`` when
+        the final step was never solved)."""
+        solved = [s for _, s, _ in self.steps if s is not None]
+        for s in solved:
+            if not s.outcome.status.has_solution:
+                return s.outcome.status
+        if self.final is None:
+            return Status.NO_SOLUTION
+        if all(s.outcome.status == Status.OPTIMAL for s in solved):
+            return Status.OPTIMAL
+        return Status.FEASIBLE
+
+    @property
+    def note(self) -> str:
+        """Which steps a limit stopped or failed, and which were not solved (and why)."""
+        parts = []
+        for name, s, why in self.steps:
+            if s is None:
+                parts.append(f"{name} not solved: {why}")
+            elif s.outcome.status != Status.OPTIMAL:
+                parts.append(f"{name}: {s.outcome.status.value} ({s.outcome.termination})")
+        return "; ".join(parts)
+
+
 @dataclass
-class MyopicSolve:
+class MyopicSolve(ChainedSolves):
     """A strategy decided without pricing authenticity: ``myopic``, its restriction solved
     with no counterfeit penalty, and ``evaluated``, that plan's first stage fixed on the true
     data with the recourse re-optimised (``None`` when the myopic solve found no plan)."""
@@ -350,28 +388,6 @@ class MyopicSolve:
             s is not None and s.outcome.status == Status.OPTIMAL
             for s in (self.myopic, self.evaluated)
         )
-
-    @property
-    def status(self) -> Status:
-        """``optimal`` when both solves were proved optimal, ``feasible`` when both found a
-        plan, else the status of the first without one."""
-        for s in (self.myopic, self.evaluated):
-            if s is None:
-                return Status.NO_SOLUTION
-            if not s.outcome.status.has_solution:
-                return s.outcome.status
-        return Status.OPTIMAL if self.proved else Status.FEASIBLE
-
-    @property
-    def note(self) -> str:
-        """Which solve a limit stopped or failed."""
-        parts = []
-        for name, s, why in self.steps:
-            if s is None:
-                parts.append(f"{name} not solved: {why}")
-            elif s.outcome.status != Status.OPTIMAL:
-                parts.append(f"{name}: {s.outcome.status.value} ({s.outcome.termination})")
-        return "; ".join(parts)
 
 
 def solve_myopic(r: Restriction, options: SolveOptions, risk: RiskOptions | None = None):
