@@ -43,6 +43,8 @@ COMMANDS = {
     "compare-contracts": ("compare-contracts", "{contracts}"),
     "compare-suppliers": ("compare-suppliers", "{suppliers}"),
     "compare-routing": ("compare-routing", "routing_demo", "-o", "{out}/cr"),
+    "solve network": ("solve", "{network}", "--model", "network"),
+    "compare-remedies": ("compare-remedies", "{network}", "-o", "{out}/remedies"),
     "pareto": ("pareto", "{suppliers}", "-o", "{out}/pareto"),
     "frontier": ("frontier", "{contracts}", "--points", "3", "-o", "{out}/frontier"),
     "saa": ("saa", "{contracts}", "--n", "50", "--replications", "3"),
@@ -54,6 +56,7 @@ def instances(folder: Path) -> dict[str, Path]:
     """The generated instances (the same as the tests' in tests/test_interrupts.py)."""
     import cbecopt
     from cbecopt.models.contracts.generate import generate_contracts
+    from cbecopt.models.network.generate import generate_network
     from cbecopt.models.routing.generate import generate_routing
     from cbecopt.models.suppliers.generate import generate_suppliers
     from cbecopt.models.warehouses.generate import generate_warehouses
@@ -64,6 +67,7 @@ def instances(folder: Path) -> dict[str, Path]:
         "contracts": generate_contracts(100, 200, seed=1),
         "suppliers": generate_suppliers(400, 60, seed=1),
         "routing": generate_routing(400, seed=0),
+        "network": generate_network(12, seed=1, n_provinces=6, n_scenarios=3),
     }
     return {name: cbecopt.save_instance(inst, folder / name) for name, inst in made.items()}
 
