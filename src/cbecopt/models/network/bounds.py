@@ -28,11 +28,10 @@ def useful_units(d: NetworkData) -> np.ndarray:
     return per_scenario.max(axis=0) * (1.0 + months_of_cover(d))
 
 
-def with_useful_bounds(d: NetworkData) -> NetworkData:
+def with_useful_bounds(d: NetworkData, useful: np.ndarray) -> NetworkData:
     """``d`` with each all-units price segment ending at most where the SKU's useful units are
     (but not before the segment starts), each incremental slice cut at them, and each
-    supplier's capacity at most what its SKUs can use."""
-    useful = useful_units(d)
+    supplier's capacity at most what its SKUs can use; ``useful``: :func:`useful_units`."""
     sku_of = np.array([k for _, k in d.offers], np.int64)
     incremental = [kind == "incremental" for kind in d.discount] or [False] * len(d.offers)
 

@@ -200,8 +200,8 @@ class NetworkProblem(DemandScenarios):
     name: str = "network"
 
     def build_first_stage(self, b: pyo.Block) -> NetworkFirstStage:
-        d = with_useful_bounds(self.data)
-        useful = useful_units(d)
+        useful = useful_units(self.data)
+        d = with_useful_bounds(self.data, useful)
         supplier_labels = pd.Index(list(d.suppliers), name="supplier")
         offer_labels = pd.MultiIndex.from_tuples(
             [(d.suppliers[i], d.skus[k]) for i, k in d.offers], names=["supplier", "sku"]
@@ -308,6 +308,7 @@ class NetworkProblem(DemandScenarios):
         by_name = {f.component.local_name: f for f in families}
         by_name["ships"] = ships
         by_name["stocked"] = stocked
+        by_name["outlets"] = outlet_keys(self.data, stocked)
         return NetworkFirstStage(families, tuple(p for p in cost if len(p.coef)), by_name)
 
     def build_second_stage(
@@ -319,7 +320,7 @@ class NetworkProblem(DemandScenarios):
         ships: Shipments = first.by_name["ships"]
         shipment: VarFamily = first.by_name["shipment"]
         stocked: np.ndarray = first.by_name["stocked"]
-        outs = outlet_keys(d, stocked)
+        outs: Outlets = first.by_name["outlets"]
         nW, nB, nJ, nK, nT = len(d.overseas), len(d.bonded), len(d.markets), len(d.skus), d.months
         months = range(nT)
         w_grid = _grid(["warehouse", "sku", "month"], d.overseas, d.skus, months)
@@ -466,7 +467,7 @@ def service_kpis(problem: NetworkProblem, form: ExtensiveForm, values: np.ndarra
     """Fill rate and average delivery days of a solved network
     (:func:`~cbecopt.models.network.channels.service_levels`), for the extract step."""
     d = problem.data
-    outs = outlet_keys(d, stocked_pairs(d, shipment_keys(d)))
+    outs = form.first.by_name["outlets"]
     delivered = [
         form.values_of(values, form.scenario_block(name).component("delivery"))
         for name in form.names

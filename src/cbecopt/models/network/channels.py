@@ -79,8 +79,9 @@ class Outlets:
     """The second-stage delivery keys ``(lane, sku, month)`` and, per key: the lane's role
     (``release``, ``parcel``, ``supplier_parcel``, ``postal``), its origin kind (``bonded``
     for either stocking warehouse, ``overseas``, ``supplier``) and index, market, SKU, month,
-    cost per unit (freight + handling + tax, + purchase from a supplier), tax per unit and
-    delivery days (nan: not known)."""
+    cost per unit (freight + handling + tax, + purchase from a supplier), tax per unit,
+    delivery days (nan: not known) and tax channel (``bonded``, ``general_trade``, ``parcel``,
+    ``postal``)."""
 
     keys: tuple[tuple[str, str, int], ...]
     role: np.ndarray
@@ -92,6 +93,7 @@ class Outlets:
     cost: np.ndarray
     tax: np.ndarray
     days: np.ndarray
+    channel: np.ndarray
 
     def where(self, *, role=None, origin_kind=None) -> np.ndarray:
         """Positions of the keys of these roles and/or origin kind."""
@@ -273,6 +275,7 @@ def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
         cost=np.array([r[3] for r in rows], float),
         tax=np.array([r[4] for r in rows], float),
         days=np.array([r[0].days for r in rows], float),
+        channel=np.array([r[0].channel for r in rows], dtype=object),
     )
 
 

@@ -16,8 +16,7 @@ import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.labelled import family_of
-from cbecopt.models.network.build import shipment_keys, stocked_pairs
-from cbecopt.models.network.channels import outlet_keys, service_levels
+from cbecopt.models.network.channels import service_levels
 from cbecopt.models.network.data import NetworkData
 from cbecopt.stochastic.twostage import ExtensiveForm
 
@@ -28,7 +27,7 @@ def plan_kpis(d: NetworkData, form: ExtensiveForm, values: np.ndarray, alpha: fl
     p = np.asarray(d.probabilities, float)
     costs = form.scenario_costs(values)
     lost = np.stack([_scenario_values(form, s, "lost", values) for s in d.scenario_names])
-    outs = outlet_keys(d, stocked_pairs(d, shipment_keys(d)))
+    outs = form.first.by_name["outlets"]
     delivered = np.stack([_scenario_values(form, s, "delivery", values) for s in d.scenario_names])
     service = service_levels(d, outs, delivered)
     return {

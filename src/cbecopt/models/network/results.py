@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.models.network.build import NetworkProblem, Shipments
-from cbecopt.models.network.channels import outlet_keys, service_levels
+from cbecopt.models.network.channels import service_levels, warehouse_kinds
 from cbecopt.models.network.data import NetworkData
 from cbecopt.stochastic.twostage import ExtensiveForm
 
@@ -43,7 +43,9 @@ inspection cost net of the counterfeit cost it avoids, ``delivery`` the freight 
 deliveries and the price of units bought per order (their ``tax`` is its own part), and
 ``holding`` includes the half month paid on arrival and the salvage of the final stock."""
 
-CHANNEL_OF_ROLE = {"parcel": "cbec_direct", "supplier_parcel": "cbec_direct", "postal": "postal"}
+SHOWN_CHANNEL = {"parcel": "cbec_direct"}
+"""The ``deliveries`` table names 9610 parcels (from an overseas warehouse or a supplier)
+``cbec_direct``; the other tax channels keep their names."""
 
 
 def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.ndarray):
@@ -51,7 +53,7 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
     d = problem.data
     first = form.first.by_name
     ships: Shipments = first["ships"]
-    outs = outlet_keys(d, first["stocked"])
+    outs = first["outlets"]
 
     def value(name: str) -> np.ndarray:
         return np.clip(form.values_of(values, first[name]), 0.0, None)
@@ -70,13 +72,7 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
     seg_price = np.array([s[3] for s in d.segments], float)
     seg_offer = np.array([s[0] for s in d.segments], np.int64)
     parts = cost_parts(form, values, d, outs, ships)
-    channel = np.array(
-        [
-            CHANNEL_OF_ROLE.get(role, "bonded" if kinds == "bonded" else "general_trade")
-            for role, kinds in zip(outs.role, _release_kind(d, outs), strict=True)
-        ],
-        dtype=object,
-    )
+    channel = np.array([SHOWN_CHANNEL.get(c, c) for c in outs.channel], dtype=object)
     deliveries = pd.DataFrame(
         {
             "channel": channel,
@@ -94,7 +90,7 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
         "purchases": _purchases(d, purchase, seg_q, seg_price, seg_offer),
         "overseas": _sites(d.overseas, open_, d.overseas_fixed, "open"),
         "warehouses": _sites(d.bonded, use_wh, d.bonded_fixed, "used").assign(
-            kind=list(d.warehouse_kind or ("bonded",) * len(d.bonded))
+            kind=list(warehouse_kinds(d))
         )[["warehouse", "kind", "used", "fixed_cost"]],
         "shipments": _shipments(d, ships, shipment),
         "deliveries": deliveries,
@@ -151,15 +147,6 @@ def cost_parts(
     for weight, cost in zip(p, form.second_cost, strict=True):
         add(cost, float(weight))
     return {k: v for k, v in totals.items() if abs(v) > TINY or k == "tax"}
-
-
-def _release_kind(d: NetworkData, outs) -> list[str]:
-    """Per delivery key: the kind of its origin warehouse (``bonded``/``domestic``), or ``""``."""
-    kinds = d.warehouse_kind or ("bonded",) * len(d.bonded)
-    return [
-        kinds[o] if kind == "bonded" else ""
-        for kind, o in zip(outs.origin_kind, outs.origin, strict=True)
-    ]
 
 
 def _origin_names(d: NetworkData, origin_kind, origin) -> list[str]:
