@@ -68,7 +68,7 @@ def with_platforms(
     of = np.array([w for w, _ in copies], np.int64)
     per_platform = range(nP)
     days = {role: np.repeat(np.asarray(v, float), nP) for role, v in (d.lane_days or {}).items()}
-    per_kg = _per_kg_of_copies(d, of, nP)
+    per_kg = per_kg_of_copies(d, of, nP)
     return replace(
         d,
         markets=tuple(f"{j}|{p}" for j in d.markets for p in platforms),
@@ -113,10 +113,11 @@ def with_platforms(
     )
 
 
-def _per_kg_of_copies(d: NetworkData, of: np.ndarray, platforms: int) -> dict | None:
-    """``d.per_kg`` for the lanes :func:`with_platforms` writes: a lane to a market once per
-    platform, a first-mile lane once per copy of its warehouse, a bulk lane out of an overseas
-    warehouse once per copy of it (``of[c]``: the warehouse of copy c)."""
+def per_kg_of_copies(d: NetworkData, of: np.ndarray, platforms: int) -> dict | None:
+    """``d.per_kg`` for lanes rewritten over warehouse copies (:func:`with_platforms`, the
+    remedy comparison's per-platform copies): a lane to a market once per ``platforms``, a
+    first-mile lane once per copy of its warehouse, a bulk lane out of an overseas warehouse
+    once per copy of it (``of[c]``: the warehouse of copy c)."""
     if d.per_kg is None:
         return None
     copies = np.bincount(of, minlength=len(d.overseas))

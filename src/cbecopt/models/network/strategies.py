@@ -40,6 +40,7 @@ from cbecopt.limits import OutOfTime
 from cbecopt.models.network.build import NetworkProblem
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.kpis import market_platforms, outlet_platforms
+from cbecopt.models.network.platforms import per_kg_of_copies
 from cbecopt.results import Status
 from cbecopt.stochastic.twostage import ExtensiveForm, RiskOptions, build_extensive_form
 
@@ -223,15 +224,7 @@ def per_platform_copies(d: NetworkData) -> NetworkData:
     )
     if d.overseas_volume_capacity is not None:
         changes["overseas_volume_capacity"] = np.asarray(d.overseas_volume_capacity)[source]
-    if d.per_kg is not None:
-        repeats = {
-            "first_mile": [len(of[w]) for _, w, *_ in d.first_mile],
-            "inbound": [len(of[o]) if kind == "overseas" else 1 for kind, o, *_ in d.inbound],
-        }
-        changes["per_kg"] = {
-            role: np.repeat(np.asarray(v, float), repeats.get(role, 1))
-            for role, v in d.per_kg.items()
-        }
+    changes["per_kg"] = per_kg_of_copies(d, source, 1)
     if d.shared_by:
         changes["shared_by"] = tuple(
             d.shared_by[w] if p is None else (d.platforms[p],) for w, p in copies
