@@ -172,8 +172,82 @@ def two_platforms(d: NetworkData | None = None, sharing: bool = True) -> Network
     share = TMALL_SHARE[None, None, :, None]
     by_platform = np.stack([d.demand * share, d.demand * (1 - share)], axis=2)
     d = with_platforms(d, PLATFORMS, by_platform, sharing=sharing)
-    jd = d.markets.index("SH|jd")
     hk = {w for w, name in enumerate(d.overseas) if name.startswith("HK")}
-    parcel = tuple(lane for lane in d.parcel if not (lane[0] in hk and lane[1] == jd))
-    days = {"release": np.full(len(d.release), 2.0), "parcel": np.array([6.0, 6.0, 5.0])}
-    return dataclasses.replace(d, parcel=parcel, lane_days=days)
+    jd_only = {w for w in hk if d.shared_by[w] == ("jd",)}
+    parcel = tuple(lane for lane in d.parcel if lane[0] not in jd_only)
+    shared_by = tuple(("tmall",) if w in hk else g for w, g in enumerate(d.shared_by))
+    days = {
+        "release": np.full(len(d.release), 2.0),
+        "parcel": np.array([5.0 if w in hk else 6.0 for w, *_ in parcel]),
+    }
+    return dataclasses.replace(d, parcel=parcel, lane_days=days, shared_by=shared_by)
+
+
+def platform_markets(d: NetworkData) -> NetworkData:
+    """``d``, whose demand is per platform, written as one market per (market, platform)
+    pair with every lane into a market repeated for each platform it serves (an overseas
+    copy's parcel and postal lanes: the platforms of its ``shared_by``; any other lane: every
+    platform): the platforms modelled without the model's ``platform_served`` rows, for the
+    oracles. Delivery-day targets become targets per (market, platform), stricter than the
+    model's per market: an oracle given such targets needs one platform."""
+    if d.platform_demand is None:
+        return d
+    nP = len(d.platforms)
+    every = list(range(nP))
+    groups = [[d.platforms.index(p) for p in g] or every for g in d.shared_by] or [every] * len(
+        d.overseas
+    )
+    served = {
+        "release": [every for _ in d.release],
+        "parcel": [groups[w] for w, *_ in d.parcel],
+        "supplier_parcel": [every for _ in d.supplier_parcel],
+        "postal": [groups[o] if kind == "overseas" else every for kind, o, *_ in d.postal],
+    }
+
+    def per_lane(values: dict | None) -> dict | None:
+        if values is None:
+            return None
+        return {
+            role: np.repeat(np.asarray(v, float), [len(g) for g in served[role]])
+            if role in served
+            else v
+            for role, v in values.items()
+        }
+
+    def pair(j: int, p: int) -> int:
+        return j * nP + p
+
+    nS, nJ, _, nK, nT = d.platform_demand.shape
+    return dataclasses.replace(
+        d,
+        markets=tuple(f"{m}|{p}" for m in d.markets for p in d.platforms),
+        demand=d.platform_demand.reshape(nS, nJ * nP, nK, nT),
+        release=tuple(
+            (b, pair(j, p), c, r)
+            for (b, j, c, r), g in zip(d.release, served["release"], strict=True)
+            for p in g
+        ),
+        parcel=tuple(
+            (w, pair(j, p), c, r)
+            for (w, j, c, r), g in zip(d.parcel, served["parcel"], strict=True)
+            for p in g
+        ),
+        supplier_parcel=tuple(
+            (i, pair(j, p), c, t)
+            for (i, j, c, t), g in zip(d.supplier_parcel, served["supplier_parcel"], strict=True)
+            for p in g
+        ),
+        postal=tuple(
+            (kind, o, pair(j, p), c, t)
+            for (kind, o, j, c, t), g in zip(d.postal, served["postal"], strict=True)
+            for p in g
+        ),
+        lane_days=per_lane(d.lane_days),
+        per_kg=per_lane(d.per_kg),
+        max_delivery_days=None
+        if d.max_delivery_days is None
+        else np.repeat(np.asarray(d.max_delivery_days, float), nP),
+        platforms=(),
+        platform_demand=None,
+        shared_by=(),
+    )

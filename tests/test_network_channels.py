@@ -89,6 +89,24 @@ def _outlets(d) -> list[tuple]:
     return out
 
 
+def _platforms(d) -> int:
+    return max(len(d.platforms), 1)
+
+
+def _demand(d) -> np.ndarray:
+    """Demand per scenario, market, platform, SKU and month (one platform without any)."""
+    return d.demand[:, :, None] if d.platform_demand is None else d.platform_demand
+
+
+def _served(d, outlet) -> list[int]:
+    """The platforms an outlet serves: an overseas copy's ``shared_by`` (every platform when
+    it names none), every platform for any other lane."""
+    every = list(range(_platforms(d)))
+    if outlet[1] != "overseas" or not d.shared_by or not d.shared_by[outlet[2]]:
+        return every
+    return [d.platforms.index(name) for name in d.shared_by[outlet[2]]]
+
+
 def _lp_value(d, qualified, opened, used, listed, segment) -> float | None:
     """The least cost with these binaries (``listed``: the set of (b, k) listed;
     ``segment[o]``: the segment pricing offer o, or None), or None when infeasible."""
@@ -148,7 +166,17 @@ def _lp_value(d, qualified, opened, used, listed, segment) -> float | None:
             lp.le.append((rated, 0.0))
     outlets = _outlets(d)
     for s in range(len(d.probabilities)):
-        x = {(n, t): lp.var(out[5], scenario=s) for n, out in enumerate(outlets) for t in range(nT)}
+        # deliveries per platform the lane serves (an overseas copy: its shared_by; any other
+        # lane: every platform), each platform's demand met on its own
+        split = {
+            (n, t, p): lp.var(out[5], scenario=s)
+            for n, out in enumerate(outlets)
+            for t in range(nT)
+            for p in _served(d, out)
+        }
+        x = {(n, t): [] for n in range(len(outlets)) for t in range(nT)}
+        for (n, t, _), var in split.items():
+            x[n, t].append(var)
         stock = {}
         for kind, count, is_open in (("overseas", nW, opened), ("bonded", nB, used)):
             capacity = (
@@ -185,15 +213,16 @@ def _lp_value(d, qualified, opened, used, listed, segment) -> float | None:
                                 _add(row, j, 1.0)
                                 _add(held[t], j, volume[k])
                         released = {}
-                        for (n, tt), j in x.items():
+                        for (n, tt), js in x.items():
                             if (
                                 outlets[n][1] == kind
                                 and outlets[n][2] == v
                                 and (outlets[n][4], tt) == (k, t)
                             ):
-                                _add(row, j, 1.0)
-                                _add(held[t], j, volume[k])
-                                _add(released, j, cover)
+                                for j in js:
+                                    _add(row, j, 1.0)
+                                    _add(held[t], j, volume[k])
+                                    _add(released, j, cover)
                         lp.eq.append((row, 0.0))
                         if kind == "bonded" and cover > 0 and t < nT - 1 and (v, k) in listed:
                             released[stock[kind, v, k, t]] = -1.0
@@ -210,12 +239,15 @@ def _lp_value(d, qualified, opened, used, listed, segment) -> float | None:
                         }
                         out |= {
                             j: 1.0
-                            for (n, tt), j in x.items()
+                            for (n, tt), js in x.items()
+                            for j in js
                             if outlets[n][1:3] == ("overseas", v) and tt == t
                         }
                         lp.le.append((out, d.overseas_capacity[v] * is_open[v]))
         for i in range(len(d.suppliers)):
-            direct = {j: 1.0 for (n, _), j in x.items() if outlets[n][1:3] == ("supplier", i)}
+            direct = {
+                j: 1.0 for (n, _), js in x.items() for j in js if outlets[n][1:3] == ("supplier", i)
+            }
             if direct:
                 lp.le.append((bought[i] | direct, d.supplier_capacity[i] * qualified[i]))
         for jj in range(len(d.markets)):
@@ -223,20 +255,25 @@ def _lp_value(d, qualified, opened, used, listed, segment) -> float | None:
             for t in range(nT):
                 late = {
                     j: outlets[n][6] - target
-                    for (n, tt), j in x.items()
+                    for (n, tt), js in x.items()
+                    for j in js
                     if outlets[n][3] == jj and tt == t
                 }
                 if np.isfinite(target) and d.lane_days is not None:
                     lp.le.append((late, 0.0))
-                for k in range(nK):
+                for k, p in itertools.product(range(nK), range(_platforms(d))):
                     into = [n for n, out in enumerate(outlets) if out[3] == jj and out[4] == k]
-                    row = {x[n, t]: 1.0 for n in into}
+                    row = {split[n, t, p]: 1.0 for n in into if (n, t, p) in split}
                     row[lp.var(d.lost_penalty[k], scenario=s)] = 1.0
-                    wanted = float(d.demand[s, jj, k, t])
+                    wanted = float(_demand(d)[s, jj, p, k, t])
                     lp.eq.append((row, wanted))
                     share = 1.0 if d.wait_share is None else d.wait_share[k]
                     if share < 1:
-                        mail = {x[n, t]: 1.0 for n in into if outlets[n][0] != "release"}
+                        mail = {
+                            split[n, t, p]: 1.0
+                            for n in into
+                            if outlets[n][0] != "release" and (n, t, p) in split
+                        }
                         lp.le.append((mail, share * wanted))
     return lp.solve(fixed, d.probabilities, 0.0, 0.95)
 
@@ -365,8 +402,8 @@ def _split(demand: np.ndarray, shares) -> np.ndarray:
     ],
 )
 def test_sharing_groups_copy_each_overseas_warehouse_per_group(shared_by, sharing, copies):
-    """One copy per sharing group, with the warehouse's numbers; its parcels (and postal
-    parcels) serve its platforms' markets only; supplier parcels and releases serve all."""
+    """One copy per sharing group, with the warehouse's numbers and its own parcel lanes
+    (serving its group, its ``shared_by``); markets, supplier parcels and releases stay."""
     d = tiny_channels(shared_by=shared_by)
     split = with_platforms(d, PLATFORMS, _split(d.demand, (0.5, 0.3, 0.2)), sharing=sharing)
     assert list(split.overseas) == copies
@@ -375,13 +412,12 @@ def test_sharing_groups_copy_each_overseas_warehouse_per_group(shared_by, sharin
     assert [len(g) for g in split.shared_by] == [
         len(c.split("@")[-1].split("+")) if "@" in c else 3 for c in copies
     ]
-    markets = split.markets
-    for w, j, *_ in split.parcel:
-        platform = markets[j].split("|")[1]
-        assert platform in split.shared_by[w]
-    assert [markets[j] for _, j, *_ in split.supplier_parcel] == ["SH|tmall", "SH|jd", "SH|pdd"]
+    assert split.markets == d.markets
+    assert split.platform_demand.sum(axis=2) == pytest.approx(split.demand)
+    assert sorted(w for w, *_ in split.parcel) == list(range(len(copies)))
+    assert split.supplier_parcel == d.supplier_parcel
     assert len(split.first_mile) == 2 * len(copies)
-    assert list(split.lane_days["parcel"]) == [10.0] * 3
+    assert list(split.lane_days["parcel"]) == [10.0] * len(copies)
 
 
 @pytest.mark.component

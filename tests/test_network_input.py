@@ -164,8 +164,8 @@ def test_segments_end_at_the_capacity_else_at_what_can_pay(tmp_path):
 
 @pytest.mark.component
 def test_platforms_split_markets_and_shared_warehouses_pool_them(tmp_path):
-    """Demand by platform makes each (market, platform) a market; with the warehouse shared
-    by both platforms the optimum is that of the pooled demand."""
+    """Demand by platform is each market's demand per platform; with the warehouse shared by
+    both platforms the optimum is that of the pooled demand."""
     demand = [
         {**row, "platform": p, "quantity": row["quantity"] * share}
         for row in DEMAND
@@ -174,7 +174,8 @@ def test_platforms_split_markets_and_shared_warehouses_pool_them(tmp_path):
     nodes = [{**n, "shared_by": "tmall;jd"} if n["id"] == "LA" else n for n in NODES]
     folder = write_network_instance(tmp_path / "x", nodes=nodes, demand=demand)
     d = read(folder)
-    assert d.markets == ("SH|tmall", "SH|jd") and d.platforms == ("tmall", "jd")
+    assert d.markets == ("SH",) and d.platforms == ("tmall", "jd")
+    assert d.platform_demand[:, 0, 0].sum() == pytest.approx(0.25 * d.demand.sum())
     assert d.shared_by == (("tmall", "jd"),)
     result = cbecopt.solve(cbecopt.load_instance(folder), "network", TIGHT)
     assert result.objective == pytest.approx(brute_force(hand_written()), rel=1e-6)

@@ -15,7 +15,7 @@ from scipy.optimize import linprog
 
 from cbecopt.models.network import NetworkData, NetworkProblem, solve_network
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
-from network_helpers import EVERY_ROW, tiny, tiny_channels, tiny_supply
+from network_helpers import EVERY_ROW, platform_markets, tiny, tiny_channels, tiny_supply
 
 
 class _LP:
@@ -214,6 +214,7 @@ def brute_force(d: NetworkData, risk=(0.0, 0.95)) -> float:
 def brute_force_plan(d: NetworkData, risk=(0.0, 0.95)) -> tuple[float, dict[int, float]]:
     """The least cost over every choice of the binaries and the units bought of each offer
     (by position in ``d.offers``; an offer not bought is 0) at it."""
+    d = platform_markets(d)
     choices = []
     for o in range(len(d.offers)):
         choices.append([None, *[r for r, seg in enumerate(d.segments) if seg[0] == o]])

@@ -386,8 +386,11 @@ def test_per_platform_copies_split_only_the_warehouses_serving_several_platforms
     copies = per_platform_copies(d)
     assert copies.overseas == ("LA@tmall", "LA@jd", "HK")
     assert list(copies.overseas_fixed) == [120.0, 120.0, 60.0]
-    # each parcel lane keeps its place (its days) and leaves its platform's copy
-    assert [(w, j) for w, j, *_ in copies.parcel] == [(0, 0), (1, 1), (2, 0)]
+    # each parcel lane is repeated for each copy of its warehouse, with its days, and each
+    # copy serves its platform
+    assert [(w, j) for w, j, *_ in copies.parcel] == [(0, 0), (1, 0), (2, 0)]
+    assert list(copies.lane_days["parcel"]) == [6.0, 6.0, 5.0]
+    assert copies.shared_by == (("tmall",), ("jd",), ("tmall",))
     assert sorted(w for _, w, *_ in copies.first_mile) == [0, 0, 1, 1, 2, 2]
     overseas_inbound = [o for kind, o, *_ in copies.inbound if kind == "overseas"]
     assert overseas_inbound == [0, 1]

@@ -33,6 +33,7 @@ from cbecopt.models.network.channels import (
     Outlets,
     add_cover_stock,
     add_delivery_time,
+    add_platform_served,
     add_scenario_supplier_capacity,
     add_volume,
     add_wait_share,
@@ -46,6 +47,7 @@ from cbecopt.models.network.channels import (
     warehouse_kinds,
 )
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.platforms import scenario_platform_demand
 from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
@@ -199,6 +201,24 @@ class NetworkProblem(DemandScenarios):
     key: str = "network"
     name: str = "network"
 
+    def scenarios(self) -> list[tuple[str, float, np.ndarray]]:
+        """Each scenario's demand, per market x platform x SKU x month when the data give
+        platforms (the model needs each platform's part), else per market x SKU x month."""
+        d = self.data
+        if d.platform_demand is None:
+            return super().scenarios()
+        return [
+            (n, float(p), d.platform_demand[s])
+            for s, (n, p) in enumerate(zip(d.scenario_names, d.probabilities, strict=True))
+        ]
+
+    def expected_scenario(self) -> np.ndarray:
+        """The probability-weighted demand, per platform when the data give platforms."""
+        d = self.data
+        if d.platform_demand is None:
+            return super().expected_scenario()
+        return np.tensordot(d.probabilities, d.platform_demand, axes=1)
+
     def build_first_stage(self, b: pyo.Block) -> NetworkFirstStage:
         useful = useful_units(self.data)
         d = with_useful_bounds(self.data, useful)
@@ -317,6 +337,9 @@ class NetworkProblem(DemandScenarios):
         """One scenario's recourse: stock at every warehouse, deliveries on release, parcel,
         supplier-parcel and postal lanes (:mod:`cbecopt.models.network.channels`), lost sales."""
         d = self.data
+        by_platform = scenario_platform_demand(d, demand)
+        if by_platform is not None:
+            demand = by_platform.sum(axis=1)
         ships: Shipments = first.by_name["ships"]
         shipment: VarFamily = first.by_name["shipment"]
         stocked: np.ndarray = first.by_name["stocked"]
@@ -389,6 +412,7 @@ class NetworkProblem(DemandScenarios):
             s, "demand_served", served, demand_served, lost=lost, doc="sum x + z = D"
         )
         add_wait_share(s, d, delivery, outs, demand_served)
+        add_platform_served(s, d, delivery, outs, by_platform)
         add_delivery_time(s, d, delivery, outs)
         add_volume(
             s,

@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 from cbecopt.families import average_rate_cap, capacity_if_open
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, terms
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.platforms import copy_platforms, served_sets
 
 PER_ORDER = ("parcel", "supplier_parcel", "postal")
 """Outlet roles shipping one order at a time from abroad: the customers wait for these
@@ -80,8 +81,9 @@ class Outlets:
     (``release``, ``parcel``, ``supplier_parcel``, ``postal``), its origin kind (``bonded``
     for either stocking warehouse, ``overseas``, ``supplier``) and index, market, SKU, month,
     cost per unit (freight + handling + tax, + purchase from a supplier), tax per unit,
-    delivery days (nan: not known) and tax channel (``bonded``, ``general_trade``, ``parcel``,
-    ``postal``)."""
+    delivery days (nan: not known), tax channel (``bonded``, ``general_trade``, ``parcel``,
+    ``postal``) and the platforms it serves (a bit mask of platform positions; every platform:
+    :func:`every_platform`)."""
 
     keys: tuple[tuple[str, str, int], ...]
     role: np.ndarray
@@ -94,6 +96,7 @@ class Outlets:
     tax: np.ndarray
     days: np.ndarray
     channel: np.ndarray
+    platforms: np.ndarray
 
     def where(self, *, role=None, origin_kind=None) -> np.ndarray:
         """Positions of the keys of these roles and/or origin kind."""
@@ -118,6 +121,7 @@ class _Lane:
     days: float
     skus: np.ndarray  # bool per SKU: may use the lane
     per_kg: float = 0.0  # cost per kg, times the SKU's weight
+    platforms: int = 0  # bit mask of the platforms served (0: every one)
 
 
 def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
@@ -132,6 +136,7 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
     offered = np.zeros((len(d.suppliers), len(d.skus)), bool)
     for i, k in d.offers:
         offered[i, k] = True
+    served = [platform_mask(g, len(d.platforms)) for g in copy_platforms(d)]
     lanes = []
     for n, (b, j, cost, rate) in enumerate(d.release):
         channel = "bonded" if kinds[b] == "bonded" else "general_trade"
@@ -165,6 +170,7 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
                 _days(days, "parcel", n),
                 cbec & reach[w],
                 lane_per_kg(d, "parcel", n),
+                served[w],
             )
         )
     for n, (i, j, cost, lane_days) in enumerate(d.supplier_parcel):
@@ -200,6 +206,7 @@ def _lanes(d: NetworkData, stocked: np.ndarray) -> list[_Lane]:
                     lane_days,
                     skus,
                     lane_per_kg(d, "postal", n),
+                    served[o] if kind == "overseas" else 0,
                 )
             )
     return lanes
@@ -245,12 +252,40 @@ def first_price(d: NetworkData) -> np.ndarray:
     return price + d.counterfeit_penalty[k] * d.counterfeit_rate
 
 
+def every_platform(platforms: int) -> int:
+    """The bit mask of every one of ``platforms`` platforms."""
+    return (1 << platforms) - 1
+
+
+def platform_mask(group, platforms: int) -> int:
+    """The bit mask of a group of platform positions (0 for every platform: ``every_platform``)."""
+    mask = sum(1 << p for p in group)
+    return 0 if mask == every_platform(platforms) else mask
+
+
+def largest_demand(d: NetworkData) -> dict[int, np.ndarray]:
+    """Per platform mask a lane serves, the largest scenario's demand of those platforms per
+    market x SKU x month (mask 0: every platform's)."""
+    out = {0: np.asarray(d.demand, float).max(axis=0)}
+    if d.platform_demand is not None:
+        by_platform = np.asarray(d.platform_demand, float)
+        for mask in {platform_mask(g, len(d.platforms)) for g in copy_platforms(d)} - {0}:
+            members = [p for p in range(len(d.platforms)) if mask >> p & 1]
+            out[mask] = by_platform[:, :, members].sum(axis=2).max(axis=0)
+    return out
+
+
 def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
     """Every (lane, SKU, month) a unit may be delivered on, with its cost, tax and days;
-    ``stocked[b, k]``: SKU k can be stocked at warehouse b (a release lane carries only those)."""
+    ``stocked[b, k]``: SKU k can be stocked at warehouse b (a release lane carries only those).
+    A key whose market has no demand of the platforms it serves in any scenario (or, for an
+    order shipped from abroad, no customer willing to wait: ``wait_share`` 0) is left out:
+    no unit could use it."""
     offer = {o: n for n, o in enumerate(d.offers)}
     price = first_price(d)
     weight = sku_weight(d)
+    demand = largest_demand(d)
+    waits = np.ones(len(d.skus)) if d.wait_share is None else np.asarray(d.wait_share, float)
     rows = []
     for lane in _lanes(d, stocked):
         tax = unit_tax(d, lane.channel, lane.rate)
@@ -262,8 +297,10 @@ def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
         for k in np.flatnonzero(lane.skus):
             bought = price[offer[lane.origin, k]] if lane.origin_kind == "supplier" else 0.0
             unit = lane.freight + lane.per_kg * weight[k] + handling + tax[k] + bought
-            for t in range(d.months):
-                rows.append((lane, k, t, unit, tax[k]))
+            if lane.role in PER_ORDER and waits[k] <= 0:
+                continue
+            for t in np.flatnonzero(demand[lane.platforms][lane.market, k] > 0):
+                rows.append((lane, k, int(t), unit, tax[k]))
     return Outlets(
         keys=tuple((lane.label, d.skus[k], t) for lane, k, t, _, _ in rows),
         role=np.array([r[0].role for r in rows], dtype=object),
@@ -276,6 +313,7 @@ def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
         tax=np.array([r[4] for r in rows], float),
         days=np.array([r[0].days for r in rows], float),
         channel=np.array([r[0].channel for r in rows], dtype=object),
+        platforms=np.array([r[0].platforms for r in rows], np.int64),
     )
 
 
@@ -338,6 +376,64 @@ def add_wait_share(
     usage = LinearTerms(demand.index, (terms(delivery, rows, mail, 1.0),))
     capacity_if_open(
         s, "wait_share", usage, (share * demand)[impatient], doc="per-order from abroad <= w_k D"
+    )
+
+
+def add_platform_served(
+    s: pyo.Block, d: NetworkData, delivery: VarFamily, outs: Outlets, by_platform: np.ndarray | None
+) -> None:
+    """The parcels of overseas copies that serve only some platforms fit those platforms'
+    demand: for every set Q of platforms :func:`~cbecopt.models.network.platforms.served_sets`
+    names (per market and SKU), the units of the copies whose platforms lie within Q are at
+    most Q's demand times the share willing to wait (these units are all per order from
+    abroad). With ``demand_served`` and ``wait_share`` per market, these rows are exactly what
+    makes a split of every delivery among the platforms exist (Hall's condition), so each
+    market is served once rather than once per platform. ``by_platform``: this scenario's
+    demand per market x platform x SKU x month.
+
+    .. math:: \\sum_{l: P_l \\subseteq Q} x_{lkt} \\le w_k \\sum_{p \\in Q} D_{jpkt}
+        \\qquad \\forall (j, k, t), Q
+    """
+    own = np.flatnonzero(outs.platforms != 0)
+    if by_platform is None or not len(own):
+        return
+    nP = len(d.platforms)
+    wait = np.ones(len(d.skus)) if d.wait_share is None else np.asarray(d.wait_share, float)
+    keys = pd.DataFrame(
+        {
+            "j": outs.market[own],
+            "k": outs.sku[own],
+            "t": outs.month[own],
+            "mask": outs.platforms[own],
+        }
+    )
+    keys["position"] = own
+    needed: dict[frozenset, list[int]] = {}
+    labels, rows, positions, limits = [], [], [], []
+    for (j, k), group in keys.groupby(["j", "k"], sort=True):
+        masks = frozenset(group["mask"])
+        if masks not in needed:
+            groups = {frozenset(p for p in range(nP) if m >> p & 1) for m in masks}
+            needed[masks] = [sum(1 << p for p in q) for q in served_sets(groups, nP)]
+        for q in needed[masks]:
+            inside = group[(group["mask"] & ~q) == 0]
+            members = [p for p in range(nP) if q >> p & 1]
+            name = "+".join(d.platforms[p] for p in members)
+            for t, at in inside.groupby("t", sort=True):
+                rows += [len(labels)] * len(at)
+                positions += at["position"].tolist()
+                labels.append((d.markets[j], name, d.skus[k], int(t)))
+                limits.append(wait[k] * float(by_platform[j, members, k, t].sum()))
+    if not labels:
+        return
+    index = pd.MultiIndex.from_tuples(labels, names=["market", "platforms", "sku", "month"])
+    usage = LinearTerms(index, (terms(delivery, np.array(rows), np.array(positions), 1.0),))
+    capacity_if_open(
+        s,
+        "platform_served",
+        usage,
+        pd.Series(limits, index=index),
+        doc="sum of parcels of copies within Q <= w_k D_Q",
     )
 
 

@@ -119,7 +119,11 @@ class NetworkData:
     """Per overseas warehouse: the platforms that share it (empty: decided by
     :func:`with_platforms`' ``sharing`` switch)."""
     platforms: tuple[str, ...] = ()
-    """Platform names when ``markets`` are ``market|platform`` pairs (:func:`with_platforms`)."""
+    """Platform names when demand is given per platform (:func:`with_platforms`)."""
+    platform_demand: np.ndarray | None = None
+    """``platform_demand[s, j, p, k, t]``: each platform's part of ``demand`` (None: no
+    platforms). A parcel or postal lane out of an overseas warehouse serves only the platforms
+    of the warehouse's ``shared_by``; every other lane serves every platform."""
     discount: tuple[str, ...] = ()
     """Per offer: ``all_units`` (one segment prices every unit) or ``incremental`` (each
     segment prices the units within it; an offer's segments listed in order, consecutively),
@@ -137,18 +141,35 @@ class NetworkData:
     """The dated tax rule set the instance reader applied (effective date and file)."""
 
     def with_scenarios(self, names, probabilities, demand) -> NetworkData:
-        """The same network over other demand scenarios (each markets x SKUs x months)."""
+        """The same network over other demand scenarios, each markets x SKUs x months or, with
+        platforms, markets x platforms x SKUs x months (as :meth:`NetworkProblem.scenarios`
+        hands them out)."""
+        demand = np.asarray(demand, float)
+        by_platform = None
+        if self.platform_demand is not None:
+            by_platform = demand.reshape(len(names), *np.shape(self.platform_demand)[1:])
+            demand = by_platform.sum(axis=2)
         return dataclasses.replace(
             self,
             scenario_names=tuple(names),
             probabilities=np.asarray(probabilities, float),
-            demand=np.asarray(demand, float).reshape(len(names), *np.shape(self.demand)[1:]),
+            demand=demand.reshape(len(names), *np.shape(self.demand)[1:]),
+            platform_demand=by_platform,
         )
 
     def __post_init__(self) -> None:
         shape = (len(self.scenario_names), len(self.markets), len(self.skus), self.months)
         if np.shape(self.demand) != shape:
             raise ValueError(f"demand has shape {np.shape(self.demand)}, expected {shape}")
+        if self.platform_demand is not None:
+            by_platform = (shape[0], shape[1], len(self.platforms), *shape[2:])
+            if np.shape(self.platform_demand) != by_platform:
+                raise ValueError(
+                    f"platform_demand has shape {np.shape(self.platform_demand)}, "
+                    f"expected {by_platform}"
+                )
+            if not np.allclose(np.sum(self.platform_demand, axis=2), self.demand):
+                raise ValueError("platform_demand does not add up to demand over the platforms")
         if not np.isclose(np.sum(self.probabilities), 1.0) or np.any(self.probabilities < 0):
             raise ValueError("scenario probabilities must be non-negative and sum to 1")
         nI, nK, nW, nB = len(self.suppliers), len(self.skus), len(self.overseas), len(self.bonded)

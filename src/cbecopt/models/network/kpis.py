@@ -16,8 +16,9 @@ import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.labelled import family_of
-from cbecopt.models.network.channels import service_levels
+from cbecopt.models.network.channels import Outlets, every_platform, service_levels
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.platforms import copy_platforms
 from cbecopt.stochastic.twostage import ExtensiveForm
 
 
@@ -26,7 +27,6 @@ def plan_kpis(d: NetworkData, form: ExtensiveForm, values: np.ndarray, alpha: fl
     the scenario costs (first stage + recourse), whatever the objective weighed."""
     p = np.asarray(d.probabilities, float)
     costs = form.scenario_costs(values)
-    lost = np.stack([_scenario_values(form, s, "lost", values) for s in d.scenario_names])
     outs = form.first.by_name["outlets"]
     delivered = np.stack([_scenario_values(form, s, "delivery", values) for s in d.scenario_names])
     service = service_levels(d, outs, delivered)
@@ -37,7 +37,7 @@ def plan_kpis(d: NetworkData, form: ExtensiveForm, values: np.ndarray, alpha: fl
         "expected_counterfeit": expected_counterfeit(d, form, values),
         "fill_rate": service["fill_rate"],
         "average_delivery_days": service["average_delivery_days"],
-        "platform_costs": platform_costs(d, form, values, float(p @ costs), p @ lost),
+        "platform_costs": platform_costs(d, form, values, float(p @ costs), p @ delivered),
     }
 
 
@@ -65,63 +65,66 @@ def expected_counterfeit(d: NetworkData, form: ExtensiveForm, values: np.ndarray
     return units
 
 
-def market_platforms(d: NetworkData) -> np.ndarray | None:
-    """Per market, the position of its platform in ``d.platforms`` (markets named
-    ``market|platform``, :func:`~cbecopt.models.network.platforms.with_platforms`); ``None``
-    without platforms."""
-    if not d.platforms:
-        return None
-    position = {p: n for n, p in enumerate(d.platforms)}
-    return np.array([position[m.rsplit("|", 1)[1]] for m in d.markets], np.int64)
-
-
 def outlet_platforms(d: NetworkData) -> list[set[int]]:
-    """Per overseas warehouse, the platforms its parcel (and postal) lanes serve."""
-    platform = market_platforms(d)
-    served: list[set[int]] = [set() for _ in d.overseas]
-    if platform is None:
-        return served
-    for w, j, *_ in d.parcel:
-        served[w].add(int(platform[j]))
-    for kind, o, j, *_ in d.postal:
-        if kind == "overseas":
-            served[o].add(int(platform[j]))
+    """Per overseas warehouse (copy), the platforms its parcel (and postal) lanes serve:
+    its ``shared_by`` when it has such lanes, else none."""
+    if not d.platforms:
+        return [set() for _ in d.overseas]
+    groups = copy_platforms(d)
+    lanes = {w for w, *_ in d.parcel} | {o for kind, o, *_ in d.postal if kind == "overseas"}
+    return [set(groups[w]) if w in lanes else set() for w in range(len(d.overseas))]
+
+
+def platform_served(d: NetworkData, outs: Outlets, delivered: np.ndarray) -> np.ndarray:
+    """Units served to each platform per market x platform x SKU x month, from ``delivered``
+    per outlet key against ``d``'s expected demand per platform: a lane's units go to the
+    platforms it serves (its copy's group, narrowest groups first), split in proportion to
+    what each still lacks (by demand when none lacks any)."""
+    demand = np.tensordot(d.probabilities, d.platform_demand, axes=1)
+    nJ, nP, nK, nT = demand.shape
+    served = np.zeros_like(demand)
+    every = every_platform(nP)
+    masks = sorted({int(m) or every for m in outs.platforms}, key=lambda m: (bin(m).count("1"), m))
+    for mask in masks:
+        keys = np.flatnonzero((outs.platforms == mask) | ((outs.platforms == 0) & (mask == every)))
+        units = np.zeros((nJ, nK, nT))
+        np.add.at(units, (outs.market[keys], outs.sku[keys], outs.month[keys]), delivered[keys])
+        members = [p for p in range(nP) if mask >> p & 1]
+        lacking = np.clip(demand[:, members] - served[:, members], 0.0, None)
+        weight = np.where(lacking.sum(axis=1, keepdims=True) > 0, lacking, demand[:, members])
+        total = weight.sum(axis=1, keepdims=True)
+        share = np.divide(
+            weight, total, out=np.full(weight.shape, 1.0 / len(members)), where=total > 0
+        )
+        served[:, members] += units[:, None] * share
     return served
 
 
 def platform_costs(
-    d: NetworkData,
-    form: ExtensiveForm,
-    values: np.ndarray,
-    total: float,
-    expected_lost: np.ndarray,
+    d: NetworkData, form: ExtensiveForm, values: np.ndarray, total: float, delivered: np.ndarray
 ) -> dict[str, float] | None:
     """Each platform's share of the expected cost (``None`` without platforms).
 
-    The rule: a platform pays directly its own lost sales (at the lost-sales penalty) and the
-    fixed cost of the open overseas warehouses whose parcels serve it alone (its copies);
-    everything else (purchases, shared warehouses, freight, tax, holding) is shared in
-    proportion to the expected units served to its markets (by demand when nothing is
-    served). The shares add up to ``total``.
+    The rule: a platform pays directly its own lost sales (at the lost-sales penalty: its
+    expected demand less the units :func:`platform_served` gives it) and the fixed cost of
+    the open overseas warehouses whose parcels serve it alone (its copies); everything else
+    (purchases, shared warehouses, freight, tax, holding) is shared in proportion to the
+    expected units served to it (by demand when nothing is served). The shares add up to
+    ``total``. ``delivered``: the expected units per outlet key.
     """
-    platform = market_platforms(d)
-    if platform is None:
+    if d.platform_demand is None:
         return None
-    nP, nK, nT = len(d.platforms), len(d.skus), d.months
-    lost = expected_lost.reshape(len(d.markets), nK, nT)
-    demand = np.tensordot(d.probabilities, d.demand, axes=1)
-    direct = np.zeros(nP)
-    served = np.zeros(nP)
-    weight = np.zeros(nP)
-    for j, p in enumerate(platform):
-        direct[p] += float(np.sum(lost[j] * d.lost_penalty[:, None]))
-        served[p] += float(np.sum(demand[j] - lost[j]))
-        weight[p] += float(np.sum(demand[j]))
+    nP = len(d.platforms)
+    demand = np.tensordot(d.probabilities, d.platform_demand, axes=1)
+    served = platform_served(d, form.first.by_name["outlets"], delivered)
+    lost = np.clip(demand - served, 0.0, None)
+    direct = np.einsum("jpkt,k->p", lost, np.asarray(d.lost_penalty, float))
     opened = form.values_of(values, family_of(form.block, "open")) if len(d.overseas) else []
     for w, (plats, is_open) in enumerate(zip(outlet_platforms(d), opened, strict=True)):
         if len(plats) == 1 and round(is_open):
             direct[next(iter(plats))] += float(d.overseas_fixed[w])
-    share = served if served.sum() > 1e-9 else weight
+    units = served.sum(axis=(0, 2, 3))
+    share = units if units.sum() > 1e-9 else demand.sum(axis=(0, 2, 3))
     share = share / share.sum() if share.sum() > 0 else np.full(nP, 1.0 / nP)
     rest = total - direct.sum()
     return {name: float(direct[p] + share[p] * rest) for p, name in enumerate(d.platforms)}

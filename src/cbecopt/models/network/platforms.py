@@ -1,15 +1,18 @@
 """Platforms and warehouse sharing for the ``network`` model, as a change of data.
 
-Demand given per platform (a ``demand[s, j, p, k, t]`` array) makes each (market, platform)
-pair a market of its own. Each overseas warehouse is opened once per *sharing group* of
-platforms (:func:`sharing_groups`): one copy per group, with its own fixed cost, capacities
-and first-mile and bulk lanes, whose parcels serve the markets of the group's platforms only.
-A warehouse whose ``shared_by`` lists several platforms is one copy for them (and a copy of
-its own for each other platform); one that lists a single platform is a copy per platform;
-one with no ``shared_by`` is shared by every platform. ``sharing=False`` makes every
-warehouse a copy per platform, whatever ``shared_by`` says (the comparison's other side).
-Bonded and domestic release, and parcels straight from a supplier, serve every platform. The
-model itself is unchanged, so every family keeps its name and meaning.
+Demand is given per platform (a ``demand[s, j, p, k, t]`` array): the model serves each
+market (province) once, with every platform's demand in it (``platform_demand``). Each
+overseas warehouse is opened once per *sharing group* of platforms (:func:`sharing_groups`):
+one copy per group, with its own fixed cost, capacities and first-mile and bulk lanes, whose
+parcel and postal lanes serve the group's platforms only (its ``shared_by``). A warehouse
+whose ``shared_by`` lists several platforms is one copy for them (and a copy of its own for
+each other platform); one that lists one platform or none is a copy per platform; without
+any ``shared_by`` (the data say nothing of sharing) every warehouse is shared by every
+platform. ``sharing=False`` makes every warehouse a copy per
+platform, whatever ``shared_by`` says (the comparison's other side). Bonded and domestic
+release, and parcels straight from a supplier, serve every platform. How the platforms'
+demand holds the copies' parcels is the model's ``platform_served`` row
+(:func:`served_sets`).
 """
 
 from __future__ import annotations
@@ -32,14 +35,14 @@ def sharing_groups(
         raise ValueError("shared_by: one tuple of platforms per overseas warehouse")
     groups = []
     for w in range(len(d.overseas)):
-        named = d.shared_by[w] if d.shared_by else ()
-        unknown = set(named) - set(platforms)
+        named = d.shared_by[w] if d.shared_by else None
+        unknown = set(named or ()) - set(platforms)
         if unknown:
             raise ValueError(f"shared_by of {d.overseas[w]}: unknown platform {sorted(unknown)}")
-        members = tuple(p for p in every if platforms[p] in named)
+        members = tuple(p for p in every if platforms[p] in (named or ()))
         if not sharing:
             groups.append(alone)
-        elif not named:
+        elif named is None:
             groups.append([every])
         elif len(members) >= 2:
             groups.append([members, *[(p,) for p in every if p not in members]])
@@ -51,46 +54,57 @@ def sharing_groups(
 def with_platforms(
     d: NetworkData, platforms: tuple[str, ...], demand: np.ndarray, sharing: bool = True
 ) -> NetworkData:
-    """``d`` with demand per platform (``demand[s, j, p, k, t]``), markets ``market|platform``,
-    and overseas warehouses copied per sharing group (``w`` when shared by every platform,
-    ``w@p`` for one platform, ``w@p+q`` for a group)."""
+    """``d`` with demand per platform (``demand[s, j, p, k, t]``) and overseas warehouses
+    copied per sharing group (``w`` when shared by every platform, ``w@p`` for one platform,
+    ``w@p+q`` for a group), each copy's ``shared_by`` its group."""
     nS, nJ, nK, nT = len(d.scenario_names), len(d.markets), len(d.skus), d.months
     nP = len(platforms)
     if np.shape(demand) != (nS, nJ, nP, nK, nT):
         raise ValueError(
             f"demand by platform has shape {np.shape(demand)}, expected {(nS, nJ, nP, nK, nT)}"
         )
-    pair = {(j, p): j * nP + p for j in range(nJ) for p in range(nP)}
     copies = [
-        (w, g) for w, groups in enumerate(sharing_groups(d, platforms, sharing)) for g in groups
+        (w, tuple(platforms[p] for p in g))
+        for w, groups in enumerate(sharing_groups(d, platforms, sharing))
+        for g in groups
     ]
-    copy = {(w, p): c for c, (w, g) in enumerate(copies) for p in g}
+    names = [_copy_name(d.overseas[w], g, platforms) for w, g in copies]
+    demand = np.asarray(demand, float)
+    return replace(
+        with_copies(d, copies, names),
+        demand=demand.sum(axis=2),
+        platform_demand=demand,
+        platforms=tuple(platforms),
+    )
+
+
+def with_copies(
+    d: NetworkData, copies: list[tuple[int, tuple[str, ...]]], names: list[str]
+) -> NetworkData:
+    """``d`` with its overseas warehouses replaced by ``copies`` (the warehouse each copies
+    and the platforms it serves, its ``shared_by``), named ``names``: fixed cost, capacities
+    and handling per copy, and every lane at a warehouse (first mile, bulk out, parcel,
+    postal) once per copy of it, with its days and cost per kg."""
     of = np.array([w for w, _ in copies], np.int64)
-    per_platform = range(nP)
-    days = {role: np.repeat(np.asarray(v, float), nP) for role, v in (d.lane_days or {}).items()}
-    per_kg = per_kg_of_copies(d, of, nP)
+    copies_of = [np.flatnonzero(of == w) for w in range(len(d.overseas))]
+    repeats = {
+        "first_mile": [len(copies_of[w]) for _, w, *_ in d.first_mile],
+        "inbound": [len(copies_of[o]) if kind == "overseas" else 1 for kind, o, *_ in d.inbound],
+        "parcel": [len(copies_of[w]) for w, *_ in d.parcel],
+        "postal": [len(copies_of[o]) if kind == "overseas" else 1 for kind, o, *_ in d.postal],
+    }
+
+    def per_lane(values: dict | None) -> dict | None:
+        if values is None:
+            return None
+        return {
+            role: np.repeat(np.asarray(v, float), repeats.get(role, 1))
+            for role, v in values.items()
+        }
+
     return replace(
         d,
-        markets=tuple(f"{j}|{p}" for j in d.markets for p in platforms),
-        demand=np.asarray(demand, float).reshape(nS, nJ * nP, nK, nT),
-        release=tuple((b, pair[j, p], c, tax) for b, j, c, tax in d.release for p in per_platform),
-        parcel=tuple(
-            (copy[w, p], pair[j, p], c, tax) for w, j, c, tax in d.parcel for p in per_platform
-        ),
-        supplier_parcel=tuple(
-            (i, pair[j, p], c, t) for i, j, c, t in d.supplier_parcel for p in per_platform
-        ),
-        postal=tuple(
-            (kind, copy[o, p] if kind == "overseas" else o, pair[j, p], c, t)
-            for kind, o, j, c, t in d.postal
-            for p in per_platform
-        ),
-        lane_days=days or d.lane_days,
-        per_kg=per_kg,
-        max_delivery_days=None
-        if d.max_delivery_days is None
-        else np.repeat(np.asarray(d.max_delivery_days, float), nP),
-        overseas=tuple(_copy_name(d.overseas[w], g, platforms) for w, g in copies),
+        overseas=tuple(names),
         overseas_fixed=np.asarray(d.overseas_fixed)[of],
         overseas_capacity=np.asarray(d.overseas_capacity)[of],
         overseas_handling=np.asarray(d.overseas_handling)[of],
@@ -98,41 +112,86 @@ def with_platforms(
         if d.overseas_volume_capacity is None
         else np.asarray(d.overseas_volume_capacity)[of],
         first_mile=tuple(
-            (i, c, cost, lead)
-            for i, w, cost, lead in d.first_mile
-            for c in range(len(copies))
-            if of[c] == w
+            (i, c, cost, lead) for i, w, cost, lead in d.first_mile for c in copies_of[w]
         ),
         inbound=tuple(
             (kind, int(c), b, cost, lead)
             for kind, o, b, cost, lead in d.inbound
-            for c in (np.flatnonzero(of == o) if kind == "overseas" else (o,))
+            for c in (copies_of[o] if kind == "overseas" else (o,))
         ),
-        shared_by=tuple(tuple(platforms[p] for p in g) for _, g in copies),
-        platforms=tuple(platforms),
+        parcel=tuple((int(c), j, cost, tax) for w, j, cost, tax in d.parcel for c in copies_of[w]),
+        postal=tuple(
+            (kind, int(c), j, cost, days)
+            for kind, o, j, cost, days in d.postal
+            for c in (copies_of[o] if kind == "overseas" else (o,))
+        ),
+        lane_days=per_lane(d.lane_days),
+        per_kg=per_lane(d.per_kg),
+        shared_by=tuple(g for _, g in copies),
     )
 
 
-def per_kg_of_copies(d: NetworkData, of: np.ndarray, platforms: int) -> dict | None:
-    """``d.per_kg`` for lanes rewritten over warehouse copies (:func:`with_platforms`, the
-    remedy comparison's per-platform copies): a lane to a market once per ``platforms``, a
-    first-mile lane once per copy of its warehouse, a bulk lane out of an overseas warehouse
-    once per copy of it (``of[c]``: the warehouse of copy c)."""
-    if d.per_kg is None:
+def copy_platforms(d: NetworkData) -> list[frozenset[int]]:
+    """Per overseas warehouse (copy): the positions of the platforms its parcel and postal
+    lanes serve, its ``shared_by`` (every platform when it names none)."""
+    every = frozenset(range(len(d.platforms)))
+    if not d.shared_by or not d.platforms:
+        return [every] * len(d.overseas)
+    position = {p: n for n, p in enumerate(d.platforms)}
+    return [frozenset(position[p] for p in g) if g else every for g in d.shared_by]
+
+
+def served_sets(groups: set[frozenset[int]], platforms: int) -> list[frozenset[int]]:
+    """The sets Q of platforms whose ``platform_served`` row is needed, given the groups of
+    the copies that deliver somewhere: the parcels of copies whose group lies within Q fit in
+    Q's demand (Hall's condition: a split of every delivery among the platforms exists when
+    it holds for every Q). Only proper unions of groups need a row (a smaller union has the
+    same left side), and not a union that splits into two such sets with no group across
+    them (its row is their sum)."""
+    every = frozenset(range(platforms))
+    present = [g for g in groups if g != every]
+    unions = set(present)
+    while True:
+        grown = unions | {u | g for u in unions for g in present}
+        if grown == unions:
+            break
+        unions = grown
+    unions.discard(every)
+
+    def splits(q: frozenset[int]) -> bool:
+        inside = [g for g in present if g <= q]
+        for part in unions:
+            if (
+                part < q
+                and (q - part) in unions
+                and all(g <= part or g <= q - part for g in inside)
+            ):
+                return True
+        return False
+
+    return sorted((q for q in unions if not splits(q)), key=lambda q: (len(q), sorted(q)))
+
+
+def scenario_platform_demand(d: NetworkData, demand: np.ndarray) -> np.ndarray | None:
+    """One scenario's demand per market x platform x SKU x month (None without platforms):
+    ``demand`` itself when given so (:meth:`NetworkProblem.scenarios`), else a markets x SKUs x
+    months array split by each platform's expected share of the cell (equal shares where the
+    data expect no demand)."""
+    if d.platform_demand is None:
         return None
-    copies = np.bincount(of, minlength=len(d.overseas))
-    repeats = {
-        "first_mile": [copies[w] for _, w, *_ in d.first_mile],
-        "inbound": [copies[o] if kind == "overseas" else 1 for kind, o, *_ in d.inbound],
-    }
-    return {
-        role: np.repeat(np.asarray(v, float), repeats.get(role, platforms))
-        for role, v in d.per_kg.items()
-    }
+    demand = np.asarray(demand, float)
+    if demand.ndim == 4:
+        return demand
+    by_platform = np.tensordot(d.probabilities, d.platform_demand, axes=1)
+    total = by_platform.sum(axis=1, keepdims=True)
+    share = np.divide(
+        by_platform, total, out=np.full(by_platform.shape, 1.0 / len(d.platforms)), where=total > 0
+    )
+    return demand[:, None] * share
 
 
-def _copy_name(warehouse: str, group: tuple[int, ...], platforms: tuple[str, ...]) -> str:
+def _copy_name(warehouse: str, group: tuple[str, ...], platforms: tuple[str, ...]) -> str:
     """``w`` for a copy shared by every platform, else ``w@`` its platforms joined by ``+``."""
     if len(group) == len(platforms):
         return warehouse
-    return f"{warehouse}@{'+'.join(platforms[p] for p in group)}"
+    return f"{warehouse}@{'+'.join(group)}"

@@ -97,6 +97,7 @@ def _without_network(d: NetworkData, names, probabilities, totals: np.ndarray) -
         salvage=None,
         shared_by=(),
         platforms=(),
+        platform_demand=None,
     )
 
 

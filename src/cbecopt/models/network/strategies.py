@@ -39,8 +39,8 @@ from cbecopt.labelled import family_of
 from cbecopt.limits import OutOfTime
 from cbecopt.models.network.build import NetworkProblem
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.kpis import market_platforms, outlet_platforms
-from cbecopt.models.network.platforms import per_kg_of_copies
+from cbecopt.models.network.kpis import outlet_platforms
+from cbecopt.models.network.platforms import with_copies
 from cbecopt.results import Status
 from cbecopt.stochastic.twostage import ExtensiveForm, RiskOptions, build_extensive_form
 
@@ -189,47 +189,21 @@ def cheapest_sources(d: NetworkData) -> dict[str, dict]:
 def per_platform_copies(d: NetworkData) -> NetworkData:
     """``d`` with every overseas warehouse whose parcels serve several platforms split into
     one copy ``w@p`` per platform (fixed cost, capacity and handling per copy, its own
-    first-mile and bulk lanes), each serving its platform's markets only; a warehouse that
-    serves one platform (or none) is kept as it is. Without platforms, ``d`` itself."""
-    platform = market_platforms(d)
-    if platform is None:
+    first-mile and bulk lanes), each serving its platform only; a warehouse that serves one
+    platform (or none) is kept as it is. Without such a warehouse, ``d`` itself."""
+    served = outlet_platforms(d)
+    if not any(len(plats) > 1 for plats in served):
         return d
-    copies: list[tuple[int, int | None]] = []
-    for w, served in enumerate(outlet_platforms(d)):
-        copies += [(w, p) for p in sorted(served)] if len(served) > 1 else [(w, None)]
-    index = {c: n for n, c in enumerate(copies)}
-    of = {w: [n for n, (v, _) in enumerate(copies) if v == w] for w in range(len(d.overseas))}
-
-    def outlet(w: int, j: int) -> int:
-        return index.get((w, int(platform[j])), index.get((w, None)))
-
-    source = np.array([w for w, _ in copies], np.int64)
-    name = [d.overseas[w] if p is None else f"{d.overseas[w]}@{d.platforms[p]}" for w, p in copies]
-    changes: dict = dict(
-        overseas=tuple(name),
-        overseas_fixed=np.asarray(d.overseas_fixed)[source],
-        overseas_capacity=np.asarray(d.overseas_capacity)[source],
-        overseas_handling=np.asarray(d.overseas_handling)[source],
-        first_mile=tuple((i, c, cost, lead) for i, w, cost, lead in d.first_mile for c in of[w]),
-        inbound=tuple(
-            (kind, c, b, cost, lead)
-            for kind, o, b, cost, lead in d.inbound
-            for c in (of[o] if kind == "overseas" else [o])
-        ),
-        parcel=tuple((outlet(w, j), j, cost, tax) for w, j, cost, tax in d.parcel),
-        postal=tuple(
-            (kind, outlet(o, j) if kind == "overseas" else o, j, cost, days)
-            for kind, o, j, cost, days in d.postal
-        ),
-    )
-    if d.overseas_volume_capacity is not None:
-        changes["overseas_volume_capacity"] = np.asarray(d.overseas_volume_capacity)[source]
-    changes["per_kg"] = per_kg_of_copies(d, source, 1)
-    if d.shared_by:
-        changes["shared_by"] = tuple(
-            d.shared_by[w] if p is None else (d.platforms[p],) for w, p in copies
-        )
-    return dataclasses.replace(d, **changes)
+    copies, names = [], []
+    for w, plats in enumerate(served):
+        if len(plats) > 1:
+            base = d.overseas[w].split("@")[0]
+            copies += [(w, (d.platforms[p],)) for p in sorted(plats)]
+            names += [f"{base}@{d.platforms[p]}" for p in sorted(plats)]
+        else:
+            copies.append((w, d.shared_by[w] if d.shared_by else ()))
+            names.append(d.overseas[w])
+    return with_copies(d, copies, names)
 
 
 @dataclass
