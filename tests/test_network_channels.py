@@ -420,11 +420,24 @@ def test_sharing_groups_copy_each_overseas_warehouse_per_group(shared_by, sharin
     assert list(split.lane_days["parcel"]) == [10.0] * len(copies)
 
 
+PLATFORM_CASES = {
+    "tmall and jd share LA": {},
+    "few wait": {"wait_share": np.array([0.4])},
+    "a copy each, few wait": {"wait_share": np.array([0.4]), "shared_by": (("jd",),)},
+    "a copy each, fast delivery": {"shared_by": ((),), "max_delivery_days": np.array([6.0])},
+}
+"""Platform sets of the copies (shared_by) and service rows the ``platform_served`` rows
+must get right against the oracle's deliveries per platform."""
+
+
 @pytest.mark.component
-def test_a_group_sharing_a_warehouse_is_the_brute_force_optimum():
-    """tmall and jd share LA (one fixed cost, one capacity), pdd opens its own copy."""
+@pytest.mark.parametrize("case", PLATFORM_CASES)
+def test_a_group_sharing_a_warehouse_is_the_brute_force_optimum(case):
+    """tmall and jd share LA (one fixed cost, one capacity), pdd opens its own copy (or each
+    platform its own); the oracle delivers per platform, each platform's demand on its own."""
+    changes = {"shared_by": (("tmall", "jd"),), **PLATFORM_CASES[case]}
     d = tiny_channels(
-        shared_by=(("tmall", "jd"),),
+        **changes,
         bonded=("NB",),
         warehouse_kind=("bonded",),
         bonded_fixed=np.array([200.0]),

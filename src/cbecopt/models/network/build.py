@@ -41,6 +41,7 @@ from cbecopt.models.network.channels import (
     may_enter,
     outlet_keys,
     per_node_month,
+    platform_rows,
     reachable_overseas,
     service_levels,
     sku_weight,
@@ -329,6 +330,7 @@ class NetworkProblem(DemandScenarios):
         by_name["ships"] = ships
         by_name["stocked"] = stocked
         by_name["outlets"] = outlet_keys(self.data, stocked)
+        by_name["platform_rows"] = platform_rows(self.data, by_name["outlets"])
         return NetworkFirstStage(families, tuple(p for p in cost if len(p.coef)), by_name)
 
     def build_second_stage(
@@ -412,7 +414,7 @@ class NetworkProblem(DemandScenarios):
             s, "demand_served", served, demand_served, lost=lost, doc="sum x + z = D"
         )
         add_wait_share(s, d, delivery, outs, demand_served)
-        add_platform_served(s, d, delivery, outs, by_platform)
+        add_platform_served(s, d, delivery, first.by_name["platform_rows"], by_platform)
         add_delivery_time(s, d, delivery, outs)
         add_volume(
             s,

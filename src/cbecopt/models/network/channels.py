@@ -379,60 +379,92 @@ def add_wait_share(
     )
 
 
+@dataclass(frozen=True)
+class PlatformRows:
+    """The ``platform_served`` rows of every scenario (:func:`platform_rows`): per row its
+    market, SKU, month and platform set (a bit mask), and the (row, outlet key) pairs."""
+
+    labels: pd.MultiIndex
+    market: np.ndarray
+    sku: np.ndarray
+    month: np.ndarray
+    platforms: np.ndarray
+    rows: np.ndarray
+    keys: np.ndarray
+
+
+def platform_rows(d: NetworkData, outs: Outlets) -> PlatformRows | None:
+    """Which outlet keys each ``platform_served`` row holds (None: no rows): per market and
+    SKU, one row per month for every set Q of platforms that
+    :func:`~cbecopt.models.network.platforms.served_sets` names for the platform sets of the
+    copies delivering there, holding the keys whose platforms lie within Q."""
+    own = np.flatnonzero(outs.platforms != 0)
+    if d.platform_demand is None or not len(own):
+        return None
+    nP, nK = len(d.platforms), len(d.skus)
+    pair = outs.market[own] * nK + outs.sku[own]
+    masks = outs.platforms[own]
+    present = pd.DataFrame({"pair": pair, "mask": masks}).drop_duplicates()
+    needed: dict[frozenset, list[int]] = {}
+    triples = []  # (pair, mask within Q, Q)
+    for p, group in present.groupby("pair", sort=True):
+        found = frozenset(group["mask"])
+        if found not in needed:
+            groups = {frozenset(q for q in range(nP) if m >> q & 1) for m in found}
+            needed[found] = [sum(1 << q for q in g) for g in served_sets(groups, nP)]
+        triples += [(p, m, q) for q in needed[found] for m in found if m & ~q == 0]
+    if not triples:
+        return None
+    keys = pd.DataFrame({"pair": pair, "mask": masks, "t": outs.month[own], "key": own})
+    held = keys.merge(pd.DataFrame(triples, columns=["pair", "mask", "q"]), on=["pair", "mask"])
+    held = held.sort_values(["pair", "q", "t", "key"], kind="stable")
+    code = (held["pair"].to_numpy() * (1 << nP) + held["q"].to_numpy()) * d.months + held[
+        "t"
+    ].to_numpy()
+    unique, rows = np.unique(code, return_inverse=True)
+    month = unique % d.months
+    q = (unique // d.months) % (1 << nP)
+    pairs = unique // d.months // (1 << nP)
+    market, sku = pairs // nK, pairs % nK
+    names = ["+".join(d.platforms[p] for p in range(nP) if m >> p & 1) for m in q]
+    labels = pd.MultiIndex.from_arrays(
+        [np.asarray(d.markets, object)[market], names, np.asarray(d.skus, object)[sku], month],
+        names=["market", "platforms", "sku", "month"],
+    )
+    return PlatformRows(labels, market, sku, month, q, rows, held["key"].to_numpy())
+
+
 def add_platform_served(
-    s: pyo.Block, d: NetworkData, delivery: VarFamily, outs: Outlets, by_platform: np.ndarray | None
+    s: pyo.Block,
+    d: NetworkData,
+    delivery: VarFamily,
+    rows: PlatformRows | None,
+    by_platform: np.ndarray | None,
 ) -> None:
     """The parcels of overseas copies that serve only some platforms fit those platforms'
-    demand: for every set Q of platforms :func:`~cbecopt.models.network.platforms.served_sets`
-    names (per market and SKU), the units of the copies whose platforms lie within Q are at
-    most Q's demand times the share willing to wait (these units are all per order from
-    abroad). With ``demand_served`` and ``wait_share`` per market, these rows are exactly what
-    makes a split of every delivery among the platforms exist (Hall's condition), so each
-    market is served once rather than once per platform. ``by_platform``: this scenario's
-    demand per market x platform x SKU x month.
+    demand: for every set Q of platforms :func:`platform_rows` names (per market and SKU),
+    the units of the copies whose platforms lie within Q are at most Q's demand times the
+    share willing to wait (these units are all per order from abroad). With
+    ``demand_served`` and ``wait_share`` per market, these rows are exactly what makes a
+    split of every delivery among the platforms exist (Hall's condition), so each market is
+    served once rather than once per platform. ``by_platform``: this scenario's demand per
+    market x platform x SKU x month.
 
     .. math:: \\sum_{l: P_l \\subseteq Q} x_{lkt} \\le w_k \\sum_{p \\in Q} D_{jpkt}
         \\qquad \\forall (j, k, t), Q
     """
-    own = np.flatnonzero(outs.platforms != 0)
-    if by_platform is None or not len(own):
+    if rows is None or by_platform is None:
         return
-    nP = len(d.platforms)
     wait = np.ones(len(d.skus)) if d.wait_share is None else np.asarray(d.wait_share, float)
-    keys = pd.DataFrame(
-        {
-            "j": outs.market[own],
-            "k": outs.sku[own],
-            "t": outs.month[own],
-            "mask": outs.platforms[own],
-        }
-    )
-    keys["position"] = own
-    needed: dict[frozenset, list[int]] = {}
-    labels, rows, positions, limits = [], [], [], []
-    for (j, k), group in keys.groupby(["j", "k"], sort=True):
-        masks = frozenset(group["mask"])
-        if masks not in needed:
-            groups = {frozenset(p for p in range(nP) if m >> p & 1) for m in masks}
-            needed[masks] = [sum(1 << p for p in q) for q in served_sets(groups, nP)]
-        for q in needed[masks]:
-            inside = group[(group["mask"] & ~q) == 0]
-            members = [p for p in range(nP) if q >> p & 1]
-            name = "+".join(d.platforms[p] for p in members)
-            for t, at in inside.groupby("t", sort=True):
-                rows += [len(labels)] * len(at)
-                positions += at["position"].tolist()
-                labels.append((d.markets[j], name, d.skus[k], int(t)))
-                limits.append(wait[k] * float(by_platform[j, members, k, t].sum()))
-    if not labels:
-        return
-    index = pd.MultiIndex.from_tuples(labels, names=["market", "platforms", "sku", "month"])
-    usage = LinearTerms(index, (terms(delivery, np.array(rows), np.array(positions), 1.0),))
+    members = (rows.platforms[:, None] >> np.arange(len(d.platforms))) & 1
+    demand = by_platform[rows.market, :, rows.sku, rows.month]
+    limit = wait[rows.sku] * (members * demand).sum(axis=1)
+    usage = LinearTerms(rows.labels, (terms(delivery, rows.rows, rows.keys, 1.0),))
     capacity_if_open(
         s,
         "platform_served",
         usage,
-        pd.Series(limits, index=index),
+        pd.Series(limit, index=rows.labels),
         doc="sum of parcels of copies within Q <= w_k D_Q",
     )
 
