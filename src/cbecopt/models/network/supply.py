@@ -274,7 +274,12 @@ def add_term_commitments(
     (:func:`add_term_min_order`) either signed or unused; returns ``quantity`` (and
     ``signed``) and the option premiums.
 
-    .. math:: Q_c \\le K_c / a_c, \\qquad Q_c \\le (\\min(K_c, C_i) / a_c) \\, w_i
+    .. math:: Q_c \\le K_c / a_c, \\qquad Q_c \\le M_c \\, w_i
+
+    ``M_c = min(K_c, C_i) / a_c`` (``C_i`` as cut by
+    :func:`~cbecopt.models.network.bounds.with_useful_bounds`), and for a term with a minimum
+    order ``m_c`` the bound of :func:`add_term_min_order`, which never falls below ``m_c``
+    where the term's capacity allows it.
     """
     t = _terms_table(d)
     committed = np.flatnonzero(np.isin(t.type, COMMITTED))
@@ -288,42 +293,49 @@ def add_term_commitments(
         labels=labels,
         doc="Q_c: units committed (quantity flexibility) or reserved (option)",
     )
+    minimum = t.min_order[committed]
+    big = np.minimum(t.capacity[committed], d.supplier_capacity[t.supplier[committed]]) / factor
+    signable = minimum > 0
+    if signable.any():
+        useful = useful_units(d)[t.sku[committed]]
+        most = np.minimum(t.capacity[committed] / factor, np.maximum(minimum, useful / factor))
+        big = np.where(signable, most, big)
     if len(committed):
-        supplier_capacity = d.supplier_capacity[t.supplier[committed]]
         use_only_if_open(
             b,
             "term_if_qualified",
             quantity,
             use_supplier,
-            pd.Series(np.minimum(t.capacity[committed], supplier_capacity) / factor, index=labels),
+            pd.Series(big, index=labels),
             doc="Q_c <= M_c w_i",
         )
     option = t.type[committed] == "option"
     premium = pd.Series(t.premium[committed][option], index=labels[option])
     families = (quantity,)
-    if (t.min_order[committed] > 0).any():
-        families = (quantity, add_term_min_order(b, d, t, committed, quantity))
+    if signable.any():
+        families = (quantity, add_term_min_order(b, quantity, minimum, big))
     return families, (premium * quantity[labels[option]]).parts
 
 
 def add_term_min_order(
-    b: pyo.Block, d: NetworkData, t: _TermsTable, committed: np.ndarray, quantity: VarFamily
+    b: pyo.Block, quantity: VarFamily, minimum: np.ndarray, big: np.ndarray
 ) -> VarFamily:
     """A quantity-flexibility or option term with a minimum order is either not signed or
     committed (reserved) for at least that much: the rows ``min_order_lower`` and
-    ``min_order_upper`` of ``contracts``.
+    ``min_order_upper`` of ``contracts``; ``minimum`` and ``big`` per ``quantity``.
 
     .. math:: m_c \\sigma_c \\le Q_c \\le M_c \\sigma_c \\qquad \\forall c : m_c > 0
 
-    ``M_c`` is the least of the term's own bound ``min(K_c, C_i) / a_c`` and the most that
-    can be used, ``max(m_c, U_k / (1 - d_c))`` for quantity flexibility (its calls must reach
-    ``(1 - d_c) Q_c``) and ``max(m_c, U_k)`` for an option, ``U_k`` the SKU's useful units
-    (:func:`~cbecopt.models.network.bounds.useful_units`): committing beyond them only adds
-    cost, so every optimum is kept.
+    ``M_c = min(K_c / a_c, max(m_c, U_k / a_c))``, ``U_k`` the SKU's useful units
+    (:func:`~cbecopt.models.network.bounds.useful_units`), ``a_c = 1 + u_c`` for quantity
+    flexibility and 1 for an option: with ``Q_c`` at ``max(m_c, U_k / a_c)`` the term still
+    allows every useful unit (``a_c Q_c >= U_k``) and demands no more (``(1 - d_c) Q_c`` at
+    most that of a larger ``Q_c``), so committing beyond it only adds cost and every optimum
+    is kept (the reasoning of ``bounds``). Not the supplier's capacity as cut by
+    ``with_useful_bounds``: that sums the firm offers' useful ends, which may lie below
+    ``m_c``.
     """
-    minimum = t.min_order[committed]
     with_minimum = minimum > 0
-    at = committed[with_minimum]
     labels = quantity.labels[with_minimum]
     signed = add_var_family(
         b,
@@ -333,20 +345,14 @@ def add_term_min_order(
         labels=labels,
         doc="sigma_c: term c with a minimum order is signed",
     )
-    qf = t.type[at] == "quantity_flexibility"
-    factor = np.where(qf, 1.0 + t.flex_up[at], 1.0)
-    own = np.minimum(t.capacity[at], d.supplier_capacity[t.supplier[at]]) / factor
-    keep = np.where(qf, 1.0 - t.flex_down[at], 1.0)
-    useful = useful_units(d)[t.sku[at]]
-    with np.errstate(divide="ignore"):
-        usable = np.where(keep > 0, useful / np.where(keep > 0, keep, 1.0), np.inf)
-    big = np.minimum(own, np.maximum(minimum[with_minimum], usable))
+    big = big[with_minimum]
+    minimum = minimum[with_minimum]
     minimum_quantity_if_used(
         b,
         "min_order_lower",
         quantity,
         signed,
-        signed.keyed(minimum[with_minimum]),
+        signed.keyed(minimum),
         doc="Q_c - m_c sigma_c >= 0",
     )
     use_only_if_open(
