@@ -22,6 +22,7 @@ import pytest
 
 from cbecopt.highs import SolveOptions
 from cbecopt.models.network import NetworkData, solve_network
+from cbecopt.models.network.kpis import expected_counterfeit as kpi_counterfeit
 from network_helpers import tiny
 from oracles.inventory import newsvendor_normal, normal_ppf, options_newsvendor_normal
 from test_network_model import _LP, _add
@@ -692,3 +693,92 @@ def test_contracts_slice_firm_and_options_are_the_two_fractiles():
     closed = options_newsvendor_normal(1000.0, 300.0, p, w, o, e, 0.0)
     assert abs(firm - closed.firm) <= _spacing(demand, q)
     assert abs(firm + options - (closed.firm + closed.options)) <= _spacing(demand, top)
+
+
+# --- Minimum orders on terms, inspection of term units, units shipped per order -------------
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("least", [0.0, NAN])
+def test_terms_without_a_minimum_order_build_the_same_model(least):
+    """A ninth number of 0 or nan is no minimum: the same rows, columns and optimum as the
+    eight numbers of a term without one (no ``signed``)."""
+    plain = tiny(terms=(QF, OPTION, SPOT))
+    given = tiny(terms=((*QF, least), (*OPTION, least), SPOT))
+    shapes = []
+    for d in (plain, given):
+        form, outcome = solve_network(d, options=EXACT)
+        assert form.block.component("signed") is None
+        compiled = form.compile()
+        shapes.append((compiled.n_rows, compiled.n_cols, round(outcome.objective, 9)))
+    assert shapes[0] == shapes[1]
+
+
+@pytest.mark.component
+def test_a_signed_term_commits_at_least_its_minimum_or_nothing():
+    """The option term with a minimum of 60 (the optimum reserves 40 without one) reserves
+    60 or nothing; with a minimum of 80, its whole capacity, 80 or nothing; the optimum is
+    brute force's either way."""
+    for least in (60.0, 80.0):
+        d = tiny(terms=((*OPTION, least),))
+        form, outcome = solve_network(d, options=EXACT)
+        reserved = float(form.values_of(outcome.values, form.block.component("quantity"))[0])
+        signed = round(float(form.values_of(outcome.values, form.block.component("signed"))[0]))
+        assert reserved == pytest.approx(least * signed, abs=1e-6)
+        assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"terms": ((*SPOT, 10.0),)}, "not spot"),
+        ({"terms": ((0, "option", NAN, 0.8),)}, "entry 1 has 4 values"),
+    ],
+)
+def test_terms_minimums_that_cannot_be_read_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        solve_network(tiny(**changes))
+
+
+DROP_SHIP_ONLY = {  # no stock anywhere: the market is served by the grey supplier's parcels
+    "first_mile": (),
+    "inbound": (),
+    "release": (),
+    "parcel": (),
+    "supplier_parcel": ((1, 0, 2.0, 5.0),),
+    "unit_tax": TAX,
+    "counterfeit_penalty": np.array([0.0]),
+    "supplier_fixed": np.array([300.0, 0.0]),
+    "counterfeit_cap": 1.0,
+}
+
+
+@pytest.mark.component
+def test_expected_counterfeit_counts_supplier_parcels():
+    """Only grey's parcels reach the market (unit cost 6 + 2 + 2.73 < the lost-sales 35):
+    it sells min(demand, its capacity 60) = 40 or 60, so the expected counterfeit units are
+    0.3 x (40 + 60) / 2 = 15 (none of it shows in firm purchases)."""
+    d = tiny(**DROP_SHIP_ONLY)
+    form, outcome = solve_network(d, options=EXACT)
+    assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6)
+    assert kpi_counterfeit(d, form, outcome.values) == pytest.approx(15.0, abs=1e-6)
+
+
+@pytest.mark.component
+def test_expected_counterfeit_counts_inspected_spot_units():
+    """Grey sells spot at 5 (capacity 60) and its units can be inspected at 1, cutting the
+    rate 0.3 to 0.02 (worth 40 x 0.28 = 11.2 a unit); the brand costs too much to qualify.
+    Every unit is bought spot and inspected: 40 or 60 units, so the expected counterfeit
+    units are 0.02 x 50 = 1."""
+    d = tiny(
+        **INSPECTION,
+        terms=(GREY_SPOT,),
+        supplier_fixed=np.array([5000.0, 0.0]),
+        counterfeit_cap=1.0,
+    )
+    form, outcome = solve_network(d, options=EXACT)
+    assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6)
+    firm = form.values_of(outcome.values, form.block.component("purchase"))
+    assert firm == pytest.approx([0.0, 0.0], abs=1e-6)
+    assert kpi_counterfeit(d, form, outcome.values) == pytest.approx(1.0, abs=1e-6)
