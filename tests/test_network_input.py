@@ -401,6 +401,45 @@ def test_contract_terms_need_their_offer_and_are_not_firm(tmp_path):
     assert len(found) == 2
 
 
+OPTION_TERM = {"supplier": "grey", "sku": "k", "type": "option", "premium": 1, "exercise_price": 9}
+QF_TERM = {"supplier": "brand", "sku": "k", "type": "quantity_flexibility", "unit_price": 9,
+           "flex_up": 0.5, "flex_down": 0.3}  # fmt: skip
+
+
+@pytest.mark.unit
+def test_a_terms_minimum_order_is_read_only_where_given(tmp_path):
+    """contracts.min_order (the column the contracts model reads) becomes the term's ninth
+    number where above 0; a term without one keeps eight, as without the column."""
+    contracts = [{**QF_TERM, "min_order": 30}, {**OPTION_TERM, "min_order": 0}]
+    d = read(write_network_instance(tmp_path / "x", contracts=contracts))
+    assert d.terms[0][1:] == ("quantity_flexibility", 9.0, 0.0, 0.0, 0.5, 0.3, np.inf, 30.0)
+    assert len(d.terms[1]) == 8
+    plain = read(write_network_instance(tmp_path / "y", contracts=[QF_TERM, OPTION_TERM]))
+    assert plain.terms == (d.terms[0][:8], d.terms[1])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({**QF_TERM, "min_order": -5}, "-5 is below the minimum 0"),
+        ({**QF_TERM, "min_order": "lots"}, "'lots' is not a number"),
+        (
+            {"supplier": "brand", "sku": "k", "type": "spot", "unit_price": 12, "min_order": 5},
+            "min_order applies only to firm / quantity_flexibility / option contracts, not spot",
+        ),
+        ({**OPTION_TERM, "capacity": 40, "min_order": 50}, "min_order (50) exceeds capacity (40)"),
+    ],
+)
+def test_a_bad_minimum_order_on_a_term_is_named_by_file_row_and_column(tmp_path, row, message):
+    """Row 3 of contracts.csv (the header is row 1) holds the bad minimum."""
+    spot = {"supplier": "grey", "sku": "k", "type": "spot", "unit_price": 12}
+    folder = write_network_instance(tmp_path / "x", contracts=[spot, row])
+    found = load_problems(folder)
+    assert has(found, "contracts.csv, row 3, column 'min_order'", message), found
+    assert len(found) == 1
+
+
 @pytest.mark.unit
 def test_a_workbook_is_named_by_sheet(tmp_path):
     offers = [{**OFFERS[0], "discount": "incremental"}, OFFERS[1]]

@@ -289,6 +289,7 @@ def test_network_md_names_every_family_the_model_builds():
         tiny_channels(**EVERY_ROW),
         tiny_supply(),
         tiny_channels(**EVERY_ROW, terms=tiny_supply().terms),
+        tiny_supply(terms=((*tiny_supply().terms[0], 30.0), *tiny_supply().terms[1:])),
     ):
         form = build_extensive_form(NetworkProblem(d), NetworkProblem(d).scenarios())
         block = form.block

@@ -535,8 +535,8 @@ def test_expected_counterfeits_count_inspection_and_units_bought_under_terms():
     """On :func:`tiny_supply` with a free grey supplier, a cheap counterfeit and no late or
     brand-direct rule, the joint plan buys grey units firm and inspects them, and exercises
     the grey option in the high scenario: its expected counterfeit units are
-    r_o q_o - (r_o - r'_o) i_o over firm purchases plus r_o times the expected units bought
-    under each offer's terms."""
+    r_o q_o - (r_o - r'_o) i_o over firm purchases plus the expected r_o b_c - (r_o - r'_o) i_c
+    over the units bought under each offer's terms and those of them inspected."""
     d = tiny_supply(
         supplier_fixed=np.array([900.0, 0.0]),
         min_brand_direct_share=0.0,
@@ -559,5 +559,11 @@ def test_expected_counterfeits_count_inspection_and_units_bought_under_terms():
         labels = block.bought.family_labels
         expected += p * sum(rate[label[:2]] * b for label, b in zip(labels, bought, strict=True))
         options_bought += float(bought.sum())
+        checked = solved.form.values_of(solved.values, block.inspected)
+        labels = block.inspected.family_labels
+        expected -= p * sum(
+            (rate[label[:2]] - clean[label[:2]]) * i
+            for label, i in zip(labels, checked, strict=True)
+        )
     assert options_bought > 1.0  # and buys under a term
     assert joint.kpis["expected_counterfeit"] == pytest.approx(expected, rel=1e-9, abs=1e-9)

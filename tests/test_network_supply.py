@@ -22,6 +22,7 @@ import pytest
 
 from cbecopt.highs import SolveOptions
 from cbecopt.models.network import NetworkData, solve_network
+from cbecopt.models.network.kpis import expected_counterfeit as kpi_counterfeit
 from network_helpers import tiny
 from oracles.inventory import newsvendor_normal, normal_ppf, options_newsvendor_normal
 from test_network_model import _LP, _add
@@ -34,9 +35,58 @@ def _finite(values, n: int) -> np.ndarray:
     return np.full(n, np.nan) if values is None else np.asarray(values, float)
 
 
-def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
+def _minimum(term) -> float:
+    """A term's minimum order (its optional ninth number; 0 when none)."""
+    return float(np.nan_to_num(term[8])) if len(term) > 8 else 0.0
+
+
+def _first_price(d: NetworkData, o: int) -> float:
+    """What a unit of offer o bought per order costs: the price of its segment starting
+    lowest, plus its expected counterfeit cost."""
+    _, _, _, price = min((seg for seg in d.segments if seg[0] == o), key=lambda seg: seg[1])
+    k = d.offers[o][1]
+    return price + d.counterfeit_penalty[k] * d.counterfeit_rate[o]
+
+
+def _outlets(d: NetworkData) -> list[tuple]:
+    """Every delivery lane as ``(kind, origin, market, cost per unit by SKU, SKUs it may
+    carry)``: releases from the bonded warehouse, parcels from the overseas one, and parcels
+    (9610, or postal with personal articles allowed) straight from a supplier, which carry its
+    offers at their first price; tax per unit by channel where the data give it, else the
+    lane's rate on the retail price."""
+    nK = len(d.skus)
+    every = np.ones(nK, bool)
+
+    def tax(channel: str, rate: float) -> np.ndarray:
+        if d.unit_tax is not None:
+            return np.asarray(d.unit_tax[channel], float)
+        return rate * np.asarray(d.retail_price, float)
+
+    out = [
+        ("release", b, j, c + tax("bonded", r) + d.bonded_handling[b], every)
+        for b, j, c, r in d.release
+    ]
+    out += [
+        ("parcel", w, j, c + tax("parcel", r) + d.overseas_handling[w], every)
+        for w, j, c, r in d.parcel
+    ]
+    per_order = [(i, j, c, "parcel") for i, j, c, _ in d.supplier_parcel]
+    if d.allow_personal_articles:
+        assert all(kind == "supplier" for kind, *_ in d.postal), "postal from a supplier only"
+        per_order += [(i, j, c, "postal") for _, i, j, c, _ in d.postal]
+    for i, j, c, channel in per_order:
+        price, offered = np.zeros(nK), np.zeros(nK, bool)
+        for o, (ii, k) in enumerate(d.offers):
+            if ii == i:
+                price[k], offered[k] = _first_price(d, o), True
+        out.append(("supplier", i, j, c + tax(channel, np.nan) + price, offered))
+    return out
+
+
+def _lp_value(d: NetworkData, qualified, opened, used, segment, signed=()) -> float | None:
     """The least expected cost with these binaries (``segment[o]``: the segment pricing
-    offer o, or None), or None when infeasible."""
+    offer o, or None; ``signed``: per term with a minimum order, in order, whether it is
+    signed), or None when infeasible."""
     lp = _LP()
     nK, nT, nO = len(d.skus), d.months, len(d.offers)
     fixed = (
@@ -62,9 +112,10 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
             insp[o] = lp.var(inspection[o] - pen[k] * (rate[o] - caught[o]))
             lp.le.append(({insp[o]: 1.0, q[o]: -1.0}, 0.0))
 
-    def caps(bought: dict) -> None:
+    def caps(bought: dict, checked: dict) -> None:
         """The policy caps per SKU over the firm purchases and the ``bought`` columns (column:
-        offer), uninspected."""
+        offer: units bought under terms or per order), less the inspected units of the
+        ``checked`` columns (column: offer)."""
         for k in range(nK):
             mine = [o for o in q if d.offers[o][1] == k]
             extra = [(j, o) for j, o in bought.items() if d.offers[o][1] == k]
@@ -72,6 +123,9 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
                 row = {q[o]: rate[o] - d.counterfeit_cap for o in mine}
                 row |= {insp[o]: -(rate[o] - caught[o]) for o in mine if o in insp}
                 row |= {j: rate[o] - d.counterfeit_cap for j, o in extra}
+                row |= {
+                    j: -(rate[o] - caught[o]) for j, o in checked.items() if d.offers[o][1] == k
+                }
                 lp.le.append((row, 0.0))
             if d.max_late_rate < 1.0:
                 row = {q[o]: late[o] - d.max_late_rate for o in mine}
@@ -81,16 +135,28 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
                 row = {q[o]: beta - brand[o] for o in mine}
                 lp.le.append(({**row, **{j: beta - brand[o] for j, o in extra}}, 0.0))
 
-    if not d.terms:
-        caps({})
-    # terms: first-stage quantities of quantity-flexibility and option terms
-    commit = {}
-    for c, (o, kind, _, premium, _, up, _, cap) in enumerate(d.terms):
+    outlets = _outlets(d)
+    per_order = any(kind == "supplier" for kind, *_ in outlets)
+    if not d.terms and not per_order:
+        caps({}, {})
+    # terms: first-stage quantities of quantity-flexibility and option terms, a term with a
+    # minimum order either signed (at least that much) or not (nothing)
+    commit, sign = {}, iter(signed)
+    for c, (o, kind, _, premium, _, up, _, cap, *_) in enumerate(d.terms):
         if kind == "spot":
             continue
         reserve = 1.0 + up if kind == "quantity_flexibility" else 1.0
-        hi = cap / reserve if qualified[d.offers[o][0]] else 0.0
-        commit[c] = lp.var(premium if kind == "option" else 0.0, 0.0, hi)
+        i = d.offers[o][0]
+        hi = min(cap, d.supplier_capacity[i]) / reserve if qualified[i] else 0.0
+        lo = 0.0
+        if _minimum(d.terms[c]) > 0:
+            if next(sign):
+                lo = _minimum(d.terms[c])
+                if lo > hi:
+                    return None
+            else:
+                hi = 0.0
+        commit[c] = lp.var(premium if kind == "option" else 0.0, lo, hi)
     # first-stage lanes: (role, origin kind, origin, destination, cost, lead)
     lanes = [("fm", "supplier", i, w, cost, lead) for i, w, cost, lead in d.first_mile]
     lanes += [
@@ -123,8 +189,7 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
             row[q[o]] = -1.0
         lp.eq.append((row, 0.0))
     termed = {d.offers[o] for o, *_ in d.terms}
-    outlets = [("release", b, j, c, tax, d.bonded_handling[b]) for b, j, c, tax in d.release]
-    outlets += [("parcel", w, j, c, tax, d.overseas_handling[w]) for w, j, c, tax in d.parcel]
+    offer_of = {key: o for o, key in enumerate(d.offers)}
     for s in range(len(d.probabilities)):
         bought = {
             (c, t): lp.var(
@@ -134,11 +199,31 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
             for c, (o, kind, price, _, exercise, *_) in enumerate(d.terms)
             for t in range(nT)
         }
-        if d.terms:
-            caps({j: d.terms[c][0] for (c, _), j in bought.items()})
+        checked = {}  # units bought under a term of an inspectable offer, inspected
+        for c, (o, *_) in enumerate(d.terms):
+            if np.isfinite(inspection[o]):
+                k = d.offers[o][1]
+                checked[c] = lp.var(inspection[o] - pen[k] * (rate[o] - caught[o]), scenario=s)
+                lp.le.append(({checked[c]: 1.0, **{bought[c, t]: -1.0 for t in range(nT)}}, 0.0))
+        x = {
+            (n, k, t): lp.var(unit[k], scenario=s)
+            for n, (_, _, _, unit, carried) in enumerate(outlets)
+            for k in np.flatnonzero(carried)
+            for t in range(nT)
+        }
+        direct = {
+            j: offer_of[outlets[n][1], k]
+            for (n, k, _), j in x.items()
+            if outlets[n][0] == "supplier"
+        }
+        if d.terms or per_order:
+            caps(
+                {**{j: d.terms[c][0] for (c, _), j in bought.items()}, **direct},
+                {checked[c]: d.terms[c][0] for c in checked},
+            )
         recourse = lane_columns(termed, s)
         recourse = {key: j for key, j in recourse.items() if lanes[key[0]][1] == "supplier"}
-        for c, (_, kind, _, _, _, up, down, cap) in enumerate(d.terms):
+        for c, (_, kind, _, _, _, up, down, cap, *_) in enumerate(d.terms):
             total = {bought[c, t]: 1.0 for t in range(nT)}
             if kind == "quantity_flexibility":
                 lp.le.append(({**{j: -1.0 for j in total}, commit[c]: 1.0 - down}, 0.0))
@@ -161,13 +246,8 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
             for (c, _), j in bought.items():
                 if d.offers[d.terms[c][0]][0] == i:
                     row[j] = 1.0
+            row |= {j: 1.0 for j, o in direct.items() if d.offers[o][0] == i}
             lp.le.append((row, d.supplier_capacity[i] * qualified[i]))
-        x = {
-            (n, k, t): lp.var(c + tax * d.retail_price[k] + h, scenario=s)
-            for n, (_, _, _, c, tax, h) in enumerate(outlets)
-            for k in range(nK)
-            for t in range(nT)
-        }
         for role, kind, count in (
             ("fm", "parcel", len(d.overseas)),
             ("in", "release", len(d.bonded)),
@@ -209,7 +289,11 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
         for jj in range(len(d.markets)):
             for k in range(nK):
                 for t in range(nT):
-                    row = {x[n, k, t]: 1.0 for n in range(len(outlets)) if outlets[n][2] == jj}
+                    row = {
+                        j: 1.0
+                        for (n, kk, tt), j in x.items()
+                        if (kk, tt) == (k, t) and outlets[n][2] == jj
+                    }
                     row[lp.var(d.lost_penalty[k], scenario=s)] = 1.0
                     lp.eq.append((row, float(d.demand[s, jj, k, t])))
     return lp.solve(fixed, d.probabilities, 0.0, 0.5)
@@ -217,6 +301,7 @@ def _lp_value(d: NetworkData, qualified, opened, used, segment) -> float | None:
 
 def brute_force(d: NetworkData) -> float:
     """The least expected cost over every choice of the binaries."""
+    signable = sum(_minimum(term) > 0 for term in d.terms)
     choices = [
         [None, *[r for r, seg in enumerate(d.segments) if seg[0] == o]]
         for o in range(len(d.offers))
@@ -231,9 +316,10 @@ def brute_force(d: NetworkData) -> float:
                         for o, r in enumerate(segment)
                     ):
                         continue
-                    value = _lp_value(d, qualified, opened, used, segment)
-                    if value is not None:
-                        best = min(best, value)
+                    for signed in itertools.product((0, 1), repeat=signable):
+                        value = _lp_value(d, qualified, opened, used, segment, signed)
+                        if value is not None:
+                            best = min(best, value)
     return best
 
 
@@ -251,6 +337,21 @@ SPOT_ONLY = {  # the grey supplier sells spot, cheap: without caps the plan buys
     "counterfeit_penalty": np.array([0.0]),
     "counterfeit_cap": 1.0,
     "supplier_fixed": np.array([300.0, 0.0]),
+}
+
+TAX = {"bonded": np.array([2.73]), "parcel": np.array([2.73]), "postal": np.array([1.0])}
+PER_ORDER = {  # the grey supplier ships 9610 parcels straight to the market, cheap
+    "supplier_parcel": ((1, 0, 2.0, 5.0),),
+    "unit_tax": TAX,
+    "counterfeit_penalty": np.array([0.0]),
+    "counterfeit_cap": 1.0,
+    "supplier_fixed": np.array([300.0, 0.0]),
+}
+POSTAL = {  # the same by personal-articles postal parcels
+    **PER_ORDER,
+    "supplier_parcel": (),
+    "allow_personal_articles": True,
+    "postal": (("supplier", 1, 0, 1.5, 20.0),),
 }
 
 CASES = {  # (changes to the tiny network, the same network without the feature, +1: costs more)
@@ -291,6 +392,42 @@ CASES = {  # (changes to the tiny network, the same network without the feature,
         SPOT_ONLY,
         +1,
     ),
+    "minimum order on a quantity-flexibility term": (
+        {"terms": ((*QF, 80.0),)},
+        {"terms": (QF,)},
+        +1,
+    ),
+    "minimum order on an option term": ({"terms": ((*OPTION, 60.0),)}, {"terms": (OPTION,)}, +1),
+    "inspection of option units": (
+        {**INSPECTION, "terms": (GREY_OPTION,), "counterfeit_cap": 0.1, **CHEAP_GREY},
+        {"terms": (GREY_OPTION,), "counterfeit_cap": 0.1, **CHEAP_GREY},
+        -1,
+    ),
+    "inspection of spot units": (
+        {**INSPECTION, **SPOT_ONLY, "counterfeit_cap": 0.1},
+        {**SPOT_ONLY, "counterfeit_cap": 0.1},
+        -1,
+    ),
+    "counterfeit cap over supplier parcels": ({**PER_ORDER, "counterfeit_cap": 0.1}, PER_ORDER, +1),
+    "late cap over supplier parcels": (
+        {**PER_ORDER, "max_late_rate": 0.1, "late_rate": np.array([0.0, 0.4])},
+        PER_ORDER,
+        +1,
+    ),
+    "brand-direct share over supplier parcels": (
+        {
+            **PER_ORDER,
+            "min_brand_direct_share": 0.8,
+            "supplier_type": ("brand_direct", "grey_market"),
+        },
+        PER_ORDER,
+        +1,
+    ),
+    "counterfeit cap over postal parcels from a supplier": (
+        {**POSTAL, "counterfeit_cap": 0.1},
+        POSTAL,
+        +1,
+    ),
     "everything, three months": (
         {
             **THREE_MONTHS,
@@ -305,6 +442,28 @@ CASES = {  # (changes to the tiny network, the same network without the feature,
         },
         {
             **THREE_MONTHS,
+            "supplier_fixed": np.array([300.0, 0.0]),
+            "counterfeit_penalty": np.array([20.0]),
+        },
+        -1,
+    ),
+    "everything with supplier parcels and minimum orders, three months": (
+        {
+            **THREE_MONTHS,
+            **INSPECTION,
+            "terms": ((*QF, 30.0), (*GREY_OPTION, 20.0), SPOT),
+            "supplier_parcel": ((1, 0, 2.0, 5.0), (0, 0, 6.0, 3.0)),
+            "unit_tax": TAX,
+            "late_rate": np.array([0.05, 0.4]),
+            "max_late_rate": 0.3,
+            "supplier_type": ("brand_direct", "grey_market"),
+            "min_brand_direct_share": 0.3,
+            "supplier_fixed": np.array([300.0, 0.0]),
+            "counterfeit_penalty": np.array([20.0]),
+        },
+        {
+            **THREE_MONTHS,
+            "unit_tax": TAX,
             "supplier_fixed": np.array([300.0, 0.0]),
             "counterfeit_penalty": np.array([20.0]),
         },
@@ -534,3 +693,92 @@ def test_contracts_slice_firm_and_options_are_the_two_fractiles():
     closed = options_newsvendor_normal(1000.0, 300.0, p, w, o, e, 0.0)
     assert abs(firm - closed.firm) <= _spacing(demand, q)
     assert abs(firm + options - (closed.firm + closed.options)) <= _spacing(demand, top)
+
+
+# --- Minimum orders on terms, inspection of term units, units shipped per order -------------
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("least", [0.0, NAN])
+def test_terms_without_a_minimum_order_build_the_same_model(least):
+    """A ninth number of 0 or nan is no minimum: the same rows, columns and optimum as the
+    eight numbers of a term without one (no ``signed``)."""
+    plain = tiny(terms=(QF, OPTION, SPOT))
+    given = tiny(terms=((*QF, least), (*OPTION, least), SPOT))
+    shapes = []
+    for d in (plain, given):
+        form, outcome = solve_network(d, options=EXACT)
+        assert form.block.component("signed") is None
+        compiled = form.compile()
+        shapes.append((compiled.n_rows, compiled.n_cols, round(outcome.objective, 9)))
+    assert shapes[0] == shapes[1]
+
+
+@pytest.mark.component
+def test_a_signed_term_commits_at_least_its_minimum_or_nothing():
+    """The option term with a minimum of 60 (the optimum reserves 40 without one) reserves
+    60 or nothing; with a minimum of 80, its whole capacity, 80 or nothing; the optimum is
+    brute force's either way."""
+    for least in (60.0, 80.0):
+        d = tiny(terms=((*OPTION, least),))
+        form, outcome = solve_network(d, options=EXACT)
+        reserved = float(form.values_of(outcome.values, form.block.component("quantity"))[0])
+        signed = round(float(form.values_of(outcome.values, form.block.component("signed"))[0]))
+        assert reserved == pytest.approx(least * signed, abs=1e-6)
+        assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6)
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"terms": ((*SPOT, 10.0),)}, "not spot"),
+        ({"terms": ((0, "option", NAN, 0.8),)}, "entry 1 has 4 values"),
+    ],
+)
+def test_terms_minimums_that_cannot_be_read_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        solve_network(tiny(**changes))
+
+
+DROP_SHIP_ONLY = {  # no stock anywhere: the market is served by the grey supplier's parcels
+    "first_mile": (),
+    "inbound": (),
+    "release": (),
+    "parcel": (),
+    "supplier_parcel": ((1, 0, 2.0, 5.0),),
+    "unit_tax": TAX,
+    "counterfeit_penalty": np.array([0.0]),
+    "supplier_fixed": np.array([300.0, 0.0]),
+    "counterfeit_cap": 1.0,
+}
+
+
+@pytest.mark.component
+def test_expected_counterfeit_counts_supplier_parcels():
+    """Only grey's parcels reach the market (unit cost 6 + 2 + 2.73 < the lost-sales 35):
+    it sells min(demand, its capacity 60) = 40 or 60, so the expected counterfeit units are
+    0.3 x (40 + 60) / 2 = 15 (none of it shows in firm purchases)."""
+    d = tiny(**DROP_SHIP_ONLY)
+    form, outcome = solve_network(d, options=EXACT)
+    assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6)
+    assert kpi_counterfeit(d, form, outcome.values) == pytest.approx(15.0, abs=1e-6)
+
+
+@pytest.mark.component
+def test_expected_counterfeit_counts_inspected_spot_units():
+    """Grey sells spot at 5 (capacity 60) and its units can be inspected at 1, cutting the
+    rate 0.3 to 0.02 (worth 40 x 0.28 = 11.2 a unit); the brand costs too much to qualify.
+    Every unit is bought spot and inspected: 40 or 60 units, so the expected counterfeit
+    units are 0.02 x 50 = 1."""
+    d = tiny(
+        **INSPECTION,
+        terms=(GREY_SPOT,),
+        supplier_fixed=np.array([5000.0, 0.0]),
+        counterfeit_cap=1.0,
+    )
+    form, outcome = solve_network(d, options=EXACT)
+    assert outcome.objective == pytest.approx(brute_force(d), rel=1e-6)
+    firm = form.values_of(outcome.values, form.block.component("purchase"))
+    assert firm == pytest.approx([0.0, 0.0], abs=1e-6)
+    assert kpi_counterfeit(d, form, outcome.values) == pytest.approx(1.0, abs=1e-6)

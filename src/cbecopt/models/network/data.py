@@ -67,13 +67,16 @@ class NetworkData:
     """Cap on each SKU's average late rate over its purchases (1: no cap)."""
     min_brand_direct_share: float = 0.0
     """Least share of each SKU's purchases from brand-direct suppliers (0: none)."""
-    terms: tuple[tuple[int, str, float, float, float, float, float, float], ...] = ()
+    terms: tuple[tuple, ...] = ()
     """Flexible contract terms beside an offer's firm price segments, as in ``contracts``:
-    ``(offer, type, unit_price, premium, exercise_price, flex_up, flex_down, capacity)`` with
-    type ``quantity_flexibility`` (commit Q at ``unit_price``, call within
-    ``[(1-flex_down) Q, (1+flex_up) Q]`` per scenario), ``option`` (reserve at ``premium``,
-    exercise at ``exercise_price``) or ``spot`` (buy at ``unit_price`` after demand is known);
-    ``capacity`` bounds the units over the horizon (inf: none); unused numbers are nan."""
+    ``(offer, type, unit_price, premium, exercise_price, flex_up, flex_down, capacity)``, and
+    optionally a ninth number ``min_order``, with type ``quantity_flexibility`` (commit Q at
+    ``unit_price``, call within ``[(1-flex_down) Q, (1+flex_up) Q]`` per scenario),
+    ``option`` (reserve at ``premium``, exercise at ``exercise_price``) or ``spot`` (buy at
+    ``unit_price`` after demand is known); ``capacity`` bounds the units over the horizon
+    (inf: none); ``min_order`` is the least Q of a quantity-flexibility or option term that
+    is signed at all (0, nan or left out: none; a spot term has none); unused numbers are
+    nan."""
     # Warehouses and channels (as in ``routing``).
     warehouse_kind: tuple[str, ...] = ()
     """Per entry of ``bonded``: ``bonded`` (1210 stock in a bonded zone, CBEC tax on release)

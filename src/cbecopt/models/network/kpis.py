@@ -43,25 +43,38 @@ def plan_kpis(d: NetworkData, form: ExtensiveForm, values: np.ndarray, alpha: fl
 
 def expected_counterfeit(d: NetworkData, form: ExtensiveForm, values: np.ndarray) -> float:
     """Expected counterfeit units: ``sum_o r_o q_o - (r_o - r'_o) i_o`` over firm purchases
-    (``i_o``, the family ``inspected``, on the inspectable offers), plus ``r_o`` times the
-    expected units bought under the offer's flexible terms (the scenarios' ``bought``)."""
+    (``i_o``, the family ``inspected``, on the inspectable offers), plus, weighted by each
+    scenario's probability, ``r_o`` times the units bought under the offer's flexible terms
+    (the scenario's ``bought``) less ``(r_o - r'_o)`` times those inspected (its
+    ``inspected``), and ``r_o`` times the units shipped per order straight from the offer's
+    supplier (its ``delivery`` on the outlets whose origin is a supplier)."""
     purchase = family_of(form.block, "purchase")
     rate = np.asarray(d.counterfeit_rate, float)
+    clean = rate if d.inspected_rate is None else np.asarray(d.inspected_rate, float)
+    caught = rate - np.where(np.isnan(clean), rate, clean)
     units = float(np.dot(rate, form.values_of(values, purchase)))
     if form.block.component("inspected") is not None:
         inspected = family_of(form.block, "inspected")
         offer = purchase.labels.get_indexer(inspected.labels)
-        clean = rate[offer] if d.inspected_rate is None else np.asarray(d.inspected_rate)[offer]
-        caught = rate[offer] - np.where(np.isnan(clean), rate[offer], clean)
-        units -= float(np.dot(caught, form.values_of(values, inspected)))
+        units -= float(np.dot(caught[offer], form.values_of(values, inspected)))
+    outs = form.first.by_name["outlets"]
+    direct = outs.where(origin_kind="supplier")
+    offer_of = {key: o for o, key in enumerate(d.offers)}
+    direct_rate = rate[
+        [offer_of[i, k] for i, k in zip(outs.origin[direct], outs.sku[direct], strict=True)]
+    ]
     for name, p in zip(d.scenario_names, d.probabilities, strict=True):
         block = form.scenario_block(name)
-        if block.component("bought") is None:
-            continue
-        bought = family_of(block, "bought")
-        pairs = [label[:2] for label in bought.labels]
-        offer = purchase.labels.get_indexer(pd.MultiIndex.from_tuples(pairs))
-        units += float(p) * float(np.dot(rate[offer], form.values_of(values, bought)))
+        if len(direct):
+            delivered = form.values_of(values, family_of(block, "delivery"))[direct]
+            units += float(p) * float(np.dot(direct_rate, delivered))
+        for family, weight in (("bought", rate), ("inspected", -caught)):
+            if block.component(family) is None:
+                continue
+            bought = family_of(block, family)
+            pairs = [label[:2] for label in bought.labels]
+            offer = purchase.labels.get_indexer(pd.MultiIndex.from_tuples(pairs))
+            units += float(p) * float(np.dot(weight[offer], form.values_of(values, bought)))
     return units
 
 

@@ -318,10 +318,18 @@ def _markets_of(role: str, lanes: tuple, postal_used: bool) -> list[int]:
 
 def _terms(contracts, offer_keys, offers) -> tuple:
     """Flexible contract terms ``(offer, type, unit_price, premium, exercise_price, flex_up,
-    flex_down, capacity)`` beside the offer of their supplier and SKU."""
+    flex_down, capacity)`` beside the offer of their supplier and SKU, and ``min_order`` as a
+    ninth number where the row gives one above 0 (the shared ``contracts`` column the
+    ``contracts`` model reads; the load has checked it: a number, not negative, not on a spot
+    term, not above the term's capacity)."""
     if contracts is None:
         return ()
     position = {key: o for o, key in enumerate(zip(offers["supplier"], offers["sku"], strict=True))}
+    minimum = (
+        contracts["min_order"].fillna(0.0).to_numpy(float)
+        if "min_order" in contracts
+        else np.zeros(len(contracts))
+    )
     return tuple(
         (
             position[(row.supplier, row.sku)],
@@ -332,8 +340,9 @@ def _terms(contracts, offer_keys, offers) -> tuple:
             float(row.flex_up),
             float(row.flex_down),
             float(row.capacity),
+            *((float(least),) if least > 0 else ()),
         )
-        for row in contracts.itertuples(index=False)
+        for row, least in zip(contracts.itertuples(index=False), minimum, strict=True)
     )
 
 

@@ -4,16 +4,21 @@ First stage (:func:`add_supply_first_stage`): all-units or incremental price seg
 inspection with the expected counterfeit cost, the policy caps of ``suppliers``
 (``counterfeit_cap``, ``late_cap``, ``brand_direct_share``), and the first-stage quantities of
 the flexible contract terms of ``contracts`` (quantity-flexibility commitments and options
-reserved, ``quantity``). Each scenario (:func:`add_supply_recourse`): units ``bought`` under
-the terms by month, which leave their supplier on ``recourse_shipment`` (the first-stage
-lanes out of suppliers) and arrive a lead time later in the same overseas and bonded stock
-balances (:class:`RecourseSupply` holds those arrivals for the build to add). Every family
-keeps the name it has in ``suppliers`` or ``contracts``.
+reserved, ``quantity``), each with a minimum order either ``signed`` or not used. Each
+scenario (:func:`add_supply_recourse`): units ``bought`` under the terms by month, which leave
+their supplier on ``recourse_shipment`` (the first-stage lanes out of suppliers) and arrive a
+lead time later in the same overseas and bonded stock balances (:class:`RecourseSupply` holds
+those arrivals for the build to add), and the units of them ``inspected``. When a scenario
+can buy (terms) or ship per order from a supplier (``supplier_parcel``, postal), the policy
+caps hold per scenario over every unit bought in it (:func:`caps_per_scenario`). Every
+family keeps the name it has in ``suppliers`` or ``contracts``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 
 import numpy as np
 import pandas as pd
@@ -25,7 +30,16 @@ from cbecopt.families import (
     minimum_quantity_if_used,
     use_only_if_open,
 )
-from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_family, add_var_family, terms
+from cbecopt.labelled import (
+    LinearTerms,
+    Terms,
+    VarFamily,
+    add_family,
+    add_var_family,
+    family_of,
+    terms,
+)
+from cbecopt.models.network.bounds import useful_units
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.suppliers.build import (
     add_all_units_rows,
@@ -37,6 +51,28 @@ COMMITTED = ("quantity_flexibility", "option")
 """Term types with a first-stage quantity (a firm order is the offer's price segments)."""
 TERM_TYPES = (*COMMITTED, "spot")
 TERM_KEY = ["supplier", "sku", "type"]
+TERM_FIELDS = 8
+"""Numbers every term gives (``NetworkData.terms``); a ninth, ``min_order``, is optional."""
+
+
+@dataclass(frozen=True)
+class OfferUnits:
+    """Units bought from offers: the variables of ``family`` at ``positions`` (labels with a
+    ``sku`` column), each bought from the offer ``offer`` (a position in ``d.offers``)."""
+
+    family: VarFamily
+    positions: np.ndarray
+    offer: np.ndarray
+
+    @classmethod
+    def every(cls, family: VarFamily, offer: np.ndarray) -> OfferUnits:
+        return cls(family, np.arange(len(family)), np.asarray(offer, np.int64))
+
+    def per_sku(self, per_offer: np.ndarray) -> LinearTerms:
+        """``sum per_offer[o] x`` over these units, per SKU."""
+        labels = self.family.labels[self.positions]
+        weights = pd.Series(np.asarray(per_offer, float)[self.offer], index=labels)
+        return (weights * self.family[labels]).sum(by="sku")
 
 
 @dataclass(frozen=True)
@@ -77,9 +113,20 @@ def add_supply_first_stage(
     families = (inspected,)
     cost = policy_cost
     if d.terms:
-        quantity, premiums = add_term_commitments(b, d, use_supplier)
-        families, cost = (*families, quantity), (*cost, *premiums)
+        committed, premiums = add_term_commitments(b, d, use_supplier)
+        families, cost = (*families, *committed), (*cost, *premiums)
     return SupplyFirstStage(families, tuple(p for p in cost if len(p.coef)))
+
+
+def caps_per_scenario(d: NetworkData) -> bool:
+    """Whether the sourcing caps are written per scenario: when a scenario can buy units of
+    its own, under flexible terms or per order from a supplier (a 9610 parcel or, with
+    ``allow_personal_articles``, a postal parcel straight from it); else once, in the first
+    stage, over the firm purchases."""
+    postal_from_supplier = d.allow_personal_articles and any(
+        kind == "supplier" for kind, *_ in d.postal
+    )
+    return bool(d.terms) or bool(d.supplier_parcel) or postal_from_supplier
 
 
 def add_price_segments(
@@ -124,9 +171,9 @@ def add_price_segments(
 def add_supplier_policy(
     b: pyo.Block, d: NetworkData, purchase: VarFamily
 ) -> tuple[VarFamily, tuple[Terms, ...]]:
-    """Third-party inspection of firm purchases, and without terms the sourcing caps
-    (:func:`add_policy_caps`); returns the ``inspected`` family and the cost of inspection and
-    of expected counterfeit units.
+    """Third-party inspection of firm purchases, and, unless they hold per scenario
+    (:func:`caps_per_scenario`), the sourcing caps (:func:`add_policy_caps`); returns the
+    ``inspected`` family and the cost of inspection and of expected counterfeit units.
 
     .. math:: i_o \\le q_o, \\qquad
         \\pi_k (r_o q_o - (r_o - r'_o) i_o) + c^{insp}_o i_o \\text{ in the cost}
@@ -142,8 +189,13 @@ def add_supplier_policy(
     )
     if len(inspectable):
         add_family(b, "inspection_limit", inspected <= purchase[inspected.labels], doc="i_o <= q_o")
-    if not d.terms:
-        add_policy_caps(b, d, purchase, inspected)
+    if not caps_per_scenario(d):
+        add_policy_caps(
+            b,
+            d,
+            [OfferUnits.every(purchase, np.arange(len(offers)))],
+            [OfferUnits.every(inspected, inspectable)],
+        )
     penalty = d.counterfeit_penalty[[k for _, k in d.offers]]
     fakes = expected_counterfeit(
         purchase, inspected, penalty * rate, penalty[inspectable] * inspected_rate
@@ -155,46 +207,48 @@ def add_supplier_policy(
 def add_policy_caps(
     block: pyo.Block,
     d: NetworkData,
-    purchase: VarFamily,
-    inspected: VarFamily,
-    bought: VarFamily | None = None,
-    bought_offer: np.ndarray | None = None,
+    bought: list[OfferUnits],
+    inspected: list[OfferUnits],
 ) -> None:
-    """The sourcing caps of ``suppliers`` per SKU over the units bought: the firm purchases
-    and, with flexible terms, a scenario's units ``bought`` (offer ``bought_offer`` of each,
-    not inspected), so the caps hold in every scenario.
+    """The sourcing caps of ``suppliers`` per SKU over the units ``bought`` (the firm
+    purchases and, per scenario, the units bought under flexible terms ``b_ct`` and those
+    shipped per order from a supplier ``x_lt``), less what inspection (``inspected``: of
+    firm units ``i_o``, of units bought under terms ``i_c``) keeps out.
 
     .. math::
-        \\sum_{o \\in O_k} (r_o q_o - (r_o - r'_o) i_o) + \\sum_{c \\in C_k, t} r_c b_{ct}
-        \\le \\bar\\rho \\, U_k, \\qquad
-        \\sum_o l_o q_o + \\sum_{c, t} l_c b_{ct} \\le \\bar\\lambda \\, U_k, \\qquad
-        \\sum_{o \\in O^{brand}_k} q_o + \\sum_{c \\in C^{brand}_k, t} b_{ct} \\ge \\beta \\, U_k
+        \\sum_{o \\in O_k} (r_o q_o - (r_o - r'_o) i_o)
+        + \\sum_{c \\in C_k} (r_c \\textstyle\\sum_t b_{ct} - (r_c - r'_c) i_c)
+        + \\sum_{l, t} r_l x_{lt} \\le \\bar\\rho \\, U_k, \\qquad
+        \\sum l_o \\cdot \\text{units} \\le \\bar\\lambda \\, U_k, \\qquad
+        \\sum_{\\text{brand direct}} \\text{units} \\ge \\beta \\, U_k
 
-    with :math:`U_k = \\sum_{o \\in O_k} q_o + \\sum_{c \\in C_k, t} b_{ct}`.
+    with :math:`U_k` every unit of SKU k bought (firm, under terms, per order), each at the
+    rates of its offer.
     """
-    _, inspectable, rate, inspected_rate = _inspection(d)
+    _, _, rate, _ = _inspection(d)
+    caught = rate - _clean_rate(d)
 
-    def per_sku(firm: LinearTerms, per_offer: np.ndarray) -> LinearTerms:
-        if bought is None:
-            return firm.sum(by="sku")
-        return firm.sum(by="sku") + (bought.keyed(per_offer[bought_offer]) * bought).sum(by="sku")
+    def per_sku(units: list[OfferUnits], per_offer: np.ndarray) -> LinearTerms:
+        return reduce(add, (u.per_sku(per_offer) for u in units if len(u.positions)))
 
-    units = per_sku(purchase.terms(), np.ones(len(d.offers)))
+    units = per_sku(bought, np.ones(len(d.offers)))
     if d.counterfeit_cap < 1.0:
+        fakes = per_sku(bought, rate)
+        if any(len(u.positions) for u in inspected):
+            fakes = fakes - per_sku(inspected, caught)
         average_rate_cap(
             block,
             "counterfeit_cap",
-            per_sku(expected_counterfeit(purchase, inspected, rate, inspected_rate), rate),
+            fakes,
             units,
             d.counterfeit_cap,
             doc="expected counterfeit units <= rho units bought, per SKU",
         )
     if d.max_late_rate < 1.0:
-        late = _per_offer(d.late_rate, len(d.offers), 0.0)
         average_rate_cap(
             block,
             "late_cap",
-            per_sku(purchase.keyed(late) * purchase, late),
+            per_sku(bought, _per_offer(d.late_rate, len(d.offers), 0.0)),
             units,
             d.max_late_rate,
             doc="late rate <= cap",
@@ -204,7 +258,7 @@ def add_policy_caps(
         average_rate_cap(
             block,
             "brand_direct_share",
-            per_sku(purchase.keyed(brand) * purchase, brand),
+            per_sku(bought, brand),
             units,
             d.min_brand_direct_share,
             at_least=True,
@@ -214,12 +268,18 @@ def add_policy_caps(
 
 def add_term_commitments(
     b: pyo.Block, d: NetworkData, use_supplier: VarFamily
-) -> tuple[VarFamily, tuple[Terms, ...]]:
+) -> tuple[tuple[VarFamily, ...], tuple[Terms, ...]]:
     """The first-stage quantity of each quantity-flexibility and option term, bounded by the
-    term's capacity, only with its supplier qualified; returns ``quantity`` and the option
-    premiums.
+    term's capacity, only with its supplier qualified, and with a minimum order
+    (:func:`add_term_min_order`) either signed or unused; returns ``quantity`` (and
+    ``signed``) and the option premiums.
 
-    .. math:: Q_c \\le K_c / a_c, \\qquad Q_c \\le (\\min(K_c, C_i) / a_c) \\, w_i
+    .. math:: Q_c \\le K_c / a_c, \\qquad Q_c \\le M_c \\, w_i
+
+    ``M_c = min(K_c, C_i) / a_c`` (``C_i`` as cut by
+    :func:`~cbecopt.models.network.bounds.with_useful_bounds`), and for a term with a minimum
+    order ``m_c`` the bound of :func:`add_term_min_order`, which never falls below ``m_c``
+    where the term's capacity allows it.
     """
     t = _terms_table(d)
     committed = np.flatnonzero(np.isin(t.type, COMMITTED))
@@ -233,19 +293,72 @@ def add_term_commitments(
         labels=labels,
         doc="Q_c: units committed (quantity flexibility) or reserved (option)",
     )
+    minimum = t.min_order[committed]
+    big = np.minimum(t.capacity[committed], d.supplier_capacity[t.supplier[committed]]) / factor
+    signable = minimum > 0
+    if signable.any():
+        useful = useful_units(d)[t.sku[committed]]
+        most = np.minimum(t.capacity[committed] / factor, np.maximum(minimum, useful / factor))
+        big = np.where(signable, most, big)
     if len(committed):
-        supplier_capacity = d.supplier_capacity[t.supplier[committed]]
         use_only_if_open(
             b,
             "term_if_qualified",
             quantity,
             use_supplier,
-            pd.Series(np.minimum(t.capacity[committed], supplier_capacity) / factor, index=labels),
+            pd.Series(big, index=labels),
             doc="Q_c <= M_c w_i",
         )
     option = t.type[committed] == "option"
     premium = pd.Series(t.premium[committed][option], index=labels[option])
-    return quantity, (premium * quantity[labels[option]]).parts
+    families = (quantity,)
+    if signable.any():
+        families = (quantity, add_term_min_order(b, quantity, minimum, big))
+    return families, (premium * quantity[labels[option]]).parts
+
+
+def add_term_min_order(
+    b: pyo.Block, quantity: VarFamily, minimum: np.ndarray, big: np.ndarray
+) -> VarFamily:
+    """A quantity-flexibility or option term with a minimum order is either not signed or
+    committed (reserved) for at least that much: the rows ``min_order_lower`` and
+    ``min_order_upper`` of ``contracts``; ``minimum`` and ``big`` per ``quantity``.
+
+    .. math:: m_c \\sigma_c \\le Q_c \\le M_c \\sigma_c \\qquad \\forall c : m_c > 0
+
+    ``M_c = min(K_c / a_c, max(m_c, U_k / a_c))``, ``U_k`` the SKU's useful units
+    (:func:`~cbecopt.models.network.bounds.useful_units`), ``a_c = 1 + u_c`` for quantity
+    flexibility and 1 for an option: with ``Q_c`` at ``max(m_c, U_k / a_c)`` the term still
+    allows every useful unit (``a_c Q_c >= U_k``) and demands no more (``(1 - d_c) Q_c`` at
+    most that of a larger ``Q_c``), so committing beyond it only adds cost and every optimum
+    is kept (the reasoning of ``bounds``). Not the supplier's capacity as cut by
+    ``with_useful_bounds``: that sums the firm offers' useful ends, which may lie below
+    ``m_c``.
+    """
+    with_minimum = minimum > 0
+    labels = quantity.labels[with_minimum]
+    signed = add_var_family(
+        b,
+        "signed",
+        list(labels),
+        domain=pyo.Binary,
+        labels=labels,
+        doc="sigma_c: term c with a minimum order is signed",
+    )
+    big = big[with_minimum]
+    minimum = minimum[with_minimum]
+    minimum_quantity_if_used(
+        b,
+        "min_order_lower",
+        quantity,
+        signed,
+        signed.keyed(minimum),
+        doc="Q_c - m_c sigma_c >= 0",
+    )
+    use_only_if_open(
+        b, "min_order_upper", quantity, signed, signed.keyed(big), doc="Q_c - M_c sigma_c <= 0"
+    )
+    return signed
 
 
 NO_RECOURSE = RecourseSupply((), (), ())
@@ -255,8 +368,12 @@ NO_RECOURSE = RecourseSupply((), (), ())
 def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> RecourseSupply:
     """One scenario's purchases under the terms: ``bought`` by term and month within the
     bands the first stage set, shipped out of the supplier on ``recourse_shipment``, with the
-    supplier's capacity shared with the firm purchases (nothing without terms). ``by_name``
-    holds the first stage's families and its shipment keys (``ships``) by name.
+    supplier's capacity shared with the firm purchases, and the units of them ``inspected``;
+    and, when they hold per scenario (:func:`caps_per_scenario`), the sourcing caps over the
+    firm purchases, those units and the units shipped per order from a supplier (read from
+    the scenario's ``delivery``, which must be built first). ``by_name`` holds the first
+    stage's families, its shipment keys (``ships``) and its delivery keys (``outlets``) by
+    name.
 
     .. math::
         (1 - d_c) Q_c \\le \\sum_t b_{ct} \\le (1 + u_c) Q_c \\;(c \\in C^{qf}), \\quad
@@ -266,7 +383,11 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         \\sum_{c \\in C_{ik}} b_{ct} = \\sum_{l \\in L^{1}_i \\cup L^{in}_i} g_{lkt}, \\qquad
         \\sum_k q_{ik} + \\sum_{c \\in C_i, t} b_{ct} \\le C_i w_i
     """
+    firm, firm_inspected = _firm_units(d, by_name)
+    per_order = _per_order_units(s, d, by_name) if caps_per_scenario(d) else ()
     if not d.terms:
+        if caps_per_scenario(d):
+            add_policy_caps(s, d, [firm, *per_order], [firm_inspected])
         return NO_RECOURSE
     t, ships = _terms_table(d), by_name["ships"]
     months = range(d.months)
@@ -278,9 +399,14 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         labels=pd.MultiIndex.from_tuples(keys, names=[*TERM_KEY, "month"]),
         doc="b_ct: units called, exercised or bought spot in month t",
     )
-    add_flexibility_rows(s, t, by_name.get("quantity"), bought.sum(by=TERM_KEY))
+    called = bought.sum(by=TERM_KEY)
+    add_flexibility_rows(s, t, by_name.get("quantity"), called)
+    inspected, inspection_cost = add_term_inspection(s, d, t, called)
     add_policy_caps(
-        s, d, by_name["purchase"], by_name["inspected"], bought, np.repeat(t.offer, d.months)
+        s,
+        d,
+        [firm, OfferUnits.every(bought, np.repeat(t.offer, d.months)), *per_order],
+        [firm_inspected, *inspected],
     )
     with_terms = {d.offers[o] for o in t.offer}
     out = np.array(
@@ -354,6 +480,7 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
     per_unit = pd.Series(price + fakes, index=t.labels)
     cost = (
         *(per_unit * bought).parts,
+        *inspection_cost,
         *(recourse.keyed(ships.cost[sent]) * recourse).parts,
     )
     return RecourseSupply(
@@ -362,6 +489,59 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         tuple(p for p in cost if len(p.coef)),
         bought.sum(by="supplier"),
     )
+
+
+def add_term_inspection(
+    s: pyo.Block, d: NetworkData, t: _TermsTable, called: LinearTerms
+) -> tuple[tuple[OfferUnits, ...], tuple[Terms, ...]]:
+    """Third-party inspection, in a scenario, of the units bought under the terms of an
+    inspectable offer, as of its firm purchases: ``inspected`` (keyed by term) within the
+    units bought over the horizon, at the offer's inspection cost, each inspected unit's
+    counterfeit rate cut to the offer's inspected rate; returns the inspected units (none
+    when no term's offer can be inspected) and their cost.
+
+    .. math:: i_c \\le \\sum_t b_{ct}, \\qquad
+        (c^{insp}_o - \\pi_k (r_o - r'_o)) \\, i_c \\text{ in the scenario's cost}
+    """
+    cost_per_unit, _, rate, _ = _inspection(d)
+    at = np.flatnonzero(np.isfinite(cost_per_unit[t.offer]))
+    if not len(at):
+        return (), ()
+    labels = t.labels[at]
+    inspected = add_var_family(
+        s,
+        "inspected",
+        list(labels),
+        labels=labels,
+        doc="i_c: units bought under term c inspected",
+    )
+    add_family(s, "inspection_limit", inspected <= called[labels], doc="i_c <= sum_t b_ct")
+    offer = t.offer[at]
+    caught = (rate - _clean_rate(d))[offer]
+    per_unit = cost_per_unit[offer] - d.counterfeit_penalty[t.sku[at]] * caught
+    return (OfferUnits.every(inspected, offer),), (inspected.keyed(per_unit) * inspected).parts
+
+
+def _firm_units(d: NetworkData, by_name: dict) -> tuple[OfferUnits, OfferUnits]:
+    """The first stage's firm purchases and inspected units, as units of their offers."""
+    purchase, inspected = by_name["purchase"], by_name["inspected"]
+    return (
+        OfferUnits.every(purchase, np.arange(len(d.offers))),
+        OfferUnits.every(inspected, purchase.labels.get_indexer(inspected.labels)),
+    )
+
+
+def _per_order_units(s: pyo.Block, d: NetworkData, by_name: dict) -> tuple[OfferUnits, ...]:
+    """The scenario's units shipped per order straight from a supplier (its 9610 and postal
+    parcels, the ``delivery`` keys whose origin is a supplier), as units of the offer of that
+    supplier and SKU (none without such keys)."""
+    outs = by_name["outlets"]
+    direct = outs.where(origin_kind="supplier")
+    if not len(direct):
+        return ()
+    offer = {key: o for o, key in enumerate(d.offers)}
+    of = [offer[i, k] for i, k in zip(outs.origin[direct], outs.sku[direct], strict=True)]
+    return (OfferUnits(family_of(s, "delivery"), direct, np.array(of, np.int64)),)
 
 
 def add_flexibility_rows(
@@ -424,6 +604,7 @@ class _TermsTable:
     flex_up: np.ndarray
     flex_down: np.ndarray
     capacity: np.ndarray
+    min_order: np.ndarray
 
 
 def _terms_table(d: NetworkData) -> _TermsTable:
@@ -440,8 +621,22 @@ def _terms_table(d: NetworkData) -> _TermsTable:
     )
     if labels.has_duplicates:
         raise ValueError("terms: one term per offer and type")
-    numbers = np.array([c[2:] for c in d.terms], float).reshape(len(d.terms), 6)
-    unit_price, premium, exercise, up, down, capacity = numbers.T
+    fields = TERM_FIELDS - 2
+    numbers = np.full((len(d.terms), fields + 1), np.nan)
+    for n, term in enumerate(d.terms):
+        if len(term) not in (TERM_FIELDS, TERM_FIELDS + 1):
+            raise ValueError(
+                f"terms: entry {n + 1} has {len(term)} values; give {TERM_FIELDS} "
+                f"(offer, type, unit_price, premium, exercise_price, flex_up, flex_down, "
+                f"capacity) and optionally min_order"
+            )
+        numbers[n, : len(term) - 2] = term[2:]
+    unit_price, premium, exercise, up, down, capacity, min_order = numbers.T
+    min_order = np.nan_to_num(min_order)
+    if ((kind == "spot") & (min_order > 0)).any():
+        raise ValueError(
+            "terms: a minimum order applies to quantity_flexibility and option terms, not spot"
+        )
     return _TermsTable(
         labels,
         offer,
@@ -454,6 +649,7 @@ def _terms_table(d: NetworkData) -> _TermsTable:
         np.nan_to_num(up),
         np.nan_to_num(down),
         np.where(np.isnan(capacity), np.inf, capacity),
+        min_order,
     )
 
 
@@ -467,6 +663,14 @@ def _inspection(d: NetworkData) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     inspected_rate = _per_offer(d.inspected_rate, count, np.nan)
     inspected_rate = np.where(np.isnan(inspected_rate), rate, inspected_rate)[inspectable]
     return cost_per_unit, inspectable, rate, inspected_rate
+
+
+def _clean_rate(d: NetworkData) -> np.ndarray:
+    """Per offer: the counterfeit rate of its inspected units (its own rate where it cannot
+    be inspected)."""
+    rate = np.asarray(d.counterfeit_rate, float)
+    clean = _per_offer(d.inspected_rate, len(d.offers), np.nan)
+    return np.where(np.isnan(clean), rate, clean)
 
 
 def _per_offer(values: np.ndarray | None, count: int, default: float) -> np.ndarray:
