@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from cbecopt.models.network import NetworkData, NetworkProblem, solve_network
+from cbecopt.models.network import NetworkData, NetworkProblem, solve_network, with_platforms
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
 from network_helpers import EVERY_ROW, platform_markets, tiny, tiny_channels, tiny_supply
 
@@ -277,12 +277,18 @@ def test_mean_cvar_optimum_is_the_brute_force_optimum(weight, alpha):
     assert expected > brute_force(d)  # the tail costs more than the mean
 
 
+def _on_two_platforms(d: NetworkData) -> NetworkData:
+    """``d`` sold on two platforms (60/40), each with its own copy of every unshared warehouse."""
+    demand = np.stack([d.demand * 0.6, d.demand * 0.4], axis=2)
+    return with_platforms(d, ("tmall", "jd"), demand)
+
+
 @pytest.mark.component
 def test_network_md_names_every_family_the_model_builds():
     """``models/network.md`` (section "Built so far") names every variable and constraint
     family on ``m.network`` and its scenario blocks, and every family it lists is built (by
-    the tiny network, the one with every channel and every optional row, or the one with
-    every supply-side feature)."""
+    the tiny network, the one with every channel and every optional row, the one with every
+    supply-side feature, or one sold on two platforms)."""
     built = set()
     for d in (
         tiny(),
@@ -290,6 +296,7 @@ def test_network_md_names_every_family_the_model_builds():
         tiny_supply(),
         tiny_channels(**EVERY_ROW, terms=tiny_supply().terms),
         tiny_supply(terms=((*tiny_supply().terms[0], 30.0), *tiny_supply().terms[1:])),
+        _on_two_platforms(tiny_channels(**EVERY_ROW, shared_by=(("jd",),))),
     ):
         form = build_extensive_form(NetworkProblem(d), NetworkProblem(d).scenarios())
         block = form.block
