@@ -327,6 +327,8 @@ QF = (0, "quantity_flexibility", 9.0, NAN, NAN, 0.5, 0.3, INF)
 OPTION = (0, "option", NAN, 0.8, 8.5, NAN, NAN, 80.0)
 GREY_OPTION = (1, "option", NAN, 0.5, 6.5, NAN, NAN, 40.0)
 SPOT = (0, "spot", 13.0, NAN, NAN, NAN, NAN, 50.0)
+SMALL_FIRM = ((0, 0.0, 30.0, 10.0), (1, 0.0, 60.0, 6.0))
+"""The brand's firm offer ends at 30 units, below what its quantity-flexibility term sells."""
 INSPECTION = {"inspection_cost": np.array([NAN, 1.0]), "inspected_rate": np.array([NAN, 0.02])}
 CHEAP_GREY = {"supplier_fixed": np.array([100.0, 0.0]), "counterfeit_penalty": np.array([0.0])}
 THREE_MONTHS = {"months": 3, "demand": np.array([[[[5.0, 40.0, 60.0]]], [[[20.0, 90.0, 10.0]]]])}
@@ -391,6 +393,11 @@ CASES = {  # (changes to the tiny network, the same network without the feature,
         },
         SPOT_ONLY,
         +1,
+    ),
+    "a term selling beyond its firm offer's capacity": (
+        {"terms": (QF,), "segments": SMALL_FIRM},
+        {"segments": SMALL_FIRM},
+        -1,
     ),
     "minimum order on a quantity-flexibility term": (
         {"terms": ((*QF, 80.0),)},

@@ -276,10 +276,12 @@ def add_term_commitments(
 
     .. math:: Q_c \\le K_c / a_c, \\qquad Q_c \\le M_c \\, w_i
 
-    ``M_c = min(K_c, C_i) / a_c`` (``C_i`` as cut by
-    :func:`~cbecopt.models.network.bounds.with_useful_bounds`), and for a term with a minimum
-    order ``m_c`` the bound of :func:`add_term_min_order`, which never falls below ``m_c``
-    where the term's capacity allows it.
+    ``M_c = min(K_c / a_c, max(m_c, U_k / a_c))`` (``U_k``:
+    :func:`~cbecopt.models.network.bounds.useful_units`; ``m_c``: the term's minimum order, 0
+    without one): committing more than ``U_k / a_c`` only raises the least units called, and
+    the bound never falls below a minimum the term's capacity allows. (The supplier's capacity
+    as cut by ``with_useful_bounds`` is no bound here: it sums the firm offers' useful ends,
+    which may lie below what a term can sell.)
     """
     t = _terms_table(d)
     committed = np.flatnonzero(np.isin(t.type, COMMITTED))
@@ -293,13 +295,9 @@ def add_term_commitments(
         labels=labels,
         doc="Q_c: units committed (quantity flexibility) or reserved (option)",
     )
-    minimum = t.min_order[committed]
-    big = np.minimum(t.capacity[committed], d.supplier_capacity[t.supplier[committed]]) / factor
-    signable = minimum > 0
-    if signable.any():
-        useful = useful_units(d)[t.sku[committed]]
-        most = np.minimum(t.capacity[committed] / factor, np.maximum(minimum, useful / factor))
-        big = np.where(signable, most, big)
+    minimum = np.nan_to_num(t.min_order[committed])
+    useful = useful_units(d)[t.sku[committed]]
+    big = np.minimum(t.capacity[committed] / factor, np.maximum(minimum, useful / factor))
     if len(committed):
         use_only_if_open(
             b,
@@ -312,6 +310,7 @@ def add_term_commitments(
     option = t.type[committed] == "option"
     premium = pd.Series(t.premium[committed][option], index=labels[option])
     families = (quantity,)
+    signable = minimum > 0
     if signable.any():
         families = (quantity, add_term_min_order(b, quantity, minimum, big))
     return families, (premium * quantity[labels[option]]).parts
