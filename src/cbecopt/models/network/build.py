@@ -48,7 +48,6 @@ from cbecopt.models.network.channels import (
     warehouse_kinds,
 )
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.platforms import scenario_platform_demand
 from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
@@ -339,8 +338,11 @@ class NetworkProblem(DemandScenarios):
         """One scenario's recourse: stock at every warehouse, deliveries on release, parcel,
         supplier-parcel and postal lanes (:mod:`cbecopt.models.network.channels`), lost sales."""
         d = self.data
-        by_platform = scenario_platform_demand(d, demand)
-        if by_platform is not None:
+        by_platform = None
+        if d.platform_demand is not None:  # :meth:`scenarios` hands out demand per platform
+            by_platform = np.asarray(demand, float)
+            if by_platform.ndim != 4:
+                raise ValueError("a scenario of a network with platforms needs demand per platform")
             demand = by_platform.sum(axis=1)
         ships: Shipments = first.by_name["ships"]
         shipment: VarFamily = first.by_name["shipment"]

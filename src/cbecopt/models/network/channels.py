@@ -22,7 +22,7 @@ import pyomo.environ as pyo
 from cbecopt.families import average_rate_cap, capacity_if_open
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, terms
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.platforms import copy_platforms, served_sets
+from cbecopt.models.network.platforms import copy_platforms, members, served_sets
 
 PER_ORDER = ("parcel", "supplier_parcel", "postal")
 """Outlet roles shipping one order at a time from abroad: the customers wait for these
@@ -270,8 +270,7 @@ def largest_demand(d: NetworkData) -> dict[int, np.ndarray]:
     if d.platform_demand is not None:
         by_platform = np.asarray(d.platform_demand, float)
         for mask in {platform_mask(g, len(d.platforms)) for g in copy_platforms(d)} - {0}:
-            members = [p for p in range(len(d.platforms)) if mask >> p & 1]
-            out[mask] = by_platform[:, :, members].sum(axis=2).max(axis=0)
+            out[mask] = by_platform[:, :, members(mask, len(d.platforms))].sum(axis=2).max(axis=0)
     return out
 
 
@@ -410,8 +409,7 @@ def platform_rows(d: NetworkData, outs: Outlets) -> PlatformRows | None:
     for p, group in present.groupby("pair", sort=True):
         found = frozenset(group["mask"])
         if found not in needed:
-            groups = {frozenset(q for q in range(nP) if m >> q & 1) for m in found}
-            needed[found] = [sum(1 << q for q in g) for g in served_sets(groups, nP)]
+            needed[found] = served_sets(set(found), nP)
         triples += [(p, m, q) for q in needed[found] for m in found if m & ~q == 0]
     if not triples:
         return None
@@ -426,7 +424,7 @@ def platform_rows(d: NetworkData, outs: Outlets) -> PlatformRows | None:
     q = (unique // d.months) % (1 << nP)
     pairs = unique // d.months // (1 << nP)
     market, sku = pairs // nK, pairs % nK
-    names = ["+".join(d.platforms[p] for p in range(nP) if m >> p & 1) for m in q]
+    names = ["+".join(d.platforms[p] for p in members(m, nP)) for m in q]
     labels = pd.MultiIndex.from_arrays(
         [np.asarray(d.markets, object)[market], names, np.asarray(d.skus, object)[sku], month],
         names=["market", "platforms", "sku", "month"],
@@ -456,9 +454,9 @@ def add_platform_served(
     if rows is None or by_platform is None:
         return
     wait = np.ones(len(d.skus)) if d.wait_share is None else np.asarray(d.wait_share, float)
-    members = (rows.platforms[:, None] >> np.arange(len(d.platforms))) & 1
+    inside = (rows.platforms[:, None] >> np.arange(len(d.platforms))) & 1
     demand = by_platform[rows.market, :, rows.sku, rows.month]
-    limit = wait[rows.sku] * (members * demand).sum(axis=1)
+    limit = wait[rows.sku] * (inside * demand).sum(axis=1)
     usage = LinearTerms(rows.labels, (terms(delivery, rows.rows, rows.keys, 1.0),))
     capacity_if_open(
         s,

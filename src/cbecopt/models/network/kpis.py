@@ -18,7 +18,7 @@ from cbecopt.analytics import var_cvar
 from cbecopt.labelled import family_of
 from cbecopt.models.network.channels import Outlets, every_platform, service_levels
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.platforms import copy_platforms
+from cbecopt.models.network.platforms import copy_platforms, members
 from cbecopt.stochastic.twostage import ExtensiveForm
 
 
@@ -102,14 +102,14 @@ def platform_served(d: NetworkData, outs: Outlets, delivered: np.ndarray) -> np.
         keys = np.flatnonzero((outs.platforms == mask) | ((outs.platforms == 0) & (mask == every)))
         units = np.zeros((nJ, nK, nT))
         np.add.at(units, (outs.market[keys], outs.sku[keys], outs.month[keys]), delivered[keys])
-        members = [p for p in range(nP) if mask >> p & 1]
-        lacking = np.clip(demand[:, members] - served[:, members], 0.0, None)
-        weight = np.where(lacking.sum(axis=1, keepdims=True) > 0, lacking, demand[:, members])
+        group = members(mask, nP)
+        lacking = np.clip(demand[:, group] - served[:, group], 0.0, None)
+        weight = np.where(lacking.sum(axis=1, keepdims=True) > 0, lacking, demand[:, group])
         total = weight.sum(axis=1, keepdims=True)
         share = np.divide(
-            weight, total, out=np.full(weight.shape, 1.0 / len(members)), where=total > 0
+            weight, total, out=np.full(weight.shape, 1.0 / len(group)), where=total > 0
         )
-        served[:, members] += units[:, None] * share
+        served[:, group] += units[:, None] * share
     return served
 
 

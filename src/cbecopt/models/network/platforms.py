@@ -39,13 +39,13 @@ def sharing_groups(
         unknown = set(named or ()) - set(platforms)
         if unknown:
             raise ValueError(f"shared_by of {d.overseas[w]}: unknown platform {sorted(unknown)}")
-        members = tuple(p for p in every if platforms[p] in (named or ()))
+        listed = tuple(p for p in every if platforms[p] in (named or ()))
         if not sharing:
             groups.append(alone)
         elif named is None:
             groups.append([every])
-        elif len(members) >= 2:
-            groups.append([members, *[(p,) for p in every if p not in members]])
+        elif len(listed) >= 2:
+            groups.append([listed, *[(p,) for p in every if p not in listed]])
         else:
             groups.append(alone)
     return groups
@@ -141,14 +141,19 @@ def copy_platforms(d: NetworkData) -> list[frozenset[int]]:
     return [frozenset(position[p] for p in g) if g else every for g in d.shared_by]
 
 
-def served_sets(groups: set[frozenset[int]], platforms: int) -> list[frozenset[int]]:
-    """The sets Q of platforms whose ``platform_served`` row is needed, given the groups of
-    the copies that deliver somewhere: the parcels of copies whose group lies within Q fit in
-    Q's demand (Hall's condition: a split of every delivery among the platforms exists when
-    it holds for every Q). Only proper unions of groups need a row (a smaller union has the
-    same left side), and not a union that splits into two such sets with no group across
-    them (its row is their sum)."""
-    every = frozenset(range(platforms))
+def members(mask: int, platforms: int) -> list[int]:
+    """The platform positions in a bit mask of ``platforms`` platforms."""
+    return [p for p in range(platforms) if mask >> p & 1]
+
+
+def served_sets(groups: set[int], platforms: int) -> list[int]:
+    """The sets Q of platforms (bit masks) whose ``platform_served`` row is needed, given the
+    platform sets (bit masks) of the copies that deliver somewhere: the parcels of copies
+    whose set lies within Q fit in Q's demand (Hall's condition: a split of every delivery
+    among the platforms exists when it holds for every Q). Only proper unions of the sets
+    need a row (a smaller union has the same left side), and not a union that splits into two
+    such unions with no set across them (its row is their sum)."""
+    every = (1 << platforms) - 1
     present = [g for g in groups if g != every]
     unions = set(present)
     while True:
@@ -158,36 +163,26 @@ def served_sets(groups: set[frozenset[int]], platforms: int) -> list[frozenset[i
         unions = grown
     unions.discard(every)
 
-    def splits(q: frozenset[int]) -> bool:
-        inside = [g for g in present if g <= q]
+    def within(g: int, q: int) -> bool:
+        return g & ~q == 0
+
+    def splits(q: int) -> bool:
+        inside = [g for g in present if within(g, q)]
         for part in unions:
+            rest = q & ~part
             if (
-                part < q
-                and (q - part) in unions
-                and all(g <= part or g <= q - part for g in inside)
+                part != q
+                and within(part, q)
+                and rest in unions
+                and all(within(g, part) or within(g, rest) for g in inside)
             ):
                 return True
         return False
 
-    return sorted((q for q in unions if not splits(q)), key=lambda q: (len(q), sorted(q)))
-
-
-def scenario_platform_demand(d: NetworkData, demand: np.ndarray) -> np.ndarray | None:
-    """One scenario's demand per market x platform x SKU x month (None without platforms):
-    ``demand`` itself when given so (:meth:`NetworkProblem.scenarios`), else a markets x SKUs x
-    months array split by each platform's expected share of the cell (equal shares where the
-    data expect no demand)."""
-    if d.platform_demand is None:
-        return None
-    demand = np.asarray(demand, float)
-    if demand.ndim == 4:
-        return demand
-    by_platform = np.tensordot(d.probabilities, d.platform_demand, axes=1)
-    total = by_platform.sum(axis=1, keepdims=True)
-    share = np.divide(
-        by_platform, total, out=np.full(by_platform.shape, 1.0 / len(d.platforms)), where=total > 0
+    return sorted(
+        (q for q in unions if not splits(q)),
+        key=lambda q: (bin(q).count("1"), members(q, platforms)),
     )
-    return demand[:, None] * share
 
 
 def _copy_name(warehouse: str, group: tuple[str, ...], platforms: tuple[str, ...]) -> str:
