@@ -295,9 +295,8 @@ def add_term_commitments(
         labels=labels,
         doc="Q_c: units committed (quantity flexibility) or reserved (option)",
     )
-    minimum = np.nan_to_num(t.min_order[committed])
-    useful = useful_units(d)[t.sku[committed]]
-    big = np.minimum(t.capacity[committed] / factor, np.maximum(minimum, useful / factor))
+    big = _commitment_bound(d, t)[committed]
+    minimum = t.min_order[committed]
     if len(committed):
         use_only_if_open(
             b,
@@ -438,17 +437,19 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
     shipped = LinearTerms(rows, (terms(recourse, at, np.arange(len(sent)), 1.0),))
     add_family(s, "purchase_link", bought_by - shipped == 0.0, doc="sum_c b_ct = sum g out of i")
     role, destination = ships.role[sent], ships.destination[sent]
-    big = float(np.sum(d.supplier_capacity))
+    most = term_units_bound(d, t)
     into = np.flatnonzero(role == "first_mile")
     if len(into):
         opened = by_name["open"]
+        reaching = np.zeros((len(d.overseas), len(d.skus)), bool)
+        reaching[destination[into], ships.sku[sent][into]] = True
         use_only_if_open(
             s,
             "open_linking",
             LinearTerms(opened.labels, (terms(recourse, destination[into], into, 1.0),)),
             opened,
-            pd.Series(big, index=opened.labels),
-            doc="sum g into w <= M y_w",
+            pd.Series(reaching.astype(float) @ most, index=opened.labels),
+            doc="sum g into w <= M_w y_w",
         )
     into = np.flatnonzero(role == "inbound")
     if len(into):
@@ -463,8 +464,8 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
                 (terms(recourse, pair[destination[into], ships.sku[sent][into]], into, 1.0),),
             ),
             listed,
-            pd.Series(big, index=listed.labels),
-            doc="sum g of k into b <= M a_bk",
+            pd.Series(most[np.nonzero(stocked)[1]], index=listed.labels),
+            doc="sum g of k into b <= M_k a_bk",
         )
     arrive = ships.month[sent] + ships.lead[sent]
     sku = ships.sku[sent]
@@ -604,6 +605,27 @@ class _TermsTable:
     flex_down: np.ndarray
     capacity: np.ndarray
     min_order: np.ndarray
+
+
+def _commitment_bound(d: NetworkData, t: _TermsTable) -> np.ndarray:
+    """Per term: ``M_c = min(K_c / a_c, max(m_c, U_k / a_c))``, the most a quantity-flexibility
+    or option term need commit (see :func:`add_term_quantity`); for a spot term
+    ``min(K_c, U_k)``, the most worth buying spot."""
+    factor = np.where(t.type == "quantity_flexibility", 1.0 + t.flex_up, 1.0)
+    useful = useful_units(d)[t.sku]
+    return np.minimum(t.capacity / factor, np.maximum(t.min_order, useful / factor))
+
+
+def term_units_bound(d: NetworkData, t: _TermsTable) -> np.ndarray:
+    """Per SKU: the most units all its terms together deliver in one scenario, the sum over its
+    terms of ``a_c M_c`` (:func:`_commitment_bound`; a spot term's ``min(K_c, U_k)``). It
+    bounds the scenario's recourse shipments of the SKU into any one warehouse, the big-M of
+    the scenario's ``open_linking`` (summed over the SKUs that reach the warehouse) and
+    ``listing_link`` rows, in place of the suppliers' whole capacity."""
+    factor = np.where(t.type == "quantity_flexibility", 1.0 + t.flex_up, 1.0)
+    most = np.zeros(len(d.skus))
+    np.add.at(most, t.sku, factor * _commitment_bound(d, t))
+    return most
 
 
 def _terms_table(d: NetworkData) -> _TermsTable:
