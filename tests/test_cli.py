@@ -143,9 +143,13 @@ def test_independent_reports_sharing(tmp_path):
 
 
 @pytest.mark.unit
-def test_long_runs_name_their_step_on_a_terminal_only(monkeypatch):
-    """The package logs each step of a multi-solve run; the CLI shows it as a spinner on a
-    terminal, and nothing in a pipe or with --verbose."""
+def test_long_runs_show_their_step_live_on_a_terminal_and_as_steady_lines_in_a_pipe(
+    monkeypatch, capsys
+):
+    """The package logs each step of a multi-solve run and each HiGHS run's progress; the CLI
+    shows both as one live line on a terminal, as plain lines on stderr at a steady rate in a
+    pipe (none in a short run), and with --verbose only the steps (HiGHS's own log says the
+    rest)."""
     import importlib
     import io
     import logging
@@ -153,18 +157,69 @@ def test_long_runs_name_their_step_on_a_terminal_only(monkeypatch):
     from rich.console import Console
 
     app = importlib.import_module("cbecopt.cli.app")  # the module, not the Typer object
+    step = ("cbecopt.compare", "compare-routing: hybrid (4/4)")
+    solver = ("cbecopt.highs", "HiGHS 12 s: incumbent 110.00, bound 100.00, gap 9.09%, 7 nodes")
 
-    for terminal, verbose, shown in (
-        (True, False, True),
-        (False, False, False),
-        (True, True, False),
-    ):
+    def run(terminal: bool, verbose: bool) -> tuple[str, str]:
         screen = io.StringIO()
-        monkeypatch.setattr(app, "err", Console(file=screen, force_terminal=terminal, width=80))
+        monkeypatch.setattr(app, "err", Console(file=screen, force_terminal=terminal, width=200))
         with app.solving(False, verbose):
-            logging.getLogger("cbecopt.compare").info("compare-routing: hybrid (4/4)")
-        assert ("compare-routing: hybrid (4/4)" in screen.getvalue()) is shown
-        assert logging.getLogger("cbecopt").handlers == []  # the spinner's handler is removed
+            for name, message in (step, solver):
+                logging.getLogger(name).info(message, extra={"highs_progress": name == solver[0]})
+        assert logging.getLogger("cbecopt").handlers == []  # the handler is removed
+        return screen.getvalue(), capsys.readouterr().err
+
+    live, _ = run(terminal=True, verbose=False)
+    assert f"{step[1]} · {solver[1]}" in live
+    assert run(terminal=False, verbose=False) == ("", "")  # within the first seconds: nothing
+    monkeypatch.setattr(app, "PIPE_PROGRESS_SECONDS", 0.0)
+    screen, lines = run(terminal=False, verbose=False)
+    assert screen == "" and lines.splitlines() == [
+        f"cbecopt: [0:00] {step[1]}",
+        f"cbecopt: [0:00] {step[1]} · {solver[1]}",
+    ]
+    screen, lines = run(terminal=True, verbose=True)
+    assert step[1] not in screen and lines == f"cbecopt: {step[1]}\n"
+
+
+@pytest.mark.component
+def test_a_running_highs_solve_reports_incumbent_bound_and_gap(monkeypatch, caplog):
+    """Every PROGRESS_SECONDS a MIP under way logs its incumbent, bound and gap (a hard
+    multi-knapsack stopped by a time limit: it runs long enough to be watched)."""
+    import logging
+    import re
+
+    import numpy as np
+    import pyomo.environ as pyo
+
+    from cbecopt import highs
+
+    rng = np.random.default_rng(7)
+    items, rows = 120, 6
+    weight = rng.integers(20, 100, size=(rows, items))
+    value = weight.sum(axis=0) + rng.integers(0, 30, size=items)
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(items), domain=pyo.Binary)
+    m.cap = pyo.Constraint(
+        range(rows),
+        rule=lambda m, r: (
+            sum(int(weight[r, i]) * m.x[i] for i in range(items)) <= int(weight[r].sum() // 2)
+        ),
+    )
+    m.obj = pyo.Objective(expr=sum(int(value[i]) * m.x[i] for i in range(items)), sense=-1)
+    monkeypatch.setattr(highs, "PROGRESS_SECONDS", 0.0)
+    with caplog.at_level(logging.INFO, logger="cbecopt.highs"):
+        outcome = highs.solve_compiled(
+            highs.compile_model(m), highs.SolveOptions(time_limit=1.0, threads=1)
+        )
+    reports = [r.getMessage() for r in caplog.records if getattr(r, "highs_progress", False)]
+    assert reports and all(r.startswith("HiGHS ") for r in reports)
+    last = next(r for r in reversed(reports) if "bound" in r and "incumbent" in r)
+    found = re.search(r"incumbent ([-\d,.]+), bound ([-\d,.]+), gap [\d.]+%, [\d,]+ nodes$", last)
+    assert found, last
+    incumbent, bound = (float(n.replace(",", "")) for n in found.groups())
+    # A maximisation: no incumbent shown beats the final one; no bound shown is below it.
+    assert incumbent <= outcome.objective + 1e-6 <= bound + 2e-6
 
 
 @pytest.mark.integration

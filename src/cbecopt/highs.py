@@ -654,6 +654,8 @@ def _not_started(budget: Budget, handoff: float) -> SolverOutcome:
 
 POLL_SECONDS = 0.05
 """How often the waiting thread looks at the budget while HiGHS runs."""
+PROGRESS_SECONDS = 1.0
+"""How often a running HiGHS solve logs its progress (from the first second on)."""
 ABANDON_SECONDS = 0.5
 """After a stop request or the deadline, how long HiGHS gets to return before the command line
 gives up on it (HiGHS cannot be interrupted inside some phases, e.g. the root LP of a MIP)."""
@@ -677,7 +679,9 @@ class _WatchedRun:
     command line can return them even when HiGHS does not reach an interrupt point in time
     (then the run is abandoned, see :data:`ABANDON_SECONDS`). A ``KeyboardInterrupt`` reaching
     the wait (the API without the command line's signal handlers) asks the budget to stop; a
-    second one propagates.
+    second one propagates. Every :data:`PROGRESS_SECONDS` the waiting thread logs where the
+    run is (:meth:`progress`, an INFO record of ``cbecopt.highs`` marked ``highs_progress``):
+    the command line shows it live on a terminal and as steady lines in pipes and logs.
     """
 
     def __init__(self, highs: highspy.Highs, budget: Budget, deadline: float | None):
@@ -688,8 +692,11 @@ class _WatchedRun:
         self.incumbent: np.ndarray | None = None
         self.objective: float | None = None
         self.bound: float | None = None
+        self.nodes: int | None = None
+        self.iterations = ""
         self._stop = False
         self._done = threading.Event()
+        self._started = time.monotonic()
         for event in (highs.cbMipInterrupt, highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
             event.subscribe(self._interrupt)
         highs.cbMipImprovingSolution.subscribe(self._improved)
@@ -697,8 +704,14 @@ class _WatchedRun:
     def _interrupt(self, event) -> None:
         if self._stop or _stopped(self.budget, self.deadline):
             event.interrupt()
-        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+        kind = event.callback_type
+        if kind == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
             self._track_bound(event)
+            self.nodes = int(event.data_out.mip_node_count)
+        elif kind == highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt:
+            self.iterations = f"{event.data_out.simplex_iteration_count:,} simplex iterations"
+        elif kind == highspy.cb.HighsCallbackType.kCallbackIpmInterrupt:
+            self.iterations = f"{event.data_out.ipm_iteration_count:,} interior-point iterations"
 
     def _improved(self, event) -> None:
         out = event.data_out
@@ -711,6 +724,21 @@ class _WatchedRun:
         if bound is not None and np.isfinite(bound):
             self.bound = float(bound)
 
+    def progress(self) -> str:
+        """Where the run is: seconds, incumbent, bound, gap and nodes of a MIP once HiGHS has
+        reported them (it reports nothing while it solves the root LP relaxation)."""
+        seconds = f"HiGHS {time.monotonic() - self._started:.0f} s"
+        if self.nodes is None:  # an LP (whose solvers report iterations) or a MIP's root LP
+            return f"{seconds}: solving an LP, {self.iterations or 'no progress reported yet'}"
+        bound = "no bound yet" if self.bound is None else f"bound {self.bound:,.2f}"
+        if self.objective is None:
+            return f"{seconds}: no incumbent yet, {bound}, {self.nodes:,} nodes"
+        gap = "" if self.bound is None else f", gap {_relative_gap(self.objective, self.bound):.2%}"
+        return f"{seconds}: incumbent {self.objective:,.2f}, {bound}{gap}, {self.nodes:,} nodes"
+
+    def _report(self) -> None:
+        log.info("%s", self.progress(), extra={"highs_progress": True})
+
     def _run(self) -> None:
         try:
             self.highs.run()
@@ -721,10 +749,14 @@ class _WatchedRun:
         thread = threading.Thread(target=self._run, name="highs", daemon=True)
         thread.start()
         give_up_at = None
+        report_at = time.monotonic() + PROGRESS_SECONDS
         while True:
             try:
                 if self._done.wait(POLL_SECONDS):
                     break
+                if time.monotonic() >= report_at:
+                    self._report()
+                    report_at += PROGRESS_SECONDS
             except KeyboardInterrupt:
                 if self.budget.stop_reason is not None:
                     _abandoned.append((thread, self.highs))

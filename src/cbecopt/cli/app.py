@@ -224,34 +224,84 @@ def stdout_to_stderr(active: bool) -> Iterator[None]:
             os.close(saved)
 
 
-class _StatusHandler(logging.Handler):
-    """Shows each of the package's progress records as the text of a status spinner."""
+class _Progress(logging.Handler):
+    """The package's progress records (which policy, scenario, point or coalition is being
+    solved, ``i/n``; each HiGHS run's seconds, incumbent, bound and gap, see
+    :meth:`cbecopt.highs._WatchedRun.progress`) as one line: the current step, then what the
+    solver of that step reports, after the call's elapsed time."""
 
-    def __init__(self, status) -> None:
+    def __init__(self) -> None:
         super().__init__(logging.INFO)
-        self.status = status
+        self.started = time.monotonic()
+        self.step = ""
+        self.solver = ""
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.status.update(Text(record.getMessage()))
+        if record.levelno >= logging.WARNING:  # warnings have their own handler (cli.run)
+            return
+        if record.name.startswith("cbecopt.highs"):
+            self.solver = record.getMessage()
+        else:
+            self.step, self.solver = record.getMessage(), ""
+        self.show(self.line())
+
+    def line(self) -> str:
+        minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
+        return f"[{minutes}:{seconds:02d}] " + " · ".join(p for p in (self.step, self.solver) if p)
+
+    def show(self, line: str) -> None:
+        raise NotImplementedError
+
+
+class _LiveLine(_Progress):
+    """On a terminal: the progress line as the text of a status spinner, updated in place."""
+
+    def __init__(self, status) -> None:
+        super().__init__()
+        self.status = status
+
+    def show(self, line: str) -> None:
+        self.status.update(Text(line))
+
+
+class _SteadyLines(_Progress):
+    """In pipes and logs: the progress line as a plain ``cbecopt:`` line on stderr at most once
+    every :data:`PIPE_PROGRESS_SECONDS`, none before then, so that a short command writes
+    nothing and a long one a steady record of how it goes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next_line = self.started + PIPE_PROGRESS_SECONDS
+
+    def show(self, line: str) -> None:
+        now = time.monotonic()
+        if now >= self.next_line:
+            sys.stderr.write(f"cbecopt: {line}\n")
+            sys.stderr.flush()
+            self.next_line = now + PIPE_PROGRESS_SECONDS
+
+
+PIPE_PROGRESS_SECONDS = 10.0
+"""Least seconds between two progress lines in pipes and logs (and before the first)."""
 
 
 @contextlib.contextmanager
 def solving(as_json: bool, verbose: bool) -> Iterator[None]:
     """Around a long computation: stdout to stderr under ``--json`` and the step in progress
-    (the package's INFO log records: which policy, scenario, point or coalition, each HiGHS
-    run): with ``--verbose`` as ``cbecopt:`` lines on stderr beside HiGHS's log, else on a
-    terminal as a spinner on stderr; nothing in pipes and logs."""
+    (the package's INFO log records: which policy, scenario, point or coalition out of how
+    many, each HiGHS run's incumbent, bound and gap): with ``--verbose`` as ``cbecopt:`` lines
+    on stderr beside HiGHS's own log, on a terminal as a live line (a spinner) on stderr, and
+    in pipes and logs as steady lines (:class:`_SteadyLines`)."""
     with stdout_to_stderr(as_json):
-        if not (verbose or err.is_terminal):
-            yield
-            return
         logger = logging.getLogger("cbecopt")
         level = logger.level
         with contextlib.ExitStack() as stack:
             if verbose:
                 handler: logging.Handler = _LineHandler()
+            elif err.is_terminal:
+                handler = _LiveLine(stack.enter_context(err.status("solving")))
             else:
-                handler = _StatusHandler(stack.enter_context(err.status("solving")))
+                handler = _SteadyLines()
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
             try:
@@ -262,12 +312,15 @@ def solving(as_json: bool, verbose: bool) -> Iterator[None]:
 
 
 class _LineHandler(logging.Handler):
-    """The package's progress records as ``cbecopt: ...`` lines on stderr (``--verbose``)."""
+    """The package's progress records as ``cbecopt: ...`` lines on stderr (``--verbose``);
+    HiGHS's progress records are left out, its own log says more."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
 
     def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "highs_progress", False):
+            return
         if record.levelno < logging.WARNING:  # warnings have their own handler (cli.run)
             sys.stderr.write(f"cbecopt: {record.getMessage()}\n")
             sys.stderr.flush()
