@@ -136,18 +136,20 @@ def stochastic_report(
     budget = options.budget
     started = budget.elapsed()
     scenarios = problem.scenarios()
-    if rp is None:
-        log.info("stochastic report: RP")
-        rp = solve_scenarios(problem, scenarios, options)
     pending = 2 + len(scenarios)  # EV, EEV and the wait-and-see problems
+    step = _Steps(pending + (rp is None))
+    if rp is None:
+        step("RP")
+        rp = solve_scenarios(problem, scenarios, options)
     values = {"rp": Measure.of(rp)}
-    log.info("stochastic report: EV")
+    step("EV")
     ev = _solve_alone(problem, ("expected", 1.0, problem.expected_scenario()), options, pending)
     pending -= 1
     values["ev"] = Measure.of(ev)
     ev_first = ev.first_stage
+    step("EEV")
     values["eev"] = _eev(rp, ev, options, budget.share(pending), values["rp"])
-    values["ws"] = _wait_and_see(problem, scenarios, options)
+    values["ws"] = _wait_and_see(problem, scenarios, options, step)
     values["evpi"] = _difference(values, "rp", "ws")
     values["vss"] = _difference(values, "eev", "rp")
     return StochasticReport(values, budget.elapsed() - started, rp, ev_first)
@@ -158,13 +160,23 @@ def _solve_alone(problem, scenario, options, pending) -> StageSolution:
     return solve_scenarios(problem, [scenario], options, None, options.budget.share(pending))
 
 
+class _Steps:
+    """Logs each solve of the report as ``stochastic report: what (i/n)``."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        log.info("stochastic report: %s (%d/%d)", what, self.done, self.total)
+
+
 def _eev(rp: StageSolution, ev: StageSolution, options, deadline, rp_measure: Measure) -> Measure:
     """The expected cost of EV's plan over the scenarios; proved only when that plan is EV's
     proved optimum."""
     if ev.first_stage is None or rp.form is None:
         missing = "EV" if ev.first_stage is None else "RP"
         return Measure.unfinished(f"{missing} has no plan")
-    log.info("stochastic report: EEV")
     evaluated = solve_extensive_form(rp.form, options, ev.first_stage, deadline)
     if evaluated.outcome.status == Status.INFEASIBLE:
         note = "EV's plan leaves some scenario without a feasible recourse"
@@ -179,11 +191,11 @@ def _eev(rp: StageSolution, ev: StageSolution, options, deadline, rp_measure: Me
     return Measure(measure.value, rp_measure.low, None, Status.FEASIBLE.value, note)
 
 
-def _wait_and_see(problem, scenarios, options) -> Measure:
+def _wait_and_see(problem, scenarios, options, step: _Steps) -> Measure:
     value = low = high = 0.0
     proved = True
     for i, (name, probability, data) in enumerate(scenarios, start=1):
-        log.info("stochastic report: wait-and-see, scenario %s (%d/%d)", name, i, len(scenarios))
+        step(f"wait-and-see, scenario {name}")
         alone = Measure.of(
             _solve_alone(problem, (name, 1.0, data), options, len(scenarios) - i + 1)
         )
