@@ -319,3 +319,36 @@ def test_save_png_writes_whole_files_with_the_umask_and_leaves_no_temporary(tmp_
     assert os.listdir(tmp_path) == ["chart.png"]
     assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "chart.png").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.unit
+def test_a_result_workbook_is_made_for_people_and_reads_back_unchanged(tmp_path):
+    """Frozen bold headers, number formats, widths and a cost chart change only how cells look:
+    pandas reads back exactly the tables written."""
+    breakdown = pd.DataFrame(
+        {"component": ["purchase", "freight", "tax"], "cost": [1e6, 2.5e5, 3.1]}
+    )
+    plan = pd.DataFrame(
+        {"sku": ["A", "B"], "units": [3, 12], "price": [1234.5, 7.25], "fill_rate": [0.5, 1.0]}
+    )
+    empty = pd.DataFrame({"sku": pd.Series([], dtype=object), "units": pd.Series([], dtype=int)})
+    tables = {"cost_breakdown": breakdown, "plan": plan, "nothing": empty}
+    made = Result("routing", "t", Status.OPTIMAL, "Optimal", 1.25e6, 1.25e6, 0.0)
+    made.tables = tables
+    made.to_workbook(tmp_path / "plan.xlsx")
+    sheets = pd.read_excel(tmp_path / "plan.xlsx", sheet_name=None)
+    assert list(sheets) == ["summary", "cost_breakdown", "plan", "nothing"]
+    pd.testing.assert_frame_equal(sheets["plan"], plan)
+    pd.testing.assert_frame_equal(sheets["cost_breakdown"], breakdown)
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    assert all(sheet.freeze_panes == "A2" and sheet["A1"].font.b for sheet in book.worksheets)
+    sheet = book["plan"]
+    assert [sheet.cell(2, c).number_format for c in range(1, 5)] == [
+        "General",
+        "#,##0",
+        "#,##0.00",
+        "0.00%",
+    ]
+    assert sheet.column_dimensions["C"].width == len("1,234.50") + 2
+    (chart,) = book["summary"]._charts
+    assert chart.title is not None and len(chart.series) == 1

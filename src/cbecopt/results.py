@@ -17,6 +17,7 @@ import pandas as pd
 
 from cbecopt import outputs
 from cbecopt.errors import OptionError
+from cbecopt.workbook_style import style_workbook
 
 
 class Status(StrEnum):
@@ -135,7 +136,9 @@ class Result:
 
     def to_workbook(self, target: str | Path) -> Path:
         """Write one ``.xlsx`` workbook, atomically: a ``summary`` sheet (status, objective,
-        bound, gap, timings, KPIs and options as key/value rows) and one sheet per table.
+        bound, gap, timings, KPIs and options as key/value rows, and a chart of the cost split
+        when there is a ``cost_breakdown`` table) and one sheet per table, each with a frozen
+        bold header row, number formats and column widths (:mod:`cbecopt.workbook_style`).
 
         For planners who read results in Excel; a table longer than a sheet holds is refused
         (write a folder instead) rather than cut. An existing workbook is replaced only if
@@ -156,6 +159,7 @@ class Result:
                 summary.to_excel(writer, sheet_name="summary", index=False)
                 for name, table in self.tables.items():
                     table.to_excel(writer, sheet_name=name[:31], index=False)
+                style_workbook(writer.book, self.tables, summary)
 
         return outputs.write_workbook(target, save)
 
