@@ -38,6 +38,7 @@ TABLES = {
     "warehouses",
     "shipments",
     "deliveries",
+    "tax",
     "cost_breakdown",
 }
 

@@ -472,3 +472,28 @@ def test_the_diagnosis_names_the_terms_that_can_force_units_in(tmp_path):
         cbecopt.load_instance(write_network_instance(tmp_path / "y"))
     )
     assert len(cbecopt.MODELS["network"].diagnose(plain)) == 2
+
+
+@pytest.mark.component
+def test_the_tax_table_splits_each_units_tax_into_its_parts_by_hand(tmp_path):
+    """A RMB 425 item with VAT 13% and consumption tax 15%: under the CBEC regime the
+    consumption tax is 425 / 0.85 x 0.15 x 0.7 = 52.50 and the VAT (425 + 75) x 0.13 x 0.7 =
+    45.50 per unit, 98.00 in all, no duty, whether released from the bonded warehouse or sent
+    as a 9610 parcel; the table's totals are the deliveries' tax."""
+    product = PRODUCTS[0] | {
+        "price": 425,
+        "lost_sale_penalty": 500,
+        "vat_rate": 0.13,
+        "consumption_tax_rate": 0.15,
+        "tariff_rate": 0.05,
+    }
+    folder = write_network_instance(tmp_path / "taxed", products=[product])
+    result = cbecopt.solve(cbecopt.load_instance(folder), "network", TIGHT)
+    tax = result.table("tax")
+    assert set(tax["channel"]) <= {"bonded", "cbec_direct"} and tax["units"].sum() > 0
+    per_unit = tax[["duty", "consumption_tax", "vat", "postal_tax", "tax"]].div(
+        tax["units"], axis=0
+    )
+    assert np.allclose(per_unit.to_numpy(), [[0.0, 52.5, 45.5, 0.0, 98.0]] * len(tax))
+    assert tax["tax"].sum() == pytest.approx(result.table("deliveries")["tax"].sum(), rel=1e-9)
+    assert tax["units"].sum() == pytest.approx(result.table("deliveries")["quantity"].sum())

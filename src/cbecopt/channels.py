@@ -31,7 +31,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cbecopt.tax import Regime, cbec_order_tax, general_trade_tax, postal_allowed, postal_tax
+from cbecopt.tax import (
+    Regime,
+    TaxAmounts,
+    cbec_order_tax,
+    general_trade_tax,
+    postal_allowed,
+    postal_tax,
+)
 from cbecopt.tax_rules import TaxRules
 
 CHANNELS = ("bonded", "cbec_direct", "postal", "general_trade")
@@ -61,14 +68,19 @@ INSURANCE_RATE = 0.003
 freight (GACC Decree No. 213, the Measures for Determining the Customs Value of Imported and
 Exported Goods, 2013)."""
 
-CHANNEL_COLUMNS = ("sku", "channel", "allowed", "regime", "tax_per_unit", "reason")
+TAX_PARTS = ("duty", "consumption_tax", "vat", "postal_tax")
+"""The parts of a unit's tax: the tariff, consumption tax and VAT (under the CBEC regime, the
+CBEC share of them), and the postal articles tax, a levy of its own; they add up to
+``tax_per_unit``."""
+CHANNEL_COLUMNS = ("sku", "channel", "allowed", "regime", "tax_per_unit", *TAX_PARTS, "reason")
 
 
 def channel_terms(products: pd.DataFrame, rules: TaxRules) -> pd.DataFrame:
     """One row per SKU and channel: may the SKU use it, under which tax regime, at what tax per unit.
 
     ``products`` is the validated products table with the routing columns filled in
-    (:func:`routing_products`).
+    (:func:`routing_products`). The tax per unit is also given in its :data:`TAX_PARTS`
+    (general trade: nan, its tax depends on the freight: :func:`general_trade_unit_taxes`).
     """
     rows = []
     for p in products.itertuples(index=False):
@@ -91,6 +103,7 @@ def channel_terms(products: pd.DataFrame, rules: TaxRules) -> pd.DataFrame:
                     bool(listed) and cbec_open,
                     cbec.regime.value,
                     float(cbec.tax.total) / items,
+                    *_per_unit(cbec.tax, items),
                     reason,
                 )
             )
@@ -103,6 +116,10 @@ def channel_terms(products: pd.DataFrame, rules: TaxRules) -> pd.DataFrame:
                 postal_ok,
                 Regime.POSTAL.value,
                 float(postal.total) / items,
+                0.0,
+                0.0,
+                0.0,
+                float(postal.total) / items,
                 postal_reason,
             )
         )
@@ -113,7 +130,8 @@ def channel_terms(products: pd.DataFrame, rules: TaxRules) -> pd.DataFrame:
                 "general_trade",
                 general,
                 Regime.GENERAL_TRADE.value,
-                float("nan"),  # per inbound lane: general_trade_unit_tax
+                float("nan"),  # per inbound lane: general_trade_unit_taxes
+                *[float("nan")] * len(TAX_PARTS),
                 "" if general else "needs registration before general-trade import",
             )
         )
@@ -129,16 +147,31 @@ def general_trade_allowed(value, category) -> bool:
     return name not in REGISTRATION_CATEGORIES
 
 
+def _per_unit(tax: TaxAmounts, items: int) -> tuple[float, float, float, float]:
+    """An order's tax in :data:`TAX_PARTS`, per unit."""
+    return tax.tariff / items, tax.consumption_tax / items, tax.vat / items, 0.0
+
+
 def general_trade_unit_tax(products: pd.DataFrame, k, freight) -> list[float]:
-    """Tariff, consumption tax and VAT per unit imported by general trade, for the SKUs at
-    positions ``k`` of ``products`` brought in at ``freight`` per unit: on the customs value,
-    ``customs_value`` where given, else (purchase cost + freight) x (1 + :data:`INSURANCE_RATE`)."""
+    """Tax per unit imported by general trade (:func:`general_trade_unit_taxes`), in total."""
+    return [float(a.total) for a in _general_trade_amounts(products, k, freight)]
+
+
+def general_trade_unit_taxes(products: pd.DataFrame, k, freight) -> list[tuple[float, ...]]:
+    """Tariff, consumption tax and VAT per unit imported by general trade, in
+    :data:`TAX_PARTS`, for the SKUs at positions ``k`` of ``products`` brought in at
+    ``freight`` per unit: on the customs value, ``customs_value`` where given, else
+    (purchase cost + freight) x (1 + :data:`INSURANCE_RATE`)."""
+    return [_per_unit(a, 1) for a in _general_trade_amounts(products, k, freight)]
+
+
+def _general_trade_amounts(products: pd.DataFrame, k, freight) -> list[TaxAmounts]:
     p = products.iloc[list(k)]
     given = p["customs_value"].to_numpy(float)
     value = (p["purchase_cost"].to_numpy(float) + list(freight)) * (1 + INSURANCE_RATE)
     value = [v if pd.isna(g) else g for g, v in zip(given, value, strict=True)]
     return [
-        float(general_trade_tax(float(v), *rates).total)
+        general_trade_tax(float(v), *rates)
         for v, rates in zip(
             value,
             p[["vat_rate", "consumption_tax_rate", "tariff_rate"]].itertuples(index=False),

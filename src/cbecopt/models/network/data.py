@@ -99,6 +99,10 @@ class NetworkData:
     """Tax per unit by channel, ``{"bonded"|"parcel"|"general_trade"|"postal": array per
     SKU}`` computed from :mod:`cbecopt.channels` under the dated rules (None: the lanes'
     rates on ``retail_price``, as in v1)."""
+    unit_tax_parts: dict | None = None
+    """``unit_tax`` in its parts, ``{channel: array SKUs x 4}`` of duty, consumption tax, VAT
+    and postal tax per unit (:data:`cbecopt.channels.TAX_PARTS`, adding up to ``unit_tax``),
+    for the plan's ``tax`` table (None: the parts are not known, only the totals)."""
     supplier_parcel: tuple[tuple[int, int, float, float], ...] = ()
     """9610 parcels straight from a supplier: ``(supplier, market, cost/unit, days)``."""
     postal: tuple[tuple[str, int, int, float, float], ...] = ()

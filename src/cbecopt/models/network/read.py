@@ -22,7 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cbecopt.channels import channel_terms, general_trade_unit_tax
+from cbecopt.channels import (
+    TAX_PARTS,
+    channel_terms,
+    general_trade_unit_tax,
+    general_trade_unit_taxes,
+)
 from cbecopt.errors import InputError
 from cbecopt.instance import Instance
 from cbecopt.models.demand_checks import demand_sku_problems
@@ -134,7 +139,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     overseas_capacity = np.where(np.isfinite(overseas_capacity), overseas_capacity, total_supply)
     rules = load_tax_rules(_rules_path(instance), config.tax_date)
     domestic = bool((nodes["kind"] == "domestic_warehouse").any())
-    unit_tax, allowed = _unit_tax(
+    unit_tax, tax_parts, allowed = _unit_tax(
         product, skus, breaks, used_lanes, weight, postal_used, domestic, rules
     )
     inspection_cost = offers["inspection_cost"].to_numpy(float)
@@ -199,6 +204,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
         cbec_allowed=allowed["cbec_direct"],
         general_trade_allowed=allowed["general_trade"],
         unit_tax=unit_tax,
+        unit_tax_parts=tax_parts,
         supplier_parcel=lane_sets["supplier_parcel"],
         postal=lane_sets["postal"],
         allow_personal_articles=bool(config.allow_personal_articles),
@@ -347,22 +353,25 @@ def _terms(contracts, offer_keys, offers) -> tuple:
 
 
 def _unit_tax(product, skus, breaks, lanes, weight, postal_used, domestic, rules):
-    """Tax per unit of each SKU by channel (:mod:`cbecopt.channels`, the dated ``rules``) and
-    whether each channel is open to it (positive lists, order-value rules, registration);
+    """Tax per unit of each SKU by channel (:mod:`cbecopt.channels`, the dated ``rules``), in
+    total and in its parts (:data:`~cbecopt.channels.TAX_PARTS`), and whether each channel is
+    open to it (positive lists, order-value rules, registration);
     general trade wherever there is a ``domestic`` warehouse, postal where postal parcels may
     carry goods (``postal_used``)."""
     table = product.reset_index()
     postal_rate = table["postal_rate"].to_numpy(float)
     table = table.assign(postal_rate=np.where(np.isnan(postal_rate), 0.0, postal_rate))
     terms = channel_terms(table, rules)
-    tax = terms.pivot(index="sku", columns="channel", values="tax_per_unit").reindex(skus)
+    by_sku = terms.set_index(["channel", "sku"])
     allowed = terms.pivot(index="sku", columns="channel", values="allowed").reindex(skus)
-    unit_tax = {
-        "bonded": tax["bonded"].to_numpy(float),
-        "parcel": tax["cbec_direct"].to_numpy(float),
-    }
-    if postal_used:
-        unit_tax["postal"] = tax["postal"].to_numpy(float)
+
+    def per_sku(channel: str, columns) -> np.ndarray:
+        return by_sku.loc[channel].reindex(skus)[columns].to_numpy(float)
+
+    shown = {"bonded": "bonded", "parcel": "cbec_direct", "postal": "postal"}
+    used = ["bonded", "parcel", *(["postal"] if postal_used else [])]
+    unit_tax = {c: per_sku(shown[c], "tax_per_unit") for c in used}
+    parts = {c: per_sku(shown[c], list(TAX_PARTS)) for c in used}
     if domestic:
         into_domestic = lanes[
             (lanes["net_role"] == "inbound") & (lanes["destination_kind"] == "domestic_warehouse")
@@ -381,5 +390,8 @@ def _unit_tax(product, skus, breaks, lanes, weight, postal_used, domestic, rules
         unit_tax["general_trade"] = np.array(
             general_trade_unit_tax(table, range(len(skus)), freight), float
         )
+        parts["general_trade"] = np.array(
+            general_trade_unit_taxes(table, range(len(skus)), freight), float
+        ).reshape(len(skus), len(TAX_PARTS))
     opened = {c: allowed[c].to_numpy(bool) for c in ("bonded", "cbec_direct", "general_trade")}
-    return unit_tax, opened
+    return unit_tax, parts, opened

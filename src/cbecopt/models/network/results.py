@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cbecopt.channels import TAX_PARTS
 from cbecopt.models.network.build import NetworkProblem, Shipments
 from cbecopt.models.network.channels import service_levels, warehouse_kinds
 from cbecopt.models.network.data import NetworkData
@@ -94,6 +95,7 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
         )[["warehouse", "kind", "used", "fixed_cost"]],
         "shipments": _shipments(d, ships, shipment),
         "deliveries": deliveries,
+        "tax": _tax(d, outs, delivery),
         "cost_breakdown": pd.DataFrame({"component": list(parts), "cost": list(parts.values())}),
     }
     service = service_levels(d, outs, delivered)
@@ -152,6 +154,33 @@ def cost_parts(
 def _origin_names(d: NetworkData, origin_kind, origin) -> list[str]:
     names = {"bonded": d.bonded, "overseas": d.overseas, "supplier": d.suppliers}
     return [names[kind][o] for kind, o in zip(origin_kind, origin, strict=True)]
+
+
+def _tax(d: NetworkData, outs, delivery: np.ndarray) -> pd.DataFrame:
+    """Expected tax per SKU, month and channel (what finance plans cash for and customs
+    files): the units delivered, the tax and its parts (:data:`~cbecopt.channels.TAX_PARTS`:
+    duty, consumption tax and VAT, under the CBEC regime its CBEC share; the postal tax),
+    blank where the instance gives only a rate (:attr:`NetworkData.unit_tax_parts` None)."""
+    parts = np.full((len(outs.keys), len(TAX_PARTS)), np.nan)
+    channels = np.asarray(outs.channel, dtype=object)
+    for channel, per_sku in (d.unit_tax_parts or {}).items():
+        rows = np.flatnonzero(channels == channel)
+        parts[rows] = np.asarray(per_sku, float)[outs.sku[rows]]
+    table = pd.DataFrame(
+        {
+            "sku": np.asarray(d.skus, object)[outs.sku] if len(outs.keys) else [],
+            "month": outs.month + 1,
+            "channel": [SHOWN_CHANNEL.get(c, c) for c in channels],
+            "units": delivery,
+            "tax": outs.tax * delivery,
+            **{part: parts[:, n] * delivery for n, part in enumerate(TAX_PARTS)},
+        }
+    )
+    table = _positive(table, "units")
+    sums = ["units", "tax", *TAX_PARTS]
+    return (
+        table.groupby(["sku", "month", "channel"], sort=True)[sums].sum(min_count=1).reset_index()
+    )
 
 
 def _positive(table: pd.DataFrame, column: str = "quantity") -> pd.DataFrame:
