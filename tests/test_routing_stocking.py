@@ -137,12 +137,16 @@ def test_stocked_channels_match_the_independent_model(tmp_path, case):
 @pytest.mark.component
 def test_general_trade_tax_is_reported_at_import(tmp_path):
     """The general_trade_wins case: 60 units imported, each taxed on (100 + 1) x 1.003 at 9%
-    VAT, nothing taxed on release."""
+    VAT, nothing taxed on release; all of it VAT, no duty, in the months the units arrive."""
     sku, bonded, domestic, cover, _ = CASES["general_trade_wins"]
     result = solve(write_case(tmp_path / "x", sku, bonded, domestic))
-    tax = result.tables["tax"].set_index("channel")
-    assert list(tax.index) == ["general_trade"]
-    assert tax.at["general_trade", "tax"] == pytest.approx(60 * 0.09 * 101 * 1.003, abs=0.6)
+    tax = result.tables["tax"]
+    assert set(tax["channel"]) == {"general_trade"} and tax["units"].sum() == pytest.approx(60)
+    assert tax["tax"].sum() == pytest.approx(60 * 0.09 * 101 * 1.003, abs=0.6)
+    assert tax["vat"].sum() == pytest.approx(tax["tax"].sum(), rel=1e-9)
+    assert tax["duty"].sum() == tax["consumption_tax"].sum() == tax["postal_tax"].sum() == 0
+    arrived = result.tables["inbound"].groupby("arrival_month")["quantity"].sum()
+    assert tax.set_index("month")["units"].to_dict() == pytest.approx(arrived.to_dict())
 
 
 costs = st.integers(1, 30).map(float)

@@ -40,6 +40,7 @@ from cbecopt.models.routing.build import (
     RoutingProblem,
     bonded_table,
     extract_routing,
+    regroup_tax,
     stock_volume,
 )
 from cbecopt.models.routing.data import Capacities, RoutingData
@@ -219,9 +220,7 @@ def combine(d: RoutingData, plans: list[BlockResult], opened: np.ndarray, fixed:
         for name in ("inbound", "stock", "channel_mix")
     }
     tax = pd.concat([p.frames["tax"] for p in plans], ignore_index=True)
-    frames["tax"] = (
-        tax.groupby(["channel", "regime"], sort=False)[["units", "tax"]].sum().reset_index()
-    )
+    frames["tax"] = regroup_tax(tax)
     breakdown = (
         pd.concat([p.frames["cost_breakdown"] for p in plans])
         .groupby("component", sort=False)["cost"]

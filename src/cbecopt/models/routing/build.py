@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from cbecopt.channels import DIRECT_MAIL
+from cbecopt.channels import DIRECT_MAIL, TAX_PARTS
 from cbecopt.families import (
     average_rate_cap,
     capacity_if_open,
@@ -500,41 +500,64 @@ def _channel_mix(d: RoutingData, release, direct, lost) -> pd.DataFrame:
 
 
 def _tax_table(d: RoutingData, inbound, release, direct) -> pd.DataFrame:
-    """Units and tax per channel and regime: bonded and parcels taxed per order, general trade
-    at import into the domestic warehouse (its units are those imported)."""
-    regime = d.channel_table.set_index(["sku", "channel"])["regime"]
+    """Expected units and tax per SKU, month, channel and regime, with the tax's parts
+    (:data:`~cbecopt.channels.TAX_PARTS`): bonded releases and parcels taxed per order in the
+    month delivered, general trade at import into the domestic warehouse in the month it
+    arrives (its units are those imported)."""
+    per_unit = d.channel_table.set_index(["sku", "channel"])
     imported = d.stock_channel[d.inbound["b"]] == "general_trade"
     cleared = d.release["channel"] == "bonded"
-    rows = [
-        pd.DataFrame(
-            {
-                "channel": "general_trade",
-                "sku": [d.SKUS[k] for k in d.inbound["k"][imported]],
-                "units": inbound[imported],
-                "tax": (d.inbound["tax"] * inbound)[imported],
-            }
-        ),
-        pd.DataFrame(
-            {
-                "channel": "bonded",
-                "sku": [d.SKUS[k] for k in d.release["k"][cleared]],
-                "units": release[cleared],
-                "tax": (d.release["tax"] * release)[cleared],
-            }
-        ),
-        pd.DataFrame(
-            {
-                "channel": d.direct["channel"],
-                "sku": [d.SKUS[k] for k in d.direct["k"]],
-                "units": direct,
-                "tax": d.direct["tax"] * direct,
-            }
-        ),
-    ]
-    flows = pd.concat(rows, ignore_index=True)
-    flows["regime"] = regime.reindex(pd.MultiIndex.from_frame(flows[["sku", "channel"]])).to_numpy()
-    table = flows.groupby(["channel", "regime"], sort=False)[["units", "tax"]].sum().reset_index()
-    return table[table["units"] > 1e-9].reset_index(drop=True)
+    month = d.demand_keys["t"]
+    general = pd.DataFrame(
+        {
+            "sku": [d.SKUS[k] for k in d.inbound["k"][imported]],
+            "month": _month(d, d.inbound["arrive"][imported]),
+            "channel": "general_trade",
+            "units": inbound[imported],
+            "tax": (d.inbound["tax"] * inbound)[imported],
+            **{part: (d.inbound[part] * inbound)[imported] for part in TAX_PARTS},
+        }
+    )
+    per_order = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "sku": [d.SKUS[k] for k in d.release["k"][cleared]],
+                    "month": _month(d, month[d.release["d"][cleared]]),
+                    "channel": "bonded",
+                    "units": release[cleared],
+                    "tax": (d.release["tax"] * release)[cleared],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "sku": [d.SKUS[k] for k in d.direct["k"]],
+                    "month": _month(d, month[d.direct["d"]]),
+                    "channel": d.direct["channel"],
+                    "units": direct,
+                    "tax": d.direct["tax"] * direct,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    rates = per_unit.reindex(pd.MultiIndex.from_frame(per_order[["sku", "channel"]]))
+    for part in TAX_PARTS:
+        per_order[part] = rates[part].to_numpy(float) * per_order["units"].to_numpy()
+    flows = pd.concat([general, per_order], ignore_index=True)
+    flows["regime"] = (
+        per_unit["regime"].reindex(pd.MultiIndex.from_frame(flows[["sku", "channel"]])).to_numpy()
+    )
+    return regroup_tax(flows[flows["units"] > 1e-9])
+
+
+TAX_KEY = ("sku", "month", "channel", "regime")
+
+
+def regroup_tax(rows: pd.DataFrame) -> pd.DataFrame:
+    """Tax rows summed per :data:`TAX_KEY`, in the order rows first appear."""
+    sums = ["units", "tax", *TAX_PARTS]
+    return rows.groupby(list(TAX_KEY), sort=False)[sums].sum(min_count=1).reset_index()
 
 
 def _cost_breakdown(d, used, listed, inbound, stock, release, direct, lost) -> pd.DataFrame:

@@ -22,8 +22,10 @@ from cbecopt.channels import (
     DIRECT_MAIL,
     DIRECT_MODES,
     PER_ORDER_GENERAL_TRADE,
+    TAX_PARTS,
     channel_terms,
     general_trade_unit_tax,
+    general_trade_unit_taxes,
 )
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.instance import Instance
@@ -557,10 +559,13 @@ def _assemble(
     pairs["offset"] = np.floor(pairs["lead_time_days"] / DAYS_PER_MONTH).astype(np.int64)
     pairs["freight"] = lane_cost(pairs) + pairs["first_mile"]
     pairs["tax"] = 0.0
+    for part in TAX_PARTS:
+        pairs[part] = 0.0
     general = np.flatnonzero(stock_channel[pairs["b"].to_numpy()] == "general_trade")
-    pairs.loc[general, "tax"] = general_trade_unit_tax(
-        products, pairs["k"].to_numpy()[general], pairs["freight"].to_numpy()[general]
-    )
+    at_import = (products, pairs["k"].to_numpy()[general], pairs["freight"].to_numpy()[general])
+    pairs.loc[general, "tax"] = general_trade_unit_tax(*at_import)
+    if len(general):
+        pairs.loc[general, list(TAX_PARTS)] = general_trade_unit_taxes(*at_import)
     inbound = pairs.merge(pd.DataFrame({"t": np.arange(n_t)}), how="cross")
     inbound["arrive"] = inbound["t"] + inbound["offset"]
     inbound = inbound[inbound["arrive"] < n_t].reset_index(drop=True)
