@@ -58,7 +58,7 @@ def test_the_release_capacity_is_shared_by_skus_and_renews_each_month(tmp_path):
         bonded={"BW": {"fixed_cost": 0, "capacity": 10}},
         lanes=[AIR, LAST_MILE, PARCEL],
     )
-    mix = solve(folder).tables["channel_mix"].set_index(["sku", "channel"])["quantity"]
+    mix = solve(folder).tables["channel_mix"].groupby(["sku", "channel"])["quantity"].sum()
     assert mix.to_dict() == pytest.approx({("A", "cbec_direct"): 10, ("B", "bonded"): 10})
     folder = write_routing_instance(
         tmp_path / "months",
@@ -67,7 +67,16 @@ def test_the_release_capacity_is_shared_by_skus_and_renews_each_month(tmp_path):
         bonded={"BW": {"fixed_cost": 0, "capacity": 10}},
         lanes=[AIR, LAST_MILE, PARCEL],
     )
-    assert solve(folder).objective == pytest.approx(20 * BONDED)
+    result = solve(folder)
+    assert result.objective == pytest.approx(20 * BONDED)
+    # The plan per month and origin: each month's 10 units released from BW, all its demand.
+    mix = result.tables["channel_mix"]
+    assert mix[["sku", "market", "month", "channel", "origin"]].to_dict("records") == [
+        {"sku": "A", "market": "M1", "month": m, "channel": "bonded", "origin": "BW"}
+        for m in (1, 2)
+    ]
+    assert mix["quantity"].tolist() == pytest.approx([10, 10])
+    assert mix["share"].tolist() == pytest.approx([1, 1])
 
 
 def test_a_last_mile_lane_carries_at_most_its_capacity(tmp_path):

@@ -139,8 +139,8 @@ def plan(tmp_path_factory) -> cbecopt.Result:
 def channels(plan: cbecopt.Result, sku: str) -> dict[str, float]:
     """Units of ``sku`` by channel (lost included), over the horizon."""
     mix = plan.tables["channel_mix"]
-    rows = mix[mix["sku"] == sku]
-    return dict(zip(rows["channel"], rows["quantity"].round(6), strict=True))
+    units = mix[mix["sku"] == sku].groupby("channel", sort=False)["quantity"].sum()
+    return units.round(6).to_dict()
 
 
 def expected(sku: str) -> dict[str, float]:

@@ -485,17 +485,40 @@ def bonded_table(d: RoutingData, used, skus_listed, peak_volume) -> pd.DataFrame
 
 
 def _channel_mix(d: RoutingData, release, direct, lost) -> pd.DataFrame:
+    """Expected units per SKU, market, month, channel and origin (the bonded or domestic
+    warehouse a release leaves, the node a parcel leaves; blank for lost sales), and each
+    row's share of that SKU's demand in that market and month."""
     keys = d.demand_keys.frame
     parts = [
-        pd.DataFrame({"d": d.release["d"], "channel": d.release["channel"], "quantity": release}),
-        pd.DataFrame({"d": d.direct["d"], "channel": d.direct["channel"], "quantity": direct}),
-        pd.DataFrame({"d": np.arange(len(keys)), "channel": "lost", "quantity": lost}),
+        pd.DataFrame(
+            {
+                "d": d.release["d"],
+                "channel": d.release["channel"],
+                "origin": d.release["origin"],
+                "quantity": release,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "d": d.direct["d"],
+                "channel": d.direct["channel"],
+                "origin": d.direct["origin"],
+                "quantity": direct,
+            }
+        ),
+        pd.DataFrame(
+            {"d": np.arange(len(keys)), "channel": "lost", "origin": "", "quantity": lost}
+        ),
     ]
     flows = pd.concat(parts, ignore_index=True)
-    flows["sku"] = [d.SKUS[k] for k in keys["k"].to_numpy()[flows["d"]]]
-    flows["market"] = [d.MARKETS[j] for j in keys["j"].to_numpy()[flows["d"]]]
-    mix = flows.groupby(["sku", "market", "channel"], sort=False)["quantity"].sum().reset_index()
-    mix["share"] = mix["quantity"] / mix.groupby(["sku", "market"])["quantity"].transform("sum")
+    at = flows["d"].to_numpy()
+    flows["sku"] = [d.SKUS[k] for k in keys["k"].to_numpy()[at]]
+    flows["market"] = [d.MARKETS[j] for j in keys["j"].to_numpy()[at]]
+    flows["month"] = _month(d, keys["t"].to_numpy()[at])
+    key = ["sku", "market", "month", "channel", "origin"]
+    mix = flows.groupby(key, sort=False)["quantity"].sum().reset_index()
+    demand = mix.groupby(["sku", "market", "month"])["quantity"].transform("sum")
+    mix["share"] = mix["quantity"] / demand
     return _positive(mix, "quantity")
 
 
