@@ -132,3 +132,20 @@ def test_compare_remedies_prints_every_strategy_and_the_value_of_integration(tmp
         )
     assert (tmp_path / "cmp" / "comparison.csv").is_file()
     assert (tmp_path / "cmp" / "comparison.png").is_file()
+
+
+def test_a_plan_with_placed_nodes_comes_with_its_map(tmp_path):
+    from network_io_helpers import NODES
+
+    places = {"brand": (48.9, 2.4), "grey": (45.5, 9.2), "LA": (34.0, -118.2),
+              "NB": (29.9, 121.6), "SH": (31.2, 121.5)}  # fmt: skip
+    placed = [n | dict(zip(("lat", "lon"), places[n["id"]], strict=True)) for n in NODES]
+    folder = write_network_instance(tmp_path / "placed", nodes=placed)
+    run = run_cbecopt("solve", str(folder), "--model", "network", "-o", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    manifest = json.loads((tmp_path / "out" / "result.json").read_text())["manifest"]["files"]
+    assert "map.png" in manifest
+    assert (tmp_path / "out" / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    unplaced = write_network_instance(tmp_path / "tiny")
+    run = run_cbecopt("solve", str(unplaced), "--model", "network", "-o", str(tmp_path / "bare"))
+    assert run.returncode == 0 and not (tmp_path / "bare" / "map.png").exists()

@@ -123,8 +123,9 @@ class Result:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
-    def to_dir(self, target: str | Path) -> Path:
-        """Write ``result.json`` and one CSV per table into the folder ``target``, as one result.
+    def to_dir(self, target: str | Path, figures: dict[str, Any] | None = None) -> Path:
+        """Write ``result.json`` and one CSV per table into the folder ``target``, as one result,
+        with ``figures`` (file name: a function writing it to a path, e.g. ``map.png``).
 
         Only cbecopt's files are touched: ``result.json`` lists what it wrote (its ``manifest``:
         file names with their SHA-256); an earlier cbecopt result there is replaced whole, any
@@ -132,6 +133,7 @@ class Result:
         (:class:`cbecopt.outputs.OutputRefused`). See :mod:`cbecopt.outputs`.
         """
         files = {f"{name}.csv": outputs.csv_file(t) for name, t in self.tables.items()}
+        files |= figures or {}
         return outputs.write_folder(target, files, outputs.RESULT_FILE, self.to_dict())
 
     def to_workbook(self, target: str | Path) -> Path:

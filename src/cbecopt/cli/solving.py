@@ -424,7 +424,11 @@ def solve(
     try:
         delivered = deliver(
             destination,
-            lambda p: result.to_workbook(p) if outputs.is_workbook(p) else result.to_dir(p),
+            lambda p: (
+                result.to_workbook(p)
+                if outputs.is_workbook(p)
+                else result.to_dir(p, _plan_map(source, result))
+            ),
         )
     except CbecoptError as exc:
         fail(exc, as_json, model=model, instance=str(path))
@@ -436,6 +440,22 @@ def solve(
     else:
         print_summary(out, result, delivered.path)
     raise typer.Exit(delivered.exit_code or exit_code(result))
+
+
+def _plan_map(source, result) -> dict:
+    """``map.png`` beside a ``network`` or ``routing`` plan whose nodes all have a latitude and
+    longitude (:mod:`cbecopt.plan_map`); nothing otherwise."""
+    from cbecopt.instance import Instance
+    from cbecopt.plan_map import FLOWS, draw_plan_map, has_coordinates, plan_flows
+
+    if result.model not in FLOWS or not isinstance(source, Instance) or not result.tables:
+        return {}
+    nodes = source.tables.get("nodes")
+    if nodes is None or not has_coordinates(nodes):
+        return {}
+    flows = plan_flows(result.model, result.tables)
+    title = f"{result.model} plan on {result.instance}: {result.status.value}"
+    return {"map.png": lambda path: draw_plan_map(nodes, flows, title, path)}
 
 
 def _check_model_file(
