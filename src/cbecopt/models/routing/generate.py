@@ -56,6 +56,15 @@ ORIGINS = (
     ("ORG-AU", "brand warehouses, Australia", "AU", 20, 6, 2.0, 20.0, 8, 16),
     ("ORG-DE", "brand warehouses, Germany", "DE", 36, 7, 2.7, 27.0, 10, 21),
 )
+ORIGIN_PLACES = {
+    "ORG-FR": (48.86, 2.35),  # Paris
+    "ORG-US": (40.71, -74.01),  # New York
+    "ORG-JP": (35.68, 139.69),  # Tokyo
+    "ORG-AU": (-33.87, 151.21),  # Sydney
+    "ORG-DE": (53.55, 9.99),  # Hamburg
+}
+"""Approximate latitude and longitude of each origin's brand warehouses (its largest port
+city or capital), for the plan's map."""
 ROUTING_CATEGORIES = {
     # price range, weight kg, volume m3 per kg, vat, consumption tax, tariff, postal rate,
     # units per order, wait share, coefficient of variation
@@ -192,7 +201,10 @@ def generate_routing(
     products = pd.DataFrame(rows)
     cv = products.pop("_cv").to_numpy()
     nodes = pd.DataFrame(
-        [(o[0], "supplier", o[1], o[2], np.nan, np.nan, np.nan, np.nan, np.nan) for o in origins]
+        [
+            (o[0], "supplier", o[1], o[2], *ORIGIN_PLACES[o[0]], np.nan, np.nan, np.nan)
+            for o in origins
+        ]
         + [(z[0], "bonded_warehouse", z[1], "CN", z[2], z[3], z[4], z[5], np.nan) for z in zones]
         + [
             (dw[0], "domestic_warehouse", dw[1], "CN", *dw[2:], np.nan)
