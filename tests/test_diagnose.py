@@ -18,7 +18,7 @@ import cbecopt
 from cbecopt.models.suppliers.build import SuppliersConfig
 from contract_helpers import write_contracts_instance
 from helpers import write_instance
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 from test_suppliers import write as write_suppliers
 
 NODES = "id,kind,capacity,fixed_cost\n"

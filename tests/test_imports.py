@@ -14,7 +14,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 IMPORT_EACH_FIRST = """
-import importlib, sys
+import functools, importlib, importlib.machinery, sys
+# Compile each source file once (without .pyc files, e.g. PYTHONDONTWRITEBYTECODE=1, every
+# fresh import compiled it again); every module is still executed anew in each order.
+loader = importlib.machinery.SourceFileLoader
+source_to_code = loader.source_to_code
+compile_once = functools.cache(lambda data, path: source_to_code(None, data, path))
+loader.source_to_code = lambda self, data, path, **kw: compile_once(bytes(data), path)
 failed = []
 for name in sys.argv[1:]:
     for loaded in [m for m in sys.modules if m == "cbecopt" or m.startswith("cbecopt.")]:

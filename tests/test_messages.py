@@ -9,7 +9,7 @@ import pytest
 import cbecopt
 from cbecopt.errors import InputError, OptionError, Problem
 from helpers import write_instance
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 
 BAD_ROWS = 300
 

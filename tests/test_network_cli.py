@@ -12,7 +12,7 @@ import pytest
 import cbecopt
 from network_helpers import tiny
 from network_io_helpers import write_network_instance
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 from test_network_model import brute_force
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ from cbecopt.models.routing.generate import generate_routing
 from cbecopt.models.suppliers.generate import generate_suppliers
 from cbecopt.models.warehouses.generate import generate_warehouses
 from cbecopt.scenarios import generate_demand_scenarios
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 
 
 @pytest.mark.unit

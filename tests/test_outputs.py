@@ -397,17 +397,48 @@ def old_result_in(out: Path, instances) -> None:
     assert invoke("solve", instances["shared"], "--independent", "-o", out).exit_code == 0
 
 
-def test_kill_9_at_every_step_of_the_write_leaves_the_old_or_the_new_result(tmp_path, instances):
+def write_steps() -> dict[str, list[int]]:
+    """The steps of writing the plain result over the shared one, by kind (cbecopt.outputs):
+    each file staged (the tables, then result.json), the journal staged, the journal
+    committed, each table renamed, each file of the old result only removed, result.json
+    renamed, the journal removed."""
+    staged, removed = len(WAREHOUSE_FILES), len(SHARING_FILES - WAREHOUSE_FILES)
+    numbers = iter(range(1, 100))
+    kinds = {
+        "table staged": staged - 1,
+        "result.json staged": 1,
+        "journal staged": 1,
+        "journal committed": 1,
+        "table renamed": staged - 1,
+        "old file removed": removed,
+        "result.json renamed": 1,
+        "journal removed": 1,
+    }
+    return {kind: [next(numbers) for _ in range(n)] for kind, n in kinds.items()}
+
+
+def test_kill_9_at_every_kind_of_step_of_the_write_leaves_the_old_or_the_new_result(
+    tmp_path, instances
+):
+    """Killed at a step, the folder holds the old or the new result once a reader (odd steps)
+    or the next writer (even steps) has completed what the run left. Every kind of step is
+    killed at, and a kind with several steps at its first two, one completed each way: the
+    third staged table and the third rename are the same kind of step as the first two (each
+    a kill process of ~3 s). The step after the last must be the write's end: a write with
+    other steps fails here."""
+    steps = write_steps()
+    chosen = sorted(n for numbers in steps.values() for n in numbers[:2])
+    end = max(steps["journal removed"]) + 1
     out = tmp_path / "out"
     before = users_folder(out)
-    seen, step = set(), 0
-    while True:
-        step += 1
+    seen = set()
+    for step in [*chosen, end]:
         old_result_in(out, instances)
         with start("solve", instances["plain"], "-o", out, pause=f"{step}:60") as writing:
             if not paused(writing):  # past the last step: the write finished
                 assert writing.wait(timeout=60) == 0
                 break
+            assert step != end, f"the write has a step {end}: write_steps() is out of date"
             writing.kill()
         if step % 2:  # a reader completes what the killed run left...
             seen.add(one_complete_result(out, instances))
@@ -417,7 +448,7 @@ def test_kill_9_at_every_step_of_the_write_leaves_the_old_or_the_new_result(tmp_
         assert kept(out, before)
         assert invoke("solve", instances["plain"], "-o", out).exit_code == 0
         assert one_complete_result(out, instances) == "new" and not leftovers(out)
-    assert seen == {"old", "new"} and step > 10
+    assert seen == {"old", "new"} and step == end
 
 
 @pytest.mark.parametrize("step", [2, 6, 9])

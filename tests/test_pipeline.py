@@ -22,7 +22,7 @@ from cbecopt.models.warehouses.build import build_warehouses
 from cbecopt.problem import OneScenario
 from cbecopt.results import Run
 from cbecopt.seeds import STREAMS, stream_seeds
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 
 SRC = Path(cbecopt.__file__).parent
 DEMO = Path(__file__).resolve().parents[1] / "instances" / "demo"

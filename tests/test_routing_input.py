@@ -10,7 +10,7 @@ import pytest
 import cbecopt
 from helpers import has, load_problems
 from routing_helpers import write_routing_instance
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 
 LANES = [
     ("FR", "BW", "air_bulk", 5, 5),

@@ -15,7 +15,7 @@ import pytest
 
 from cbecopt.seeds import stream_seeds
 from routing_helpers import write_routing_instance
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 
 pytestmark = pytest.mark.integration
 MEAN, STD = np.array([40.0, 25.0]), np.array([12.0, 10.0])

@@ -7,6 +7,7 @@ computed the other way round (average marginal cost over every joining order).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -208,8 +209,12 @@ def test_shapley_agrees_with_brute_force(tmp_path_factory, data):
     folder = _write(tmp_path_factory.mktemp("s"), fixed, capacity, own, unit_cost)
     present = [p for p in range(3) if own[p].sum() > 0]
 
+    @functools.cache  # a coalition's cost, enumerated once (it has no order)
+    def cost(members: frozenset) -> float:
+        return multi_source_optimum(fixed, capacity, own[sorted(members)].sum(axis=0), unit_cost)
+
     def c(coalition) -> float:
-        return multi_source_optimum(fixed, capacity, own[list(coalition)].sum(axis=0), unit_cost)
+        return cost(frozenset(coalition))
 
     expected = {}
     for p in present:  # average marginal cost over every joining order

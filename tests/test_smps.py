@@ -391,11 +391,11 @@ def test_bad_number_in_cor_names_line_and_field(tmp_path):
 
 
 # --- published SIPLIB SSLP instances ------------------------------------------------------------
-SLOW = ("sslp_15_45_10", "sslp_15_45_15")
+# The default suite keeps the smallest SSLP instance (sslp_5_25_50); the larger ones check the
+# same reader and extensive form on more scenarios and sites, slowly: `make test-slow`.
+SLOW = ("sslp_5_25_100", "sslp_15_45_5", "sslp_15_45_10", "sslp_15_45_15")
 SSLP = [
     "sslp_5_25_50",
-    "sslp_5_25_100",
-    "sslp_15_45_5",
     *(pytest.param(name, marks=pytest.mark.slow) for name in SLOW),
 ]
 # The files' probabilities (0.066667, summing to 1.000005) give this value, proven by HiGHS.

@@ -14,7 +14,7 @@ import pytest
 import cbecopt
 from cbecopt.errors import OptionError
 from cbecopt.readers.smps import SmpsProblem
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 from test_smps import RHS_COR, RHS_STO, RHS_TIM, write_smps
 
 OPTIMUM = 6.8

@@ -17,7 +17,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from cbecopt.readers import smps_stoch
 from cbecopt.readers.smps import read_smps
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 from test_smps import RHS_COR, RHS_STO, RHS_TIM, error_of, solve, write_smps
 
 # min 2 x + E[q u + h w]  s.t.  a x + u - w = d (stage 2),  x integer in [0, 10],  u, w >= 0.

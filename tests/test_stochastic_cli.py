@@ -13,7 +13,7 @@ from cbecopt.models.contracts.build import ContractsConfig, demand_sampler
 from cbecopt.stochastic.saa import mrp_gap
 from contract_helpers import write_contracts_instance
 from oracles.inventory import expected_newsvendor_cost_normal
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 
 H, P = 0.18, 0.70
 

@@ -19,7 +19,7 @@ import cbecopt
 from cbecopt.bundled import resolve_path
 from cbecopt.models.suppliers.build import SuppliersConfig
 from helpers import has, load_problems
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 
 
 def write(folder, offers, breaks, demand, nodes=None, rule="exact", products=None):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import subprocess
-import sys
 
 import pytest
 
@@ -24,6 +22,7 @@ from cbecopt.tax import (
 )
 from cbecopt.tax_rules import bundled_rules_path, load_tax_rules, read_rule_sets
 from oracles.tax import cbec_comprehensive_rate
+from test_cli import cbecopt_in_process
 
 RULES = load_tax_rules()
 POSTAL_20 = postal_class(RULES, 0.0, rate=0.20)
@@ -399,13 +398,9 @@ def test_loader_refuses_a_table_that_is_not_a_date_and_a_file_that_is_not_toml(t
 
 
 def cbecopt(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cbecopt", "tax", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "120"},
-        timeout=120,
-    )
+    """``cbecopt tax ...``, run in this process (the command's output is checked, not the
+    process; an unhandled exception still shows as a traceback on stderr)."""
+    return cbecopt_in_process("tax", *args)
 
 
 @pytest.mark.integration

@@ -15,7 +15,7 @@ from cbecopt.models.routing.build import RoutingConfig
 from cbecopt.models.warehouses.build import WarehousesConfig
 from helpers import ARCS, DEMAND, NODES, write_instance
 from routing_helpers import write_routing_instance
-from test_cli import cbecopt as run_cbecopt
+from test_cli import cbecopt_in_process as run_cbecopt  # the command line, in this process
 from test_suppliers import write
 
 LANES = [
