@@ -30,7 +30,7 @@ def _print_routing(console: Console, result: Result) -> None:
     console.print(
         "channel mix: " + ", ".join(f"{c} {q:,.0f} ({q / mix.sum():.1%})" for c, q in mix.items())
     )
-    by_channel = result.tables["tax"].groupby(["channel", "regime"], sort=False)
+    by_channel = result.table("tax").groupby(["channel", "regime"], sort=False)
     shown = {"tax": by_channel[["units", "tax"]].sum().reset_index()}
     for name, title in (("tax", "tax by channel and regime"), ("cost_breakdown", "cost breakdown")):
         frame = shown.get(name, result.tables[name])
