@@ -216,7 +216,7 @@ def test_sku_block_workers_stop_with_the_command(hard):
     solving = start(
         "solve", hard["routing"], "--model", "routing", "--sku-blocks", "50", "--json", "--verbose"
     )
-    wait_for_highs(solving, started="cbecopt: SKU blocks: solving")  # logged by the parent
+    wait_for_highs(solving, started="cbecopt: SKU blocks, bound pass: solving")  # by the parent
     time.sleep(3.0)  # the workers start and solve
     solving.send_signal(signal.SIGTERM)
     returncode, result, stderr = finish(solving, timeout=60)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import math
+import re
 from statistics import NormalDist
 
 import numpy as np
@@ -365,13 +367,26 @@ def test_sku_blocks_bracket_the_optimum_and_give_a_consistent_plan(generated):
 
 
 @pytest.mark.component
-def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated):
-    one, two = (
-        cbecopt.solve(
-            generated, "routing", cbecopt.SolveOptions(threads=n), RoutingConfig(sku_blocks=3)
-        )
-        for n in (1, 2)
-    )
+def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated, caplog):
+    """Nor does their progress: each pass says how many of its blocks it has solved."""
+    runs = []
+    for n in (1, 2):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="cbecopt"):
+            runs.append(
+                cbecopt.solve(
+                    generated,
+                    "routing",
+                    cbecopt.SolveOptions(threads=n),
+                    RoutingConfig(sku_blocks=3),
+                )
+            )
+        blocks = -(-generated.tables["demand"]["sku"].nunique() // 3)
+        said = [r.getMessage() for r in caplog.records if r.name.endswith("sku_blocks")]
+        for name in ("bound", "plan"):
+            last = [m for m in said if m.startswith(f"SKU blocks, {name} pass: ")][-1]
+            assert re.search(rf"\b{blocks}/{blocks}\b", last), said
+    one, two = runs
     assert one.objective == two.objective and one.bound == two.bound
     pd.testing.assert_frame_equal(one.tables["inbound"], two.tables["inbound"])
 

@@ -195,19 +195,22 @@ def _run(pool, datas, name, options, budget, plan, clock) -> list[BlockResult]:
     deadline; add their timings to ``clock``. A stop request of the call is passed on to the
     workers as SIGTERM (a worker still starting ends quietly; one at work stops its solve)."""
     n = len(datas)
-    log.info("SKU blocks: solving %d blocks%s", n, "" if plan else " (LP bound pass)")
+    step = f"SKU blocks, {'plan' if plan else 'bound'} pass"
+    log.info("%s: solving %d blocks", step, n)
     args = [(d, name, options, budget.deadline, plan) for d in datas]
     if pool is None:
-        results = [
-            _solve_here(a, dataclasses.replace(a[2], budget=budget))
-            if not budget.expired()
-            else unfinished_block(a[0], f"{budget.why_stopped()} before this block", 0.0)
-            for a in args
-        ]
+        results = []
+        for i, a in enumerate(args, start=1):
+            log.info("%s: block %d/%d", step, i, n)
+            results.append(
+                _solve_here(a, dataclasses.replace(a[2], budget=budget))
+                if not budget.expired()
+                else unfinished_block(a[0], f"{budget.why_stopped()} before this block", 0.0)
+            )
     else:
         with _sigint_ignored():  # workers start ignoring Ctrl-C until their handlers are set
             futures = [pool.submit(solve_block, *a) for a in args]
-        _wait_or_stop(pool, futures, budget)
+        _wait_or_stop(pool, futures, budget, step)
         results = [_block_result(f, d) for f, d in zip(futures, datas, strict=True)]
     for r in results:
         for key in TIMINGS:
@@ -215,14 +218,19 @@ def _run(pool, datas, name, options, budget, plan, clock) -> list[BlockResult]:
     return results
 
 
-def _wait_or_stop(pool, futures, budget: Budget) -> None:
-    """Wait for the workers; pass a stop request on to them (SIGTERM), and once the budget has
-    expired give them ABANDON_SECONDS to return before killing them (a worker inside HiGHS's
-    root LP cannot be interrupted)."""
+def _wait_or_stop(pool, futures, budget: Budget, step: str) -> None:
+    """Wait for the workers, logging each block done (``step: i/n blocks done``); pass a stop
+    request on to them (SIGTERM), and once the budget has expired give them ABANDON_SECONDS
+    to return before killing them (a worker inside HiGHS's root LP cannot be interrupted)."""
     processes = list(getattr(pool, "_processes", {}).values())
     signalled = give_up_at = None
+    done = 0
     while not all(f.done() for f in futures):
         wait(futures, timeout=0.1)
+        finished = sum(f.done() for f in futures)
+        if finished > done:
+            done = finished
+            log.info("%s: %d/%d blocks done", step, done, len(futures))
         if budget.stop_reason is not None and not signalled:
             signalled = _signal_all(processes, signal.SIGTERM)
         if give_up_at is None and budget.expired():
