@@ -48,6 +48,7 @@ from cbecopt.models.network.channels import (
     warehouse_kinds,
 )
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.platforms import expected_platform_demand
 from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
@@ -217,7 +218,7 @@ class NetworkProblem(DemandScenarios):
         d = self.data
         if d.platform_demand is None:
             return super().expected_scenario()
-        return np.tensordot(d.probabilities, d.platform_demand, axes=1)
+        return expected_platform_demand(d)
 
     def build_first_stage(self, b: pyo.Block) -> NetworkFirstStage:
         useful = useful_units(self.data)

@@ -22,7 +22,12 @@ import pyomo.environ as pyo
 from cbecopt.families import average_rate_cap, capacity_if_open
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, terms
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.platforms import copy_platforms, members, served_sets
+from cbecopt.models.network.platforms import (
+    copy_platforms,
+    members,
+    platform_mask,
+    served_sets,
+)
 
 PER_ORDER = ("parcel", "supplier_parcel", "postal")
 """Outlet roles shipping one order at a time from abroad: the customers wait for these
@@ -82,8 +87,8 @@ class Outlets:
     for either stocking warehouse, ``overseas``, ``supplier``) and index, market, SKU, month,
     cost per unit (freight + handling + tax, + purchase from a supplier), tax per unit,
     delivery days (nan: not known), tax channel (``bonded``, ``general_trade``, ``parcel``,
-    ``postal``) and the platforms it serves (a bit mask of platform positions; every platform:
-    :func:`every_platform`)."""
+    ``postal``) and the platforms it serves (a bit mask of platform positions, 0 for every
+    platform: :func:`~cbecopt.models.network.platforms.platform_mask`)."""
 
     keys: tuple[tuple[str, str, int], ...]
     role: np.ndarray
@@ -252,15 +257,10 @@ def first_price(d: NetworkData) -> np.ndarray:
     return price + d.counterfeit_penalty[k] * d.counterfeit_rate
 
 
-def every_platform(platforms: int) -> int:
-    """The bit mask of every one of ``platforms`` platforms."""
-    return (1 << platforms) - 1
-
-
-def platform_mask(group, platforms: int) -> int:
-    """The bit mask of a group of platform positions (0 for every platform: ``every_platform``)."""
-    mask = sum(1 << p for p in group)
-    return 0 if mask == every_platform(platforms) else mask
+def wait_shares(d: NetworkData) -> np.ndarray:
+    """Per SKU, the share of demand willing to wait for an order from abroad (1 without
+    ``wait_share``)."""
+    return np.ones(len(d.skus)) if d.wait_share is None else np.asarray(d.wait_share, float)
 
 
 def largest_demand(d: NetworkData) -> dict[int, np.ndarray]:
@@ -284,7 +284,7 @@ def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
     price = first_price(d)
     weight = sku_weight(d)
     demand = largest_demand(d)
-    waits = np.ones(len(d.skus)) if d.wait_share is None else np.asarray(d.wait_share, float)
+    waits = wait_shares(d)
     rows = []
     for lane in _lanes(d, stocked):
         tax = unit_tax(d, lane.channel, lane.rate)
@@ -453,7 +453,7 @@ def add_platform_served(
     """
     if rows is None or by_platform is None:
         return
-    wait = np.ones(len(d.skus)) if d.wait_share is None else np.asarray(d.wait_share, float)
+    wait = wait_shares(d)
     inside = (rows.platforms[:, None] >> np.arange(len(d.platforms))) & 1
     demand = by_platform[rows.market, :, rows.sku, rows.month]
     limit = wait[rows.sku] * (inside * demand).sum(axis=1)

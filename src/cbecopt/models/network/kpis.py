@@ -16,9 +16,14 @@ import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.labelled import family_of
-from cbecopt.models.network.channels import Outlets, every_platform, service_levels
+from cbecopt.models.network.channels import Outlets, service_levels
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.platforms import copy_platforms, members
+from cbecopt.models.network.platforms import (
+    copy_platforms,
+    every_platform,
+    expected_platform_demand,
+    members,
+)
 from cbecopt.stochastic.twostage import ExtensiveForm
 
 
@@ -88,12 +93,11 @@ def outlet_platforms(d: NetworkData) -> list[set[int]]:
     return [set(groups[w]) if w in lanes else set() for w in range(len(d.overseas))]
 
 
-def platform_served(d: NetworkData, outs: Outlets, delivered: np.ndarray) -> np.ndarray:
+def platform_served(outs: Outlets, delivered: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """Units served to each platform per market x platform x SKU x month, from ``delivered``
-    per outlet key against ``d``'s expected demand per platform: a lane's units go to the
-    platforms it serves (its copy's group, narrowest groups first), split in proportion to
-    what each still lacks (by demand when none lacks any)."""
-    demand = np.tensordot(d.probabilities, d.platform_demand, axes=1)
+    per outlet key against the expected ``demand`` per market x platform x SKU x month: a
+    lane's units go to the platforms it serves (its copy's group, narrowest groups first),
+    split in proportion to what each still lacks (by demand when none lacks any)."""
     nJ, nP, nK, nT = demand.shape
     served = np.zeros_like(demand)
     every = every_platform(nP)
@@ -128,8 +132,8 @@ def platform_costs(
     if d.platform_demand is None:
         return None
     nP = len(d.platforms)
-    demand = np.tensordot(d.probabilities, d.platform_demand, axes=1)
-    served = platform_served(d, form.first.by_name["outlets"], delivered)
+    demand = expected_platform_demand(d)
+    served = platform_served(form.first.by_name["outlets"], delivered, demand)
     lost = np.clip(demand - served, 0.0, None)
     direct = np.einsum("jpkt,k->p", lost, np.asarray(d.lost_penalty, float))
     opened = form.values_of(values, family_of(form.block, "open")) if len(d.overseas) else []

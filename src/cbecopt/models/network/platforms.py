@@ -141,6 +141,22 @@ def copy_platforms(d: NetworkData) -> list[frozenset[int]]:
     return [frozenset(position[p] for p in g) if g else every for g in d.shared_by]
 
 
+def every_platform(platforms: int) -> int:
+    """The bit mask of every one of ``platforms`` platforms."""
+    return (1 << platforms) - 1
+
+
+def platform_mask(group, platforms: int) -> int:
+    """The bit mask of a group of platform positions (0 for every platform: ``every_platform``)."""
+    mask = sum(1 << p for p in group)
+    return 0 if mask == every_platform(platforms) else mask
+
+
+def expected_platform_demand(d: NetworkData) -> np.ndarray:
+    """The probability-weighted demand per market x platform x SKU x month."""
+    return np.tensordot(d.probabilities, d.platform_demand, axes=1)
+
+
 def members(mask: int, platforms: int) -> list[int]:
     """The platform positions in a bit mask of ``platforms`` platforms."""
     return [p for p in range(platforms) if mask >> p & 1]
@@ -153,7 +169,7 @@ def served_sets(groups: set[int], platforms: int) -> list[int]:
     among the platforms exists when it holds for every Q). Only proper unions of the sets
     need a row (a smaller union has the same left side), and not a union that splits into two
     such unions with no set across them (its row is their sum)."""
-    every = (1 << platforms) - 1
+    every = every_platform(platforms)
     present = [g for g in groups if g != every]
     unions = set(present)
     while True:

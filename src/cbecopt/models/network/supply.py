@@ -286,7 +286,7 @@ def add_term_commitments(
     t = _terms_table(d)
     committed = np.flatnonzero(np.isin(t.type, COMMITTED))
     labels = t.labels[committed]
-    factor = np.where(t.type[committed] == "quantity_flexibility", 1.0 + t.flex_up[committed], 1.0)
+    factor = _call_factor(t)[committed]
     quantity = add_var_family(
         b,
         "quantity",
@@ -607,11 +607,17 @@ class _TermsTable:
     min_order: np.ndarray
 
 
+def _call_factor(t: _TermsTable) -> np.ndarray:
+    """Per term: ``a_c``, the most units called per unit committed (``1 + u_c`` for quantity
+    flexibility, 1 for an option or spot term)."""
+    return np.where(t.type == "quantity_flexibility", 1.0 + t.flex_up, 1.0)
+
+
 def _commitment_bound(d: NetworkData, t: _TermsTable) -> np.ndarray:
     """Per term: ``M_c = min(K_c / a_c, max(m_c, U_k / a_c))``, the most a quantity-flexibility
-    or option term need commit (see :func:`add_term_quantity`); for a spot term
+    or option term need commit (see :func:`add_term_commitments`); for a spot term
     ``min(K_c, U_k)``, the most worth buying spot."""
-    factor = np.where(t.type == "quantity_flexibility", 1.0 + t.flex_up, 1.0)
+    factor = _call_factor(t)
     useful = useful_units(d)[t.sku]
     return np.minimum(t.capacity / factor, np.maximum(t.min_order, useful / factor))
 
@@ -622,9 +628,8 @@ def term_units_bound(d: NetworkData, t: _TermsTable) -> np.ndarray:
     bounds the scenario's recourse shipments of the SKU into any one warehouse, the big-M of
     the scenario's ``open_linking`` (summed over the SKUs that reach the warehouse) and
     ``listing_link`` rows, in place of the suppliers' whole capacity."""
-    factor = np.where(t.type == "quantity_flexibility", 1.0 + t.flex_up, 1.0)
     most = np.zeros(len(d.skus))
-    np.add.at(most, t.sku, factor * _commitment_bound(d, t))
+    np.add.at(most, t.sku, _call_factor(t) * _commitment_bound(d, t))
     return most
 
 
