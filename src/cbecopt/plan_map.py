@@ -22,7 +22,6 @@ FLOWS = {
 origin is each table's ``origin`` column and the units its ``quantity``."""
 KIND_STYLE = {
     "supplier": ("tab:purple", "s", "supplier"),
-    "origin": ("tab:purple", "s", "origin"),
     "overseas_warehouse": ("tab:blue", "^", "overseas warehouse"),
     "bonded_warehouse": ("tab:red", "D", "bonded warehouse"),
     "domestic_warehouse": ("tab:orange", "D", "duty-paid warehouse"),

@@ -21,7 +21,7 @@ COUNT = "#,##0"
 """Whole numbers."""
 SHARE = "0.00%"
 """Columns whose name says they hold a share or a rate (0.25 shows as 25.00%)."""
-SHARE_WORDS = ("share", "rate", "fill_rate", "utilisation", "utilization", "gap")
+SHARE_WORDS = ("share", "rate", "utilisation", "utilization", "gap")
 WIDEST = 60
 """Characters: no column is made wider than this."""
 CHART_ANCHOR = "D2"
@@ -52,7 +52,8 @@ def _style_sheet(sheet: Worksheet, table: pd.DataFrame) -> None:
 
 def _format(name: str, values: pd.Series) -> str | None:
     """The number format of a column: shares and rates by name, whole or decimal numbers by
-    type; ``None`` for text (and a mixed ``value`` column, formatted cell by cell elsewhere)."""
+    type; ``None`` (Excel's General) for text, booleans and mixed columns such as
+    ``summary``'s ``value``."""
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return None
     if any(word in name.lower() for word in SHARE_WORDS):
