@@ -12,6 +12,7 @@ from cbecopt import checks, outputs
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
     CHART_RESERVE,
+    OUTPUT_RESERVE,
     CapacityOpt,
     Format,
     FormatOpt,
@@ -382,7 +383,8 @@ def solve(
     from cbecopt.sharing import compare_sharing
 
     try:
-        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option)
+        reserve = CHART_RESERVE if _draws_map(model, out_dir) else OUTPUT_RESERVE
+        options = solve_options(time_limit, gap, threads, seed, verbose, highs_option, reserve)
         model, fmt = model_and_format(path, model, fmt)
         config = model_config(
             model,
@@ -440,6 +442,15 @@ def solve(
     else:
         print_summary(out, result, delivered.path)
     raise typer.Exit(delivered.exit_code or exit_code(result))
+
+
+def _draws_map(model: str | None, out_dir: Path | None) -> bool:
+    """Whether the command may draw a plan's ``map.png``: a ``network`` or ``routing`` plan
+    written to a folder (the limit then keeps time to draw it, and the drawing library starts
+    loading now)."""
+    from cbecopt.plan_map import FLOWS
+
+    return model in FLOWS and out_dir is not None and not outputs.is_workbook(out_dir)
 
 
 def _plan_map(source, result) -> dict:
