@@ -187,11 +187,14 @@ def stock_balance(
     departures: Linear,
     period: str | None = None,
     doc: str = "",
+    known: pd.Series | None = None,
 ) -> None:
     """Stock carries over: this period's stock is last period's plus arrivals less departures
-    (no period: one period that starts empty).
+    (no period: one period that starts empty), plus arrivals known before the plan is made
+    (stock on hand at the start, goods already on their way).
 
-    .. math:: I_{it} = I_{i,t-1} + A_{it} - R_{it} \\qquad \\forall (i, t), \\; I_{i,-1} = 0
+    .. math:: I_{it} = I_{i,t-1} + A_{it} + \\bar A_{it} - R_{it} \\qquad \\forall (i, t),
+        \\; I_{i,-1} = 0
 
     ======  ==============  ===============================================
     symbol  argument        input
@@ -200,11 +203,14 @@ def stock_balance(
     A_it    ``arrivals``    terms keyed like ``stock``
     R_it    ``departures``  terms keyed like ``stock``
     t       ``period``      the key column of the period (None: one period)
+    Ā_it    ``known``       Series keyed like ``stock`` (None: 0); opening stock is the
+                            first period's
     ======  ==============  ===============================================
     """
     change = stock.terms() if period is None else stock.terms() - stock.shift(period)
     balance = change - _terms(arrivals) + _terms(departures)
-    add_family(block, name, balance == pd.Series(0.0, index=stock.labels), doc=doc)
+    rhs = pd.Series(0.0, index=stock.labels) if known is None else known
+    add_family(block, name, balance == rhs, doc=doc)
 
 
 def fixed_cost_if_used(used: VarFamily, fixed_cost: pd.Series) -> tuple[Terms, ...]:

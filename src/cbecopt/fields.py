@@ -48,6 +48,9 @@ CALENDAR_LABEL = re.compile(
     re.IGNORECASE,
 )
 """A month written as a calendar label (2027-01, 01/2027, Jan 2027), not a period number."""
+MONTHS_WITHOUT_GAPS = "demand"
+"""The table whose months must run without gaps (the horizon); shipment months elsewhere
+(``in_transit``, ``planned_shipments``) need not."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def parse_table(
             key = ", ".join(f"{n}={table.at[idx, n]}" for n in present)
             problems.append(Problem(source, f"duplicate row for ({key})", _row_number(idx)))
     for f in schema.fields:
-        if f.kind == MONTH and f.name in table.columns:
+        if f.kind == MONTH and f.name in table.columns and schema.name == MONTHS_WITHOUT_GAPS:
             problems.extend(_month_gaps(table[f.name], f, source))
     for name in table.columns:
         if schema.field(name) is None:

@@ -33,7 +33,7 @@ same way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import networkx as nx
@@ -62,6 +62,9 @@ DEMAND_KEYS = ("market", "sku", "month", "platform")
 """The columns that key a demand row within a scenario."""
 CATALOG = ("products", "contracts", "offers", "price_breaks")
 """The catalog tables the network carries, typed with their defaults (``None`` when absent)."""
+IN_MOTION = ("opening_stock", "in_transit", "placed_orders", "frozen", "planned_shipments")
+"""What is already in motion when a plan is re-run (stock, shipments, orders, decisions
+taken): optional tables the network carries typed with their defaults, only those given."""
 
 
 def with_defaults(table: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
@@ -115,6 +118,8 @@ class Network:
         for checks of single rows.
     products, contracts, offers, price_breaks : the catalog tables, typed, defaults applied,
         row labels kept; ``None`` when the instance has none.
+    in_motion : the tables of :data:`IN_MOTION` the instance gives, typed, defaults applied,
+        row labels kept (empty when it gives none).
     columns : the columns each table of the instance gives, so a model can tell a column left
         out from one given blank (``has_column``).
     """
@@ -130,6 +135,7 @@ class Network:
     offers: pd.DataFrame | None
     price_breaks: pd.DataFrame | None
     columns: Mapping[str, frozenset[str]]
+    in_motion: Mapping[str, pd.DataFrame] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pd.DataFrame]) -> Network:
@@ -149,8 +155,25 @@ class Network:
         columns = MappingProxyType(
             {name: frozenset(map(str, table.columns)) for name, table in tables.items()}
         )
+        in_motion = MappingProxyType(
+            {
+                name: with_defaults(tables[name], SCHEMAS[name])
+                for name in IN_MOTION
+                if name in tables
+            }
+        )
         graph = build_graph(nodes, lanes, _expected(demand, scenarios, ["market"]))
-        return cls(graph, nodes, lanes, demand, scenarios, demand_rows, **catalog, columns=columns)
+        return cls(
+            graph,
+            nodes,
+            lanes,
+            demand,
+            scenarios,
+            demand_rows,
+            **catalog,
+            columns=columns,
+            in_motion=in_motion,
+        )
 
     def nodes_of(self, kind: str) -> pd.DataFrame:
         """The nodes of one kind, in the order of the nodes table."""

@@ -662,8 +662,143 @@ PRICE_BREAKS = TableSchema(
     doc="Price schedule of each offer: one row per break, the first from 0.",
 )
 
+IN_MOTION_SOURCE = "node id of the origin (an arc of the arcs table by origin, destination, mode)"
+
+
+def _quantity(doc: str) -> Field:
+    return Field(
+        "quantity",
+        NUMBER,
+        minimum=0,
+        smallest_positive=QUANTITY_RESOLUTION,
+        unit="units",
+        doc=doc,
+    )
+
+
+def _mode() -> Field:
+    return Field(
+        "mode",
+        TEXT,
+        required=False,
+        nullable=True,
+        default=DEFAULT_MODE,
+        doc="transport mode of the arc; blank = 'default'",
+    )
+
+
+OPENING_STOCK = TableSchema(
+    "opening_stock",
+    (
+        Field("warehouse", TEXT, doc="node id of an overseas, bonded or domestic warehouse"),
+        Field("sku", TEXT, doc="product id (in products)"),
+        _quantity("units on hand at the start of month 1"),
+    ),
+    required=False,
+    unique_together=("warehouse", "sku"),
+    doc="What is already in stock when the horizon starts (network model).",
+)
+
+IN_TRANSIT = TableSchema(
+    "in_transit",
+    (
+        Field("origin", TEXT, doc=IN_MOTION_SOURCE),
+        Field("destination", TEXT, doc="node id of the overseas, bonded or domestic warehouse"),
+        Field("sku", TEXT, doc="product id (in products)"),
+        _mode(),
+        Field(
+            "ship_month",
+            MONTH,
+            doc="month it left (0 or negative: before the horizon's month 1)",
+        ),
+        Field("arrival_month", MONTH, doc="month it arrives into stock, 1..T"),
+        _quantity("units on the way"),
+    ),
+    required=False,
+    doc="First-mile or bulk inbound shipments already on their way; freight sunk (network model).",
+)
+
+PLACED_ORDERS = TableSchema(
+    "placed_orders",
+    (
+        Field("supplier", TEXT, doc="node id of kind supplier (with an offer of the SKU)"),
+        Field("sku", TEXT, doc="product id (in products)"),
+        _quantity("units bought and not yet shipped"),
+        Field(
+            "unit_price",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            default=0.0,
+            unit="currency per unit",
+            doc="price paid per unit (sunk: reported, not in the objective); blank = 0",
+        ),
+    ),
+    required=False,
+    unique_together=("supplier", "sku"),
+    doc="Units already bought from a supplier and not yet shipped (network model).",
+)
+
+FROZEN_DECISIONS = ("supplier", "overseas", "warehouse", "listing", "commitment")
+
+FROZEN = TableSchema(
+    "frozen",
+    (
+        Field("decision", CATEGORY, choices=FROZEN_DECISIONS, doc="which decision is fixed"),
+        Field(
+            "node",
+            TEXT,
+            doc="supplier (supplier, commitment), overseas warehouse or its platform copy "
+            "(overseas), bonded or domestic warehouse (warehouse, listing)",
+        ),
+        Field("sku", TEXT, required=False, nullable=True, doc="listing and commitment: the SKU"),
+        Field(
+            "value",
+            NUMBER,
+            minimum=0,
+            unit="0/1, or units (commitment)",
+            doc="1 used/open/listed, 0 not; commitment: the units committed or reserved",
+        ),
+    ),
+    required=False,
+    unique_together=("decision", "node", "sku"),
+    doc="Decisions taken and fixed for the horizon (network model).",
+)
+
+PLANNED_SHIPMENTS = TableSchema(
+    "planned_shipments",
+    (
+        Field("origin", TEXT, doc=IN_MOTION_SOURCE),
+        Field("destination", TEXT, doc="node id of the overseas, bonded or domestic warehouse"),
+        Field("sku", TEXT, doc="product id (in products)"),
+        _mode(),
+        Field("ship_month", MONTH, doc="month of the horizon it leaves, 1..T"),
+        _quantity("units shipped, fixed"),
+    ),
+    required=False,
+    unique_together=("origin", "destination", "sku", "mode", "ship_month"),
+    doc="First-stage shipments decided and fixed (the frozen period of a rolling plan; "
+    "network model).",
+)
+
 SCHEMAS: dict[str, TableSchema] = {
-    s.name: s for s in (NODES, ARCS, DEMAND, SCENARIOS, PRODUCTS, CONTRACTS, OFFERS, PRICE_BREAKS)
+    s.name: s
+    for s in (
+        NODES,
+        ARCS,
+        DEMAND,
+        SCENARIOS,
+        PRODUCTS,
+        CONTRACTS,
+        OFFERS,
+        PRICE_BREAKS,
+        OPENING_STOCK,
+        IN_TRANSIT,
+        PLACED_ORDERS,
+        FROZEN,
+        PLANNED_SHIPMENTS,
+    )
 }
 """The tables of the instance contract, by name (file ``<name>.csv`` or sheet ``<name>``).
 

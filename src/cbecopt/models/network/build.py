@@ -48,6 +48,7 @@ from cbecopt.models.network.channels import (
     warehouse_kinds,
 )
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.in_motion import fix_in_motion, stocked_warehouses
 from cbecopt.models.network.platforms import expected_platform_demand
 from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
@@ -124,9 +125,9 @@ def shipment_keys(d: NetworkData) -> Shipments:
 
 
 def stocked_pairs(d: NetworkData, ships: Shipments) -> np.ndarray:
-    """Stocking warehouses x SKUs: some bulk-inbound lane may bring the SKU in (the pairs
-    that may be listed, stocked and released)."""
-    stocked = np.zeros((len(d.bonded), len(d.skus)), bool)
+    """Stocking warehouses x SKUs: some bulk-inbound lane may bring the SKU in, or goods
+    already in motion are there (the pairs that may be listed, stocked and released)."""
+    stocked = stocked_warehouses(d)
     into = ships.role == "inbound"
     stocked[ships.destination[into], ships.sku[into]] = True
     return stocked
@@ -281,7 +282,14 @@ class NetworkProblem(DemandScenarios):
             [offer_pos[(ships.origin[n], ships.sku[n])] for n in from_supplier], np.int64
         )
         shipped = _lin(offer_labels, terms(shipment, rows, from_supplier, 1.0))
-        add_family(b, "purchase_link", shipped - purchase <= 0.0, doc="sum f out of i <= q_o")
+        placed = (
+            d.in_motion.placed_units(offer_labels)
+            if d.in_motion is not None
+            else pd.Series(0.0, index=offer_labels)
+        )
+        add_family(
+            b, "purchase_link", shipped - purchase <= placed, doc="sum f out of i <= q_o + P_o"
+        )
         into_w = np.flatnonzero(ships.role == "first_mile")
         pairs = pd.MultiIndex.from_product([overseas, d.skus], names=["warehouse", "sku"])
         received = np.unique(ships.destination[into_w] * len(d.skus) + ships.sku[into_w])
@@ -327,6 +335,7 @@ class NetworkProblem(DemandScenarios):
         )
         families += supply.families
         by_name = {f.component.local_name: f for f in families}
+        fix_in_motion(d, by_name)
         by_name["ships"] = ships
         by_name["stocked"] = stocked
         by_name["outlets"] = outlet_keys(self.data, stocked)
@@ -379,7 +388,8 @@ class NetworkProblem(DemandScenarios):
             ),
             _lin(w_grid, *w_out),
             period="month",
-            doc="I_wkt = I_wk,t-1 + arrivals - departures",
+            doc="I_wkt = I_wk,t-1 + arrivals + known arrivals - departures",
+            known=_known(d, "overseas", w_grid),
         )
         stock_balance(
             s,
@@ -392,7 +402,8 @@ class NetworkProblem(DemandScenarios):
             ),
             _lin(b_grid, *b_out),
             period="month",
-            doc="I_bkt = I_bk,t-1 + arrivals - releases",
+            doc="I_bkt = I_bk,t-1 + arrivals + known arrivals - releases",
+            known=_known(d, "bonded", b_grid),
         )
         wt = _grid(["warehouse", "month"], d.overseas, months)
         capacity_if_open(
@@ -460,6 +471,11 @@ class NetworkProblem(DemandScenarios):
             )
             if len(p.coef)
         )
+
+
+def _known(d: NetworkData, kind: str, grid: pd.MultiIndex) -> pd.Series | None:
+    """Arrivals known before the plan (opening stock, goods on their way) on a stock grid."""
+    return None if d.in_motion is None else d.in_motion.known_arrivals(kind, grid)
 
 
 def _arrivals(ships: Shipments, shipment: VarFamily, role: str, sizes: tuple) -> Terms:

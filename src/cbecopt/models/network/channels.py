@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 from cbecopt.families import average_rate_cap, capacity_if_open
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, terms
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.in_motion import stocked_overseas
 from cbecopt.models.network.platforms import (
     copy_platforms,
     members,
@@ -64,15 +65,15 @@ def may_enter(d: NetworkData) -> np.ndarray:
 
 def reachable_overseas(d: NetworkData) -> np.ndarray:
     """Overseas warehouses x SKUs: a first-mile lane reaches the warehouse from a supplier
-    offering the SKU (origin-aware stock: only these pairs can ever hold stock, so only they
-    get bulk-out and parcel keys)."""
+    offering the SKU, or goods already in motion are there (origin-aware stock: only these
+    pairs can ever hold stock, so only they get bulk-out and parcel keys)."""
     reach = np.zeros((len(d.overseas), len(d.skus)), bool)
     offered = np.zeros((len(d.suppliers), len(d.skus)), bool)
     for i, k in d.offers:
         offered[i, k] = True
     for i, w, *_ in d.first_mile:
         reach[w] |= offered[i]
-    return reach
+    return reach | stocked_overseas(d)
 
 
 def months_of_cover(d: NetworkData) -> float:

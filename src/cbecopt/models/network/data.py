@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cbecopt.models.network.in_motion import InMotion
+
 
 @dataclass(frozen=True)
 class NetworkData:
@@ -146,6 +148,10 @@ class NetworkData:
     market no lane reaches): shown by ``solve`` and ``validate``."""
     tax_rules: str = ""
     """The dated tax rule set the instance reader applied (effective date and file)."""
+    in_motion: InMotion | None = None
+    """Stock on hand, shipments on their way, orders placed and decisions taken before the
+    horizon starts (:mod:`~cbecopt.models.network.in_motion`; None: nothing, every run starts
+    empty and free)."""
 
     def with_scenarios(self, names, probabilities, demand) -> NetworkData:
         """The same network over other demand scenarios, each markets x SKUs x months or, with

@@ -46,6 +46,7 @@ from cbecopt.models.network.checks import (
 from cbecopt.models.network.config import NetworkConfig
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.platforms import with_platforms
+from cbecopt.models.network.read_in_motion import with_in_motion
 from cbecopt.models.suppliers.data import counterfeit_penalties
 from cbecopt.tax_rules import load_tax_rules
 
@@ -133,7 +134,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     ow = nodes.reindex(overseas)
     sw = nodes.reindex(stocks)
     weight = np.nan_to_num(product["weight_kg"].to_numpy(float))
-    lane_sets, per_kg, days = _lanes(used_lanes, sup, w_of, b_of, j_of)
+    lane_sets, per_kg, days, arc_lanes = _lanes(used_lanes, sup, w_of, b_of, j_of)
     total_supply = float(np.sum(supplier_capacity))
     overseas_capacity = ow["capacity"].to_numpy(float)
     overseas_capacity = np.where(np.isfinite(overseas_capacity), overseas_capacity, total_supply)
@@ -222,7 +223,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     if platforms:
         data = with_platforms(data, tuple(platforms), demand, sharing=True)
         data = replace(data, platforms=tuple(platforms))
-    return data
+    return with_in_motion(instance, data, arc_lanes, tuple(overseas))
 
 
 def _or(value, default: float) -> float:
@@ -274,9 +275,11 @@ def _segments(offers, breaks, supplier_capacity, sup, sku_demand, k_of):
 
 def _lanes(lanes: pd.DataFrame, sup, w_of, b_of, j_of):
     """The lanes of every role as :class:`NetworkData` tuples (positions of their ends), their
-    cost per kg by role, and the days of the second-stage ones. A lane from a supplier
+    cost per kg by role, the days of the second-stage ones, and the first-stage lane of each
+    arc ``(origin, destination, mode)`` as ``(role, position)``. A lane from a supplier
     without an offer is left out (it has nothing to carry)."""
     sets: dict[str, list] = {r: [] for r in ROLES}
+    arc_lanes: dict[tuple[str, str, str], tuple[str, int]] = {}
     per_kg: dict[str, list] = {r: [] for r in ROLES}
     days: dict[str, list] = {r: [] for r in ROLES if r not in FIRST_STAGE}
     for lane in lanes.itertuples(index=False):
@@ -299,6 +302,8 @@ def _lanes(lanes: pd.DataFrame, sup, w_of, b_of, j_of):
             entry = (origin, j_of[d], cost, lead_days)
         else:
             entry = (kind, origin, j_of[d], cost, lead_days)
+        if role in FIRST_STAGE:
+            arc_lanes[(o, d, lane.mode)] = (role, len(sets[role]))
         sets[role].append(entry)
         per_kg[role].append(float(lane.cost_per_kg))
         if role in days:
@@ -307,6 +312,7 @@ def _lanes(lanes: pd.DataFrame, sup, w_of, b_of, j_of):
         {r: tuple(v) for r, v in sets.items()},
         {r: np.array(v, float) for r, v in per_kg.items()},
         {r: np.array(v, float) for r, v in days.items()},
+        arc_lanes,
     )
 
 

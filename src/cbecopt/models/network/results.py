@@ -15,6 +15,8 @@ from cbecopt.channels import TAX_PARTS
 from cbecopt.models.network.build import NetworkProblem, Shipments
 from cbecopt.models.network.channels import service_levels, warehouse_kinds
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.in_motion import in_transit_rows, shipment_status
+from cbecopt.models.network.in_motion_diagnosis import fixing_diagnosis
 from cbecopt.stochastic.twostage import ExtensiveForm
 
 TINY = 1e-9
@@ -112,6 +114,8 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
         "tax_paid": parts.get("tax", 0.0),
         "tax_rules": d.tax_rules,
     }
+    if d.in_motion is not None:
+        kpis["committed_cost"] = d.in_motion.committed_cost
     return tables, kpis
 
 
@@ -214,7 +218,9 @@ def _sites(names, chosen, fixed, column: str) -> pd.DataFrame:
 
 
 def _shipments(d: NetworkData, ships: Shipments, shipment: np.ndarray) -> pd.DataFrame:
-    """One row per first-stage shipment with units: lane role, ends, SKU, months, cost."""
+    """One row per first-stage shipment with units: lane role, ends, SKU, months, cost and
+    status (``new``, ``planned``: fixed by a planned shipment), then the shipments already
+    on their way (``in_transit``, cost sunk)."""
     origin = [
         d.suppliers[o] if kind == "supplier" else d.overseas[o]
         for kind, o in zip(ships.origin_kind, ships.origin, strict=True)
@@ -233,9 +239,13 @@ def _shipments(d: NetworkData, ships: Shipments, shipment: np.ndarray) -> pd.Dat
             "arrival_month": ships.month + ships.lead + 1,
             "quantity": shipment,
             "cost": (ships.cost - d.holding[ships.sku] / 2.0) * shipment,
+            "status": shipment_status(d, ships.keys),
         }
     )
-    return _positive(table)
+    moving = in_transit_rows(d)
+    if moving.empty:
+        return _positive(table)
+    return pd.concat([_positive(table), moving], ignore_index=True)
 
 
 def diagnose_network(problem: NetworkProblem) -> list[str]:
@@ -244,12 +254,16 @@ def diagnose_network(problem: NetworkProblem) -> list[str]:
     row of the first version (minimum orders, capacities and sourcing caps bind only what is
     bought), so it always has a plan; the terms that can force units into the network
     (quantity-flexibility calls, cover stock in a warehouse with a volume capacity) are named
-    where the data has them."""
+    where the data has them. Decisions fixed in advance (frozen, planned, forced by goods in
+    motion) can break this: :func:`fixing_diagnosis` names them, and is then the diagnosis."""
     d = problem.data
+    fixed = fixing_diagnosis(problem)
+    if fixed:
+        return fixed
     reasons = [
         "lost sales cover any demand no offer or lane serves, and buying nothing meets every "
         "minimum order, capacity and sourcing cap "
-        f"({len(d.offers)} offers, {len(d.first_mile) + len(d.inbound)} first-stage lanes)"
+        f"({len(d.offers)} offers, {len(d.first_mile) + len(d.inbound)} first-stage lanes)",
     ]
     committed = [t for t in d.terms if t[1] == "quantity_flexibility" and t[6] < 1.0]
     if committed:

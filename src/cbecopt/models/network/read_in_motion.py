@@ -1,0 +1,394 @@
+"""The ``network`` model's tables of what is already in motion, read and checked:
+:func:`with_in_motion` (``opening_stock``, ``in_transit``, ``placed_orders``, ``frozen``,
+``planned_shipments``; ``models/network.md``, "What is already in motion").
+
+Every problem that can be seen without solving is an :class:`~cbecopt.errors.InputError`
+naming the file (or sheet), the row as the user counts it and the column: an unknown node,
+SKU, lane or offer; a shipment arriving before it leaves, before month 1 (that stock is
+opening stock) or after the horizon (it cannot be used in this plan); a frozen value that is
+not 0 or 1; a node frozen closed (a SKU frozen unlisted) where goods already are. A SKU in
+``products`` without demand in the horizon is left out of the model, so rows of it are
+ignored with a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cbecopt.errors import InputError, Problem
+from cbecopt.instance import Instance
+from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.in_motion import Fixing, InMotion
+
+BINARY_DECISIONS = {
+    "supplier": "use_supplier",
+    "overseas": "open",
+    "warehouse": "use_warehouse",
+    "listing": "listed",
+}
+"""The frozen 0/1 decisions and the variable family each fixes."""
+COMMITTED_TERMS = ("quantity_flexibility", "option")
+"""The contract terms whose committed (reserved) quantity ``Q_c`` a frozen ``commitment``
+fixes."""
+STOCK_NODES = {
+    "overseas_warehouse": "overseas",
+    "bonded_warehouse": "bonded",
+    "domestic_warehouse": "bonded",
+}
+"""Node kinds that hold stock, and where :class:`InMotion` keeps them."""
+
+
+def with_in_motion(
+    instance: Instance,
+    d: NetworkData,
+    arc_lanes: dict[tuple[str, str, str], tuple[str, int]],
+    overseas: tuple[str, ...],
+) -> NetworkData:
+    """``d`` with the instance's tables of what is in motion (``d`` unchanged without any).
+
+    ``arc_lanes`` gives the first-stage lane ``(role, position)`` of each arc ``(origin,
+    destination, mode)``, ``overseas`` the overseas warehouses before any platform copies.
+
+    Raises
+    ------
+    InputError
+        every problem found, with file (or sheet), row and column.
+    """
+    tables = instance.network.in_motion
+    if not tables:
+        return d
+    reader = _Reader(instance, d, arc_lanes, split=tuple(d.overseas) != overseas)
+    reader.opening_stock(tables.get("opening_stock"))
+    reader.in_transit(tables.get("in_transit"))
+    reader.placed_orders(tables.get("placed_orders"))
+    reader.planned_shipments(tables.get("planned_shipments"))
+    reader.frozen(tables.get("frozen"))
+    if reader.problems:
+        raise InputError(reader.problems)
+    motion = InMotion(
+        tuple(reader.arrivals),
+        tuple(reader.shipped),
+        tuple(reader.placed),
+        (*reader.frozen_fixings, *reader.forced.values(), *reader.planned),
+    )
+    return replace(d, in_motion=motion, warnings=(*d.warnings, *reader.warnings))
+
+
+class _Reader:
+    """Reads the tables row by row, collecting problems, warnings and what each row means."""
+
+    def __init__(self, instance: Instance, d: NetworkData, arc_lanes: dict, split: bool):
+        self.instance, self.d, self.arc_lanes, self.split = instance, d, arc_lanes, split
+        self.kinds = instance.network.nodes["kind"]
+        products = instance.network.products
+        self.products = set() if products is None else set(products["sku"])
+        self.k_of = {s: k for k, s in enumerate(d.skus)}
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.arrivals: list[tuple] = []
+        self.shipped: list[tuple] = []
+        self.placed: list[tuple] = []
+        self.planned: list[Fixing] = []
+        self.frozen_fixings: list[Fixing] = []
+        self.forced: dict[tuple[str, object], Fixing] = {}
+        self.held: dict[tuple[str, object], str] = {}
+
+    def problem(self, table: str, message: str, index, column: str | None) -> None:
+        self.problems.append(self.instance.problem(table, message, index, column))
+
+    def where(self, table: str, index) -> str:
+        return f"{table} row {self.instance.row_number(table, index)}"
+
+    def sku(self, table: str, index, sku) -> int | None:
+        """The SKU's position, or None after a problem (unknown) or a warning (no demand)."""
+        if sku is None:
+            self.problem(table, "no SKU given", index, "sku")
+        elif sku not in self.products:
+            self.problem(table, f"unknown SKU '{sku}' (not in products)", index, "sku")
+        elif sku not in self.k_of:
+            self.warnings.append(
+                f"{self.where(table, index)}: SKU '{sku}' has no demand in the horizon; "
+                "the network model leaves it out, so this row is ignored"
+            )
+        else:
+            return self.k_of[sku]
+        return None
+
+    def node(self, table: str, index, node, column: str, kinds: tuple[str, ...]) -> bool:
+        """Whether ``node`` exists and is of one of ``kinds`` (else a problem)."""
+        if node not in self.kinds.index:
+            self.problem(table, f"unknown node '{node}' (not in nodes)", index, column)
+        elif self.kinds[node] not in kinds:
+            self.problem(
+                table,
+                f"node '{node}' is of kind '{self.kinds[node]}', not {' or '.join(kinds)}",
+                index,
+                column,
+            )
+        else:
+            return True
+        return False
+
+    def stock_at(self, table: str, index, node: str, k: int, month: int, units: float):
+        """Goods at a warehouse from ``month`` (0-based): a known arrival, and the warehouse
+        open or used (a bonded or domestic one with the SKU listed) for the horizon."""
+        d, source = self.d, self.where(table, index)
+        kind = STOCK_NODES[self.kinds[node]]
+        names = d.overseas if kind == "overseas" else d.bonded
+        if node not in names:
+            copies = [w for w in d.overseas if w.startswith(f"{node}@")]
+            self.problem(
+                table,
+                f"overseas warehouse '{node}' is split into platform copies "
+                f"({', '.join(copies)}); goods in motion at a split warehouse are not "
+                "supported yet",
+                index,
+                "warehouse" if table == "opening_stock" else "destination",
+            )
+            return
+        self.arrivals.append((kind, names.index(node), k, month, units))
+        what = f"holds {units:g} units of '{d.skus[k]}' there"
+        if kind == "overseas":
+            self._force("open", node, source, what, _said("overseas", node))
+        else:
+            self._force("use_warehouse", node, source, what, _said("warehouse", node))
+            label = (node, d.skus[k])
+            self._force("listed", label, source, what, _said("listing", label))
+
+    def _force(self, family: str, label, source: str, what: str, said: str) -> None:
+        """``label`` of ``family`` fixed to 1 because of the goods ``what`` says are there."""
+        self.forced.setdefault((family, label), Fixing(family, label, 1.0, source, said))
+        self.held.setdefault((family, label), f"{source} {what}")
+
+    def opening_stock(self, table) -> None:
+        name = "opening_stock"
+        for index, row in _rows(table):
+            k = self.sku(name, index, row.sku)
+            if self.node(name, index, row.warehouse, "warehouse", tuple(STOCK_NODES)) and (
+                k is not None and row.quantity > 0
+            ):
+                self.stock_at(name, index, row.warehouse, k, 0, float(row.quantity))
+
+    def lane(self, table: str, index, row) -> tuple[str, int] | None:
+        """The first-stage lane of the row's arc, or None after a problem."""
+        found = self.arc_lanes.get((row.origin, row.destination, row.mode))
+        if found is None:
+            self.problem(
+                table,
+                f"no first-mile or bulk inbound arc from '{row.origin}' to '{row.destination}' "
+                f"by mode '{row.mode}' (from a supplier with an offer) in arcs",
+                index,
+                "mode",
+            )
+        elif self.split:
+            self.problem(
+                table,
+                "shipments in motion are not supported yet where overseas warehouses are "
+                "split into platform copies",
+                index,
+                "origin",
+            )
+        else:
+            return found
+        return None
+
+    def in_transit(self, table) -> None:
+        name, horizon = "in_transit", self.d.months
+        for index, row in _rows(table):
+            k = self.sku(name, index, row.sku)
+            lane = self.lane(name, index, row)
+            ship, arrive = int(row.ship_month), int(row.arrival_month)
+            if arrive < ship:
+                self.problem(
+                    name,
+                    f"arrives in month {arrive} before it leaves (ship_month {ship})",
+                    index,
+                    "arrival_month",
+                )
+            elif arrive < 1:
+                self.problem(
+                    name,
+                    f"arrival_month {arrive} is before the horizon's month 1: units already "
+                    "arrived belong in opening_stock",
+                    index,
+                    "arrival_month",
+                )
+            elif arrive > horizon:
+                self.problem(
+                    name,
+                    f"arrival_month {arrive} is after the horizon (months 1 to {horizon}): "
+                    "these units cannot be used in this plan; drop the row or lengthen the "
+                    "horizon",
+                    index,
+                    "arrival_month",
+                )
+            elif lane is not None and k is not None and row.quantity > 0:
+                role = lane[0]
+                self.stock_at(name, index, row.destination, k, arrive - 1, float(row.quantity))
+                self.shipped.append(
+                    (role, row.origin, row.destination, row.sku, ship, arrive, float(row.quantity))
+                )
+
+    def placed_orders(self, table) -> None:
+        name, d = "placed_orders", self.d
+        offer = {(d.suppliers[i], d.skus[k]): o for o, (i, k) in enumerate(d.offers)}
+        for index, row in _rows(table):
+            k = self.sku(name, index, row.sku)
+            if not self.node(name, index, row.supplier, "supplier", ("supplier",)) or k is None:
+                continue
+            o = offer.get((row.supplier, row.sku))
+            if o is None:
+                self.problem(
+                    name,
+                    f"supplier '{row.supplier}' has no offer of '{row.sku}' in offers: units "
+                    "ordered leave on the lanes of an offer",
+                    index,
+                    "sku",
+                )
+                continue
+            if row.quantity > 0:
+                self.placed.append((o, float(row.quantity), float(row.unit_price)))
+                self._force(
+                    "use_supplier",
+                    row.supplier,
+                    self.where(name, index),
+                    f"has {row.quantity:g} units of '{row.sku}' ordered there",
+                    _said("supplier", row.supplier),
+                )
+
+    def planned_shipments(self, table) -> None:
+        from cbecopt.models.network.build import shipment_keys  # the keys the build makes
+
+        name, d = "planned_shipments", self.d
+        keys = set(shipment_keys(d).keys) if table is not None else set()
+        for index, row in _rows(table):
+            k = self.sku(name, index, row.sku)
+            lane = self.lane(name, index, row)
+            month = int(row.ship_month)
+            if not 1 <= month <= d.months:
+                self.problem(
+                    name,
+                    f"ship_month {month} is outside the horizon (months 1 to {d.months})",
+                    index,
+                    "ship_month",
+                )
+                continue
+            if lane is None or k is None:
+                continue
+            role, n = lane
+            label = ("fm" if role == "first_mile" else "in") + str(n)
+            lead = int((d.first_mile[n] if role == "first_mile" else d.inbound[n])[-1])
+            if month + lead > d.months:
+                self.problem(
+                    name,
+                    f"shipped in month {month} it arrives in month {month + lead}, after the "
+                    f"horizon (months 1 to {d.months})",
+                    index,
+                    "ship_month",
+                )
+            elif (label, row.sku, month - 1) not in keys:
+                self.problem(
+                    name,
+                    f"the arc cannot carry '{row.sku}' (the origin has no offer of it, no first "
+                    "mile brings it there, or the warehouse may not take it)",
+                    index,
+                    "sku",
+                )
+            else:
+                self.planned.append(
+                    Fixing(
+                        "shipment",
+                        (label, row.sku, month - 1),
+                        float(row.quantity),
+                        self.where(name, index),
+                        f"shipment {row.origin} -> {row.destination} by {row.mode} of "
+                        f"'{row.sku}' in month {month}",
+                    )
+                )
+
+    def frozen(self, table) -> None:
+        name, d = "frozen", self.d
+        nodes = {
+            "supplier": (d.suppliers, "supplier"),
+            "overseas": (d.overseas, "overseas warehouse"),
+            "warehouse": (d.bonded, "bonded or domestic warehouse"),
+            "listing": (d.bonded, "bonded or domestic warehouse"),
+            "commitment": (d.suppliers, "supplier"),
+        }
+        for index, row in _rows(table):
+            decision, value = row.decision, float(row.value)
+            names, what = nodes[decision]
+            if row.node not in names:
+                self.problem(
+                    name,
+                    f"'{row.node}' is no {what} of the model (its nodes: "
+                    f"{', '.join(names) or 'none'})",
+                    index,
+                    "node",
+                )
+                continue
+            if decision in BINARY_DECISIONS and value not in (0.0, 1.0):
+                self.problem(
+                    name, f"a {decision} decision is 0 or 1, not {value:g}", index, "value"
+                )
+                continue
+            label = row.node
+            if decision in ("listing", "commitment"):
+                k = self.sku(name, index, row.sku)
+                if k is None:
+                    continue
+                label = (row.node, row.sku)
+            row_label = label
+            if decision == "commitment":
+                label = self.term(index, row.node, k)
+                if label is None:
+                    continue
+                family = "quantity"
+            else:
+                family = BINARY_DECISIONS[decision]
+            source = self.where(name, index)
+            forced = self.held.get((family, label))
+            if forced is not None and value == 0:
+                self.problem(
+                    name,
+                    f"{source}: {_said(decision, row_label)} = 0, but {forced}",
+                    index,
+                    "value",
+                )
+                continue
+            self.frozen_fixings.append(
+                Fixing(family, label, value, source, _said(decision, row_label))
+            )
+
+    def term(self, index, supplier: str, k: int) -> tuple | None:
+        """The label of the one quantity-flexibility or option term of the offer."""
+        d = self.d
+        found = [
+            (supplier, d.skus[k], t[1])
+            for t in d.terms
+            if t[1] in COMMITTED_TERMS and d.offers[t[0]] == (d.suppliers.index(supplier), k)
+        ]
+        if len(found) == 1:
+            return found[0]
+        self.problem(
+            "frozen",
+            f"a commitment fixes the one quantity_flexibility or option term of supplier "
+            f"'{supplier}' and SKU '{d.skus[k]}' in contracts; it has {len(found)}",
+            index,
+            "sku",
+        )
+        return None
+
+
+def _said(decision: str, label) -> str:
+    """A frozen decision as the diagnosis names it: ``warehouse NB used``."""
+    verb = {"supplier": "qualified", "overseas": "open", "warehouse": "used", "listing": "listed"}
+    node = label if isinstance(label, str) else " ".join(label)
+    return f"{decision} {node} {verb.get(decision, 'committed')}"
+
+
+def _rows(table):
+    """``(row label, row)`` of a table, none when it is not given."""
+    if table is None:
+        return []
+    return zip(table.index, table.itertuples(index=False), strict=True)
