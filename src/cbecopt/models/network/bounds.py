@@ -21,11 +21,13 @@ from cbecopt.models.network.data import NetworkData
 
 def useful_units(d: NetworkData) -> np.ndarray:
     """Per SKU: the most units of it a plan can use over the horizon, the largest scenario's
-    total demand x (1 + the months of cover)."""
+    total demand x (1 + the months of cover), plus the units planned shipments must move
+    whether they are used or not."""
     if not len(d.skus):
         return np.zeros(0)
     per_scenario = np.asarray(d.demand, float).sum(axis=(1, 3))
-    return per_scenario.max(axis=0) * (1.0 + months_of_cover(d))
+    planned = 0.0 if d.in_motion is None else d.in_motion.planned_units(d.skus)
+    return per_scenario.max(axis=0) * (1.0 + months_of_cover(d)) + planned
 
 
 def with_useful_bounds(d: NetworkData, useful: np.ndarray) -> NetworkData:

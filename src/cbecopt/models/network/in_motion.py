@@ -90,6 +90,14 @@ class InMotion:
             units[offer] += quantity
         return pd.Series(units, index=offers)
 
+    def planned_units(self, skus: tuple[str, ...]) -> np.ndarray:
+        """Units of each SKU the planned shipments move over the horizon."""
+        units = np.zeros(len(skus))
+        for f in self.fixings:
+            if f.family == "shipment":
+                units[skus.index(f.label[1])] += f.value
+        return units
+
     @property
     def committed_cost(self) -> float:
         """What the placed orders cost (sunk: not in the objective)."""

@@ -46,7 +46,7 @@ from cbecopt.models.network.checks import (
 from cbecopt.models.network.config import NetworkConfig
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.platforms import with_platforms
-from cbecopt.models.network.read_in_motion import with_in_motion
+from cbecopt.models.network.read_in_motion import planned_units, with_in_motion
 from cbecopt.models.suppliers.data import counterfeit_penalties
 from cbecopt.tax_rules import load_tax_rules
 
@@ -118,8 +118,9 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     offer_keys = [(sup[s], k_of[k]) for s, k in zip(offers["supplier"], offers["sku"], strict=True)]
     totals = demand.reshape(demand.shape[0], -1, len(skus), len(months)).sum(axis=(1, 3))
     supplier_nodes = nodes.reindex(suppliers)
+    most_used = totals.max(axis=0) + planned_units(instance, skus)
     segments, ends = _segments(
-        offers, breaks, supplier_nodes["capacity"].to_numpy(float), sup, totals.max(axis=0), k_of
+        offers, breaks, supplier_nodes["capacity"].to_numpy(float), sup, most_used, k_of
     )
     # An unlimited supplier can sell at most what its offers can: a finite bound for the rows.
     supplier_capacity = supplier_nodes["capacity"].to_numpy(float)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from cbecopt.errors import InputError, Problem
 from cbecopt.instance import Instance
 from cbecopt.models.network.data import NetworkData
@@ -72,6 +74,15 @@ def with_in_motion(
         (*reader.frozen_fixings, *reader.forced.values(), *reader.planned),
     )
     return replace(d, in_motion=motion, warnings=(*d.warnings, *reader.warnings))
+
+
+def planned_units(instance: Instance, skus: list[str]) -> np.ndarray:
+    """Units of each SKU the ``planned_shipments`` table moves (0 without it): an offer's
+    units must reach that far even where demand does not."""
+    table = instance.network.in_motion.get("planned_shipments")
+    if table is None:
+        return np.zeros(len(skus))
+    return table.groupby("sku")["quantity"].sum().reindex(skus, fill_value=0.0).to_numpy(float)
 
 
 class _Reader:

@@ -1,0 +1,207 @@
+"""What is already in motion in the ``network`` model (``models/network.md``, "What is already
+in motion"): opening stock, shipments in transit, placed orders, frozen decisions and planned
+shipments, each against costs computed by hand on a network small enough to plan in one's
+head, and every bad row named by file, row and column.
+
+The network: one supplier ``brand`` selling SKU ``k`` at 10, one bonded warehouse ``NB``, one
+province ``SH`` wanting 30 units in month 1 and 50 in month 2 (a lost unit costs 50). ``NB``
+is reached by air in the month shipped (5 per unit) or by sea in two months (2 per unit, so
+no sea shipment arrives within the two months); release costs 1. No fixed costs, holding,
+tax or handling: every unit sold costs 10 + 5 + 1 = 16, all 80 units are sold, 1280.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import cbecopt
+from cbecopt.models.network import read_network
+from helpers import has, load_problems
+from network_io_helpers import write_network_instance
+
+NODES = [
+    {"id": "brand", "kind": "supplier"},
+    {"id": "NB", "kind": "bonded_warehouse"},
+    {"id": "SH", "kind": "market"},
+]
+ARCS = [
+    ("brand", "NB", "sea_bulk", 2.0, 61),
+    ("brand", "NB", "air_bulk", 5.0, 5),
+    ("NB", "SH", "domestic_express", 1.0, 3),
+]
+PRODUCTS = [
+    {"sku": "k", "category": "apparel", "price": 30, "lost_sale_penalty": 20, "holding_cost": 0,
+     "vat_rate": 0.0, "consumption_tax_rate": 0.0, "tariff_rate": 0.0},
+]  # fmt: skip
+OFFERS = [{"supplier": "brand", "sku": "k", "counterfeit_rate": 0.0}]
+BREAKS = [("brand", "k", 0, 10.0)]
+DEMAND = [
+    {"market": "SH", "sku": "k", "month": 1, "quantity": 30},
+    {"market": "SH", "sku": "k", "month": 2, "quantity": 50},
+]
+PRICE, AIR, RELEASE = 10.0, 5.0, 1.0
+TODAY = (30 + 50) * (PRICE + AIR + RELEASE)
+"""The plan's cost without anything in motion: every unit bought, flown and released."""
+
+AIR_LANE = {"origin": "brand", "destination": "NB", "mode": "air_bulk"}
+SEA_LANE = {"origin": "brand", "destination": "NB", "mode": "sea_bulk"}
+
+
+def instance_folder(tmp_path, nodes=NODES, **tables):
+    """The network's folder with the tables of what is in motion given."""
+    return write_network_instance(
+        tmp_path / "rolling",
+        nodes,
+        ARCS,
+        PRODUCTS,
+        OFFERS,
+        BREAKS,
+        DEMAND,
+        scenarios=[],
+        settings="[network]\n",
+        **tables,
+    )
+
+
+def solved(tmp_path, **tables):
+    return cbecopt.solve(cbecopt.load_instance(instance_folder(tmp_path, **tables)), "network")
+
+
+def read_problems(tmp_path, nodes=NODES, **tables) -> list[str]:
+    """The problems the network model's check step reports (loading must pass)."""
+    instance = cbecopt.load_instance(instance_folder(tmp_path, nodes, **tables))
+    with pytest.raises(cbecopt.InputError) as caught:
+        read_network(instance)
+    return [str(p) for p in caught.value.problems]
+
+
+def shipped(result, month: int, status: str = "new") -> float:
+    """Units of ``k`` the plan's shipments table shows arriving in ``month`` with ``status``."""
+    table = result.tables["shipments"]
+    rows = table[(table["arrival_month"] == month) & (table["status"] == status)]
+    return float(rows["quantity"].sum())
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+@pytest.mark.component
+def test_without_the_tables_the_plan_costs_what_it_did(tmp_path):
+    result = solved(tmp_path)
+    assert read_network(cbecopt.load_instance(instance_folder(tmp_path))).in_motion is None
+    assert result.objective == pytest.approx(TODAY)
+    assert shipped(result, 1) + shipped(result, 2) == pytest.approx(80)
+
+
+@pytest.mark.component
+def test_opening_stock_is_bought_and_flown_that_much_less(tmp_path):
+    result = solved(tmp_path, opening_stock=[{"warehouse": "NB", "sku": "k", "quantity": 20}])
+    assert result.objective == pytest.approx(TODAY - 20 * (PRICE + AIR))
+    assert result.tables["purchases"]["quantity"].sum() == pytest.approx(80 - 20)
+    assert shipped(result, 1) + shipped(result, 2) == pytest.approx(80 - 20)
+    assert result.kpis["warehouses_used"] == ["NB"]
+
+
+@pytest.mark.component
+def test_a_sea_shipment_in_transit_replaces_the_air_freight_of_month_2(tmp_path):
+    on_the_water = {**SEA_LANE, "sku": "k", "ship_month": 0, "arrival_month": 2, "quantity": 50}
+    result = solved(tmp_path, in_transit=[on_the_water])
+    # its price and freight are sunk: month 2 costs only the release of its 50 units, and
+    # the 30 units month 1 needs must arrive in month 1
+    assert result.objective == pytest.approx(TODAY - 50 * (PRICE + AIR))
+    assert shipped(result, 2) == pytest.approx(0.0)
+    assert shipped(result, 2, "in_transit") == pytest.approx(50)
+    table = result.tables["shipments"]
+    assert table.loc[table["status"] == "in_transit", "cost"].tolist() == [0.0]
+
+
+@pytest.mark.component
+def test_placed_orders_save_their_price_and_are_reported_as_committed(tmp_path):
+    placed = {"supplier": "brand", "sku": "k", "quantity": 25, "unit_price": 9.0}
+    result = solved(tmp_path, placed_orders=[placed])
+    assert result.objective == pytest.approx(TODAY - 25 * PRICE)
+    assert result.tables["purchases"]["quantity"].sum() == pytest.approx(80 - 25)
+    assert result.kpis["committed_cost"] == pytest.approx(25 * 9.0)
+
+
+@pytest.mark.component
+def test_a_planned_shipment_happens_as_given_and_the_lp_file_holds_it(tmp_path):
+    # 70 units flown in month 2 where 50 are wanted: 20 bought and flown for nothing
+    planned = {**AIR_LANE, "sku": "k", "ship_month": 2, "quantity": 70}
+    folder = instance_folder(tmp_path, planned_shipments=[planned])
+    written = tmp_path / "model.lp"
+    result = cbecopt.solve(cbecopt.load_instance(folder), "network", write_model=written)
+    assert result.objective == pytest.approx(TODAY + 20 * (PRICE + AIR))
+    assert shipped(result, 2, "planned") == pytest.approx(70)
+    bounds = written.read_text().split("bounds", 1)[1]
+    assert has(bounds.splitlines(), "shipment", "= 70")
+
+
+@pytest.mark.component
+def test_a_planned_shipment_from_a_supplier_frozen_unqualified_is_diagnosed(tmp_path):
+    result = solved(
+        tmp_path,
+        frozen=[{"decision": "supplier", "node": "brand", "value": 0}],
+        planned_shipments=[{**AIR_LANE, "sku": "k", "ship_month": 1, "quantity": 10}],
+    )
+    assert result.status == cbecopt.Status.INFEASIBLE
+    assert has(result.diagnosis, "relaxing frozen row 2 alone", "supplier brand qualified = 0")
+    assert has(result.diagnosis, "relaxing planned_shipments row 2 alone", "in month 1 = 10")
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_a_warehouse_frozen_unused_where_stock_lies_is_refused(tmp_path):
+    found = read_problems(
+        tmp_path,
+        opening_stock=[{"warehouse": "NB", "sku": "k", "quantity": 500}],
+        frozen=[{"decision": "warehouse", "node": "NB", "value": 0}],
+    )
+    assert has(
+        found,
+        "frozen.csv, row 2, column 'value'",
+        "warehouse NB used = 0, but opening_stock row 2 holds 500 units",
+    )
+
+
+STOCK = {"warehouse": "NB", "sku": "k", "quantity": 5}
+TRANSIT = {**SEA_LANE, "sku": "k", "ship_month": 0, "arrival_month": 1, "quantity": 5}
+PLACED = {"supplier": "brand", "sku": "k", "quantity": 5, "unit_price": 1}
+PLANNED = {**AIR_LANE, "sku": "k", "ship_month": 1, "quantity": 5}
+WITH_GREY = [*NODES, {"id": "grey", "kind": "supplier"}]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("table", "row", "column", "message", "nodes"),
+    [
+        ("opening_stock", {**STOCK, "sku": "zz"}, "sku", "unknown SKU 'zz'", NODES),
+        ("opening_stock", {**STOCK, "warehouse": "SH"}, "warehouse", "not overseas", NODES),
+        ("opening_stock", {**STOCK, "warehouse": "XX"}, "warehouse", "unknown node", NODES),
+        ("in_transit", {**TRANSIT, "ship_month": 2}, "arrival_month", "before it leaves", NODES),
+        ("in_transit", {**TRANSIT, "arrival_month": 0}, "arrival_month", "opening_stock", NODES),
+        ("in_transit", {**TRANSIT, "arrival_month": 3}, "arrival_month", "after the horizon", NODES),
+        ("in_transit", {**TRANSIT, "mode": "truck"}, "mode", "no first-mile or bulk", NODES),
+        ("placed_orders", {**PLACED, "supplier": "grey"}, "sku", "has no offer of 'k'", WITH_GREY),
+        ("placed_orders", {**PLACED, "supplier": "NB"}, "supplier", "not supplier", NODES),
+        ("planned_shipments", {**PLANNED, "ship_month": 3}, "ship_month", "outside", NODES),
+        ("planned_shipments", {**PLANNED, "ship_month": 0}, "ship_month", "outside", NODES),
+        ("planned_shipments", {**PLANNED, "destination": "SH"}, "mode", "no first-mile", NODES),
+        ("frozen", {"decision": "warehouse", "node": "NB", "value": 2}, "value", "0 or 1", NODES),
+        ("frozen", {"decision": "overseas", "node": "NB", "value": 1}, "node", "no overseas", NODES),
+        ("frozen", {"decision": "listing", "node": "NB", "value": 1}, "sku", "no SKU", NODES),
+        ("frozen", {"decision": "commitment", "node": "brand", "sku": "k", "value": 5}, "sku",
+         "it has 0", NODES),
+    ],
+)  # fmt: skip
+def test_each_bad_row_is_named_by_file_row_and_column(tmp_path, table, row, column, message, nodes):
+    found = read_problems(tmp_path, nodes, **{table: [row]})
+    assert has(found, f"{table}.csv, row 2, column '{column}'", message), found
+
+
+@pytest.mark.unit
+def test_a_negative_quantity_is_refused_while_loading(tmp_path):
+    found = load_problems(instance_folder(tmp_path, opening_stock=[{**STOCK, "quantity": -5}]))
+    assert has(found, "opening_stock.csv, row 2, column 'quantity'"), found
