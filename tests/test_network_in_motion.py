@@ -47,12 +47,12 @@ AIR_LANE = {"origin": "brand", "destination": "NB", "mode": "air_bulk"}
 SEA_LANE = {"origin": "brand", "destination": "NB", "mode": "sea_bulk"}
 
 
-def instance_folder(tmp_path, nodes=NODES, **tables):
+def instance_folder(tmp_path, nodes=NODES, arcs=ARCS, **tables):
     """The network's folder with the tables of what is in motion given."""
     return write_network_instance(
         tmp_path / "rolling",
         nodes,
-        ARCS,
+        arcs,
         PRODUCTS,
         OFFERS,
         BREAKS,
@@ -63,8 +63,9 @@ def instance_folder(tmp_path, nodes=NODES, **tables):
     )
 
 
-def solved(tmp_path, **tables):
-    return cbecopt.solve(cbecopt.load_instance(instance_folder(tmp_path, **tables)), "network")
+def solved(tmp_path, nodes=NODES, arcs=ARCS, **tables):
+    folder = instance_folder(tmp_path, nodes, arcs, **tables)
+    return cbecopt.solve(cbecopt.load_instance(folder), "network")
 
 
 def read_problems(tmp_path, nodes=NODES, **tables) -> list[str]:
@@ -147,6 +148,56 @@ def test_a_planned_shipment_from_a_supplier_frozen_unqualified_is_diagnosed(tmp_
     assert result.status == cbecopt.Status.INFEASIBLE
     assert has(result.diagnosis, "relaxing frozen row 2 alone", "supplier brand qualified = 0")
     assert has(result.diagnosis, "relaxing planned_shipments row 2 alone", "in month 1 = 10")
+
+
+@pytest.mark.component
+@pytest.mark.parametrize(
+    "frozen",
+    [
+        {"decision": "warehouse", "node": "NB", "value": 0},
+        {"decision": "listing", "node": "NB", "sku": "k", "value": 0},
+        {"decision": "supplier", "node": "brand", "value": 0},
+    ],
+)
+def test_a_decision_frozen_shut_leaves_every_unit_lost(tmp_path, frozen):
+    # the one route runs through NB, bought from brand, listed at NB: shut, all 80 units lost
+    result = solved(tmp_path, frozen=[frozen])
+    assert result.objective == pytest.approx(80 * (30 + 20))
+
+
+@pytest.mark.component
+def test_stock_at_an_overseas_warehouse_no_first_mile_reaches_is_sold_by_parcel(tmp_path):
+    nodes = [*NODES, {"id": "LA", "kind": "overseas_warehouse"}]
+    arcs = [*ARCS, ("LA", "SH", "cbec_parcel", 4.0, 8)]
+    assert solved(tmp_path / "free", nodes, arcs).objective == pytest.approx(TODAY)
+    result = solved(
+        tmp_path, nodes, arcs, opening_stock=[{"warehouse": "LA", "sku": "k", "quantity": 20}]
+    )
+    # 20 units leave LA by parcel at 4 instead of being bought, flown and released at 16
+    assert result.objective == pytest.approx(TODAY - 20 * (PRICE + AIR + RELEASE - 4.0))
+    assert result.kpis["overseas_open"] == ["LA"]
+
+
+@pytest.mark.component
+def test_a_commitment_above_its_terms_capacity_is_diagnosed(tmp_path):
+    term = {"supplier": "brand", "sku": "k", "type": "quantity_flexibility", "unit_price": 9,
+            "flex_up": 0.2, "flex_down": 0.2, "capacity": 100}  # fmt: skip
+    frozen = {"decision": "commitment", "node": "brand", "sku": "k", "value": 200}
+    result = solved(tmp_path, contracts=[term], frozen=[frozen])
+    assert result.status == cbecopt.Status.INFEASIBLE
+    assert has(result.diagnosis, "relaxing frozen row 2 alone", "commitment brand k", "= 200")
+
+
+@pytest.mark.unit
+def test_the_remedy_comparison_refuses_what_is_in_motion(tmp_path):
+    from cbecopt.models.network.remedies import compare_remedies
+
+    folder = instance_folder(
+        tmp_path, opening_stock=[{"warehouse": "NB", "sku": "k", "quantity": 5}]
+    )
+    with pytest.raises(cbecopt.InputError) as caught:
+        compare_remedies(cbecopt.load_instance(folder))
+    assert has([str(p) for p in caught.value.problems], "opening_stock.csv", "from scratch")
 
 
 # --- bad input -------------------------------------------------------------------------------

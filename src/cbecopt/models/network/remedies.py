@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cbecopt.errors import InputError
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models.network.data import NetworkData
@@ -194,9 +195,23 @@ def compare_remedies(
 ) -> pd.DataFrame:
     """The comparison's runner: check ``instance`` for the ``network`` model with ``config``
     (every problem an ``InputError`` before anything is solved), then compare the strategies
-    on its data within ``options``' one budget; one row per strategy."""
+    on its data within ``options``' one budget; one row per strategy. The strategies design
+    the network from scratch, so the tables of what is already in motion are refused."""
     from cbecopt.models import check_inputs, model_spec  # the registry lists this model: late
 
+    moving = list(instance.network.in_motion)
+    if moving:
+        raise InputError(
+            [
+                instance.problem(
+                    table,
+                    "the remedy comparison designs the network from scratch and does not take "
+                    "what is already in motion into account; solve with --model network, or "
+                    "leave this table out",
+                )
+                for table in moving
+            ]
+        )
     options = (options or SolveOptions()).begin()
     spec = model_spec("network", config)
     config = config if config is not None else spec.config_type()
