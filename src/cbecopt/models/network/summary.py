@@ -1,5 +1,5 @@
 """What ``cbecopt solve --model network`` prints: the two-stage summary, then the plan's fill
-rate, units by channel, the sites used and the cost breakdown."""
+rate, units by channel, the sites used, the cost breakdown and what was committed before."""
 
 from __future__ import annotations
 
@@ -41,3 +41,8 @@ def _print_network(console: Console, result: Result) -> None:
     for row in result.table("cost_breakdown").itertuples(index=False):
         table.add_row(row.component, f"{row.cost:,.2f}")
     console.print(table)
+    if "committed_cost" in k:
+        console.print(
+            f"committed before the horizon (placed orders, sunk, not in the plan cost): "
+            f"{money(k['committed_cost'])}"
+        )
