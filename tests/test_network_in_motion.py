@@ -166,6 +166,15 @@ def test_a_decision_frozen_shut_leaves_every_unit_lost(tmp_path, frozen):
 
 
 @pytest.mark.component
+def test_a_warehouse_frozen_open_pays_its_fixed_cost(tmp_path):
+    nodes = [*NODES, {"id": "LA", "kind": "overseas_warehouse", "fixed_cost": 100}]
+    assert solved(tmp_path / "free", nodes).objective == pytest.approx(TODAY)
+    result = solved(tmp_path, nodes, frozen=[{"decision": "overseas", "node": "LA", "value": 1}])
+    assert result.objective == pytest.approx(TODAY + 100)
+    assert result.kpis["overseas_open"] == ["LA"]
+
+
+@pytest.mark.component
 def test_stock_at_an_overseas_warehouse_no_first_mile_reaches_is_sold_by_parcel(tmp_path):
     nodes = [*NODES, {"id": "LA", "kind": "overseas_warehouse"}]
     arcs = [*ARCS, ("LA", "SH", "cbec_parcel", 4.0, 8)]
@@ -222,6 +231,7 @@ TRANSIT = {**SEA_LANE, "sku": "k", "ship_month": 0, "arrival_month": 1, "quantit
 PLACED = {"supplier": "brand", "sku": "k", "quantity": 5, "unit_price": 1}
 PLANNED = {**AIR_LANE, "sku": "k", "ship_month": 1, "quantity": 5}
 WITH_GREY = [*NODES, {"id": "grey", "kind": "supplier"}]
+WITH_DW = [*NODES, {"id": "DW", "kind": "domestic_warehouse"}]
 
 
 @pytest.mark.unit
@@ -243,6 +253,8 @@ WITH_GREY = [*NODES, {"id": "grey", "kind": "supplier"}]
         ("frozen", {"decision": "warehouse", "node": "NB", "value": 2}, "value", "0 or 1", NODES),
         ("frozen", {"decision": "overseas", "node": "NB", "value": 1}, "node", "no overseas", NODES),
         ("frozen", {"decision": "listing", "node": "NB", "value": 1}, "sku", "no SKU", NODES),
+        ("frozen", {"decision": "listing", "node": "DW", "sku": "k", "value": 1}, "sku",
+         "cannot be listed", WITH_DW),
         ("frozen", {"decision": "commitment", "node": "brand", "sku": "k", "value": 5}, "sku",
          "it has 0", NODES),
     ],

@@ -14,6 +14,7 @@ ignored with a warning.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cached_property
 
 import numpy as np
 
@@ -267,11 +268,25 @@ class _Reader:
                     _said("supplier", row.supplier),
                 )
 
-    def planned_shipments(self, table) -> None:
-        from cbecopt.models.network.build import shipment_keys  # the keys the build makes
+    @cached_property
+    def ships(self):
+        """The first-stage shipment keys the build makes (:func:`build.shipment_keys`)."""
+        from cbecopt.models.network.build import shipment_keys  # build reads these modules
 
+        return shipment_keys(self.d)
+
+    def listable(self, warehouse: str, k: int) -> bool:
+        """Whether the model has a listing of SKU ``k`` at ``warehouse``: a bulk lane may bring
+        it in or goods in motion are there (:func:`build.stocked_pairs`)."""
+        from cbecopt.models.network.build import stocked_pairs
+
+        b = self.d.bonded.index(warehouse)
+        held = any(a[:3] == ("bonded", b, k) for a in self.arrivals)
+        return held or bool(stocked_pairs(self.d, self.ships)[b, k])
+
+    def planned_shipments(self, table) -> None:
         name, d = "planned_shipments", self.d
-        keys = set(shipment_keys(d).keys) if table is not None else set()
+        keys = set(self.ships.keys) if table is not None else set()
         for index, row in _rows(table):
             k = self.sku(name, index, row.sku)
             lane = self.lane(name, index, row)
@@ -349,6 +364,16 @@ class _Reader:
                 if k is None:
                     continue
                 label = (row.node, row.sku)
+                if decision == "listing" and value == 1 and not self.listable(row.node, k):
+                    self.problem(
+                        name,
+                        f"'{row.sku}' cannot be listed at '{row.node}': no bulk lane brings it "
+                        "there (from a supplier offering it, onto the warehouse's positive list) "
+                        "and no stock of it is there",
+                        index,
+                        "sku",
+                    )
+                    continue
             row_label = label
             if decision == "commitment":
                 label = self.term(index, row.node, k)
