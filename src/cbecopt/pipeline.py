@@ -20,6 +20,7 @@ from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.methods import DEFAULT_METHOD, Task, method_module
 from cbecopt.models import check_inputs, model_spec
+from cbecopt.months import label_months
 from cbecopt.results import Result, Run
 
 
@@ -81,7 +82,15 @@ def solve(
     run.parts["prepare"] = time.perf_counter() - start
     if options.budget.expired():
         return run.stopped("while the data was prepared")
-    return chosen.solve(task, run)
+    return in_calendar(chosen.solve(task, run), instance.first_month)
+
+
+def in_calendar(result: Result, first_month: str | None) -> Result:
+    """``result`` with the months of its tables as calendar months when the instance writes
+    its months so (``first_month``; unchanged otherwise)."""
+    if first_month is not None:
+        result.tables = {name: label_months(t, first_month) for name, t in result.tables.items()}
+    return result
 
 
 def _method(method: str | None, config: Any) -> str:

@@ -99,6 +99,20 @@ TwoStageModelOpt = Annotated[
         + f" (default {TWO_STAGE_DEFAULT}; smps: FILE.cor, as --format smps).",
     ),
 ]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="First month of the horizon: a calendar month (2027-01) of an instance that writes "
+        "its months so, or a month number (default: the demand's first month).",
+    ),
+]
+HorizonOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--horizon", help="Months in the horizon from --start (default: to the demand's last)."
+    ),
+]
 NormalizeOpt = Annotated[
     bool,
     typer.Option(
@@ -276,6 +290,18 @@ def read_source(path: str, fmt: Format, capacity: float | None, normalize_probab
     return load(path, fmt, capacity)
 
 
+def windowed(source, start: str | None, horizon: int | None):
+    """``source`` cut to ``--horizon`` months from ``--start`` (:meth:`Instance.window`); as
+    read when neither is given."""
+    if start is None and horizon is None:
+        return source
+    from cbecopt.instance import Instance
+
+    if not isinstance(source, Instance):
+        raise OptionError("--start and --horizon apply to instances with a demand table", "start")
+    return source.window(start, horizon)
+
+
 def _two_stage_spec(model: str):
     spec = MODELS.get(model)
     if spec is None or not spec.two_stage:
@@ -374,6 +400,8 @@ def solve(
             "this .lp or .mps file through Pyomo's writer, then solve it.",
         ),
     ] = None,
+    start: StartOpt = None,
+    horizon: HorizonOpt = None,
     normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -411,7 +439,7 @@ def solve(
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
         if write_model is not None:
             _check_model_file(write_model, input_paths(path, fmt), independent, sku_blocks)
-        source = read_source(path, fmt, capacity, normalize_probabilities)
+        source = windowed(read_source(path, fmt, capacity, normalize_probabilities), start, horizon)
         if independent:
             from cbecopt.sharing import check_sharing
 
