@@ -17,6 +17,7 @@ from cbecopt.cli import (  # noqa: F401  (they register commands)
     EXIT_SIGNAL,
     comparing,
     instances,
+    planning,
     solving,
     tax,
 )
