@@ -66,6 +66,15 @@ def test_a_column_mixing_labels_and_numbers_is_named_by_row():
 
 
 @pytest.mark.unit
+def test_a_calendar_month_typed_among_month_numbers_is_named_by_row():
+    tables = {"demand": pd.DataFrame({"month": ["1", "2", "2027-01", "3"]})}
+    out, first, problems = number_months(tables, {"demand": ("month",)}, lambda t: f"{t}.csv")
+    assert first is None and list(out["demand"]["month"]) == ["1", "2", "2027-01", "3"]
+    assert [(p.row, p.column) for p in problems] == [(4, "month")]
+    assert "a calendar month among month numbers" in problems[0].message
+
+
+@pytest.mark.unit
 def test_labels_elsewhere_while_demand_numbers_its_months_is_a_problem():
     tables = {
         "demand": pd.DataFrame({"month": ["1", "2"]}),

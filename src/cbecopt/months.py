@@ -80,12 +80,38 @@ def number_months(
         for column in columns
         if column in tables[name].columns and tables[name][column].map(is_label).any()
     }
+    problems: list[Problem] = []
+    for (name, column), values in list(labelled.items()):
+        given = values[values.map(lambda v: str(v).strip() not in ("", "nan", "None"))]
+        numbers = given[~given.map(is_label)]
+        if len(numbers) >= len(given) - len(numbers):  # a few labels among numbers: typos
+            problems.extend(
+                Problem(
+                    source(name),
+                    f"'{values[idx]}' is a calendar month among month numbers; write every "
+                    "month of the column one way (2027-01 or 1, 2, ...)",
+                    int(idx) + 2,
+                    column,
+                )
+                for idx in given.index.difference(numbers.index)
+            )
+            del labelled[(name, column)]
+        else:
+            problems.extend(
+                Problem(
+                    source(name),
+                    f"'{values[idx]}' is not a calendar month like the column's others "
+                    f"(such as '{_first_label(values)}'); write it as YYYY-MM",
+                    int(idx) + 2,
+                    column,
+                )
+                for idx in numbers.index
+            )
     if not labelled:
-        return dict(tables), first_month, []
+        return dict(tables), first_month, problems
     demand_labels = labelled.get(("demand", "month"))
     if first_month is None and demand_labels is not None:
         first_month = month_label(min(month_index(v) for v in demand_labels if is_label(v)))
-    problems: list[Problem] = []
     out = dict(tables)
     for (name, column), values in labelled.items():
         if first_month is None:
@@ -98,21 +124,6 @@ def number_months(
                 )
             )
             continue
-        mixed = [
-            idx
-            for idx, v in values.items()
-            if not is_label(v) and str(v).strip() not in ("", "nan")
-        ]
-        for idx in mixed:
-            problems.append(
-                Problem(
-                    source(name),
-                    f"'{values[idx]}' is not a calendar month like the column's others "
-                    f"(such as '{_first_label(values)}'); write it as YYYY-MM",
-                    int(idx) + 2,
-                    column,
-                )
-            )
         origin = month_index(first_month) - 1
         table = out[name].copy()
         table[column] = [
