@@ -144,11 +144,22 @@ def test_a_plan_with_placed_nodes_comes_with_its_map(tmp_path):
     run = run_cbecopt("solve", str(folder), "--model", "network", "-o", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr
     manifest = json.loads((tmp_path / "out" / "result.json").read_text())["manifest"]["files"]
-    assert "map.png" in manifest
+    assert {"map.png", "map.html"} <= set(manifest)
     assert (tmp_path / "out" / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    assert "plotly" in page and 'src="http' not in page  # plotly.js inside: views offline
+    shipped = pd.read_csv(tmp_path / "out" / "shipments.csv")
+    first = shipped.groupby(["origin", "destination"])["quantity"].sum().idxmax()
+    assert json.dumps(f"{first[0]} → {first[1]}")[1:-1] in page  # the flow's hover text
     unplaced = write_network_instance(tmp_path / "tiny")
     run = run_cbecopt("solve", str(unplaced), "--model", "network", "-o", str(tmp_path / "bare"))
     assert run.returncode == 0 and not (tmp_path / "bare" / "map.png").exists()
+    assert "no map.png" not in run.stderr  # no node placed: no map, nothing to say
+    partly = [n | ({"lat": 31.2, "lon": 121.5} if n["id"] == "SH" else {}) for n in NODES]
+    folder = write_network_instance(tmp_path / "partly", nodes=partly)
+    run = run_cbecopt("solve", str(folder), "--model", "network", "-o", str(tmp_path / "part"))
+    assert run.returncode == 0 and not (tmp_path / "part" / "map.png").exists()
+    assert "no map.png: 4 node(s) have no lat/lon in nodes.csv (brand, grey, LA, NB)" in run.stderr
 
 
 @pytest.mark.timing

@@ -482,19 +482,38 @@ def _draws_map(model: str | None, out_dir: Path | None) -> bool:
 
 
 def _plan_map(source, result) -> dict:
-    """``map.png`` beside a ``network`` or ``routing`` plan whose nodes all have a latitude and
-    longitude (:mod:`cbecopt.plan_map`); nothing otherwise."""
+    """``map.png`` and the interactive ``map.html`` beside a ``network`` or ``routing`` plan
+    whose nodes all have a latitude and longitude (:mod:`cbecopt.plan_map`); nothing
+    otherwise, with a warning naming the nodes without a place when only some have one."""
     from cbecopt.instance import Instance
-    from cbecopt.plan_map import FLOWS, draw_plan_map, has_coordinates, plan_flows
+    from cbecopt.plan_map import (
+        FLOWS,
+        draw_plan_map,
+        has_coordinates,
+        plan_flows,
+        write_plan_map_html,
+    )
 
     if result.model not in FLOWS or not isinstance(source, Instance) or not result.tables:
         return {}
     nodes = source.tables.get("nodes")
-    if nodes is None or not has_coordinates(nodes):
+    if nodes is None or not {"lat", "lon"} <= set(nodes.columns):
+        return {}
+    if not has_coordinates(nodes):
+        unplaced = nodes.loc[nodes[["lat", "lon"]].isna().any(axis=1), "id"].astype(str)
+        if len(unplaced) < len(nodes):
+            result.warnings.append(
+                f"no map.png: {len(unplaced)} node(s) have no lat/lon in "
+                f"{source.source('nodes')} ({', '.join(unplaced[:5])}"
+                f"{', ...' if len(unplaced) > 5 else ''}); give every node its place for a map"
+            )
         return {}
     flows = plan_flows(result.model, result.tables)
     title = f"{result.model} plan on {result.instance}: {result.status.value}"
-    return {"map.png": lambda path: draw_plan_map(nodes, flows, title, path)}
+    return {
+        "map.png": lambda path: draw_plan_map(nodes, flows, title, path),
+        "map.html": lambda path: write_plan_map_html(nodes, flows, title, path),
+    }
 
 
 def _check_model_file(
