@@ -668,3 +668,7 @@ SCHEMAS: dict[str, TableSchema] = {
 """The tables of the instance contract, by name (file ``<name>.csv`` or sheet ``<name>``).
 
 Optional tables are checked when present; each model says which tables it needs."""
+
+WHATIF_TABLE = "whatif"
+"""An optional table no model reads: named what-if scenarios of parameter changes, columns
+``scenario, table, key, field, value`` (``cbecopt whatif``, :mod:`cbecopt.whatif`)."""
