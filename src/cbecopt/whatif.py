@@ -237,11 +237,17 @@ def apply_changes(instance: Instance, name: str, changes: Sequence[Change]) -> I
         fails validation (every problem, each naming the scenario).
     """
     tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
     for change in changes:
-        schema = _schema(instance, change)
-        if change.table not in tables:
-            tables[change.table] = instance.tables[change.table].copy()
-        _apply(tables[change.table], schema, change, instance)
+        try:
+            schema = _schema(instance, change)
+            if change.table not in tables:
+                tables[change.table] = instance.tables[change.table].copy()
+            _apply(tables[change.table], schema, change, instance)
+        except InputError as exc:  # a row of the whatif table: go on to list every one
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
     try:
         return instance.with_tables(**tables)
     except InputError as exc:
@@ -397,8 +403,14 @@ def whatif(
     options = (options or SolveOptions()).begin()
     scenarios = scenarios_of(instance, changes)
     instances = {BASE: instance}
+    problems: list[Problem] = []
     for name, scenario in scenarios.items():
-        instances[name] = apply_changes(instance, name, scenario)
+        try:
+            instances[name] = apply_changes(instance, name, scenario)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
     for name, changed in instances.items():
         _check(changed, model, config, options.seed, name)
     results = {
@@ -462,7 +474,8 @@ def kpi_values(kpis: Mapping[str, Any]) -> dict[str, float | None]:
 
 def plot_whatif(table: pd.DataFrame, target, title: str = ""):
     """Bar chart of the objective of each row, the base in its own colour and as a dashed
-    line; a row without an objective is labelled with its status. Written as a PNG atomically."""
+    line, each scenario's bar labelled with its change against the base in %; a row without
+    an objective is labelled with its status. Written as a PNG atomically."""
     import numpy as np
 
     from cbecopt.plots import figure, save_png
@@ -472,9 +485,12 @@ def plot_whatif(table: pd.DataFrame, target, title: str = ""):
     objective = pd.to_numeric(table["objective"], errors="coerce")
     colours = ["#7f7f7f" if name == BASE else "#1f5f8b" for name in table["scenario"]]
     ax.bar(x, objective.fillna(0.0), color=colours)
-    for i, (value, status) in enumerate(zip(objective, table["status"], strict=True)):
+    change = pd.to_numeric(table["change_pct"], errors="coerce")
+    for i, (value, status, pct) in enumerate(zip(objective, table["status"], change, strict=True)):
         if math.isnan(value):
             ax.annotate(status, (i, 0), ha="center", va="bottom", fontsize=8, color="#b22222")
+        elif i > 0 and not math.isnan(pct):
+            ax.annotate(f"{pct:+.1%}", (i, value), ha="center", va="bottom", fontsize=8)
     if not math.isnan(objective.iloc[0]):
         ax.axhline(objective.iloc[0], color="#7f7f7f", linestyle="--", linewidth=1)
     ax.set_xticks(x, [_short(s) for s in table["scenario"]], rotation=20, ha="right", fontsize=8)
