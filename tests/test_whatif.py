@@ -193,7 +193,10 @@ def test_a_compound_key_names_rows_by_its_columns_in_schema_order(tmp_path):
         ("nodes:w1:kind=*2", "nodes.kind is text: it can only be set, not changed by a factor"),
         ("nodes:w1:kind=+2", "nodes.kind is text: it can only be set, not changed by an amount"),
         ("nodes:w1:capacity=lots", "'lots' is not a number \\(nodes.capacity is numeric\\)"),
-        ("arcs:w1/m1/x/y:unit_cost=1", "key 'w1/m1/x/y' has 4 parts; the key of arcs is origin/destination/mode"),
+        (
+            "arcs:w1/m1/x/y:unit_cost=1",
+            "key 'w1/m1/x/y' has 4 parts; the key of arcs is origin/destination/mode",
+        ),
         ("demand:m1:std=+1", "demand.std is blank in row 2 of demand.csv and has no default"),
     ],
 )
