@@ -183,6 +183,19 @@ def test_a_compound_key_names_rows_by_its_columns_in_schema_order(tmp_path):
 
 
 @pytest.mark.unit
+def test_parts_left_off_are_ambiguous_only_when_the_rows_differ_in_them(tmp_path):
+    demand = "market,platform,quantity\nm1,p1,10\nm1,p2,20\nm2,p1,40\n"
+    instance = cbecopt.load_instance(write_instance(tmp_path / "t", demand=demand))
+    with _raises(cbecopt.OptionError, "key 'm1' is ambiguous: 2 rows of demand match"):
+        apply_changes(instance, "s", parse_changes("demand:m1:quantity=+1"))
+    # m1/* names both of m1's rows (sku, scenario, month left off: blank in both)
+    changed = apply_changes(
+        instance, "s", parse_changes("demand:m1/*:quantity=+1; demand:m2:quantity=*2")
+    )
+    assert changed.tables["demand"]["quantity"].tolist() == [11, 21, 80]
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "text, message",
     [

@@ -5,8 +5,9 @@ A change is written ``TABLE:KEY:FIELD=VALUE`` (``nodes:BZ-HZ:volume_capacity=100
 ``*F`` multiplies it, ``+D`` / ``-D`` adds to it. KEY names rows by the table's key columns
 as the schema declares them (``unique`` or ``unique_together``), parts joined by ``/`` in
 that order (``supplier/sku`` for offers); a part ``*`` matches any value, and parts left off
-at the end match any value as long as that leaves one row (else the key is ambiguous). A
-KEY of ``*`` is every row. Changes come from the command line (``--set``, several joined by
+at the end match any value as long as the rows matched do not differ in them (else the key
+is ambiguous: ``Beijing`` when Beijing's demand is split by platform). A KEY of ``*`` is
+every row. Changes come from the command line (``--set``, several joined by
 ``;`` in one scenario) or from the instance's ``whatif`` table (columns ``scenario, table,
 key, field, value``; the rows of one scenario name form it).
 
@@ -301,7 +302,8 @@ def matching_rows(table: pd.DataFrame, schema: TableSchema, change: Change) -> p
     rows = table.index[mask.to_numpy()]
     if len(rows) == 0:
         raise change.error(f"no row of {schema.name} has the key '{change.key}' ({shape})", "key")
-    if len(parts) < len(columns) and len(rows) > 1:
+    omitted = [c for c in columns[len(parts) :] if c in table.columns]
+    if omitted and len(table.loc[rows, omitted].drop_duplicates()) > 1:
         raise change.error(
             f"key '{change.key}' is ambiguous: {len(rows)} rows of {schema.name} match ({shape}); "
             f"give more parts, or {EVERY_ROW} for any value",
