@@ -362,6 +362,21 @@ def test_scenario_objectives_are_the_hand_computed_ones_and_those_of_changed_cop
     assert set(solved.results) == set(rows.index)
 
 
+@pytest.mark.unit
+def test_a_budget_spent_before_the_solves_claims_no_solution_for_any_row(tiny):
+    """The solves share the call's one budget: when it is gone (here by the checks of every
+    scenario) no row claims a result, and the whole is ``no_solution``."""
+    solved = whatif(
+        tiny,
+        "warehouses",
+        ["nodes:w1:capacity=90", "nodes:w2:capacity=70"],
+        cbecopt.SolveOptions(time_limit=1e-3),
+    )
+    assert list(solved.table["status"]) == ["no_solution"] * 3
+    assert solved.table["objective"].isna().all() and solved.table["change"].isna().all()
+    assert solved.status == "no_solution"
+
+
 # --- command line --------------------------------------------------------------------------
 
 
