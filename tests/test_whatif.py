@@ -240,6 +240,7 @@ def test_whatif_table_rows_form_named_scenarios_in_order(tmp_path):
     instance = cbecopt.load_instance(folder)
     scenarios = scenarios_of(instance, ["nodes:w2:capacity=0"])
     assert list(scenarios) == ["more demand", "dear w2", "nodes:w2:capacity=0"]
+    assert list(scenarios_of(instance, "nodes:w2:capacity=0")) == list(scenarios)  # one text
     assert [c.text for c in scenarios["more demand"]] == [
         "demand:m2:quantity=+10",
         "nodes:w1:capacity=*2",

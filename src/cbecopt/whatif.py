@@ -116,14 +116,14 @@ def parse_changes(
     """The changes of ``text``: one or several ``TABLE:KEY:FIELD=VALUE`` joined by ``;``."""
     parts = [p.strip() for p in text.split(";") if p.strip()]
     if not parts:
-        raise Change("", "", "", "set", None, text, source, row).error("no change given")
+        raise _unparsed(text, source, row).error("no change given")
     return tuple(_parse_one(part, source, row) for part in parts)
 
 
 def _parse_one(text: str, source: str | None, row: int | None) -> Change:
     found = _CHANGE.match(text)
     if found is None or not found["table"].strip() or not found["key"].strip():
-        raise Change("", "", "", "set", None, text, source, row).error(
+        raise _unparsed(text, source, row).error(
             "not TABLE:KEY:FIELD=VALUE (e.g. nodes:BZ-HZ:capacity=1000, products:SKU07:price=*1.1)"
         )
     value = found["value"].strip()
@@ -143,25 +143,27 @@ def _parse_one(text: str, source: str | None, row: int | None) -> Change:
         row,
     )
     if operation == "set":
-        return _with_value(change, operand if operand else None)
+        return dataclasses.replace(change, value=operand or None)
     try:
         number = float(operand)
     except ValueError:
         number = math.nan
     if not math.isfinite(number):
         raise change.error(f"'{operand}' is not a number")
-    return _with_value(change, number)
+    return dataclasses.replace(change, value=number)
 
 
-def _with_value(change: Change, value: float | str | None) -> Change:
-    return dataclasses.replace(change, value=value)
+def _unparsed(text: str, source: str | None, row: int | None) -> Change:
+    """A change not understood, to name in its error."""
+    return Change("", "", "", "set", None, text, source, row)
 
 
 def scenarios_of(
     instance: Instance, changes: Mapping[str, str | Sequence[str]] | Sequence[str] | None = None
 ) -> dict[str, tuple[Change, ...]]:
     """The scenarios to solve, by name: those of the instance's ``whatif`` table, then
-    ``changes`` (each text its own scenario named by the text, or a mapping name -> text(s)).
+    ``changes`` (a text, or texts, each its own scenario named by the text; or a mapping
+    name -> text or texts).
 
     Raises
     ------
@@ -172,6 +174,7 @@ def scenarios_of(
         scenario at all.
     """
     named = table_scenarios(instance)
+    changes = [changes] if isinstance(changes, str) else changes
     given = changes.items() if isinstance(changes, Mapping) else [(c, c) for c in changes or ()]
     for name, texts in given:
         if name in named or name == BASE:
