@@ -437,3 +437,13 @@ def test_bad_changes_exit_2_with_one_message_and_write_nothing(tmp_path, args, m
     assert run.returncode == 2
     assert message in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.integration
+def test_the_table_prints_each_change_as_written(tmp_path):
+    """User text prints as it is: ``:key:`` in a change is no emoji code, ``[b]`` no markup."""
+    folder = write_instance(tmp_path / "t")
+    change = "nodes:w1:name=[b]Hub:key:1"
+    run = cbecopt_in_process("whatif", str(folder), "--set", change)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count(change) == 2  # the scenario's name and its changes

@@ -51,9 +51,10 @@ def whatif_command(
         list[str],
         typer.Option(
             "--set",
-            help="A scenario of changes TABLE:KEY:FIELD=VALUE (repeatable; several in one "
-            "scenario joined by ';'): VALUE sets, *F multiplies, +D/-D adds; KEY is the row's "
-            "key (nodes: id, products: sku, offers: supplier/sku, ...) or * for every row.",
+            help="A scenario of changes such as nodes:BZ-HZ:volume_capacity=1000 (table, row "
+            "key, column = value; repeatable; several in one scenario joined by ';'): a value "
+            "sets, *F multiplies, +D/-D adds; the row key is the table's key columns joined by "
+            "'/' (nodes: id, products: sku, offers: supplier/sku, ...), or * for every row.",
         ),
     ] = [],  # noqa: B006
     names: Annotated[
