@@ -63,7 +63,7 @@ KPI_COLUMNS = {
 says ``tax_paid``, ``suppliers`` ``tax``: one column ``tax``)."""
 UNIT_KPIS = ("units_by_channel", "channel_units")
 """KPIs holding units per channel (``network``, ``routing``): one column ``units[<channel>]``
-each."""
+each (but ``lost``, which is ``lost_sales``)."""
 COLUMNS = ("scenario", "status", "objective", "bound", "gap", "change", "change_pct")
 """The first columns of the table; the KPI columns and ``changes`` follow."""
 
@@ -473,7 +473,8 @@ def kpi_values(kpis: Mapping[str, Any]) -> dict[str, float | None]:
             values[column] = kpis[key]
     for key in UNIT_KPIS:
         for channel, units in (kpis.get(key) or {}).items():
-            values[f"units[{channel}]"] = units
+            if channel != "lost":
+                values[f"units[{channel}]"] = units
     return values
 
 

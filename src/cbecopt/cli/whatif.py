@@ -33,7 +33,7 @@ from cbecopt.cli.app import (
 from cbecopt.cli.output import check_output, deliver, input_paths, out_path, write_tables
 from cbecopt.errors import CbecoptError, OptionError
 from cbecopt.models import MODELS, model_spec
-from cbecopt.whatif import CHANGES, COLUMNS, WhatIf, plot_whatif, whatif
+from cbecopt.whatif import BASE, CHANGES, COLUMNS, WhatIf, plot_whatif, whatif
 
 FILES = ("whatif.csv", "whatif.png")
 SHOWN = {"scenario": "scenario", "status": "status", "objective": "objective", "gap": "gap"}
@@ -107,7 +107,10 @@ def whatif_command(
     else:
         table = solved.table
         kpis = [c for c in table.columns if c not in (*COLUMNS, "changes")]
-        shown = table[[*SHOWN, "change", "change_pct", *kpis, "changes"]].rename(
+        # a scenario named by its --set text says its changes already
+        said = (table["scenario"] == table["changes"]) | (table["scenario"] == BASE)
+        changes = [] if said.all() else ["changes"]
+        shown = table[[*SHOWN, "change", "change_pct", *kpis, *changes]].rename(
             columns={"change_pct": "change %"}
         )
         print_frame(shown, title, ("gap", "change %", "fill_rate"))
