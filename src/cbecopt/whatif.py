@@ -397,7 +397,8 @@ def whatif(
     Every scenario is applied and checked (validation and the model's checks) before anything
     is solved. Returns one row per solve, base first: status, objective, bound, gap, the
     change of the objective against the base (``change``, and ``change_pct`` of the base's
-    objective; empty when either has none), the model's headline KPIs, and the changes.
+    objective; empty when either has none: when either solve was stopped at a limit it
+    compares the plans found, not proven optima), the model's headline KPIs, and the changes.
 
     Raises
     ------
