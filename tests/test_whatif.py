@@ -233,6 +233,20 @@ def test_a_change_that_breaks_the_data_gets_the_usual_problem_naming_the_scenari
 
 
 @pytest.mark.unit
+def test_a_scenario_the_model_cannot_plan_is_refused_before_any_solve_naming_it(tiny):
+    """Valid data the model's checks refuse (no warehouse left): the model's problem, naming
+    the scenario, before anything is built (a unit test: no solver may run)."""
+    changes = {"no warehouses": "nodes:w1:kind=supplier; nodes:w2:kind=supplier"}
+    with pytest.raises(cbecopt.InputError) as caught:
+        whatif(tiny, "warehouses", changes)
+    (problem,) = caught.value.problems
+    assert problem.message == (
+        "the warehouses model needs at least one node of kind overseas_warehouse "
+        "(what-if 'no warehouses')"
+    )
+
+
+@pytest.mark.unit
 def test_whatif_table_rows_form_named_scenarios_in_order(tmp_path):
     folder = write_instance(tmp_path / "t")
     (folder / "whatif.csv").write_text(

@@ -371,7 +371,7 @@ def _apply(table: pd.DataFrame, schema: TableSchema, change: Change, instance: I
             f"{instance.source(change.table)} and has no default to change"
         )
     changed = current * change.value if change.operation == "multiply" else current + change.value
-    table.loc[rows, change.field] = changed.where(~changed.isin([math.inf]), math.nan)
+    table.loc[rows, change.field] = changed.replace(math.inf, math.nan)  # unlimited: blank
 
 
 def whatif(
