@@ -303,6 +303,20 @@ def test_whatif_table_problems_name_file_row_and_column(tmp_path):
 
 
 @pytest.mark.unit
+def test_a_whatif_sheet_of_a_workbook_names_its_sheet_and_row(tmp_path):
+    folder = write_instance(tmp_path / "t")
+    (folder / "whatif.csv").write_text(WHATIF_CSV + "bad,nodes,w9,capacity,1\n", encoding="utf-8")
+    workbook = cbecopt.save_instance(cbecopt.load_instance(folder), tmp_path / "plan.xlsx")
+    instance = cbecopt.load_instance(workbook)
+    assert list(scenarios_of(instance)) == ["more demand", "dear w2", "bad"]
+    with pytest.raises(cbecopt.InputError) as caught:
+        whatif(instance, "warehouses")
+    assert [str(p) for p in caught.value.problems] == [
+        "plan.xlsx, sheet 'whatif', row 4, column 'key': no row of nodes has the key 'w9' (id)"
+    ]
+
+
+@pytest.mark.unit
 def test_scenario_names_must_be_new_and_some_scenario_given(tmp_path, tiny):
     with _raises(cbecopt.OptionError, "no scenario: give changes"):
         scenarios_of(tiny, [])
