@@ -677,3 +677,7 @@ MONTH_FIELDS: dict[str, tuple[str, ...]] = {
     if (months := tuple(f.name for f in schema.fields if f.kind == MONTH))
 }
 """Per table, its month columns: where calendar months (``2027-01``) are numbered on loading."""
+
+WHATIF_TABLE = "whatif"
+"""An optional table no model reads: named what-if scenarios of parameter changes, columns
+``scenario, table, key, field, value`` (``cbecopt whatif``, :mod:`cbecopt.whatif`)."""

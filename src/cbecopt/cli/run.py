@@ -20,6 +20,7 @@ from cbecopt.cli import (  # noqa: F401  (they register commands)
     planning,
     solving,
     tax,
+    whatif,
 )
 from cbecopt.cli.app import app, err
 from cbecopt.cli.output import discard_unused

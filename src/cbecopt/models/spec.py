@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cbecopt.instance import Instance
 from cbecopt.problem import OneScenario
 from cbecopt.scenarios import HISTORY_TABLE
-from cbecopt.schemas import SCHEMAS
+from cbecopt.schemas import SCHEMAS, WHATIF_TABLE
 
 if TYPE_CHECKING:
     from cbecopt.stochastic.saa import Sampler
@@ -149,14 +149,14 @@ class ModelSpec:
 
         One per documented table the model does not use, per documented column (with a value)
         of a table it uses but not that column, and per table or column cbecopt does not know.
-        Descriptive columns (:data:`DESCRIPTIVE`) and ``demand_history`` (read by ``cbecopt
-        scenarios``) are not warned about.
+        Descriptive columns (:data:`DESCRIPTIVE`), ``demand_history`` (read by ``cbecopt
+        scenarios``) and ``whatif`` (read by ``cbecopt whatif``) are not warned about.
         """
         if not self.reads_instances:
             return []
         warnings = []
         for name, table in instance.tables.items():
-            if name == HISTORY_TABLE:
+            if name in (HISTORY_TABLE, WHATIF_TABLE):
                 continue
             schema, where = SCHEMAS.get(name), instance.source(name)
             if schema is None:
