@@ -20,6 +20,8 @@ from cbecopt import highs
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
 from cbecopt.limits import OutOfTime, watched
+from cbecopt.marginal import TABLE as MARGINAL_TABLE
+from cbecopt.marginal import marginal_values
 from cbecopt.methods import Task
 from cbecopt.problem import OneScenario, SolutionView
 from cbecopt.results import Result, Run, Status
@@ -87,6 +89,13 @@ def solve(task: Task, run: Run) -> Result:
     elif outcome.status == Status.NO_SOLUTION:
         diagnosis = [options.budget.no_solution_advice()]
     clock.lap("extract")
+    if options.marginal_values and outcome.values is not None:
+        table, why_not = marginal_values(form, outcome.values, options, task.marginal_labels)
+        if table is not None:
+            tables[MARGINAL_TABLE] = table
+        else:
+            run.warnings.append(why_not)
+        clock.lap("marginal_values")
 
     reports: dict[str, dict] = {}
     if "stochastic" in task.reports and outcome.values is not None:

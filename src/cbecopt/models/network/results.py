@@ -122,6 +122,14 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
     return tables, kpis
 
 
+def marginal_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """The ``marginal_values`` table's labels as the plan's tables show them: the model keys
+    months by position from 0, the tables count them from 1."""
+    if "month" in table:
+        table = table.assign(month=table["month"] + 1)
+    return table
+
+
 def cost_parts(
     form: ExtensiveForm, values: np.ndarray, d: NetworkData, outs, ships: Shipments
 ) -> dict[str, float]:
