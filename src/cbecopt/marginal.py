@@ -14,7 +14,9 @@ a binding capacity of a cost minimisation, at most 0 for a demand row (serving o
 costs). A capacity written ``usage <= S y`` with ``y`` held at 1 has right-hand side ``S``: its
 value is per unit of capacity. A row of a scenario is weighted in the objective by the
 scenario's probability, and so is its value: summed over the scenarios, the values of a
-capacity's rows are what one more unit of it is worth in every scenario.
+capacity's rows are what one more unit of it is worth in every scenario (where a first-stage
+decision fills several scenarios' rows alike, how that sum is split among them is the
+solver's choice).
 
 Only binding rows are listed (``|value| > 1e-6``), most valuable first, and only rows of the
 plan as it stands: a row that holds an integer decision the plan fixes at 0 (the capacity of a
