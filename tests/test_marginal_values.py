@@ -167,6 +167,17 @@ def test_a_model_without_marginal_values_refuses_them(tmp_path):
 
 
 @pytest.mark.unit
+def test_solving_by_sku_blocks_refuses_them():
+    """SKU blocks solve many models: there is no one LP whose duals to report."""
+    from cbecopt.models.routing.build import RoutingConfig
+    from cbecopt.models.routing.generate import generate_routing
+
+    instance = generate_routing(2, n_months=2, n_bonded=1, n_origins=1, n_markets=2, seed=1)
+    with pytest.raises(OptionError, match="SKU blocks"):
+        cbecopt.solve(instance, "routing", OPTIONS, RoutingConfig(sku_blocks=1))
+
+
+@pytest.mark.unit
 def test_slack_is_the_distance_to_the_nearest_finite_bound():
     lower = np.array([-np.inf, 2.0, 1.0, 5.0])
     upper = np.array([10.0, np.inf, 1.0, 9.0])

@@ -5,7 +5,8 @@ Build and handoff run watched by the call's budget (:func:`cbecopt.limits.watche
 stop between families once it has expired and the call returns ``no_solution`` saying where.
 A two-stage problem also reports what every two-stage model reports: the cost of each
 scenario, its mean, value-at-risk and CVaR, and on request the stochastic report (RP, EV,
-EEV, WS, EVPI, VSS).
+EEV, WS, EVPI, VSS). With ``SolveOptions.marginal_values`` the plan's LP (its integer
+decisions fixed) is solved again for the ``marginal_values`` table (:mod:`cbecopt.marginal`).
 """
 
 from __future__ import annotations
