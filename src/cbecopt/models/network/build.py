@@ -89,8 +89,9 @@ def shipment_keys(d: NetworkData) -> Shipments:
     modes = d.lane_modes or {}
     rows = []
     for n, (i, w, cost, lead) in enumerate(d.first_mile):
-        per_kg = lane_per_kg(d, "first_mile", n)
-        rows += [("first_mile", "supplier", i, w, cost, lead, f"fm{n}", per_kg)]
+        rows += [
+            ("first_mile", "supplier", i, w, cost, lead, f"fm{n}", lane_per_kg(d, "first_mile", n))
+        ]
     for n, (kind, o, bb, cost, lead) in enumerate(d.inbound):
         handling = d.overseas_handling[o] if kind == "overseas" else 0.0
         rows += [

@@ -15,12 +15,14 @@ from cbecopt.channels import TAX_PARTS
 from cbecopt.models.network.build import NetworkProblem, Shipments
 from cbecopt.models.network.channels import service_levels, warehouse_kinds
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.operations import general_trade, lost_sales, purchase_orders, stock
+from cbecopt.models.network.operations import (
+    TINY,
+    general_trade,
+    lost_sales,
+    purchase_orders,
+    stock,
+)
 from cbecopt.stochastic.twostage import ExtensiveForm
-
-TINY = 1e-9
-"""Quantities at or below this are zero in the tables (solver noise)."""
-
 
 PART_OF = {
     "use_supplier": "supplier_fixed",
