@@ -118,6 +118,36 @@ def test_a_scenarios_rows_are_worth_their_share_and_add_up_to_the_capacitys_valu
 
 
 @pytest.mark.component
+def test_routing_one_more_unit_released_saves_the_parcel_premium(tmp_path):
+    """Routing (the cases of ``test_routing_capacity``, no tax): a bonded zone releasing 10
+    units a month, 30 wanted; bonded costs 100 + 5 + 3 = 108 a unit, a parcel 100 + 20 = 120.
+    One more unit of release capacity saves 12: the dual of ``bonded_release_capacity`` and
+    the fall of the cost from 10 to 11."""
+    from routing_helpers import write_routing_instance
+
+    def release(folder, capacity: float) -> cbecopt.Result:
+        write_routing_instance(
+            folder,
+            [{"sku": "A", "vat_rate": 0.0, "tariff_rate": 0.0, "postal_rate": 0.0}],
+            [{"market": "M1", "sku": "A", "quantity": 30}],
+            bonded={"BW": {"fixed_cost": 0, "capacity": capacity}},
+            lanes=[
+                ("FR", "BW", "air_bulk", 5, 5),
+                ("BW", "M1", "last_mile", 3, 2),
+                ("FR", "M1", "cbec_parcel", 20, 10),
+            ],
+        )
+        return cbecopt.solve(cbecopt.load_instance(folder), "routing", OPTIONS)
+
+    tight, wider = release(tmp_path / "ten", 10.0), release(tmp_path / "eleven", 11.0)
+    assert tight.objective == pytest.approx(10 * 108 + 20 * 120)
+    rows = rows_of(tight, "bonded_release_capacity")
+    assert rows["bonded"].tolist() == ["BW"]
+    assert rows["value"].tolist() == pytest.approx([120.0 - 108.0])
+    assert tight.objective - wider.objective == pytest.approx(rows["value"].iloc[0])
+
+
+@pytest.mark.component
 def test_a_closed_sites_rows_are_left_out(tmp_path):
     """With room for every unit (60 m3) NB's volume row does not bind: no ``bonded_volume``
     row. With a bonded zone dearer than parcels (fixed cost 1000) the plan keeps NB unused,
