@@ -67,7 +67,7 @@ def test_shipments_on_the_water_when_the_month_starts_are_in_transit():
     carried = carry_over(previous_plan(), "2027-02", frozen_months=1)
     moving = carried.tables["in_transit"]
     assert list(
-        zip(moving["sku"], moving["mode"], moving["arrival_month"], moving["quantity"])
+        zip(moving["sku"], moving["mode"], moving["arrival_month"], moving["quantity"], strict=True)
     ) == [
         ("A", "sea", "2027-03", 100.0),
         ("B", "truck", "2027-02", 30.0),
@@ -78,7 +78,7 @@ def test_shipments_on_the_water_when_the_month_starts_are_in_transit():
 def test_the_frozen_months_shipments_are_planned_and_later_ones_free():
     carried = carry_over(previous_plan(), "2027-02", frozen_months=1)
     planned = carried.tables["planned_shipments"]
-    assert list(zip(planned["sku"], planned["ship_month"], planned["quantity"])) == [
+    assert list(zip(planned["sku"], planned["ship_month"], planned["quantity"], strict=True)) == [
         ("A", "2027-02", 80.0)
     ]
     two = carry_over(previous_plan(), "2027-02", frozen_months=2).tables["planned_shipments"]
@@ -89,7 +89,7 @@ def test_the_frozen_months_shipments_are_planned_and_later_ones_free():
 @pytest.mark.unit
 def test_opening_stock_is_the_stock_at_the_end_of_the_month_before():
     stock = carry_over(previous_plan(), "2027-02").tables["opening_stock"]
-    assert list(zip(stock["warehouse"], stock["sku"], stock["quantity"])) == [
+    assert list(zip(stock["warehouse"], stock["sku"], stock["quantity"], strict=True)) == [
         ("BZ", "A", 15.0),
         ("OW", "B", 7.0),
     ]
@@ -99,7 +99,15 @@ def test_opening_stock_is_the_stock_at_the_end_of_the_month_before():
 @pytest.mark.unit
 def test_decisions_taken_are_frozen():
     frozen = carry_over(previous_plan(), "2027-02").tables["frozen"]
-    rows = set(zip(frozen["decision"], frozen["node"], frozen["sku"].fillna(""), frozen["value"]))
+    rows = set(
+        zip(
+            frozen["decision"],
+            frozen["node"],
+            frozen["sku"].fillna(""),
+            frozen["value"],
+            strict=True,
+        )
+    )
     assert rows == {
         ("warehouse", "BZ", "", 1.0),
         ("warehouse", "DW", "", 1.0),
@@ -129,7 +137,9 @@ def test_changes_list_what_moved_from_the_new_first_month(tmp_path):
     after["shipments"].loc[0, "quantity"] = 0.0  # a January shipment: before the start
     after["overseas"].loc[0, "open"] = 0
     changes = plan_changes(before, after, "2027-02")
-    assert list(zip(changes["table"], changes["item"], changes["month"], changes["change"])) == [
+    assert list(
+        zip(changes["table"], changes["item"], changes["month"], changes["change"], strict=True)
+    ) == [
         ("shipments", "S1/BZ/B/sea", "2027-03", -30.0),
         ("overseas", "OW", None, -1.0),
     ]

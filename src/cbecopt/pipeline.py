@@ -19,7 +19,7 @@ from cbecopt.errors import OptionError
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.methods import DEFAULT_METHOD, Task, method_module
-from cbecopt.models import check_inputs, model_spec
+from cbecopt.models import MODELS, check_inputs, model_spec
 from cbecopt.months import label_months
 from cbecopt.results import Result, Run
 
@@ -65,6 +65,11 @@ def solve(
         return run.stopped("before this solve started")
     start = time.perf_counter()
     spec = model_spec(model, config)
+    if options.marginal_values and spec.marginal_values is None:
+        offered = [key for key, s in MODELS.items() if s.marginal_values is not None]
+        raise OptionError(
+            f"marginal values are reported by the {' and '.join(offered)} models, not {model}"
+        )
     chosen = method_module(_method(method, config), model)
     data = check_inputs(instance, model, config, options.seed)
     run.warnings = spec.warnings(instance, data)
@@ -78,6 +83,7 @@ def solve(
         getattr(config, "risk", None),
         tuple(reports),
         None if write_model is None else Path(write_model),
+        spec.marginal_values,
     )
     run.parts["prepare"] = time.perf_counter() - start
     if options.budget.expired():

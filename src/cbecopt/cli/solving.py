@@ -377,6 +377,15 @@ def solve(
             "--report", help="two-stage: add an analysis (stochastic: RP, EV, EEV, WS, EVPI, VSS)."
         ),
     ] = [],  # noqa: B006
+    marginal_values: Annotated[
+        bool,
+        typer.Option(
+            "--marginal-values",
+            help="network, routing: fix the plan's integer decisions, re-solve the LP and "
+            "report what one more unit of each binding capacity saves (table "
+            "marginal_values; within --time-limit).",
+        ),
+    ] = False,
     time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
@@ -413,6 +422,7 @@ def solve(
     try:
         reserve = CHART_RESERVE if _draws_map(model, out_dir) else OUTPUT_RESERVE
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option, reserve)
+        options = dataclasses.replace(options, marginal_values=marginal_values)
         model, fmt = model_and_format(path, model, fmt)
         config = model_config(
             model,
@@ -431,6 +441,10 @@ def solve(
         refuse_foreign_options(
             model, {"--independent": independent or None, "--report": report or None}
         )
+        if marginal_values and independent:
+            raise OptionError(
+                "--marginal-values reports the duals of one model; --independent solves many"
+            )
         if method is not None and independent:
             raise OptionError(
                 "--method applies to one model solved from an instance, not to --independent "
