@@ -88,7 +88,7 @@ def solve(
     run.parts["prepare"] = time.perf_counter() - start
     if options.budget.expired():
         return run.stopped("while the data was prepared")
-    return in_calendar(chosen.solve(task, run), instance.first_month)
+    return in_calendar(chosen.solve(task, run), getattr(instance, "first_month", None))
 
 
 def in_calendar(result: Result, first_month: str | None) -> Result:
