@@ -318,10 +318,6 @@ COLUMN_PROBLEMS = {
         "tiny",
         "scenarios.probability",
     ): "the probabilities no longer sum to 1: no one row is at fault",
-    ("month_label", "demand.month"): (
-        "calendar labels are one problem for the column, quoting the first (README: "
-        "refused in one line for the column)"
-    ),
 }
 """Mutations of one row whose error rightly names the column but no row, and why."""
 

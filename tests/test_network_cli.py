@@ -34,11 +34,15 @@ KPIS = {
 TABLES = {
     "scenarios",
     "purchases",
+    "purchase_orders",
     "overseas",
     "warehouses",
     "shipments",
     "deliveries",
     "tax",
+    "stock",
+    "general_trade",
+    "lost_sales",
     "cost_breakdown",
 }
 
@@ -72,6 +76,25 @@ def test_solve_prints_the_plan_and_writes_its_tables(tmp_path):
     assert written >= TABLES
     parts = pd.read_csv(tmp_path / "out" / "cost_breakdown.csv")
     assert parts["cost"].sum() == pytest.approx(brute_force(hand_written()), rel=1e-6)
+
+
+def test_marginal_values_reach_the_plan_workbook_and_other_models_refuse_them(tmp_path):
+    """``--marginal-values`` adds the sheet: on the network of ``test_marginal_values`` one
+    more m3 of the bonded zone saves 40 (its hand computation); a model that reports none
+    (warehouses) names the flag's models instead of a traceback."""
+    from test_marginal_values import bonded_or_parcel
+
+    folder = bonded_or_parcel(tmp_path / "capacity", 6.0)
+    plan = tmp_path / "plan.xlsx"
+    run = run_cbecopt("solve", str(folder), "-m", "network", "--marginal-values", "-o", str(plan))
+    assert run.returncode == 0, run.stderr
+    sheets = pd.read_excel(plan, sheet_name=None)
+    assert TABLES | {"marginal_values", "summary"} == set(sheets)
+    values = sheets["marginal_values"].set_index("family")["value"]
+    assert values["bonded_volume"] == pytest.approx(40.0)
+    refused = run_cbecopt("solve", str(folder), "-m", "warehouses", "--marginal-values")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "routing and network models" in refused.stderr + refused.stdout
 
 
 def test_generate_network_writes_an_instance_that_validates_and_solves(tmp_path):
@@ -144,11 +167,22 @@ def test_a_plan_with_placed_nodes_comes_with_its_map(tmp_path):
     run = run_cbecopt("solve", str(folder), "--model", "network", "-o", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr
     manifest = json.loads((tmp_path / "out" / "result.json").read_text())["manifest"]["files"]
-    assert "map.png" in manifest
+    assert {"map.png", "map.html"} <= set(manifest)
     assert (tmp_path / "out" / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    assert "plotly" in page and 'src="http' not in page  # plotly.js inside: views offline
+    shipped = pd.read_csv(tmp_path / "out" / "shipments.csv")
+    first = shipped.groupby(["origin", "destination"])["quantity"].sum().idxmax()
+    assert json.dumps(f"{first[0]} → {first[1]}")[1:-1] in page  # the flow's hover text
     unplaced = write_network_instance(tmp_path / "tiny")
     run = run_cbecopt("solve", str(unplaced), "--model", "network", "-o", str(tmp_path / "bare"))
     assert run.returncode == 0 and not (tmp_path / "bare" / "map.png").exists()
+    assert "no map.png" not in run.stderr  # no node placed: no map, nothing to say
+    partly = [n | ({"lat": 31.2, "lon": 121.5} if n["id"] == "SH" else {}) for n in NODES]
+    folder = write_network_instance(tmp_path / "partly", nodes=partly)
+    run = run_cbecopt("solve", str(folder), "--model", "network", "-o", str(tmp_path / "part"))
+    assert run.returncode == 0 and not (tmp_path / "part" / "map.png").exists()
+    assert "no map.png: 4 node(s) have no lat/lon in nodes.csv (brand, grey, LA, NB)" in run.stderr
 
 
 @pytest.mark.timing

@@ -230,3 +230,16 @@ def test_a_small_generated_network_solves_in_the_v1_model_below_losing_every_sal
     _, outcome = solve_network(data, options=SolveOptions(mip_rel_gap=1e-6))
     assert outcome.status.value == "optimal"
     assert 0 < outcome.objective < lose_all
+
+
+@pytest.mark.unit
+def test_a_year_writes_the_months_as_its_calendar_months_and_changes_nothing_else(tmp_path):
+    numbered = generate_network(**SMALL)
+    dated = generate_network(**SMALL, year=2027)
+    assert dated.first_month == "2027-01" and numbered.first_month is None
+    _same_tables(numbered, dated)
+    cbecopt.save_instance(dated, tmp_path / "dated")
+    months = pd.read_csv(tmp_path / "dated" / "demand.csv")["month"]
+    assert set(months) == {f"2027-{m:02d}" for m in range(1, SMALL["months"] + 1)}
+    with pytest.raises(OptionError, match="year"):
+        generate_network(**SMALL, year=0)

@@ -123,6 +123,13 @@ def test_placed_orders_save_their_price_and_are_reported_as_committed(tmp_path):
     assert result.objective == pytest.approx(TODAY - 25 * PRICE)
     assert result.tables["purchases"]["quantity"].sum() == pytest.approx(80 - 25)
     assert result.kpis["committed_cost"] == pytest.approx(25 * 9.0)
+    # the 25 units ordered leave first: purchasing orders only what leaves beyond them
+    orders = result.tables["purchase_orders"].groupby("month")["quantity"].sum()
+    first, second = shipped(result, 1), shipped(result, 2)  # air: ship month = arrival month
+    expected = {1: max(first - 25, 0.0), 2: second - max(25 - first, 0.0)}
+    assert orders.sum() == pytest.approx(80 - 25)
+    for month, units in expected.items():
+        assert orders.get(month, 0.0) == pytest.approx(units)
 
 
 @pytest.mark.component

@@ -60,7 +60,7 @@ def test_calendar_labels_are_one_problem_for_the_column():
     table, found = parse_table(demand_months(labels), DEMAND, "demand.csv")
     assert [str(p) for p in found] == [
         "demand.csv, column 'month': month holds calendar labels such as '2027-01'; "
-        "number the months of the horizon 1, 2, ..."
+        "write calendar months as YYYY-MM (2027-01) or number the months of the horizon 1, 2, ..."
     ]
 
 
@@ -69,7 +69,8 @@ def test_calendar_labels_are_one_problem_for_the_column():
 def test_other_calendar_spellings_are_labels_too(label):
     _, found = parse_table(demand_months(["1", label]), DEMAND, "demand.csv")
     assert [p.message for p in found] == [
-        f"month holds calendar labels such as '{label}'; number the months of the horizon 1, 2, ..."
+        f"month holds calendar labels such as '{label}'; write calendar months as YYYY-MM "
+        "(2027-01) or number the months of the horizon 1, 2, ..."
     ]
 
 

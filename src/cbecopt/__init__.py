@@ -35,6 +35,8 @@ _PUBLIC = {
     "RiskOptions": "cbecopt.stochastic.twostage",
     "ValidationReport": "cbecopt.validation",
     "validate": "cbecopt.validation",
+    "whatif": "cbecopt.whatif",
+    "WhatIf": "cbecopt.whatif",
 }
 """Each public name and the module it lives in."""
 

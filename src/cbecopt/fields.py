@@ -48,9 +48,6 @@ CALENDAR_LABEL = re.compile(
     re.IGNORECASE,
 )
 """A month written as a calendar label (2027-01, 01/2027, Jan 2027), not a period number."""
-MONTHS_WITHOUT_GAPS = "demand"
-"""The table whose months must run without gaps (the horizon); shipment months elsewhere
-(``in_transit``, ``planned_shipments``) need not."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +58,10 @@ class Field:
     ----------
     name : column name as it appears in the file.
     kind : ``text``, ``number``, ``integer``, ``month`` or ``category`` (text from
-        ``choices``). A month is a period number 1, 2, ... of the horizon: calendar labels
-        (``2027-01``) are refused in one problem for the column, and the months used must
-        run without gaps from the first (a typed 15 in a 1..12 horizon is an error).
+        ``choices``). A month is a period number 1, 2, ... of the horizon; ``YYYY-MM``
+        calendar months are numbered before parsing (:func:`cbecopt.months.number_months`),
+        other calendar spellings (``Jan 2027``, ``01/2027``) are refused in one problem for
+        the column.
     required : the column must be present.
     nullable : cells may be blank (a blank number means "not given": see each table's docs).
     minimum : smallest allowed value for numbers (inclusive).
@@ -81,6 +79,8 @@ class Field:
         cell stays blank (NaN for numbers) and a model that needs it says so.
     unit : what the numbers count (``units per period``, ``m³``, ``CNY per unit``), shown in
         the documentation of the instance format.
+    contiguous : for a month, the months used must run without gaps from the first (a typed
+        15 in a 1..12 horizon is an error): the horizon's own months, not dates of events.
     """
 
     name: str
@@ -97,6 +97,7 @@ class Field:
     smallest_positive: float | None = None
     default: object = None
     unit: str = ""
+    contiguous: bool = False
 
     @property
     def blank_is_unlimited(self) -> bool:
@@ -182,7 +183,7 @@ def parse_table(
             key = ", ".join(f"{n}={table.at[idx, n]}" for n in present)
             problems.append(Problem(source, f"duplicate row for ({key})", _row_number(idx)))
     for f in schema.fields:
-        if f.kind == MONTH and f.name in table.columns and schema.name == MONTHS_WITHOUT_GAPS:
+        if f.kind == MONTH and f.contiguous and f.name in table.columns:
             problems.extend(_month_gaps(table[f.name], f, source))
     for name in table.columns:
         if schema.field(name) is None:
@@ -282,7 +283,8 @@ def _numbers(column: pd.Series, f: Field, source: str) -> tuple[pd.Series, list[
                 Problem(
                     source,
                     f"{f.name} holds calendar labels such as '{text[labels[0]]}'; "
-                    "number the months of the horizon 1, 2, ...",
+                    "write calendar months as YYYY-MM (2027-01) or number the months of the "
+                    "horizon 1, 2, ...",
                     column=f.name,
                 )
             )

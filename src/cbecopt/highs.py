@@ -77,6 +77,9 @@ class SolveOptions:
         scenarios, SAA's samples, HiGHS's ``random_seed``); the same instance, options and
         seed give the same result.
     verbose : show HiGHS's log.
+    marginal_values : after a solve with a solution, fix every integer variable at its value,
+        re-solve the LP and report the duals of its binding rows (the ``marginal_values``
+        table of the models that offer it, :mod:`cbecopt.marginal`); within ``time_limit``.
     highs_options : raw HiGHS options passed through unchanged (e.g. ``{"presolve": "off"}``);
         the options cbecopt sets itself (:data:`OWNED_HIGHS_OPTIONS`) are refused.
     budget : the running call's :class:`~cbecopt.limits.Budget`; set by :meth:`begin`, which
@@ -88,6 +91,7 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     verbose: bool = False
+    marginal_values: bool = False
     highs_options: dict[str, Any] = field(default_factory=dict)
     budget: Budget | None = field(default=None, compare=False, repr=False)
 
@@ -133,6 +137,7 @@ class SolveOptions:
             "mip_rel_gap": self.mip_rel_gap,
             "threads": self.threads,
             "seed": self.seed,
+            "marginal_values": self.marginal_values,
             "highs_options": dict(self.highs_options),
         }
 
@@ -176,6 +181,7 @@ class CompiledModel:
     integer_columns: np.ndarray
     objective_constant: float
     maximize: bool = False
+    row_owners: tuple[RowOwner, ...] = ()
 
     @property
     def n_cols(self) -> int:
@@ -278,9 +284,21 @@ class CompiledModel:
         return self.offsets[id(var)]
 
 
+@dataclass(frozen=True)
+class RowOwner:
+    """The constraint component rows ``start ..`` of a compiled model come from, and which of
+    its rows they are (positions among its rows; ``None``: all of them, in order)."""
+
+    component: Any
+    start: int
+    positions: np.ndarray | None
+
+
 @dataclass
 class SolverOutcome:
-    """What HiGHS did: status, numbers and the primal values (``None`` when no solution exists)."""
+    """What HiGHS did: status, numbers and the primal values (``None`` when no solution exists);
+    with ``duals`` asked of an LP solved to optimality, each row's dual value (the derivative
+    of the objective by the row's active bound, HiGHS's sign) and activity."""
 
     status: Status
     termination: str
@@ -291,6 +309,8 @@ class SolverOutcome:
     handoff_seconds: float
     solve_seconds: float
     info: dict[str, Any]
+    row_duals: np.ndarray | None = None
+    row_activity: np.ndarray | None = None
 
     def values_of(self, compiled: CompiledModel, var: pyo.Var) -> np.ndarray:
         """Values of an indexed variable's entries, in its key order."""
@@ -310,10 +330,8 @@ def compile_model(model: pyo.Block) -> CompiledModel:
     checkpoint()  # a watched handoff (cbecopt.limits.watched) stops once its budget expired
     with PauseGC():
         columns = _Columns(model)
-        rows = [
-            _rows(con, columns)
-            for con in model.component_objects(pyo.Constraint, active=True, descend_into=True)
-        ]
+        components = list(model.component_objects(pyo.Constraint, active=True, descend_into=True))
+        rows = [_rows(con, columns) for con in components]
         objective = _active_objective(model)
         cost = np.zeros(columns.n)
         constant = 0.0 if objective is None else _objective_into(objective, columns, cost)
@@ -322,6 +340,11 @@ def compile_model(model: pyo.Block) -> CompiledModel:
         row_start = np.zeros(sum(len(c) for c in counts) + 1, np.int64)
         if counts:
             np.cumsum(np.concatenate(counts), out=row_start[1:])
+        starts = np.cumsum([0, *(len(c) for c in counts)])
+        owners = tuple(
+            RowOwner(con, int(start), r.positions)
+            for con, start, r in zip(components, starts[:-1], rows, strict=True)
+        )
     return CompiledModel(
         offsets=columns.offsets,
         col_cost=cost,
@@ -335,6 +358,7 @@ def compile_model(model: pyo.Block) -> CompiledModel:
         integer_columns=np.flatnonzero(columns.integer).astype(np.int32),
         objective_constant=constant,
         maximize=objective is not None and objective.sense == pyo.maximize,
+        row_owners=owners,
     )
 
 
@@ -382,6 +406,7 @@ class _Rows:
     coefficients: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+    positions: np.ndarray | None = None  # which of the component's rows (None: all)
 
 
 class _Columns:
@@ -456,15 +481,17 @@ def _family_rows(con: LinearFamily, columns: _Columns) -> _Rows:
         matrix.coefficients[entries],
         matrix.lower[keep],
         matrix.upper[keep],
+        keep,
     )
 
 
 def _pyomo_rows(con, columns: _Columns) -> _Rows:
     """Rows of an ordinary Pyomo constraint, through Pyomo's standard linear representation."""
-    indptr, index, value, lower, upper = [0], [], [], [], []
-    for data in con.values():
+    indptr, index, value, lower, upper, kept = [0], [], [], [], [], []
+    for position, data in enumerate(con.values()):
         if not data.active:
             continue
+        kept.append(position)
         repn = generate_standard_repn(data.body, compute_values=True, quadratic=False)
         if not repn.is_linear():
             raise ValueError(
@@ -483,6 +510,7 @@ def _pyomo_rows(con, columns: _Columns) -> _Rows:
         np.asarray(value, np.float64),
         np.asarray(lower, np.float64),
         np.asarray(upper, np.float64),
+        None if len(kept) == len(con) else np.asarray(kept, np.int64),
     )
 
 
@@ -580,6 +608,7 @@ def solve_compiled(
     deadline: float | None = None,
     fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
     relax: bool = False,
+    duals: bool = False,
 ) -> SolverOutcome:
     """Hand the arrays to HiGHS, solve within the budget, and classify the outcome.
 
@@ -589,6 +618,8 @@ def solve_compiled(
     its bound and gap (``no_solution`` without one). ``fixed_columns`` (columns, values) holds
     those columns at the values given (integer columns rounded), e.g. first-stage decisions
     evaluated on other scenarios. ``relax`` solves the LP relaxation (a lower bound).
+    ``duals`` (an LP: ``relax`` or every integer column fixed) reads each row's dual value and
+    activity into the outcome when HiGHS proves the LP optimal.
     """
     options = options.begin()
     budget = options.budget
@@ -623,6 +654,11 @@ def solve_compiled(
     if run.abandoned:
         return run.outcome_so_far(compiled, handoff, solve_seconds, relax)
     outcome = _outcome(highs, compiled, handoff, solve_seconds, fixed_columns, relax)
+    if duals and outcome.status == Status.OPTIMAL:
+        solution = highs.getSolution()
+        if solution.dual_valid:
+            outcome.row_duals = np.asarray(solution.row_dual, dtype=np.float64)
+            outcome.row_activity = np.asarray(solution.row_value, dtype=np.float64)
     if outcome.info.get("model_status") == "kInterrupt":
         outcome.termination = budget.why_stopped() if budget.stop_reason else "time limit reached"
     return outcome

@@ -10,6 +10,7 @@ problem at once, and get their :class:`~cbecopt.network.Network` built once, rig
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,13 +24,21 @@ import pandas as pd
 from cbecopt.catalog import check_catalog, check_offers, node_kinds
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.fields import parse_table
+from cbecopt.months import (
+    describe_month,
+    label_months,
+    month_number,
+    number_months,
+    shift_label,
+    shifted_months,
+)
 from cbecopt.network import Network
 from cbecopt.readers import RawInstance
 from cbecopt.readers.benchmark import read_holmberg, read_orlib_cap
 from cbecopt.readers.csvdir import read_csv_folder
 from cbecopt.readers.workbook import read_workbook
 from cbecopt.scenarios import check_scenarios
-from cbecopt.schemas import SCHEMAS
+from cbecopt.schemas import MONTH_FIELDS, SCHEMAS
 from cbecopt.settings import check_settings
 from cbecopt.settings import default as setting_default
 from cbecopt.writers import write_csv_folder, write_workbook
@@ -56,6 +65,9 @@ class Instance:
     load_seconds : time spent reading and validating.
     sources : how a person finds each table (``products.csv`` or ``plan.xlsx, sheet
         'products'``), for messages; see :meth:`source`.
+    first_month : the calendar month (``2027-01``) of the horizon's month 1 when the instance
+        writes its months as calendar months (:mod:`cbecopt.months`), else ``None``; the
+        tables hold month numbers either way.
     """
 
     name: str
@@ -67,6 +79,7 @@ class Instance:
     sources: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )
+    first_month: str | None = None
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -127,6 +140,56 @@ class Instance:
             merged,
             self.path,
             {name: self.source(name) for name in merged},
+            self.first_month,
+        )
+
+    def window(self, start: str | int | None = None, horizon: int | None = None) -> Instance:
+        """The instance cut to ``horizon`` months from ``start``: demand of those months only,
+        every month column renumbered so ``start`` is month 1 (months before it become 0, -1,
+        ...: a shipment that left before the window), validated again.
+
+        ``start`` is a calendar month (``2027-03``) of a calendar instance or a month number;
+        ``None`` keeps the first month, and ``horizon`` ``None`` runs to the demand's last.
+
+        Raises
+        ------
+        OptionError
+            a start or horizon outside the demand's months, or a calendar start for an
+            instance that numbers its months.
+        """
+        months = self.tables["demand"]["month"].dropna() if "demand" in self.tables else None
+        if months is None or months.empty:
+            raise OptionError("needs a demand table with a month column", "start")
+        first, last = int(months.min()), int(months.max())
+        begin = month_number(start, self.first_month) if start is not None else first
+        describe = functools.partial(describe_month, first_month=self.first_month)
+        if not first <= begin <= last:
+            raise OptionError(
+                f"{describe(begin)} is outside the demand's months "
+                f"({describe(first)} to {describe(last)})",
+                "start",
+            )
+        end = last if horizon is None else begin + int(horizon) - 1
+        if horizon is not None and (horizon < 1 or end > last):
+            raise OptionError(
+                f"{horizon} months from {describe(begin)} run to {describe(end)}, past the "
+                f"demand's last month {describe(last)}"
+                if horizon >= 1
+                else f"must be 1 month or more, got {horizon}",
+                "horizon",
+            )
+        tables = {
+            name: shifted_months(t, MONTH_FIELDS.get(name, ()), begin - 1)
+            for name, t in self.tables.items()
+        }
+        demand = tables["demand"]
+        tables["demand"] = demand[demand["month"].between(1, end - begin + 1)]
+        return instance_from_tables(
+            dict(self.meta),
+            tables,
+            self.path,
+            {name: self.source(name) for name in tables},
+            None if self.first_month is None else shift_label(self.first_month, begin - 1),
         )
 
 
@@ -184,31 +247,34 @@ def load_instance(path: str | Path, fmt: str = "auto", capacity: float | None = 
     return dataclasses.replace(instance, load_seconds=time.perf_counter() - start)
 
 
-def instance_from_raw(raw: RawInstance) -> Instance:
+def instance_from_raw(raw: RawInstance, first_month: str | None = None) -> Instance:
     """Type and validate the tables of ``raw``, check cross-references, and build the graph.
 
     Every problem is reported at once: what the reader found, the settings, each table's
     columns and cells, and each check across tables whose tables could be read and have
     the right shape (a missing column in one table does not hide the others' problems).
+    Calendar months (``2027-01``) become month numbers counted from ``first_month`` (or from
+    the demand's first month), which the instance keeps.
     """
     meta, problems = (
         check_settings(raw.meta, raw.meta_source, raw.meta_rows)
         if raw.meta is not None
         else ({}, [])
     )
-    problems = [*raw.problems, *problems]
+    numbered, first_month, found = number_months(raw.tables, MONTH_FIELDS, raw.source, first_month)
+    problems = [*raw.problems, *problems, *found]
     tables: dict[str, pd.DataFrame] = {}
     broken = set(raw.unreadable)
     for name, schema in SCHEMAS.items():
         if name in raw.unreadable:
             continue
-        if name not in raw.tables:
+        if name not in numbered:
             if schema.required:
                 problems.append(
                     Problem(_expected_source(raw, name), "missing: the instance needs this table")
                 )
             continue
-        table, found = parse_table(raw.tables[name], schema, raw.source(name))
+        table, found = parse_table(numbered[name], schema, raw.source(name))
         problems.extend(found)
         if table is None:
             broken.add(name)
@@ -229,6 +295,7 @@ def instance_from_raw(raw: RawInstance) -> Instance:
         Network.from_tables(tables),
         raw.path,
         sources=MappingProxyType(sources),
+        first_month=first_month,
     )
 
 
@@ -237,6 +304,7 @@ def instance_from_tables(
     tables: Mapping[str, pd.DataFrame],
     path: Path | None = None,
     sources: Mapping[str, str] | None = None,
+    first_month: str | None = None,
 ) -> Instance:
     """Validate tables built in Python (typed, or text as read) and make the instance.
 
@@ -253,7 +321,7 @@ def instance_from_tables(
     where = Path(path) if path is not None else Path(name)
     labelled = {table: _labelled(frame) for table, frame in tables.items()}
     raw = RawInstance(where, dict(meta), labelled, sources=sources)
-    return dataclasses.replace(instance_from_raw(raw), path=path)
+    return dataclasses.replace(instance_from_raw(raw, first_month), path=path)
 
 
 def _labelled(table: pd.DataFrame) -> pd.DataFrame:
@@ -338,9 +406,16 @@ CROSS_TABLE_CHECKS = (
 def save_instance(instance: Instance, target: str | Path) -> Path:
     """Write ``instance`` as a CSV folder, or as a workbook when ``target`` ends in ``.xlsx``.
 
-    The write is atomic: the target appears complete or not at all.
+    The write is atomic: the target appears complete or not at all. A calendar instance's
+    months are written as calendar months again.
     """
     target = Path(target)
+    if instance.first_month is not None:
+        labelled = {
+            name: label_months(table, instance.first_month) if name in MONTH_FIELDS else table
+            for name, table in instance.tables.items()
+        }
+        instance = dataclasses.replace(instance, tables=MappingProxyType(labelled))
     if target.suffix.lower() == ".xlsx":
         write_workbook(instance, target)
     else:

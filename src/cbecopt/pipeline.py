@@ -19,7 +19,8 @@ from cbecopt.errors import OptionError
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.methods import DEFAULT_METHOD, Task, method_module
-from cbecopt.models import check_inputs, model_spec
+from cbecopt.models import MODELS, check_inputs, model_spec
+from cbecopt.months import label_months
 from cbecopt.results import Result, Run
 
 
@@ -64,6 +65,11 @@ def solve(
         return run.stopped("before this solve started")
     start = time.perf_counter()
     spec = model_spec(model, config)
+    if options.marginal_values and spec.marginal_values is None:
+        offered = [key for key, s in MODELS.items() if s.marginal_values is not None]
+        raise OptionError(
+            f"marginal values are reported by the {' and '.join(offered)} models, not {model}"
+        )
     chosen = method_module(_method(method, config), model)
     data = check_inputs(instance, model, config, options.seed)
     run.warnings = spec.warnings(instance, data)
@@ -77,11 +83,20 @@ def solve(
         getattr(config, "risk", None),
         tuple(reports),
         None if write_model is None else Path(write_model),
+        spec.marginal_values,
     )
     run.parts["prepare"] = time.perf_counter() - start
     if options.budget.expired():
         return run.stopped("while the data was prepared")
-    return chosen.solve(task, run)
+    return in_calendar(chosen.solve(task, run), getattr(instance, "first_month", None))
+
+
+def in_calendar(result: Result, first_month: str | None) -> Result:
+    """``result`` with the months of its tables as calendar months when the instance writes
+    its months so (``first_month``; unchanged otherwise)."""
+    if first_month is not None:
+        result.tables = {name: label_months(t, first_month) for name, t in result.tables.items()}
+    return result
 
 
 def _method(method: str | None, config: Any) -> str:

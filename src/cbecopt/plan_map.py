@@ -1,8 +1,8 @@
 """A map of a ``network`` or ``routing`` plan: every node at its latitude and longitude, and
 each flow of the plan as a line whose width grows with its units (summed over SKUs, months and
-the scenarios' expectation). A PNG drawn by matplotlib, offline; no basemap, so coasts are not
-drawn: the nodes themselves (suppliers, overseas and bonded warehouses, provinces) outline
-the network.
+the scenarios' expectation). A PNG drawn by matplotlib, and an interactive HTML page drawn by
+plotly with plotly.js inside it, so both work offline; no basemap, so coasts are not drawn: the
+nodes themselves (suppliers, overseas and bonded warehouses, provinces) outline the network.
 """
 
 from __future__ import annotations
@@ -101,3 +101,85 @@ def draw_plan_map(nodes: pd.DataFrame, flows: pd.DataFrame, title: str, target: 
     ax.legend(fontsize=7, loc="lower left")
     ax.grid(alpha=0.2)
     return save_png(fig, target)
+
+
+HTML_COLOUR = {
+    "supply": "rgba(31, 119, 180, 0.45)",
+    "delivery": "rgba(44, 160, 44, 0.45)",
+    "supplier": "rebeccapurple",
+    "overseas_warehouse": "royalblue",
+    "bonded_warehouse": "crimson",
+    "domestic_warehouse": "darkorange",
+    "market": "gray",
+}
+HTML_SYMBOL = {"supplier": "square", "market": "circle", "overseas_warehouse": "triangle-up"}
+
+
+def write_plan_map_html(
+    nodes: pd.DataFrame, flows: pd.DataFrame, title: str, target: str | Path
+) -> Path:
+    """The map of :func:`draw_plan_map` as one self-contained HTML page (plotly.js inside, no
+    internet needed to view it): hover a node for its id, name and kind, a flow's midpoint for
+    its units; click legend entries to hide node kinds or flow kinds."""
+    import plotly.graph_objects as go
+
+    place = nodes.set_index(nodes["id"].astype(str))[["lon", "lat"]].astype(float)
+    drawn = flows[flows["origin"].isin(place.index) & flows["destination"].isin(place.index)]
+    widest = float(drawn["quantity"].max()) if len(drawn) else 1.0
+    fig = go.Figure()
+    for kind in FLOW_COLOUR:
+        rows = drawn[drawn["kind"] == kind].sort_values("quantity")
+        for n, row in enumerate(rows.itertuples(index=False)):
+            (x0, y0), (x1, y1) = place.loc[row.origin], place.loc[row.destination]
+            fig.add_trace(
+                go.Scatter(
+                    x=[x0, (x0 + x1) / 2, x1],
+                    y=[y0, (y0 + y1) / 2, y1],
+                    mode="lines",
+                    line={
+                        "color": HTML_COLOUR[kind],
+                        "width": 0.5 + WIDEST * row.quantity / widest,
+                    },
+                    name=f"{kind} flows",
+                    legendgroup=kind,
+                    showlegend=n == len(rows) - 1,
+                    hovertemplate=f"{row.origin} → {row.destination}: {row.quantity:,.0f} units"
+                    "<extra></extra>",
+                )
+            )
+    names = nodes["name"] if "name" in nodes else nodes["id"]
+    for kind, group in nodes.groupby(nodes["kind"].astype(str), sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=group["lon"],
+                y=group["lat"],
+                mode="markers+text" if kind != "market" else "markers",
+                text=group["id"].astype(str) if kind != "market" else None,
+                textposition="top right",
+                textfont={"size": 9},
+                marker={
+                    "color": HTML_COLOUR.get(kind, "black"),
+                    "symbol": HTML_SYMBOL.get(kind, "diamond"),
+                    "size": 9,
+                },
+                name=KIND_STYLE.get(kind, (None, None, kind))[2],
+                customdata=list(
+                    zip(group["id"].astype(str), names[group.index].astype(str), strict=True)
+                ),
+                hovertemplate=f"%{{customdata[0]}}: %{{customdata[1]}} ({kind})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        xaxis={"title": "longitude"},
+        yaxis={
+            "title": "latitude",
+            "scaleanchor": "x",
+            "scaleratio": 1.0 / max(np.cos(np.radians(float(nodes["lat"].mean()))), 0.2),
+        },
+        template="plotly_white",
+        hovermode="closest",
+    )
+    target = Path(target)
+    fig.write_html(target, include_plotlyjs=True, full_html=True, auto_open=False)
+    return target

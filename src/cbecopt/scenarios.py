@@ -20,6 +20,7 @@ import pandas as pd
 from cbecopt import checks
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.fields import QUANTITY_RESOLUTION
+from cbecopt.schemas import WHATIF_TABLE
 
 if TYPE_CHECKING:
     from cbecopt.instance import Instance
@@ -40,7 +41,8 @@ class ScenarioSet:
 
 
 def check_scenarios(tables: dict[str, pd.DataFrame], source: Callable[[str], str]) -> list[Problem]:
-    """Probabilities valid and summing to 1; every scenario a table refers to is defined."""
+    """Probabilities valid and summing to 1; every scenario a table refers to is defined
+    (the ``whatif`` table's scenarios are what-if scenarios, not demand scenarios)."""
     problems: list[Problem] = []
     defined = tables.get("scenarios")
     if defined is not None and not defined.empty:
@@ -55,8 +57,8 @@ def check_scenarios(tables: dict[str, pd.DataFrame], source: Callable[[str], str
             )
     names = set(defined["scenario"]) if defined is not None else set()
     for name, table in tables.items():
-        if name == "scenarios" or "scenario" not in table.columns:
-            continue
+        if name in ("scenarios", WHATIF_TABLE) or "scenario" not in table.columns:
+            continue  # a what-if scenario is a set of changes, not a demand scenario
         used = table["scenario"].dropna()
         if used.empty:
             continue

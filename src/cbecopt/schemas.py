@@ -241,7 +241,9 @@ DEMAND = TableSchema(
             required=False,
             nullable=True,
             minimum=1,
-            doc="month of the planning horizon (1, 2, ...); blank = a single period",
+            contiguous=True,
+            doc="month of the planning horizon (1, 2, ...) or calendar month (2027-01); "
+            "blank = a single period",
         ),
     ),
     unique_together=("market", "platform", "sku", "scenario", "month"),
@@ -803,3 +805,14 @@ SCHEMAS: dict[str, TableSchema] = {
 """The tables of the instance contract, by name (file ``<name>.csv`` or sheet ``<name>``).
 
 Optional tables are checked when present; each model says which tables it needs."""
+
+MONTH_FIELDS: dict[str, tuple[str, ...]] = {
+    name: months
+    for name, schema in SCHEMAS.items()
+    if (months := tuple(f.name for f in schema.fields if f.kind == MONTH))
+}
+"""Per table, its month columns: where calendar months (``2027-01``) are numbered on loading."""
+
+WHATIF_TABLE = "whatif"
+"""An optional table no model reads: named what-if scenarios of parameter changes, columns
+``scenario, table, key, field, value`` (``cbecopt whatif``, :mod:`cbecopt.whatif`)."""

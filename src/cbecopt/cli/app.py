@@ -116,12 +116,17 @@ def _main(
 
 
 # Not a terminal (a pipe, a log, CI): tables get 160 columns rather than rich's default 80.
-# No markup: user data (a node id "[bold]", a path "[instance]") prints as it is, in tables,
-# titles and messages alike; colour is given explicitly (rich Text with a style).
+# No markup and no emoji codes: user data (a node id "[bold]", a path "[instance]", a what-if
+# change "products:apple:price=*1.1") prints as it is, in tables, titles and messages alike;
+# colour is given explicitly (rich Text with a style).
 out = Console(
-    markup=False, highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160
+    markup=False,
+    emoji=False,
+    highlight=False,
+    soft_wrap=True,
+    width=None if sys.stdout.isatty() else 160,
 )
-err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):

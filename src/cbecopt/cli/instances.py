@@ -173,6 +173,7 @@ GENERATOR_FLAGS = {
     "n_origins": "--origins",
     "n_suppliers": "--suppliers",
     "seed": "--seed",
+    "year": "--year",
 }
 """The flag of ``generate`` for each generator parameter, to name it in errors."""
 
@@ -218,6 +219,13 @@ def generate(
         ),
     ] = 25,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same instance).")] = 0,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="network: write the months as calendar months of this year (2027-01, ...), "
+            "for rolling plans (default: numbered 1, 2, ...)."
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic instance, reproducibly from a seed."""
     options = {
@@ -232,8 +240,11 @@ def generate(
         "n_origins": origins,
         "n_suppliers": suppliers,
         "seed": seed,
+        "year": year,
     }
     try:
+        if year is not None and model != "network":
+            raise OptionError(f"--year applies to network, not {model}")
         destination = check_output(output, names=(META_FILE,))
         instance, what = model_spec(model).generate(options)
     except OptionError as exc:

@@ -17,8 +17,10 @@ from cbecopt.cli import (  # noqa: F401  (they register commands)
     EXIT_SIGNAL,
     comparing,
     instances,
+    planning,
     solving,
     tax,
+    whatif,
 )
 from cbecopt.cli.app import app, err
 from cbecopt.cli.output import discard_unused

@@ -99,6 +99,20 @@ TwoStageModelOpt = Annotated[
         + f" (default {TWO_STAGE_DEFAULT}; smps: FILE.cor, as --format smps).",
     ),
 ]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="First month of the horizon: a calendar month (2027-01) of an instance that writes "
+        "its months so, or a month number (default: the demand's first month).",
+    ),
+]
+HorizonOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--horizon", help="Months in the horizon from --start (default: to the demand's last)."
+    ),
+]
 NormalizeOpt = Annotated[
     bool,
     typer.Option(
@@ -276,6 +290,18 @@ def read_source(path: str, fmt: Format, capacity: float | None, normalize_probab
     return load(path, fmt, capacity)
 
 
+def windowed(source, start: str | None, horizon: int | None):
+    """``source`` cut to ``--horizon`` months from ``--start`` (:meth:`Instance.window`); as
+    read when neither is given."""
+    if start is None and horizon is None:
+        return source
+    from cbecopt.instance import Instance
+
+    if not isinstance(source, Instance):
+        raise OptionError("--start and --horizon apply to instances with a demand table", "start")
+    return source.window(start, horizon)
+
+
 def _two_stage_spec(model: str):
     spec = MODELS.get(model)
     if spec is None or not spec.two_stage:
@@ -351,6 +377,15 @@ def solve(
             "--report", help="two-stage: add an analysis (stochastic: RP, EV, EEV, WS, EVPI, VSS)."
         ),
     ] = [],  # noqa: B006
+    marginal_values: Annotated[
+        bool,
+        typer.Option(
+            "--marginal-values",
+            help="network, routing: fix the plan's integer decisions, re-solve the LP and "
+            "report what one more unit of each binding capacity saves (table "
+            "marginal_values; within --time-limit).",
+        ),
+    ] = False,
     time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
@@ -374,6 +409,8 @@ def solve(
             "this .lp or .mps file through Pyomo's writer, then solve it.",
         ),
     ] = None,
+    start: StartOpt = None,
+    horizon: HorizonOpt = None,
     normalize_probabilities: NormalizeOpt = False,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -385,6 +422,7 @@ def solve(
     try:
         reserve = CHART_RESERVE if _draws_map(model, out_dir) else OUTPUT_RESERVE
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option, reserve)
+        options = dataclasses.replace(options, marginal_values=marginal_values)
         model, fmt = model_and_format(path, model, fmt)
         config = model_config(
             model,
@@ -403,6 +441,10 @@ def solve(
         refuse_foreign_options(
             model, {"--independent": independent or None, "--report": report or None}
         )
+        if marginal_values and independent:
+            raise OptionError(
+                "--marginal-values reports the duals of one model; --independent solves many"
+            )
         if method is not None and independent:
             raise OptionError(
                 "--method applies to one model solved from an instance, not to --independent "
@@ -411,7 +453,7 @@ def solve(
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
         if write_model is not None:
             _check_model_file(write_model, input_paths(path, fmt), independent, sku_blocks)
-        source = read_source(path, fmt, capacity, normalize_probabilities)
+        source = windowed(read_source(path, fmt, capacity, normalize_probabilities), start, horizon)
         if independent:
             from cbecopt.sharing import check_sharing
 
@@ -454,19 +496,38 @@ def _draws_map(model: str | None, out_dir: Path | None) -> bool:
 
 
 def _plan_map(source, result) -> dict:
-    """``map.png`` beside a ``network`` or ``routing`` plan whose nodes all have a latitude and
-    longitude (:mod:`cbecopt.plan_map`); nothing otherwise."""
+    """``map.png`` and the interactive ``map.html`` beside a ``network`` or ``routing`` plan
+    whose nodes all have a latitude and longitude (:mod:`cbecopt.plan_map`); nothing
+    otherwise, with a warning naming the nodes without a place when only some have one."""
     from cbecopt.instance import Instance
-    from cbecopt.plan_map import FLOWS, draw_plan_map, has_coordinates, plan_flows
+    from cbecopt.plan_map import (
+        FLOWS,
+        draw_plan_map,
+        has_coordinates,
+        plan_flows,
+        write_plan_map_html,
+    )
 
     if result.model not in FLOWS or not isinstance(source, Instance) or not result.tables:
         return {}
     nodes = source.tables.get("nodes")
-    if nodes is None or not has_coordinates(nodes):
+    if nodes is None or not {"lat", "lon"} <= set(nodes.columns):
+        return {}
+    if not has_coordinates(nodes):
+        unplaced = nodes.loc[nodes[["lat", "lon"]].isna().any(axis=1), "id"].astype(str)
+        if len(unplaced) < len(nodes):
+            result.warnings.append(
+                f"no map.png: {len(unplaced)} node(s) have no lat/lon in "
+                f"{source.source('nodes')} ({', '.join(unplaced[:5])}"
+                f"{', ...' if len(unplaced) > 5 else ''}); give every node its place for a map"
+            )
         return {}
     flows = plan_flows(result.model, result.tables)
     title = f"{result.model} plan on {result.instance}: {result.status.value}"
-    return {"map.png": lambda path: draw_plan_map(nodes, flows, title, path)}
+    return {
+        "map.png": lambda path: draw_plan_map(nodes, flows, title, path),
+        "map.html": lambda path: write_plan_map_html(nodes, flows, title, path),
+    }
 
 
 def _check_model_file(

@@ -45,6 +45,8 @@ class Task:
     risk : mean-CVaR options of a two-stage problem (``None``: risk-neutral).
     reports : further analyses asked for (:data:`cbecopt.methods.extensive_form.REPORTS`).
     write_model : an ``.lp``/``.mps`` file to write the model to before it is solved.
+    marginal_labels : how the model shows the labels of its rows in the ``marginal_values``
+        table (:attr:`cbecopt.models.spec.ModelSpec.marginal_values`), ``None``: as they are.
     """
 
     problem: Any
@@ -55,6 +57,7 @@ class Task:
     risk: Any = None
     reports: tuple[str, ...] = ()
     write_model: Path | None = None
+    marginal_labels: Callable[[Any], Any] | None = None
 
 
 def method_module(name: str, model: str) -> ModuleType:

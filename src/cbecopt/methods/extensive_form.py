@@ -5,7 +5,8 @@ Build and handoff run watched by the call's budget (:func:`cbecopt.limits.watche
 stop between families once it has expired and the call returns ``no_solution`` saying where.
 A two-stage problem also reports what every two-stage model reports: the cost of each
 scenario, its mean, value-at-risk and CVaR, and on request the stochastic report (RP, EV,
-EEV, WS, EVPI, VSS).
+EEV, WS, EVPI, VSS). With ``SolveOptions.marginal_values`` the plan's LP (its integer
+decisions fixed) is solved again for the ``marginal_values`` table (:mod:`cbecopt.marginal`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from cbecopt import highs
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
 from cbecopt.limits import OutOfTime, watched
+from cbecopt.marginal import TABLE as MARGINAL_TABLE
+from cbecopt.marginal import marginal_values
 from cbecopt.methods import Task
 from cbecopt.problem import OneScenario, SolutionView
 from cbecopt.results import Result, Run, Status
@@ -87,6 +90,13 @@ def solve(task: Task, run: Run) -> Result:
     elif outcome.status == Status.NO_SOLUTION:
         diagnosis = [options.budget.no_solution_advice()]
     clock.lap("extract")
+    if options.marginal_values and outcome.values is not None:
+        table, why_not = marginal_values(form, outcome.values, options, task.marginal_labels)
+        if table is not None:
+            tables[MARGINAL_TABLE] = table
+        else:
+            run.warnings.append(why_not)
+        clock.lap("marginal_values")
 
     reports: dict[str, dict] = {}
     if "stochastic" in task.reports and outcome.values is not None:

@@ -84,6 +84,10 @@ def solve(task: Task, run: Run) -> Result:
         raise OptionError("reports are not available when solving by SKU blocks")
     if task.write_model is not None:
         raise OptionError("a model file is one model; solving by SKU blocks solves many")
+    if run.options.marginal_values:
+        raise OptionError(
+            "marginal values are the duals of one model; solving by SKU blocks solves many"
+        )
     block_size = getattr(task.config, "sku_blocks", None)
     if block_size is None:
         raise OptionError(

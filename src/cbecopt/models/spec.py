@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cbecopt.instance import Instance
 from cbecopt.problem import OneScenario
 from cbecopt.scenarios import HISTORY_TABLE
-from cbecopt.schemas import SCHEMAS
+from cbecopt.schemas import SCHEMAS, WHATIF_TABLE
 
 if TYPE_CHECKING:
     from cbecopt.stochastic.saa import Sampler
@@ -98,7 +98,10 @@ class ModelSpec:
     :func:`cbecopt.solve` takes as its first argument: an :class:`~cbecopt.instance.Instance`
     (every model of ours), or for ``smps`` the :class:`~cbecopt.readers.smps.SmpsProblem`
     :func:`~cbecopt.readers.smps.read_smps` reads from a ``.cor``/``.tim``/``.sto`` triple;
-    ``source_doc`` says so in an error.
+    ``source_doc`` says so in an error. ``marginal_values(table)``, for a model that reports
+    the marginal values of its rows (``SolveOptions.marginal_values``, :mod:`cbecopt.marginal`),
+    shows the rows' labels as its plan tables do (e.g. months from 1); ``None``: the model
+    does not report them.
     """
 
     key: str
@@ -118,6 +121,7 @@ class ModelSpec:
     comparisons: tuple[Comparison, ...] = ()
     source: type = Instance
     source_doc: str = "an instance (cbecopt.load_instance: a folder or workbook)"
+    marginal_values: Callable[[Any], Any] | None = None
 
     @property
     def reads_instances(self) -> bool:
@@ -149,14 +153,14 @@ class ModelSpec:
 
         One per documented table the model does not use, per documented column (with a value)
         of a table it uses but not that column, and per table or column cbecopt does not know.
-        Descriptive columns (:data:`DESCRIPTIVE`) and ``demand_history`` (read by ``cbecopt
-        scenarios``) are not warned about.
+        Descriptive columns (:data:`DESCRIPTIVE`), ``demand_history`` (read by ``cbecopt
+        scenarios``) and ``whatif`` (read by ``cbecopt whatif``) are not warned about.
         """
         if not self.reads_instances:
             return []
         warnings = []
         for name, table in instance.tables.items():
-            if name == HISTORY_TABLE:
+            if name in (HISTORY_TABLE, WHATIF_TABLE):
                 continue
             schema, where = SCHEMAS.get(name), instance.source(name)
             if schema is None:
@@ -176,6 +180,12 @@ class ModelSpec:
                     elif column not in read:
                         warnings.append(f"{name}.{column} is not used by the {self.key} model")
         return warnings
+
+
+def labels_as_they_are(table):
+    """A model's ``marginal_values`` labels shown as the model keys its rows (its labels are
+    already the instance's names and months)."""
+    return table
 
 
 def by_family(extract):

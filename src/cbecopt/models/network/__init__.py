@@ -17,7 +17,7 @@ from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.platforms import with_platforms
 from cbecopt.models.network.read import read_network
 from cbecopt.models.network.remedies import network_comparison
-from cbecopt.models.network.results import diagnose_network, extract_network
+from cbecopt.models.network.results import diagnose_network, extract_network, marginal_labels
 from cbecopt.models.network.summary import summarize_network
 from cbecopt.models.spec import SCENARIOS_READ, UNREPRESENTABLE, ModelSpec, by_form
 
@@ -141,4 +141,5 @@ SPEC = ModelSpec(
     comparisons=(network_comparison(),),
     summarize=summarize_network,
     two_stage=True,
+    marginal_values=marginal_labels,
 )

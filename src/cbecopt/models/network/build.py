@@ -65,7 +65,8 @@ BINARY = pyo.Binary
 @dataclass(frozen=True)
 class Shipments:
     """The first-stage shipment keys ``(lane, sku, month)`` and, per key, its lane's role
-    (``first_mile``/``inbound``), origin kind and index, destination index, cost and lead."""
+    (``first_mile``/``inbound``), origin kind and index, destination index, cost, lead and
+    transport mode (blank where the data give none: :attr:`NetworkData.lane_modes`)."""
 
     keys: tuple[tuple[str, str, int], ...]
     role: np.ndarray
@@ -76,6 +77,7 @@ class Shipments:
     month: np.ndarray
     cost: np.ndarray
     lead: np.ndarray
+    mode: np.ndarray
 
 
 def shipment_keys(d: NetworkData) -> Shipments:
@@ -85,6 +87,7 @@ def shipment_keys(d: NetworkData) -> Shipments:
     offered = {(i, k) for i, k in d.offers}
     enters = may_enter(d)
     reach = reachable_overseas(d)
+    modes = d.lane_modes or {}
     rows = []
     for n, (i, w, cost, lead) in enumerate(d.first_mile):
         rows += [
@@ -95,9 +98,13 @@ def shipment_keys(d: NetworkData) -> Shipments:
         rows += [
             ("inbound", kind, o, bb, cost + handling, lead, f"in{n}", lane_per_kg(d, "inbound", n))
         ]
+    lane_mode = [*modes.get("first_mile", ("",) * len(d.first_mile))]
+    lane_mode += modes.get("inbound", ("",) * len(d.inbound))
     weight = sku_weight(d)
     out = []
-    for role, kind, o, dest, per_unit, lead, lane, per_kg in rows:
+    for (role, kind, o, dest, per_unit, lead, lane, per_kg), mode in zip(
+        rows, lane_mode, strict=True
+    ):
         for k in range(len(d.skus)):
             cost = per_unit + per_kg * weight[k]
             if kind == "supplier" and (o, k) not in offered:
@@ -109,8 +116,8 @@ def shipment_keys(d: NetworkData) -> Shipments:
             for t in range(d.months - int(lead)):
                 # half a month of holding on arrival: the average stock of the month
                 arrival = cost + d.holding[k] / 2.0
-                out.append((role, kind, o, dest, k, t, arrival, int(lead), lane))
-    cols = list(zip(*out, strict=True)) if out else [()] * 9
+                out.append((role, kind, o, dest, k, t, arrival, int(lead), lane, mode))
+    cols = list(zip(*out, strict=True)) if out else [()] * 10
     return Shipments(
         keys=tuple((r[8], d.skus[r[4]], r[5]) for r in out),
         role=np.array(cols[0], dtype=object),
@@ -121,6 +128,7 @@ def shipment_keys(d: NetworkData) -> Shipments:
         month=np.array(cols[5], dtype=np.int64),
         cost=np.array(cols[6], dtype=float),
         lead=np.array(cols[7], dtype=np.int64),
+        mode=np.array(cols[9], dtype=object),
     )
 
 

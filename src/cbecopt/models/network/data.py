@@ -143,6 +143,10 @@ class NetworkData:
     """Cost per kg on each lane, ``{"first_mile"|"inbound"|"release"|"parcel"|
     "supplier_parcel"|"postal": array per lane}``, added to the lane's cost per unit times the
     SKU's ``weight`` (None: the lanes' costs per unit only, as in v1)."""
+    lane_modes: dict | None = None
+    """The transport mode of each first-stage lane, ``{"first_mile"|"inbound": tuple of
+    modes per lane}`` (``sea_bulk``, ``air_bulk``, ``truck``, ... as ``arcs.mode`` says), shown
+    in the plan's ``shipments`` (None: not known, shown blank)."""
     warnings: tuple[str, ...] = ()
     """What the instance reader found questionable but usable (a SKU no offer covers, a
     market no lane reaches): shown by ``solve`` and ``validate``."""
@@ -207,7 +211,12 @@ class NetworkData:
             "supplier_parcel": self.supplier_parcel,
             "postal": self.postal,
         }
-        for field, per_lane in (("per_kg", self.per_kg), ("lane_days", self.lane_days)):
+        per_lane_fields = (
+            ("per_kg", self.per_kg),
+            ("lane_days", self.lane_days),
+            ("lane_modes", self.lane_modes),
+        )
+        for field, per_lane in per_lane_fields:
             for role, values in (per_lane or {}).items():
                 if np.size(values) != len(lanes[role]):
                     raise ValueError(

@@ -126,6 +126,7 @@ def generate_network(
     platforms: tuple[str, ...] = PLATFORMS,
     offers_per_sku: int = 4,
     n_breaks: int = 4,
+    year: int | None = None,
 ) -> Instance:
     """A random instance of the integrated network: SKUs of US, EU, Japanese, Korean and
     Australian brands bought from the four supplier types, through overseas warehouses,
@@ -140,7 +141,8 @@ def generate_network(
     every province. Demand is lognormal per SKU, split over platforms and provinces, shaped
     by :data:`SEASONALITY` and multiplied per scenario by shocks (:data:`SHOCK_SIGMA`) with
     Dirichlet probabilities. Fewer than 31 provinces are the largest markets; ``n_breaks``
-    all-units price breaks per offer (1 to 4).
+    all-units price breaks per offer (1 to 4). Months are numbered 1, 2, ... from January, or
+    written as the calendar months of ``year`` (``2027-01``, ...) when it is given.
     """
     n_skus = checks.count("n_skus", n_skus, 1)
     n_suppliers = checks.count("n_suppliers", n_suppliers, 4)
@@ -190,6 +192,9 @@ def generate_network(
     nodes.loc[warehouse, "fixed_cost"] *= months
     arcs = _arcs(suppliers, overseas, BONDED_ZONES[:n_bonded], provinces)
     demand, scenarios = _scenarios(rng, mean, products, platforms, provinces, n_scenarios)
+    if year is not None:
+        year = checks.count("year", year, 1, 9999)
+        demand["month"] = [f"{year:04d}-{int(t):02d}" for t in demand["month"]]
     tables = {
         "nodes": nodes,
         "arcs": arcs,
@@ -245,6 +250,7 @@ def generate(options: Mapping[str, Any]) -> tuple[Instance, str]:
         "n_provinces": options.get("n_markets"),
         "months": options.get("n_months"),
         "n_scenarios": options.get("n_scenarios"),
+        "year": options.get("year"),
     }
     for option, high in (
         ("n_warehouses", len(OVERSEAS_WAREHOUSES)),
@@ -269,10 +275,11 @@ def generate(options: Mapping[str, Any]) -> tuple[Instance, str]:
     return made, what
 
 
-DEMO = dict(n_skus=40, seed=2026, n_suppliers=25, n_provinces=10, n_scenarios=3)
+DEMO = dict(n_skus=40, seed=2026, n_suppliers=25, n_provinces=10, n_scenarios=3, year=2027)
 """The knobs of the bundled ``instances/network_demo`` (:func:`network_demo`): the ten largest
 provinces (about two thirds of the demand) and three scenarios keep its demand table near
-30,000 rows (1.2 MB); every other size is the generator's default."""
+30,000 rows (1.2 MB); its months are those of 2027 (``2027-01`` ...), for rolling plans;
+every other size is the generator's default."""
 
 
 def network_demo() -> Instance:

@@ -51,7 +51,7 @@ class InMotion:
     arrivals : ``(kind, node, sku, month, units)``: units that reach a warehouse's stock
         without a decision of the plan, ``kind`` one of :data:`STOCK_KINDS`, ``month`` 0-based
         (opening stock arrives in month 0, before anything leaves).
-    in_transit : ``(role, origin, destination, sku, ship_month, arrival_month, units)`` per
+    in_transit : ``(role, mode, origin, destination, sku, ship_month, arrival_month, units)`` per
         shipment on its way, names and 1-based months as the input gives them (for the plan's
         ``shipments`` table).
     placed : ``(offer, units, unit_price)``: units already bought from an offer's supplier.
@@ -60,7 +60,7 @@ class InMotion:
     """
 
     arrivals: tuple[tuple[str, int, int, int, float], ...] = ()
-    in_transit: tuple[tuple[str, str, str, str, int, int, float], ...] = ()
+    in_transit: tuple[tuple[str, str, str, str, str, int, int, float], ...] = ()
     placed: tuple[tuple[int, float, float], ...] = ()
     fixings: tuple[Fixing, ...] = ()
 
@@ -159,6 +159,15 @@ def in_transit_rows(d: NetworkData) -> pd.DataFrame:
     """The shipments on their way as rows of the plan's ``shipments`` table (status
     ``in_transit``, cost 0: their freight is sunk)."""
     rows = () if d.in_motion is None else d.in_motion.in_transit
-    columns = ["role", "origin", "destination", "sku", "ship_month", "arrival_month", "quantity"]
+    columns = [
+        "role",
+        "mode",
+        "origin",
+        "destination",
+        "sku",
+        "ship_month",
+        "arrival_month",
+        "quantity",
+    ]
     table = pd.DataFrame(list(rows), columns=columns)
     return table.assign(cost=0.0, status="in_transit")

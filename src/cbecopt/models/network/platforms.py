@@ -84,7 +84,7 @@ def with_copies(
     """``d`` with its overseas warehouses replaced by ``copies`` (the warehouse each copies
     and the platforms it serves, its ``shared_by``), named ``names``: fixed cost, capacities
     and handling per copy, and every lane at a warehouse (first mile, bulk out, parcel,
-    postal) once per copy of it, with its days and cost per kg."""
+    postal) once per copy of it, with its days, cost per kg and mode."""
     of = np.array([w for w, _ in copies], np.int64)
     copies_of = [np.flatnonzero(of == w) for w in range(len(d.overseas))]
     repeats = {
@@ -99,6 +99,14 @@ def with_copies(
             return None
         return {
             role: np.repeat(np.asarray(v, float), repeats.get(role, 1))
+            for role, v in values.items()
+        }
+
+    def modes(values: dict | None) -> dict | None:
+        if values is None:
+            return None
+        return {
+            role: tuple(str(m) for m in np.repeat(np.asarray(v, object), repeats[role]))
             for role, v in values.items()
         }
 
@@ -127,6 +135,7 @@ def with_copies(
         ),
         lane_days=per_lane(d.lane_days),
         per_kg=per_lane(d.per_kg),
+        lane_modes=modes(d.lane_modes),
         shared_by=tuple(g for _, g in copies),
     )
 

@@ -135,7 +135,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     ow = nodes.reindex(overseas)
     sw = nodes.reindex(stocks)
     weight = np.nan_to_num(product["weight_kg"].to_numpy(float))
-    lane_sets, per_kg, days, arc_lanes = _lanes(used_lanes, sup, w_of, b_of, j_of)
+    lane_sets, per_kg, days, modes = _lanes(used_lanes, sup, w_of, b_of, j_of)
     total_supply = float(np.sum(supplier_capacity))
     overseas_capacity = ow["capacity"].to_numpy(float)
     overseas_capacity = np.where(np.isfinite(overseas_capacity), overseas_capacity, total_supply)
@@ -218,13 +218,14 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
         shared_by=tuple(split_platforms(s) for s in ow["shared_by"]) if "shared_by" in ow else (),
         weight=weight,
         per_kg=per_kg,
+        lane_modes=modes,
         warnings=tuple(reach_warnings(instance, skus, markets, offered_k, reached)),
         tax_rules=f"{rules.effective} ({Path(rules.file).name})",
     )
     if platforms:
         data = with_platforms(data, tuple(platforms), demand, sharing=True)
         data = replace(data, platforms=tuple(platforms))
-    return with_in_motion(instance, data, arc_lanes, tuple(overseas))
+    return with_in_motion(instance, data)
 
 
 def _or(value, default: float) -> float:
@@ -276,13 +277,12 @@ def _segments(offers, breaks, supplier_capacity, sup, sku_demand, k_of):
 
 def _lanes(lanes: pd.DataFrame, sup, w_of, b_of, j_of):
     """The lanes of every role as :class:`NetworkData` tuples (positions of their ends), their
-    cost per kg by role, the days of the second-stage ones, and the first-stage lane of each
-    arc ``(origin, destination, mode)`` as ``(role, position)``. A lane from a supplier
-    without an offer is left out (it has nothing to carry)."""
+    cost per kg by role, the days of the second-stage ones and the modes of the first-stage
+    ones. A lane from a supplier without an offer is left out (it has nothing to carry)."""
     sets: dict[str, list] = {r: [] for r in ROLES}
-    arc_lanes: dict[tuple[str, str, str], tuple[str, int]] = {}
     per_kg: dict[str, list] = {r: [] for r in ROLES}
     days: dict[str, list] = {r: [] for r in ROLES if r not in FIRST_STAGE}
+    modes: dict[str, list] = {r: [] for r in FIRST_STAGE}
     for lane in lanes.itertuples(index=False):
         role, o, d = lane.net_role, lane.origin, lane.destination
         kind = "supplier" if lane.origin_kind == "supplier" else "overseas"
@@ -303,17 +303,17 @@ def _lanes(lanes: pd.DataFrame, sup, w_of, b_of, j_of):
             entry = (origin, j_of[d], cost, lead_days)
         else:
             entry = (kind, origin, j_of[d], cost, lead_days)
-        if role in FIRST_STAGE:
-            arc_lanes[(o, d, lane.mode)] = (role, len(sets[role]))
         sets[role].append(entry)
         per_kg[role].append(float(lane.cost_per_kg))
         if role in days:
             days[role].append(lead_days)
+        else:
+            modes[role].append(str(lane.mode))
     return (
         {r: tuple(v) for r, v in sets.items()},
         {r: np.array(v, float) for r, v in per_kg.items()},
         {r: np.array(v, float) for r, v in days.items()},
-        arc_lanes,
+        {r: tuple(v) for r, v in modes.items()},
     )
 
 

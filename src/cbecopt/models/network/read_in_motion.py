@@ -33,24 +33,15 @@ BINARY_DECISIONS = {
 COMMITTED_TERMS = ("quantity_flexibility", "option")
 """The contract terms whose committed (reserved) quantity ``Q_c`` a frozen ``commitment``
 fixes."""
-STOCK_NODES = {
-    "overseas_warehouse": "overseas",
-    "bonded_warehouse": "bonded",
-    "domestic_warehouse": "bonded",
-}
-"""Node kinds that hold stock, and where :class:`InMotion` keeps them."""
+STOCK_NODES = ("overseas_warehouse", "bonded_warehouse", "domestic_warehouse")
+"""Node kinds that hold stock."""
 
 
-def with_in_motion(
-    instance: Instance,
-    d: NetworkData,
-    arc_lanes: dict[tuple[str, str, str], tuple[str, int]],
-    overseas: tuple[str, ...],
-) -> NetworkData:
+def with_in_motion(instance: Instance, d: NetworkData) -> NetworkData:
     """``d`` with the instance's tables of what is in motion (``d`` unchanged without any).
 
-    ``arc_lanes`` gives the first-stage lane ``(role, position)`` of each arc ``(origin,
-    destination, mode)``, ``overseas`` the overseas warehouses before any platform copies.
+    Nodes and lanes are named as ``d`` names them: an overseas warehouse split into platform
+    copies by its copies' names (``LA@tmall``).
 
     Raises
     ------
@@ -60,7 +51,7 @@ def with_in_motion(
     tables = instance.network.in_motion
     if not tables:
         return d
-    reader = _Reader(instance, d, arc_lanes, split=tuple(d.overseas) != overseas)
+    reader = _Reader(instance, d)
     reader.opening_stock(tables.get("opening_stock"))
     reader.in_transit(tables.get("in_transit"))
     reader.placed_orders(tables.get("placed_orders"))
@@ -89,9 +80,10 @@ def planned_units(instance: Instance, skus: list[str]) -> np.ndarray:
 class _Reader:
     """Reads the tables row by row, collecting problems, warnings and what each row means."""
 
-    def __init__(self, instance: Instance, d: NetworkData, arc_lanes: dict, split: bool):
-        self.instance, self.d, self.arc_lanes, self.split = instance, d, arc_lanes, split
+    def __init__(self, instance: Instance, d: NetworkData):
+        self.instance, self.d = instance, d
         self.kinds = instance.network.nodes["kind"]
+        self.lanes = _first_stage_lanes(d)
         products = instance.network.products
         self.products = set() if products is None else set(products["sku"])
         self.k_of = {s: k for k, s in enumerate(d.skus)}
@@ -127,7 +119,10 @@ class _Reader:
         return None
 
     def node(self, table: str, index, node, column: str, kinds: tuple[str, ...]) -> bool:
-        """Whether ``node`` exists and is of one of ``kinds`` (else a problem)."""
+        """Whether ``node`` exists and is of one of ``kinds`` (else a problem); a platform
+        copy of an overseas warehouse is one."""
+        if node in self.d.overseas and "overseas_warehouse" in kinds:
+            return True
         if node not in self.kinds.index:
             self.problem(table, f"unknown node '{node}' (not in nodes)", index, column)
         elif self.kinds[node] not in kinds:
@@ -145,17 +140,16 @@ class _Reader:
         """Goods at a warehouse from ``month`` (0-based): a known arrival, and the warehouse
         open or used (a bonded or domestic one with the SKU listed) for the horizon."""
         d, source = self.d, self.where(table, index)
-        kind = STOCK_NODES[self.kinds[node]]
+        kind = "bonded" if node in d.bonded else "overseas"
         names = d.overseas if kind == "overseas" else d.bonded
         if node not in names:
             copies = [w for w in d.overseas if w.startswith(f"{node}@")]
             self.problem(
                 table,
-                f"overseas warehouse '{node}' is split into platform copies "
-                f"({', '.join(copies)}); goods in motion at a split warehouse are not "
-                "supported yet",
+                f"overseas warehouse '{node}' is split into platform copies: name the copy "
+                f"that holds the goods ({', '.join(copies)})",
                 index,
-                "warehouse" if table == "opening_stock" else "destination",
+                "warehouse",
             )
             return
         self.arrivals.append((kind, names.index(node), k, month, units))
@@ -176,33 +170,28 @@ class _Reader:
         name = "opening_stock"
         for index, row in _rows(table):
             k = self.sku(name, index, row.sku)
-            if self.node(name, index, row.warehouse, "warehouse", tuple(STOCK_NODES)) and (
+            if self.node(name, index, row.warehouse, "warehouse", STOCK_NODES) and (
                 k is not None and row.quantity > 0
             ):
                 self.stock_at(name, index, row.warehouse, k, 0, float(row.quantity))
 
     def lane(self, table: str, index, row) -> tuple[str, int] | None:
         """The first-stage lane of the row's arc, or None after a problem."""
-        found = self.arc_lanes.get((row.origin, row.destination, row.mode))
+        found = self.lanes.get((row.origin, row.destination, row.mode))
         if found is None:
             self.problem(
                 table,
                 f"no first-mile or bulk inbound arc from '{row.origin}' to '{row.destination}' "
-                f"by mode '{row.mode}' (from a supplier with an offer) in arcs",
+                f"by mode '{row.mode}' (from a supplier with an offer) in arcs"
+                + (
+                    "; an overseas warehouse split into platform copies is named by its copy"
+                    if len(self.d.platforms) > 1
+                    else ""
+                ),
                 index,
                 "mode",
             )
-        elif self.split:
-            self.problem(
-                table,
-                "shipments in motion are not supported yet where overseas warehouses are "
-                "split into platform copies",
-                index,
-                "origin",
-            )
-        else:
-            return found
-        return None
+        return found
 
     def in_transit(self, table) -> None:
         name, horizon = "in_transit", self.d.months
@@ -238,7 +227,16 @@ class _Reader:
                 role = lane[0]
                 self.stock_at(name, index, row.destination, k, arrive - 1, float(row.quantity))
                 self.shipped.append(
-                    (role, row.origin, row.destination, row.sku, ship, arrive, float(row.quantity))
+                    (
+                        role,
+                        row.mode,
+                        row.origin,
+                        row.destination,
+                        row.sku,
+                        ship,
+                        arrive,
+                        float(row.quantity),
+                    )
                 )
 
     def placed_orders(self, table) -> None:
@@ -414,6 +412,22 @@ class _Reader:
             "sku",
         )
         return None
+
+
+def _first_stage_lanes(d: NetworkData) -> dict[tuple[str, str, str], tuple[str, int]]:
+    """The first-stage lane ``(role, position)`` of each arc ``(origin, destination, mode)``
+    by the names of ``d`` (``NetworkData.lane_modes``)."""
+    modes = d.lane_modes or {}
+    lanes = {}
+    for n, (i, w, *_) in enumerate(d.first_mile):
+        if "first_mile" in modes:
+            key = (d.suppliers[i], d.overseas[w], modes["first_mile"][n])
+            lanes.setdefault(key, ("first_mile", n))
+    for n, (kind, o, b, *_) in enumerate(d.inbound):
+        if "inbound" in modes:
+            origin = d.suppliers[o] if kind == "supplier" else d.overseas[o]
+            lanes.setdefault((origin, d.bonded[b], modes["inbound"][n]), ("inbound", n))
+    return lanes
 
 
 def _said(decision: str, label) -> str:

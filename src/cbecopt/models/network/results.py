@@ -17,11 +17,14 @@ from cbecopt.models.network.channels import service_levels, warehouse_kinds
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.in_motion import in_transit_rows, shipment_status
 from cbecopt.models.network.in_motion_diagnosis import fixing_diagnosis
+from cbecopt.models.network.operations import (
+    TINY,
+    general_trade,
+    lost_sales,
+    purchase_orders,
+    stock,
+)
 from cbecopt.stochastic.twostage import ExtensiveForm
-
-TINY = 1e-9
-"""Quantities at or below this are zero in the tables (solver noise)."""
-
 
 PART_OF = {
     "use_supplier": "supplier_fixed",
@@ -75,6 +78,8 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
     seg_price = np.array([s[3] for s in d.segments], float)
     seg_offer = np.array([s[0] for s in d.segments], np.int64)
     parts = cost_parts(form, values, d, outs, ships)
+    purchase_cost = np.bincount(seg_offer, weights=seg_price * seg_q, minlength=len(d.offers))
+    arriving = shipment + p @ _recourse(form, values, blocks, first["shipment"].labels)
     channel = np.array([SHOWN_CHANNEL.get(c, c) for c in outs.channel], dtype=object)
     deliveries = pd.DataFrame(
         {
@@ -90,7 +95,8 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
     deliveries = _positive(deliveries)
     units = deliveries.groupby("channel", sort=False)["quantity"].sum()
     tables = {
-        "purchases": _purchases(d, purchase, seg_q, seg_price, seg_offer),
+        "purchases": _purchases(d, purchase, purchase_cost),
+        "purchase_orders": purchase_orders(d, ships, shipment, purchase, purchase_cost),
         "overseas": _sites(d.overseas, open_, d.overseas_fixed, "open"),
         "warehouses": _sites(d.bonded, use_wh, d.bonded_fixed, "used").assign(
             kind=list(warehouse_kinds(d))
@@ -98,6 +104,9 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
         "shipments": _shipments(d, ships, shipment),
         "deliveries": deliveries,
         "tax": _tax(d, outs, delivery),
+        "stock": stock(d, per_scenario("overseas_stock"), per_scenario("bonded_stock"), p),
+        "general_trade": general_trade(d, ships, arriving),
+        "lost_sales": lost_sales(d, lost),
         "cost_breakdown": pd.DataFrame({"component": list(parts), "cost": list(parts.values())}),
     }
     service = service_levels(d, outs, delivered)
@@ -117,6 +126,14 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
     if d.in_motion is not None:
         kpis["committed_cost"] = d.in_motion.committed_cost
     return tables, kpis
+
+
+def marginal_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """The ``marginal_values`` table's labels as the plan's tables show them: the model keys
+    months by position from 0, the tables count them from 1."""
+    if "month" in table:
+        table = table.assign(month=table["month"] + 1)
+    return table
 
 
 def cost_parts(
@@ -195,9 +212,20 @@ def _named(names, chosen: np.ndarray) -> list[str]:
     return [n for n, v in zip(names, np.rint(chosen), strict=True) if v == 1]
 
 
-def _purchases(d, purchase, seg_q, seg_price, seg_offer) -> pd.DataFrame:
+def _recourse(form: ExtensiveForm, values: np.ndarray, blocks, labels: pd.Index) -> np.ndarray:
+    """Each scenario's units bought under terms shipped on each first-stage shipment key
+    (``recourse_shipment``, scenarios x shipment keys; zero without terms)."""
+    out = np.zeros((len(blocks), len(labels)))
+    for s, block in enumerate(blocks):
+        family = block.component("recourse_shipment")
+        if family is not None and len(family):
+            at = labels.get_indexer(family.family_labels)
+            out[s, at] = np.clip(form.values_of(values, family), 0.0, None)
+    return out
+
+
+def _purchases(d, purchase, cost) -> pd.DataFrame:
     """One row per offer bought from: units, the price paid per unit, cost, counterfeit rate."""
-    cost = np.bincount(seg_offer, weights=seg_price * seg_q, minlength=len(d.offers))
     table = pd.DataFrame(
         {
             "supplier": [d.suppliers[i] for i, _ in d.offers],
@@ -218,9 +246,9 @@ def _sites(names, chosen, fixed, column: str) -> pd.DataFrame:
 
 
 def _shipments(d: NetworkData, ships: Shipments, shipment: np.ndarray) -> pd.DataFrame:
-    """One row per first-stage shipment with units: lane role, ends, SKU, months, cost and
-    status (``new``, ``planned``: fixed by a planned shipment), then the shipments already
-    on their way (``in_transit``, cost sunk)."""
+    """One row per first-stage shipment with units: lane role, transport mode, ends, SKU,
+    months, cost and status (``new``, ``planned``: fixed by a planned shipment), then the
+    shipments already on their way (``in_transit``, cost sunk)."""
     origin = [
         d.suppliers[o] if kind == "supplier" else d.overseas[o]
         for kind, o in zip(ships.origin_kind, ships.origin, strict=True)
@@ -232,6 +260,7 @@ def _shipments(d: NetworkData, ships: Shipments, shipment: np.ndarray) -> pd.Dat
     table = pd.DataFrame(
         {
             "role": list(ships.role),
+            "mode": list(ships.mode),
             "origin": origin,
             "destination": destination,
             "sku": np.asarray(d.skus, object)[ships.sku] if len(ships.sku) else [],

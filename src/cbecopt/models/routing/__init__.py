@@ -18,6 +18,7 @@ from cbecopt.models.spec import (
     ModelSpec,
     all_columns,
     by_form,
+    labels_as_they_are,
 )
 
 
@@ -91,4 +92,5 @@ SPEC = ModelSpec(
     two_stage=True,
     demand_sampler=_routing_sampler,
     comparisons=(COMPARISON,),
+    marginal_values=labels_as_they_are,
 )
