@@ -16,6 +16,7 @@ import pytest
 
 import cbecopt
 from cbecopt.models.network import read_network
+from cbecopt.rolling import plan_month
 from helpers import has, load_problems
 from network_io_helpers import write_network_instance
 
@@ -214,6 +215,32 @@ def test_the_remedy_comparison_refuses_what_is_in_motion(tmp_path):
     with pytest.raises(cbecopt.InputError) as caught:
         compare_remedies(cbecopt.load_instance(folder))
     assert has([str(p) for p in caught.value.problems], "opening_stock.csv", "from scratch")
+
+
+@pytest.mark.component
+def test_next_months_plan_carries_the_sea_shipment_on_the_water(tmp_path):
+    # months 2027-01..03 wanting 30, 50, 40: the first plan flies months 1 and 2 and sends
+    # month 3's units by sea in month 1 (2 + 10 + 1 = 13 a unit against 16 by air). Holding
+    # 0.2 a unit-month (0.1 paid on arrival) makes shipping early cost more.
+    holding = 0.2
+    products = [{**PRODUCTS[0], "holding_cost": holding}]
+    demand = [{**row, "month": f"2027-0{row['month']}"} for row in DEMAND]
+    demand.append({"market": "SH", "sku": "k", "month": "2027-03", "quantity": 40})
+    folder = write_network_instance(
+        tmp_path / "calendar", NODES, ARCS, products, OFFERS, BREAKS, demand, scenarios=[],
+        settings="[network]\n",
+    )  # fmt: skip
+    instance = cbecopt.load_instance(folder)
+    first, _ = plan_month(instance, "2027-01", 3)
+    arrival = holding / 2
+    sea = 40 * (PRICE + 2.0 + RELEASE + arrival)
+    assert first.objective == pytest.approx(TODAY + 80 * arrival + sea)
+    second, carried = plan_month(instance, "2027-02", 2, dict(first.tables), frozen_months=1)
+    # month 2's air shipment is kept as planned; month 3's units are on the water, sunk
+    assert len(carried.tables["in_transit"]) == 1
+    assert second.objective == pytest.approx(50 * (PRICE + AIR + RELEASE + arrival) + 40 * RELEASE)
+    statuses = second.tables["shipments"].groupby("status")["quantity"].sum()
+    assert statuses.to_dict() == pytest.approx({"in_transit": 40.0, "planned": 50.0})
 
 
 # --- bad input -------------------------------------------------------------------------------

@@ -266,9 +266,8 @@ def _from(table: pd.DataFrame, month: str | None, start: str) -> pd.DataFrame:
     """The rows of ``table`` from calendar month ``start`` on (all rows without months)."""
     if month is None or month not in table:
         return table
-    return table[
-        table[month].map(lambda m: is_label(str(m)) and month_index(m) >= month_index(start))
-    ]
+    later = table[month].map(lambda m: is_label(str(m)) and month_index(m) >= month_index(start))
+    return table[later.to_numpy(bool)]  # an array: an empty table keeps its columns
 
 
 def plan_month(

@@ -697,6 +697,7 @@ OPENING_STOCK = TableSchema(
         _quantity("units on hand at the start of month 1"),
     ),
     required=False,
+    allow_empty=True,
     unique_together=("warehouse", "sku"),
     doc="What is already in stock when the horizon starts (network model).",
 )
@@ -717,6 +718,7 @@ IN_TRANSIT = TableSchema(
         _quantity("units on the way"),
     ),
     required=False,
+    allow_empty=True,
     doc="First-mile or bulk inbound shipments already on their way; freight sunk (network model).",
 )
 
@@ -738,6 +740,7 @@ PLACED_ORDERS = TableSchema(
         ),
     ),
     required=False,
+    allow_empty=True,
     unique_together=("supplier", "sku"),
     doc="Units already bought from a supplier and not yet shipped (network model).",
 )
@@ -764,6 +767,7 @@ FROZEN = TableSchema(
         ),
     ),
     required=False,
+    allow_empty=True,
     unique_together=("decision", "node", "sku"),
     doc="Decisions taken and fixed for the horizon (network model).",
 )
@@ -779,6 +783,7 @@ PLANNED_SHIPMENTS = TableSchema(
         _quantity("units shipped, fixed"),
     ),
     required=False,
+    allow_empty=True,
     unique_together=("origin", "destination", "sku", "mode", "ship_month"),
     doc="First-stage shipments decided and fixed (the frozen period of a rolling plan; "
     "network model).",

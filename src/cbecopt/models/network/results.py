@@ -123,7 +123,7 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
         "tax_paid": parts.get("tax", 0.0),
         "tax_rules": d.tax_rules,
     }
-    if d.in_motion is not None:
+    if d.in_motion is not None and d.in_motion.placed:
         kpis["committed_cost"] = d.in_motion.committed_cost
     return tables, kpis
 
