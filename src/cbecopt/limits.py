@@ -172,6 +172,12 @@ def watched(budget: Budget | None) -> Iterator[None]:
         _building.reset(token)
 
 
+def watched_budget() -> Budget | None:
+    """The budget :func:`watched` holds in this context (``None``: none), for work that must
+    end within the running call's limit without being handed its options (a diagnosis)."""
+    return _building.get()
+
+
 def checkpoint() -> None:
     """Raise :class:`OutOfTime` once the budget of the watched build has expired (a no-op
     outside :func:`watched`, e.g. a model built by hand)."""

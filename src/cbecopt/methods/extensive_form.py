@@ -83,7 +83,8 @@ def solve(task: Task, run: Run) -> Result:
             form, outcome.values, built, task.extract, risk if two_stage else None
         )
     elif outcome.status == Status.INFEASIBLE:
-        diagnosis = task.diagnose(built) if task.diagnose is not None else []
+        with watched(options.budget):  # a diagnosis that re-solves stays within the limit
+            diagnosis = task.diagnose(built) if task.diagnose is not None else []
         diagnosis = diagnosis or ["the model has no feasible solution"]
     elif outcome.status == Status.UNBOUNDED:
         diagnosis = [task.unbounded]

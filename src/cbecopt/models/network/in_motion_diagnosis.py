@@ -5,7 +5,9 @@ The frozen decisions, planned shipments and what the goods in motion force
 make it infeasible where the free model is not (``diagnose_network``: the free model always
 has a plan). So the diagnosis re-solves the model without them; when that has a plan, it
 re-solves once without each input row's fixings alone and names the rows whose fixing alone
-breaks it. Every re-solve shares :data:`DIAGNOSIS_SECONDS` and stops at the first plan found.
+breaks it. Every re-solve shares :data:`DIAGNOSIS_SECONDS`, or what is left of the running
+call's time limit when that is less (:func:`~cbecopt.limits.watched_budget`), and stops at the
+first plan found.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cbecopt.highs import SolveOptions
+from cbecopt.limits import OutOfTime, watched_budget
 from cbecopt.models.network.build import NetworkProblem, solve_network
 from cbecopt.results import Status
 
@@ -29,19 +32,27 @@ def fixing_diagnosis(problem: NetworkProblem) -> list[str]:
     if motion is None or not motion.fixings:
         return []
     sources = list(dict.fromkeys(f.source for f in motion.fixings))
-    options = SolveOptions(time_limit=DIAGNOSIS_SECONDS, mip_rel_gap=0.99).begin()
+    call = watched_budget()
+    left = None if call is None else call.remaining()
+    seconds = DIAGNOSIS_SECONDS if left is None else min(DIAGNOSIS_SECONDS, left)
+    if seconds <= 0:
+        return [_unknown(sources, "no time was left")]
+    options = SolveOptions(time_limit=seconds, mip_rel_gap=0.99).begin()
 
     def has_plan(dropped: set[str]) -> bool | None:
         """Whether the model without the fixings of ``dropped`` has a plan (None: unknown)."""
         if options.budget.expired():
             return None
         data = replace(problem.data, in_motion=motion.without(dropped))
-        status = solve_network(data, options=options)[1].status
+        try:
+            status = solve_network(data, options=options)[1].status
+        except OutOfTime:  # the call's own limit ran out while the model was built
+            return None
         return True if status in FEASIBLE else False if status == Status.INFEASIBLE else None
 
     free = has_plan(set(sources))
     if not free:
-        return [] if free is False else [_unknown(sources)]
+        return [] if free is False else [_unknown(sources, f"within {seconds:g} s")]
     culprits = [s for s in sources[:ROWS_TRIED] if has_plan({s})]
     reasons = [
         f"the fixed decisions make the plan infeasible: without the fixings of "
@@ -60,8 +71,8 @@ def _listed(sources: list[str]) -> str:
     return ", ".join(sources)
 
 
-def _unknown(sources: list[str]) -> str:
+def _unknown(sources: list[str], why: str) -> str:
     return (
-        f"within {DIAGNOSIS_SECONDS:g} s it could not be told whether the plan without the "
-        f"fixings of {_listed(sources)} has a plan"
+        f"the fixings of {_listed(sources)} may make the plan infeasible: {why} it could not "
+        "be told whether it has a plan without them; give a longer --time-limit"
     )
