@@ -300,6 +300,40 @@ def test_each_bad_row_is_named_by_file_row_and_column(tmp_path, table, row, colu
 
 
 @pytest.mark.unit
+def test_stock_of_a_sku_without_demand_is_ignored_with_a_warning(tmp_path):
+    products = [*PRODUCTS, {**PRODUCTS[0], "sku": "old"}]
+    folder = write_network_instance(
+        tmp_path / "old", NODES, ARCS, products, OFFERS, BREAKS, DEMAND, scenarios=[],
+        settings="[network]\n", opening_stock=[{"warehouse": "NB", "sku": "old", "quantity": 9}],
+    )  # fmt: skip
+    data = read_network(cbecopt.load_instance(folder))
+    assert data.in_motion.arrivals == () and data.in_motion.fixings == ()
+    assert has(list(data.warnings), "opening_stock row 2", "'old' has no demand", "ignored")
+
+
+@pytest.mark.unit
+def test_stock_at_a_warehouse_split_into_platform_copies_names_the_copy(tmp_path):
+    nodes = [*NODES, {"id": "LA", "kind": "overseas_warehouse", "shared_by": "p1"}]
+    arcs = [*ARCS, ("LA", "SH", "cbec_parcel", 4.0, 8)]
+    demand = [{**row, "platform": p} for row in DEMAND for p in ("p1", "p2")]
+    stock = [{"warehouse": "LA@p2", "sku": "k", "quantity": 7}]
+
+    def folder(name, rows):
+        return write_network_instance(
+            tmp_path / name, nodes, arcs, PRODUCTS, OFFERS, BREAKS, demand, scenarios=[],
+            settings="[network]\n", opening_stock=rows,
+        )  # fmt: skip
+
+    data = read_network(cbecopt.load_instance(folder("copy", stock)))
+    assert data.overseas == ("LA@p1", "LA@p2")
+    assert data.in_motion.arrivals == (("overseas", 1, 0, 0, 7.0),)
+    with pytest.raises(cbecopt.InputError) as caught:
+        read_network(cbecopt.load_instance(folder("base", [{**stock[0], "warehouse": "LA"}])))
+    found = [str(p) for p in caught.value.problems]
+    assert has(found, "opening_stock.csv, row 2, column 'warehouse'", "LA@p1, LA@p2")
+
+
+@pytest.mark.unit
 def test_a_negative_quantity_is_refused_while_loading(tmp_path):
     found = load_problems(instance_folder(tmp_path, opening_stock=[{**STOCK, "quantity": -5}]))
     assert has(found, "opening_stock.csv, row 2, column 'quantity'"), found
