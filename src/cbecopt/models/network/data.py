@@ -141,6 +141,16 @@ class NetworkData:
     """Cost per kg on each lane, ``{"first_mile"|"inbound"|"release"|"parcel"|
     "supplier_parcel"|"postal": array per lane}``, added to the lane's cost per unit times the
     SKU's ``weight`` (None: the lanes' costs per unit only, as in v1)."""
+    integer_quantities: bool = False
+    """Whether purchases, term quantities, shipments and deliveries take whole values (off:
+    any non-negative quantity; stock and lost sales stay continuous either way)."""
+    pack_size: np.ndarray | None = None
+    """Per SKU: units per case (``products.pack_size``; None or 1: no multiple). Firm
+    purchases and shipments on first-stage lanes are whole cases."""
+    lane_pack_size: dict | None = None
+    """Per first-stage lane, the units per case it ships of every SKU, overriding the SKU's
+    ``pack_size`` (``arcs.pack_size``), ``{"first_mile"|"inbound": array per lane}`` (nan or
+    None: the SKU's)."""
     warnings: tuple[str, ...] = ()
     """What the instance reader found questionable but usable (a SKU no offer covers, a
     market no lane reaches): shown by ``solve`` and ``validate``."""
@@ -201,7 +211,11 @@ class NetworkData:
             "supplier_parcel": self.supplier_parcel,
             "postal": self.postal,
         }
-        for field, per_lane in (("per_kg", self.per_kg), ("lane_days", self.lane_days)):
+        for field, per_lane in (
+            ("per_kg", self.per_kg),
+            ("lane_days", self.lane_days),
+            ("lane_pack_size", self.lane_pack_size),
+        ):
             for role, values in (per_lane or {}).items():
                 if np.size(values) != len(lanes[role]):
                     raise ValueError(
