@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from cbecopt.labelled import VarFamily, add_family, add_var_family
+from cbecopt.families import whole_cases
+from cbecopt.labelled import VarFamily, add_var_family
 from cbecopt.models.network.data import NetworkData
 
 LANE_PREFIX = {"fm": "first_mile", "in": "inbound"}
@@ -92,27 +93,20 @@ def first_stage_shipments(d: NetworkData) -> int:
 def add_packs(
     b: pyo.Block, name: str, link: str, quantity: VarFamily, size: np.ndarray
 ) -> VarFamily | None:
-    """Whole cases ``name`` of the quantities of ``quantity`` whose ``size`` (units per case,
-    one per variable) exceeds 1, and the rows ``link`` making each such quantity that many
-    cases; None when no quantity comes in cases.
-
-    .. math:: x = p \\, n, \\qquad n \\in \\mathbb{Z}_{\\ge 0}
-    """
+    """Whole cases ``name`` (whole numbers) of the quantities of ``quantity`` whose ``size``
+    (units per case, one per variable) exceeds 1, and the rows ``link`` (shared family
+    :func:`~cbecopt.families.whole_cases`) making each such quantity that many cases; None
+    when no quantity comes in cases."""
     cased = np.flatnonzero(np.asarray(size, float) > 1)
     if not len(cased):
         return None
     labels = quantity.labels[cased]
-    packs = add_var_family(
-        b,
-        name,
-        list(labels),
-        domain=pyo.NonNegativeIntegers,
-        labels=labels,
-        doc="n: whole cases",
+    cases = add_var_family(
+        b, name, list(labels), domain=pyo.NonNegativeIntegers, labels=labels, doc="n: cases"
     )
-    per_case = packs.keyed(np.asarray(size, float)[cased])
-    add_family(b, link, quantity[labels] - per_case * packs == 0.0, doc="x = p n")
-    return packs
+    per_case = cases.keyed(np.asarray(size, float)[cased])
+    whole_cases(b, link, quantity, cases, per_case, doc="x = p n")
+    return cases
 
 
 def add_whole_cases(
