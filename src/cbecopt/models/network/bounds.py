@@ -17,13 +17,14 @@ import numpy as np
 
 from cbecopt.models.network.channels import months_of_cover
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.packs import first_stage_shipments, largest_pack, whole_units_bound
+from cbecopt.models.network.packs import first_stage_shipments, largest_pack
+from cbecopt.whole_units import whole_units_bound
 
 
 def useful_units(d: NetworkData) -> np.ndarray:
     """Per SKU: the most units of it a plan can use over the horizon, the largest scenario's
     total demand x (1 + the months of cover), with room for whole units and cases
-    (:func:`~cbecopt.models.network.packs.whole_units_bound`)."""
+    (:func:`~cbecopt.whole_units.whole_units_bound`)."""
     if not len(d.skus):
         return np.zeros(0)
     per_scenario = np.asarray(d.demand, float).sum(axis=(1, 3))

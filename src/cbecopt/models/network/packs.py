@@ -1,10 +1,9 @@
 """Whole units and pack sizes in the ``network`` model (``models/network.md``, "Whole units
-and packs"), decided in the model rather than by rounding a plan afterwards (rounding 129.2
-handbags breaks the brand-direct share the plan was built to meet).
+and packs"; the shared pieces in :mod:`cbecopt.whole_units`).
 
 With ``integer_quantities`` the unit quantities (firm purchases and their segments, term
 commitments and calls, the units inspected, first-stage and recourse shipments, deliveries)
-take the domain of :func:`unit_domain`; stock follows from the balances (whole when its
+take whole values (:func:`unit_domain`); stock follows from the balances (whole when its
 flows are) and lost sales stay continuous (demand may be a fractional expected demand).
 
 A pack size ``p > 1`` makes a quantity ``x = p n`` with ``n`` a whole number of cases:
@@ -20,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from cbecopt.families import whole_cases
-from cbecopt.labelled import VarFamily, add_var_family
+from cbecopt.labelled import VarFamily
 from cbecopt.models.network.data import NetworkData
+from cbecopt.whole_units import add_cases, pack_sizes
+from cbecopt.whole_units import unit_domain as _domain
 
 LANE_PREFIX = {"fm": "first_mile", "in": "inbound"}
 """The role of a first-stage lane by the prefix of its label (``fm<n>``, ``in<n>``, the
@@ -30,26 +30,14 @@ LANE_PREFIX = {"fm": "first_mile", "in": "inbound"}
 
 
 def unit_domain(d: NetworkData):
-    """The domain of a quantity of units: whole with ``integer_quantities``, else any
-    non-negative number."""
-    return pyo.NonNegativeIntegers if d.integer_quantities else pyo.NonNegativeReals
-
-
-def sku_packs(d: NetworkData) -> np.ndarray:
-    """Per SKU: units per case (1: none)."""
-    return _per_sku(d.pack_size, len(d.skus))
-
-
-def _per_sku(pack_size: np.ndarray | None, count: int) -> np.ndarray:
-    if pack_size is None:
-        return np.ones(count)
-    return np.nan_to_num(np.asarray(pack_size, float), nan=1.0)
+    """The domain of a quantity of units: whole with ``integer_quantities``."""
+    return _domain(d.integer_quantities)
 
 
 def shipment_packs(d: NetworkData, lanes, skus: np.ndarray) -> np.ndarray:
     """Units per case of each shipment on first-stage lane ``lanes[n]`` (its label) of SKU
     position ``skus[n]``: the lane's pack size where it gives one, else the SKU's."""
-    per_sku = sku_packs(d)[np.asarray(skus, np.int64)]
+    per_sku = pack_sizes(d.pack_size, len(d.skus))[np.asarray(skus, np.int64)]
     by_role = d.lane_pack_size or {}
     per_lane = np.array([_lane_pack(by_role, lane) for lane in lanes], float)
     return np.where(np.isnan(per_lane), per_sku, per_lane) if len(per_lane) else per_sku
@@ -64,7 +52,7 @@ def _lane_pack(by_role: dict, lane: str) -> float:
 def largest_pack(pack_size: np.ndarray | None, lane_pack_size: dict | None, count: int):
     """Per SKU (``count`` of them): its largest pack size, its own (``pack_size``) or that of
     any first-stage lane (``lane_pack_size``, lanes carrying every SKU); 1: none."""
-    largest = _per_sku(pack_size, count).copy()
+    largest = pack_sizes(pack_size, count).copy()
     for per_lane in (lane_pack_size or {}).values():
         values = np.asarray(per_lane, float)
         if np.isfinite(values).any():
@@ -72,41 +60,9 @@ def largest_pack(pack_size: np.ndarray | None, lane_pack_size: dict | None, coun
     return largest
 
 
-def whole_units_bound(
-    units: np.ndarray, integer: bool, largest: np.ndarray, shipments: int
-) -> np.ndarray:
-    """``units`` (a bound per SKU on what a plan needs) with room for whole cases: each of the
-    ``shipments`` first-stage shipments (lane x month) and the purchase may round what it
-    needs up to the next whole case of at most ``largest`` units (1 unit with
-    ``integer_quantities`` alone); ``units`` unchanged when quantities are continuous and no
-    SKU has packs."""
-    if not integer and not np.any(largest > 1):
-        return units
-    return np.ceil(np.asarray(units, float)) + largest * (shipments + 1)
-
-
 def first_stage_shipments(d: NetworkData) -> int:
     """How many first-stage shipments a SKU can have at most: its lanes x months."""
     return (len(d.first_mile) + len(d.inbound)) * d.months
-
-
-def add_packs(
-    b: pyo.Block, name: str, link: str, quantity: VarFamily, size: np.ndarray
-) -> VarFamily | None:
-    """Whole cases ``name`` (whole numbers) of the quantities of ``quantity`` whose ``size``
-    (units per case, one per variable) exceeds 1, and the rows ``link`` (shared family
-    :func:`~cbecopt.families.whole_cases`) making each such quantity that many cases; None
-    when no quantity comes in cases."""
-    cased = np.flatnonzero(np.asarray(size, float) > 1)
-    if not len(cased):
-        return None
-    labels = quantity.labels[cased]
-    cases = add_var_family(
-        b, name, list(labels), domain=pyo.NonNegativeIntegers, labels=labels, doc="n: cases"
-    )
-    per_case = cases.keyed(np.asarray(size, float)[cased])
-    whole_cases(b, link, quantity, cases, per_case, doc="x = p n")
-    return cases
 
 
 def add_whole_cases(
@@ -116,6 +72,7 @@ def add_whole_cases(
     shipments in whole cases of their lane or SKU (``packs``), where the pack size exceeds 1.
     ``ships``: the shipment keys (``build.Shipments``)."""
     offer_sku = np.array([k for _, k in d.offers], np.int64)
-    add_packs(b, "purchase_packs", "purchase_pack_link", purchase, sku_packs(d)[offer_sku])
+    per_offer = pack_sizes(d.pack_size, len(d.skus))[offer_sku]
+    add_cases(b, "purchase_packs", "purchase_pack_link", purchase, per_offer)
     lanes = [lane for lane, _, _ in ships.keys]
-    add_packs(b, "packs", "pack_link", shipment, shipment_packs(d, lanes, ships.sku))
+    add_cases(b, "packs", "pack_link", shipment, shipment_packs(d, lanes, ships.sku))

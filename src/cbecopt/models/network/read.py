@@ -46,10 +46,11 @@ from cbecopt.models.network.checks import (
 )
 from cbecopt.models.network.config import NetworkConfig
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.packs import largest_pack, whole_units_bound
+from cbecopt.models.network.packs import largest_pack
 from cbecopt.models.network.platforms import with_platforms
 from cbecopt.models.suppliers.data import counterfeit_penalties
 from cbecopt.tax_rules import load_tax_rules
+from cbecopt.whole_units import whole_units_bound
 
 DAYS_PER_MONTH = 30.4
 DAYS_PER_WEEK = 7.0
@@ -245,7 +246,7 @@ def _lane_pack_sizes(lanes: pd.DataFrame, sup: dict) -> dict[str, np.ndarray]:
 
 def _with_whole_units(most, config: NetworkConfig, product, lane_packs: dict, months: int):
     """The most units of each SKU an offer without a capacity sells, with room for whole units
-    and cases (:func:`~cbecopt.models.network.packs.whole_units_bound`, as the model's
+    and cases (:func:`~cbecopt.whole_units.whole_units_bound`, as the model's
     bounds)."""
     lanes = sum(len(v) for v in lane_packs.values())
     largest = largest_pack(product["pack_size"].to_numpy(float), lane_packs, len(most))

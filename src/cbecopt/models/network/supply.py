@@ -41,12 +41,13 @@ from cbecopt.labelled import (
 )
 from cbecopt.models.network.bounds import useful_units
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.packs import add_packs, shipment_packs, unit_domain
+from cbecopt.models.network.packs import shipment_packs, unit_domain
 from cbecopt.models.suppliers.build import (
     add_all_units_rows,
     add_incremental_rows,
     expected_counterfeit,
 )
+from cbecopt.whole_units import add_cases
 
 COMMITTED = ("quantity_flexibility", "option")
 """Term types with a first-stage quantity (a firm order is the offer's price segments)."""
@@ -428,7 +429,7 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         labels=shipment_labels,
         doc="g_lkt: units bought under a term shipped on a first-stage lane in month t",
     )
-    add_packs(
+    add_cases(
         s,
         "recourse_packs",
         "recourse_pack_link",

@@ -1,0 +1,56 @@
+"""Whole units and whole cases in a model, decided by the solver rather than by rounding a
+plan afterwards (rounding 129.2 handbags breaks the brand-direct share the plan was built to
+meet). Used by the ``network`` and ``routing`` models (their ``integer_quantities`` option
+and the ``pack_size`` columns of ``products`` and ``arcs``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from cbecopt.families import whole_cases
+from cbecopt.labelled import VarFamily, add_var_family
+
+
+def unit_domain(integer: bool):
+    """The domain of a quantity of units: whole numbers when ``integer``, else any
+    non-negative number."""
+    return pyo.NonNegativeIntegers if integer else pyo.NonNegativeReals
+
+
+def pack_sizes(per_sku: np.ndarray | None, count: int) -> np.ndarray:
+    """Units per case of each of ``count`` SKUs, blank (nan) or none given as 1 (no case)."""
+    if per_sku is None:
+        return np.ones(count)
+    return np.nan_to_num(np.asarray(per_sku, float), nan=1.0)
+
+
+def whole_units_bound(
+    units: np.ndarray, integer: bool, largest: np.ndarray, shipments: int
+) -> np.ndarray:
+    """``units`` (a bound per SKU on what a plan needs) with room for whole cases: each of the
+    ``shipments`` bulk shipments (lane x month) and the purchase may round what it needs up
+    to the next whole case of at most ``largest`` units (one unit when ``integer`` alone);
+    ``units`` unchanged when quantities are continuous and no SKU comes in cases."""
+    if not integer and not np.any(np.asarray(largest) > 1):
+        return units
+    return np.ceil(np.asarray(units, float)) + largest * (shipments + 1)
+
+
+def add_cases(
+    b: pyo.Block, name: str, link: str, quantity: VarFamily, size: np.ndarray
+) -> VarFamily | None:
+    """Whole cases ``name`` (whole numbers) of the quantities of ``quantity`` whose ``size``
+    (units per case, one per variable) exceeds 1, and the rows ``link`` (shared family
+    :func:`~cbecopt.families.whole_cases`) making each such quantity that many cases; None
+    when no quantity comes in cases."""
+    cased = np.flatnonzero(np.asarray(size, float) > 1)
+    if not len(cased):
+        return None
+    labels = quantity.labels[cased]
+    cases = add_var_family(
+        b, name, list(labels), domain=pyo.NonNegativeIntegers, labels=labels, doc="n: cases"
+    )
+    whole_cases(b, link, quantity, cases, cases.keyed(np.asarray(size, float)[cased]), "x = p n")
+    return cases
