@@ -7,6 +7,7 @@ cheapest whole number of cases against lost sales, and the continuous optimum in
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import highspy
@@ -322,3 +323,17 @@ def test_routing_refuses_whole_units_by_sku_blocks_and_packs_into_a_market(tmp_p
     with pytest.raises(cbecopt.InputError) as caught:
         check(cbecopt.load_instance(folder), RoutingConfig())
     assert has([str(p) for p in caught.value.problems], "arcs.csv", "row 3", "pack_size")
+
+
+@pytest.mark.integration
+def test_the_command_line_flag_solves_in_whole_units(tmp_path):
+    from test_cli import cbecopt_in_process as run_cbecopt
+
+    folder = _routing(tmp_path / "r", 10.5)
+    plain = run_cbecopt("solve", str(folder), "--model", "routing", "--json")
+    whole = run_cbecopt(
+        "solve", str(folder), "--model", "routing", "--integer-quantities", "--json"
+    )
+    assert plain.returncode == 0 and whole.returncode == 0, whole.stderr
+    assert json.loads(plain.stdout)["objective"] == pytest.approx(10.5 * ROUTED)
+    assert json.loads(whole.stdout)["objective"] == pytest.approx(10 * ROUTED + 0.5 * ROUTING_LOST)
