@@ -337,3 +337,31 @@ def test_the_command_line_flag_solves_in_whole_units(tmp_path):
     assert plain.returncode == 0 and whole.returncode == 0, whole.stderr
     assert json.loads(plain.stdout)["objective"] == pytest.approx(10.5 * ROUTED)
     assert json.loads(whole.stdout)["objective"] == pytest.approx(10 * ROUTED + 0.5 * ROUTING_LOST)
+
+
+@pytest.mark.component
+def test_an_offer_without_a_capacity_may_sell_a_whole_case_past_the_demand(tmp_path):
+    """The end of an offer without a capacity (the most that can pay: the largest demand)
+    leaves room for a whole case: demand 30 in cases of 12 buys and ships 36 (cost 36 x 6 +
+    36 x 2.5 + 30 x 1 = 336), not 24 with 6 lost (24 x 9.5 + 6 x 35 = 438)."""
+    folder = write_network_instance(
+        tmp_path / "n",
+        nodes=[
+            {"id": "grey", "kind": "supplier", "supplier_type": "grey_market"},
+            {"id": "NB", "kind": "bonded_warehouse"},
+            {"id": "SH", "kind": "market"},
+        ],
+        arcs=[("grey", "NB", "sea_bulk", 2.5, 10), ("NB", "SH", "domestic_express", 1.0, 3)],
+        products=[{**PRODUCTS[0], "holding_cost": 0.0}],
+        offers=[{"supplier": "grey", "sku": "k", "counterfeit_rate": 0.0}],
+        breaks=[("grey", "k", 0, 6.0)],
+        demand=[{"market": "SH", "sku": "k", "quantity": 30}],
+        scenarios=[],
+        settings="",
+    )
+    _with_arcs_packs(folder, [12, None])
+    result = cbecopt.solve(
+        cbecopt.load_instance(folder), "network", cbecopt.SolveOptions(mip_rel_gap=0)
+    )
+    assert result.objective == pytest.approx(336.0)
+    assert result.tables["shipments"]["quantity"].sum() == pytest.approx(36.0)
