@@ -17,12 +17,19 @@ import pytest
 
 import cbecopt
 from cbecopt.cli.solving import model_config
-from cbecopt.models.network import NetworkConfig, NetworkData, NetworkProblem, read_network
+from cbecopt.models.network import (
+    NetworkConfig,
+    NetworkData,
+    NetworkProblem,
+    read_network,
+    with_platforms,
+)
 from cbecopt.models.network.build import solve_network
 from cbecopt.models.network.results import extract_network
 from cbecopt.models.routing.build import RoutingConfig
 from cbecopt.stochastic.twostage import build_extensive_form
 from helpers import has, load_problems
+from network_helpers import tiny
 from network_io_helpers import PRODUCTS, write_network_instance
 from routing_helpers import solve_routing, write_routing_instance
 
@@ -365,3 +372,25 @@ def test_an_offer_without_a_capacity_may_sell_a_whole_case_past_the_demand(tmp_p
     )
     assert result.objective == pytest.approx(336.0)
     assert result.tables["shipments"]["quantity"].sum() == pytest.approx(36.0)
+
+
+@pytest.mark.unit
+def test_each_copy_of_a_warehouse_keeps_its_lanes_pack_sizes():
+    """Per-platform copies of an overseas warehouse repeat its lanes, and each repeated lane
+    keeps the pack size of the lane it copies (first mile brand->LA: 12, bulk LA->NB: 24)."""
+    d = tiny(
+        lane_pack_size={
+            "first_mile": np.array([12.0, np.nan]),
+            "inbound": np.array([np.nan, 24.0, np.nan]),
+        },
+        shared_by=(("jd",),),
+    )
+    two = with_platforms(d, ("tmall", "jd"), np.stack([d.demand * 0.6, d.demand * 0.4], axis=2))
+    assert len(two.overseas) == 2
+    packs = two.lane_pack_size
+    assert [p for p in packs["first_mile"]] == pytest.approx(
+        [12.0, 12.0, np.nan, np.nan], nan_ok=True
+    )
+    assert [p for p in packs["inbound"]] == pytest.approx([np.nan, 24.0, 24.0, np.nan], nan_ok=True)
+    assert [i for i, *_ in two.first_mile] == [0, 0, 1, 1]
+    assert [kind for kind, *_ in two.inbound] == ["supplier", "overseas", "overseas", "supplier"]

@@ -54,3 +54,13 @@ def add_cases(
     )
     whole_cases(b, link, quantity, cases, cases.keyed(np.asarray(size, float)[cased]), "x = p n")
     return cases
+
+
+def rounded_whole(values: np.ndarray, family, integer: bool) -> np.ndarray:
+    """``values`` of the variable ``family`` (a :class:`VarFamily` or its component), its
+    whole-number columns rounded when the plan is in whole units (``integer``: HiGHS returns
+    35.9999999 for 36), so the plan's tables show whole units; else unchanged."""
+    if not integer:
+        return values
+    whole = getattr(family, "component", family).bounds_view().integer
+    return np.where(whole, np.rint(values), values)

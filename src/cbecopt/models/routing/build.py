@@ -36,7 +36,7 @@ from cbecopt.families import (
 from cbecopt.labelled import VarFamily, add_var_family, coded_labels, nonempty
 from cbecopt.models.routing.data import RoutingConfig, RoutingData
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
-from cbecopt.whole_units import add_cases, unit_domain, whole_units_bound
+from cbecopt.whole_units import add_cases, rounded_whole, unit_domain, whole_units_bound
 
 __all__ = ["RoutingConfig", "RoutingData", "RoutingProblem", "extract_routing"]
 
@@ -404,12 +404,17 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
     d = problem.data
     p = form.probabilities
     blocks = [form.scenario_block(name) for name in form.names]
+    whole = d.integer_quantities
     used, listed, inbound = (
-        np.clip(form.values_of(values, f), 0.0, None) for f in form.first.families
+        np.clip(rounded_whole(form.values_of(values, f), f, whole), 0.0, None)
+        for f in form.first.families
     )
 
     def expected(name: str) -> np.ndarray:
-        per = [np.clip(form.values_of(values, b.component(name)), 0.0, None) for b in blocks]
+        per = [
+            np.clip(rounded_whole(form.values_of(values, c), c, whole), 0.0, None)
+            for c in (b.component(name) for b in blocks)
+        ]
         return p @ np.array(per).reshape(len(blocks), -1) / p.sum()
 
     stock, release, direct, lost = (expected(n) for n in ("stock", "release", "direct", "lost"))
