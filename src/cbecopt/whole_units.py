@@ -27,15 +27,23 @@ def pack_sizes(per_sku: np.ndarray | None, count: int) -> np.ndarray:
 
 
 def whole_units_bound(
-    units: np.ndarray, integer: bool, largest: np.ndarray, shipments: int
+    units: np.ndarray, integer: bool, largest: np.ndarray, warehouses: int
 ) -> np.ndarray:
-    """``units`` (a bound per SKU on what a plan needs) with room for whole cases: each of the
-    ``shipments`` bulk shipments (lane x month) and the purchase may round what it needs up
-    to the next whole case of at most ``largest`` units (one unit when ``integer`` alone);
-    ``units`` unchanged when quantities are continuous and no SKU comes in cases."""
+    """``units`` (per SKU, the most a plan needs over the horizon when quantities are
+    continuous) with room for whole units and cases: ``ceil(units) + largest x (warehouses +
+    1)``; ``units`` unchanged when quantities are continuous and no SKU comes in cases.
+
+    Why it keeps an optimum: a warehouse needs its cumulative arrivals to reach a requirement
+    (what it sends on, plus stock held) that never exceeds ``units``; were its arrivals at
+    least a whole case of at most ``largest`` units beyond the largest requirement, the last
+    case to arrive could be left out (every month from its arrival on keeps at least the
+    requirement, and it only cost), so an optimal plan receives less than one case beyond it
+    at each of the ``warehouses``, and a purchase in whole cases less than one more case
+    beyond what it ships.
+    """
     if not integer and not np.any(np.asarray(largest) > 1):
         return units
-    return np.ceil(np.asarray(units, float)) + largest * (shipments + 1)
+    return np.ceil(np.asarray(units, float)) + np.asarray(largest, float) * (warehouses + 1)
 
 
 def add_cases(

@@ -17,7 +17,7 @@ import numpy as np
 
 from cbecopt.models.network.channels import months_of_cover
 from cbecopt.models.network.data import NetworkData
-from cbecopt.models.network.packs import first_stage_shipments, largest_pack
+from cbecopt.models.network.packs import largest_pack, receiving_warehouses
 from cbecopt.whole_units import whole_units_bound
 
 
@@ -30,7 +30,7 @@ def useful_units(d: NetworkData) -> np.ndarray:
     per_scenario = np.asarray(d.demand, float).sum(axis=(1, 3))
     most = per_scenario.max(axis=0) * (1.0 + months_of_cover(d))
     largest = largest_pack(d.pack_size, d.lane_pack_size, len(d.skus))
-    return whole_units_bound(most, d.integer_quantities, largest, first_stage_shipments(d))
+    return whole_units_bound(most, d.integer_quantities, largest, receiving_warehouses(d))
 
 
 def with_useful_bounds(d: NetworkData, useful: np.ndarray) -> NetworkData:

@@ -60,9 +60,9 @@ def largest_pack(pack_size: np.ndarray | None, lane_pack_size: dict | None, coun
     return largest
 
 
-def first_stage_shipments(d: NetworkData) -> int:
-    """How many first-stage shipments a SKU can have at most: its lanes x months."""
-    return (len(d.first_mile) + len(d.inbound)) * d.months
+def receiving_warehouses(d: NetworkData) -> int:
+    """How many warehouses (overseas, bonded and domestic) may receive a SKU."""
+    return len(d.overseas) + len(d.bonded)
 
 
 def add_whole_cases(

@@ -122,7 +122,9 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     totals = demand.reshape(demand.shape[0], -1, len(skus), len(months)).sum(axis=(1, 3))
     supplier_nodes = nodes.reindex(suppliers)
     lane_packs = _lane_pack_sizes(used_lanes, sup)
-    most_needed = _with_whole_units(totals.max(axis=0), config, product, lane_packs, len(months))
+    warehouses = len(nodes.index[nodes["kind"] == "overseas_warehouse"]) * max(1, len(platforms))
+    warehouses += int(nodes["kind"].isin(("bonded_warehouse", "domestic_warehouse")).sum())
+    most_needed = _with_whole_units(totals.max(axis=0), config, product, lane_packs, warehouses)
     segments, ends = _segments(
         offers, breaks, supplier_nodes["capacity"].to_numpy(float), sup, most_needed, k_of
     )
@@ -244,13 +246,12 @@ def _lane_pack_sizes(lanes: pd.DataFrame, sup: dict) -> dict[str, np.ndarray]:
     }
 
 
-def _with_whole_units(most, config: NetworkConfig, product, lane_packs: dict, months: int):
+def _with_whole_units(most, config: NetworkConfig, product, lane_packs: dict, warehouses: int):
     """The most units of each SKU an offer without a capacity sells, with room for whole units
-    and cases (:func:`~cbecopt.whole_units.whole_units_bound`, as the model's
-    bounds)."""
-    lanes = sum(len(v) for v in lane_packs.values())
+    and cases at each of ``warehouses`` (every copy of an overseas warehouse one platform may
+    open counted; :func:`~cbecopt.whole_units.whole_units_bound`, as the model's bounds)."""
     largest = largest_pack(product["pack_size"].to_numpy(float), lane_packs, len(most))
-    return whole_units_bound(most, bool(config.integer_quantities), largest, lanes * months)
+    return whole_units_bound(most, bool(config.integer_quantities), largest, warehouses)
 
 
 def _or(value, default: float) -> float:

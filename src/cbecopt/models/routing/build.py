@@ -265,8 +265,7 @@ def _most_bought(d: RoutingData) -> np.ndarray:
     pack = _inbound_packs(d)
     largest = np.ones(len(d.SKUS))
     np.maximum.at(largest, d.inbound["k"].astype(np.int64), pack)
-    lanes = len(np.unique(d.inbound["lane"])) * len(d.MONTHS)
-    return whole_units_bound(most, d.integer_quantities, largest, lanes)
+    return whole_units_bound(most, d.integer_quantities, largest, len(d.BONDED))
 
 
 def _monthly(d: RoutingData, capacity: pd.Series) -> pd.Series:
