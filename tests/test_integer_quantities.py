@@ -95,10 +95,11 @@ def brand_share(tables: dict[str, pd.DataFrame]) -> float:
     return bought.get("brand", 0.0) / bought.sum()
 
 
-def assert_whole(*columns: pd.Series) -> None:
+def assert_whole(*columns: pd.Series, per_case: float = 1.0) -> None:
+    """Every value of ``columns`` is a whole number of cases of ``per_case`` units."""
     for column in columns:
-        values = column.to_numpy(float)
-        assert np.all(np.abs(values - np.round(values)) < WHOLE), values
+        cases = column.to_numpy(float) / per_case
+        assert np.all(np.abs(cases - np.round(cases)) < WHOLE), cases
 
 
 @pytest.mark.component
@@ -173,10 +174,9 @@ def test_pack_size_ships_whole_cases_at_the_cheapest_number_of_cases(lost, purch
     costs = [_cases_cost(n, lost, purchase_pack) for n in range(5)]
     assert int(np.argmin(costs)) == cases
     assert objective == pytest.approx(min(costs))
-    shipped = tables["shipments"]["quantity"].to_numpy()
-    assert np.allclose(shipped % 12, 0) and shipped.sum() == pytest.approx(12 * cases)
-    bought = tables["purchases"]["quantity"].to_numpy()
-    assert np.allclose(bought % purchase_pack, 0)
+    assert_whole(tables["shipments"]["quantity"], per_case=12)
+    assert tables["shipments"]["quantity"].sum() == pytest.approx(12 * cases)
+    assert_whole(tables["purchases"]["quantity"], per_case=purchase_pack)
 
 
 @pytest.mark.component
@@ -315,8 +315,8 @@ def test_routing_ships_whole_cases_of_the_pack_size(where, tmp_path):
         for n in range(4)
     ]
     assert result.objective == pytest.approx(min(costs))
-    shipped = result.tables["inbound"]["quantity"].to_numpy()
-    assert np.allclose(shipped % 12, 0) and shipped.sum() == pytest.approx(24)
+    assert_whole(result.tables["inbound"]["quantity"], per_case=12)
+    assert result.tables["inbound"]["quantity"].sum() == pytest.approx(24)
 
 
 @pytest.mark.unit
