@@ -305,14 +305,14 @@ class RoutingData:
         if cover_weeks is None:
             cover_weeks = _cover_weeks_setting(instance)
         return dataclasses.replace(
-            with_whole_units(instance, config, data, lanes, products),
+            _with_whole_units(instance, config, data, lanes, products),
             tax_rules=f"{rules.effective} ({Path(rules.file).name})",
             warnings=tuple(warnings),
             cover=cover_weeks * DAYS_PER_WEEK / DAYS_PER_MONTH,
         )
 
 
-def with_whole_units(
+def _with_whole_units(
     instance: Instance, config: RoutingConfig, data: RoutingData, lanes, products
 ) -> RoutingData:
     """``data`` with ``integer_quantities`` (the config's, else ``[routing]``) and each inbound
