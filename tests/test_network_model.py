@@ -290,7 +290,7 @@ def test_network_md_names_every_family_the_model_builds():
     """``models/network.md`` (section "Built so far") names every variable and constraint
     family on ``m.network`` and its scenario blocks, and every family it lists is built (by
     the tiny network, the one with every channel and every optional row, the one with every
-    supply-side feature, or one sold on two platforms)."""
+    supply-side feature, one sold on two platforms, or one in whole units and cases)."""
     built = set()
     for d in (
         tiny(),
@@ -299,6 +299,11 @@ def test_network_md_names_every_family_the_model_builds():
         tiny_channels(**EVERY_ROW, terms=tiny_supply().terms),
         tiny_supply(terms=((*tiny_supply().terms[0], 30.0), *tiny_supply().terms[1:])),
         _on_two_platforms(tiny_channels(**EVERY_ROW, shared_by=(("jd",),))),
+        tiny_supply(
+            integer_quantities=True,
+            pack_size=np.array([5.0]),
+            lane_pack_size={"first_mile": np.array([12.0, np.nan])},
+        ),
     ):
         form = build_extensive_form(NetworkProblem(d), NetworkProblem(d).scenarios())
         block = form.block
