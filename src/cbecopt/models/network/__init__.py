@@ -138,4 +138,5 @@ SPEC = ModelSpec(
     summarize=summarize_network,
     two_stage=True,
     marginal_values=marginal_labels,
+    method="warm_start",
 )
