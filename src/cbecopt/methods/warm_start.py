@@ -26,10 +26,16 @@ import logging
 
 import numpy as np
 
-from cbecopt.highs import SolveOptions, SolverOutcome, relative_gap, solve_compiled
+from cbecopt.highs import (
+    CompiledModel,
+    SolveOptions,
+    SolverOutcome,
+    relative_gap,
+    solve_compiled,
+)
 from cbecopt.methods import Task, extensive_form
 from cbecopt.results import Result, Run, Status
-from cbecopt.stochastic.twostage import ExtensiveForm, StageSolution, solve_extensive_form
+from cbecopt.stochastic.twostage import ExtensiveForm, StageSolution
 
 APPLIES_TO = None
 """Every model (a model without fixed-charge decisions is solved as by the extensive form)."""
@@ -50,14 +56,30 @@ def solve(task: Task, run: Run) -> Result:
 
 def solve_from_rounded_plan(form: ExtensiveForm, options: SolveOptions) -> StageSolution:
     """Steps 1-3 of the module on ``form`` within ``options``' budget."""
+    outcome = solve_warm(form.compile(), options)
+    return StageSolution(form, outcome, outcome.handoff_seconds)
+
+
+def solve_warm(
+    compiled: CompiledModel,
+    options: SolveOptions,
+    fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
+    starts: tuple[np.ndarray, ...] = (),
+) -> SolverOutcome:
+    """Steps 1-3 of the module on a compiled model, with ``fixed_columns`` held as
+    :func:`~cbecopt.highs.solve_compiled` holds them; ``starts`` are further plans known to be
+    feasible (e.g. another strategy's), the cheapest of them and the rounded plan starting the
+    search."""
     options = options.begin()
-    compiled = form.compile()
     fixed_charges = compiled.integer_columns[compiled.col_cost[compiled.integer_columns] > 0]
     if not len(fixed_charges):
-        return solve_extensive_form(form, options)
-    handoff = solve_seconds = 0.0
+        return solve_compiled(
+            compiled, options, fixed_columns=fixed_columns, start=_cheapest(compiled, starts)
+        )
     log.info("warm start: the LP relaxation")
-    relaxed = solve_compiled(compiled, options, _share(options, LP_SHARE), relax=True)
+    relaxed = solve_compiled(
+        compiled, options, _share(options, LP_SHARE), fixed_columns, relax=True
+    )
     handoff, solve_seconds = relaxed.handoff_seconds, relaxed.solve_seconds
     rounded = None
     if relaxed.values is not None and relaxed.status == Status.OPTIMAL:
@@ -71,17 +93,33 @@ def solve_from_rounded_plan(form: ExtensiveForm, options: SolveOptions) -> Stage
             len(used),
         )
         restricted = dataclasses.replace(compiled, col_lower=lower, col_upper=upper)
-        rounded = solve_compiled(restricted, options, _share(options, ROUNDED_SHARE))
+        rounded = solve_compiled(restricted, options, _share(options, ROUNDED_SHARE), fixed_columns)
         handoff += rounded.handoff_seconds
         solve_seconds += rounded.solve_seconds
-    start = rounded.values if rounded is not None else None
+    plans = (
+        *starts,
+        *([rounded.values] if rounded is not None and rounded.values is not None else []),
+    )
+    start = _cheapest(compiled, plans)
     if start is not None:
-        log.info("warm start: the whole model from a plan of %s", f"{rounded.objective:,.2f}")
-    final = solve_compiled(compiled, options, start=start)
+        log.info(
+            "warm start: the whole model from a plan of %s",
+            f"{compiled.col_cost @ start + compiled.objective_constant:,.2f}",
+        )
+    final = solve_compiled(compiled, options, fixed_columns=fixed_columns, start=start)
     outcome = _better(final, rounded)
     outcome.handoff_seconds += handoff
     outcome.solve_seconds += solve_seconds
-    return StageSolution(form, outcome, outcome.handoff_seconds)
+    return outcome
+
+
+def _cheapest(compiled: CompiledModel, plans) -> np.ndarray | None:
+    """The plan of lowest cost among ``plans`` (``None`` without any)."""
+    plans = [np.asarray(p, float) for p in plans if p is not None]
+    if not plans:
+        return None
+    sign = -1.0 if compiled.maximize else 1.0
+    return min(plans, key=lambda p: sign * float(compiled.col_cost @ p))
 
 
 def _share(options: SolveOptions, share: float) -> float | None:
