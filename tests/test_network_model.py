@@ -385,3 +385,17 @@ def test_a_rounded_plan_better_than_the_stopped_search_is_kept_with_the_search_s
     improved = outcome(Status.OPTIMAL, 95.0, 95.0, np.array([2.0]))
     assert _better(improved, rounded) is improved
     assert _better(outcome(Status.NO_SOLUTION, None, None, None), rounded).objective == 100.0
+
+
+@pytest.mark.unit
+def test_a_large_model_s_lp_relaxation_goes_to_interior_point_unless_the_user_chose():
+    from types import SimpleNamespace
+
+    from cbecopt.methods.warm_start import INTERIOR_POINT_FROM, _lp_options
+
+    small, large = (SimpleNamespace(n_cols=n) for n in (10, INTERIOR_POINT_FROM))
+    options = SolveOptions()
+    assert _lp_options(options, small) is options
+    assert _lp_options(options, large).highs_options == {"solver": "ipm", "run_crossover": "off"}
+    chosen = SolveOptions(highs_options={"solver": "simplex"})
+    assert _lp_options(chosen, large).highs_options["solver"] == "simplex"

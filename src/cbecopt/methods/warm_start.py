@@ -45,6 +45,10 @@ ROUNDED_SHARE = 1 / 3
 """Share of the time left after the LP for the MIP with the fixed charges rounded."""
 USED = 1e-6
 """An LP value above this counts as using the decision."""
+INTERIOR_POINT_FROM = 100_000
+"""Columns from which the LP relaxation is solved by interior point without crossover.
+Measured: the network demo's LP (243,224 columns) takes 59 s so and 238 s by dual simplex;
+its first two months (41,094 columns) 3.6 s so and 2.1 s by simplex."""
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,11 @@ def solve_warm(
         )
     log.info("warm start: the LP relaxation")
     relaxed = solve_compiled(
-        compiled, options, _share(options, LP_SHARE), fixed_columns, relax=True
+        compiled,
+        _lp_options(options, compiled),
+        _share(options, LP_SHARE),
+        fixed_columns,
+        relax=True,
     )
     handoff, solve_seconds = relaxed.handoff_seconds, relaxed.solve_seconds
     rounded = None
@@ -120,6 +128,16 @@ def _cheapest(compiled: CompiledModel, plans) -> np.ndarray | None:
         return None
     sign = -1.0 if compiled.maximize else 1.0
     return min(plans, key=lambda p: sign * float(compiled.col_cost @ p))
+
+
+def _lp_options(options: SolveOptions, compiled: CompiledModel) -> SolveOptions:
+    """The options of the LP relaxation: on a large model (:data:`INTERIOR_POINT_FROM`
+    columns) HiGHS's interior point without crossover (the rounding needs values, not a
+    basis); HiGHS options the user gave win."""
+    if compiled.n_cols < INTERIOR_POINT_FROM:
+        return options
+    lp = {"solver": "ipm", "run_crossover": "off", **options.highs_options}
+    return dataclasses.replace(options, highs_options=lp)
 
 
 def _share(options: SolveOptions, share: float) -> float | None:
