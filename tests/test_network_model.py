@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
+from cbecopt.highs import SolveOptions
 from cbecopt.models.network import NetworkData, NetworkProblem, solve_network, with_platforms
+from cbecopt.results import Status
 from cbecopt.stochastic.twostage import RiskOptions, build_extensive_form
 from network_helpers import EVERY_ROW, platform_markets, tiny, tiny_channels, tiny_supply
 
@@ -288,7 +290,7 @@ def test_network_md_names_every_family_the_model_builds():
     """``models/network.md`` (section "Built so far") names every variable and constraint
     family on ``m.network`` and its scenario blocks, and every family it lists is built (by
     the tiny network, the one with every channel and every optional row, the one with every
-    supply-side feature, or one sold on two platforms)."""
+    supply-side feature, one sold on two platforms, or one in whole units and cases)."""
     built = set()
     for d in (
         tiny(),
@@ -297,6 +299,11 @@ def test_network_md_names_every_family_the_model_builds():
         tiny_channels(**EVERY_ROW, terms=tiny_supply().terms),
         tiny_supply(terms=((*tiny_supply().terms[0], 30.0), *tiny_supply().terms[1:])),
         _on_two_platforms(tiny_channels(**EVERY_ROW, shared_by=(("jd",),))),
+        tiny_supply(
+            integer_quantities=True,
+            pack_size=np.array([5.0]),
+            lane_pack_size={"first_mile": np.array([12.0, np.nan])},
+        ),
     ):
         form = build_extensive_form(NetworkProblem(d), NetworkProblem(d).scenarios())
         block = form.block
@@ -343,3 +350,52 @@ def test_scenarios_resampled_and_averaged_over_markets_skus_months():
     assert rebuilt.data.scenario_names == ("only",)
     assert rebuilt.data.demand.shape == (1, 1, 1, 2)
     assert [name for name, _, _ in rebuilt.scenarios()] == ["only"]
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("case", ["base", "grey binding cap", "three months"])
+def test_the_warm_start_method_reaches_the_brute_force_optimum(case, caplog):
+    """HiGHS started from the rounded plan (:mod:`cbecopt.methods.warm_start`) still proves
+    the optimum brute force finds: the start only changes where the search begins."""
+    from cbecopt.methods.warm_start import solve_from_rounded_plan
+
+    d = tiny(**CASES[case])
+    problem = NetworkProblem(d)
+    form = build_extensive_form(problem, problem.scenarios(), None)
+    with caplog.at_level("INFO", logger="cbecopt.methods.warm_start"):
+        solution = solve_from_rounded_plan(form, SolveOptions(mip_rel_gap=0))
+    assert solution.outcome.status == Status.OPTIMAL
+    assert solution.outcome.objective == pytest.approx(brute_force(d), rel=1e-6, abs=1e-6)
+    assert "the whole model from a plan of" in caplog.text
+
+
+@pytest.mark.unit
+def test_a_rounded_plan_better_than_the_stopped_search_is_kept_with_the_search_s_bound():
+    from cbecopt.highs import SolverOutcome
+    from cbecopt.methods.warm_start import _better
+
+    def outcome(status, objective, bound, values):
+        return SolverOutcome(status, "time limit reached", objective, bound, None, values, 0, 0, {})
+
+    rounded = outcome(Status.OPTIMAL, 100.0, 100.0, np.array([1.0]))
+    stopped = outcome(Status.FEASIBLE, 120.0, 90.0, np.array([0.0]))
+    kept = _better(stopped, rounded)
+    assert (kept.status, kept.objective, kept.bound) == (Status.FEASIBLE, 100.0, 90.0)
+    assert kept.gap == pytest.approx(0.1) and kept.values[0] == 1.0
+    improved = outcome(Status.OPTIMAL, 95.0, 95.0, np.array([2.0]))
+    assert _better(improved, rounded) is improved
+    assert _better(outcome(Status.NO_SOLUTION, None, None, None), rounded).objective == 100.0
+
+
+@pytest.mark.unit
+def test_a_large_model_s_lp_relaxation_goes_to_interior_point_unless_the_user_chose():
+    from types import SimpleNamespace
+
+    from cbecopt.methods.warm_start import INTERIOR_POINT_FROM, _lp_options
+
+    small, large = (SimpleNamespace(n_cols=n) for n in (10, INTERIOR_POINT_FROM))
+    options = SolveOptions()
+    assert _lp_options(options, small) is options
+    assert _lp_options(options, large).highs_options == {"solver": "ipm", "run_crossover": "off"}
+    chosen = SolveOptions(highs_options={"solver": "simplex"})
+    assert _lp_options(chosen, large).highs_options["solver"] == "simplex"

@@ -308,8 +308,8 @@ def test_a_strategy_stopped_by_a_limit_is_feasible_and_its_derived_values_null(m
 
     solve = remedies.solve_restriction
 
-    def stopped_joint(r, options, risk=None):
-        solved = solve(r, options, risk)
+    def stopped_joint(r, options, risk=None, start=None):
+        solved = solve(r, options, risk, start)
         if not r.fixed:  # only the joint strategy fixes nothing
             solved.outcome.status = Status.FEASIBLE
             solved.outcome.gap = 0.05
@@ -327,6 +327,28 @@ def test_a_strategy_stopped_by_a_limit_is_feasible_and_its_derived_values_null(m
     assert out.value_of_integration.value is None
     assert "joint is feasible" in out.value_of_integration.reason
     assert all(out.remedy_values[r].value is not None for r in REMEDIES)
+
+
+@pytest.mark.component
+def test_the_joint_search_starts_from_the_sequential_plan(monkeypatch):
+    """``joint`` is handed ``sequential``'s plan (a plan of the same model) as a start, so a
+    limit cannot leave joint worse than sequential; the other strategies start from none."""
+    from cbecopt.models.network import remedies
+
+    solve = remedies.solve_restriction
+    starts = []
+
+    def spy(r, options, risk=None, start=None):
+        starts.append((bool(r.fixed), start))
+        return solve(r, options, risk, start)
+
+    monkeypatch.setattr(remedies, "solve_restriction", spy)
+    out = compare_strategies(tiny())
+    sequential = out.results["sequential"].solved.values
+    joint_starts = [start for fixed, start in starts if not fixed]
+    assert len(joint_starts) == 1 and np.array_equal(joint_starts[0], sequential)
+    assert all(start is None for fixed, start in starts if fixed)
+    assert out.results["joint"].objective <= out.results["sequential"].objective + 1e-6
 
 
 # --- KPIs -----------------------------------------------------------------------------------

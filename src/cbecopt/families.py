@@ -38,6 +38,7 @@ __all__ = [
     "minimum_quantity_if_used",
     "stock_balance",
     "use_only_if_open",
+    "whole_cases",
 ]
 
 Linear = LinearTerms | VarFamily
@@ -145,6 +146,31 @@ def minimum_quantity_if_used(
     ======  ============  =============================================
     """
     add_family(block, name, quantity[minimum.index] >= minimum * _on(used, minimum.index), doc=doc)
+
+
+def whole_cases(
+    block: pyo.Block,
+    name: str,
+    quantity: Linear,
+    cases: VarFamily,
+    units_per_case: pd.Series,
+    doc: str = "",
+) -> None:
+    """A quantity comes in whole cases (packs, pallets): it is the units per case times a
+    whole number of cases, decided in the model rather than rounded afterwards.
+
+    .. math:: x_l = p_l \\, n_l, \\quad n_l \\in \\mathbb{Z}_{\\ge 0} \\qquad \\forall l : p_l > 1
+
+    ======  ==================  ======================================================
+    symbol  argument            input
+    ======  ==================  ======================================================
+    x_l     ``quantity``        terms or a variable family
+    n_l     ``cases``           decision (whole numbers), keyed like the rows
+    p_l     ``units_per_case``  Series of case sizes above 1; names the rows
+    ======  ==================  ======================================================
+    """
+    rows = units_per_case.index
+    add_family(block, name, quantity[rows] - units_per_case * cases[rows] == 0.0, doc=doc)
 
 
 def average_rate_cap(

@@ -609,6 +609,7 @@ def solve_compiled(
     fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
     relax: bool = False,
     duals: bool = False,
+    start: np.ndarray | None = None,
 ) -> SolverOutcome:
     """Hand the arrays to HiGHS, solve within the budget, and classify the outcome.
 
@@ -619,12 +620,13 @@ def solve_compiled(
     those columns at the values given (integer columns rounded), e.g. first-stage decisions
     evaluated on other scenarios. ``relax`` solves the LP relaxation (a lower bound).
     ``duals`` (an LP: ``relax`` or every integer column fixed) reads each row's dual value and
-    activity into the outcome when HiGHS proves the LP optimal.
+    activity into the outcome when HiGHS proves the LP optimal. ``start`` (a value per column)
+    is a plan a MIP starts from: HiGHS's first incumbent when feasible, ignored otherwise.
     """
     options = options.begin()
     budget = options.budget
     deadline = _earliest(deadline, budget.deadline)
-    start = time.perf_counter()
+    began = time.perf_counter()
     if _stopped(budget, deadline):
         return _not_started(budget, 0.0)
     highs = new_highs()
@@ -635,7 +637,12 @@ def solve_compiled(
     for key, value in options.highs_options.items():
         highs.setOptionValue(key, value)  # checked when the options were made
     compiled.pass_to(highs, fixed_columns, relax)
-    handoff = time.perf_counter() - start
+    if start is not None:
+        plan = highspy.HighsSolution()
+        plan.col_value = np.asarray(start, float)
+        plan.value_valid = True
+        highs.setSolution(plan)
+    handoff = time.perf_counter() - began
     if _stopped(budget, deadline):
         return _not_started(budget, handoff)
     if deadline is not None:
@@ -769,7 +776,7 @@ class _WatchedRun:
         bound = "no bound yet" if self.bound is None else f"bound {self.bound:,.2f}"
         if self.objective is None:
             return f"{seconds}: no incumbent yet, {bound}, {self.nodes:,} nodes"
-        gap = "" if self.bound is None else f", gap {_relative_gap(self.objective, self.bound):.2%}"
+        gap = "" if self.bound is None else f", gap {relative_gap(self.objective, self.bound):.2%}"
         return f"{seconds}: incumbent {self.objective:,.2f}, {bound}{gap}, {self.nodes:,} nodes"
 
     def _report(self) -> None:
@@ -829,7 +836,7 @@ class _WatchedRun:
                 solve_seconds,
                 info,
             )
-        gap = None if self.bound is None else _relative_gap(self.objective, self.bound)
+        gap = None if self.bound is None else relative_gap(self.objective, self.bound)
         return SolverOutcome(
             Status.FEASIBLE,
             termination,
@@ -883,7 +890,7 @@ def _outcome(
         objective = float(info.objective_function_value)
         if is_mip:
             bound = float(info.mip_dual_bound)
-            gap = _relative_gap(objective, bound)
+            gap = relative_gap(objective, bound)
         elif status == Status.OPTIMAL:
             bound, gap = objective, 0.0
     elif status == Status.OPTIMAL:
@@ -893,7 +900,7 @@ def _outcome(
     )
 
 
-def _relative_gap(objective: float, bound: float) -> float | None:
+def relative_gap(objective: float, bound: float) -> float | None:
     """|objective - bound| / max(|objective|, tiny): HiGHS's own definition of the MIP gap."""
     if not np.isfinite(bound):
         return None

@@ -304,6 +304,7 @@ def _lanes(table: pd.DataFrame | None, kinds: pd.Series) -> pd.DataFrame:
             "cost_per_kg": arcs["cost_per_kg"].to_numpy(float),
             "lead_time_days": arcs["lead_time_days"].to_numpy(float),
             "capacity": arcs["capacity"].to_numpy(float),
+            "pack_size": arcs["pack_size"].to_numpy(float),
             "row": arcs.index.to_numpy(),
         }
     )

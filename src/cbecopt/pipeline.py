@@ -70,7 +70,9 @@ def solve(
         raise OptionError(
             f"marginal values are reported by the {' and '.join(offered)} models, not {model}"
         )
-    chosen = method_module(_method(method, config), model)
+    chosen_method = _method(method, config, spec.method)
+    chosen = method_module(chosen_method, model)
+    run.settings["method"] = chosen_method
     data = check_inputs(instance, model, config, options.seed)
     run.warnings = spec.warnings(instance, data)
     run.config = _config_dict(_resolved(config or spec.config_type(), instance))
@@ -99,12 +101,13 @@ def in_calendar(result: Result, first_month: str | None) -> Result:
     return result
 
 
-def _method(method: str | None, config: Any) -> str:
+def _method(method: str | None, config: Any, default: str = DEFAULT_METHOD) -> str:
     """The method asked for: ``method``, else SKU blocks when the config sets a block size
-    (``--sku-blocks``), else the extensive form; a block size with another method is refused."""
+    (``--sku-blocks``), else the model's own (``default``); a block size with another method
+    is refused."""
     blocks = getattr(config, "sku_blocks", None)
     if method is None:
-        return "sku_blocks" if blocks is not None else DEFAULT_METHOD
+        return "sku_blocks" if blocks is not None else default
     if blocks is not None and method != "sku_blocks":
         raise OptionError(
             f"a SKU block size (sku_blocks={blocks}) asks for method sku_blocks, not {method}"

@@ -192,6 +192,16 @@ ARCS = TableSchema(
             unit="units per period",
             doc="units per period the lane can carry; blank = unlimited",
         ),
+        Field(
+            "pack_size",
+            INTEGER,
+            required=False,
+            nullable=True,
+            minimum=1,
+            unit="units per case",
+            doc="network, routing: a bulk lane ships every SKU in whole cases of this many "
+            "units, overriding products.pack_size; blank = the product's",
+        ),
     ),
     unique_together=("origin", "destination", "mode"),
     required=False,
@@ -445,6 +455,17 @@ PRODUCTS = TableSchema(
         ),
         Field(
             "origin", TEXT, required=False, nullable=True, doc="routing: node the SKU is bought at"
+        ),
+        Field(
+            "pack_size",
+            INTEGER,
+            required=False,
+            nullable=True,
+            minimum=1,
+            default=1.0,
+            unit="units per case",
+            doc="network, routing: units per case; firm purchases (network) and bulk shipments "
+            "are whole cases; blank = 1 (no multiple)",
         ),
         Field(
             "counterfeit_penalty",

@@ -127,6 +127,12 @@ SECTIONS: dict[str, Section] = {
                     "at the month's release rate (default 0: no safety stock)",
                     minimum=0,
                 ),
+                Setting(
+                    "integer_quantities",
+                    BOOLEAN,
+                    "ship and deliver whole units (default false: quantities may be fractional)",
+                    False,
+                ),
             ),
         ),
         Section(
@@ -186,6 +192,13 @@ SECTIONS: dict[str, Section] = {
                     BOOLEAN,
                     "allow third-party inspection where an offer prices it",
                     True,
+                ),
+                Setting(
+                    "integer_quantities",
+                    BOOLEAN,
+                    "buy, ship and deliver whole units (default false: quantities may be "
+                    "fractional)",
+                    False,
                 ),
             ),
         ),

@@ -135,6 +135,7 @@ CONFIG_OPTIONS: dict[str, str] = {
     "--types": "types",
     "--channels": "channels",
     "--sku-blocks": "sku_blocks",
+    "--integer-quantities": "integer_quantities",
     "--demand": "demand",
     "--samples": "samples",
     "--distribution": "distribution",
@@ -194,6 +195,7 @@ def model_config(
     channels: str | None = None,
     demand_rule: str | None = None,
     sku_blocks: int | None = None,
+    integer_quantities: bool | None = None,
 ):
     """The model's config object from the command-line options; options given for another
     model are an :class:`OptionError`. Each option sets the config field of its name
@@ -208,6 +210,7 @@ def model_config(
             "--types": types,
             "--channels": channels,
             "--sku-blocks": sku_blocks,
+            "--integer-quantities": integer_quantities,
             "--demand": demand_rule,
             "--samples": samples,
             "--distribution": distribution,
@@ -224,6 +227,7 @@ def model_config(
         types=_names(types) if types else None,
         channels=_names(channels) if channels else None,
         sku_blocks=sku_blocks,
+        integer_quantities=integer_quantities,
         demand=demand_rule,
         samples=samples,
         distribution=distribution,
@@ -360,6 +364,15 @@ def solve(
             help="routing: solve by blocks of this many SKUs, with a proven gap (large instances)."
         ),
     ] = None,
+    integer_quantities: Annotated[
+        bool | None,
+        typer.Option(
+            "--integer-quantities",
+            help="network, routing: buy, ship and deliver whole units, and in whole cases "
+            "where a pack_size is given (default: [network]/[routing] integer_quantities, "
+            "else off).",
+        ),
+    ] = None,
     method: Annotated[
         str | None,
         typer.Option(
@@ -437,6 +450,7 @@ def solve(
             channels=channels,
             demand_rule=demand_rule,
             sku_blocks=sku_blocks,
+            integer_quantities=integer_quantities,
         )
         refuse_foreign_options(
             model, {"--independent": independent or None, "--report": report or None}

@@ -39,8 +39,11 @@ REPORTS = ("stochastic",)
 """Analyses the extensive form can add to a two-stage result."""
 
 
-def solve(task: Task, run: Run) -> Result:
-    """Build the extensive form of ``task.problem``, hand it to HiGHS, solve, extract, report."""
+def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
+    """Build the extensive form of ``task.problem``, hand it to HiGHS, solve, extract, report.
+
+    ``solve_form(form, options) -> StageSolution`` solves the built form (another method may
+    solve it its own way, e.g. from a rounded plan: :mod:`cbecopt.methods.warm_start`)."""
     unknown = [r for r in task.reports if r not in REPORTS]
     if unknown:
         raise OptionError(
@@ -69,7 +72,7 @@ def solve(task: Task, run: Run) -> Result:
         where = "while building the model" if "build" not in clock.parts else "during the handoff"
         clock.lap("handoff" if "build" in clock.parts else "build")
         return run.stopped(where, clock.parts)
-    solution = solve_extensive_form(form, options)
+    solution = solve_form(form, options)
     outcome = solution.outcome
     clock.parts["handoff"] += solution.handoff_seconds
     clock.parts["solve"] = outcome.solve_seconds

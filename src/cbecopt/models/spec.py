@@ -101,7 +101,8 @@ class ModelSpec:
     ``source_doc`` says so in an error. ``marginal_values(table)``, for a model that reports
     the marginal values of its rows (``SolveOptions.marginal_values``, :mod:`cbecopt.marginal`),
     shows the rows' labels as its plan tables do (e.g. months from 1); ``None``: the model
-    does not report them.
+    does not report them. ``method`` is how the model is solved when no method is asked for
+    (a key of :data:`cbecopt.methods.METHODS`).
     """
 
     key: str
@@ -122,6 +123,7 @@ class ModelSpec:
     source: type = Instance
     source_doc: str = "an instance (cbecopt.load_instance: a folder or workbook)"
     marginal_values: Callable[[Any], Any] | None = None
+    method: str = "extensive_form"
 
     @property
     def reads_instances(self) -> bool:

@@ -69,7 +69,15 @@ SPEC = ModelSpec(
             "shared_by",
             "max_delivery_days",
         ),
-        "arcs": ("origin", "destination", "mode", "unit_cost", "cost_per_kg", "lead_time_days"),
+        "arcs": (
+            "origin",
+            "destination",
+            "mode",
+            "unit_cost",
+            "cost_per_kg",
+            "lead_time_days",
+            "pack_size",
+        ),
         "products": (
             "sku",
             "category",
@@ -93,6 +101,7 @@ SPEC = ModelSpec(
             "holding_cost",
             "listing_cost",
             "counterfeit_penalty",
+            "pack_size",
         ),
         "offers": (
             "supplier",
@@ -142,4 +151,5 @@ SPEC = ModelSpec(
     summarize=summarize_network,
     two_stage=True,
     marginal_values=marginal_labels,
+    method="warm_start",
 )

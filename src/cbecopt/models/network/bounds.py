@@ -17,17 +17,22 @@ import numpy as np
 
 from cbecopt.models.network.channels import months_of_cover
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.packs import largest_pack, receiving_warehouses
+from cbecopt.whole_units import whole_units_bound
 
 
 def useful_units(d: NetworkData) -> np.ndarray:
     """Per SKU: the most units of it a plan can use over the horizon, the largest scenario's
     total demand x (1 + the months of cover), plus the units planned shipments must move
-    whether they are used or not."""
+    whether they are used or not, with room for whole units and cases
+    (:func:`~cbecopt.whole_units.whole_units_bound`)."""
     if not len(d.skus):
         return np.zeros(0)
     per_scenario = np.asarray(d.demand, float).sum(axis=(1, 3))
     planned = 0.0 if d.in_motion is None else d.in_motion.planned_units(d.skus)
-    return per_scenario.max(axis=0) * (1.0 + months_of_cover(d)) + planned
+    most = per_scenario.max(axis=0) * (1.0 + months_of_cover(d)) + planned
+    largest = largest_pack(d.pack_size, d.lane_pack_size, len(d.skus))
+    return whole_units_bound(most, d.integer_quantities, largest, receiving_warehouses(d))
 
 
 def with_useful_bounds(d: NetworkData, useful: np.ndarray) -> NetworkData:

@@ -49,6 +49,7 @@ from cbecopt.models.network.channels import (
 )
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.in_motion import fix_in_motion, stocked_warehouses
+from cbecopt.models.network.packs import add_whole_cases, unit_domain
 from cbecopt.models.network.platforms import expected_platform_demand
 from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
@@ -245,8 +246,9 @@ class NetworkProblem(DemandScenarios):
         ships = shipment_keys(d)
         use_supplier = _var(b, "use_supplier", supplier_labels, BINARY, "w_i: supplier qualified")
         use_offer = _var(b, "use_offer", offer_labels, BINARY, "u_o: offer used")
-        purchase = _var(b, "purchase", offer_labels, doc="q_o: units bought")
-        seg_q = _var(b, "segment_quantity", segment_labels, doc="y_or: units at segment r")
+        units = unit_domain(d)
+        purchase = _var(b, "purchase", offer_labels, units, "q_o: units bought")
+        seg_q = _var(b, "segment_quantity", segment_labels, units, "y_or: units at segment r")
         seg_used = _var(b, "segment_used", segment_labels, BINARY, "z_or: segment prices")
         open_ = _var(b, "open", overseas, BINARY, "y_w: overseas warehouse open")
         use_wh = _var(b, "use_warehouse", bonded, BINARY, "u_b: bonded warehouse used")
@@ -254,9 +256,11 @@ class NetworkProblem(DemandScenarios):
             b,
             "shipment",
             list(ships.keys),
+            domain=units,
             labels=pd.MultiIndex.from_tuples(list(ships.keys), names=["lane", "sku", "month"]),
             doc="f_lkt: units shipped on a first-stage lane in month t",
         )
+        add_whole_cases(b, d, ships, purchase, shipment)
         use_only_if_open(b, "offer_if_qualified", use_offer, use_supplier, doc="u_o <= w_i")
         seg_price = np.array([s[3] for s in d.segments], float)
         supply = add_supply_first_stage(b, d, use_supplier, use_offer, purchase, seg_q, seg_used)
@@ -377,6 +381,7 @@ class NetworkProblem(DemandScenarios):
             s,
             "delivery",
             list(outs.keys),
+            domain=unit_domain(d),
             labels=pd.MultiIndex.from_tuples(list(outs.keys), names=["lane", "sku", "month"]),
             doc="x_lkt: units delivered",
         )

@@ -44,6 +44,24 @@ def lane_role(origin_kind: str, destination_kind: str, mode: str) -> str | None:
     return None
 
 
+def pack_lane_problems(instance: Instance, lanes: pd.DataFrame) -> list[Problem]:
+    """A ``pack_size`` on a lane into a market: deliveries go per order, only bulk lanes
+    (first mile, inbound) ship whole cases. ``lanes`` carry their ``net_role``."""
+    bulk = lanes["net_role"].isin(("first_mile", "inbound")) | lanes["net_role"].isna()
+    cased = lanes[~bulk & lanes["pack_size"].notna()]
+    return [
+        instance.problem(
+            "arcs",
+            f"a pack size on the {lane.net_role} lane {lane.origin} -> {lane.destination}: "
+            "deliveries to a market go per order; only bulk lanes (supplier -> overseas "
+            "warehouse, into a bonded or domestic warehouse) ship whole cases (leave it blank)",
+            lane.row,
+            "pack_size",
+        )
+        for lane in cased.itertuples(index=False)
+    ]
+
+
 def lane_problems(instance: Instance, lanes: pd.DataFrame) -> list[Problem]:
     """Lanes without a role in the network model, parcels by a mode that is no channel, and
     lanes without a lead time. ``lanes`` are the network's lanes with their ``net_role``."""

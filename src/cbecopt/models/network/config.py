@@ -18,6 +18,7 @@ SETTINGS = (
     "max_late_rate",
     "min_brand_direct_share",
     "inspection",
+    "integer_quantities",
 )
 """The options an instance may set in ``[network]`` (the config's field of the same name)."""
 RATES = ("max_counterfeit_rate", "max_late_rate", "min_brand_direct_share")
@@ -39,6 +40,8 @@ class NetworkConfig:
         rates over its purchases (none).
     min_brand_direct_share : least share of each SKU bought from brand-direct suppliers (0).
     inspection : allow third-party inspection where an offer prices it (on).
+    integer_quantities : purchases, term quantities, shipments and deliveries take whole
+        values (off; ``--integer-quantities``).
     """
 
     risk: RiskOptions = field(default_factory=RiskOptions)
@@ -49,6 +52,7 @@ class NetworkConfig:
     max_late_rate: float | None = None
     min_brand_direct_share: float | None = None
     inspection: bool | None = None
+    integer_quantities: bool | None = None
 
     def __post_init__(self) -> None:
         for name in RATES:

@@ -147,6 +147,16 @@ class NetworkData:
     """The transport mode of each first-stage lane, ``{"first_mile"|"inbound": tuple of
     modes per lane}`` (``sea_bulk``, ``air_bulk``, ``truck``, ... as ``arcs.mode`` says), shown
     in the plan's ``shipments`` (None: not known, shown blank)."""
+    integer_quantities: bool = False
+    """Whether purchases, term quantities, shipments and deliveries take whole values (off:
+    any non-negative quantity; stock and lost sales stay continuous either way)."""
+    pack_size: np.ndarray | None = None
+    """Per SKU: units per case (``products.pack_size``; None or 1: no multiple). Firm
+    purchases and shipments on first-stage lanes are whole cases."""
+    lane_pack_size: dict | None = None
+    """Per first-stage lane, the units per case it ships of every SKU, overriding the SKU's
+    ``pack_size`` (``arcs.pack_size``), ``{"first_mile"|"inbound": array per lane}`` (nan or
+    None: the SKU's)."""
     warnings: tuple[str, ...] = ()
     """What the instance reader found questionable but usable (a SKU no offer covers, a
     market no lane reaches): shown by ``solve`` and ``validate``."""
@@ -215,6 +225,7 @@ class NetworkData:
             ("per_kg", self.per_kg),
             ("lane_days", self.lane_days),
             ("lane_modes", self.lane_modes),
+            ("lane_pack_size", self.lane_pack_size),
         )
         for field, per_lane in per_lane_fields:
             for role, values in (per_lane or {}).items():

@@ -84,7 +84,7 @@ def with_copies(
     """``d`` with its overseas warehouses replaced by ``copies`` (the warehouse each copies
     and the platforms it serves, its ``shared_by``), named ``names``: fixed cost, capacities
     and handling per copy, and every lane at a warehouse (first mile, bulk out, parcel,
-    postal) once per copy of it, with its days, cost per kg and mode."""
+    postal) once per copy of it, with its days, cost per kg, mode and pack size."""
     of = np.array([w for w, _ in copies], np.int64)
     copies_of = [np.flatnonzero(of == w) for w in range(len(d.overseas))]
     repeats = {
@@ -136,6 +136,7 @@ def with_copies(
         lane_days=per_lane(d.lane_days),
         per_kg=per_lane(d.per_kg),
         lane_modes=modes(d.lane_modes),
+        lane_pack_size=per_lane(d.lane_pack_size),
         shared_by=tuple(g for _, g in copies),
     )
 

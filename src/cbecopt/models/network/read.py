@@ -37,6 +37,7 @@ from cbecopt.models.network.checks import (
     lane_problems,
     lane_role,
     offer_problems,
+    pack_lane_problems,
     product_problems,
     reach_warnings,
     shared_by_problems,
@@ -45,10 +46,12 @@ from cbecopt.models.network.checks import (
 )
 from cbecopt.models.network.config import NetworkConfig
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.packs import largest_pack
 from cbecopt.models.network.platforms import with_platforms
 from cbecopt.models.network.read_in_motion import planned_units, with_in_motion
 from cbecopt.models.suppliers.data import counterfeit_penalties
 from cbecopt.tax_rules import load_tax_rules
+from cbecopt.whole_units import whole_units_bound
 
 DAYS_PER_MONTH = 30.4
 DAYS_PER_WEEK = 7.0
@@ -100,6 +103,7 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     )
     problems = [
         *lane_problems(instance, lanes),
+        *pack_lane_problems(instance, lanes),
         *product_problems(instance, skus, postal_used),
         *unit_problems(instance, skus, bool((used_lanes["cost_per_kg"] > 0).any()), volume_limited),
         *offer_problems(instance, offers),
@@ -118,9 +122,13 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
     offer_keys = [(sup[s], k_of[k]) for s, k in zip(offers["supplier"], offers["sku"], strict=True)]
     totals = demand.reshape(demand.shape[0], -1, len(skus), len(months)).sum(axis=(1, 3))
     supplier_nodes = nodes.reindex(suppliers)
+    lane_packs = _lane_pack_sizes(used_lanes, sup)
+    warehouses = len(nodes.index[nodes["kind"] == "overseas_warehouse"]) * max(1, len(platforms))
+    warehouses += int(nodes["kind"].isin(("bonded_warehouse", "domestic_warehouse")).sum())
     most_used = totals.max(axis=0) + planned_units(instance, skus)
+    most_needed = _with_whole_units(most_used, config, product, lane_packs, warehouses)
     segments, ends = _segments(
-        offers, breaks, supplier_nodes["capacity"].to_numpy(float), sup, most_used, k_of
+        offers, breaks, supplier_nodes["capacity"].to_numpy(float), sup, most_needed, k_of
     )
     # An unlimited supplier can sell at most what its offers can: a finite bound for the rows.
     supplier_capacity = supplier_nodes["capacity"].to_numpy(float)
@@ -219,6 +227,9 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
         weight=weight,
         per_kg=per_kg,
         lane_modes=modes,
+        integer_quantities=bool(config.integer_quantities),
+        pack_size=product["pack_size"].to_numpy(float),
+        lane_pack_size=lane_packs,
         warnings=tuple(reach_warnings(instance, skus, markets, offered_k, reached)),
         tax_rules=f"{rules.effective} ({Path(rules.file).name})",
     )
@@ -226,6 +237,24 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
         data = with_platforms(data, tuple(platforms), demand, sharing=True)
         data = replace(data, platforms=tuple(platforms))
     return with_in_motion(instance, data)
+
+
+def _lane_pack_sizes(lanes: pd.DataFrame, sup: dict) -> dict[str, np.ndarray]:
+    """``arcs.pack_size`` of each first-stage lane by role, in the order of :func:`_lanes`
+    (which leaves out a lane from a supplier without an offer); nan: the SKU's."""
+    kept = lanes[~(lanes["origin_kind"].eq("supplier") & ~lanes["origin"].isin(list(sup)))]
+    return {
+        role: kept.loc[kept["net_role"] == role, "pack_size"].to_numpy(float)
+        for role in FIRST_STAGE
+    }
+
+
+def _with_whole_units(most, config: NetworkConfig, product, lane_packs: dict, warehouses: int):
+    """The most units of each SKU an offer without a capacity sells, with room for whole units
+    and cases at each of ``warehouses`` (every copy of an overseas warehouse one platform may
+    open counted; :func:`~cbecopt.whole_units.whole_units_bound`, as the model's bounds)."""
+    largest = largest_pack(product["pack_size"].to_numpy(float), lane_packs, len(most))
+    return whole_units_bound(most, bool(config.integer_quantities), largest, warehouses)
 
 
 def _or(value, default: float) -> float:

@@ -14,6 +14,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from cbecopt.errors import InputError
@@ -114,7 +115,9 @@ def compare_strategies(
             )
             results[name] = dataclasses.replace(results[same], name=name, note=note)
         elif prices_authenticity(name):
-            solved = solve_restriction(strategy_restriction(d, name), share, risk)
+            solved = solve_restriction(
+                strategy_restriction(d, name), share, risk, _plan_of(results.get("sequential"))
+            )
             results[name] = _result(name, solved, solved.outcome.status, "", risk)
             solved_for[effective] = name
         else:
@@ -124,6 +127,15 @@ def compare_strategies(
     integration = difference(results["sequential"], results["joint"])
     table = _table(d, results, integration)
     return RemedyComparison(results, values, integration, table)
+
+
+def _plan_of(result: StrategyResult | None) -> np.ndarray | None:
+    """A strategy's plan, to start another strategy's search from (``joint`` starts from
+    ``sequential``'s: a plan of the same model, so joint is never worse than sequential);
+    ``None`` without one (a start of another model's size is left out by the solve)."""
+    if result is None or result.solved is None:
+        return None
+    return result.solved.values
 
 
 def difference(a: StrategyResult, b: StrategyResult) -> Derived:

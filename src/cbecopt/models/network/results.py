@@ -25,6 +25,7 @@ from cbecopt.models.network.operations import (
     stock,
 )
 from cbecopt.stochastic.twostage import ExtensiveForm
+from cbecopt.whole_units import rounded_whole
 
 PART_OF = {
     "use_supplier": "supplier_fixed",
@@ -62,14 +63,20 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
     outs = first["outlets"]
 
     def value(name: str) -> np.ndarray:
-        return np.clip(form.values_of(values, first[name]), 0.0, None)
+        return np.clip(_whole(form.values_of(values, first[name]), first[name]), 0.0, None)
 
     p = np.asarray(form.probabilities, float) / np.sum(form.probabilities)
     blocks = [form.scenario_block(name) for name in form.names]
 
     def per_scenario(name: str) -> np.ndarray:
-        per = [np.clip(form.values_of(values, b.component(name)), 0.0, None) for b in blocks]
+        per = [
+            np.clip(_whole(form.values_of(values, b.component(name)), b.component(name)), 0, None)
+            for b in blocks
+        ]
         return np.array(per).reshape(len(blocks), -1)
+
+    def _whole(x: np.ndarray, family) -> np.ndarray:
+        return rounded_whole(x, family, d.integer_quantities)
 
     purchase, seg_q, shipment = value("purchase"), value("segment_quantity"), value("shipment")
     use_supplier, open_, use_wh = value("use_supplier"), value("open"), value("use_warehouse")

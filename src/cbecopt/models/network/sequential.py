@@ -92,6 +92,7 @@ def _without_network(d: NetworkData, names, probabilities, totals: np.ndarray) -
         lane_days=None,
         per_kg=None,
         lane_modes=None,
+        lane_pack_size=None,
         wait_share=None,
         max_delivery_days=None,
         cover_weeks=0.0,

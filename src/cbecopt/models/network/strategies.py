@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cbecopt.highs import SolveOptions, SolverOutcome, solve_compiled
+from cbecopt.highs import SolveOptions, SolverOutcome
 from cbecopt.labelled import family_of
 from cbecopt.limits import OutOfTime
+from cbecopt.methods.warm_start import solve_warm
 from cbecopt.models.network.build import NetworkProblem
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.kpis import outlet_platforms
@@ -250,10 +251,16 @@ class Solved:
 
 
 def solve_restriction(
-    r: Restriction, options: SolveOptions, risk: RiskOptions | None = None
+    r: Restriction,
+    options: SolveOptions,
+    risk: RiskOptions | None = None,
+    start: np.ndarray | None = None,
 ) -> Solved:
     """Build the model on ``r.data`` over its scenarios, fix ``r.fixed`` and solve, all
-    within ``options``' budget; a build the budget cuts short is ``no_solution``."""
+    within ``options``' budget, from a plan rounded from the LP relaxation or ``start`` (a
+    plan of the same model, e.g. another strategy's), the cheaper
+    (:func:`cbecopt.methods.warm_start.solve_warm`); a build the budget cuts short is
+    ``no_solution``."""
     options = options.begin()
     problem = NetworkProblem(r.data)
     try:
@@ -266,7 +273,8 @@ def solve_restriction(
     compiled = form.compile()
     columns, values = fixed_columns(form, r.fixed)
     fixed = (columns, values) if len(columns) else None
-    return Solved(r, form, solve_compiled(compiled, options, fixed_columns=fixed))
+    starts = (start,) if start is not None and len(start) == compiled.n_cols else ()
+    return Solved(r, form, solve_warm(compiled, options, fixed, starts))
 
 
 def fixed_columns(form: ExtensiveForm, fixed: Fixings) -> tuple[np.ndarray, np.ndarray]:

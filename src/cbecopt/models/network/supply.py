@@ -41,11 +41,13 @@ from cbecopt.labelled import (
 )
 from cbecopt.models.network.bounds import useful_units
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.packs import shipment_packs, unit_domain
 from cbecopt.models.suppliers.build import (
     add_all_units_rows,
     add_incremental_rows,
     expected_counterfeit,
 )
+from cbecopt.whole_units import add_cases
 
 COMMITTED = ("quantity_flexibility", "option")
 """Term types with a first-stage quantity (a firm order is the offer's price segments)."""
@@ -184,6 +186,7 @@ def add_supplier_policy(
         b,
         "inspected",
         list(offers[inspectable]),
+        domain=unit_domain(d),
         labels=offers[inspectable],
         doc="i_o: units of offer o inspected",
     )
@@ -291,6 +294,7 @@ def add_term_commitments(
         b,
         "quantity",
         list(labels),
+        domain=unit_domain(d),
         upper=t.capacity[committed] / factor,
         labels=labels,
         doc="Q_c: units committed (quantity flexibility) or reserved (option)",
@@ -394,6 +398,7 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         s,
         "bought",
         keys,
+        domain=unit_domain(d),
         labels=pd.MultiIndex.from_tuples(keys, names=[*TERM_KEY, "month"]),
         doc="b_ct: units called, exercised or bought spot in month t",
     )
@@ -420,8 +425,16 @@ def add_supply_recourse(s: pyo.Block, d: NetworkData, by_name: dict) -> Recourse
         s,
         "recourse_shipment",
         list(shipment_labels),
+        domain=unit_domain(d),
         labels=shipment_labels,
         doc="g_lkt: units bought under a term shipped on a first-stage lane in month t",
+    )
+    add_cases(
+        s,
+        "recourse_packs",
+        "recourse_pack_link",
+        recourse,
+        shipment_packs(d, list(shipment_labels.get_level_values("lane")), ships.sku[sent]),
     )
     bought_by = bought.sum(by=["supplier", "sku", "month"])
     rows = bought_by.labels
@@ -512,6 +525,7 @@ def add_term_inspection(
         s,
         "inspected",
         list(labels),
+        domain=unit_domain(d),
         labels=labels,
         doc="i_c: units bought under term c inspected",
     )

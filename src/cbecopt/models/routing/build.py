@@ -36,6 +36,7 @@ from cbecopt.families import (
 from cbecopt.labelled import VarFamily, add_var_family, coded_labels, nonempty
 from cbecopt.models.routing.data import RoutingConfig, RoutingData
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
+from cbecopt.whole_units import add_cases, rounded_whole, unit_domain, whole_units_bound
 
 __all__ = ["RoutingConfig", "RoutingData", "RoutingProblem", "extract_routing"]
 
@@ -121,9 +122,11 @@ class RoutingProblem(DemandScenarios):
             m,
             "inbound",
             _lane_keys(d, d.inbound),
+            domain=unit_domain(d.integer_quantities),
             labels=labels.inbound,
             doc="q_lkt: units of k shipped in bulk on lane l in month t",
         )
+        add_cases(m, "packs", "pack_link", inbound, _inbound_packs(d))
         use_only_if_open(m, "listing_open", listed, used, doc="a_bk <= u_b")
         use_only_if_open(
             m,
@@ -131,7 +134,7 @@ class RoutingProblem(DemandScenarios):
             inbound.sum(by=["bonded", "sku"]),
             listed,
             # with cover, what is bought may exceed what sells by the last month's cover stock
-            listed.keyed(d.demand_bound[d.listing["k"]] * (1 + d.cover)),
+            listed.keyed(_most_bought(d)[d.listing["k"]]),
             doc="sum q <= M_k a_bk",
         )
         capacity_if_open(
@@ -164,6 +167,7 @@ class RoutingProblem(DemandScenarios):
             block,
             "release",
             release_keys,
+            domain=unit_domain(d.integer_quantities),
             labels=labels.release,
             doc="x_rkt: units of k released from bonded stock on lane r",
         )
@@ -171,6 +175,7 @@ class RoutingProblem(DemandScenarios):
             block,
             "direct",
             direct_keys,
+            domain=unit_domain(d.integer_quantities),
             labels=labels.direct,
             doc="y_gkt: units of k sent straight to the market on lane g",
         )
@@ -243,6 +248,24 @@ class RoutingProblem(DemandScenarios):
                 *(lost.keyed(d.lost_cost[d.demand_keys["k"]]) * lost).parts,
             )
         )
+
+
+def _inbound_packs(d: RoutingData) -> np.ndarray:
+    """Units per case of each inbound key (1: none; data built without pack sizes)."""
+    if "pack" not in d.inbound.frame:
+        return np.ones(len(d.inbound))
+    return d.inbound["pack"].astype(float)
+
+
+def _most_bought(d: RoutingData) -> np.ndarray:
+    """Per SKU: the most units of it worth buying over the horizon, the largest scenario's
+    demand plus the last month's cover stock, with room for whole units and cases
+    (:func:`~cbecopt.whole_units.whole_units_bound`)."""
+    most = d.demand_bound * (1 + d.cover)
+    pack = _inbound_packs(d)
+    largest = np.ones(len(d.SKUS))
+    np.maximum.at(largest, d.inbound["k"].astype(np.int64), pack)
+    return whole_units_bound(most, d.integer_quantities, largest, len(d.BONDED))
 
 
 def _monthly(d: RoutingData, capacity: pd.Series) -> pd.Series:
@@ -380,12 +403,17 @@ def extract_routing(problem: RoutingProblem, form: ExtensiveForm, values: np.nda
     d = problem.data
     p = form.probabilities
     blocks = [form.scenario_block(name) for name in form.names]
+    whole = d.integer_quantities
     used, listed, inbound = (
-        np.clip(form.values_of(values, f), 0.0, None) for f in form.first.families
+        np.clip(rounded_whole(form.values_of(values, f), f, whole), 0.0, None)
+        for f in form.first.families
     )
 
     def expected(name: str) -> np.ndarray:
-        per = [np.clip(form.values_of(values, b.component(name)), 0.0, None) for b in blocks]
+        per = [
+            np.clip(rounded_whole(form.values_of(values, c), c, whole), 0.0, None)
+            for c in (b.component(name) for b in blocks)
+        ]
         return p @ np.array(per).reshape(len(blocks), -1) / p.sum()
 
     stock, release, direct, lost = (expected(n) for n in ("stock", "release", "direct", "lost"))

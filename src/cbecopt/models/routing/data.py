@@ -67,6 +67,9 @@ class RoutingConfig:
     cover_weeks : weeks of cover every listed SKU keeps in stock at a warehouse's month end,
         counted at the month's release rate (family ``cover_stock``); default ``[routing]
         cover_weeks`` in ``instance.toml``, else 0 (no safety stock).
+    integer_quantities : bulk shipments, releases and parcels take whole values (default
+        ``[routing] integer_quantities``, else off; ``--integer-quantities``). Bulk shipments
+        come in whole cases wherever ``products.pack_size`` or ``arcs.pack_size`` says so.
     """
 
     channels: tuple[str, ...] = CHANNELS
@@ -76,6 +79,7 @@ class RoutingConfig:
     tax_date: str | None = None
     sku_blocks: int | None = None
     cover_weeks: float | None = None
+    integer_quantities: bool | None = None
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.channels if c not in CHANNELS]
@@ -161,6 +165,7 @@ class RoutingData:
     warnings: tuple[str, ...] = ()  # what the checks warn of (a postal class against the CT)
     stock_channel: np.ndarray = field(default_factory=lambda: np.array([], object))  # per b
     cover: float = 0.0  # months of cover: cover_weeks x 7 / 30.4
+    integer_quantities: bool = False  # inbound, releases and parcels in whole units
 
     def with_scenarios(self, names, probabilities, demand) -> RoutingData:
         return dataclasses.replace(
@@ -300,11 +305,55 @@ class RoutingData:
         if cover_weeks is None:
             cover_weeks = _cover_weeks_setting(instance)
         return dataclasses.replace(
-            data,
+            _with_whole_units(instance, config, data, lanes, products),
             tax_rules=f"{rules.effective} ({Path(rules.file).name})",
             warnings=tuple(warnings),
             cover=cover_weeks * DAYS_PER_WEEK / DAYS_PER_MONTH,
         )
+
+
+def _with_whole_units(
+    instance: Instance, config: RoutingConfig, data: RoutingData, lanes, products
+) -> RoutingData:
+    """``data`` with ``integer_quantities`` (the config's, else ``[routing]``) and each inbound
+    key's units per case in the column ``pack`` of ``inbound`` (the lane's ``arcs.pack_size``,
+    else the SKU's ``products.pack_size``; 1: none). ``lanes``: the lanes the model uses, with
+    their ``row`` in the arcs table. A pack size on a lane into a market, or whole units with
+    SKU blocks (which plan with LP relaxations), is refused."""
+    integer = config.integer_quantities
+    if integer is None:
+        integer = bool(instance.setting("routing", "integer_quantities"))
+    arcs = instance.network.lanes.set_index("row")["pack_size"]
+    per_lane = arcs.reindex(lanes["row"]).to_numpy(float)
+    to_market = (lanes["role"] != "inbound").to_numpy() & np.isfinite(per_lane)
+    if to_market.any():
+        raise InputError(
+            [
+                instance.problem(
+                    "arcs",
+                    f"a pack size on the {role} lane {o} -> {dest}: deliveries to a market go "
+                    "per order; only bulk lanes into a bonded or domestic warehouse ship whole "
+                    "cases (leave it blank)",
+                    row,
+                    "pack_size",
+                )
+                for o, dest, role, row in lanes.loc[
+                    to_market, ["origin", "destination", "role", "row"]
+                ].itertuples(index=False)
+            ]
+        )
+    inbound = data.inbound.frame
+    per_sku = products["pack_size"].to_numpy(float)[inbound["k"].to_numpy()]
+    at_lane = per_lane[inbound["lane"].to_numpy()] if len(inbound) else np.zeros(0)
+    pack = np.where(np.isnan(at_lane), per_sku, at_lane)
+    if config.sku_blocks is not None and (integer or np.any(pack > 1)):
+        raise OptionError(
+            "solving by SKU blocks plans with LP relaxations: whole units and pack sizes need "
+            "the whole model (leave out --sku-blocks)"
+        )
+    return dataclasses.replace(
+        data, inbound=Index(inbound.assign(pack=pack)), integer_quantities=bool(integer)
+    )
 
 
 def _cover_weeks_setting(instance: Instance) -> float:

@@ -1,0 +1,166 @@
+"""The extensive form started from a rounded plan: HiGHS's MIP gets a good first incumbent.
+
+On fixed-charge networks (``network``: suppliers qualified, warehouses opened, SKUs listed)
+HiGHS's own heuristics can spend minutes before they find a plan much better than serving
+nothing. This method finds one the classic way first:
+
+1. the LP relaxation (a quarter of the time left);
+2. every fixed-charge decision (an integer column with a positive cost: a qualification,
+   an opening, a listing) rounded: up to 1 where the LP used it at all, down to 0 where it did
+   not; the other integer columns (price segments, offers chosen) stay free, and this smaller
+   MIP is solved (a third of the time then left) into a plan of the whole model: rounding up
+   only opens more, so the plan is feasible wherever the LP's was;
+3. the whole model, from that plan (HiGHS's ``setSolution``), with the rest of the time.
+
+The result is the whole model's: its bound is HiGHS's proven bound on it, its status
+``optimal`` only when HiGHS proves it. Step 3 keeps the rounded plan when it cannot improve
+on it in time. Measured on the network demo's first two months (41,094 columns, 995 integer):
+the LP takes 2.5 s and the rounded MIP 12.6 s to a plan of 93.4 M, where plain HiGHS had
+97.2 M after 120 s and 94.8 M after 300 s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+
+from cbecopt.highs import (
+    CompiledModel,
+    SolveOptions,
+    SolverOutcome,
+    relative_gap,
+    solve_compiled,
+)
+from cbecopt.methods import Task, extensive_form
+from cbecopt.results import Result, Run, Status
+from cbecopt.stochastic.twostage import ExtensiveForm, StageSolution
+
+APPLIES_TO = None
+"""Every model (a model without fixed-charge decisions is solved as by the extensive form)."""
+LP_SHARE = 0.25
+"""Share of the time left for the LP relaxation."""
+ROUNDED_SHARE = 1 / 3
+"""Share of the time left after the LP for the MIP with the fixed charges rounded."""
+USED = 1e-6
+"""An LP value above this counts as using the decision."""
+INTERIOR_POINT_FROM = 100_000
+"""Columns from which the LP relaxation is solved by interior point without crossover.
+Measured: the network demo's LP (243,224 columns) takes 59 s so and 238 s by dual simplex;
+its first two months (41,094 columns) 3.6 s so and 2.1 s by simplex."""
+
+log = logging.getLogger(__name__)
+
+
+def solve(task: Task, run: Run) -> Result:
+    """As :func:`cbecopt.methods.extensive_form.solve`, the solve started from a rounded plan."""
+    return extensive_form.solve(task, run, solve_form=solve_from_rounded_plan)
+
+
+def solve_from_rounded_plan(form: ExtensiveForm, options: SolveOptions) -> StageSolution:
+    """Steps 1-3 of the module on ``form`` within ``options``' budget."""
+    outcome = solve_warm(form.compile(), options)
+    return StageSolution(form, outcome, outcome.handoff_seconds)
+
+
+def solve_warm(
+    compiled: CompiledModel,
+    options: SolveOptions,
+    fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
+    starts: tuple[np.ndarray, ...] = (),
+) -> SolverOutcome:
+    """Steps 1-3 of the module on a compiled model, with ``fixed_columns`` held as
+    :func:`~cbecopt.highs.solve_compiled` holds them; ``starts`` are further plans known to be
+    feasible (e.g. another strategy's), the cheapest of them and the rounded plan starting the
+    search."""
+    options = options.begin()
+    fixed_charges = compiled.integer_columns[compiled.col_cost[compiled.integer_columns] > 0]
+    if not len(fixed_charges):
+        return solve_compiled(
+            compiled, options, fixed_columns=fixed_columns, start=_cheapest(compiled, starts)
+        )
+    log.info("warm start: the LP relaxation")
+    relaxed = solve_compiled(
+        compiled,
+        _lp_options(options, compiled),
+        _share(options, LP_SHARE),
+        fixed_columns,
+        relax=True,
+    )
+    handoff, solve_seconds = relaxed.handoff_seconds, relaxed.solve_seconds
+    rounded = None
+    if relaxed.values is not None and relaxed.status == Status.OPTIMAL:
+        used = np.where(relaxed.values[fixed_charges] > USED, 1.0, 0.0)
+        lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+        lower[fixed_charges] = np.maximum(used, lower[fixed_charges])
+        upper[fixed_charges] = np.minimum(used, upper[fixed_charges])
+        log.info(
+            "warm start: %d of %d fixed-charge decisions used in the LP; solving with them fixed",
+            int(used.sum()),
+            len(used),
+        )
+        restricted = dataclasses.replace(compiled, col_lower=lower, col_upper=upper)
+        rounded = solve_compiled(restricted, options, _share(options, ROUNDED_SHARE), fixed_columns)
+        handoff += rounded.handoff_seconds
+        solve_seconds += rounded.solve_seconds
+    plans = (
+        *starts,
+        *([rounded.values] if rounded is not None and rounded.values is not None else []),
+    )
+    start = _cheapest(compiled, plans)
+    if start is not None:
+        log.info(
+            "warm start: the whole model from a plan of %s",
+            f"{compiled.col_cost @ start + compiled.objective_constant:,.2f}",
+        )
+    final = solve_compiled(compiled, options, fixed_columns=fixed_columns, start=start)
+    outcome = _better(final, rounded)
+    outcome.handoff_seconds += handoff
+    outcome.solve_seconds += solve_seconds
+    return outcome
+
+
+def _cheapest(compiled: CompiledModel, plans) -> np.ndarray | None:
+    """The plan of lowest cost among ``plans`` (``None`` without any)."""
+    plans = [np.asarray(p, float) for p in plans if p is not None]
+    if not plans:
+        return None
+    sign = -1.0 if compiled.maximize else 1.0
+    return min(plans, key=lambda p: sign * float(compiled.col_cost @ p))
+
+
+def _lp_options(options: SolveOptions, compiled: CompiledModel) -> SolveOptions:
+    """The options of the LP relaxation: on a large model (:data:`INTERIOR_POINT_FROM`
+    columns) HiGHS's interior point without crossover (the rounding needs values, not a
+    basis); HiGHS options the user gave win."""
+    if compiled.n_cols < INTERIOR_POINT_FROM:
+        return options
+    lp = {"solver": "ipm", "run_crossover": "off", **options.highs_options}
+    return dataclasses.replace(options, highs_options=lp)
+
+
+def _share(options: SolveOptions, share: float) -> float | None:
+    """The deadline of a step given ``share`` of the time left (``None``: no limit)."""
+    budget = options.budget
+    left = budget.remaining()
+    return None if left is None else budget.deadline - (1.0 - share) * left
+
+
+def _better(final: SolverOutcome, rounded: SolverOutcome | None) -> SolverOutcome:
+    """The whole model's outcome, its incumbent replaced by the rounded plan when that is
+    better (HiGHS stopped before it could use it); the bound stays the whole model's."""
+    if rounded is None or rounded.values is None:
+        return final
+    if final.values is not None and final.objective <= rounded.objective:
+        return final
+    bound = final.bound
+    gap = None if bound is None else relative_gap(rounded.objective, bound)
+    return dataclasses.replace(
+        final,
+        status=Status.FEASIBLE,
+        termination=final.termination,
+        objective=rounded.objective,
+        gap=gap,
+        values=rounded.values,
+    )
