@@ -14,11 +14,13 @@ NODES = [
      "capacity": 200},
     {"id": "grey", "kind": "supplier", "supplier_type": "grey_market", "fixed_cost": 50,
      "capacity": 60},
-    {"id": "LA", "kind": "overseas_warehouse", "fixed_cost": 120, "capacity": 70,
+    {"id": "LA", "kind": "overseas_warehouse", "fixed_cost": 60, "capacity": 70,
      "handling_cost": 0.5},
-    {"id": "NB", "kind": "bonded_warehouse", "fixed_cost": 200, "handling_cost": 0.3},
+    {"id": "NB", "kind": "bonded_warehouse", "fixed_cost": 100, "handling_cost": 0.3},
     {"id": "SH", "kind": "market"},
 ]  # fmt: skip
+"""A warehouse's ``fixed_cost`` is per month: over the two months, 120 and 200 as the tiny
+network's ``overseas_fixed`` and ``bonded_fixed``."""
 ARCS = [
     ("brand", "LA", "sea_bulk", 1.0, 10),
     ("grey", "LA", "sea_bulk", 1.2, 10),

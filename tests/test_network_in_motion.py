@@ -179,7 +179,7 @@ def test_a_warehouse_frozen_open_pays_its_fixed_cost(tmp_path):
     nodes = [*NODES, {"id": "LA", "kind": "overseas_warehouse", "fixed_cost": 100}]
     assert solved(tmp_path / "free", nodes).objective == pytest.approx(TODAY)
     result = solved(tmp_path, nodes, frozen=[{"decision": "overseas", "node": "LA", "value": 1}])
-    assert result.objective == pytest.approx(TODAY + 100)
+    assert result.objective == pytest.approx(TODAY + 2 * 100)  # 100 a month, for two months
     assert result.kpis["overseas_open"] == ["LA"]
 
 

@@ -188,8 +188,6 @@ def generate_network(
     nodes.loc[nodes["kind"] == "overseas_warehouse", "capacity"] = np.round(
         rng.uniform(*OVERSEAS_CAPACITY, n_overseas) * monthly, -2
     )
-    warehouse = nodes["kind"].str.endswith("warehouse")
-    nodes.loc[warehouse, "fixed_cost"] *= months
     arcs = _arcs(suppliers, overseas, BONDED_ZONES[:n_bonded], provinces)
     demand, scenarios = _scenarios(rng, mean, products, platforms, provinces, n_scenarios)
     if year is not None:
@@ -500,7 +498,8 @@ def _nodes(
     platforms: tuple[str, ...],
 ) -> pd.DataFrame:
     """Suppliers (qualification cost), overseas warehouses, bonded zones, the duty-paid
-    warehouse (fixed costs per month: the caller multiplies them by the months) and provinces."""
+    warehouse (fixed costs per month, which the model pays for every month of the horizon)
+    and provinces."""
     shared = ";".join(platforms) if len(platforms) > 1 else None
     rows = [
         (
@@ -705,7 +704,7 @@ ASSUMPTIONS = {
         "price), spot on 25% of agent offers (35-60% dearer, up to 10% of the horizon demand)."
     ),
     "overseas": (
-        "Fixed cost per month (x months over the horizon): Los Angeles 190,000, Frankfurt "
+        "Fixed cost per month open (nodes.fixed_cost, as every warehouse's): Los Angeles 190,000, Frankfurt "
         "180,000, Tokyo 170,000, Hong Kong 150,000 CNY (shared by every platform), Incheon "
         "90,000, Sydney 100,000, New Jersey 110,000, Rotterdam 100,000 (used by one platform); "
         "volume 2,000-5,000 m3; handling 3-6.5 CNY per unit shipped out; capacity 25-50% of the"
