@@ -384,6 +384,8 @@ def test_a_rounded_plan_better_than_the_stopped_search_is_kept_with_the_search_s
     assert kept.gap == pytest.approx(0.1) and kept.values[0] == 1.0
     improved = outcome(Status.OPTIMAL, 95.0, 95.0, np.array([2.0]))
     assert _better(improved, rounded) is improved
+    proved = outcome(Status.OPTIMAL, 100.0 + 1e-7, 100.0, np.array([3.0]))  # within the gap
+    assert _better(proved, rounded) is proved
     assert _better(outcome(Status.NO_SOLUTION, None, None, None), rounded).objective == 100.0
 
 

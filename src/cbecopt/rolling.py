@@ -39,14 +39,22 @@ IN_MOTION = ("in_transit", "opening_stock", "planned_shipments", "frozen")
 SMALLEST = 1e-6
 """Quantities below this are not carried (solver noise, not goods)."""
 
+ORDERED = "ordered_to_date"
+"""A rolling plan's table of the units ordered from each offer (``supplier``, ``sku``,
+``quantity``) in the months before its first: offer and supplier capacities and minimum
+orders count over the whole horizon, so each window gets what is left of them."""
+ORDERED_COLUMNS = ["supplier", "sku", "quantity"]
+
 
 @dataclass(frozen=True)
 class Carried:
     """What the previous plan hands to the next run: in-motion tables (months as calendar
-    months) and a note per table on where it came from."""
+    months), a note per table on where it came from, and the units ordered from each offer
+    before the run's first month (:data:`ORDERED`)."""
 
     tables: dict[str, pd.DataFrame]
     notes: tuple[str, ...]
+    ordered: pd.DataFrame
 
 
 def read_plan(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -129,7 +137,47 @@ def carry_over(
         f"frozen: {len(tables['frozen'])} decisions kept (warehouses used, overseas warehouses "
         "open, SKUs listed, suppliers qualified)",
     )
-    return Carried({k: v.reset_index(drop=True) for k, v in tables.items()}, notes)
+    ordered = ordered_to_date(previous, start)
+    return Carried({k: v.reset_index(drop=True) for k, v in tables.items()}, notes, ordered)
+
+
+def ordered_to_date(previous: dict[str, pd.DataFrame], start: str) -> pd.DataFrame:
+    """Units ordered from each offer before ``start``: what the previous plan carried as
+    ordered before its own first month, plus its purchase orders of the months before
+    ``start`` (units bought and never shipped, with no month, are not ordered yet)."""
+    orders = previous.get("purchase_orders", pd.DataFrame(columns=[*ORDERED_COLUMNS, "month"]))
+    months = orders["month"].map(lambda m: month_index(m) if is_label(str(m)) else None)
+    placed = orders[months.notna() & (months < month_index(start))]
+    earlier = previous.get(ORDERED, pd.DataFrame(columns=ORDERED_COLUMNS))
+    both = pd.concat([earlier[ORDERED_COLUMNS], placed[ORDERED_COLUMNS]], ignore_index=True)
+    summed = both.groupby(["supplier", "sku"], as_index=False)["quantity"].sum()
+    return summed[summed["quantity"] > SMALLEST].reset_index(drop=True)
+
+
+def what_is_left(window: Instance, ordered: pd.DataFrame) -> Instance:
+    """``window`` with each offer's capacity and minimum order, and each supplier's capacity,
+    less what was ordered before it (never below 0; a blank capacity stays unlimited)."""
+    if ordered.empty:
+        return window
+    offers = window.tables["offers"].copy()
+    by_offer = offers.merge(ordered, on=["supplier", "sku"], how="left")["quantity"].fillna(0.0)
+    by_offer.index = offers.index
+    for column in ("capacity", "min_order"):
+        if column in offers:
+            offers[column] = _less(offers[column], by_offer)
+    nodes = window.tables["nodes"].copy()
+    bought = nodes["id"].map(ordered.groupby("supplier")["quantity"].sum()).fillna(0.0)
+    if "capacity" in nodes:
+        nodes["capacity"] = _less(nodes["capacity"], bought)
+    return window.with_tables(offers=offers, nodes=nodes)
+
+
+def _less(amounts: pd.Series, used: pd.Series) -> pd.Series:
+    """``amounts`` less ``used``, 0 where nothing is left; blank (unlimited, or no minimum)
+    and infinite amounts stay as they are."""
+    numbers = pd.to_numeric(amounts)
+    left = (numbers - used).clip(lower=0.0)
+    return left.where(left > SMALLEST, 0.0).where(numbers.notna())
 
 
 def _months(start: str, count: int) -> str:
@@ -313,14 +361,23 @@ def plan_month(
         window = window.with_tables(
             **{name: t for name, t in carried.tables.items() if name not in own}
         )
+        window = what_is_left(window, carried.ordered)
         carried = Carried(
             carried.tables,
             tuple(
                 f"{name}: the instance's own table (not carried)" if name in own else note
                 for name, note in zip(IN_MOTION, carried.notes, strict=True)
+            )
+            + (
+                f"{ORDERED}: {carried.ordered['quantity'].sum():,.0f} units ordered before "
+                f"{window.first_month}, taken off the offers' and suppliers' capacities",
             ),
+            carried.ordered,
         )
     result = solve(window, model, options, config)
+    if result.tables:
+        ordered = carried.ordered if carried is not None else pd.DataFrame(columns=ORDERED_COLUMNS)
+        result.tables[ORDERED] = ordered
     if previous is not None and result.tables:
         result.tables["changes"] = plan_changes(previous, result.tables, window.first_month)
     return result, carried

@@ -152,8 +152,10 @@ def _better(final: SolverOutcome, rounded: SolverOutcome | None) -> SolverOutcom
     better (HiGHS stopped before it could use it); the bound stays the whole model's."""
     if rounded is None or rounded.values is None:
         return final
-    if final.values is not None and final.objective <= rounded.objective:
-        return final
+    if final.status == Status.OPTIMAL or (
+        final.values is not None and final.objective <= rounded.objective
+    ):
+        return final  # proved optimal: within the gap asked for, whatever the rounded plan
     bound = final.bound
     gap = None if bound is None else relative_gap(rounded.objective, bound)
     return dataclasses.replace(
