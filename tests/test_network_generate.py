@@ -243,3 +243,14 @@ def test_a_year_writes_the_months_as_its_calendar_months_and_changes_nothing_els
     assert set(months) == {f"2027-{m:02d}" for m in range(1, SMALL["months"] + 1)}
     with pytest.raises(OptionError, match="year"):
         generate_network(**SMALL, year=0)
+
+
+@pytest.mark.unit
+def test_a_network_without_flexible_terms_has_no_contracts_table_and_loads_back(tmp_path):
+    made = generate_network(
+        n_skus=2, n_suppliers=4, n_overseas=1, n_bonded=1, n_provinces=1, months=4,
+        n_scenarios=1, platforms=("Tmall Global",), n_breaks=1,
+    )  # fmt: skip
+    assert "contracts" not in made.tables
+    cbecopt.save_instance(made, tmp_path / "net")
+    _same_tables(made, cbecopt.load_instance(tmp_path / "net"))

@@ -285,3 +285,47 @@ def test_what_is_left_of_capacities_and_minimum_orders_goes_to_the_window(tmp_pa
     bought = ordered.groupby("supplier")["quantity"].sum()
     for supplier, units in bought.items():
         assert after[supplier] == pytest.approx(max(nodes[supplier] - units, 0.0))
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_plan_continues_last_month_s_workbook_and_never_writes_over_it(tmp_path):
+    import hashlib
+
+    import cbecopt
+    from cbecopt.models.network.generate import generate_network
+    from test_cli import cbecopt_in_process
+
+    made = generate_network(
+        n_skus=2, n_suppliers=4, n_overseas=1, n_bonded=1, n_provinces=1, months=4,
+        n_scenarios=1, platforms=("Tmall Global",), n_breaks=1, year=2027,
+    )  # fmt: skip
+    cbecopt.save_instance(made, tmp_path / "net")
+    folder = str(tmp_path / "net")
+    jan, feb = tmp_path / "jan.xlsx", tmp_path / "feb.xlsx"
+    first = cbecopt_in_process(
+        "plan", folder, "--start", "2027-01", "--horizon", "3", "-o", str(jan)
+    )
+    assert first.returncode == 0, first.stderr
+    before = hashlib.sha256(jan.read_bytes()).hexdigest()
+    second = cbecopt_in_process(
+        "plan", folder, "--start", "2027-02", "--horizon", "3", "--previous", str(jan),
+        "--frozen-months", "1", "-o", str(feb),
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "carried: in_transit:" in second.stderr and "carried: ordered_to_date:" in second.stderr
+    sheets = pd.read_excel(feb, sheet_name=None)
+    assert {"changes", "ordered_to_date", "shipments", "summary"} <= set(sheets)
+    assert set(sheets["shipments"]["ship_month"]) <= {"2027-02", "2027-03", "2027-04", "2027-01"}
+    assert hashlib.sha256(jan.read_bytes()).hexdigest() == before  # the input stays as it was
+    over = cbecopt_in_process(
+        "plan", folder, "--start", "2027-02", "--previous", str(jan), "-o", str(jan)
+    )
+    assert over.returncode == 2 and "Traceback" not in over.stderr
+    assert hashlib.sha256(jan.read_bytes()).hexdigest() == before
+    routing = cbecopt_in_process(
+        "plan", folder, "--start", "2027-02", "-m", "routing", "-o", str(tmp_path / "r")
+    )
+    assert routing.returncode == 2 and "plan continues network plans" in routing.stderr

@@ -199,7 +199,7 @@ def generate_network(
         "products": products,
         "offers": offers,
         "price_breaks": breaks,
-        "contracts": contracts,
+        **({"contracts": contracts} if len(contracts) else {}),  # no flexible term: no table
         "demand": demand,
         "scenarios": scenarios,
     }
