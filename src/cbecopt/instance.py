@@ -184,13 +184,14 @@ class Instance:
         }
         demand = tables["demand"]
         tables["demand"] = demand[demand["month"].between(1, end - begin + 1)]
-        return instance_from_tables(
+        cut = instance_from_tables(
             dict(self.meta),
             tables,
             self.path,
             {name: self.source(name) for name in tables},
             None if self.first_month is None else shift_label(self.first_month, begin - 1),
         )
+        return dataclasses.replace(cut, load_seconds=self.load_seconds)  # read once, cut here
 
 
 def read_raw(path: Path, fmt: str = "auto", capacity: float | None = None) -> RawInstance:
