@@ -132,7 +132,15 @@ def test_a_plan_that_ends_too_early_or_numbers_its_months_is_refused():
 @pytest.mark.unit
 def test_changes_list_what_moved_from_the_new_first_month(tmp_path):
     before = previous_plan()
+    more = pd.DataFrame(
+        {"warehouse": ["BZ"], "sku": ["A"], "month": ["2027-03"], "quantity": [0.0]}
+    )
+    before["stock"] = pd.concat([before["stock"], more], ignore_index=True)  # covers to March
     after = {name: table.copy() for name, table in before.items()}
+    beyond = pd.DataFrame(
+        [("inbound", "S1", "BZ", "A", "sea", "2027-04", "2027-06", 60.0)], columns=COLUMNS
+    )
+    after["shipments"] = pd.concat([after["shipments"], beyond], ignore_index=True)  # new month
     after["shipments"].loc[3, "quantity"] = 20.0  # B in 2027-03: 50 -> 20
     after["shipments"].loc[0, "quantity"] = 0.0  # a January shipment: before the start
     after["overseas"].loc[0, "open"] = 0

@@ -271,13 +271,17 @@ CHANGE_VALUES = {
 def plan_changes(
     previous: dict[str, pd.DataFrame], current: dict[str, pd.DataFrame], start: str
 ) -> pd.DataFrame:
-    """What moved between two plans, from ``start`` on: per table and key, the previous and
-    the new value and the change (rows that did not change are left out), the largest
-    changes first within each table.
+    """What moved between two plans in the months both cover, from ``start`` to the previous
+    plan's last month (its ``stock`` table's; months after it are new, not changes): per table
+    and key, the previous and the new value and the change (rows that did not change are left
+    out), the largest changes first within each table.
 
     Columns: ``table``, ``item`` (the key, ``/``-joined), ``month`` (blank for tables without
     one), ``field``, ``previous``, ``new``, ``change``.
     """
+    stock = previous.get("stock")
+    months = [m for m in (stock["month"] if stock is not None else ()) if is_label(str(m))]
+    last = max(months, key=month_index) if months else None
     frames = []
     for table, keys in CHANGE_KEYS.items():
         if table not in previous or table not in current:
@@ -285,8 +289,9 @@ def plan_changes(
         value = CHANGE_VALUES[table]
         month = next((k for k in keys if k.endswith("month")), None)
         keys = [k for k in keys if k in previous[table] and k in current[table]]
-        before = _from(previous[table], month, start).groupby(keys, dropna=False)[value].sum()
-        after = _from(current[table], month, start).groupby(keys, dropna=False)[value].sum()
+        before = _within(previous[table], month, start, last).groupby(keys, dropna=False)[value]
+        after = _within(current[table], month, start, last).groupby(keys, dropna=False)[value]
+        before, after = before.sum(), after.sum()
         both = pd.concat([before.rename("previous"), after.rename("new")], axis=1).fillna(0.0)
         both["change"] = both["new"] - both["previous"]
         moved = both[both["change"].abs() > SMALLEST].reset_index()
@@ -310,12 +315,21 @@ def plan_changes(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def _from(table: pd.DataFrame, month: str | None, start: str) -> pd.DataFrame:
-    """The rows of ``table`` from calendar month ``start`` on (all rows without months)."""
+def _within(table: pd.DataFrame, month: str | None, start: str, last: str | None) -> pd.DataFrame:
+    """The rows of ``table`` in the calendar months ``start`` to ``last`` (``None``: no end;
+    all rows of a table without months)."""
     if month is None or month not in table:
         return table
-    later = table[month].map(lambda m: is_label(str(m)) and month_index(m) >= month_index(start))
-    return table[later.to_numpy(bool)]  # an array: an empty table keeps its columns
+    end = month_index(last) if last is not None else None
+
+    def inside(m) -> bool:
+        return (
+            is_label(str(m))
+            and month_index(m) >= month_index(start)
+            and (end is None or month_index(m) <= end)
+        )
+
+    return table[table[month].map(inside).to_numpy(bool)]  # an array: empty keeps columns
 
 
 def plan_month(
