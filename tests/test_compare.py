@@ -200,10 +200,10 @@ def test_a_policy_stopped_at_a_limit_is_never_reported_optimal(
             return result
         return stopped(result, "limit")
 
-    solve_compiled = network_strategies.solve_compiled
+    solve_warm = network_strategies.solve_warm
 
     def network_second_stopped(*args, **kwargs):
-        outcome = solve_compiled(*args, **kwargs)
+        outcome = solve_warm(*args, **kwargs)
         calls.append(outcome)
         if len(calls) != stop_at or outcome.objective is None:
             return outcome
@@ -211,7 +211,7 @@ def test_a_policy_stopped_at_a_limit_is_never_reported_optimal(
 
     monkeypatch.setattr(cbecopt.compare, "solve", second_stopped)
     monkeypatch.setattr(cbecopt.sharing, "solve", second_stopped)
-    monkeypatch.setattr(network_strategies, "solve_compiled", network_second_stopped)
+    monkeypatch.setattr(network_strategies, "solve_warm", network_second_stopped)
     instance = cbecopt.load_instance(small_instance(key, tmp_path / "in"))
     table = comparison.run(instance, cbecopt.SolveOptions(), MODELS[key].config_type())
     assert len(calls) >= stop_at
