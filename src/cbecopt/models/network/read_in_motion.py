@@ -19,6 +19,8 @@ from functools import cached_property
 import numpy as np
 
 from cbecopt.errors import InputError, Problem
+from cbecopt.in_motion import said as _said
+from cbecopt.in_motion import table_rows as _rows
 from cbecopt.instance import Instance
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.in_motion import Fixing, InMotion
@@ -428,17 +430,3 @@ def _first_stage_lanes(d: NetworkData) -> dict[tuple[str, str, str], tuple[str, 
             origin = d.suppliers[o] if kind == "supplier" else d.overseas[o]
             lanes.setdefault((origin, d.bonded[b], modes["inbound"][n]), ("inbound", n))
     return lanes
-
-
-def _said(decision: str, label) -> str:
-    """A frozen decision as the diagnosis names it: ``warehouse NB used``."""
-    verb = {"supplier": "qualified", "overseas": "open", "warehouse": "used", "listing": "listed"}
-    node = label if isinstance(label, str) else " ".join(label)
-    return f"{decision} {node} {verb.get(decision, 'committed')}"
-
-
-def _rows(table):
-    """``(row label, row)`` of a table, none when it is not given."""
-    if table is None:
-        return []
-    return zip(table.index, table.itertuples(index=False), strict=True)

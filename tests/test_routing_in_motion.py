@@ -1,0 +1,158 @@
+"""What is already in motion in the ``routing`` model (``models/routing.md``, "What is already
+in motion"): opening stock, inbound shipments in transit, frozen warehouses and listings,
+planned shipments, each against costs computed by hand, and every bad row named by file, row
+and column.
+
+The instance: SKU ``A`` (bought at 100) from ``FR`` into one bonded warehouse ``BW``, by air
+in the month shipped (20 per unit) or by sea a month later (5 per unit); market ``M1`` wants
+10 units in month 1 and 10 in month 2, released from ``BW`` at 3 per unit plus the CBEC tax
+0.7 x 13% x 200 = 18.20. No fixed, listing or holding cost, no salvage, no parcel lane: month
+1 is flown (120 a unit), month 2 comes by sea (105 a unit), every unit is released (21.20).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import cbecopt
+from cbecopt.models.routing.data import RoutingConfig, RoutingData
+from helpers import has
+from routing_helpers import solve_routing, write_routing_instance
+
+AIR, SEA, RELEASE = 120.0, 105.0, 3.0 + 0.7 * 0.13 * 200
+TODAY = 10 * AIR + 10 * SEA + 20 * RELEASE
+"""The plan's cost without anything in motion (2674)."""
+LANES = [
+    ("FR", "BW", "air_bulk", 20.0, 5),
+    ("FR", "BW", "sea_bulk", 5.0, 35),
+    ("BW", "M1", "last_mile", 3.0, 2),
+]
+PRODUCT = {"sku": "A", "holding_cost": 0.0, "salvage_value": 0.0, "listing_cost": 0.0}
+DEMAND = [{"market": "M1", "sku": "A", "month": t, "quantity": 10} for t in (1, 2)]
+AIR_LANE = {"origin": "FR", "destination": "BW", "mode": "air_bulk"}
+SEA_LANE = {"origin": "FR", "destination": "BW", "mode": "sea_bulk"}
+
+
+def folder_with(tmp_path, **tables):
+    """The instance's folder with the tables of what is in motion given (rows as dicts)."""
+    folder = write_routing_instance(tmp_path / "r", [PRODUCT], DEMAND, lanes=LANES)
+    for name, rows in tables.items():
+        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def solved(tmp_path, **tables):
+    return solve_routing(folder_with(tmp_path, **tables))
+
+
+def read_problems(tmp_path, **tables) -> list[str]:
+    """The problems the routing model's check step reports (loading must pass)."""
+    instance = cbecopt.load_instance(folder_with(tmp_path, **tables))
+    with pytest.raises(cbecopt.InputError) as caught:
+        RoutingData.from_instance(instance, RoutingConfig())
+    return [str(p) for p in caught.value.problems]
+
+
+def inbound(result, status: str, mode: str | None = None) -> pd.DataFrame:
+    table = result.tables["inbound"]
+    rows = table[table["status"] == status]
+    return rows if mode is None else rows[rows["mode"] == mode]
+
+
+@pytest.mark.component
+def test_without_the_tables_the_plan_costs_what_it_did(tmp_path):
+    result = solved(tmp_path)
+    assert result.objective == pytest.approx(TODAY)
+    assert set(result.tables["inbound"]["status"]) == {"new"}
+
+
+@pytest.mark.component
+def test_opening_stock_is_bought_and_flown_that_much_less(tmp_path):
+    result = solved(tmp_path, opening_stock=[{"warehouse": "BW", "sku": "A", "quantity": 4}])
+    assert result.objective == pytest.approx(TODAY - 4 * AIR)
+    assert inbound(result, "new", "air_bulk")["quantity"].sum() == pytest.approx(6)
+    assert result.tables["bonded"]["used"].tolist() == [1]
+
+
+@pytest.mark.component
+def test_a_sea_shipment_in_transit_replaces_the_shipment_of_month_2(tmp_path):
+    moving = {**SEA_LANE, "sku": "A", "ship_month": 1, "arrival_month": 2, "quantity": 10}
+    result = solved(tmp_path, in_transit=[moving])
+    assert result.objective == pytest.approx(TODAY - 10 * SEA)
+    on_way = inbound(result, "in_transit")
+    assert on_way[["arrival_month", "quantity", "freight_cost"]].values.tolist() == [[2, 10, 0]]
+    assert inbound(result, "new")["quantity"].sum() == pytest.approx(10)
+
+
+@pytest.mark.component
+def test_a_planned_shipment_happens_as_given(tmp_path):
+    """12 units flown in month 1: 2 carry to month 2, whose sea shipment is 8."""
+    planned = {**AIR_LANE, "sku": "A", "ship_month": 1, "quantity": 12}
+    result = solved(tmp_path, planned_shipments=[planned])
+    assert result.objective == pytest.approx(12 * AIR + 8 * SEA + 20 * RELEASE)
+    assert inbound(result, "planned")["quantity"].tolist() == [12]
+    assert inbound(result, "new", "sea_bulk")["quantity"].sum() == pytest.approx(8)
+
+
+@pytest.mark.component
+def test_a_planned_shipment_into_a_warehouse_frozen_unused_is_diagnosed(tmp_path):
+    planned = {**AIR_LANE, "sku": "A", "ship_month": 1, "quantity": 5}
+    folder = folder_with(
+        tmp_path,
+        planned_shipments=[planned],
+        frozen=[{"decision": "warehouse", "node": "BW", "value": 0}],
+    )
+    result = cbecopt.solve(cbecopt.load_instance(folder), "routing")
+    assert result.status == cbecopt.Status.INFEASIBLE
+    assert has(result.diagnosis, "relaxing planned_shipments row 2 alone"), result.diagnosis
+    assert has(result.diagnosis, "relaxing frozen row 2 alone", "warehouse BW used = 0")
+
+
+@pytest.mark.unit
+def test_a_warehouse_frozen_unused_where_stock_lies_is_refused(tmp_path):
+    found = read_problems(
+        tmp_path,
+        opening_stock=[{"warehouse": "BW", "sku": "A", "quantity": 4}],
+        frozen=[{"decision": "warehouse", "node": "BW", "value": 0}],
+    )
+    assert has(
+        found,
+        "frozen.csv, row 2, column 'value'",
+        "warehouse BW used = 0, but opening_stock row 2 holds 4 units",
+    ), found
+
+
+STOCK = {"warehouse": "BW", "sku": "A", "quantity": 4}
+TRANSIT = {**SEA_LANE, "sku": "A", "ship_month": 1, "arrival_month": 2, "quantity": 5}
+PLANNED = {**AIR_LANE, "sku": "A", "ship_month": 1, "quantity": 5}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("table", "row", "column", "message"),
+    [
+        ("opening_stock", {**STOCK, "sku": "zz"}, "sku", "unknown SKU 'zz'"),
+        ("opening_stock", {**STOCK, "warehouse": "M1"}, "warehouse", "no bonded or domestic"),
+        ("in_transit", {**TRANSIT, "ship_month": 3}, "arrival_month", "before it leaves"),
+        ("in_transit", {**TRANSIT, "ship_month": 0, "arrival_month": 0}, "arrival_month",
+         "opening_stock"),
+        ("in_transit", {**TRANSIT, "arrival_month": 3}, "arrival_month", "after the horizon"),
+        ("in_transit", {**TRANSIT, "mode": "truck"}, "mode", "no inbound arc"),
+        ("placed_orders", {"supplier": "FR", "sku": "A", "quantity": 5, "unit_price": 1},
+         "supplier", "routing has no purchase decision"),
+        ("planned_shipments", {**PLANNED, "ship_month": 3}, "ship_month", "after the horizon"),
+        ("planned_shipments", {**SEA_LANE, "sku": "A", "ship_month": 2, "quantity": 5},
+         "ship_month", "arrives after the horizon"),
+        ("planned_shipments", {**PLANNED, "destination": "M1"}, "mode", "no inbound arc"),
+        ("frozen", {"decision": "warehouse", "node": "BW", "value": 2}, "value", "0 or 1"),
+        ("frozen", {"decision": "supplier", "node": "FR", "value": 1}, "decision",
+         "routing has no supplier decisions"),
+        ("frozen", {"decision": "warehouse", "node": "FR", "value": 1}, "node",
+         "no bonded or domestic"),
+        ("frozen", {"decision": "listing", "node": "BW", "value": 1}, "sku", "no SKU"),
+    ],
+)  # fmt: skip
+def test_each_bad_row_is_named_by_file_row_and_column(tmp_path, table, row, column, message):
+    found = read_problems(tmp_path, **{table: [row]})
+    assert has(found, f"{table}.csv, row 2, column '{column}'", message), found
