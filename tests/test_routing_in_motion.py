@@ -12,6 +12,8 @@ in the month shipped (20 per unit) or by sea a month later (5 per unit); market 
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -156,3 +158,40 @@ PLANNED = {**AIR_LANE, "sku": "A", "ship_month": 1, "quantity": 5}
 def test_each_bad_row_is_named_by_file_row_and_column(tmp_path, table, row, column, message):
     found = read_problems(tmp_path, **{table: [row]})
     assert has(found, f"{table}.csv, row 2, column '{column}'", message), found
+
+
+@pytest.mark.integration
+def test_plan_rolls_a_routing_plan_on_by_a_month(tmp_path):
+    """January's plan (January and February) flies January's units and ships February's by
+    sea in January; February's plan (February and March) gets that sea shipment as in
+    transit, so it only ships March's units by sea: 10 x 105 + 20 releases x 21.20."""
+    from test_cli import cbecopt_in_process
+
+    demand = [
+        {"market": "M1", "sku": "A", "month": f"2027-0{t}", "quantity": 10} for t in (1, 2, 3)
+    ]
+    folder = str(write_routing_instance(tmp_path / "r", [PRODUCT], demand, lanes=LANES))
+    jan, feb = tmp_path / "jan", tmp_path / "feb"
+    first = cbecopt_in_process(
+        "plan", folder, "-m", "routing", "--start", "2027-01", "--horizon", "2", "-o", str(jan)
+    )
+    assert first.returncode == 0, first.stderr
+    second = cbecopt_in_process(
+        "plan", folder, "-m", "routing", "--start", "2027-02", "--horizon", "2",
+        "--previous", str(jan), "--frozen-months", "1", "-o", str(feb),
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "carried: in_transit: 1 shipments" in second.stderr
+    result = json.loads((feb / "result.json").read_text(encoding="utf-8"))
+    assert result["objective"] == pytest.approx(10 * SEA + 20 * RELEASE)
+    shipped = pd.read_csv(feb / "inbound.csv")
+    assert shipped[
+        ["mode", "ship_month", "arrival_month", "quantity", "status"]
+    ].values.tolist() == [
+        ["sea_bulk", "2027-01", "2027-02", 10, "in_transit"],
+        ["sea_bulk", "2027-02", "2027-03", 10, "new"],
+    ]
+    changes = pd.read_csv(feb / "changes.csv")
+    assert changes[["table", "month", "previous", "new"]].values.tolist() == [
+        ["inbound", "2027-02", 0, 10]
+    ]
