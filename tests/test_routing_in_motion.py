@@ -91,7 +91,11 @@ def test_a_sea_shipment_in_transit_replaces_the_shipment_of_month_2(tmp_path):
 def test_a_planned_shipment_happens_as_given(tmp_path):
     """12 units flown in month 1: 2 carry to month 2, whose sea shipment is 8."""
     planned = {**AIR_LANE, "sku": "A", "ship_month": 1, "quantity": 12}
-    result = solved(tmp_path, planned_shipments=[planned])
+    folder = folder_with(tmp_path, planned_shipments=[planned])
+    written = tmp_path / "model.lp"
+    result = cbecopt.solve(cbecopt.load_instance(folder), "routing", write_model=written)
+    bounds = written.read_text().split("bounds", 1)[1].splitlines()
+    assert has(bounds, "12.0 <= routing_inbound(FR_BW_air_bulk_A_1) <= 12.0"), bounds
     assert result.objective == pytest.approx(12 * AIR + 8 * SEA + 20 * RELEASE)
     assert inbound(result, "planned")["quantity"].tolist() == [12]
     assert inbound(result, "new", "sea_bulk")["quantity"].sum() == pytest.approx(8)
