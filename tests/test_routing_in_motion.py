@@ -115,6 +115,26 @@ def test_a_planned_shipment_into_a_warehouse_frozen_unused_is_diagnosed(tmp_path
     assert has(result.diagnosis, "relaxing frozen row 2 alone", "warehouse BW used = 0")
 
 
+@pytest.mark.component
+def test_a_listing_frozen_off_loses_every_unit(tmp_path):
+    """Nothing reaches M1 but through BW: 20 units lost at their price, 200 each."""
+    result = solved(
+        tmp_path, frozen=[{"decision": "listing", "node": "BW", "sku": "A", "value": 0}]
+    )
+    assert result.objective == pytest.approx(20 * 200)
+    assert result.tables["inbound"].empty
+
+
+@pytest.mark.unit
+def test_rows_of_a_sku_without_demand_are_ignored_with_a_warning(tmp_path):
+    folder = folder_with(tmp_path, opening_stock=[{"warehouse": "BW", "sku": "B", "quantity": 4}])
+    products = pd.read_csv(folder / "products.csv")
+    pd.concat([products, products.assign(sku="B")]).to_csv(folder / "products.csv", index=False)
+    data = RoutingData.from_instance(cbecopt.load_instance(folder), RoutingConfig())
+    assert data.in_motion.arrivals == ()
+    assert has(list(data.warnings), "opening_stock row 2", "'B' has no demand", "ignored")
+
+
 @pytest.mark.unit
 def test_a_warehouse_frozen_unused_where_stock_lies_is_refused(tmp_path):
     found = read_problems(
@@ -199,3 +219,14 @@ def test_plan_rolls_a_routing_plan_on_by_a_month(tmp_path):
     assert changes[["table", "month", "previous", "new"]].values.tolist() == [
         ["inbound", "2027-02", 0, 10]
     ]
+
+
+@pytest.mark.unit
+def test_a_planned_shipment_of_part_of_a_case_is_refused(tmp_path):
+    folder = folder_with(tmp_path, planned_shipments=[PLANNED])  # 5 units
+    products = pd.read_csv(folder / "products.csv").assign(pack_size=4)
+    products.to_csv(folder / "products.csv", index=False)
+    with pytest.raises(cbecopt.InputError) as caught:
+        RoutingData.from_instance(cbecopt.load_instance(folder), RoutingConfig())
+    found = [str(p) for p in caught.value.problems]
+    assert has(found, "planned_shipments.csv, row 2, column 'quantity'", "whole cases of 4"), found
