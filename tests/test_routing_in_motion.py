@@ -230,3 +230,10 @@ def test_a_planned_shipment_of_part_of_a_case_is_refused(tmp_path):
         RoutingData.from_instance(cbecopt.load_instance(folder), RoutingConfig())
     found = [str(p) for p in caught.value.problems]
     assert has(found, "planned_shipments.csv, row 2, column 'quantity'", "whole cases of 4"), found
+
+
+@pytest.mark.unit
+def test_solving_by_sku_blocks_refuses_what_is_in_motion(tmp_path):
+    folder = folder_with(tmp_path, opening_stock=[STOCK])
+    with pytest.raises(cbecopt.OptionError, match="leave out --sku-blocks"):
+        RoutingData.from_instance(cbecopt.load_instance(folder), RoutingConfig(sku_blocks=1))

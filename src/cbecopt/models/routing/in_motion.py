@@ -52,11 +52,17 @@ class RoutingInMotion:
 
     def known_arrivals(self, stock: pd.DataFrame) -> np.ndarray:
         """Known arrivals per row ``(b, k, t)`` of the stock index ``stock`` (0 where none):
-        the constants of ``bonded_stock_balance``."""
-        row = {key: n for n, key in enumerate(stock[["b", "k", "t"]].itertuples(index=False))}
+        the constants of ``bonded_stock_balance``. The reader admits arrivals only where
+        the stock index has a row."""
         known = np.zeros(len(stock))
-        for b, k, t, units in self.arrivals:
-            known[row[(b, k, t)]] += units
+        if not self.arrivals:
+            return known
+        b, k, t, units = (np.array(c) for c in zip(*self.arrivals, strict=True))
+        keys = stock[["b", "k", "t"]].to_numpy(np.int64)
+        shape = tuple(keys.max(axis=0) + 1)
+        row = np.full(shape, -1, np.int64)
+        row[tuple(keys.T)] = np.arange(len(stock))
+        np.add.at(known, row[b, k, t], units)
         return known
 
     def without(self, sources: set[str]) -> RoutingInMotion:
