@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cbecopt.errors import InputError, Problem
-from cbecopt.in_motion import Fixing, said, table_rows
+from cbecopt.errors import InputError
+from cbecopt.in_motion import Fixing, RowReader, said, table_rows
 from cbecopt.instance import Instance
 
 FROZEN = {"warehouse": "use_bonded", "listing": "listed"}
@@ -99,14 +99,12 @@ def with_in_motion(instance: Instance, d):
     return dataclasses.replace(d, in_motion=motion, warnings=(*d.warnings, *reader.warnings))
 
 
-class _Reader:
+class _Reader(RowReader):
     """Reads the tables row by row, collecting problems, warnings and what each row means."""
 
     def __init__(self, instance: Instance, d):
-        self.instance, self.d = instance, d
-        products = instance.network.products
-        self.products = set() if products is None else set(products["sku"])
-        self.k_of = {s: k for k, s in enumerate(d.SKUS)}
+        super().__init__(instance, d.SKUS, "routing")
+        self.d = d
         self.b_of = {b: n for n, b in enumerate(d.BONDED)}
         self.t_of = {m: t for t, m in enumerate(d.MONTHS)}
         self.listable = set(zip(d.listing["b"].tolist(), d.listing["k"].tolist(), strict=True))
@@ -129,35 +127,10 @@ class _Reader:
                 zip(f["lane"].tolist(), f["k"].tolist(), f["t"].tolist(), strict=True)
             )
         }
-        self.problems: list[Problem] = []
-        self.warnings: list[str] = []
         self.arrivals: list[tuple] = []
         self.shipped: list[tuple] = []
         self.planned: list[Fixing] = []
         self.frozen_fixings: list[Fixing] = []
-        self.forced: dict[tuple[str, object], Fixing] = {}
-        self.held: dict[tuple[str, object], str] = {}
-
-    def problem(self, table: str, message: str, index, column: str | None) -> None:
-        self.problems.append(self.instance.problem(table, message, index, column))
-
-    def where(self, table: str, index) -> str:
-        return f"{table} row {self.instance.row_number(table, index)}"
-
-    def sku(self, table: str, index, sku) -> int | None:
-        """The SKU's position, or None after a problem (unknown) or a warning (no demand)."""
-        if sku is None:
-            self.problem(table, "no SKU given", index, "sku")
-        elif sku not in self.products:
-            self.problem(table, f"unknown SKU '{sku}' (not in products)", index, "sku")
-        elif sku not in self.k_of:
-            self.warnings.append(
-                f"{self.where(table, index)}: SKU '{sku}' has no demand in the horizon; "
-                "the routing model leaves it out, so this row is ignored"
-            )
-        else:
-            return self.k_of[sku]
-        return None
 
     def warehouse(self, table: str, index, node, column: str) -> int | None:
         """The position of a stocking warehouse of the model, or None after a problem."""
@@ -210,11 +183,6 @@ class _Reader:
         self.force("use_bonded", node, source, what, said("warehouse", node))
         if d.stock_channel[b] == "bonded":
             self.force("listed", (node, sku), source, what, said("listing", (node, sku)))
-
-    def force(self, family: str, label, source: str, what: str, words: str) -> None:
-        """``label`` of ``family`` fixed to 1 because of the goods ``what`` says are there."""
-        self.forced.setdefault((family, label), Fixing(family, label, 1.0, source, words))
-        self.held.setdefault((family, label), f"{source} {what}")
 
     def opening_stock(self, table) -> None:
         name = "opening_stock"
@@ -356,14 +324,7 @@ class _Reader:
                     continue
             family = FROZEN[decision]
             source = self.where(name, index)
-            forced = self.held.get((family, label))
-            if forced is not None and value == 0:
-                self.problem(
-                    name,
-                    f"{source}: {said(decision, label)} = 0, but {forced}",
-                    index,
-                    "value",
-                )
+            if self.held_against(name, index, family, label, value, said(decision, label)):
                 continue
             self.frozen_fixings.append(Fixing(family, label, value, source, said(decision, label)))
 
