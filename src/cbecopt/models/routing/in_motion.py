@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ import pandas as pd
 from cbecopt.errors import InputError
 from cbecopt.in_motion import Fixing, RowReader, said, table_rows
 from cbecopt.instance import Instance
+
+if TYPE_CHECKING:
+    from cbecopt.models.routing.data import RoutingData
 
 FROZEN = {"warehouse": "use_bonded", "listing": "listed"}
 """The frozen decisions routing has and the variable family each fixes."""
@@ -71,9 +75,8 @@ class RoutingInMotion:
         return RoutingInMotion(self.arrivals, self.in_transit, kept)
 
 
-def with_in_motion(instance: Instance, d):
-    """``d`` (:class:`~cbecopt.models.routing.data.RoutingData`) with the instance's tables
-    of what is in motion (``d`` unchanged without any).
+def with_in_motion(instance: Instance, d: RoutingData) -> RoutingData:
+    """``d`` with the instance's tables of what is in motion (``d`` unchanged without any).
 
     Raises
     ------
@@ -102,7 +105,7 @@ def with_in_motion(instance: Instance, d):
 class _Reader(RowReader):
     """Reads the tables row by row, collecting problems, warnings and what each row means."""
 
-    def __init__(self, instance: Instance, d):
+    def __init__(self, instance: Instance, d: RoutingData):
         super().__init__(instance, d.SKUS, "routing")
         self.d = d
         self.b_of = {b: n for n, b in enumerate(d.BONDED)}
@@ -329,7 +332,7 @@ class _Reader(RowReader):
             self.frozen_fixings.append(Fixing(family, label, value, source, said(decision, label)))
 
 
-def inbound_status(d, labels: pd.Index) -> np.ndarray:
+def inbound_status(d: RoutingData, labels: pd.Index) -> np.ndarray:
     """Per inbound key: ``planned`` where a planned shipment fixes it, else ``new``."""
     planned = (
         set()
@@ -339,7 +342,7 @@ def inbound_status(d, labels: pd.Index) -> np.ndarray:
     return np.array(["planned" if key in planned else "new" for key in labels], dtype=object)
 
 
-def in_transit_rows(d) -> pd.DataFrame:
+def in_transit_rows(d: RoutingData) -> pd.DataFrame:
     """The shipments on their way as rows of the plan's ``inbound`` table (status
     ``in_transit``, freight 0: sunk)."""
     rows = () if d.in_motion is None else d.in_motion.in_transit
