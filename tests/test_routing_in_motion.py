@@ -237,3 +237,13 @@ def test_solving_by_sku_blocks_refuses_what_is_in_motion(tmp_path):
     folder = folder_with(tmp_path, opening_stock=[STOCK])
     with pytest.raises(cbecopt.OptionError, match="leave out --sku-blocks"):
         RoutingData.from_instance(cbecopt.load_instance(folder), RoutingConfig(sku_blocks=1))
+
+
+@pytest.mark.unit
+def test_the_channel_comparison_refuses_what_is_in_motion(tmp_path):
+    from cbecopt.models.routing.policies import compare_routing
+
+    instance = cbecopt.load_instance(folder_with(tmp_path, opening_stock=[STOCK]))
+    with pytest.raises(cbecopt.InputError) as caught:
+        compare_routing(instance)
+    assert has([str(p) for p in caught.value.problems], "opening_stock.csv", "from scratch")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
-from cbecopt.errors import Problem
+from cbecopt.errors import InputError, Problem
 from cbecopt.instance import Instance
 from cbecopt.labelled import VarFamily
 
@@ -115,3 +115,17 @@ class RowReader:
         source = self.where(table, index)
         self.problem(table, f"{source}: {words} = 0, but {forced}", index, "value")
         return True
+
+
+def refuse_in_motion(instance: Instance, why: str) -> None:
+    """Refuse every table of what is in motion ``instance`` gives, for a command that plans
+    from scratch (``why`` says which and what to do instead).
+
+    Raises
+    ------
+    InputError
+        one problem per table given.
+    """
+    moving = list(instance.network.in_motion)
+    if moving:
+        raise InputError([instance.problem(table, why) for table in moving])
