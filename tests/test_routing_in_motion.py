@@ -247,3 +247,40 @@ def test_the_channel_comparison_refuses_what_is_in_motion(tmp_path):
     with pytest.raises(cbecopt.InputError) as caught:
         compare_routing(instance)
     assert has([str(p) for p in caught.value.problems], "opening_stock.csv", "from scratch")
+
+
+@pytest.mark.unit
+def test_a_routing_plan_carries_its_shipments_stock_and_decisions():
+    """January's routing plan: 4 units left in BW at the end of January, a sea shipment on
+    the water into February, one leaving in February (the frozen month) and one in March."""
+    from cbecopt.rolling import carry_over
+
+    lane = {"origin": "FR", "bonded_warehouse": "BW", "mode": "sea_bulk", "sku": "A"}
+    previous = {
+        "inbound": pd.DataFrame(
+            [
+                {**lane, "ship_month": "2027-01", "arrival_month": "2027-02", "quantity": 10},
+                {**lane, "ship_month": "2027-02", "arrival_month": "2027-03", "quantity": 7},
+                {**lane, "ship_month": "2027-03", "arrival_month": "2027-04", "quantity": 5},
+            ]
+        ),
+        "stock": pd.DataFrame(
+            {
+                "bonded_warehouse": ["BW", "BW"],
+                "sku": "A",
+                "month": ["2027-01", "2027-02"],
+                "stock": [4.0, 1.0],
+            }
+        ),  # fmt: skip
+        "bonded": pd.DataFrame({"bonded_warehouse": ["BW", "DW"], "used": [1, 0]}),
+    }
+    carried = carry_over(previous, "2027-02", frozen_months=1).tables
+    assert carried["in_transit"][["destination", "ship_month", "quantity"]].values.tolist() == [
+        ["BW", "2027-01", 10]
+    ]
+    assert carried["opening_stock"].values.tolist() == [["BW", "A", 4.0]]
+    assert carried["planned_shipments"][["ship_month", "quantity"]].values.tolist() == [
+        ["2027-02", 7]
+    ]
+    frozen = carried["frozen"][["decision", "node", "sku"]].fillna("").values.tolist()
+    assert frozen == [["warehouse", "BW", ""], ["listing", "BW", "A"]]
