@@ -284,3 +284,26 @@ def test_a_routing_plan_carries_its_shipments_stock_and_decisions():
     ]
     frozen = carried["frozen"][["decision", "node", "sku"]].fillna("").values.tolist()
     assert frozen == [["warehouse", "BW", ""], ["listing", "BW", "A"]]
+
+
+@pytest.mark.unit
+def test_goods_keep_their_warehouse_used_and_a_bonded_sku_listed(tmp_path):
+    """Listing at a domestic warehouse costs nothing and gates nothing: goods there force the
+    warehouse used only."""
+    lanes = [*LANES, ("FR", "DW", "sea_bulk", 2.0, 35), ("DW", "M1", "last_mile", 2.0, 2)]
+    bonded = {"BW": {"fixed_cost": 0.0}, "DW": {"kind": "domestic_warehouse"}}
+    folder = write_routing_instance(tmp_path / "r", [PRODUCT], DEMAND, bonded=bonded, lanes=lanes)
+    moving = [
+        {**SEA_LANE, "sku": "A", "ship_month": 1, "arrival_month": 2, "quantity": 5},
+        {**SEA_LANE, "destination": "DW", "sku": "A", "ship_month": 1, "arrival_month": 2,
+         "quantity": 5},
+    ]  # fmt: skip
+    pd.DataFrame(moving).to_csv(folder / "in_transit.csv", index=False)
+    data = RoutingData.from_instance(cbecopt.load_instance(folder), RoutingConfig())
+    fixed = {(f.family, f.label, f.value, f.source) for f in data.in_motion.fixings}
+    assert fixed == {
+        ("use_bonded", "BW", 1.0, "in_transit row 2"),
+        ("listed", ("BW", "A"), 1.0, "in_transit row 2"),
+        ("use_bonded", "DW", 1.0, "in_transit row 3"),
+    }
+    assert sorted(data.in_motion.arrivals) == [(0, 0, 1, 5.0), (1, 0, 1, 5.0)]
