@@ -14,6 +14,11 @@ any more, and enters the new run as the ``network`` model's in-motion tables
 
 A table the instance itself holds (the stock counted in the warehouse, say) wins over the one
 carried from the plan. :func:`plan_changes` compares the new plan with the previous one.
+
+A ``routing`` plan carries the same way (``models/routing.md``, "What is already in motion"):
+its ``inbound`` shipments, month-end ``stock`` and ``bonded`` warehouses used are read as a
+network plan's shipments, stock and warehouses (:func:`as_network_plan`); it has no overseas
+warehouses or purchases.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ from cbecopt.results import Result
 
 PLAN_TABLES = ("shipments", "stock", "warehouses", "overseas", "purchases")
 """The tables of a previous ``network`` plan that :func:`carry_over` reads."""
+
+ROUTING_PLAN_TABLES = ("inbound", "stock", "bonded")
+"""The tables of a previous ``routing`` plan that :func:`carry_over` reads."""
+ROUTING_NAMES = {"shipments": "inbound", "warehouses": "bonded"}
+"""A routing plan's name of each network plan table it has."""
 
 IN_MOTION = ("in_transit", "opening_stock", "planned_shipments", "frozen")
 """The in-motion tables a rolling run gets from the previous plan."""
@@ -77,16 +87,44 @@ def read_plan(path: str | Path) -> dict[str, pd.DataFrame]:
                 str(path), "is not a plan: give the .xlsx workbook or the folder a plan went to"
             )
         )
-    missing = [name for name in PLAN_TABLES if name not in tables]
+    needed = ROUTING_PLAN_TABLES if is_routing_plan(tables) else PLAN_TABLES
+    missing = [name for name in needed if name not in tables]
     if missing:
         raise InputError(
             Problem(
                 str(path),
-                f"has no {', '.join(missing)} table: it is not a network plan, or was written "
+                f"has no {', '.join(missing)} table: it is not a network or routing plan, or was "
+                "written "
                 "by an older cbecopt; solve the month again with `cbecopt plan` or `solve -o`",
             )
         )
     return tables
+
+
+def is_routing_plan(tables: dict[str, pd.DataFrame]) -> bool:
+    """Whether ``tables`` are a ``routing`` plan's (an ``inbound`` table, no ``shipments``)."""
+    return "inbound" in tables and "shipments" not in tables
+
+
+def as_network_plan(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A plan's tables under a network plan's names and columns: a routing plan's ``inbound``
+    as ``shipments``, ``stock`` (``bonded_warehouse``, ``stock``) as ``stock`` (``warehouse``,
+    ``quantity``), ``bonded`` as ``warehouses`` (every one of kind ``bonded``: routing lists
+    SKUs at domestic warehouses too, at no cost), no overseas warehouses or purchases. A
+    network plan's tables are returned as they are."""
+    if not is_routing_plan(tables):
+        return tables
+    bonded = tables["bonded"].rename(columns={"bonded_warehouse": "warehouse"})
+    return {
+        **tables,
+        "shipments": tables["inbound"].rename(columns={"bonded_warehouse": "destination"}),
+        "stock": tables["stock"].rename(
+            columns={"bonded_warehouse": "warehouse", "stock": "quantity"}
+        ),
+        "warehouses": bonded.assign(kind="bonded"),
+        "overseas": pd.DataFrame(columns=["warehouse", "open"]),
+        "purchases": pd.DataFrame(columns=["supplier", "quantity"]),
+    }
 
 
 def carry_over(
@@ -96,7 +134,8 @@ def carry_over(
 
     Parameters
     ----------
-    previous : the previous plan's tables (:func:`read_plan`), months as calendar months.
+    previous : the previous plan's tables (:func:`read_plan`, a network or routing plan),
+        months as calendar months.
     start : the new window's first month (``2027-02``).
     frozen_months : the first months of the new window whose shipments stay as planned.
     source : how to name the previous plan in problems.
@@ -106,6 +145,7 @@ def carry_over(
     InputError
         the previous plan has no calendar months, or ends before the month before ``start``.
     """
+    previous = as_network_plan(previous)
     shipments = previous["shipments"]
     _calendar_months(shipments, ("ship_month", "arrival_month"), source)
     first = month_index(start)
@@ -277,8 +317,11 @@ def plan_changes(
     out), the largest changes first within each table.
 
     Columns: ``table``, ``item`` (the key, ``/``-joined), ``month`` (blank for tables without
-    one), ``field``, ``previous``, ``new``, ``change``.
+    one), ``field``, ``previous``, ``new``, ``change``. Routing plans are compared as network
+    plans (:func:`as_network_plan`), their tables named as routing names them.
     """
+    names = ROUTING_NAMES if is_routing_plan(current) else {}
+    previous, current = as_network_plan(previous), as_network_plan(current)
     stock = previous.get("stock")
     months = [m for m in (stock["month"] if stock is not None else ()) if is_label(str(m))]
     last = max(months, key=month_index) if months else None
@@ -301,7 +344,7 @@ def plan_changes(
         frames.append(
             pd.DataFrame(
                 {
-                    "table": table,
+                    "table": names.get(table, table),
                     "item": moved[item_keys].astype(str).agg("/".join, axis=1),
                     "month": moved[month] if month else None,
                     "field": value,
@@ -389,7 +432,7 @@ def plan_month(
             carried.ordered,
         )
     result = solve(window, model, options, config)
-    if result.tables:
+    if result.tables and model == "network":
         ordered = carried.ordered if carried is not None else pd.DataFrame(columns=ORDERED_COLUMNS)
         result.tables[ORDERED] = ordered
     if previous is not None and result.tables:

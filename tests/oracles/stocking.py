@@ -17,6 +17,9 @@ Rules, as the routing model documents them (``models/routing.md``):
   of value V released from bonded stock pays 0.7 (v + c) / (1 - c) V.
 - A month's goods arrive at its start and leave evenly through it: the average stock is
   (opening + arrivals + closing) / 2 and the peak is opening + arrivals.
+- Stock on hand before month 1 (``Store.opening``, the ``opening_stock`` table) arrives in
+  month 1 at no cost (its half month of holding on arrival is a constant, left out); the
+  warehouse holding it is used.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def cbec_tax(value: float, vat: float, consumption_tax: float) -> float:
 @dataclass(frozen=True)
 class Store:
     """A stocking warehouse: its inbound lane (cost per unit, months on the way), last mile
-    (cost per unit), handling fee per order, fixed cost per month, volume (m³, inf: none)."""
+    (cost per unit), handling fee per order, fixed cost per month, volume (m³, inf: none),
+    units on hand before month 1."""
 
     inbound_cost: float
     lead_months: int
@@ -53,6 +57,7 @@ class Store:
     handling: float = 0.0
     fixed: float = 0.0
     volume: float = np.inf
+    opening: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ def cheapest_plan(sku: Sku, bonded: Store, domestic: Store, cover_weeks: float =
             "bonded": bool(used[0]),
             "domestic": bool(used[1]) and sku.general_trade_allowed,
         }
+        if any(s.opening > 0 and not open_[w] for w, s in stores.items()):
+            continue  # goods on hand keep their warehouse used
         plan = _solve(sku, stores, unit_cost, open_, months, cover_weeks)
         if plan is None:
             continue
@@ -162,7 +169,7 @@ def _solve(sku, stores, unit_cost, open_, months, cover_weeks):
             if t - s.lead_months >= 0:
                 row[at["q", w, t - s.lead_months]] -= 1
             eq_rows.append(row)
-            eq_rhs.append(0.0)
+            eq_rhs.append(s.opening if t == 0 else 0.0)
             # peak: v (I_t-1 + A_t) <= V
             if np.isfinite(s.volume):
                 row = np.zeros(n)
@@ -171,7 +178,7 @@ def _solve(sku, stores, unit_cost, open_, months, cover_weeks):
                 if t - s.lead_months >= 0:
                     row[at["q", w, t - s.lead_months]] += sku.volume
                 le_rows.append(row)
-                le_rhs.append(s.volume)
+                le_rhs.append(s.volume - (sku.volume * s.opening if t == 0 else 0.0))
             # cover: c x_t - I_t <= 0, every month but the last
             if cover > 0 and t < months - 1:
                 row = np.zeros(n)

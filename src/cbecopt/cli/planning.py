@@ -33,7 +33,7 @@ from cbecopt.cli.output import check_output, deliver, input_paths, out_path
 from cbecopt.cli.solving import HorizonOpt, model_config
 from cbecopt.errors import CbecoptError
 
-PLANNED_MODELS = ("network",)
+PLANNED_MODELS = ("network", "routing")
 """The models whose plans carry what is in motion into the next month's run."""
 
 CHANGES_SHOWN = 12

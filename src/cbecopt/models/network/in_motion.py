@@ -12,13 +12,13 @@ term of the objective.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from cbecopt.in_motion import Fixing, fix_variables
 from cbecopt.labelled import VarFamily
 
 if TYPE_CHECKING:
@@ -27,19 +27,6 @@ if TYPE_CHECKING:
 STOCK_KINDS = ("overseas", "bonded")
 """Where goods can be: an overseas warehouse (``NetworkData.overseas``) or a bonded or
 domestic one (``NetworkData.bonded``)."""
-
-
-@dataclass(frozen=True)
-class Fixing:
-    """A first-stage variable held at ``value``: its family, its label in the family, the
-    input row that asks for it (``frozen row 3``) and the decision in words (``warehouse NB
-    used``), for messages and the diagnosis."""
-
-    family: str
-    label: Hashable
-    value: float
-    source: str
-    said: str
 
 
 @dataclass(frozen=True)
@@ -124,24 +111,10 @@ def stocked_warehouses(d: NetworkData) -> np.ndarray:
 
 
 def fix_in_motion(d: NetworkData, by_name: dict[str, VarFamily]) -> None:
-    """Hold every variable of ``d.in_motion.fixings`` at its value (lower = upper bound).
-
-    A fixing of a variable the model does not have is an error unless its value is 0 (a
-    variable never built is 0: a listing no lane can fill, a shipment of a month whose
-    arrival falls beyond the horizon is refused by the reader).
-    """
-    if d.in_motion is None:
-        return
-    for fixing in d.in_motion.fixings:
-        family = by_name.get(fixing.family)
-        position = -1 if family is None else family.labels.get_indexer([fixing.label])[0]
-        if position < 0:
-            if fixing.value == 0:
-                continue
-            raise ValueError(
-                f"{fixing.source}: the model has no {fixing.family} {fixing.label!r} to fix"
-            )
-        family.set_bounds([position], lower=fixing.value, upper=fixing.value)
+    """Hold every variable of ``d.in_motion.fixings`` at its value (:func:`fix_variables`;
+    a shipment of a month whose arrival falls beyond the horizon is refused by the reader)."""
+    if d.in_motion is not None:
+        fix_variables(d.in_motion.fixings, by_name)
 
 
 def shipment_status(d: NetworkData, labels: pd.Index) -> np.ndarray:

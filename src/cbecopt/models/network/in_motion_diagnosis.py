@@ -1,78 +1,23 @@
-"""Why a ``network`` plan with fixed decisions is infeasible: :func:`fixing_diagnosis`.
-
-The frozen decisions, planned shipments and what the goods in motion force
-(:class:`~cbecopt.models.network.in_motion.InMotion`) are the only rows of the model that can
-make it infeasible where the free model is not (``diagnose_network``: the free model always
-has a plan). So the diagnosis re-solves the model without them; when that has a plan, it
-re-solves once without each input row's fixings alone and names the rows whose fixing alone
-breaks it. Every re-solve shares :data:`DIAGNOSIS_SECONDS`, or what is left of the running
-call's time limit when that is less (:func:`~cbecopt.limits.watched_budget`), and stops at the
-first plan found.
-"""
+"""Why a ``network`` plan with fixed decisions is infeasible: :func:`fixing_diagnosis`
+(:mod:`cbecopt.fixing_diagnosis` re-solving the network model without the fixings)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from cbecopt import fixing_diagnosis as shared
 from cbecopt.highs import SolveOptions
-from cbecopt.limits import OutOfTime, watched_budget
 from cbecopt.models.network.build import NetworkProblem, solve_network
-from cbecopt.results import Status
-
-DIAGNOSIS_SECONDS = 20.0
-"""Seconds all the re-solves of one diagnosis share."""
-ROWS_TRIED = 20
-"""How many input rows are tried one by one (the first, in input order)."""
-FEASIBLE = (Status.OPTIMAL, Status.FEASIBLE)
 
 
 def fixing_diagnosis(problem: NetworkProblem) -> list[str]:
     """Sentences naming the fixings that make ``problem`` infeasible (empty without any)."""
     motion = problem.data.in_motion
-    if motion is None or not motion.fixings:
+    if motion is None:
         return []
-    sources = list(dict.fromkeys(f.source for f in motion.fixings))
-    call = watched_budget()
-    left = None if call is None else call.remaining()
-    seconds = DIAGNOSIS_SECONDS if left is None else min(DIAGNOSIS_SECONDS, left)
-    if seconds <= 0:
-        return [_unknown(sources, "no time was left")]
-    options = SolveOptions(time_limit=seconds, mip_rel_gap=0.99).begin()
 
-    def has_plan(dropped: set[str]) -> bool | None:
-        """Whether the model without the fixings of ``dropped`` has a plan (None: unknown)."""
-        if options.budget.expired():
-            return None
+    def solve_without(dropped: set[str], options: SolveOptions):
         data = replace(problem.data, in_motion=motion.without(dropped))
-        try:
-            status = solve_network(data, options=options)[1].status
-        except OutOfTime:  # the call's own limit ran out while the model was built
-            return None
-        return True if status in FEASIBLE else False if status == Status.INFEASIBLE else None
+        return solve_network(data, options=options)[1].status
 
-    free = has_plan(set(sources))
-    if not free:
-        return [] if free is False else [_unknown(sources, f"within {seconds:g} s")]
-    culprits = [s for s in sources[:ROWS_TRIED] if has_plan({s})]
-    reasons = [
-        f"the fixed decisions make the plan infeasible: without the fixings of "
-        f"{_listed(sources)} it has a plan"
-    ]
-    for source in culprits:
-        fixed = [f for f in motion.fixings if f.source == source]
-        what = "; ".join(f"{f.said} = {f.value:g}" for f in fixed)
-        reasons.append(f"relaxing {source} alone ({what}) makes it feasible")
-    if not culprits:
-        reasons.append("no single row's fixing alone breaks it: several fixings conflict")
-    return reasons
-
-
-def _listed(sources: list[str]) -> str:
-    return ", ".join(sources)
-
-
-def _unknown(sources: list[str], why: str) -> str:
-    return (
-        f"the fixings of {_listed(sources)} may make the plan infeasible: {why} it could not "
-        "be told whether it has a plan without them; give a longer --time-limit"
-    )
+    return shared.fixing_diagnosis(motion.fixings, solve_without)

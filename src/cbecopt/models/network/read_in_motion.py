@@ -18,7 +18,10 @@ from functools import cached_property
 
 import numpy as np
 
-from cbecopt.errors import InputError, Problem
+from cbecopt.errors import InputError
+from cbecopt.in_motion import RowReader
+from cbecopt.in_motion import said as _said
+from cbecopt.in_motion import table_rows as _rows
 from cbecopt.instance import Instance
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.in_motion import Fixing, InMotion
@@ -77,46 +80,19 @@ def planned_units(instance: Instance, skus: list[str]) -> np.ndarray:
     return table.groupby("sku")["quantity"].sum().reindex(skus, fill_value=0.0).to_numpy(float)
 
 
-class _Reader:
+class _Reader(RowReader):
     """Reads the tables row by row, collecting problems, warnings and what each row means."""
 
     def __init__(self, instance: Instance, d: NetworkData):
-        self.instance, self.d = instance, d
+        super().__init__(instance, d.skus, "network")
+        self.d = d
         self.kinds = instance.network.nodes["kind"]
         self.lanes = _first_stage_lanes(d)
-        products = instance.network.products
-        self.products = set() if products is None else set(products["sku"])
-        self.k_of = {s: k for k, s in enumerate(d.skus)}
-        self.problems: list[Problem] = []
-        self.warnings: list[str] = []
         self.arrivals: list[tuple] = []
         self.shipped: list[tuple] = []
         self.placed: list[tuple] = []
         self.planned: list[Fixing] = []
         self.frozen_fixings: list[Fixing] = []
-        self.forced: dict[tuple[str, object], Fixing] = {}
-        self.held: dict[tuple[str, object], str] = {}
-
-    def problem(self, table: str, message: str, index, column: str | None) -> None:
-        self.problems.append(self.instance.problem(table, message, index, column))
-
-    def where(self, table: str, index) -> str:
-        return f"{table} row {self.instance.row_number(table, index)}"
-
-    def sku(self, table: str, index, sku) -> int | None:
-        """The SKU's position, or None after a problem (unknown) or a warning (no demand)."""
-        if sku is None:
-            self.problem(table, "no SKU given", index, "sku")
-        elif sku not in self.products:
-            self.problem(table, f"unknown SKU '{sku}' (not in products)", index, "sku")
-        elif sku not in self.k_of:
-            self.warnings.append(
-                f"{self.where(table, index)}: SKU '{sku}' has no demand in the horizon; "
-                "the network model leaves it out, so this row is ignored"
-            )
-        else:
-            return self.k_of[sku]
-        return None
 
     def node(self, table: str, index, node, column: str, kinds: tuple[str, ...]) -> bool:
         """Whether ``node`` exists and is of one of ``kinds`` (else a problem); a platform
@@ -155,16 +131,11 @@ class _Reader:
         self.arrivals.append((kind, names.index(node), k, month, units))
         what = f"holds {units:g} units of '{d.skus[k]}' there"
         if kind == "overseas":
-            self._force("open", node, source, what, _said("overseas", node))
+            self.force("open", node, source, what, _said("overseas", node))
         else:
-            self._force("use_warehouse", node, source, what, _said("warehouse", node))
+            self.force("use_warehouse", node, source, what, _said("warehouse", node))
             label = (node, d.skus[k])
-            self._force("listed", label, source, what, _said("listing", label))
-
-    def _force(self, family: str, label, source: str, what: str, said: str) -> None:
-        """``label`` of ``family`` fixed to 1 because of the goods ``what`` says are there."""
-        self.forced.setdefault((family, label), Fixing(family, label, 1.0, source, said))
-        self.held.setdefault((family, label), f"{source} {what}")
+            self.force("listed", label, source, what, _said("listing", label))
 
     def opening_stock(self, table) -> None:
         name = "opening_stock"
@@ -258,7 +229,7 @@ class _Reader:
                 continue
             if row.quantity > 0:
                 self.placed.append((o, float(row.quantity), float(row.unit_price)))
-                self._force(
+                self.force(
                     "use_supplier",
                     row.supplier,
                     self.where(name, index),
@@ -381,14 +352,7 @@ class _Reader:
             else:
                 family = BINARY_DECISIONS[decision]
             source = self.where(name, index)
-            forced = self.held.get((family, label))
-            if forced is not None and value == 0:
-                self.problem(
-                    name,
-                    f"{source}: {_said(decision, row_label)} = 0, but {forced}",
-                    index,
-                    "value",
-                )
+            if self.held_against(name, index, family, label, value, _said(decision, row_label)):
                 continue
             self.frozen_fixings.append(
                 Fixing(family, label, value, source, _said(decision, row_label))
@@ -428,17 +392,3 @@ def _first_stage_lanes(d: NetworkData) -> dict[tuple[str, str, str], tuple[str, 
             origin = d.suppliers[o] if kind == "supplier" else d.overseas[o]
             lanes.setdefault((origin, d.bonded[b], modes["inbound"][n]), ("inbound", n))
     return lanes
-
-
-def _said(decision: str, label) -> str:
-    """A frozen decision as the diagnosis names it: ``warehouse NB used``."""
-    verb = {"supplier": "qualified", "overseas": "open", "warehouse": "used", "listing": "listed"}
-    node = label if isinstance(label, str) else " ".join(label)
-    return f"{decision} {node} {verb.get(decision, 'committed')}"
-
-
-def _rows(table):
-    """``(row label, row)`` of a table, none when it is not given."""
-    if table is None:
-        return []
-    return zip(table.index, table.itertuples(index=False), strict=True)

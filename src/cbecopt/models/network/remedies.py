@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cbecopt.errors import InputError
 from cbecopt.highs import SolveOptions
+from cbecopt.in_motion import refuse_in_motion
 from cbecopt.instance import Instance
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.kpis import KPI_COLUMNS, kpi_row, plan_kpis
@@ -211,19 +211,11 @@ def compare_remedies(
     the network from scratch, so the tables of what is already in motion are refused."""
     from cbecopt.models import check_inputs, model_spec  # the registry lists this model: late
 
-    moving = list(instance.network.in_motion)
-    if moving:
-        raise InputError(
-            [
-                instance.problem(
-                    table,
-                    "the remedy comparison designs the network from scratch and does not take "
-                    "what is already in motion into account; solve with --model network, or "
-                    "leave this table out",
-                )
-                for table in moving
-            ]
-        )
+    refuse_in_motion(
+        instance,
+        "the remedy comparison designs the network from scratch and does not take what is "
+        "already in motion into account; solve with --model network, or leave this table out",
+    )
     options = (options or SolveOptions()).begin()
     spec = model_spec("network", config)
     config = config if config is not None else spec.config_type()

@@ -5,8 +5,11 @@ sampler, diagnosis and generator."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from cbecopt.fixing_diagnosis import fixing_diagnosis
+from cbecopt.highs import SolveOptions, solve_compiled
 from cbecopt.instance import Instance
 from cbecopt.models.routing.build import RoutingConfig, RoutingData, RoutingProblem, extract_routing
 from cbecopt.models.routing.data import demand_sampler
@@ -20,6 +23,7 @@ from cbecopt.models.spec import (
     by_form,
     labels_as_they_are,
 )
+from cbecopt.stochastic.twostage import build_extensive_form
 
 
 def _check_routing(instance: Instance, config: RoutingConfig | None, seed: int = 0) -> RoutingData:
@@ -35,6 +39,18 @@ def _routing_sampler(instance: Instance, config: RoutingConfig | None, problem):
 
 
 def _diagnose_routing(problem: RoutingProblem) -> list[str]:
+    motion = problem.data.in_motion
+    if motion is not None and motion.fixings:
+
+        def solve_without(dropped: set[str], options: SolveOptions):
+            data = replace(problem.data, in_motion=motion.without(dropped))
+            free = RoutingProblem(data, problem.instance_name)
+            form = build_extensive_form(free, free.scenarios())
+            return solve_compiled(form.compile(), options).status
+
+        fixed = fixing_diagnosis(motion.fixings, solve_without)
+        if fixed:
+            return fixed
     return [
         "lost sales absorb any shortfall, so the plan is infeasible only through its own data: "
         "check warehouse volume capacities against stock that must be held (cover_weeks), and "
@@ -81,6 +97,19 @@ SPEC = ModelSpec(
         "arcs": all_columns("arcs"),
         "demand": ("market", "sku", "quantity", "month", "scenario", "std"),
         "products": tuple(c for c in all_columns("products") if c != "counterfeit_penalty"),
+        "opening_stock": ("warehouse", "sku", "quantity"),
+        "in_transit": (
+            "origin",
+            "destination",
+            "sku",
+            "mode",
+            "ship_month",
+            "arrival_month",
+            "quantity",
+        ),
+        "placed_orders": ("supplier",),
+        "frozen": ("decision", "node", "sku", "value"),
+        "planned_shipments": ("origin", "destination", "sku", "mode", "ship_month", "quantity"),
         **SCENARIOS_READ,
     },
     unbounded="the routing model cannot be unbounded: bulk purchases are capped by the most "

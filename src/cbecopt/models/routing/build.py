@@ -33,8 +33,10 @@ from cbecopt.families import (
     stock_balance,
     use_only_if_open,
 )
+from cbecopt.in_motion import fix_variables
 from cbecopt.labelled import VarFamily, add_var_family, coded_labels, nonempty
 from cbecopt.models.routing.data import RoutingConfig, RoutingData
+from cbecopt.models.routing.in_motion import in_transit_rows, inbound_status
 from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstStage
 from cbecopt.whole_units import add_cases, rounded_whole, unit_domain, whole_units_bound
 
@@ -149,6 +151,9 @@ class RoutingProblem(DemandScenarios):
             *fixed_cost_if_used(listed, listed.keyed(d.listing["cost"])),
             *(inbound.keyed(d.inbound["cost"]) * inbound).parts,
         )
+        if d.in_motion is not None:
+            by_name = {"use_bonded": used, "listed": listed, "inbound": inbound}
+            fix_variables(d.in_motion.fixings, by_name)
         return FirstStage((used, listed, inbound), nonempty(cost))
 
     def build_second_stage(self, block: pyo.Block, demand: np.ndarray, first: FirstStage):
@@ -193,7 +198,10 @@ class RoutingProblem(DemandScenarios):
             inbound.sum(by=["bonded", "sku", "arrival"]).rename({"arrival": "month"}),
             release.sum(by=["bonded", "sku", "month"]),
             period="month",
-            doc="I_bkt - I_bk,t-1 - arrivals + releases = 0",
+            doc="I_bkt - I_bk,t-1 - arrivals + releases = known arrivals",
+            known=None
+            if d.in_motion is None
+            else pd.Series(d.in_motion.known_arrivals(d.stock.frame), index=stock.labels),
         )
         demand_key = ["market", "sku", "month"]
         demand_satisfaction(
@@ -467,7 +475,7 @@ def _positive(table: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def _inbound_table(d: RoutingData, inbound: np.ndarray) -> pd.DataFrame:
     f = d.inbound.frame
-    return _positive(
+    decided = _positive(
         pd.DataFrame(
             {
                 "origin": f["origin"],
@@ -478,10 +486,13 @@ def _inbound_table(d: RoutingData, inbound: np.ndarray) -> pd.DataFrame:
                 "arrival_month": _month(d, f["arrive"]),
                 "quantity": inbound,
                 "freight_cost": f["freight"] * inbound,
+                "status": inbound_status(d, RoutingLabels.of(d).inbound),
             }
         ),
         "quantity",
     )
+    moving = in_transit_rows(d)
+    return decided if moving.empty else pd.concat([moving, decided], ignore_index=True)
 
 
 def _bonded_table(d: RoutingData, used, listed, stock, release) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from cbecopt.models.routing.checks import (
     salvage_problems,
     unit_problems,
 )
+from cbecopt.models.routing.in_motion import RoutingInMotion, with_in_motion
 from cbecopt.models.routing.postal import postal_rates
 from cbecopt.network import STOCK_CHANNELS, SUPPLY_KINDS, Network
 from cbecopt.scenarios import check_sampling, sample_scenarios, scenario_rows
@@ -166,6 +167,7 @@ class RoutingData:
     stock_channel: np.ndarray = field(default_factory=lambda: np.array([], object))  # per b
     cover: float = 0.0  # months of cover: cover_weeks x 7 / 30.4
     integer_quantities: bool = False  # inbound, releases and parcels in whole units
+    in_motion: RoutingInMotion | None = None  # what is already in motion (models/routing.md)
 
     def with_scenarios(self, names, probabilities, demand) -> RoutingData:
         return dataclasses.replace(
@@ -304,12 +306,18 @@ class RoutingData:
         cover_weeks = config.cover_weeks
         if cover_weeks is None:
             cover_weeks = _cover_weeks_setting(instance)
-        return dataclasses.replace(
+        data = dataclasses.replace(
             _with_whole_units(instance, config, data, lanes, products),
             tax_rules=f"{rules.effective} ({Path(rules.file).name})",
             warnings=tuple(warnings),
             cover=cover_weeks * DAYS_PER_WEEK / DAYS_PER_MONTH,
         )
+        if config.sku_blocks is not None and instance.network.in_motion:
+            raise OptionError(
+                "solving by SKU blocks does not take what is already in motion (opening_stock, "
+                "in_transit, frozen, planned_shipments): leave out --sku-blocks"
+            )
+        return with_in_motion(instance, data)
 
 
 def _with_whole_units(

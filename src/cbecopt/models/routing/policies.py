@@ -8,6 +8,7 @@ import dataclasses
 import pandas as pd
 
 from cbecopt.highs import SolveOptions
+from cbecopt.in_motion import refuse_in_motion
 from cbecopt.instance import Instance
 from cbecopt.models.routing.build import RoutingConfig
 from cbecopt.models.spec import Comparison
@@ -40,9 +41,16 @@ def compare_routing(
     """Solve ``instance`` under each of :data:`ROUTING_STRATEGIES`; one row per strategy.
 
     ``cost`` is the plan's expected cost with lost sales at their price and penalty, so the
-    strategies compare on the same demand; demand a strategy cannot reach is lost.
+    strategies compare on the same demand; demand a strategy cannot reach is lost. Each
+    strategy plans from scratch, so the tables of what is already in motion are refused.
     """
     from cbecopt.compare import solve_policies  # it solves through the registry: import late
+
+    refuse_in_motion(
+        instance,
+        "the channel comparison plans each strategy from scratch and does not take what is "
+        "already in motion into account; solve with --model routing, or leave this table out",
+    )
 
     config = config or RoutingConfig()
     configs = {s: dataclasses.replace(config, channels=c) for s, c in ROUTING_STRATEGIES.items()}
