@@ -579,7 +579,8 @@ def extract_suppliers(built: SuppliersModel, values_of) -> tuple[dict[str, pd.Da
     skus["brand_direct_share"] = skus["sku"].map(brand).fillna(0.0) / skus["bought"].where(
         skus["bought"] > 0
     )
-    skus["sources"] = skus["sku"].map(by_sku["supplier"].agg(lambda s: ";".join(s))).fillna("")
+    sources = skus["sku"].map(by_sku["supplier"].agg(lambda s: ";".join(s)))
+    skus["sources"] = sources.astype(object).fillna("")  # nothing bought: float NaN
     units = np.bincount(d.offer_supplier, weights=q, minlength=len(d.SUPPLIERS))
     suppliers = pd.DataFrame(
         {
