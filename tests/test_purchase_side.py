@@ -145,6 +145,33 @@ def test_placed_units_count_in_the_counterfeit_average(tmp_path):
     assert placed.objective == pytest.approx(FIXED_B + 20 * CHEAP + 50 * DEAR)
 
 
+@pytest.mark.component
+def test_frozen_unused_supplier_short_of_demand_is_diagnosed(tmp_path):
+    """A frozen unused; 30 already placed from B, whose offer can supply 50 more (capacity is
+    what remains): 70 still to buy, 50 to buy from. The diagnosis names the frozen supplier and
+    the SKU short against the demand left after the placed units."""
+    folder = two_sources(tmp_path / "x")
+    offers = pd.read_csv(folder / "offers.csv")
+    offers["capacity"] = [None, 50]
+    offers.to_csv(folder / "offers.csv", index=False)
+    instance = with_tables(folder, [("B", "X", 30, 0)], [("supplier", "A", None, 0)])
+    result = cbecopt.solve(instance, "suppliers")
+    assert result.status == cbecopt.Status.INFEASIBLE
+    assert "frozen rows fix supplier(s) 'A' unused" in result.diagnosis[0]
+    assert any("can supply 50 units" in c and "short of demand 70" in c for c in result.diagnosis)
+
+
+@pytest.mark.component
+def test_placed_order_of_a_sku_without_demand_is_ignored_with_a_warning(tmp_path):
+    folder = two_sources(tmp_path / "x")
+    pd.DataFrame([{"sku": "X", "price": 100}, {"sku": "Y", "price": 1}]).to_csv(
+        folder / "products.csv", index=False
+    )
+    result = solve_suppliers(with_tables(folder, [("A", "Y", 5, 1)]))
+    assert result.objective == pytest.approx(FIXED_A + DEMAND * CHEAP)  # as without the row
+    assert any("placed_orders.csv row 2" in w and "'Y' has no demand" in w for w in result.warnings)
+
+
 def problems_of(error: InputError) -> set[tuple[str, int | None, str | None]]:
     return {(p.file, p.row, p.column) for p in error.problems}
 
