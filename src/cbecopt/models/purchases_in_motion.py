@@ -88,6 +88,11 @@ def read_purchases_in_motion(
     return InMotionRows(placed, frozen, warnings, problems)
 
 
+def by_row(problems: list[Problem]) -> list[Problem]:
+    """``problems`` by file, then row, as a person reads them."""
+    return sorted(problems, key=lambda p: (p.file, p.row or 0))
+
+
 def _placed(instance, model, table, offers, skus, problems, warnings) -> list[PlacedOrder]:
     network = instance.network
     kinds = network.nodes["kind"]

@@ -32,7 +32,7 @@ from cbecopt.families import (
 from cbecopt.instance import Instance
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_var_family, coded_labels
 from cbecopt.models.demand_checks import demand_sku_problems
-from cbecopt.models.purchases_in_motion import read_purchases_in_motion
+from cbecopt.models.purchases_in_motion import by_row, read_purchases_in_motion
 from cbecopt.network import Network
 from cbecopt.scenarios import check_sampling, sample_scenarios, scenario_rows
 from cbecopt.schemas import CONTRACT_TYPES
@@ -221,7 +221,7 @@ def _in_motion(instance: Instance, contracts: pd.DataFrame, skus: list, config) 
         else:
             frozen[fixed] = row.value
     if problems:
-        raise InputError(problems)
+        raise InputError(by_row(problems))
     return {
         "placed": placed,
         "committed_cost": float(sum(o.quantity * o.unit_price for o in found.placed)),

@@ -23,7 +23,7 @@ from cbecopt.consumer_law import load_consumer_law, statutory_penalty
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.instance import Instance
 from cbecopt.models.demand_checks import demand_sku_problems, scenario_demand_problems
-from cbecopt.models.purchases_in_motion import read_purchases_in_motion
+from cbecopt.models.purchases_in_motion import by_row, read_purchases_in_motion
 from cbecopt.schemas import SUPPLIER_TYPES
 from cbecopt.tax import cbec_retail_tax
 from cbecopt.tax_rules import load_tax_rules
@@ -376,7 +376,7 @@ def _in_motion(instance, offers, skus, suppliers, matrix, config, freight: bool)
         else:
             frozen_use[suppliers.index(row.node)] = row.value
     if problems:
-        raise InputError(problems)
+        raise InputError(by_row(problems))
     committed = sum(order.quantity * order.unit_price for order in orders)
     return {
         "placed": placed,
