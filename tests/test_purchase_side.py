@@ -172,6 +172,22 @@ def test_placed_order_of_a_sku_without_demand_is_ignored_with_a_warning(tmp_path
     assert any("placed_orders.csv row 2" in w and "'Y' has no demand" in w for w in result.warnings)
 
 
+@pytest.mark.component
+def test_rows_of_suppliers_a_policy_leaves_out_are_ignored_with_a_warning(tmp_path):
+    """Brand-direct only (A): B's placed units and B frozen are outside the plan; A buys all
+    100 at 5 with its fixed cost, 550."""
+    folder = two_sources(tmp_path / "x")
+    nodes = pd.read_csv(folder / "nodes.csv")
+    nodes["supplier_type"] = ["brand_direct", "agent", None]
+    nodes.to_csv(folder / "nodes.csv", index=False)
+    instance = with_tables(folder, [("B", "X", 30, 0)], [("supplier", "B", None, 1)])
+    result = solve_suppliers(instance, supplier_types=("brand_direct",))
+    assert bought(result) == {"A": pytest.approx(DEMAND)}
+    assert result.objective == pytest.approx(FIXED_A + DEMAND * CHEAP)
+    ignored = [w for w in result.warnings if "left out (supplier types brand_direct)" in w]
+    assert [w.split(":")[0] for w in ignored] == ["placed_orders.csv row 2", "frozen.csv row 2"]
+
+
 def problems_of(error: InputError) -> set[tuple[str, int | None, str | None]]:
     return {(p.file, p.row, p.column) for p in error.problems}
 

@@ -54,13 +54,16 @@ def read_purchases_in_motion(
     offers: Mapping[tuple[str, str], int],
     skus: Collection[str],
     decisions: Collection[str],
+    left_out: tuple[Collection[tuple[str, str]], str] = ((), ""),
 ) -> InMotionRows:
     """The instance's placed orders and frozen decisions as ``model`` can use them, with
     warnings and problems (the caller adds its own checks and raises them all at once).
 
     ``offers`` maps the model's (supplier, SKU) pairs to their positions; ``skus`` are the SKUs
     the model plans (a placed order of a product outside them is ignored with a warning: there
-    is nothing left to plan for it); ``decisions`` are the ``frozen`` decisions it has.
+    is nothing left to plan for it); ``decisions`` are the ``frozen`` decisions it has;
+    ``left_out`` the pairs the model's options leave out and why (a placed order of one is
+    ignored with a warning).
 
     Problems: an unknown supplier or SKU, a placed order of a pair the model has no offer of,
     a decision the model does not have.
@@ -68,7 +71,9 @@ def read_purchases_in_motion(
     tables = instance.network.in_motion
     problems: list[Problem] = []
     warnings: list[str] = []
-    placed = _placed(instance, model, tables.get("placed_orders"), offers, skus, problems, warnings)
+    placed = _placed(
+        instance, model, tables.get("placed_orders"), offers, skus, left_out, problems, warnings
+    )
     frozen = []
     table = tables.get("frozen")
     for index, row in _rows(table):
@@ -93,7 +98,9 @@ def by_row(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.row or 0))
 
 
-def _placed(instance, model, table, offers, skus, problems, warnings) -> list[PlacedOrder]:
+def _placed(
+    instance, model, table, offers, skus, left_out, problems, warnings
+) -> list[PlacedOrder]:
     network = instance.network
     kinds = network.nodes["kind"]
     products = set() if network.products is None else set(network.products["sku"])
@@ -116,14 +123,23 @@ def _placed(instance, model, table, offers, skus, problems, warnings) -> list[Pl
                 )
             )
             continue
+        where = (
+            f"{instance.source('placed_orders')} row {instance.row_number('placed_orders', index)}"
+        )
         if row.sku not in skus:
             warnings.append(
-                f"{instance.source('placed_orders')} row {instance.row_number('placed_orders', index)}: "
-                f"SKU '{row.sku}' has no demand; the {model} model plans nothing for it, so "
-                "this row is ignored"
+                f"{where}: SKU '{row.sku}' has no demand; the {model} model plans nothing for "
+                "it, so this row is ignored"
             )
             continue
-        offer = offers.get((row.supplier, row.sku))
+        pair, (excluded, why) = (row.supplier, row.sku), left_out
+        if pair not in offers and pair in excluded:
+            warnings.append(
+                f"{where}: the offer of '{row.sku}' by '{row.supplier}' is left out ({why}), "
+                "so this row is ignored"
+            )
+            continue
+        offer = offers.get(pair)
         if offer is None:
             problems.append(
                 instance.problem(

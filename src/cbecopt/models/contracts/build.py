@@ -230,7 +230,9 @@ def _in_motion(instance: Instance, contracts: pd.DataFrame, skus: list, config) 
     }
 
 
-def _commitment(instance: Instance, row, contracts: pd.DataFrame, every: pd.DataFrame, config):
+def _commitment(
+    instance: Instance, row, contracts: pd.DataFrame, every: pd.DataFrame, config
+) -> int | str | Problem:
     """The position of the contract a frozen ``commitment`` row fixes, a warning (its term
     is of a type the plan may not use) or the problem with it."""
 

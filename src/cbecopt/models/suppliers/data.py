@@ -315,10 +315,17 @@ def _in_motion(instance, offers, skus, suppliers, matrix, config, freight: bool)
     if "placed_orders" not in tables and "frozen" not in tables:
         return {}
     pairs = zip(offers["supplier"], offers["sku"], strict=True)
+    every = instance.network.offers
+    why = f"supplier types {', '.join(config.supplier_types or ())}"
     found = read_purchases_in_motion(
-        instance, "suppliers", {pair: o for o, pair in enumerate(pairs)}, skus, ("supplier",)
+        instance,
+        "suppliers",
+        {pair: o for o, pair in enumerate(pairs)},
+        skus,
+        ("supplier",),
+        (set(zip(every["supplier"], every["sku"], strict=True)), why),
     )
-    orders, problems = found.placed, found.problems
+    orders, problems, warnings = found.placed, found.problems, list(found.warnings)
     placed = np.zeros(len(offers))
     for order in orders:
         placed[order.offer] += order.quantity
@@ -344,12 +351,17 @@ def _in_motion(instance, offers, skus, suppliers, matrix, config, freight: bool)
         ]
     frozen_use = np.full(len(suppliers), np.nan)
     for row in found.frozen:
-        if row.node not in suppliers:
+        if row.node not in suppliers and row.node in set(every["supplier"]):
+            where = f"{instance.source('frozen')} row {instance.row_number('frozen', row.index)}"
+            warnings.append(
+                f"{where}: supplier '{row.node}' is left out ({why}), so this row is ignored"
+            )
+        elif row.node not in suppliers:
             problems.append(
                 instance.problem(
                     "frozen",
                     f"'{row.node}' is no supplier with an offer in the suppliers model (its "
-                    f"suppliers: {', '.join(map(str, suppliers)) or 'none'})",
+                    f"suppliers: {_some(suppliers)})",
                     row.index,
                     "node",
                 )
@@ -382,8 +394,14 @@ def _in_motion(instance, offers, skus, suppliers, matrix, config, freight: bool)
         "placed": placed,
         "committed_cost": float(committed),
         "frozen_use": frozen_use,
-        "warnings": tuple(found.warnings),
+        "warnings": tuple(warnings),
     }
+
+
+def _some(names: list) -> str:
+    """The first :data:`SHOWN` of ``names`` and how many more."""
+    shown = ", ".join(f"'{n}'" for n in names[:SHOWN]) or "none"
+    return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 
 def counterfeit_penalties(products: pd.DataFrame, override: float | None = None) -> np.ndarray:
