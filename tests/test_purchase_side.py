@@ -298,6 +298,38 @@ def test_frozen_commitment_gives_the_closed_form_cost_of_that_quantity(tmp_path,
     assert result.objective == pytest.approx(expected_cost(0, 0, committed, 1, 5))
 
 
+QF = {"supplier": "s3", "type": "quantity_flexibility", "unit_price": 4, "flex_up": 0.5}
+QF_DOWN = 0.2
+
+
+def expected_qf_cost(committed: float) -> float:
+    """Quantity flexibility at 4 with band [0.8 Q, 1.5 Q]: with 4 above the salvage 1 and below
+    the price plus penalty 12, each scenario buys its demand clipped to the band."""
+    total = 0.0
+    for _, probability, demand in SCENARIOS:
+        units = min(max(demand, (1 - QF_DOWN) * committed), 1.5 * committed)
+        sold = min(demand, units)
+        cost = 4 * units - P * sold + PI * (demand - sold) - V * (units - sold)
+        total += probability * cost
+    return total
+
+
+@pytest.mark.component
+@pytest.mark.parametrize("committed", [10.0, 40.0, 80.0])
+def test_frozen_quantity_flexibility_commitment_gives_the_cost_of_its_band(tmp_path, committed):
+    """Q = 40: buy 32 of 30 (2 salvaged) or 60 of 70 (10 lost): 0.5 (128 - 300 - 2) +
+    0.5 (240 - 600 + 20) = -257."""
+    term = {**QF, "flex_down": QF_DOWN}
+    instance = contracts_instance(
+        tmp_path / "x", [term], frozen=[("commitment", "s3", "A", committed)]
+    )
+    result = cbecopt.solve(instance, "contracts")
+    assert result.tables["contracts"]["quantity"].iloc[0] == pytest.approx(committed)
+    assert result.objective == pytest.approx(expected_qf_cost(committed))
+    if committed == 40:
+        assert result.objective == pytest.approx(-257)
+
+
 @pytest.mark.component
 @pytest.mark.parametrize(("placed", "firm"), [(0, 70), (20, 50), (80, 0)])
 def test_placed_firm_units_reduce_what_is_bought_at_sunk_cost(tmp_path, placed, firm):
@@ -314,11 +346,10 @@ def test_placed_firm_units_reduce_what_is_bought_at_sunk_cost(tmp_path, placed, 
 
 @pytest.mark.unit
 def test_contracts_bad_rows_are_named(tmp_path):
-    qf = {"supplier": "s3", "type": "quantity_flexibility", "unit_price": 4, "flex_up": 0.5}
     small = {**OPTION, "supplier": "s4", "min_order": 10}
     instance = contracts_instance(
         tmp_path / "x",
-        [{**OPTION, "capacity": 30}, small, FIRM, qf],
+        [{**OPTION, "capacity": 30}, small, FIRM, QF],
         placed=[
             ("s2", "A", 10, 1),  # row 2: fine
             ("s9", "A", 10, 1),  # row 3: no such supplier
