@@ -101,7 +101,9 @@ def by_row(problems: list[Problem]) -> list[Problem]:
 def _placed(
     instance, model, table, offers, skus, left_out, problems, warnings
 ) -> list[PlacedOrder]:
+    """The ``placed_orders`` rows the model can use; problems and warnings appended."""
     network = instance.network
+    skus, (excluded, why) = set(skus), left_out
     kinds = network.nodes["kind"]
     products = set() if network.products is None else set(network.products["sku"])
     placed = []
@@ -132,7 +134,7 @@ def _placed(
                 "it, so this row is ignored"
             )
             continue
-        pair, (excluded, why) = (row.supplier, row.sku), left_out
+        pair = (row.supplier, row.sku)
         if pair not in offers and pair in excluded:
             warnings.append(
                 f"{where}: the offer of '{row.sku}' by '{row.supplier}' is left out ({why}), "
