@@ -763,7 +763,8 @@ PLACED_ORDERS = TableSchema(
     required=False,
     allow_empty=True,
     unique_together=("supplier", "sku"),
-    doc="Units already bought from a supplier and not yet shipped (network model).",
+    doc="Units already bought from a supplier and not yet shipped (network, suppliers and "
+    "contracts models).",
 )
 
 FROZEN_DECISIONS = ("supplier", "overseas", "warehouse", "listing", "commitment")
@@ -790,7 +791,8 @@ FROZEN = TableSchema(
     required=False,
     allow_empty=True,
     unique_together=("decision", "node", "sku"),
-    doc="Decisions taken and fixed for the horizon (network model).",
+    doc="Decisions taken and fixed for the horizon (network; suppliers: supplier; contracts: "
+    "commitment).",
 )
 
 PLANNED_SHIPMENTS = TableSchema(

@@ -63,6 +63,8 @@ SPEC = ModelSpec(
         "demand": ("market", "sku", "quantity", "scenario", "std"),
         "products": ("sku", "price", "salvage_value", "lost_sale_penalty"),
         "contracts": all_columns("contracts"),
+        "placed_orders": ("supplier", "sku", "quantity", "unit_price"),
+        "frozen": ("decision", "node", "sku", "value"),
         **SCENARIOS_READ,
     },
     unbounded="the expected cost fell without limit: a contract without capacity priced "

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from cbecopt.errors import InputError, OptionError
+from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.families import (
     capacity_if_open,
     demand_satisfaction,
@@ -32,6 +32,7 @@ from cbecopt.families import (
 from cbecopt.instance import Instance
 from cbecopt.labelled import LinearTerms, Terms, VarFamily, add_var_family, coded_labels
 from cbecopt.models.demand_checks import demand_sku_problems
+from cbecopt.models.purchases_in_motion import by_row, read_purchases_in_motion
 from cbecopt.network import Network
 from cbecopt.scenarios import check_sampling, sample_scenarios, scenario_rows
 from cbecopt.schemas import CONTRACT_TYPES
@@ -39,6 +40,8 @@ from cbecopt.stochastic.twostage import DemandScenarios, ExtensiveForm, FirstSta
 
 COMMITTED = ("firm", "quantity_flexibility", "option")
 """Contract types with a first-stage quantity."""
+COMMITTED_TERMS = ("quantity_flexibility", "option")
+"""The terms whose first-stage quantity a frozen ``commitment`` fixes."""
 CALLED = ("quantity_flexibility", "option", "spot")
 """Contract types with units bought after demand is seen."""
 
@@ -97,6 +100,10 @@ class ContractsData:
     scenario_names: tuple[str, ...]
     probabilities: np.ndarray  # pr_s
     demand: np.ndarray  # D_sk, scenarios x SKUs
+    placed: np.ndarray | None = None  # P_k: firm units already ordered (None: no orders)
+    committed_cost: float = 0.0  # what the placed orders cost (sunk)
+    frozen_quantity: np.ndarray | None = None  # Q_c fixed per contract, nan free (None: none)
+    warnings: tuple[str, ...] = ()
 
     def with_scenarios(self, names, probabilities, demand) -> ContractsData:
         return dataclasses.replace(
@@ -142,6 +149,7 @@ class ContractsData:
         limited = list(capacity.index[np.isfinite(capacity.to_numpy())])
         i_pos = {i: n for n, i in enumerate(limited)}
         demand = _demand_scenarios(instance, config, seed)
+        motion = _in_motion(instance, contracts, skus, config)
 
         def column(name: str) -> np.ndarray:
             return contracts[name].to_numpy(float)
@@ -169,7 +177,115 @@ class ContractsData:
             scenario_names=demand.scenarios.names,
             probabilities=demand.scenarios.probabilities,
             demand=demand.demand_array({"sku": skus}),
+            **motion,
         )
+
+
+def _in_motion(instance: Instance, contracts: pd.DataFrame, skus: list, config) -> dict:
+    """What is already in motion (``placed``, ``committed_cost``, ``frozen_quantity``,
+    ``warnings``; none without those tables).
+
+    Contracts are keyed by (supplier, SKU, type); a placed order names a supplier and SKU, so
+    it must have a contract row of that pair (of any type: the units are firm, whichever
+    terms the plan may use now); a frozen ``commitment`` fixes the one quantity-flexibility
+    or option contract of its pair (one the allowed ``types`` leave out: ignored with a
+    warning).
+
+    Raises
+    ------
+    InputError
+        every row the model cannot honour, by file, row and column (besides the checks of
+        :func:`read_purchases_in_motion`): a commitment without a SKU, of a pair with no or
+        two such terms, above the term's capacity, or between 0 and its minimum order.
+    """
+    tables = instance.network.in_motion
+    if "placed_orders" not in tables and "frozen" not in tables:
+        return {}
+    every = instance.network.contracts
+    pairs = {
+        (i, k): n for n, (i, k) in enumerate(zip(every["supplier"], every["sku"], strict=True))
+    }
+    found = read_purchases_in_motion(instance, "contracts", pairs, skus, ("commitment",))
+    problems, warnings = list(found.problems), list(found.warnings)
+    placed = np.zeros(len(skus))
+    k_of = {k: n for n, k in enumerate(skus)}
+    for order in found.placed:
+        placed[k_of[every["sku"].iloc[order.offer]]] += order.quantity
+    frozen = np.full(len(contracts), np.nan)
+    for row in found.frozen:
+        fixed = _commitment(instance, row, contracts, every, config)
+        if isinstance(fixed, str):
+            warnings.append(fixed)
+        elif isinstance(fixed, Problem):
+            problems.append(fixed)
+        else:
+            frozen[fixed] = row.value
+    if problems:
+        raise InputError(by_row(problems))
+    return {
+        "placed": placed,
+        "committed_cost": float(sum(o.quantity * o.unit_price for o in found.placed)),
+        "frozen_quantity": frozen,
+        "warnings": tuple(warnings),
+    }
+
+
+def _commitment(
+    instance: Instance, row, contracts: pd.DataFrame, every: pd.DataFrame, config
+) -> int | str | Problem:
+    """The position of the contract a frozen ``commitment`` row fixes, a warning (its term
+    is of a type the plan may not use) or the problem with it."""
+
+    def problem(message: str, column: str) -> Problem:
+        return instance.problem("frozen", message, row.index, column)
+
+    if row.sku is None:
+        return problem("a commitment names the SKU of the supplier's term", "sku")
+    pair = f"supplier '{row.node}' and SKU '{row.sku}'"
+    terms = contracts.index[
+        (contracts["supplier"] == row.node)
+        & (contracts["sku"] == row.sku)
+        & contracts["type"].isin(COMMITTED_TERMS)
+    ]
+    if not len(terms):
+        offered = (
+            (every["supplier"] == row.node)
+            & (every["sku"] == row.sku)
+            & every["type"].isin(COMMITTED_TERMS)
+        ).any()
+        if offered:
+            return (
+                f"{instance.source('frozen')} row {instance.row_number('frozen', row.index)}: "
+                f"the commitment of {pair} is ignored: the plan may not use its term "
+                f"(contract types {', '.join(config.types)})"
+            )
+        return problem(
+            f"a commitment fixes the quantity_flexibility or option term of {pair} in "
+            "contracts; there is none",
+            "sku",
+        )
+    if len(terms) > 1:
+        return problem(
+            f"a commitment fixes the one quantity_flexibility or option term of {pair}; "
+            f"contracts has {len(terms)}",
+            "sku",
+        )
+    c = int(terms[0])
+    term = contracts.loc[c]
+    reserve = 1.0 + term["flex_up"] if term["type"] == "quantity_flexibility" else 1.0
+    most = term["capacity"] / reserve
+    if row.value > most:
+        return problem(
+            f"{row.value:g} units committed, more than the term's capacity allows ({most:g})",
+            "value",
+        )
+    if 0 < row.value < term["min_order"]:
+        return problem(
+            f"{row.value:g} units committed, below the term's minimum order "
+            f"{term['min_order']:g} (0 or at least the minimum)",
+            "value",
+        )
+    return c
 
 
 def _demand_scenarios(instance: Instance, config: ContractsConfig, seed: int) -> Network:
@@ -284,7 +400,8 @@ class ContractsProblem(DemandScenarios):
         return ContractLabels.of(self.data)
 
     def build_first_stage(self, m: pyo.Block) -> FirstStage:
-        """Quantities committed per contract, and whether each contract with a minimum is signed."""
+        """Quantities committed per contract (a frozen commitment held at its value by its
+        bounds), and whether each contract with a minimum is signed."""
         d, labels = self.data, self.labels
         committed = d.committed
         quantity = add_var_family(
@@ -295,6 +412,10 @@ class ContractsProblem(DemandScenarios):
             labels=labels.committed,
             doc="Q_c: units ordered (firm), committed (quantity flexibility) or reserved (option)",
         )
+        if d.frozen_quantity is not None:
+            fixed = np.flatnonzero(~np.isnan(d.frozen_quantity[committed]))
+            value = d.frozen_quantity[committed][fixed]
+            quantity.set_bounds(fixed, lower=value, upper=value)
         kind = d.contract_type[committed]
         cost = (
             *_priced(quantity, d.unit_price[committed], kind == "firm"),
@@ -333,7 +454,8 @@ class ContractsProblem(DemandScenarios):
             leftover,
             quantity[labels.firm].sum(by="sku") + bought.sum(by="sku"),
             sales,
-            doc="left over = received - sold",
+            doc="left over = received + placed - sold",
+            known=None if d.placed is None else pd.Series(d.placed, index=skus),
         )
         demand_satisfaction(
             block,
@@ -526,6 +648,8 @@ def extract_contracts(
         "fill_rate": float(expected_sales.sum() / total_demand) if total_demand > 0 else None,
         "expected_lost_sales": float((p @ lost).sum()),
         "expected_leftover": float((p @ leftover).sum()),
+        "units_placed": 0.0 if d.placed is None else float(d.placed.sum()),
+        "committed_cost": d.committed_cost,
         "committed_by_type": {t: float(g["quantity"].sum()) for t, g in by_type if t in COMMITTED},
         "expected_bought_by_type": {
             t: float(g["expected_bought"].sum()) for t, g in by_type if t in CALLED

@@ -62,6 +62,8 @@ SPEC = ModelSpec(
         ),
         "offers": tuple(c for c in all_columns("offers") if c != "lead_time_days"),
         "price_breaks": all_columns("price_breaks"),
+        "placed_orders": ("supplier", "sku", "quantity", "unit_price"),
+        "frozen": ("decision", "node", "sku", "value"),
     },
     unbounded="the suppliers model cannot be unbounded: every purchase is capped (by the "
     "offer's capacity, else by the most that can pay), inspections and shipments by the "

@@ -64,6 +64,7 @@ class SuppliersModel:
     segment_used: VarFamily
     inspected: VarFamily
     shipment: VarFamily | None
+    placed: VarFamily | None  # units already bought, fixed (None: no placed orders)
     cost: tuple[Terms, ...]  # landed cost without the counterfeit penalty
     counterfeit: tuple[Terms, ...]  # expected counterfeit units
     block: pyo.Block
@@ -181,7 +182,10 @@ def build_suppliers(
         if d.SHIPMENTS
         else None
     )
-    add_demand_met(b, d, config, purchase, shipment)
+    fix_supplier_selection(d, use_supplier)
+    placed = add_placed(b, d, labels)
+    bought = purchase if placed is None else purchase + placed
+    add_demand_met(b, d, config, purchase, shipment, placed)
     add_family(
         b,
         "purchase_segments",
@@ -210,8 +214,8 @@ def build_suppliers(
         average_rate_cap(
             b,
             "counterfeit_cap",
-            fakes.sum(by="sku"),
-            purchase.sum(by="sku"),
+            _with_placed(d, fakes, placed, d.counterfeit_rate).sum(by="sku"),
+            bought.sum(by="sku"),
             config.max_counterfeit_rate,
             doc="average counterfeit rate <= cap",
         )
@@ -219,8 +223,10 @@ def build_suppliers(
         average_rate_cap(
             b,
             "brand_direct_share",
-            (purchase.keyed(d.brand_direct) * purchase).sum(by="sku"),
-            purchase.sum(by="sku"),
+            _with_placed(d, purchase.keyed(d.brand_direct) * purchase, placed, d.brand_direct).sum(
+                by="sku"
+            ),
+            bought.sum(by="sku"),
             config.min_brand_direct_share,
             at_least=True,
             doc="brand-direct share >= beta",
@@ -229,8 +235,10 @@ def build_suppliers(
         average_rate_cap(
             b,
             "late_cap",
-            (purchase.keyed(d.late_rate) * purchase).sum(by="sku"),
-            purchase.sum(by="sku"),
+            _with_placed(d, purchase.keyed(d.late_rate) * purchase, placed, d.late_rate).sum(
+                by="sku"
+            ),
+            bought.sum(by="sku"),
             config.max_late_rate,
             doc="late rate <= cap",
         )
@@ -279,10 +287,53 @@ def build_suppliers(
         segment_used,
         inspected,
         shipment,
+        placed,
         cost,
         counterfeit,
         b,
     )
+
+
+def fix_supplier_selection(d: SuppliersData, use_supplier: VarFamily) -> None:
+    """Hold by bounds what is already decided: a supplier with units ordered is used
+    (:attr:`SuppliersData.qualified`), a frozen selection at its 0 or 1."""
+    qualified = np.flatnonzero(d.qualified)
+    if len(qualified):
+        use_supplier.set_bounds(qualified, lower=np.ones(len(qualified)))
+    if d.frozen_use is not None:
+        frozen = np.flatnonzero(~np.isnan(d.frozen_use))
+        if len(frozen):
+            value = d.frozen_use[frozen]
+            use_supplier.set_bounds(frozen, lower=value, upper=value)
+
+
+def add_placed(b: pyo.Block, d: SuppliersData, labels: SupplierLabels) -> VarFamily | None:
+    """``P_o``: the units already bought on each offer with placed orders, a variable held at
+    its value by its bounds (no cost: the price is sunk); ``None`` without placed orders."""
+    if d.placed is None or not (d.placed > 0).any():
+        return None
+    ordered = np.flatnonzero(d.placed > 0)
+    units = d.placed[ordered]
+    placed = add_var_family(
+        b,
+        "placed",
+        [d.OFFERS[o] for o in ordered],
+        upper=units,
+        labels=labels.offers[ordered],
+        doc="P_o: units already bought on offer o (fixed)",
+    )
+    placed.set_bounds(np.arange(len(ordered)), lower=units)
+    return placed
+
+
+def _with_placed(
+    d: SuppliersData, terms: LinearTerms, placed: VarFamily | None, rate: np.ndarray
+) -> LinearTerms:
+    """``terms`` (per offer) plus each placed unit at its offer's ``rate`` (per offer)."""
+    if placed is None:
+        return terms
+    ordered = np.asarray(rate, float)[d.placed > 0]
+    return terms + placed.keyed(ordered) * placed
 
 
 def _zero(index: pd.Index) -> pd.Series:
@@ -317,9 +368,10 @@ def _positions(family: VarFamily, subset: VarFamily) -> np.ndarray:
 def _cost_terms(
     d: SuppliersData, use_supplier, purchase, segment_quantity, inspected, shipment
 ) -> tuple[Terms, ...]:
-    """Landed cost: fixed + price + tax + inspection + freight (no counterfeit penalty)."""
+    """Landed cost: fixed + price + tax + inspection + freight (no counterfeit penalty); the
+    fixed cost of a supplier with units already ordered is sunk, not charged again."""
     parts = [
-        *fixed_cost_if_used(use_supplier, use_supplier.keyed(d.fixed_cost)),
+        *fixed_cost_if_used(use_supplier, use_supplier.keyed(d.fixed_cost * ~d.qualified)),
         *(segment_quantity.keyed(d.unit_price) * segment_quantity).parts,
         *(purchase.keyed(d.tax[d.offer_sku]) * purchase).parts,
         *(inspected.keyed(d.inspection_cost[d.inspectable]) * inspected).parts,
@@ -335,20 +387,29 @@ def add_demand_met(
     config: SuppliersConfig,
     purchase: VarFamily,
     shipment: VarFamily | None,
+    placed: VarFamily | None = None,
 ) -> None:
     """Every SKU's demand is bought, exactly or at least (per market when freight is modelled,
-    with what an offer ships split from what it supplies).
+    with what an offer ships split from what it supplies); units already bought (``placed``,
+    :math:`P_o`) count: exact demand buys :math:`\\max(D_k, P_k)` in all, so nothing more once
+    the placed units cover it, and they ship like the units bought now.
 
     .. math::
-        \\sum_{o \\in O_k} q_o \\;(=, \\ge)\\; D_k
+        \\sum_{o \\in O_k} (q_o + P_o) \\;(=, \\ge)\\; D_k
         \\quad\\text{or}\\quad \\sum_{o \\in O_k} x_{oj} \\;(=, \\ge)\\; D_{jk},
-        \\;\\; \\sum_j x_{oj} = q_o
+        \\;\\; \\sum_j x_{oj} = q_o + P_o
     """
     at_least = config.demand != "exact"
+    bought = purchase if placed is None else purchase + placed
     if shipment is None:
-        demand = pd.Series(d.demand[0], index=pd.Index(d.SKUS, name="sku"))
+        demand = np.maximum(d.demand[0], 0.0 if at_least else d.placed_by_sku)
         demand_satisfaction(
-            b, "demand_met", purchase.sum(by="sku"), demand, at_least=at_least, doc="bought = D"
+            b,
+            "demand_met",
+            bought.sum(by="sku"),
+            pd.Series(demand, index=pd.Index(d.SKUS, name="sku")),
+            at_least=at_least,
+            doc="bought = D",
         )
         return
     # rows (market, SKU) with demand, SKU by SKU
@@ -366,8 +427,8 @@ def add_demand_met(
     add_family(
         b,
         "shipment_split",
-        shipment.sum(by=["supplier", "sku"]) - purchase == _zero(purchase.labels),
-        doc="sum_j x_oj = q_o",
+        shipment.sum(by=["supplier", "sku"]) - bought == _zero(purchase.labels),
+        doc="sum_j x_oj = q_o (+ P_o)",
     )
 
 
@@ -518,14 +579,15 @@ def extract_suppliers(built: SuppliersModel, values_of) -> tuple[dict[str, pd.Da
     skus["brand_direct_share"] = skus["sku"].map(brand).fillna(0.0) / skus["bought"].where(
         skus["bought"] > 0
     )
-    skus["sources"] = skus["sku"].map(by_sku["supplier"].agg(lambda s: ";".join(s))).fillna("")
+    sources = skus["sku"].map(by_sku["supplier"].agg(lambda s: ";".join(s)))
+    skus["sources"] = sources.astype(object).fillna("")  # nothing bought: float NaN
     units = np.bincount(d.offer_supplier, weights=q, minlength=len(d.SUPPLIERS))
     suppliers = pd.DataFrame(
         {
             "supplier": d.SUPPLIERS,
             "supplier_type": d.supplier_type,
             "used": used_supplier,
-            "fixed_cost": d.fixed_cost * used_supplier,
+            "fixed_cost": d.fixed_cost * used_supplier * ~d.qualified,
             "units": units,
             "capacity": np.where(np.isfinite(d.supplier_capacity), d.supplier_capacity, np.nan),
         }
@@ -549,6 +611,8 @@ def extract_suppliers(built: SuppliersModel, values_of) -> tuple[dict[str, pd.Da
         "brand_direct_share": float(q[d.brand_direct].sum() / q.sum()) if q.sum() > 0 else None,
         "suppliers_used": [s for s, u in zip(d.SUPPLIERS, used_supplier, strict=True) if u],
         "units_bought": float(q.sum()),
+        "units_placed": float(d.placed_by_sku.sum()),
+        "committed_cost": d.committed_cost,
         "demand": built.config.demand,
     }
     plan = {"purchases": purchases, "skus": skus, "suppliers": suppliers}

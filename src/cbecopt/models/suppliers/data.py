@@ -23,6 +23,7 @@ from cbecopt.consumer_law import load_consumer_law, statutory_penalty
 from cbecopt.errors import InputError, OptionError, Problem
 from cbecopt.instance import Instance
 from cbecopt.models.demand_checks import demand_sku_problems, scenario_demand_problems
+from cbecopt.models.purchases_in_motion import by_row, read_purchases_in_motion
 from cbecopt.schemas import SUPPLIER_TYPES
 from cbecopt.tax import cbec_retail_tax
 from cbecopt.tax_rules import load_tax_rules
@@ -164,6 +165,25 @@ class SuppliersData:
     freight: np.ndarray  # per unit shipped
     tax: np.ndarray  # per unit of SKU k
     penalty: np.ndarray  # pi_k
+    placed: np.ndarray | None = None  # P_o: units already bought on offer o (None: no orders)
+    committed_cost: float = 0.0  # what the placed orders cost (sunk)
+    frozen_use: np.ndarray | None = None  # per supplier: nan free, 0 or 1 fixed (None: none)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def qualified(self) -> np.ndarray:
+        """Suppliers with units already ordered: used, their fixed cost sunk."""
+        if self.placed is None:
+            return np.zeros(len(self.SUPPLIERS), bool)
+        units = np.bincount(self.offer_supplier, weights=self.placed, minlength=len(self.SUPPLIERS))
+        return units > 0
+
+    @property
+    def placed_by_sku(self) -> np.ndarray:
+        """P_k: units of each SKU already bought (0 without placed orders)."""
+        if self.placed is None:
+            return np.zeros(len(self.SKUS))
+        return np.bincount(self.offer_sku, weights=self.placed, minlength=len(self.SKUS))
 
     @property
     def inspectable(self) -> np.ndarray:
@@ -221,6 +241,7 @@ class SuppliersData:
         sku_of = offers["sku"].to_numpy(object)
         segment_offer = segments["offer"].to_numpy(np.int64)
         shipment_offer = shipments["offer"].to_numpy(np.int64)
+        motion = _in_motion(instance, offers, skus, suppliers, matrix, config, bool(len(shipments)))
         return cls(
             SKUS=skus,
             SUPPLIERS=suppliers,
@@ -273,7 +294,114 @@ class SuppliersData:
             freight=shipments["freight"].to_numpy(float),
             tax=_tax_per_unit(products),
             penalty=penalty,
+            **motion,
         )
+
+
+def _in_motion(instance, offers, skus, suppliers, matrix, config, freight: bool) -> dict:
+    """The fields of what is already in motion (``placed``, ``committed_cost``,
+    ``frozen_use``, ``warnings``; none without those tables): units already bought per offer,
+    and the frozen supplier selections, 0 or 1.
+
+    Raises
+    ------
+    InputError
+        every row the model cannot honour, by file, row and column: besides the checks of
+        :func:`read_purchases_in_motion`, a frozen supplier without an offer in the model, a
+        value not 0 or 1, a supplier frozen unused that has units ordered, and with freight
+        modelled and demand bought ``exact``, more units of a SKU ordered than its demand.
+    """
+    tables = instance.network.in_motion
+    if "placed_orders" not in tables and "frozen" not in tables:
+        return {}
+    pairs = zip(offers["supplier"], offers["sku"], strict=True)
+    every = instance.network.offers
+    why = f"supplier types {', '.join(config.supplier_types or ())}"
+    found = read_purchases_in_motion(
+        instance,
+        "suppliers",
+        {pair: o for o, pair in enumerate(pairs)},
+        skus,
+        ("supplier",),
+        (set(zip(every["supplier"], every["sku"], strict=True)), why),
+    )
+    orders, problems, warnings = found.placed, found.problems, list(found.warnings)
+    placed = np.zeros(len(offers))
+    for order in orders:
+        placed[order.offer] += order.quantity
+    ordered_from = set(offers["supplier"].to_numpy(object)[placed > 0])
+    if freight and config.demand == "exact":
+        offer_sku = pd.Index(skus).get_indexer(offers["sku"])
+        units = np.bincount(offer_sku, weights=placed, minlength=len(skus))
+        demand = matrix.sum(axis=0)
+        first: dict[int, object] = {}
+        for order in orders:
+            first.setdefault(int(offer_sku[order.offer]), order)
+        problems += [
+            instance.problem(
+                "placed_orders",
+                f"{units[k]:g} units of '{skus[k]}' are ordered, more than its demand "
+                f"{demand[k]:g}, and demand is bought exact with freight to markets: the "
+                'surplus has nowhere to go; set [suppliers] demand = "at_least"',
+                order.index,
+                "quantity",
+            )
+            for k, order in first.items()
+            if units[k] > demand[k]
+        ]
+    frozen_use = np.full(len(suppliers), np.nan)
+    for row in found.frozen:
+        if row.node not in suppliers and row.node in set(every["supplier"]):
+            where = f"{instance.source('frozen')} row {instance.row_number('frozen', row.index)}"
+            warnings.append(
+                f"{where}: supplier '{row.node}' is left out ({why}), so this row is ignored"
+            )
+        elif row.node not in suppliers:
+            problems.append(
+                instance.problem(
+                    "frozen",
+                    f"'{row.node}' is no supplier with an offer in the suppliers model (its "
+                    f"suppliers: {_some(suppliers)})",
+                    row.index,
+                    "node",
+                )
+            )
+        elif row.value not in (0.0, 1.0):
+            problems.append(
+                instance.problem(
+                    "frozen",
+                    f"a supplier decision is 0 or 1, not {row.value:g}",
+                    row.index,
+                    "value",
+                )
+            )
+        elif row.value == 0.0 and row.node in ordered_from:
+            problems.append(
+                instance.problem(
+                    "frozen",
+                    f"supplier '{row.node}' is frozen unused, but placed_orders has units "
+                    "ordered from it",
+                    row.index,
+                    "value",
+                )
+            )
+        else:
+            frozen_use[suppliers.index(row.node)] = row.value
+    if problems:
+        raise InputError(by_row(problems))
+    committed = sum(order.quantity * order.unit_price for order in orders)
+    return {
+        "placed": placed,
+        "committed_cost": float(committed),
+        "frozen_use": frozen_use,
+        "warnings": tuple(warnings),
+    }
+
+
+def _some(names: list) -> str:
+    """The first :data:`SHOWN` of ``names`` and how many more."""
+    shown = ", ".join(f"'{n}'" for n in names[:SHOWN]) or "none"
+    return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 
 def counterfeit_penalties(products: pd.DataFrame, override: float | None = None) -> np.ndarray:

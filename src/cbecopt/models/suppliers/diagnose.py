@@ -20,10 +20,12 @@ from cbecopt.models.suppliers.data import SuppliersConfig, SuppliersData
 
 def diagnose_suppliers(data: SuppliersData, config: SuppliersConfig) -> list[str]:
     """Why a supplier selection can be infeasible: capacity short of demand (per SKU, per group
-    of SKUs sharing suppliers), policies no source meets."""
+    of SKUs sharing suppliers), policies no source meets. Units already placed are demand
+    met; a supplier frozen unused supplies nothing."""
     causes: list[str] = []
-    demand = data.demand.sum(axis=0)
-    cap = _offer_capacity(data)
+    demand = np.maximum(data.demand.sum(axis=0) - data.placed_by_sku, 0.0)
+    unused = _frozen_unused(data)
+    cap = np.where(unused[data.offer_supplier], 0.0, _offer_capacity(data))
     reach = np.bincount(
         data.offer_sku,
         weights=np.minimum(cap, data.supplier_capacity[data.offer_supplier]),
@@ -67,6 +69,12 @@ def diagnose_suppliers(data: SuppliersData, config: SuppliersConfig) -> list[str
                 "cannot cover the whole demand"
             )
     alone_short = np.maximum(demand - reach, 0.0)
+    if unused.any() and (alone_short > 1e-9).any():
+        causes.insert(
+            0,
+            f"frozen rows fix supplier(s) {quoted(np.asarray(data.SUPPLIERS, object)[unused])} "
+            "unused: their offers supply nothing below",
+        )
     for group in short_groups(_supplier_network(data, cap, demand)):
         explained = alone_short[group.members("sku")].sum()
         if group.shortfall > explained + TOLERANCE * (1 + group.need):
@@ -78,6 +86,13 @@ def diagnose_suppliers(data: SuppliersData, config: SuppliersConfig) -> list[str
     return causes or [
         "the policies together (caps, shares, minimum orders, capacities) leave no feasible purchase plan"
     ]
+
+
+def _frozen_unused(data: SuppliersData) -> np.ndarray:
+    """Whether each supplier is frozen unused (``frozen`` decision ``supplier``, value 0)."""
+    if data.frozen_use is None:
+        return np.zeros(len(data.SUPPLIERS), bool)
+    return data.frozen_use == 0
 
 
 def _offer_capacity(data: SuppliersData) -> np.ndarray:

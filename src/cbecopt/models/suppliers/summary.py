@@ -24,6 +24,11 @@ def _print_suppliers(console: Console, result: Result) -> None:
         f"{money(k['purchase_cost'])} + freight {money(k['freight'])} + tax {money(k['tax'])} + inspection "
         f"{money(k['inspection_cost'])}; counterfeit penalty {money(k['counterfeit_penalty'])}"
     )
+    if k.get("units_placed"):
+        console.print(
+            f"already ordered {k['units_placed']:,.0f} units for {money(k['committed_cost'])} "
+            "(sunk: not in the landed cost)"
+        )
     rate = k["average_counterfeit_rate"]
     console.print(
         f"expected counterfeit units {k['expected_counterfeit_units']:,.1f}"
