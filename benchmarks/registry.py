@@ -32,7 +32,10 @@ class Case:
     network instance (the generator's other sizes: 8 overseas warehouses, 3 platforms, 12
     months).
     ``mip_gap`` is the relative gap the solve stops at; ``sku_blocks`` solves a routing case by
-    SKU blocks of that size.
+    SKU blocks of that size; ``method`` is the solution method (``None``: the model's own);
+    ``start`` and ``horizon`` cut a window of months (:meth:`cbecopt.Instance.window`);
+    ``versus`` names the case measured in the same run whose incumbent this one's is compared
+    with (``incumbent_ratio``: this objective / that objective).
     ``tolerance`` is how far (absolute) the objective may sit from ``known_optimum`` and still
     agree with it, given how the published value is rounded. ``target_s`` is the build +
     handoff time the case should stay under, ``target_ratio`` the most that time may be as a
@@ -57,6 +60,10 @@ class Case:
     sku_blocks: int | None = None
     reference: bool = False
     tags: tuple[str, ...] = field(default=())
+    method: str | None = None
+    start: str | None = None
+    horizon: int | None = None
+    versus: str | None = None
 
 
 def _optima(folder: str, variant: str) -> dict[str, float]:
@@ -325,6 +332,36 @@ def network_scaling(time_limit: float) -> list[Case]:
     ]
 
 
+NETWORK_WINDOWS = (("2027-01", 2), ("2027-01", 3), ("2027-01", 12))
+"""Windows of the network demo (first month, months) the methods are compared on."""
+
+
+def network_methods(time_limit: float) -> list[Case]:
+    """The network demo's windows solved by plain HiGHS (``extensive_form``) and by the
+    network's default ``warm_start`` with the same time limit, each warm start's incumbent as a
+    ratio to plain HiGHS's of the same run (below 1: a better plan in the same time)."""
+    demo = str(ROOT / "instances" / "network_demo")
+    cases = []
+    for start, months in NETWORK_WINDOWS:
+        name = f"network_demo-{start}+{months}"
+        for method in ("extensive_form", "warm_start"):
+            cases.append(
+                Case(
+                    f"{name}-{method}",
+                    "network",
+                    demo,
+                    time_limit=max(time_limit, 120.0),
+                    mip_gap=1e-3,
+                    method=method,
+                    start=start,
+                    horizon=months,
+                    versus=f"{name}-extensive_form" if method == "warm_start" else None,
+                    tags=("network-methods",),
+                )
+            )
+    return cases
+
+
 def largest_generated(time_limit: float) -> dict[str, Case]:
     """Each registered model's largest generated case of its scaling suite, built as one model
     (routing's 2000 SKUs whole, not by blocks), with its numpy-to-highspy reference; models
@@ -377,6 +414,7 @@ def suite(name: str, time_limit: float) -> list[Case]:
         "routing-scaling": lambda: routing_scaling(time_limit),
         "suppliers-scaling": lambda: suppliers_scaling(time_limit),
         "network-scaling": lambda: network_scaling(time_limit),
+        "network-methods": lambda: network_methods(time_limit),
         "build": lambda: build(time_limit),
         "default": lambda: orlib_small(False) + scaling(time_limit),
         "all": lambda: (
@@ -408,6 +446,7 @@ SUITES = (
     "routing-scaling",
     "suppliers-scaling",
     "network-scaling",
+    "network-methods",
     "contracts-scaling",
     "stochastic",
     "build",

@@ -38,6 +38,7 @@ COLUMNS = [
     "build_handoff_s",
     "reference_s",
     "overhead_ratio",
+    "incumbent_ratio",
     "reference_counts",
     "variables",
     "integer_variables",
@@ -86,7 +87,9 @@ def _load(case: Case):
     if case.fmt == "smps":
         return read_smps(case.source), time.perf_counter() - start
     instance = cbecopt.load_instance(case.source, fmt=case.fmt, capacity=case.capacity)
-    return instance, instance.load_seconds
+    if case.start is not None or case.horizon is not None:
+        instance = instance.window(case.start, case.horizon)
+    return instance, time.perf_counter() - start
 
 
 def _build_only(case: Case, instance) -> dict:
@@ -169,7 +172,7 @@ def _solve(case: Case, instance, load_s: float, threads: int | None, highs_optio
         highs_options=highs_options,
     )
     start = time.perf_counter()
-    result = cbecopt.solve(instance, case.model, options, _config(case))
+    result = cbecopt.solve(instance, case.model, options, _config(case), method=case.method)
     t = result.timings
     call = time.perf_counter() - start
     row = dict(
@@ -307,7 +310,20 @@ def run_cases(
         process.join()
         if progress is not None:
             progress(rows[-1])
-    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    return with_incumbent_ratios(table, cases)
+
+
+def with_incumbent_ratios(table: pd.DataFrame, cases: list[Case]) -> pd.DataFrame:
+    """``incumbent_ratio`` of each case with a ``versus``: its objective over that case's, both
+    measured in this run (blank when either found no plan or the other was not run)."""
+    objective = dict(zip(table["case"], table["objective"], strict=True))
+    ratios = []
+    for case in cases:
+        mine, theirs = objective.get(case.name), objective.get(case.versus)
+        known = case.versus is not None and pd.notna(mine) and pd.notna(theirs) and theirs
+        ratios.append(mine / theirs if known else None)
+    return table.assign(incumbent_ratio=ratios)
 
 
 def write_rows(table: pd.DataFrame, folder: Path, suite: str) -> Path:
