@@ -106,6 +106,23 @@ class RowReader:
         self.forced.setdefault((family, label), Fixing(family, label, 1.0, source, words))
         self.held.setdefault((family, label), f"{source} {what}")
 
+    TABLES = ("opening_stock", "in_transit", "placed_orders", "planned_shipments", "frozen")
+    """The in-motion tables, in the order they are read (the goods first: what they force is
+    known when ``frozen`` is read)."""
+
+    def read(self, tables: Mapping) -> None:
+        """Read every in-motion table given (each by this reader's method of its name).
+
+        Raises
+        ------
+        InputError
+            every problem found, with file (or sheet), row and column.
+        """
+        for name in self.TABLES:
+            getattr(self, name)(tables.get(name))
+        if self.problems:
+            raise InputError(self.problems)
+
     def held_against(self, table: str, index, family: str, label, value: float, words: str) -> bool:
         """Whether a frozen 0 of ``label`` contradicts goods that force it to 1 (then a
         problem naming the row of the goods)."""

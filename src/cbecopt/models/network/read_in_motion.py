@@ -18,7 +18,6 @@ from functools import cached_property
 
 import numpy as np
 
-from cbecopt.errors import InputError
 from cbecopt.in_motion import RowReader
 from cbecopt.in_motion import said as _said
 from cbecopt.in_motion import table_rows as _rows
@@ -55,13 +54,7 @@ def with_in_motion(instance: Instance, d: NetworkData) -> NetworkData:
     if not tables:
         return d
     reader = _Reader(instance, d)
-    reader.opening_stock(tables.get("opening_stock"))
-    reader.in_transit(tables.get("in_transit"))
-    reader.placed_orders(tables.get("placed_orders"))
-    reader.planned_shipments(tables.get("planned_shipments"))
-    reader.frozen(tables.get("frozen"))
-    if reader.problems:
-        raise InputError(reader.problems)
+    reader.read(tables)
     motion = InMotion(
         tuple(reader.arrivals),
         tuple(reader.shipped),

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cbecopt.errors import InputError
 from cbecopt.in_motion import Fixing, RowReader, said, table_rows
 from cbecopt.instance import Instance
 
@@ -87,13 +86,7 @@ def with_in_motion(instance: Instance, d: RoutingData) -> RoutingData:
     if not tables:
         return d
     reader = _Reader(instance, d)
-    reader.opening_stock(tables.get("opening_stock"))
-    reader.in_transit(tables.get("in_transit"))
-    reader.placed_orders(tables.get("placed_orders"))
-    reader.planned_shipments(tables.get("planned_shipments"))
-    reader.frozen(tables.get("frozen"))
-    if reader.problems:
-        raise InputError(reader.problems)
+    reader.read(tables)
     motion = RoutingInMotion(
         tuple(reader.arrivals),
         tuple(reader.shipped),
