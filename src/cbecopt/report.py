@@ -21,6 +21,35 @@ from cbecopt.results import Result, Status
 _STYLE = {Status.OPTIMAL: "green", Status.FEASIBLE: "yellow"}
 
 
+MARGINAL_SHOWN = 5
+"""Rows of the ``marginal_values`` table the summary prints (the table has them all)."""
+
+
+def print_marginal_values(console: Console, result: Result) -> None:
+    """Where one more unit of a row's right-hand side is worth most (``--marginal-values``):
+    the first :data:`MARGINAL_SHOWN` rows of positive value, with their labels."""
+    table = result.tables.get("marginal_values")
+    if table is None or not len(table):
+        return
+    worth = table[table["value"] > 0].head(MARGINAL_SHOWN)
+    if not len(worth):
+        return
+    labels = [c for c in table.columns if c not in ("family", "value", "slack")]
+    console.print(
+        f"one more unit is worth most at ({len(worth)} of {len(table)} binding rows; "
+        "all in marginal_values):"
+    )
+    for row in worth.to_dict("records"):
+        where = ", ".join(f"{c} {row[c]}" for c in labels if _given(row[c]))
+        console.print(
+            f"  {row['family']}" + (f" ({where})" if where else "") + f": {money(row['value'])}"
+        )
+
+
+def _given(value) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value))
+
+
 def money(value: float | None) -> str:
     """An amount with thousands separators and cents; a dash when there is none."""
     return "—" if value is None or np.isnan(value) else f"{value:,.2f}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from cbecopt.report import money, print_two_stage
+from cbecopt.report import money, print_marginal_values, print_two_stage
 from cbecopt.results import Result
 
 
@@ -15,6 +15,7 @@ def summarize_network(console: Console, result: Result) -> None:
     print_two_stage(console, result)
     if result.ok:
         _print_network(console, result)
+        print_marginal_values(console, result)
 
 
 def _print_network(console: Console, result: Result) -> None:

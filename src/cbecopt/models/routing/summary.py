@@ -7,7 +7,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from cbecopt.report import money, print_two_stage
+from cbecopt.report import money, print_marginal_values, print_two_stage
 from cbecopt.results import Result
 
 
@@ -16,6 +16,7 @@ def summarize_routing(console: Console, result: Result) -> None:
     print_two_stage(console, result)
     if result.ok:
         _print_routing(console, result)
+        print_marginal_values(console, result)
 
 
 def _print_routing(console: Console, result: Result) -> None:
