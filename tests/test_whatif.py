@@ -476,6 +476,10 @@ def test_whatif_json_exit_code_chart_and_untouched_inputs(tmp_path):
         (["--set", "nodes:w1:capacity=1", "--name", "a", "--name", "b"], "error: --name: 2 names"),
         ([], "error: --set: no scenario"),
         (["--model", "nope", "--set", "nodes:w1:capacity=1"], "nope"),
+        (
+            ["--set", "nodes:w1:capacity=1", "--integer-quantities"],
+            "--integer-quantities applies to routing / network, not warehouses",
+        ),
     ],
 )
 def test_bad_changes_exit_2_with_one_message_and_write_nothing(tmp_path, args, message):

@@ -99,6 +99,15 @@ TwoStageModelOpt = Annotated[
         + f" (default {TWO_STAGE_DEFAULT}; smps: FILE.cor, as --format smps).",
     ),
 ]
+IntegerQuantitiesOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--integer-quantities",
+        help="network, routing: buy, ship and deliver whole units, and in whole cases "
+        "where a pack_size is given (default: [network]/[routing] integer_quantities, "
+        "else off).",
+    ),
+]
 StartOpt = Annotated[
     str | None,
     typer.Option(
@@ -364,15 +373,7 @@ def solve(
             help="routing: solve by blocks of this many SKUs, with a proven gap (large instances)."
         ),
     ] = None,
-    integer_quantities: Annotated[
-        bool | None,
-        typer.Option(
-            "--integer-quantities",
-            help="network, routing: buy, ship and deliver whole units, and in whole cases "
-            "where a pack_size is given (default: [network]/[routing] integer_quantities, "
-            "else off).",
-        ),
-    ] = None,
+    integer_quantities: IntegerQuantitiesOpt = None,
     method: Annotated[
         str | None,
         typer.Option(

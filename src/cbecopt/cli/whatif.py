@@ -31,8 +31,14 @@ from cbecopt.cli.app import (
     solving,
 )
 from cbecopt.cli.output import check_output, deliver, input_paths, out_path, write_tables
+from cbecopt.cli.solving import (
+    IntegerQuantitiesOpt,
+    OptionalAlphaOpt,
+    RiskWeightOpt,
+    model_config,
+)
 from cbecopt.errors import CbecoptError, OptionError
-from cbecopt.models import MODELS, model_spec
+from cbecopt.models import MODELS
 from cbecopt.whatif import BASE, CHANGES, COLUMNS, WhatIf, plot_whatif, whatif
 
 FILES = ("whatif.csv", "whatif.png")
@@ -72,6 +78,9 @@ def whatif_command(
             help="Write whatif.csv and whatif.png (objective per scenario against the base) here.",
         ),
     ] = None,
+    risk_weight: RiskWeightOpt = None,
+    alpha: OptionalAlphaOpt = None,
+    integer_quantities: IntegerQuantitiesOpt = None,
     time_limit: TimeLimitOpt = None,
     gap: GapOpt = 1e-6,
     threads: ThreadsOpt = None,
@@ -85,12 +94,14 @@ def whatif_command(
     try:
         reserve = CHART_RESERVE if out_dir is not None else OUTPUT_RESERVE
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option, reserve)
-        model_spec(model)
+        config = model_config(
+            model, risk_weight=risk_weight, alpha=alpha, integer_quantities=integer_quantities
+        )
         scenarios = _named(changes, names)
         destination = check_output(out_dir, *input_paths(path), names=FILES)
         instance = load(path)
         with solving(as_json, verbose):
-            solved = whatif(instance, model, scenarios, options)
+            solved = whatif(instance, model, scenarios, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, {CHANGES: "--set"}, instance=str(path))
     title = f"what if: {model} on {instance.name}"
