@@ -497,3 +497,20 @@ def test_the_tax_table_splits_each_units_tax_into_its_parts_by_hand(tmp_path):
     assert np.allclose(per_unit.to_numpy(), [[0.0, 52.5, 45.5, 0.0, 98.0]] * len(tax))
     assert tax["tax"].sum() == pytest.approx(result.table("deliveries")["tax"].sum(), rel=1e-9)
     assert tax["units"].sum() == pytest.approx(result.table("deliveries")["quantity"].sum())
+
+
+@pytest.mark.component
+def test_inspection_is_its_fees_and_counterfeit_what_is_left_after_it(tmp_path):
+    """The grey offer inspected at 0.5 a unit, its counterfeit rate 0.3 cut to 0: inspecting
+    a unit (0.5) beats its expected counterfeit cost (40 x 0.3 = 12), so every grey unit is
+    inspected. ``inspection`` is then 0.5 x the grey units (the fees, never net of anything),
+    ``counterfeit`` what is left after inspection (0), and the parts add up to the objective."""
+    offers = [OFFERS[0], {**OFFERS[1], "inspection_cost": 0.5, "inspected_counterfeit_rate": 0.0}]
+    folder = write_network_instance(tmp_path / "x", offers=offers)
+    result = cbecopt.solve(cbecopt.load_instance(folder), "network", TIGHT)
+    parts = result.table("cost_breakdown").set_index("component")["cost"]
+    grey = result.table("purchases").set_index("supplier")["quantity"]["grey"]
+    assert grey > 0
+    assert parts["inspection"] == pytest.approx(0.5 * grey, rel=1e-9)
+    assert parts.get("counterfeit", 0.0) == pytest.approx(0.0, abs=1e-6)
+    assert parts.sum() == pytest.approx(result.objective, rel=1e-9)

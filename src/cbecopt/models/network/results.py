@@ -45,8 +45,9 @@ PART_OF = {
     "lost": "lost_sales",
 }
 """The cost part each variable family's objective terms belong to (``cost_breakdown``):
-``counterfeit`` is the expected counterfeit cost of firm purchases, ``inspection`` the
-inspection cost net of the counterfeit cost it avoids, ``delivery`` the freight and handling of
+``counterfeit`` is the expected counterfeit cost of purchases after inspection (the
+counterfeit cost inspection keeps out taken off), ``inspection`` the inspection fees paid,
+``delivery`` the freight and handling of
 deliveries and the price of units bought per order (their ``tax`` is its own part), and
 ``holding`` includes the half month paid on arrival and the salvage of the final stock."""
 
@@ -168,6 +169,10 @@ def cost_parts(
                 moved = weight * float(arrival_holding[ship] @ x)
                 totals[key] -= moved
                 totals["holding"] = totals.get("holding", 0.0) + moved
+            if name == "inspected":  # the counterfeits it keeps out: counterfeit, not fee
+                avoided = weight * float(np.minimum(part.coef, 0.0) @ x)
+                totals[key] -= avoided
+                totals["counterfeit"] = totals.get("counterfeit", 0.0) + avoided
             if name == "delivery":
                 taxed = weight * float(outs.tax[part.position] @ x)
                 totals[key] -= taxed
