@@ -362,7 +362,7 @@ def test_the_warm_start_method_reaches_the_brute_force_optimum(case, caplog):
     d = tiny(**CASES[case])
     problem = NetworkProblem(d)
     form = build_extensive_form(problem, problem.scenarios(), None)
-    with caplog.at_level("INFO", logger="cbecopt.methods.warm_start"):
+    with caplog.at_level("DEBUG", logger="cbecopt.methods.warm_start"):
         solution = solve_from_rounded_plan(form, SolveOptions(mip_rel_gap=0))
     assert solution.outcome.status == Status.OPTIMAL
     assert solution.outcome.objective == pytest.approx(brute_force(d), rel=1e-6, abs=1e-6)

@@ -52,6 +52,8 @@ Measured: the network demo's LP (243,224 columns) takes 59 s so and 238 s by dua
 its first two months (41,094 columns) 3.6 s so and 2.1 s by simplex."""
 
 log = logging.getLogger(__name__)
+"""Steps at DEBUG: the live progress line keeps the step of the command (``i/n`` of a
+comparison), HiGHS's numbers beside it."""
 
 
 def solve(task: Task, run: Run) -> Result:
@@ -81,7 +83,7 @@ def solve_warm(
         return solve_compiled(
             compiled, options, fixed_columns=fixed_columns, start=_cheapest(compiled, starts)
         )
-    log.info("warm start: the LP relaxation")
+    log.debug("warm start: the LP relaxation")
     relaxed = solve_compiled(
         compiled,
         _lp_options(options, compiled),
@@ -96,7 +98,7 @@ def solve_warm(
         lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
         lower[fixed_charges] = np.maximum(used, lower[fixed_charges])
         upper[fixed_charges] = np.minimum(used, upper[fixed_charges])
-        log.info(
+        log.debug(
             "warm start: %d of %d fixed-charge decisions used in the LP; solving with them fixed",
             int(used.sum()),
             len(used),
@@ -111,7 +113,7 @@ def solve_warm(
     )
     start = _cheapest(compiled, plans)
     if start is not None:
-        log.info(
+        log.debug(
             "warm start: the whole model from a plan of %s",
             f"{compiled.col_cost @ start + compiled.objective_constant:,.2f}",
         )
