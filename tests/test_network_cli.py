@@ -92,7 +92,7 @@ def test_marginal_values_reach_the_plan_workbook_and_other_models_refuse_them(tm
     assert TABLES | {"marginal_values", "summary"} == set(sheets)
     values = sheets["marginal_values"].set_index("family")["value"]
     assert values["bonded_volume"] == pytest.approx(40.0)
-    assert "one more unit is worth most at" in run.stdout
+    assert "capacity worth most, per unit more" in run.stdout
     assert "bonded_volume" in run.stdout and "40.00" in run.stdout
     refused = run_cbecopt("solve", str(folder), "-m", "warehouses", "--marginal-values")
     assert refused.returncode != 0 and "Traceback" not in refused.stderr

@@ -26,18 +26,20 @@ MARGINAL_SHOWN = 5
 
 
 def print_marginal_values(console: Console, result: Result) -> None:
-    """Where one more unit of a row's right-hand side is worth most (``--marginal-values``):
-    the first :data:`MARGINAL_SHOWN` rows of positive value, with their labels."""
+    """Where one more unit of capacity (m³, units per month, a supplier's units) is worth most
+    (``--marginal-values``): the first :data:`MARGINAL_SHOWN` capacity rows of positive value,
+    with their labels; the table has every binding row."""
     table = result.tables.get("marginal_values")
     if table is None or not len(table):
         return
-    worth = table[table["value"] > 0].head(MARGINAL_SHOWN)
+    capacities = table["family"].astype(str).str.contains("capacity|volume")
+    worth = table[capacities & (table["value"] > 0)].head(MARGINAL_SHOWN)
     if not len(worth):
         return
     labels = [c for c in table.columns if c not in ("family", "value", "slack")]
     console.print(
-        f"one more unit is worth most at ({len(worth)} of {len(table)} binding rows; "
-        "all in marginal_values):"
+        f"capacity worth most, per unit more ({len(worth)} of the {len(table)} binding rows "
+        "in marginal_values):"
     )
     for row in worth.to_dict("records"):
         where = ", ".join(f"{c} {row[c]}" for c in labels if _given(row[c]))

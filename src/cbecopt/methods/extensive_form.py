@@ -72,7 +72,7 @@ def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
         where = "while building the model" if "build" not in clock.parts else "during the handoff"
         clock.lap("handoff" if "build" in clock.parts else "build")
         return run.stopped(where, clock.parts)
-    solution = solve_form(form, options)
+    solution = solve_form(form, _leaving_room_for_marginal_values(options))
     outcome = solution.outcome
     clock.parts["handoff"] += solution.handoff_seconds
     clock.parts["solve"] = outcome.solve_seconds
@@ -129,6 +129,22 @@ def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
         solver={"name": "highs", **outcome.info},
         reports=reports,
     )
+
+
+MARGINAL_SHARE = 0.1
+"""Share of the time left that a solve with ``marginal_values`` keeps for their LP (at least
+:data:`MARGINAL_LEAST` seconds), so a limit that stops the MIP still leaves the LP its time."""
+MARGINAL_LEAST = 2.0
+
+
+def _leaving_room_for_marginal_values(options):
+    """``options`` for the MIP: the budget less the marginal values' share when they are
+    asked for under a time limit (the whole budget otherwise)."""
+    left = options.budget.remaining()
+    if not options.marginal_values or left is None:
+        return options
+    room = min(max(MARGINAL_SHARE * left, MARGINAL_LEAST), 0.5 * left)
+    return options.until(options.budget.deadline - room)
 
 
 def _build(problem, risk: RiskOptions, options) -> tuple[ExtensiveForm, Any]:
