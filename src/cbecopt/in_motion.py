@@ -78,6 +78,16 @@ class RowReader:
         self.warnings: list[str] = []
         self.forced: dict[tuple[str, object], Fixing] = {}
         self.held: dict[tuple[str, object], str] = {}
+        self.arrivals: list[tuple] = []
+        self.shipped: list[tuple] = []
+        self.planned: list[Fixing] = []
+        self.frozen_fixings: list[Fixing] = []
+
+    @property
+    def fixings(self) -> tuple[Fixing, ...]:
+        """Every variable the tables fix: frozen decisions, what the goods force, planned
+        shipments."""
+        return (*self.frozen_fixings, *self.forced.values(), *self.planned)
 
     def problem(self, table: str, message: str, index, column: str | None) -> None:
         self.problems.append(self.instance.problem(table, message, index, column))

@@ -59,7 +59,7 @@ def with_in_motion(instance: Instance, d: NetworkData) -> NetworkData:
         tuple(reader.arrivals),
         tuple(reader.shipped),
         tuple(reader.placed),
-        (*reader.frozen_fixings, *reader.forced.values(), *reader.planned),
+        reader.fixings,
     )
     return replace(d, in_motion=motion, warnings=(*d.warnings, *reader.warnings))
 
@@ -81,11 +81,7 @@ class _Reader(RowReader):
         self.d = d
         self.kinds = instance.network.nodes["kind"]
         self.lanes = _first_stage_lanes(d)
-        self.arrivals: list[tuple] = []
-        self.shipped: list[tuple] = []
         self.placed: list[tuple] = []
-        self.planned: list[Fixing] = []
-        self.frozen_fixings: list[Fixing] = []
 
     def node(self, table: str, index, node, column: str, kinds: tuple[str, ...]) -> bool:
         """Whether ``node`` exists and is of one of ``kinds`` (else a problem); a platform

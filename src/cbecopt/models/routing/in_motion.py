@@ -90,7 +90,7 @@ def with_in_motion(instance: Instance, d: RoutingData) -> RoutingData:
     motion = RoutingInMotion(
         tuple(reader.arrivals),
         tuple(reader.shipped),
-        (*reader.frozen_fixings, *reader.forced.values(), *reader.planned),
+        reader.fixings,
     )
     return dataclasses.replace(d, in_motion=motion, warnings=(*d.warnings, *reader.warnings))
 
@@ -123,10 +123,6 @@ class _Reader(RowReader):
                 zip(f["lane"].tolist(), f["k"].tolist(), f["t"].tolist(), strict=True)
             )
         }
-        self.arrivals: list[tuple] = []
-        self.shipped: list[tuple] = []
-        self.planned: list[Fixing] = []
-        self.frozen_fixings: list[Fixing] = []
 
     def warehouse(self, table: str, index, node, column: str) -> int | None:
         """The position of a stocking warehouse of the model, or None after a problem."""
