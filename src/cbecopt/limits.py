@@ -115,6 +115,13 @@ class Budget:
         now = time.monotonic()
         return now + max(self.deadline - now, 0.0) / max(pending, 1)
 
+    def portion(self, fraction: float) -> float | None:
+        """The deadline of a step given ``fraction`` of what is left (``None``: no limit)."""
+        if self.deadline is None:
+            return None
+        now = time.monotonic()
+        return now + max(self.deadline - now, 0.0) * fraction
+
     def timings(self, parts: dict[str, float], load_seconds: float = 0.0) -> dict[str, float]:
         """``load``, the given parts, ``other`` and ``total``, adding up to the wall clock.
 

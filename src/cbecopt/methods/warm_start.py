@@ -87,7 +87,7 @@ def solve_warm(
     relaxed = solve_compiled(
         compiled,
         _lp_options(options, compiled),
-        _share(options, LP_SHARE),
+        options.budget.portion(LP_SHARE),
         fixed_columns,
         relax=True,
     )
@@ -104,7 +104,9 @@ def solve_warm(
             len(used),
         )
         restricted = dataclasses.replace(compiled, col_lower=lower, col_upper=upper)
-        rounded = solve_compiled(restricted, options, _share(options, ROUNDED_SHARE), fixed_columns)
+        rounded = solve_compiled(
+            restricted, options, options.budget.portion(ROUNDED_SHARE), fixed_columns
+        )
         handoff += rounded.handoff_seconds
         solve_seconds += rounded.solve_seconds
     plans = (
@@ -141,13 +143,6 @@ def _lp_options(options: SolveOptions, compiled: CompiledModel) -> SolveOptions:
         return options
     lp = {"solver": "ipm", "run_crossover": "off", **options.highs_options}
     return dataclasses.replace(options, highs_options=lp)
-
-
-def _share(options: SolveOptions, share: float) -> float | None:
-    """The deadline of a step given ``share`` of the time left (``None``: no limit)."""
-    budget = options.budget
-    left = budget.remaining()
-    return None if left is None else budget.deadline - (1.0 - share) * left
 
 
 def _better(final: SolverOutcome, rounded: SolverOutcome | None) -> SolverOutcome:
