@@ -70,7 +70,7 @@ def test_the_methods_apply_to_smps_as_to_every_model(core_file):
     run = run_cbecopt("solve", str(core_file), "--model", "smps", "--method", "extensive_form")
     assert run.returncode == 0, run.stderr
     blocks = run_cbecopt("solve", str(core_file), "--model", "smps", "--method", "sku_blocks")
-    assert blocks.returncode == 2 and "applies to routing, not smps" in blocks.stderr
+    assert blocks.returncode == 2 and "applies to routing / network, not smps" in blocks.stderr
 
 
 @pytest.mark.integration

@@ -86,6 +86,7 @@ def solve(
         tuple(reports),
         None if write_model is None else Path(write_model),
         spec.marginal_values,
+        instance,
     )
     run.parts["prepare"] = time.perf_counter() - start
     if options.budget.expired():

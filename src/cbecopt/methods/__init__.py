@@ -3,7 +3,7 @@
 Each method is a module with ``solve(task, run) -> Result`` and ``APPLIES_TO`` (the model
 keys it can solve, ``None``: every one): ``extensive_form`` (one model over all scenarios,
 solved by HiGHS), ``warm_start`` (the same, HiGHS started from a plan rounded from the LP
-relaxation) and ``sku_blocks`` (routing by blocks of SKUs with a proven gap).
+relaxation) and ``sku_blocks`` (routing and network by blocks of SKUs with a proven gap).
 Decomposition methods to come (Lagrangian, progressive hedging) plug in here, outside the
 model code. The pipeline (:func:`cbecopt.pipeline.solve`) prepares the :class:`Task` and the
 :class:`~cbecopt.results.Run`; a method builds, hands off, solves and extracts within the
@@ -49,6 +49,8 @@ class Task:
     write_model : an ``.lp``/``.mps`` file to write the model to before it is solved.
     marginal_labels : how the model shows the labels of its rows in the ``marginal_values``
         table (:attr:`cbecopt.models.spec.ModelSpec.marginal_values`), ``None``: as they are.
+    instance : the instance the problem was read from, for a method that splits it (the
+        network's SKU blocks); ``None`` for a problem made without one.
     """
 
     problem: Any
@@ -60,6 +62,7 @@ class Task:
     reports: tuple[str, ...] = ()
     write_model: Path | None = None
     marginal_labels: Callable[[Any], Any] | None = None
+    instance: Any = None
 
 
 def method_module(name: str, model: str) -> ModuleType:

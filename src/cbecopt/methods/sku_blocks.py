@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import multiprocessing
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -35,9 +37,10 @@ import pandas as pd
 
 from cbecopt.analytics import var_cvar
 from cbecopt.errors import OptionError
-from cbecopt.highs import ABANDON_SECONDS, SolveOptions
+from cbecopt.highs import ABANDON_SECONDS
 from cbecopt.limits import STOP_SIGNALS, Budget, request_stop_everywhere
 from cbecopt.methods import Task
+from cbecopt.models.network.build import NetworkProblem
 from cbecopt.models.routing.blocks import (
     OPEN_SHARE,
     TIMINGS,
@@ -54,8 +57,9 @@ from cbecopt.stochastic.twostage import RiskOptions
 
 log = logging.getLogger(__name__)
 
-APPLIES_TO = ("routing",)
-"""SKU blocks split the routing model, whose SKUs share only warehouses, lanes and targets."""
+APPLIES_TO = ("routing", "network")
+"""SKU blocks split the routing model, whose SKUs share only warehouses, lanes and targets,
+and the network model (:mod:`cbecopt.methods.network_blocks`)."""
 WALL_PARTS = ("bound_pass", "plan_pass")
 """The method's timings: wall-clock time of each pass."""
 POOL_MIN_SECONDS = 15.0
@@ -88,6 +92,10 @@ def solve(task: Task, run: Run) -> Result:
         raise OptionError(
             "marginal values are the duals of one model; solving by SKU blocks solves many"
         )
+    if task.instance is not None and isinstance(task.problem, NetworkProblem):
+        from cbecopt.methods import network_blocks
+
+        return network_blocks.solve(task, run)
     block_size = getattr(task.config, "sku_blocks", None)
     if block_size is None:
         raise OptionError(
@@ -111,18 +119,17 @@ def solve(task: Task, run: Run) -> Result:
     clock = dict.fromkeys(TIMINGS, 0.0)
     phase = time.perf_counter()
     call = _Call(run, problem, clock)
-    with _pool(workers) as pool:
-        relaxed = _run(
+    with worker_pool(workers) as pool:
+        relaxed = run_blocks(
             pool,
+            _routing_pass(problem.instance_name, plan=False),
             [
                 d.restrict(b, everywhere, delivery_targets=False, fixed_cost_share=s)
                 for b, s in zip(blocks, shares, strict=True)
             ],
-            problem.instance_name,
             single,
             options.budget,
-            plan=False,
-            clock=clock,
+            clock,
         )
         clock["bound_pass"] = time.perf_counter() - phase
         phase = time.perf_counter()
@@ -131,17 +138,16 @@ def solve(task: Task, run: Run) -> Result:
         bound = float(sum(r.bound for r in relaxed))
         released = np.sum([r.released for r in relaxed], axis=0)
         opened = np.flatnonzero(released >= OPEN_SHARE * max(released.sum(), 1e-9))
-        plans = _run(
+        plans = run_blocks(
             pool,
+            _routing_pass(problem.instance_name, plan=True),
             [
                 d.restrict(b, opened, capacities, delivery_targets=True)
                 for b, capacities in zip(blocks, capacity_shares(d, relaxed), strict=True)
             ],
-            problem.instance_name,
             single,
             options.budget,
-            plan=True,
-            clock=clock,
+            clock,
         )
     clock["plan_pass"] = time.perf_counter() - phase
     if any(p.objective is None for p in plans):
@@ -177,7 +183,7 @@ def solve(task: Task, run: Run) -> Result:
     )
 
 
-def _pool(workers: int):
+def worker_pool(workers: int):
     """Worker processes started fresh (spawn): no state shared with this process's threads.
 
     Spawned workers re-import the main script, so a session without one (``python -``, ``-c``,
@@ -194,32 +200,57 @@ def _pool(workers: int):
     )
 
 
-def _run(pool, datas, name, options, budget, plan, clock) -> list[BlockResult]:
-    """Solve the blocks (in the pool if there is one), in block order, by the budget's
-    deadline; add their timings to ``clock``. A stop request of the call is passed on to the
-    workers as SIGTERM (a worker still starting ends quietly; one at work stops its solve)."""
-    n = len(datas)
-    step = f"SKU blocks, {'plan' if plan else 'bound'} pass"
-    log.info("%s: solving %d blocks", step, n)
-    args = [(d, name, options, budget.deadline, plan) for d in datas]
+@dataclass(frozen=True)
+class BlockPass:
+    """One pass over the blocks: ``worker(job, options, deadline)`` solves one block (a
+    module-level function or a ``functools.partial`` of one: it is sent to worker processes)
+    and ``unfinished(job, why)`` stands for a block that could not run."""
+
+    step: str
+    worker: Callable[..., Any]
+    unfinished: Callable[[Any, str], Any]
+
+
+def run_blocks(pool, blocks: BlockPass, jobs: list, options, budget, clock) -> list:
+    """Solve the ``jobs`` (in the pool if there is one), in order, by the budget's deadline;
+    add their timings to ``clock``. A stop request of the call is passed on to the workers as
+    SIGTERM (a worker still starting ends quietly; one at work stops its solve)."""
+    n = len(jobs)
+    log.info("%s: solving %d blocks", blocks.step, n)
     if pool is None:
         results = []
-        for i, a in enumerate(args, start=1):
-            log.info("%s: block %d/%d", step, i, n)
+        for i, job in enumerate(jobs, start=1):
+            log.info("%s: block %d/%d", blocks.step, i, n)
             results.append(
-                _solve_here(a, dataclasses.replace(a[2], budget=budget))
+                blocks.worker(job, dataclasses.replace(options, budget=budget), budget.deadline)
                 if not budget.expired()
-                else unfinished_block(a[0], f"{budget.why_stopped()} before this block", 0.0)
+                else blocks.unfinished(job, f"{budget.why_stopped()} before this block")
             )
     else:
         with _sigint_ignored():  # workers start ignoring Ctrl-C until their handlers are set
-            futures = [pool.submit(solve_block, *a) for a in args]
-        _wait_or_stop(pool, futures, budget, step)
-        results = [_block_result(f, d) for f, d in zip(futures, datas, strict=True)]
+            futures = [pool.submit(blocks.worker, job, options, budget.deadline) for job in jobs]
+        _wait_or_stop(pool, futures, budget, blocks.step)
+        results = [_block_result(f, job, blocks) for f, job in zip(futures, jobs, strict=True)]
     for r in results:
-        for key in TIMINGS:
-            clock[key] += r.timings[key]
+        for key, seconds in r.timings.items():
+            clock[key] = clock.get(key, 0.0) + seconds
     return results
+
+
+def _routing_block(data: RoutingData, options, deadline, name: str, plan: bool) -> BlockResult:
+    return solve_block(data, name, options, deadline, plan)
+
+
+def _routing_unfinished(data: RoutingData, why: str) -> BlockResult:
+    return unfinished_block(data, why, 0.0)
+
+
+def _routing_pass(name: str, plan: bool) -> BlockPass:
+    return BlockPass(
+        f"SKU blocks, {'plan' if plan else 'bound'} pass",
+        functools.partial(_routing_block, name=name, plan=plan),
+        _routing_unfinished,
+    )
 
 
 def _wait_or_stop(pool, futures, budget: Budget, step: str) -> None:
@@ -264,18 +295,12 @@ def _signal_all(processes, signum) -> bool:
     return True
 
 
-def _block_result(future, data: RoutingData) -> BlockResult:
+def _block_result(future, job, blocks: BlockPass):
     """A worker's result, or an unfinished block for a worker that was killed at the deadline."""
     try:
         return future.result()
     except BrokenProcessPool:
-        return unfinished_block(data, "time limit reached; its worker was stopped", 0.0)
-
-
-def _solve_here(args, options: SolveOptions) -> BlockResult:
-    """One block in this process, on the call's own budget (a stop reaches it directly)."""
-    data, name, _, deadline, plan = args
-    return solve_block(data, name, options, deadline, plan)
+        return blocks.unfinished(job, "time limit reached; its worker was stopped")
 
 
 def _no_plan(call: _Call, solved: list[BlockResult], bound: float | None = None) -> Result:
