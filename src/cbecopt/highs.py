@@ -125,6 +125,15 @@ class SolveOptions:
         """When the call must end (:func:`time.monotonic`), ``None`` without a limit."""
         return None if self.budget is None else self.budget.deadline
 
+    def in_worker(self, deadline: float | None) -> SolveOptions:
+        """These options in a worker process of a call that must end by ``deadline`` (a
+        :func:`time.monotonic` reading, system-wide): a budget of its own to that deadline,
+        unless one already runs (the block is solved in the calling process)."""
+        if self.budget is not None:
+            return self
+        left = None if deadline is None else deadline - time.monotonic()
+        return dataclasses.replace(self, budget=Budget(left))
+
     def until(self, deadline: float | None) -> SolveOptions:
         """These options for one step of the call that must end by ``deadline`` (a share of
         the budget): a child budget, stopped with the call's."""

@@ -119,7 +119,7 @@ def _result(task, run, blocks, solved, bound, fixed, workers, clock) -> Result:
         why = outcome.termination or "the plan pass found no plan"
         diagnosis = (
             [run.options.budget.no_solution_advice()]
-            if outcome.status in (Status.NO_SOLUTION,)
+            if outcome.status == Status.NO_SOLUTION
             else [why]
         )
         return run.result(

@@ -27,7 +27,6 @@ that runs the passes over the blocks within the call's budget.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -35,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cbecopt.highs import SolveOptions
-from cbecopt.limits import Budget, OutOfTime, watched
+from cbecopt.limits import OutOfTime, watched
 from cbecopt.models.routing.build import (
     RoutingProblem,
     bonded_table,
@@ -83,10 +82,7 @@ def solve_block(
     With ``plan``, the warehouse and listing decisions are rounded up to a feasible plan and
     its tables extracted; otherwise the LP optimum is the block's bound.
     """
-    if options.budget is None:  # a worker process: a budget of its own, to the same deadline
-        options = dataclasses.replace(
-            options, budget=Budget(None if deadline is None else deadline - time.monotonic())
-        )
+    options = options.in_worker(deadline)
     budget = options.budget
     problem = RoutingProblem(data, name)
     t0 = time.perf_counter()
