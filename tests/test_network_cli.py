@@ -132,13 +132,14 @@ def test_generate_network_writes_an_instance_that_validates_and_solves(tmp_path)
 
 def test_compare_remedies_prints_every_strategy_and_the_value_of_integration(tmp_path):
     """``cbecopt compare-remedies --json``: one object with the seven strategies in order,
-    each with its status, cost and gap; joint never costs more than sequential, and the value
-    of integration is sequential - joint when both are proved optimal."""
+    each with its name, status, cost and gap; joint never costs more than sequential; the
+    value of integration is sequential - joint, and each remedy's value baseline - the remedy
+    alone, when both solves are proved optimal (``null`` otherwise)."""
     folder = write_network_instance(tmp_path / "tiny")
     run = run_cbecopt("compare-remedies", str(folder), "--json", "--out", str(tmp_path / "cmp"))
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
-    rows = {row["strategy"]: row for row in out["strategies"]}
+    rows = {row["name"]: row for row in out["strategies"]}
     assert list(rows) == [
         "baseline",
         "supplier_management",
@@ -151,10 +152,20 @@ def test_compare_remedies_prints_every_strategy_and_the_value_of_integration(tmp
     assert all({"status", "total_cost", "gap"} <= set(row) for row in rows.values())
     joint, sequential = rows["joint"], rows["sequential"]
     assert joint["total_cost"] <= sequential["total_cost"] + 1e-6
-    if joint["status"] == sequential["status"] == "optimal":
-        assert joint["value_of_integration"] == pytest.approx(
+    proved = joint["status"] == sequential["status"] == "optimal"
+    assert (out["value_of_integration"] is not None) == proved
+    if proved:
+        assert out["value_of_integration"] == pytest.approx(
             sequential["total_cost"] - joint["total_cost"], abs=1e-6
         )
+    baseline = rows["baseline"]
+    assert set(out["remedy_values"]) == set(list(rows)[1:5])
+    for remedy, value in out["remedy_values"].items():
+        alone = rows[remedy]
+        if baseline["status"] == alone["status"] == "optimal":
+            assert value == pytest.approx(baseline["total_cost"] - alone["total_cost"], abs=1e-6)
+        else:
+            assert value is None
     assert (tmp_path / "cmp" / "comparison.csv").is_file()
     assert (tmp_path / "cmp" / "comparison.png").is_file()
 

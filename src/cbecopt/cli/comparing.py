@@ -150,8 +150,14 @@ def run_comparison(
     )
     status = overall_status(table["status"])
     if as_json:
-        rows = {comparison.rows_key: records(table)}
-        print(batch_json(status, options, instance.load_seconds, **rows))
+        named = next(iter(comparison.shown))
+        rows = [{"name": row[named], **row} for row in records(table)]
+        derived = comparison.summary(table) if comparison.summary is not None else {}
+        print(
+            batch_json(
+                status, options, instance.load_seconds, **{comparison.rows_key: rows}, **derived
+            )
+        )
     else:
         shown = table[list(comparison.shown)].rename(columns=dict(comparison.shown))
         print_frame(shown, title, tuple(comparison.shown[c] for c in comparison.percent))

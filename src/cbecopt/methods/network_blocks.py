@@ -37,6 +37,7 @@ from cbecopt.models.network.blocks import (
     segment_fixings,
     solve_sku_block,
     unfinished_block,
+    used_by_any,
 )
 from cbecopt.models.network.strategies import Restriction, solve_restriction
 from cbecopt.results import Result, Run, Status
@@ -83,7 +84,9 @@ def solve(task: Task, run: Run) -> Result:
     phase = time.perf_counter()
     bound = sum(b.bound for b in blocks) if all(b.bound is not None for b in blocks) else None
     fixings = segment_fixings(problem.data, blocks)
-    solved = solve_restriction(Restriction(problem.data, fixings), options, risk)
+    solved = solve_restriction(
+        Restriction(problem.data, fixings), options, risk, used=used_by_any(blocks)
+    )
     fixed = True
     if solved.outcome.status == Status.INFEASIBLE and not options.budget.expired():
         solved = solve_restriction(Restriction(problem.data), options, risk)

@@ -72,34 +72,41 @@ def solve_warm(
     options: SolveOptions,
     fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
     starts: tuple[np.ndarray, ...] = (),
+    used: np.ndarray | None = None,
 ) -> SolverOutcome:
     """Steps 1-3 of the module on a compiled model, with ``fixed_columns`` held as
     :func:`~cbecopt.highs.solve_compiled` holds them; ``starts`` are further plans known to be
     feasible (e.g. another strategy's), the cheapest of them and the rounded plan starting the
-    search."""
+    search. ``used`` (a value per column, read at the fixed-charge columns) says which
+    fixed-charge decisions to round up instead of step 1's LP, e.g. those any SKU's own plan
+    used (:mod:`cbecopt.methods.network_blocks`)."""
     options = options.begin()
     fixed_charges = compiled.integer_columns[compiled.col_cost[compiled.integer_columns] > 0]
     if not len(fixed_charges):
         return solve_compiled(
             compiled, options, fixed_columns=fixed_columns, start=_cheapest(compiled, starts)
         )
-    log.debug("warm start: the LP relaxation")
-    relaxed = solve_compiled(
-        compiled,
-        _lp_options(options, compiled),
-        options.budget.portion(LP_SHARE),
-        fixed_columns,
-        relax=True,
-    )
-    handoff, solve_seconds = relaxed.handoff_seconds, relaxed.solve_seconds
+    handoff = solve_seconds = 0.0
+    if used is None:
+        log.debug("warm start: the LP relaxation")
+        relaxed = solve_compiled(
+            compiled,
+            _lp_options(options, compiled),
+            options.budget.portion(LP_SHARE),
+            fixed_columns,
+            relax=True,
+        )
+        handoff, solve_seconds = relaxed.handoff_seconds, relaxed.solve_seconds
+        if relaxed.values is not None and relaxed.status == Status.OPTIMAL:
+            used = relaxed.values
     rounded = None
-    if relaxed.values is not None and relaxed.status == Status.OPTIMAL:
-        used = np.where(relaxed.values[fixed_charges] > USED, 1.0, 0.0)
+    if used is not None:
+        used = np.where(used[fixed_charges] > USED, 1.0, 0.0)
         lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
         lower[fixed_charges] = np.maximum(used, lower[fixed_charges])
         upper[fixed_charges] = np.minimum(used, upper[fixed_charges])
         log.debug(
-            "warm start: %d of %d fixed-charge decisions used in the LP; solving with them fixed",
+            "warm start: %d of %d fixed-charge decisions used; solving with them fixed",
             int(used.sum()),
             len(used),
         )

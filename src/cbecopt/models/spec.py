@@ -49,6 +49,9 @@ class Comparison:
     ``instance``, the instance's name, and ``config``). ``chart(table, png, title)``, when
     given, draws ``comparison.png`` beside ``comparison.csv``; ``out`` is the folder written
     when ``--out`` is not given (``None``: nothing is written without ``--out``).
+    Every row in ``--json`` carries ``name``, the value of its first shown column;
+    ``summary(table)``, when given, adds the figures derived from the rows as further keys of
+    the object (e.g. ``value_of_integration``).
     """
 
     name: str
@@ -63,6 +66,7 @@ class Comparison:
     note: str = ""
     chart: Callable[..., Any] | None = None
     out: str | None = None
+    summary: Callable[[Any], dict] | None = None
 
     @property
     def command(self) -> str:

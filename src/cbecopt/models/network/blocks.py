@@ -29,13 +29,20 @@ its plan is a plan of the whole model (it only fixes what a plan may choose).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cbecopt.highs import SolveOptions
+from cbecopt.highs import SolveOptions, solve_compiled
+from cbecopt.limits import OutOfTime
+from cbecopt.models.network.build import NetworkProblem
 from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.read import read_network
+from cbecopt.models.network.results import extract_network
+from cbecopt.models.network.strategies import Restriction, Solved
 from cbecopt.results import Status
+from cbecopt.stochastic.twostage import build_extensive_form
 
 TIMINGS = ("build", "handoff", "solve", "extract")
 """Worker time per step of a SKU's solve, summed over SKUs (they run side by side)."""
@@ -43,9 +50,15 @@ SEGMENT_FAMILY = "segment_used"
 """The binary family of the price segments (``build.py``)."""
 
 
+FIXED_CHARGES = ("use_supplier", "use_offer", "open", "use_warehouse", "listed")
+"""The families of decisions with a fixed cost: a SKU's plan says which of them it used."""
+
+
 @dataclass
 class SkuBlock:
-    """What a worker sends back from one SKU's relaxation: numbers only, no Pyomo objects."""
+    """What a worker sends back from one SKU's relaxation: numbers and labels only, no Pyomo
+    objects. ``used`` holds the fixed-charge decisions (:data:`FIXED_CHARGES`) of its plan, by
+    family and label."""
 
     sku: str
     status: Status
@@ -54,28 +67,58 @@ class SkuBlock:
     bound: float | None
     purchases: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict = field(default_factory=lambda: dict.fromkeys(TIMINGS, 0.0))
+    used: dict[str, dict] = field(default_factory=dict)
 
 
 def solve_sku_block(
     relaxation, options: SolveOptions, deadline: float | None, config=None
 ) -> SkuBlock:
     """Solve one SKU's relaxation (a :class:`~cbecopt.sku_split.SkuRelaxation`), in a worker
-    process or here, by ``deadline`` (a :func:`time.monotonic` reading) with the ``network``
-    model's extensive form."""
-    from cbecopt.pipeline import solve
-
+    process or here, by ``deadline`` (a :func:`time.monotonic` reading): its extensive form
+    handed to HiGHS as it is."""
     options = options.in_worker(deadline)
-    result = solve(relaxation.instance(), "network", options, config, method="extensive_form")
-    timings = {key: float(result.timings.get(key, 0.0)) for key in TIMINGS}
+    timings = dict.fromkeys(TIMINGS, 0.0)
+    started = time.perf_counter()
+    data = read_network(relaxation.instance(), config)
+    problem = NetworkProblem(data)
+    try:
+        form = build_extensive_form(problem, problem.scenarios(), None, options.budget)
+    except OutOfTime as stopped:
+        return unfinished_block(relaxation.sku, f"{stopped} while building")
+    timings["build"] = time.perf_counter() - started
+    outcome = solve_compiled(form.compile(), options)
+    timings["handoff"], timings["solve"] = outcome.handoff_seconds, outcome.solve_seconds
+    started = time.perf_counter()
+    purchases, used = pd.DataFrame(), {}
+    if outcome.values is not None:
+        tables, _ = extract_network(problem, form, outcome.values)
+        purchases = tables["purchases"]
+        used = Solved(Restriction(data), form, outcome).decided(FIXED_CHARGES)
+    timings["extract"] = time.perf_counter() - started
     return SkuBlock(
         relaxation.sku,
-        result.status,
-        result.termination,
-        result.objective,
-        result.bound,
-        result.table("purchases") if result.objective is not None else pd.DataFrame(),
+        outcome.status,
+        outcome.termination,
+        outcome.objective,
+        outcome.bound,
+        purchases,
         timings,
+        used,
     )
+
+
+def used_by_any(blocks: list[SkuBlock]) -> dict[str, dict] | None:
+    """Every fixed-charge decision some SKU's plan used, by family and label (1.0): the
+    decisions to round up for a first plan of the whole model; ``None`` when a SKU has no
+    plan (its needs are unknown)."""
+    if any(b.objective is None for b in blocks):
+        return None
+    used: dict[str, dict] = {}
+    for block in blocks:
+        for family, by_label in block.used.items():
+            chosen = used.setdefault(family, {})
+            chosen.update({label: 1.0 for label, value in by_label.items() if value > 0.5})
+    return used
 
 
 def unfinished_block(sku: str, why: str) -> SkuBlock:

@@ -225,6 +225,21 @@ def compare_remedies(
     return compare_strategies(data, options, getattr(config, "risk", None)).table
 
 
+def remedy_summary(table: pd.DataFrame) -> dict:
+    """The derived figures of a comparison's rows, for ``--json``: ``value_of_integration``
+    (sequential - joint) and ``remedy_values`` (baseline - the remedy alone, by remedy), each
+    ``null`` unless both of its solves were proved optimal (the rows' notes say why)."""
+    by = table.set_index("strategy")
+
+    def number(value) -> float | None:
+        return None if pd.isna(value) else float(value)
+
+    return {
+        "value_of_integration": number(by.at["joint", "value_of_integration"]),
+        "remedy_values": {r: number(by.at[r, "saving"]) for r in REMEDIES},
+    }
+
+
 def plot_remedies(table: pd.DataFrame, target, title: str = ""):
     """Bar chart of the expected total cost by strategy, the value of integration marked
     between the sequential and joint bars; written as a PNG atomically."""
@@ -293,4 +308,5 @@ def network_comparison() -> Comparison:
         "optimal.",
         chart=plot_remedies,
         out="results/compare-remedies",
+        summary=remedy_summary,
     )

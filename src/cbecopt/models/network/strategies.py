@@ -255,10 +255,12 @@ def solve_restriction(
     options: SolveOptions,
     risk: RiskOptions | None = None,
     start: np.ndarray | None = None,
+    used: Fixings | None = None,
 ) -> Solved:
     """Build the model on ``r.data`` over its scenarios, fix ``r.fixed`` and solve, all
-    within ``options``' budget, from a plan rounded from the LP relaxation or ``start`` (a
-    plan of the same model, e.g. another strategy's), the cheaper
+    within ``options``' budget, from a plan rounded from the LP relaxation (or from ``used``:
+    the fixed-charge decisions to round up, by family and label, every other one closed) or
+    ``start`` (a plan of the same model, e.g. another strategy's), the cheaper
     (:func:`cbecopt.methods.warm_start.solve_warm`); a build the budget cuts short is
     ``no_solution``."""
     options = options.begin()
@@ -274,7 +276,12 @@ def solve_restriction(
     columns, values = fixed_columns(form, r.fixed)
     fixed = (columns, values) if len(columns) else None
     starts = (start,) if start is not None and len(start) == compiled.n_cols else ()
-    return Solved(r, form, solve_warm(compiled, options, fixed, starts))
+    rounding = None
+    if used is not None:
+        rounding = np.zeros(compiled.n_cols)
+        columns, values = fixed_columns(form, used)
+        rounding[columns] = values
+    return Solved(r, form, solve_warm(compiled, options, fixed, starts, rounding))
 
 
 def fixed_columns(form: ExtensiveForm, fixed: Fixings) -> tuple[np.ndarray, np.ndarray]:
