@@ -337,14 +337,15 @@ NETWORK_WINDOWS = (("2027-01", 2), ("2027-01", 3), ("2027-01", 12))
 
 
 def network_methods(time_limit: float) -> list[Case]:
-    """The network demo's windows solved by plain HiGHS (``extensive_form``) and by the
-    network's default ``warm_start`` with the same time limit, each warm start's incumbent as a
-    ratio to plain HiGHS's of the same run (below 1: a better plan in the same time)."""
+    """The network demo's windows solved by plain HiGHS (``extensive_form``), by the
+    network's default ``warm_start`` and by ``sku_blocks`` with the same time limit, each
+    method's incumbent as a ratio to plain HiGHS's of the same run (below 1: a better plan in
+    the same time)."""
     demo = str(ROOT / "instances" / "network_demo")
     cases = []
     for start, months in NETWORK_WINDOWS:
         name = f"network_demo-{start}+{months}"
-        for method in ("extensive_form", "warm_start"):
+        for method in ("extensive_form", "warm_start", "sku_blocks"):
             cases.append(
                 Case(
                     f"{name}-{method}",
@@ -355,7 +356,7 @@ def network_methods(time_limit: float) -> list[Case]:
                     method=method,
                     start=start,
                     horizon=months,
-                    versus=f"{name}-extensive_form" if method == "warm_start" else None,
+                    versus=f"{name}-extensive_form" if method != "extensive_form" else None,
                     tags=("network-methods",),
                 )
             )

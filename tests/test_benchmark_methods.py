@@ -13,10 +13,12 @@ def test_a_method_is_compared_with_the_plain_solve_of_the_same_run():
 
     cases = network_methods(60.0)
     plain = {c.name: c for c in cases if c.method == "extensive_form"}
-    warm = [c for c in cases if c.method == "warm_start"]
-    assert warm and all(c.versus in plain and c.start == plain[c.versus].start for c in warm)
-    assert all(c.time_limit == plain[c.versus].time_limit for c in warm)  # the same limit
-    table = pd.DataFrame({"case": [c.name for c in cases], "objective": [100.0, 90.0] * 3})
-    table.loc[4, "objective"] = None  # one solve without a plan
+    others = [c for c in cases if c.method != "extensive_form"]
+    assert {c.method for c in others} == {"warm_start", "sku_blocks"}
+    assert all(c.versus in plain and c.start == plain[c.versus].start for c in others)
+    assert all(c.time_limit == plain[c.versus].time_limit for c in others)  # the same limit
+    table = pd.DataFrame({"case": [c.name for c in cases], "objective": [100.0, 90.0, 80.0] * 3})
+    table.loc[6, "objective"] = None  # one plain solve without a plan
     ratios = with_incumbent_ratios(table, cases)["incumbent_ratio"].tolist()
-    assert pd.isna(ratios[0]) and ratios[1] == 0.9 and pd.isna(ratios[5])
+    assert pd.isna(ratios[0]) and ratios[1] == 0.9 and ratios[2] == 0.8
+    assert pd.isna(ratios[7]) and pd.isna(ratios[8])  # nothing to compare with

@@ -211,11 +211,12 @@ def test_without_a_signal_handler_ctrl_c_in_the_api_returns_the_incumbent(hard):
 
 
 @pytest.mark.integration
-def test_sku_block_workers_stop_with_the_command(hard):
+@pytest.mark.parametrize(
+    "model, how", [("routing", ("--sku-blocks", "50")), ("network", ("--method", "sku_blocks"))]
+)
+def test_sku_block_workers_stop_with_the_command(hard, model, how):
     """A SIGTERM to the command reaches its worker processes: none is left running."""
-    solving = start(
-        "solve", hard["routing"], "--model", "routing", "--sku-blocks", "50", "--json", "--verbose"
-    )
+    solving = start("solve", hard[model], "--model", model, *how, "--json", "--verbose")
     wait_for_highs(solving, started="cbecopt: SKU blocks, bound pass: solving")  # by the parent
     time.sleep(3.0)  # the workers start and solve
     solving.send_signal(signal.SIGTERM)

@@ -39,3 +39,50 @@ def test_blocks_bound_and_plan_bracket_the_optimum(small):
     assert blocks.objective >= exact.objective * (1 - 1e-7)
     assert blocks.gap == pytest.approx((blocks.objective - blocks.bound) / blocks.objective)
     assert len(blocks.tables["sku_blocks"]) == 4
+
+
+@pytest.mark.integration
+def test_a_script_without_a_main_guard_is_run_once(small, tmp_path):
+    """Spawned workers would import the calling script again: one without ``if __name__ ==
+    "__main__":`` would solve the whole instance once more in every worker before its block
+    (and run out of time). The workers import cbecopt only: the script's own lines run once."""
+    import json
+    import subprocess
+    import sys
+
+    import cbecopt
+
+    folder = cbecopt.save_instance(small, tmp_path / "small")
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import json, cbecopt\n"
+        f"instance = cbecopt.load_instance({str(folder)!r})\n"
+        "options = cbecopt.SolveOptions(threads=2, time_limit=120)\n"
+        "result = cbecopt.solve(instance, 'network', options, method='sku_blocks')\n"
+        "print(json.dumps({'status': result.status.value, 'bound': result.bound}))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    printed = run.stdout.strip().splitlines()
+    assert len(printed) == 1, run.stdout  # the script ran once, in this process only
+    assert "Traceback" not in run.stderr and "in this process" not in run.stderr, run.stderr
+    out = json.loads(printed[0])
+    assert out["status"] in ("optimal", "feasible") and out["bound"] is not None
+
+
+@pytest.mark.integration
+def test_blocks_whose_workers_die_are_solved_in_this_process(caplog):
+    from block_workers import dies_in_a_worker, not_run
+    from cbecopt.methods.sku_blocks import BlockPass, run_blocks, worker_pool
+
+    options = SolveOptions(time_limit=60).begin()
+    clock: dict = {}
+    with worker_pool(2) as pool:
+        solved = run_blocks(
+            pool, BlockPass("test", dies_in_a_worker, not_run), [1, 2, 3], options, options.budget,
+            clock,
+        )  # fmt: skip
+    assert [(s.job, s.where) for s in solved] == [(1, "here"), (2, "here"), (3, "here")]
+    assert "worker processes ended" in caplog.text

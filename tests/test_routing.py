@@ -366,9 +366,10 @@ def test_sku_blocks_bracket_the_optimum_and_give_a_consistent_plan(generated):
         assert served == pytest.approx(generated.tables["demand"]["quantity"].sum())
 
 
-@pytest.mark.component
+@pytest.mark.integration
 def test_sku_blocks_do_not_depend_on_the_number_of_workers(generated, caplog):
-    """Nor does their progress: each pass says how many of its blocks it has solved."""
+    """Nor does their progress: each pass says how many of its blocks it has solved (with 2,
+    worker processes solve them, whatever the calling process's main module is)."""
     runs = []
     for n in (1, 2):
         caplog.clear()

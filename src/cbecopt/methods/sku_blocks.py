@@ -26,6 +26,7 @@ import os
 import signal
 import sys
 import time
+import types
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -185,19 +186,29 @@ def solve(task: Task, run: Run) -> Result:
 
 def worker_pool(workers: int):
     """Worker processes started fresh (spawn): no state shared with this process's threads.
-
-    Spawned workers re-import the main script, so a session without one (``python -``, ``-c``,
-    some notebooks) solves the blocks here, one after another.
-    """
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if workers == 1 or path is None or not os.path.exists(path):
+    They import only cbecopt, never the calling script (:func:`_without_main_script`)."""
+    if workers == 1:
         return contextlib.nullcontext(None)
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_setup,
     )
+
+
+@contextlib.contextmanager
+def _without_main_script():
+    """While workers are started, ``__main__`` is an empty module: a spawned process imports
+    the parent's main script to rebuild it (Python's multiprocessing), which runs a script
+    without ``if __name__ == "__main__":`` again, whole solve included, in every worker (and
+    fails for ``python -``). Workers run cbecopt's own functions on cbecopt's own objects, so
+    they need none of it."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 @dataclass(frozen=True)
@@ -214,26 +225,46 @@ class BlockPass:
 def run_blocks(pool, blocks: BlockPass, jobs: list, options, budget, clock) -> list:
     """Solve the ``jobs`` (in the pool if there is one), in order, by the budget's deadline;
     add their timings to ``clock``. A stop request of the call is passed on to the workers as
-    SIGTERM (a worker still starting ends quietly; one at work stops its solve)."""
+    SIGTERM (a worker still starting ends quietly; one at work stops its solve). Workers that
+    died on their own (not stopped at the deadline) leave their blocks to this process, with a
+    warning."""
     n = len(jobs)
     log.info("%s: solving %d blocks", blocks.step, n)
     if pool is None:
-        results = []
-        for i, job in enumerate(jobs, start=1):
-            log.info("%s: block %d/%d", blocks.step, i, n)
-            results.append(
-                blocks.worker(job, dataclasses.replace(options, budget=budget), budget.deadline)
-                if not budget.expired()
-                else blocks.unfinished(job, f"{budget.why_stopped()} before this block")
-            )
+        results = _solve_here(blocks, jobs, options, budget)
     else:
-        with _sigint_ignored():  # workers start ignoring Ctrl-C until their handlers are set
+        with _sigint_ignored(), _without_main_script():  # workers start ignoring Ctrl-C
             futures = [pool.submit(blocks.worker, job, options, budget.deadline) for job in jobs]
-        _wait_or_stop(pool, futures, budget, blocks.step)
+        killed = _wait_or_stop(pool, futures, budget, blocks.step)
         results = [_block_result(f, job, blocks) for f, job in zip(futures, jobs, strict=True)]
+        died = [i for i, f in enumerate(futures) if isinstance(f.exception(), BrokenProcessPool)]
+        if died and not killed:
+            log.warning(WORKERS_DIED)
+            redone = _solve_here(blocks, [jobs[i] for i in died], options, budget)
+            for i, result in zip(died, redone, strict=True):
+                results[i] = result
     for r in results:
         for key, seconds in r.timings.items():
             clock[key] = clock.get(key, 0.0) + seconds
+    return results
+
+
+WORKERS_DIED = (
+    "SKU blocks: worker processes ended before solving their blocks (killed from outside, or "
+    "out of memory?); solving those blocks in this process, one after another"
+)
+
+
+def _solve_here(blocks: BlockPass, jobs: list, options, budget) -> list:
+    """The ``jobs`` solved in this process, one after another, by the budget's deadline."""
+    results = []
+    for i, job in enumerate(jobs, start=1):
+        log.info("%s: block %d/%d", blocks.step, i, len(jobs))
+        results.append(
+            blocks.worker(job, dataclasses.replace(options, budget=budget), budget.deadline)
+            if not budget.expired()
+            else blocks.unfinished(job, f"{budget.why_stopped()} before this block")
+        )
     return results
 
 
@@ -253,10 +284,11 @@ def _routing_pass(name: str, plan: bool) -> BlockPass:
     )
 
 
-def _wait_or_stop(pool, futures, budget: Budget, step: str) -> None:
+def _wait_or_stop(pool, futures, budget: Budget, step: str) -> bool:
     """Wait for the workers, logging each block done (``step: i/n blocks done``); pass a stop
     request on to them (SIGTERM), and once the budget has expired give them ABANDON_SECONDS
-    to return before killing them (a worker inside HiGHS's root LP cannot be interrupted)."""
+    to return before killing them (a worker inside HiGHS's root LP cannot be interrupted).
+    True when they were stopped or killed so."""
     processes = list(getattr(pool, "_processes", {}).values())
     signalled = give_up_at = None
     done = 0
@@ -273,7 +305,8 @@ def _wait_or_stop(pool, futures, budget: Budget, step: str) -> None:
         if give_up_at is not None and time.monotonic() >= give_up_at:
             _signal_all(processes, signal.SIGKILL)
             wait(futures)
-            return
+            return True
+    return bool(signalled)
 
 
 @contextlib.contextmanager

@@ -91,8 +91,8 @@ def solve_sku_block(
     started = time.perf_counter()
     purchases, used = pd.DataFrame(), {}
     if outcome.values is not None:
-        tables, _ = extract_network(problem, form, outcome.values)
-        purchases = tables["purchases"]
+        plan, _ = extract_network(problem, form, outcome.values)  # the result's own tables
+        purchases = plan["purchases"]
         used = Solved(Restriction(data), form, outcome).decided(FIXED_CHARGES)
     timings["extract"] = time.perf_counter() - started
     return SkuBlock(
