@@ -211,6 +211,12 @@ def served_sets(groups: set[int], platforms: int) -> list[int]:
     )
 
 
+def copied_from(name: str) -> str:
+    """The overseas warehouse (its id in ``nodes``) a copy's name (:func:`_copy_name`) is of;
+    any other name as it is."""
+    return name.split("@")[0]
+
+
 def _copy_name(warehouse: str, group: tuple[str, ...], platforms: tuple[str, ...]) -> str:
     """``w`` for a copy shared by every platform, else ``w@`` its platforms joined by ``+``."""
     if len(group) == len(platforms):

@@ -41,7 +41,7 @@ from cbecopt.methods.warm_start import solve_warm
 from cbecopt.models.network.build import NetworkProblem
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.kpis import outlet_platforms
-from cbecopt.models.network.platforms import with_copies
+from cbecopt.models.network.platforms import copied_from, with_copies
 from cbecopt.results import Status
 from cbecopt.stochastic.twostage import ExtensiveForm, RiskOptions, build_extensive_form
 
@@ -198,7 +198,7 @@ def per_platform_copies(d: NetworkData) -> NetworkData:
     copies, names = [], []
     for w, plats in enumerate(served):
         if len(plats) > 1:
-            base = d.overseas[w].split("@")[0]
+            base = copied_from(d.overseas[w])
             copies += [(w, (d.platforms[p],)) for p in sorted(plats)]
             names += [f"{base}@{d.platforms[p]}" for p in sorted(plats)]
         else:
