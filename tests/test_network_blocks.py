@@ -29,6 +29,26 @@ def test_fixed_cost_shares_add_up_to_each_fixed_cost(small):
             assert set(row[row > 0].index) <= sold
 
 
+@pytest.mark.unit
+def test_a_relaxations_warehouse_copies_are_named_as_the_whole_model_names_them(small):
+    """A SKU sold on Tmall alone has one copy of a warehouse each platform runs on its own,
+    named as the warehouse; in the whole model it is the Tmall copy."""
+    from cbecopt.models.network.blocks import whole_model_labels
+    from cbecopt.models.network.read import read_network
+
+    d = read_network(small)
+    used = {
+        "open": {
+            ("OW-ICN", ("Tmall Global",)): 1.0,
+            ("OW-LAX", ("JD Worldwide", "Douyin Global")): 1.0,
+            ("OW-SYD", ("Douyin Global",)): 0.0,
+        }
+    }
+    named = whole_model_labels(d, used)["open"]
+    assert named == {"OW-ICN@Tmall Global": 1.0, "OW-LAX": 1.0, "OW-SYD@Douyin Global": 0.0}
+    assert set(named) <= set(d.overseas)
+
+
 @pytest.mark.component
 def test_blocks_bound_and_plan_bracket_the_optimum(small):
     exact = solve(small, "network", SolveOptions(mip_rel_gap=1e-9), method="extensive_form")
