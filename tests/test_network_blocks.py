@@ -2,6 +2,7 @@
 optimum, and the plan is a plan of the whole model at or above it (an independent solve of
 the same instance decides the optimum)."""
 
+import pandas as pd
 import pytest
 
 from cbecopt import SolveOptions, solve
@@ -106,3 +107,23 @@ def test_blocks_whose_workers_die_are_solved_in_this_process(caplog):
         )  # fmt: skip
     assert [(s.job, s.where) for s in solved] == [(1, "here"), (2, "here"), (3, "here")]
     assert "worker processes ended" in caplog.text
+
+
+@pytest.mark.component
+def test_a_sku_nobody_offers_leaves_no_bound_and_says_why(small, tmp_path):
+    """Its rows alone have no offers table, so its relaxation is no instance: the blocks
+    report no bound, naming the SKU and the table, and the plan is still the whole model's."""
+    import cbecopt
+
+    folder = cbecopt.save_instance(small, tmp_path / "small")
+    for name in ("offers", "price_breaks", "contracts"):
+        path = folder / f"{name}.csv"
+        if path.exists():
+            table = pd.read_csv(path)
+            table[table["sku"] != "SKU2"].to_csv(path, index=False)
+    instance = cbecopt.load_instance(folder)
+    exact = solve(instance, "network", SolveOptions(mip_rel_gap=1e-9), method="extensive_form")
+    blocks = solve(instance, "network", SolveOptions(threads=1), method="sku_blocks")
+    assert blocks.status.value == "feasible" and blocks.bound is None
+    assert "SKU2" in blocks.termination and "offers.csv" in blocks.termination
+    assert blocks.objective == pytest.approx(exact.objective, rel=1e-6)

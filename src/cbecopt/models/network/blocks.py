@@ -34,12 +34,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cbecopt.errors import InputError
 from cbecopt.highs import SolveOptions, solve_compiled
 from cbecopt.limits import OutOfTime
 from cbecopt.models.network.build import NetworkProblem
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.platforms import copied_from
-from cbecopt.models.network.read import read_network
 from cbecopt.models.network.results import extract_network
 from cbecopt.models.network.strategies import Restriction, Solved
 from cbecopt.results import Status
@@ -80,7 +80,14 @@ def solve_sku_block(
     options = options.in_worker(deadline)
     timings = dict.fromkeys(TIMINGS, 0.0)
     started = time.perf_counter()
-    data = read_network(relaxation.instance(), config)
+    from cbecopt.models import check_inputs  # the registry lists this model: imported late
+
+    try:
+        data = check_inputs(relaxation.instance(), "network", config)
+    except InputError as refused:  # e.g. a SKU nobody offers: its cut has no offers table
+        lines = str(refused).splitlines()
+        why = "; ".join(line.strip(" -") for line in lines[1:]) or lines[0]
+        return unfinished_block(relaxation.sku, f"its rows alone are no instance ({why})")
     problem = NetworkProblem(data)
     try:
         form = build_extensive_form(problem, problem.scenarios(), None, options.budget)
