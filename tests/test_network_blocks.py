@@ -127,3 +127,24 @@ def test_a_sku_nobody_offers_leaves_no_bound_and_says_why(small, tmp_path):
     assert blocks.status.value == "feasible" and blocks.bound is None
     assert "SKU2" in blocks.termination and "offers.csv" in blocks.termination
     assert blocks.objective == pytest.approx(exact.objective, rel=1e-6)
+
+
+@pytest.mark.component
+def test_the_comparisons_joint_by_blocks_is_bracketed_and_never_worse_than_sequential(
+    small, monkeypatch
+):
+    """A large network's ``joint`` is solved by SKU blocks (here a 4-SKU one, the threshold
+    lowered): its bound is at most the optimum an independent extensive-form solve proves,
+    and its plan costs at most sequential's."""
+    from cbecopt.models.network import read_network, remedies
+
+    monkeypatch.setattr(remedies, "BLOCKS_FROM_SKUS", 1)
+    exact = solve(small, "network", SolveOptions(mip_rel_gap=1e-9), method="extensive_form")
+    compared = remedies.compare_strategies(
+        read_network(small), SolveOptions(threads=1), instance=small
+    )
+    joint, sequential = compared.results["joint"], compared.results["sequential"]
+    assert "SKU blocks" in joint.note
+    assert joint.bound <= exact.objective * (1 + 1e-7) <= joint.objective * (1 + 2e-7)
+    assert joint.objective <= sequential.objective * (1 + 1e-9)
+    assert joint.gap == pytest.approx((joint.objective - joint.bound) / joint.objective)

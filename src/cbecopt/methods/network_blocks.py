@@ -29,22 +29,26 @@ import dataclasses
 import functools
 import os
 import time
+from dataclasses import dataclass
 
 import pandas as pd
 
 from cbecopt.errors import OptionError
-from cbecopt.highs import relative_gap
+from cbecopt.highs import SolveOptions, relative_gap
+from cbecopt.instance import Instance
 from cbecopt.methods import Task
 from cbecopt.methods.extensive_form import solution_tables
 from cbecopt.methods.sku_blocks import POOL_MIN_SECONDS, BlockPass, run_blocks, worker_pool
 from cbecopt.models.network.blocks import (
+    SkuBlock,
     segment_fixings,
     solve_sku_block,
     unfinished_block,
     unused_by_all,
     used_by_any,
 )
-from cbecopt.models.network.strategies import Restriction, solve_restriction
+from cbecopt.models.network.data import NetworkData
+from cbecopt.models.network.strategies import Restriction, Solved, solve_restriction
 from cbecopt.results import Result, Run, Status
 from cbecopt.sku_split import sku_relaxations
 from cbecopt.stochastic.twostage import RiskOptions
@@ -56,16 +60,38 @@ BOUND_SHARE = 0.5
 def solve(task: Task, run: Run) -> Result:
     """Solve the ``network`` problem of ``task`` by SKU blocks (module docstring);
     ``options.threads`` worker processes (default: the machine's cores)."""
-    risk = task.risk or RiskOptions()
-    if risk.weight > 0:
-        raise OptionError("CVaR does not split by SKU: solve by SKU blocks risk-neutral only")
     if task.instance is None:
         raise OptionError("solving the network by SKU blocks needs the instance it was read from")
-    options = run.options
-    problem = task.problem
+    risk = task.risk or RiskOptions()
+    by_blocks = solve_by_blocks(task.instance, task.problem.data, run.options, risk, task.config)
+    return _result(task, run, by_blocks)
+
+
+@dataclass
+class BlocksSolved:
+    """The two passes of one solve by SKU blocks: the SKUs' relaxations, the plan pass's
+    solve, the bound (``None`` when a relaxation has none), whether the segments stayed fixed
+    (no: the whole model was solved free), the workers and the seconds by part."""
+
+    blocks: list[SkuBlock]
+    solved: Solved
+    bound: float | None
+    fixed: bool
+    workers: int
+    clock: dict[str, float]
+
+
+def solve_by_blocks(
+    instance: Instance, data: NetworkData, options: SolveOptions, risk: RiskOptions, config=None
+) -> BlocksSolved:
+    """Both passes of the module on ``data`` (the ``network`` model's data of ``instance``,
+    which the SKUs' relaxations are cut from) within ``options``' budget; risk-neutral only."""
+    if risk.weight > 0:
+        raise OptionError("CVaR does not split by SKU: solve by SKU blocks risk-neutral only")
+    options = options.begin()
     clock: dict[str, float] = {}
     phase = time.perf_counter()
-    relaxations = sku_relaxations(task.instance)
+    relaxations = sku_relaxations(instance)
     workers = max(1, min(options.threads or os.cpu_count() or 1, len(relaxations)))
     left = options.budget.remaining()
     if left is not None and left < POOL_MIN_SECONDS:
@@ -73,7 +99,7 @@ def solve(task: Task, run: Run) -> Result:
     single = dataclasses.replace(options, threads=1, budget=None)
     bound_pass = BlockPass(
         "SKU blocks, bound pass",
-        functools.partial(solve_sku_block, config=task.config),
+        functools.partial(solve_sku_block, config=config),
         lambda job, why: unfinished_block(job.sku, why),
     )
     with worker_pool(workers) as pool:
@@ -88,23 +114,25 @@ def solve(task: Task, run: Run) -> Result:
     clock["bound_pass"] = time.perf_counter() - phase
     phase = time.perf_counter()
     bound = sum(b.bound for b in blocks) if all(b.bound is not None for b in blocks) else None
-    fixings = {**segment_fixings(problem.data, blocks), **unused_by_all(problem.data, blocks)}
+    fixings = {**segment_fixings(data, blocks), **unused_by_all(data, blocks)}
     solved = solve_restriction(
-        Restriction(problem.data, fixings), options, risk, used=used_by_any(problem.data, blocks)
+        Restriction(data, fixings), options, risk, used=used_by_any(data, blocks)
     )
     fixed = True
     if solved.outcome.status == Status.INFEASIBLE and not options.budget.expired():
-        solved = solve_restriction(Restriction(problem.data), options, risk)
+        solved = solve_restriction(Restriction(data), options, risk)
         fixed = False
+    if not fixed and solved.outcome.bound is not None:
+        bound = solved.outcome.bound if bound is None else max(bound, solved.outcome.bound)
     clock["plan_pass"] = time.perf_counter() - phase
-    return _result(task, run, blocks, solved, bound, fixed, workers, clock)
+    return BlocksSolved(blocks, solved, bound, fixed, workers, clock)
 
 
-def _result(task, run, blocks, solved, bound, fixed, workers, clock) -> Result:
+def _result(task: Task, run: Run, by_blocks: BlocksSolved) -> Result:
     """The plan of the plan pass with the bound pass's bound (module docstring)."""
+    blocks, solved, bound = by_blocks.blocks, by_blocks.solved, by_blocks.bound
+    fixed, workers, clock = by_blocks.fixed, by_blocks.workers, by_blocks.clock
     outcome = solved.outcome
-    if not fixed and outcome.bound is not None:
-        bound = outcome.bound if bound is None else max(bound, outcome.bound)
     parts = {k: clock[k] for k in ("bound_pass", "plan_pass")}
     workers_seconds = {k: round(v, 6) for k, v in clock.items() if k not in parts}
     size = {

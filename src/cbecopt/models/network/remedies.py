@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cbecopt.highs import SolveOptions
+from cbecopt.highs import SolveOptions, relative_gap
 from cbecopt.in_motion import refuse_in_motion
 from cbecopt.instance import Instance
 from cbecopt.models.network.data import NetworkData
@@ -90,10 +90,16 @@ class RemedyComparison:
 
 
 def compare_strategies(
-    d: NetworkData, options: SolveOptions | None = None, risk: RiskOptions | None = None
+    d: NetworkData,
+    options: SolveOptions | None = None,
+    risk: RiskOptions | None = None,
+    instance: Instance | None = None,
+    config=None,
 ) -> RemedyComparison:
     """Solve ``d`` under each of :data:`STRATEGIES` within ``options``' one budget (each an
-    equal share of what is left; time a strategy does not use passes on)."""
+    equal share of what is left; time a strategy does not use passes on). With the
+    ``instance`` ``d`` was read from (and its ``config``), a large risk-neutral ``joint`` is
+    solved by SKU blocks (:func:`_by_blocks`, :func:`_joint_by_blocks`)."""
     options = (options or SolveOptions()).begin()
     risk = risk or RiskOptions()
     inert = inert_remedies(d)
@@ -114,6 +120,10 @@ def compare_strategies(
                 n for n in (f"the same plan as {same}: {why}", results[same].note) if n
             )
             results[name] = dataclasses.replace(results[same], name=name, note=note)
+        elif name == "joint" and _by_blocks(d, instance, risk):
+            results[name] = _joint_by_blocks(
+                instance, d, share, risk, config, _plan_of(results.get("sequential"))
+            )
         elif prices_authenticity(name):
             solved = solve_restriction(
                 strategy_restriction(d, name), share, risk, _plan_of(results.get("sequential"))
@@ -127,6 +137,53 @@ def compare_strategies(
     integration = difference(results["sequential"], results["joint"])
     table = _table(d, results, integration)
     return RemedyComparison(results, values, integration, table)
+
+
+BLOCKS_FROM_SKUS = 20
+"""SKUs from which ``joint`` is solved by SKU blocks. Measured on 2 cores: the 40-SKU
+``network_demo`` whole ends 5.9% from its bound in its share of 25 minutes, by blocks 0.24% in
+180 s; a 6-SKU network is proved optimal whole in seconds, where the blocks' bound (fixed costs
+split among SKUs) stays short of proving it."""
+
+
+def _by_blocks(d: NetworkData, instance: Instance | None, risk: RiskOptions) -> bool:
+    """Whether ``joint`` is solved by SKU blocks: risk-neutral, read from ``instance``, and
+    at least :data:`BLOCKS_FROM_SKUS` SKUs."""
+    return instance is not None and risk.weight == 0 and len(d.skus) >= BLOCKS_FROM_SKUS
+
+
+def _joint_by_blocks(
+    instance: Instance,
+    d: NetworkData,
+    options: SolveOptions,
+    risk: RiskOptions,
+    config,
+    sequential: np.ndarray | None,
+) -> StrategyResult:
+    """``joint`` solved by SKU blocks (:func:`cbecopt.methods.network_blocks.solve_by_blocks`):
+    the plan pass's plan, or ``sequential``'s plan when cheaper (a plan of the same model, so
+    joint is never worse than sequential), with the SKUs' relaxations' bound; ``optimal`` only
+    when that bound proves the plan within the MIP gap."""
+    from cbecopt.methods.network_blocks import solve_by_blocks  # methods build on models: late
+
+    by_blocks = solve_by_blocks(instance, d, options, risk, config)
+    solved, bound = by_blocks.solved, by_blocks.bound
+    out = solved.outcome
+    if solved.form is None:
+        return _result("joint", solved, out.status, "", risk)
+    compiled = solved.form.compile()
+    plans = [p for p in (out.values, sequential) if p is not None and len(p) == compiled.n_cols]
+    if not plans:
+        return _result("joint", solved, out.status, "", risk)
+    values = min(plans, key=lambda p: float(compiled.col_cost @ p))
+    objective = float(compiled.col_cost @ values) + compiled.objective_constant
+    gap = None if bound is None else relative_gap(objective, min(bound, objective))
+    status = Status.OPTIMAL if gap is not None and gap <= options.mip_rel_gap else Status.FEASIBLE
+    note = "solved by SKU blocks" + ("" if values is out.values else "; sequential's plan")
+    outcome = dataclasses.replace(
+        out, status=status, objective=objective, bound=bound, gap=gap, values=values
+    )
+    return _result("joint", dataclasses.replace(solved, outcome=outcome), status, note, risk)
 
 
 def _plan_of(result: StrategyResult | None) -> np.ndarray | None:
@@ -222,7 +279,7 @@ def compare_remedies(
     checked = check_inputs(instance, "network", config, options.seed)
     data = checked if isinstance(checked, NetworkData) else spec.problem(instance, config, checked)
     data = getattr(data, "data", data)
-    return compare_strategies(data, options, getattr(config, "risk", None)).table
+    return compare_strategies(data, options, getattr(config, "risk", None), instance, config).table
 
 
 def remedy_summary(table: pd.DataFrame) -> dict:
