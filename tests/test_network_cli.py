@@ -219,3 +219,26 @@ def test_the_time_limit_covers_drawing_the_plans_map(tmp_path):
     assert wall <= limit + max(2.0, 0.05 * limit), wall
     if json.loads(run.stdout)["status"] in ("optimal", "feasible"):
         assert (tmp_path / "out" / "map.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_remedies_on_a_window_of_months(tmp_path):
+    """``--start``/``--horizon`` cut the instance to a window before the strategies are
+    solved, as for ``solve``: the window's comparison is the comparison of the instance cut by
+    hand to those months' demand."""
+    folder = tmp_path / "gen"
+    made = run_cbecopt("generate", "network", "--skus", "2", "--markets", "2", "--scenarios",
+                       "1", "--months", "3", "--seed", "4", "-o", str(folder))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    window = run_cbecopt("compare-remedies", str(folder), "--start", "2", "--horizon", "1",
+                         "--json", "-o", str(tmp_path / "w"))  # fmt: skip
+    assert window.returncode == 0, window.stderr
+    cut = tmp_path / "cut"
+    cbecopt.save_instance(cbecopt.load_instance(folder), cut)
+    demand = pd.read_csv(cut / "demand.csv")
+    demand = demand[demand["month"] == 2].assign(month=1)
+    demand.to_csv(cut / "demand.csv", index=False)
+    by_hand = run_cbecopt("compare-remedies", str(cut), "--json", "-o", str(tmp_path / "c"))
+    assert by_hand.returncode == 0, by_hand.stderr
+    costs = [{r["name"]: r["total_cost"] for r in json.loads(run.stdout)["strategies"]}
+             for run in (window, by_hand)]  # fmt: skip
+    assert costs[0] == pytest.approx(costs[1], rel=1e-6)

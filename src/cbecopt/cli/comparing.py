@@ -38,13 +38,16 @@ from cbecopt.cli.output import check_output, deliver, input_paths, out_path, wri
 from cbecopt.cli.solving import (
     SAMPLING_FLAGS,
     DistributionOpt,
+    HorizonOpt,
     MaxOpenOpt,
     MinOpenOpt,
     OptionalAlphaOpt,
     RiskWeightOpt,
     SamplesOpt,
     SingleSourceOpt,
+    StartOpt,
     model_config,
+    windowed,
 )
 from cbecopt.compare import overall_status
 from cbecopt.errors import CbecoptError, OptionError
@@ -117,8 +120,11 @@ def run_comparison(
     out_dir: Path | None,
     as_json: bool,
     verbose: bool,
+    start: str | None = None,
+    horizon: int | None = None,
 ) -> None:
-    """Run one registered comparison on ``path`` and print, write and exit like every command.
+    """Run one registered comparison on ``path`` (cut to ``horizon`` months from ``start``
+    when given) and print, write and exit like every command.
 
     ``config_options`` maps each config flag (:data:`CONFIG_PARAMETERS`) to its value
     (``None``: not given). Writes ``comparison.csv`` (and ``comparison.png`` for a comparison
@@ -133,7 +139,7 @@ def run_comparison(
         _refuse_inapplicable(model, comparison, config_options)
         values = {CONFIG_PARAMETERS[flag][0]: v for flag, v in config_options.items()}
         config = model_config(model, **values)
-        instance = load(path)
+        instance = windowed(load(path), start, horizon)
         files = ("comparison.csv", "comparison.png") if comparison.chart else ("comparison.csv",)
         target = out_dir or (Path(comparison.out) if comparison.out else None)
         destination = check_output(target, *input_paths(path), names=files)
@@ -176,6 +182,8 @@ def _command(
     parameters = [
         *leading,
         *(_keyword(*CONFIG_PARAMETERS[flag]) for flag in flags),
+        _keyword("start", StartOpt),
+        _keyword("horizon", HorizonOpt),
         _keyword("time_limit", TimeLimitOpt),  # the whole call: every policy shares it
         _keyword("gap", GapOpt, 1e-6),
         _keyword("threads", ThreadsOpt),

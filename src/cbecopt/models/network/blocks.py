@@ -77,11 +77,11 @@ def solve_sku_block(
     """Solve one SKU's relaxation (a :class:`~cbecopt.sku_split.SkuRelaxation`), in a worker
     process or here, by ``deadline`` (a :func:`time.monotonic` reading): its extensive form
     handed to HiGHS as it is."""
+    from cbecopt.models import check_inputs  # the registry lists this model: imported late
+
     options = options.in_worker(deadline)
     timings = dict.fromkeys(TIMINGS, 0.0)
     started = time.perf_counter()
-    from cbecopt.models import check_inputs  # the registry lists this model: imported late
-
     try:
         data = check_inputs(relaxation.instance(), "network", config)
     except InputError as refused:  # e.g. a SKU nobody offers: its cut has no offers table
@@ -152,19 +152,13 @@ def unused_by_all(d: NetworkData, blocks: list[SkuBlock]) -> dict[str, dict]:
     """The decisions of :data:`CLOSABLE` that some SKU's relaxation had and none used, as
     fixings at 0 of the whole model ``d``: the plan pass leaves them closed (``{}`` when a SKU
     has no plan)."""
-    if any(b.objective is None for b in blocks):
+    most = _most_used(d, blocks)
+    if most is None:
         return {}
-    seen: dict[str, dict] = {}
-    for block in blocks:
-        for family, by_label in whole_model_labels(d, block.used).items():
-            if family not in CLOSABLE:
-                continue
-            chosen = seen.setdefault(family, {})
-            for label, value in by_label.items():
-                chosen[label] = max(chosen.get(label, 0.0), value)
     return {
         family: {label: 0.0 for label, value in by_label.items() if value <= 0.5}
-        for family, by_label in seen.items()
+        for family, by_label in most.items()
+        if family in CLOSABLE
     }
 
 
@@ -172,14 +166,27 @@ def used_by_any(d: NetworkData, blocks: list[SkuBlock]) -> dict[str, dict] | Non
     """Every fixed-charge decision some SKU's plan used, by family and label of the whole
     model ``d`` (1.0): the decisions to round up for a first plan of the whole model; ``None``
     when a SKU has no plan (its needs are unknown)."""
+    most = _most_used(d, blocks)
+    if most is None:
+        return None
+    return {
+        family: {label: 1.0 for label, value in by_label.items() if value > 0.5}
+        for family, by_label in most.items()
+    }
+
+
+def _most_used(d: NetworkData, blocks: list[SkuBlock]) -> dict[str, dict] | None:
+    """Per fixed-charge decision of the whole model ``d`` that some SKU's relaxation had, the
+    largest value any gave it; ``None`` when a SKU has no plan."""
     if any(b.objective is None for b in blocks):
         return None
-    used: dict[str, dict] = {}
+    most: dict[str, dict] = {}
     for block in blocks:
         for family, by_label in whole_model_labels(d, block.used).items():
-            chosen = used.setdefault(family, {})
-            chosen.update({label: 1.0 for label, value in by_label.items() if value > 0.5})
-    return used
+            chosen = most.setdefault(family, {})
+            for label, value in by_label.items():
+                chosen[label] = max(chosen.get(label, 0.0), value)
+    return most
 
 
 def unfinished_block(sku: str, why: str) -> SkuBlock:
