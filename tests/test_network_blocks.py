@@ -138,7 +138,7 @@ def test_the_comparisons_joint_by_blocks_is_bracketed_and_never_worse_than_seque
     and its plan costs at most sequential's."""
     from cbecopt.models.network import read_network, remedies
 
-    monkeypatch.setattr(remedies, "BLOCKS_FROM_SKUS", 1)
+    monkeypatch.setattr(remedies, "BLOCKS_FROM_DEMAND", 1)
     exact = solve(small, "network", SolveOptions(mip_rel_gap=1e-9), method="extensive_form")
     compared = remedies.compare_strategies(
         read_network(small), SolveOptions(threads=1), instance=small
