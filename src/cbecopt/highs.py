@@ -196,6 +196,10 @@ class CompiledModel:
     def n_cols(self) -> int:
         return len(self.col_cost)
 
+    def objective_of(self, values: np.ndarray) -> float:
+        """The objective of a plan (one value per column), constant included."""
+        return float(self.col_cost @ values) + self.objective_constant
+
     @property
     def n_rows(self) -> int:
         return len(self.row_lower)

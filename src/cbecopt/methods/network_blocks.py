@@ -128,6 +128,13 @@ def solve_by_blocks(
     return BlocksSolved(blocks, solved, bound, fixed, workers, clock)
 
 
+def proven_by(objective: float, bound: float | None, mip_rel_gap: float) -> tuple:
+    """The gap of a plan of cost ``objective`` to the relaxations' ``bound`` (``None``
+    without one) and its status: ``optimal`` only within ``mip_rel_gap``."""
+    gap = None if bound is None else relative_gap(objective, min(bound, objective))
+    return gap, Status.OPTIMAL if gap is not None and gap <= mip_rel_gap else Status.FEASIBLE
+
+
 def _result(task: Task, run: Run, by_blocks: BlocksSolved) -> Result:
     """The plan of the plan pass with the bound pass's bound (module docstring)."""
     blocks, solved, bound = by_blocks.blocks, by_blocks.solved, by_blocks.bound
@@ -167,10 +174,7 @@ def _result(task: Task, run: Run, by_blocks: BlocksSolved) -> Result:
             size=size,
             solver=solver,
         )
-    gap = None if bound is None else relative_gap(outcome.objective, min(bound, outcome.objective))
-    status = (
-        Status.OPTIMAL if gap is not None and gap <= run.options.mip_rel_gap else Status.FEASIBLE
-    )
+    gap, status = proven_by(outcome.objective, bound, run.options.mip_rel_gap)
     if unproved:
         termination = (
             f"SKU blocks: {len(unproved)} of {len(blocks)} relaxations ended without a bound "

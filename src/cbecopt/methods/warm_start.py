@@ -84,7 +84,7 @@ def solve_warm(
     fixed_charges = compiled.integer_columns[compiled.col_cost[compiled.integer_columns] > 0]
     if not len(fixed_charges):
         return solve_compiled(
-            compiled, options, fixed_columns=fixed_columns, start=_cheapest(compiled, starts)
+            compiled, options, fixed_columns=fixed_columns, start=cheapest(compiled, starts)
         )
     handoff = solve_seconds = 0.0
     if used is None:
@@ -120,11 +120,11 @@ def solve_warm(
         *starts,
         *([rounded.values] if rounded is not None and rounded.values is not None else []),
     )
-    start = _cheapest(compiled, plans)
+    start = cheapest(compiled, plans)
     if start is not None:
         log.debug(
             "warm start: the whole model from a plan of %s",
-            f"{compiled.col_cost @ start + compiled.objective_constant:,.2f}",
+            f"{compiled.objective_of(start):,.2f}",
         )
     final = solve_compiled(compiled, options, fixed_columns=fixed_columns, start=start)
     outcome = _better(final, rounded)
@@ -133,7 +133,7 @@ def solve_warm(
     return outcome
 
 
-def _cheapest(compiled: CompiledModel, plans) -> np.ndarray | None:
+def cheapest(compiled: CompiledModel, plans) -> np.ndarray | None:
     """The plan of lowest cost among ``plans`` (``None`` without any)."""
     plans = [np.asarray(p, float) for p in plans if p is not None]
     if not plans:

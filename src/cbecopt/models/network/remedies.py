@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cbecopt.highs import SolveOptions, relative_gap
+from cbecopt.highs import SolveOptions
 from cbecopt.in_motion import refuse_in_motion
 from cbecopt.instance import Instance
 from cbecopt.models.network.data import NetworkData
@@ -167,7 +167,8 @@ def _joint_by_blocks(
     the plan pass's plan, or ``sequential``'s plan when cheaper (a plan of the same model, so
     joint is never worse than sequential), with the SKUs' relaxations' bound; ``optimal`` only
     when that bound proves the plan within the MIP gap."""
-    from cbecopt.methods.network_blocks import solve_by_blocks  # methods build on models: late
+    from cbecopt.methods.network_blocks import proven_by, solve_by_blocks  # methods: late
+    from cbecopt.methods.warm_start import cheapest
 
     by_blocks = solve_by_blocks(instance, d, options, risk, config)
     solved, bound = by_blocks.solved, by_blocks.bound
@@ -178,11 +179,11 @@ def _joint_by_blocks(
     plans = [p for p in (out.values, sequential) if p is not None and len(p) == compiled.n_cols]
     if not plans:
         return _result("joint", solved, out.status, "", risk)
-    values = min(plans, key=lambda p: float(compiled.col_cost @ p))
-    objective = float(compiled.col_cost @ values) + compiled.objective_constant
-    gap = None if bound is None else relative_gap(objective, min(bound, objective))
-    status = Status.OPTIMAL if gap is not None and gap <= options.mip_rel_gap else Status.FEASIBLE
-    note = "solved by SKU blocks" + ("" if values is out.values else "; sequential's plan")
+    values = cheapest(compiled, plans)
+    objective = compiled.objective_of(values)
+    gap, status = proven_by(objective, bound, options.mip_rel_gap)
+    from_blocks = out.values is not None and np.array_equal(values, out.values)
+    note = "solved by SKU blocks" + ("" if from_blocks else "; sequential's plan")
     outcome = dataclasses.replace(
         out, status=status, objective=objective, bound=bound, gap=gap, values=values
     )
