@@ -106,7 +106,7 @@ def solve_block(
         bound = out.objective
         if plan:
             values = _rounded_up(form, values)
-        objective = float(np.dot(compiled.lp.col_cost_, values)) + compiled.objective_constant
+        objective = compiled.objective_of(values)
         used = np.rint(form.values_of(values, form.first.families[0]))
         _add_lane_use(lane_use, data.inbound, form.values_of(values, form.first.families[2]))
         for scenario in form.names:
