@@ -39,6 +39,16 @@ def test_multi_source_optimum_matches_capopt(benchmarks, name, published):
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize(("name", "published"), MS_ROWS, ids=[n for n, _ in MS_ROWS])
+def test_lagrangian_branch_and_bound_proves_capopt_s_optimum(benchmarks, name, published):
+    instance = cbecopt.load_instance(benchmarks / "orlib_cap" / f"{name}.txt", fmt="orlib-cap")
+    result = cbecopt.solve(instance, "warehouses", OPTIONS, method="lagrangian")
+    assert result.status == cbecopt.Status.OPTIMAL and result.solver["name"] == "lagrangian"
+    assert matches_published(result.objective, published), (result.objective, published)
+    assert result.bound <= result.objective
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize(("name", "published"), SS_ROWS, ids=[n for n, _ in SS_ROWS])
 def test_single_source_optimum_matches_guastaroba_speranza(benchmarks, name, published):
     result = _solve(benchmarks, name, single_source=True)

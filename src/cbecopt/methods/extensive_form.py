@@ -58,7 +58,7 @@ def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
     if two_stage:
         run.settings["risk"] = {"weight": risk.weight, "alpha": risk.alpha}
     options = run.options
-    clock = _Clock()
+    clock = Clock()
     try:
         with watched(options.budget):
             form, built = _build(task.problem, risk, options)
@@ -155,7 +155,7 @@ def _build(problem, risk: RiskOptions, options) -> tuple[ExtensiveForm, Any]:
     return build_extensive_form(problem, problem.scenarios(), risk, options.budget), problem
 
 
-class _Clock:
+class Clock:
     """Wall-clock parts of a method, lap by lap."""
 
     def __init__(self) -> None:
