@@ -23,6 +23,7 @@ import pandas as pd
 
 COMMANDS = {
     "solve warehouses": ("solve", "{warehouses}"),
+    "solve warehouses --method lagrangian": ("solve", "{warehouses}", "--method", "lagrangian"),
     "solve --independent": ("solve", "{sharing}", "--independent"),
     "solve routing --sku-blocks": (
         "solve",

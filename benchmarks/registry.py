@@ -120,6 +120,21 @@ def orlib_large(time_limit: float) -> list[Case]:
     ]
 
 
+def scale(time_limit: float) -> list[Case]:
+    """The large OR-Library instances (capa/capb/capc, 100 x 1000, four capacities each) by
+    Lagrangian branch-and-bound (``--method lagrangian``) and by plain HiGHS on the compact
+    MILP, each with at least 60 s and a 1e-6 gap, the Lagrangian incumbent as a ratio to
+    plain HiGHS's of the same run."""
+    cases = []
+    for case in orlib_large(max(time_limit, 60.0)):
+        plain = replace(case, name=f"{case.name}-milp", mip_gap=1e-6, tags=("scale",))
+        by_bound = replace(
+            plain, name=f"{case.name}-lagrangian", method="lagrangian", versus=plain.name
+        )
+        cases += [plain, by_bound]
+    return cases
+
+
 def holmberg(time_limit: float) -> list[Case]:
     optima = _optima("holmberg_sscflp", "SS-CFLP")
     folder = shared_benchmarks() / "holmberg_sscflp"
@@ -416,6 +431,7 @@ def suite(name: str, time_limit: float) -> list[Case]:
         "suppliers-scaling": lambda: suppliers_scaling(time_limit),
         "network-scaling": lambda: network_scaling(time_limit),
         "network-methods": lambda: network_methods(time_limit),
+        "scale": lambda: scale(time_limit),
         "build": lambda: build(time_limit),
         "default": lambda: orlib_small(False) + scaling(time_limit),
         "all": lambda: (
@@ -448,6 +464,7 @@ SUITES = (
     "suppliers-scaling",
     "network-scaling",
     "network-methods",
+    "scale",
     "contracts-scaling",
     "stochastic",
     "build",

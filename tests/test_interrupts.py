@@ -210,6 +210,24 @@ def test_without_a_signal_handler_ctrl_c_in_the_api_returns_the_incumbent(hard):
         assert result.gap is not None and result.gap > 0
 
 
+@pytest.mark.component
+def test_ctrl_c_in_the_api_stops_the_lagrangian_search_with_its_incumbent(hard):
+    """As above, in the Lagrangian branch-and-bound (about 15 s to prove this instance)."""
+    import _thread
+    import threading
+
+    instance = cbecopt.load_instance(hard["warehouses"])
+    timer = threading.Timer(5.0, _thread.interrupt_main)
+    timer.start()
+    try:
+        result = cbecopt.solve(instance, "warehouses", method="lagrangian")
+    finally:
+        timer.cancel()
+    assert result.status == cbecopt.Status.FEASIBLE, result.termination
+    assert result.termination == "stopped by SIGINT"
+    assert result.bound <= result.objective and result.gap > 0
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize(
     "model, how", [("routing", ("--sku-blocks", "50")), ("network", ("--method", "sku_blocks"))]

@@ -112,7 +112,8 @@ def test_sku_blocks_are_a_method_and_the_block_size_chooses_it(routing_instance)
     ("model", "config", "method", "says"),
     [
         ("warehouses", None, "sku_blocks", "applies to routing / network, not warehouses"),
-        ("routing", None, "lagrangian", "unknown method 'lagrangian'"),
+        ("routing", None, "lagrangian", "method 'lagrangian' applies to warehouses"),
+        ("routing", None, "benders", "unknown method 'benders'"),
         ("routing", RoutingConfig(sku_blocks=2), "extensive_form", "asks for method sku_blocks"),
         ("routing", None, "sku_blocks", "needs a block size"),
     ],

@@ -554,7 +554,7 @@ _banner_shown = False
 _scheduler_threads: int | None | str = "not started"
 
 
-def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
+def use_threads(highs: highspy.Highs, threads: int | None) -> None:
     """Ask for ``threads`` (None: HiGHS's default).
 
     HiGHS starts one thread scheduler per process on its first run and refuses a later run
@@ -646,7 +646,7 @@ def solve_compiled(
     highs.setOptionValue("output_flag", bool(options.verbose))
     highs.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
     highs.setOptionValue("random_seed", stream_seed(options.seed, "highs"))
-    _use_threads(highs, options.threads)
+    use_threads(highs, options.threads)
     for key, value in options.highs_options.items():
         highs.setOptionValue(key, value)  # checked when the options were made
     compiled.pass_to(highs, fixed_columns, relax)

@@ -30,13 +30,13 @@ from typing import Any
 
 import pandas as pd
 
-from cbecopt.compare import announced, overall_status
+from cbecopt.batch import Batch, solve_each
+from cbecopt.compare import overall_status
 from cbecopt.errors import CbecoptError, InputError, OptionError, Problem
 from cbecopt.fields import NUMERIC, TableSchema
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models import check_inputs
-from cbecopt.pipeline import solve
 from cbecopt.results import Result
 from cbecopt.schemas import SCHEMAS, WHATIF_TABLE
 
@@ -380,6 +380,7 @@ def whatif(
     changes: Mapping[str, str | Sequence[str]] | Sequence[str] | None = None,
     options: SolveOptions | None = None,
     config: Any = None,
+    batch: Batch | None = None,
 ) -> WhatIf:
     """Solve ``instance`` and each what-if scenario of it with ``model``, side by side.
 
@@ -393,6 +394,8 @@ def whatif(
     options : solver options; the base and the scenarios share its one budget, each an
         equal share of what is left, with the same seed.
     config : the model's config, the same for every solve.
+    batch : where the solves run (:class:`~cbecopt.batch.Batch`: one after another by
+        default, or side by side on a Dask cluster, each with what is left of the budget).
 
     Every scenario is applied and checked (validation and the model's checks) before anything
     is solved. Returns one row per solve, base first: status, objective, bound, gap, the
@@ -419,10 +422,7 @@ def whatif(
         raise InputError(problems)
     for name, changed in instances.items():
         _check(changed, model, config, options.seed, name)
-    results = {
-        name: solve(changed, model, share, config)
-        for name, changed, share in announced("whatif", instances, options)
-    }
+    results = solve_each("whatif", instances, model, options, config, batch)
     return WhatIf(_table(results, scenarios), results, scenarios)
 
 

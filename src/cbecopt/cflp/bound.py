@@ -62,34 +62,36 @@ class Relaxed:
     constant: float
 
     def forced(self, p: CFLP, fixing: Fixing, i: int, is_open: bool) -> float:
-        """A lower bound on :math:`L(u)` with warehouse ``i`` also forced open or closed (the
-        warehouses' choice by its LP relaxation): at or above the incumbent, ``i`` can be
-        fixed the other way."""
+        """A lower bound on :math:`L(u)` with warehouse ``i`` also forced open or closed: at
+        or above the incumbent, ``i`` can be fixed the other way. The warehouses' choice is
+        solved exactly where that is a sort (equal free capacities), by its LP relaxation
+        otherwise."""
         s = p.useful_capacity
         held = fixing.with_(i, is_open)
         always = held.free & (self.g <= 0)
         taken = held.open | always
         need = p.total_demand - s[taken].sum()
-        return self.constant + self.g[taken].sum() + cover_lp(self.g, s, need, held.free & ~always)
+        rest = held.free & ~always
+        if len(np.unique(s[rest])) <= 1:
+            exact = cover(self.g, s, need, rest)
+            rest_cost = math.inf if exact is None else exact[0]
+        else:
+            rest_cost = cover_lp(self.g, s, need, rest)
+        return self.constant + self.g[taken].sum() + rest_cost
 
 
 def relax(p: CFLP, u: np.ndarray, fixing: Fixing) -> Relaxed | None:
     """:math:`L(u)` under ``fixing``; ``None`` when the warehouses left open cannot cover the
     demand."""
     s = p.useful_capacity
-    m = len(s)
-    # only lanes of negative reduced cost are worth shipping on: those, by warehouse and cost
-    warehouse, market = np.nonzero(p.cost - u < 0)
-    reduced = p.cost[warehouse, market] - u[market]
-    order = np.lexsort((reduced, warehouse))
-    warehouse, market, reduced = warehouse[order], market[order], reduced[order]
-    wanted = p.demand[market]
-    so_far = np.cumsum(wanted)
-    row_start = np.searchsorted(warehouse, np.arange(m))
-    before_row = np.concatenate([[0.0], so_far])[row_start]
-    before = so_far - wanted - before_row[warehouse]
-    shipped = np.clip(s[warehouse] - before, 0.0, wanted)
-    g = p.fixed + np.bincount(warehouse, reduced * shipped, minlength=m)
+    reduced = p.cost - u
+    order = np.argsort(reduced, axis=1)  # each warehouse's markets by reduced cost
+    sorted_cost = np.take_along_axis(reduced, order, axis=1)
+    wanted = p.demand[order]
+    before = np.cumsum(wanted, axis=1) - wanted
+    shipped = np.clip(s[:, None] - before, 0.0, wanted)
+    shipped[~(sorted_cost < 0)] = 0.0  # only lanes of negative reduced cost are worth it
+    g = p.fixed + (np.where(shipped > 0, sorted_cost, 0.0) * shipped).sum(axis=1)
     always = fixing.free & (g <= 0)
     taken = fixing.open | always
     chosen = cover(g, s, p.total_demand - s[taken].sum(), fixing.free & ~always)
@@ -97,7 +99,7 @@ def relax(p: CFLP, u: np.ndarray, fixing: Fixing) -> Relaxed | None:
         return None
     value, more = chosen
     opened = taken | more
-    received = np.bincount(market, shipped * opened[warehouse], minlength=len(p.demand))
+    received = np.bincount(order[opened].ravel(), shipped[opened].ravel(), minlength=len(p.demand))
     constant = float(u @ p.demand)
     total = constant + float(g[taken].sum()) + value
     return Relaxed(total, opened, g, received, constant)

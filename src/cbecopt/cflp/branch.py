@@ -27,7 +27,7 @@ from cbecopt.cflp.problem import CFLP
 from cbecopt.cflp.transport import transport
 
 ROOT_ITERATIONS = 3000
-NODE_ITERATIONS = 300
+NODE_ITERATIONS = 100
 ROOT_STEP, NODE_STEP = 2.0, 0.5
 """Subgradient steps: many at the root from :math:`\\lambda = 2`, fewer at a node from its
 parent's multipliers."""

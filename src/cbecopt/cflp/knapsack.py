@@ -19,7 +19,7 @@ import math
 import highspy
 import numpy as np
 
-from cbecopt.highs import new_highs
+from cbecopt.highs import new_highs, use_threads
 
 DP_MOST_STATES = 2_000_000
 """Largest capacity to cover (in units of the capacities' common divisor) solved by dynamic
@@ -93,7 +93,7 @@ def _by_dynamic_programming(cost: np.ndarray, caps: np.ndarray, need: float) -> 
 def _by_highs(cost: np.ndarray, caps: np.ndarray, need: float) -> np.ndarray:
     """Positions of the cheapest cover, by HiGHS (a one-row binary program)."""
     h = new_highs()
-    h.setOptionValue("threads", 1)
+    use_threads(h, 1)
     h.setOptionValue("mip_rel_gap", 0.0)
     n = len(cost)
     h.passModel(
@@ -114,4 +114,8 @@ def _by_highs(cost: np.ndarray, caps: np.ndarray, need: float) -> np.ndarray:
         np.full(n, highspy.HighsVarType.kInteger.value, np.int32),
     )
     h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(
+            f"HiGHS did not solve a knapsack: {h.modelStatusToString(h.getModelStatus())}"
+        )
     return np.flatnonzero(np.asarray(h.getSolution().col_value) > 0.5)

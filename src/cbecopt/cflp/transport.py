@@ -14,7 +14,7 @@ import highspy
 import numpy as np
 
 from cbecopt.cflp.problem import CFLP
-from cbecopt.highs import new_highs
+from cbecopt.highs import new_highs, use_threads
 
 
 def transport(p: CFLP, open_: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -32,7 +32,7 @@ def transport(p: CFLP, open_: np.ndarray) -> tuple[float, np.ndarray] | None:
     index[0::2] = cols
     index[1::2] = n + slot[rows]
     h = new_highs()
-    h.setOptionValue("threads", 1)
+    use_threads(h, 1)
     capacity = np.minimum(p.capacity[open_], highspy.kHighsInf)
     h.passModel(
         k,

@@ -154,6 +154,20 @@ TimeLimitOpt = Annotated[
 ]
 GapOpt = Annotated[float, typer.Option(help="Relative MIP gap to stop at.")]
 ThreadsOpt = Annotated[int | None, typer.Option(help="HiGHS threads.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Run the command's solves side by side on a local Dask cluster of this many "
+        "worker processes (HiGHS on one thread each; needs cbecopt[scale])."
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the command's solves on the Dask cluster of this scheduler "
+        "(tcp://host:8786, e.g. started by dask-jobqueue on Slurm)."
+    ),
+]
 SeedOpt = Annotated[
     int, typer.Option(help="Random seed for HiGHS and for sampling (same seed, same result).")
 ]

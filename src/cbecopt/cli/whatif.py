@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cbecopt.batch import Batch
 from cbecopt.cli.app import (
     CHART_RESERVE,
     OUTPUT_RESERVE,
@@ -15,10 +16,12 @@ from cbecopt.cli.app import (
     HighsOpt,
     JsonOpt,
     PathArg,
+    SchedulerOpt,
     SeedOpt,
     ThreadsOpt,
     TimeLimitOpt,
     VerboseOpt,
+    WorkersOpt,
     app,
     batch_json,
     exit_code,
@@ -86,6 +89,8 @@ def whatif_command(
     threads: ThreadsOpt = None,
     seed: SeedOpt = 0,
     highs_option: HighsOpt = [],  # noqa: B006
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -98,10 +103,11 @@ def whatif_command(
             model, risk_weight=risk_weight, alpha=alpha, integer_quantities=integer_quantities
         )
         scenarios = _named(changes, names)
+        batch = Batch(workers, scheduler)
         destination = check_output(out_dir, *input_paths(path), names=FILES)
         instance = load(path)
         with solving(as_json, verbose):
-            solved = whatif(instance, model, scenarios, options, config)
+            solved = whatif(instance, model, scenarios, options, config, batch)
     except CbecoptError as exc:
         fail(exc, as_json, {CHANGES: "--set"}, instance=str(path))
     title = f"what if: {model} on {instance.name}"

@@ -112,6 +112,6 @@ def plan_values(compiled: CompiledModel, built, found: CFLPSolution) -> np.ndarr
 def _termination(found: CFLPSolution, budget) -> str:
     if found.proved:
         return "proved optimal by Lagrangian branch-and-bound"
-    if found.termination == "interrupted":
-        return "interrupted"
+    if found.termination == "interrupted":  # Ctrl-C in Python, no signal handler
+        return "stopped by SIGINT"
     return budget.why_stopped()

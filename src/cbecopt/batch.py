@@ -1,0 +1,212 @@
+"""Many independent solves of one command: one after another, on a local Dask cluster
+(``--workers N``) or on an existing one (``--scheduler ADDRESS``).
+
+Dask is the ``[scale]`` extra. Without it a batch runs one solve after another and says how
+to enable it. On a cluster each solve is one task, HiGHS on one thread, and the results come
+back in the order of the items, equal to the serial run's: each task gets the same model,
+options and seed as its serial solve, and its own instance rebuilt from plain tables (a
+validated instance holds read-only mappings that do not pickle).
+
+Time: the serial run gives each solve an equal share of what is left of the call's budget
+(:func:`cbecopt.compare.announced`); on a cluster the solves run side by side, so each gets
+what is left when the batch starts (a remote machine's clock is not ours: the seconds left,
+not a deadline, travel with the task). A stop (Ctrl-C, SIGTERM, the limit) cancels the tasks
+not yet finished; a solve cut short comes back with its incumbent like any solve.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cbecopt.compare import announced
+from cbecopt.errors import OptionError
+from cbecopt.highs import SolveOptions
+from cbecopt.instance import Instance, instance_from_tables
+
+log = logging.getLogger(__name__)
+
+ENABLE = "pip install 'cbecopt[scale]'"
+"""How to get Dask, for the message of a batch asked to run on a cluster without it."""
+POLL_SECONDS = 0.2
+"""How often a waiting batch checks for a stop request."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Where a command's independent solves run.
+
+    Parameters
+    ----------
+    workers : solves side by side on a local Dask cluster of this many worker processes
+        (``None`` or 1: one after another in this process).
+    scheduler : the address of a running Dask scheduler (``tcp://host:8786``, e.g. started by
+        dask-jobqueue on Slurm or on Kubernetes); its workers run the solves.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise OptionError(f"workers must be at least 1, got {self.workers}", "--workers")
+        if self.workers is not None and self.scheduler is not None:
+            raise OptionError("give --workers (a local cluster) or --scheduler, not both")
+
+    @property
+    def on_cluster(self) -> bool:
+        return self.scheduler is not None or (self.workers or 1) > 1
+
+
+@dataclass(frozen=True)
+class PortableInstance:
+    """An instance as plain tables, to send to another process or machine."""
+
+    meta: dict
+    tables: dict
+    path: Path | None
+    sources: dict
+    first_month: str | None
+
+    @classmethod
+    def of(cls, instance: Instance) -> PortableInstance:
+        return cls(
+            _plain(instance.meta),
+            dict(instance.tables),
+            instance.path,
+            {name: instance.source(name) for name in instance.tables},
+            instance.first_month,
+        )
+
+    def instance(self) -> Instance:
+        return instance_from_tables(
+            self.meta, self.tables, self.path, self.sources, self.first_month
+        )
+
+
+def _plain(mapping: Mapping) -> dict:
+    """A nested read-only mapping as nested dicts."""
+    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in mapping.items()}
+
+
+def solve_each(
+    command: str,
+    instances: Mapping[str, Instance],
+    model: str,
+    options: SolveOptions,
+    config: Any = None,
+    batch: Batch | None = None,
+) -> dict[str, Any]:
+    """:func:`cbecopt.solve` of each instance with the same model, options and config, by
+    name, serially or on the ``batch``'s cluster."""
+    from cbecopt.pipeline import solve
+
+    options = options.begin()
+    batch = batch or Batch()
+    if not batch.on_cluster:
+        return {
+            name: solve(instance, model, share, config)
+            for name, instance, share in announced(command, instances, options)
+        }
+    tasks = {name: PortableInstance.of(instance) for name, instance in instances.items()}
+    each = dataclasses.replace(options, threads=1, budget=None)
+    done = run_tasks(command, _solve_portable, tasks, (model, each, config), options, batch)
+    return {
+        name: result if result is not None else _unfinished(model, name, options)
+        for name, result in done.items()
+    }
+
+
+def _unfinished(model: str, name: str, options: SolveOptions):
+    """The result of a solve a stop cancelled before it finished on the cluster."""
+    from cbecopt.results import Run
+
+    return Run(model, name, options).stopped("before this solve finished on the cluster")
+
+
+def _solve_portable(portable: PortableInstance, seconds_left, model, options, config):
+    """One task of :func:`solve_each`, in a Dask worker."""
+    from cbecopt.pipeline import solve
+
+    return solve(portable.instance(), model, _within(options, seconds_left), config)
+
+
+def _within(options: SolveOptions, seconds_left: float | None) -> SolveOptions:
+    """``options`` with a budget of ``seconds_left`` started now (in the worker)."""
+    return options.in_worker(None if seconds_left is None else time.monotonic() + seconds_left)
+
+
+def run_tasks(
+    command: str,
+    task: Callable,
+    items: Mapping[str, Any],
+    arguments: tuple,
+    options: SolveOptions,
+    batch: Batch,
+) -> dict[str, Any]:
+    """``task(item, seconds_left, *arguments)`` for each item on the ``batch``'s cluster,
+    results by name in the items' order; a stop request cancels what is left and raises
+    nothing: an unfinished task's result is ``None``."""
+    budget = options.budget
+    left = budget.remaining()
+    with _client(batch) as client:
+        log.info("%s: %d solves on %s", command, len(items), _where(client))
+        futures = {
+            name: client.submit(task, item, left, *arguments, key=f"{command}-{n}-{name}")
+            for n, (name, item) in enumerate(items.items())
+        }
+        _wait(futures.values(), budget)
+        return {name: f.result() if f.status == "finished" else None for name, f in futures.items()}
+
+
+def _wait(futures, budget) -> None:
+    """Until every task is done, or the budget's stop, then cancel what is left."""
+    pending = list(futures)
+    while pending:
+        try:
+            time.sleep(POLL_SECONDS)
+        except KeyboardInterrupt:  # Ctrl-C in Python, without the command's signal handler
+            budget.request_stop("SIGINT")
+        pending = [f for f in pending if not f.done()]
+        if pending and budget.stop_reason is not None:
+            for future in pending:
+                future.cancel()
+            return
+
+
+@contextmanager
+def _client(batch: Batch) -> Iterator[Any]:
+    """A Dask client of the batch's cluster: a new local one (closed afterwards) or the
+    scheduler's."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise OptionError(
+            f"--workers and --scheduler run solves on Dask, which is not installed: {ENABLE}"
+        ) from exc
+    if batch.scheduler is not None:
+        with Client(batch.scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=batch.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _where(client) -> str:
+    workers = len(client.scheduler_info().get("workers", {}))
+    return f"{workers} Dask workers"

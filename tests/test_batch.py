@@ -1,0 +1,80 @@
+"""Batches of independent solves on Dask (``--workers N``, ``--scheduler ADDRESS``): the same
+results as the serial run, a clear message without Dask, and options checked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import cbecopt
+from cbecopt.batch import ENABLE, Batch, PortableInstance, solve_each
+from cbecopt.errors import OptionError
+from cbecopt.whatif import whatif
+from test_cli import cbecopt_in_process
+
+INSTANCES = Path(__file__).resolve().parents[1] / "instances"
+CHANGES = {"dearer": "nodes:*:fixed_cost=*1.5", "more demand": "demand:*:quantity=*1.2"}
+
+
+@pytest.mark.integration
+def test_a_local_cluster_gives_the_serial_results():
+    instance = cbecopt.load_instance(INSTANCES / "demo")
+    options = cbecopt.SolveOptions(seed=3)
+    serial = whatif(instance, "warehouses", CHANGES, options)
+    on_dask = whatif(instance, "warehouses", CHANGES, options, batch=Batch(workers=2))
+    columns = ["scenario", "status", "objective", "bound", "change"]
+    assert serial.table[columns].equals(on_dask.table[columns])
+    assert (on_dask.table["status"] == "optimal").all()
+    for name, result in on_dask.results.items():
+        assert result.options["threads"] == 1, name  # one HiGHS thread per task
+        assert result.tables["open"].equals(serial.results[name].tables["open"])
+
+
+@pytest.mark.integration
+def test_whatif_takes_workers_on_the_command_line():
+    args = ["whatif", "demo", "--set", CHANGES["dearer"], "--json"]
+    serial = cbecopt_in_process(*args)
+    on_dask = cbecopt_in_process(*args, "--workers", "2")
+    assert on_dask.returncode == serial.returncode == 0, on_dask.stderr
+    assert on_dask.stdout.split('"timings"')[0] == serial.stdout.split('"timings"')[0]
+    assert on_dask.stderr == ""  # no Dask log on the terminal
+
+
+@pytest.mark.unit
+def test_without_dask_a_cluster_batch_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    instance = cbecopt.load_instance(INSTANCES / "demo")
+    with pytest.raises(OptionError, match=r"cbecopt\[scale\]"):
+        solve_each("whatif", {"base": instance}, "warehouses", cbecopt.SolveOptions(), None,
+                   Batch(workers=2))  # fmt: skip
+    assert "cbecopt[scale]" in ENABLE
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("workers", "scheduler", "text"),
+    [(0, None, "at least 1"), (2, "tcp://127.0.0.1:8786", "not both")],
+)
+def test_a_batch_refuses_nonsense(workers, scheduler, text):
+    with pytest.raises(OptionError, match=text):
+        Batch(workers, scheduler)
+
+
+@pytest.mark.unit
+def test_one_worker_is_the_serial_run():
+    assert not Batch().on_cluster and not Batch(workers=1).on_cluster
+    assert Batch(workers=2).on_cluster and Batch(scheduler="tcp://127.0.0.1:8786").on_cluster
+
+
+@pytest.mark.unit
+def test_an_instance_travels_as_plain_tables():
+    import pickle
+
+    instance = cbecopt.load_instance(INSTANCES / "network_demo")
+    back = pickle.loads(pickle.dumps(PortableInstance.of(instance))).instance()
+    assert back.name == instance.name and back.first_month == instance.first_month
+    for name, table in instance.tables.items():
+        assert back.tables[name].equals(table), name
+    assert back.source("demand") == instance.source("demand")
