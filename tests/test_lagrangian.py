@@ -166,3 +166,22 @@ def test_the_command_line_reports_the_proved_optimum(benchmarks, tmp_path):
     assert done.returncode == 0 and shown["status"] == "optimal", done.stderr
     assert shown["solver"]["name"] == "lagrangian" and shown["gap"] <= 1e-6
     assert shown["objective"] == pytest.approx(1040444.375, rel=1e-9)  # capopt's cap41
+
+
+@pytest.mark.component
+def test_ctrl_c_inside_the_root_leaves_no_bound():
+    """Interrupted before the root's ascent ends, the search has proved nothing: the result
+    keeps its incumbent without a bound (it once reported the incumbent as its own bound)."""
+    instance = _random_instance(1, n_warehouses=12, n_markets=30)
+    p = from_warehouses(WarehousesData.from_instance(instance))
+    calls = []
+
+    def interrupt():
+        calls.append(1)
+        if len(calls) == 3:  # inside the root's ascent
+            raise KeyboardInterrupt
+        return False
+
+    stopped = solve_cflp(p, stop=interrupt)
+    assert stopped.termination == "interrupted" and not stopped.proved
+    assert stopped.bound == -math.inf and stopped.objective is not None

@@ -103,14 +103,17 @@ def solve_cflp(
     closed_bound = math.inf  # least bound of the nodes pruned by bound
     nodes = iterations = 0
     termination = "optimal"
+    current = None  # the bound of the node being searched, until it is closed or branched on
     try:
         while heap:
+            current = None  # the node before was closed or branched on
             if heap[0][0] >= prune_at():
                 break
             if stop():
                 termination = "stopped"
                 break
             parent_bound, _, fixing, u = heapq.heappop(heap)
+            current = parent_bound
             nodes += 1
             root = nodes == 1
             ascent = ascend(
@@ -146,6 +149,8 @@ def solve_cflp(
     except KeyboardInterrupt:
         termination = "interrupted"
     left = min((entry[0] for entry in heap), default=math.inf)
+    if current is not None:  # interrupted inside a node: nothing below its parent's bound
+        left = min(left, current)
     bound = min(left, closed_bound, best.value)
     if termination == "optimal" and heap and heap[0][0] < prune_at():
         termination = "stopped"

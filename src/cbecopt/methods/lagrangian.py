@@ -18,6 +18,8 @@ node is closed within the MIP gap.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cbecopt.cflp.branch import CFLPSolution, solve_cflp
@@ -72,14 +74,14 @@ def solve(task: Task, run: Run) -> Result:
     tables, kpis = extensive_form.solution_tables(form, values, built, task.extract, None)
     clock.lap("extract")
     objective = compiled.objective_of(values)
-    bound = min(found.bound, objective)
+    bound = min(found.bound, objective) if math.isfinite(found.bound) else None  # root cut
     return run.result(
         Status.OPTIMAL if found.proved else Status.FEASIBLE,
         _termination(found, budget),
         parts=clock.parts,
         objective=objective,
         bound=bound,
-        gap=relative_gap(objective, bound),
+        gap=None if bound is None else relative_gap(objective, bound),
         tables=tables,
         kpis=kpis,
         size=compiled.size(),
