@@ -47,7 +47,7 @@ import pyomo.environ as pyo
 
 from cbecopt.errors import OptionError
 from cbecopt.highs import relative_gap
-from cbecopt.limits import OutOfTime, watched
+from cbecopt.limits import OutOfTime, check, watched
 from cbecopt.methods import Task
 from cbecopt.methods.extensive_form import Clock, solution_tables
 from cbecopt.results import Result, Run, Status
@@ -237,7 +237,6 @@ class _PHRun:
             raise OptionError(
                 f"method ph needs mpi-sppy ({exc}): pip install 'cbecopt[scale]'"
             ) from exc
-        names = list(self.form.names)
         ph_options = {
             "solver_name": SOLVER,
             "PHIterLimit": self.settings.max_iterations,
@@ -252,19 +251,36 @@ class _PHRun:
             "proximal_linearization_tolerance": self.settings.prox_tolerance,
         }
         started = time.perf_counter()
-        with self._quiet():
-            ph = PH(
-                ph_options,
-                names,
-                lambda name: scenario_creator(self.problem, name),
-                extensions=_BudgetGuard,
-                extension_kwargs={"budget": self.budget},
-                rho_setter=self._rho_setter,
-            )
-            self.ph = ph
-            ph.PH_Prep(attach_prox=True)
+        try:
+            return self._run(PH, ph_options)
+        except KeyboardInterrupt:  # the API without the command line's signal handlers
+            if self.budget.stop_reason is not None:
+                raise  # a second one
+            self.budget.request_stop("SIGINT")
+            return f"{self.budget.why_stopped()} during progressive hedging"
+        finally:
+            self.ph_seconds = time.perf_counter() - started - self.best.seconds
+
+    def _run(self, PH, ph_options: dict) -> str:
+        def creator(name: str):
+            check(self.budget)  # the scenario models are built within the budget too
+            return scenario_creator(self.problem, name)
+
+        try:
+            with self._quiet():
+                ph = PH(
+                    ph_options,
+                    list(self.form.names),
+                    creator,
+                    extensions=_BudgetGuard,
+                    extension_kwargs={"budget": self.budget},
+                    rho_setter=self._rho_setter,
+                )
+                self.ph = ph
+                ph.PH_Prep(attach_prox=True)
+        except OutOfTime:
+            return f"{self.budget.why_stopped()} while the scenario models were built"
         if self.budget.expired():
-            self.ph_seconds += time.perf_counter() - started
             return f"{self.budget.why_stopped()} before progressive hedging started"
         first = next(iter(ph.local_scenarios.values()))
         self.integer = np.array(
@@ -274,7 +290,6 @@ class _PHRun:
             with self._quiet():
                 trivial = ph.Iter0()
         except RuntimeError as exc:  # a scenario without a solution at iteration 0
-            self.ph_seconds += time.perf_counter() - started
             if self.budget.expired():
                 return f"{self.budget.why_stopped()} during iteration 0"
             self.why_no_plan = f"progressive hedging stopped at iteration 0: {exc}"
@@ -282,10 +297,8 @@ class _PHRun:
         if self._all_solved(ph):
             self.trivial_bound = float(trivial)
             self._improve_bound(self.trivial_bound)
-        self.ph_seconds += time.perf_counter() - started
         self._evaluate_scenario_plans(ph)
-        termination = self._iterate(ph)
-        return termination
+        return self._iterate(ph)
 
     def _iterate(self, ph) -> str:
         settings = self.settings
@@ -294,31 +307,25 @@ class _PHRun:
                 return "gap within mip_rel_gap"
             if self.budget.expired():
                 return f"{self.budget.why_stopped()} after {self.iterations} PH iterations"
-            started = time.perf_counter()
             with self._quiet():
                 ph._PHIter = k
                 ph.Compute_Xbar(False)
                 ph.Update_W(False)
                 self.convergence = float(ph.convergence_diff())
-            self.ph_seconds += time.perf_counter() - started
             self._evaluate(self._xbar(ph), f"xbar (iteration {k - 1})")
             if self.convergence < settings.convergence:
                 return f"PH converged (metric {self.convergence:.3g}) after {self.iterations} iterations"
-            started = time.perf_counter()
-            try:
-                with self._quiet():
-                    if settings.bound_every and k % settings.bound_every == 0:
-                        self._lagrangian_bound(ph)
-                    if self._proved() or self.budget.expired():
-                        continue
-                    ph.solve_loop(
-                        solver_options=ph._effective_solver_options(k),
-                        gripe=False,
-                        need_solution=False,
-                        warmstart=True,
-                    )
-            finally:
-                self.ph_seconds += time.perf_counter() - started
+            with self._quiet():
+                if settings.bound_every and k % settings.bound_every == 0:
+                    self._lagrangian_bound(ph)
+                if self._proved() or self.budget.expired():
+                    continue
+                ph.solve_loop(
+                    solver_options=ph._effective_solver_options(k),
+                    gripe=False,
+                    need_solution=False,
+                    warmstart=True,
+                )
             if not self._all_solved(ph):
                 if self.budget.expired():
                     return f"{self.budget.why_stopped()} during PH iteration {k}"
