@@ -10,8 +10,8 @@ rank, every scenario in turn.
 
 What the call reports is proved, not PH's own estimates:
 
-- **incumbent**: first stages found along the way (each scenario's own at iteration 0, the
-  most probable first; xbar with integers rounded after every iteration) are evaluated exactly
+- **incumbent**: first stages found along the way (after every iteration the scenarios' own,
+  the most probable first, and xbar with integers rounded) are evaluated exactly
   on every scenario by fixing the first-stage columns in cbecopt's extensive form (as EEV
   does, :mod:`cbecopt.stochastic.report`); the best is kept, and the result's tables and KPIs
   are the extensive form's extraction of it.
@@ -83,8 +83,10 @@ class PHSettings:
         scenarios' first stages to xbar) is below this.
     bound_every : a Lagrangian bound (one more solve of every scenario, W on, proximal term
         off) every this many iterations (0: only the wait-and-see bound of iteration 0).
-    scenario_plans : at iteration 0, how many distinct scenario first stages (most probable
-        first) are evaluated on all scenarios as incumbents.
+    scenario_plans : after every iteration, how many distinct scenario first stages (most
+        probable first) are evaluated on all scenarios as incumbents.
+    evaluate_share : after iteration 0, the scenarios' plans are evaluated only while
+        evaluations have taken at most this share of the time so far (xbar's always is).
     prox_tolerance : mpi-sppy's ``proximal_linearization_tolerance`` for continuous
         first-stage variables.
     """
@@ -96,6 +98,7 @@ class PHSettings:
     bound_every: int = 1
     scenario_plans: int = 5
     prox_tolerance: float = 1e-1
+    evaluate_share: float = 0.5
 
     def __post_init__(self) -> None:
         if not self.rho_factor > 0 or not self.rho_floor > 0:
@@ -226,6 +229,7 @@ class _PHRun:
         self.ph = None
         self.spread: np.ndarray | None = None
         self.to_form = _nonant_order(form)
+        self.started = time.perf_counter()
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> str:
@@ -331,6 +335,8 @@ class _PHRun:
                     return f"{self.budget.why_stopped()} during PH iteration {k}"
                 return f"a scenario subproblem had no solution at PH iteration {k}"
             self.iterations = k
+            if self.best.seconds <= settings.evaluate_share * (time.perf_counter() - self.started):
+                self._evaluate_scenario_plans(ph, k)
             log.info(
                 "PH iteration %d: metric %.3g, incumbent %s, bound %s",
                 k,
@@ -364,8 +370,9 @@ class _PHRun:
         self._improve_bound(float(ph.Ebound(False)))
 
     # --- incumbents ----------------------------------------------------------------------
-    def _evaluate_scenario_plans(self, ph) -> None:
-        """The most probable distinct first stages of iteration 0, evaluated on every scenario."""
+    def _evaluate_scenario_plans(self, ph, iteration: int = 0) -> None:
+        """The most probable distinct first stages the scenarios chose at ``iteration``,
+        evaluated on every scenario (a plan evaluated before is not solved again)."""
         weight: dict[bytes, float] = {}
         plans: dict[bytes, np.ndarray] = {}
         for s in ph.local_scenarios.values():
@@ -375,7 +382,7 @@ class _PHRun:
             plans[key] = plan
         order = sorted(weight, key=weight.get, reverse=True)[: self.settings.scenario_plans]
         for rank, key in enumerate(order, start=1):
-            self._evaluate(plans[key], f"a scenario's own plan (iteration 0, #{rank})")
+            self._evaluate(plans[key], f"a scenario's own plan (iteration {iteration}, #{rank})")
 
     def _evaluate(self, plan: np.ndarray, source: str) -> None:
         """Fix the first stage at ``plan`` in the extensive form, solve, keep it if best."""
