@@ -11,6 +11,8 @@ by PH, and what PH cannot do is refused.
 from __future__ import annotations
 
 import json
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from cbecopt.stochastic.twostage import RiskOptions
 from conftest import known_optima
 from farmer_model import FarmerProblem
 from test_cli import cbecopt_in_process as run_cbecopt
+from test_interrupts import finish, start, wait_for_highs
 
 ROOT = Path(__file__).resolve().parents[1]
 FARMER_RP = -108390.0  # Birge and Louveaux (1997), sec. 1.1
@@ -118,3 +121,20 @@ def test_cli_solves_contracts_demo_by_ph_as_json():
     assert data["options"]["method"] == "ph"
     assert {"contracts", "skus", "scenarios"} <= set(data["tables"])
     assert data["timings"]["total"] < 20 + 5
+
+
+@pytest.mark.integration
+def test_sigterm_stops_ph_with_its_incumbent_and_bound(benchmarks):
+    solving = start(
+        "solve", benchmarks / "sslp" / "sslp_5_25_50.cor", "--format", "smps", "--method", "ph",
+        "--json",
+    )  # fmt: skip
+    wait_for_highs(solving, started="PH iteration ")
+    solving.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    returncode, result, stderr = finish(solving, timeout=60)
+    assert time.monotonic() - signalled < 5
+    assert returncode == 143, stderr
+    assert result["status"] == "feasible"
+    assert result["termination"].startswith("stopped by SIGTERM")
+    assert result["bound"] <= result["objective"]
