@@ -235,8 +235,12 @@ class _PHRun:
     def run(self) -> str:
         """Run PH until converged, proved, out of iterations or out of time; the termination."""
         try:
-            from mpisppy.opt.ph import PH
-            from mpisppy.utils.sputils import solver_options_layer
+            with (  # its import prints a timer line
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
+                from mpisppy.opt.ph import PH
+                from mpisppy.utils.sputils import solver_options_layer
         except ImportError as exc:  # pip install 'cbecopt[scale]'
             raise OptionError(
                 f"method ph needs mpi-sppy ({exc}): pip install 'cbecopt[scale]'"
