@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import cbecopt
-from cbecopt.batch import ENABLE, Batch, PortableInstance, solve_each
+from cbecopt.batch import ENABLE, Batch, solve_each
 from cbecopt.errors import OptionError
+from cbecopt.instance import PortableInstance
 from cbecopt.whatif import whatif
 from test_cli import cbecopt_in_process
 
@@ -42,14 +43,15 @@ def test_whatif_takes_workers_on_the_command_line():
     assert on_dask.stderr == ""  # no Dask log on the terminal
 
 
-@pytest.mark.unit
-def test_without_dask_a_cluster_batch_says_how_to_get_it(monkeypatch):
+@pytest.mark.component
+def test_without_dask_a_cluster_batch_runs_serially_and_says_how_to_get_dask(monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
     instance = cbecopt.load_instance(INSTANCES / "demo")
-    with pytest.raises(OptionError, match=r"cbecopt\[scale\]"):
-        solve_each("whatif", {"base": instance}, "warehouses", cbecopt.SolveOptions(), None,
-                   Batch(workers=2))  # fmt: skip
-    assert "cbecopt[scale]" in ENABLE
+    jobs = {"base": (instance, None)}
+    done = solve_each("whatif", jobs, "warehouses", cbecopt.SolveOptions(), Batch(workers=2))
+    assert done["base"].status == cbecopt.Status.OPTIMAL
+    assert done["base"].options["threads"] is None  # solved here, not as a one-thread task
+    assert ENABLE in caplog.text and "cbecopt[scale]" in ENABLE
 
 
 @pytest.mark.unit
@@ -78,3 +80,53 @@ def test_an_instance_travels_as_plain_tables():
     for name, table in instance.tables.items():
         assert back.tables[name].equals(table), name
     assert back.source("demand") == instance.source("demand")
+
+
+@pytest.mark.integration
+def test_a_comparison_on_a_local_cluster_gives_the_serial_rows():
+    args = ["compare-suppliers", "suppliers_demo", "--json"]
+    serial = cbecopt_in_process(*args)
+    on_dask = cbecopt_in_process(*args, "--workers", "2")
+    assert on_dask.returncode == serial.returncode == 0, on_dask.stderr
+    rows = '"policies"'
+    assert on_dask.stdout.split(rows)[1] == serial.stdout.split(rows)[1]
+
+
+@pytest.mark.integration
+def test_a_comparison_solved_in_sequence_refuses_workers():
+    done = cbecopt_in_process("compare-remedies", "network_demo", "--workers", "2")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--workers" in done.stderr and "one after another" in done.stderr
+
+
+@pytest.mark.integration
+def test_the_coalitions_of_independent_on_a_local_cluster_give_the_serial_split():
+    import json
+
+    args = ["solve", "demo", "--independent", "--json"]
+    serial = json.loads(cbecopt_in_process(*args).stdout)
+    on_dask = json.loads(cbecopt_in_process(*args, "--workers", "2").stdout)
+    assert on_dask["status"] == serial["status"] == "optimal"
+    assert on_dask["kpis"] == serial["kpis"]  # costs, savings, Shapley, nucleolus, core
+
+
+@pytest.mark.integration
+def test_workers_without_independent_are_refused():
+    done = cbecopt_in_process("solve", "demo", "--workers", "2")
+    assert done.returncode == 2 and "--independent" in done.stderr
+
+
+@pytest.mark.integration
+def test_the_pareto_points_on_a_local_cluster_give_the_serial_front(tmp_path):
+    from cbecopt.models.suppliers.generate import generate_suppliers
+
+    small = cbecopt.save_instance(
+        generate_suppliers(6, 4, seed=2, offers_per_sku=3), tmp_path / "small"
+    )
+    args = ["pareto", str(small), "--points", "5", "--json"]
+    serial = cbecopt_in_process(*args, "-o", str(tmp_path / "a"))
+    on_dask = cbecopt_in_process(*args, "-o", str(tmp_path / "b"), "--workers", "2")
+    assert on_dask.returncode == serial.returncode == 0, on_dask.stderr
+    front = '"points"'
+    assert front in serial.stdout
+    assert on_dask.stdout.split(front)[1] == serial.stdout.split(front)[1]

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cbecopt
+import cbecopt.batch
 import cbecopt.compare
 import cbecopt.models.network.strategies as network_strategies
 import cbecopt.sharing
@@ -185,7 +186,7 @@ def test_a_policy_stopped_at_a_limit_is_never_reported_optimal(
     there the second policy's solve is the third."""
     calls = []
     stop_at = 3 if key == "network" else 2
-    solve = cbecopt.compare.solve
+    solve = cbecopt.batch.solve
 
     def stopped(result, limited):
         bound = result.objective / 2
@@ -209,7 +210,7 @@ def test_a_policy_stopped_at_a_limit_is_never_reported_optimal(
             return outcome
         return stopped(outcome, "time limit reached")
 
-    monkeypatch.setattr(cbecopt.compare, "solve", second_stopped)
+    monkeypatch.setattr(cbecopt.batch, "solve", second_stopped)
     monkeypatch.setattr(cbecopt.sharing, "solve", second_stopped)
     monkeypatch.setattr(network_strategies, "solve_warm", network_second_stopped)
     instance = cbecopt.load_instance(small_instance(key, tmp_path / "in"))

@@ -86,12 +86,12 @@ def test_commands_that_solve_check_their_model_first(command):
 def test_compare_routing_checks_every_channel_before_solving_any_strategy(tmp_path, monkeypatch):
     """A SKU no channel reaches is an input error of the hybrid plan; before, the three
     restricted strategies were solved first."""
-    import cbecopt.compare
+    import cbecopt.batch
 
     def no_solve(*args, **kwargs):
         raise AssertionError("a strategy was solved before the inputs were checked")
 
-    monkeypatch.setattr(cbecopt.compare, "solve", no_solve)
+    monkeypatch.setattr(cbecopt.batch, "solve", no_solve)
     folder = write_routing_instance(
         tmp_path / "x",
         [{"sku": "A", "bonded_allowed": 0, "cbec_allowed": 0}],

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cbecopt
+import cbecopt.batch
 from brute_force import multi_source_optimum
 from cbecopt.sharing import compare_sharing
 from helpers import write_instance
@@ -152,7 +153,8 @@ def test_a_coalition_stopped_at_a_limit_leaves_only_bounds(tmp_path, monkeypatch
             )
         return result
 
-    monkeypatch.setattr(sharing, "solve", stopped_for_b)
+    monkeypatch.setattr(sharing, "solve", stopped_for_b)  # the grand coalition
+    monkeypatch.setattr(cbecopt.batch, "solve", stopped_for_b)  # the others
     result = compare_sharing(cbecopt.load_instance(folder))
     costs = _costs(result)
     assert costs["shapley_low"].to_dict() == pytest.approx(
@@ -251,7 +253,7 @@ def test_each_coalition_solve_is_announced(tmp_path, caplog):
     )
     with caplog.at_level(logging.INFO, logger="cbecopt"):
         _shared(folder)
-    assert [r.getMessage() for r in caplog.records if r.name == "cbecopt.sharing"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "cbecopt.compare"] == [
         "sharing: platforms a alone (1/2)",
         "sharing: platforms b alone (2/2)",
     ]

@@ -1,8 +1,8 @@
 """Many independent solves of one command: one after another, on a local Dask cluster
 (``--workers N``) or on an existing one (``--scheduler ADDRESS``).
 
-Dask is the ``[scale]`` extra. Without it a batch runs one solve after another and says how
-to enable it. On a cluster each solve is one task, HiGHS on one thread, and the results come
+Dask is the ``[scale]`` extra. Without it a batch runs one solve after another, with a
+warning saying how to enable it. On a cluster each solve is one task, HiGHS on one thread, and the results come
 back in the order of the items, equal to the serial run's: each task gets the same model,
 options and seed as its serial solve, and its own instance rebuilt from plain tables (a
 validated instance holds read-only mappings that do not pickle).
@@ -21,14 +21,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from cbecopt.compare import announced
 from cbecopt.errors import OptionError
 from cbecopt.highs import SolveOptions
-from cbecopt.instance import Instance, instance_from_tables
+from cbecopt.instance import Instance, PortableInstance
+from cbecopt.pipeline import solve
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Batch:
 
     workers: int | None = None
     scheduler: str | None = None
+    client: Any = field(default=None, compare=False, repr=False)  # open within running_on
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -64,59 +66,64 @@ class Batch:
         return self.scheduler is not None or (self.workers or 1) > 1
 
 
-@dataclass(frozen=True)
-class PortableInstance:
-    """An instance as plain tables, to send to another process or machine."""
-
-    meta: dict
-    tables: dict
-    path: Path | None
-    sources: dict
-    first_month: str | None
-
-    @classmethod
-    def of(cls, instance: Instance) -> PortableInstance:
-        return cls(
-            _plain(instance.meta),
-            dict(instance.tables),
-            instance.path,
-            {name: instance.source(name) for name in instance.tables},
-            instance.first_month,
-        )
-
-    def instance(self) -> Instance:
-        return instance_from_tables(
-            self.meta, self.tables, self.path, self.sources, self.first_month
-        )
+_current: ContextVar[Batch | None] = ContextVar("cbecopt_batch", default=None)
 
 
-def _plain(mapping: Mapping) -> dict:
-    """A nested read-only mapping as nested dicts."""
-    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in mapping.items()}
+@contextmanager
+def running_on(batch: Batch) -> Iterator[Batch]:
+    """Within this block, batches run where ``batch`` says (a command's ``--workers`` or
+    ``--scheduler``), one local cluster serving every batch of the block."""
+    batch = _available(batch)
+    if not batch.on_cluster:
+        token = _current.set(batch)
+        try:
+            yield batch
+        finally:
+            _current.reset(token)
+        return
+    with _client(batch) as client:
+        token = _current.set(dataclasses.replace(batch, client=client))
+        try:
+            yield batch
+        finally:
+            _current.reset(token)
+
+
+def _available(batch: Batch) -> Batch:
+    """``batch``, or the serial run with a warning saying how to enable Dask when a cluster
+    is asked for and Dask is not installed."""
+    if not batch.on_cluster:
+        return batch
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        log.warning("the solves run one after another: Dask is not installed (%s)", ENABLE)
+        return Batch()
+    return batch
 
 
 def solve_each(
     command: str,
-    instances: Mapping[str, Instance],
+    jobs: Mapping[str, tuple[Instance, Any]],
     model: str,
     options: SolveOptions,
-    config: Any = None,
     batch: Batch | None = None,
 ) -> dict[str, Any]:
-    """:func:`cbecopt.solve` of each instance with the same model, options and config, by
-    name, serially or on the ``batch``'s cluster."""
-    from cbecopt.pipeline import solve
-
+    """:func:`cbecopt.solve` of each job, an ``(instance, config)`` pair, with ``model`` and
+    the same options, results by name: serially, or on the cluster of ``batch`` (``None``:
+    the one :func:`running_on` set, else serially)."""
     options = options.begin()
-    batch = batch or Batch()
+    batch = _available(batch or _current.get() or Batch())
     if not batch.on_cluster:
         return {
             name: solve(instance, model, share, config)
-            for name, instance, share in announced(command, instances, options)
+            for name, (instance, config), share in announced(command, jobs, options)
         }
-    tasks = {name: PortableInstance.of(instance) for name, instance in instances.items()}
+    tasks = {
+        name: (PortableInstance.of(instance), config) for name, (instance, config) in jobs.items()
+    }
     each = dataclasses.replace(options, threads=1, budget=None)
-    done = run_tasks(command, _solve_portable, tasks, (model, each, config), options, batch)
+    done = run_tasks(command, _solve_portable, tasks, (model, each), options, batch)
     return {
         name: result if result is not None else _unfinished(model, name, options)
         for name, result in done.items()
@@ -130,10 +137,9 @@ def _unfinished(model: str, name: str, options: SolveOptions):
     return Run(model, name, options).stopped("before this solve finished on the cluster")
 
 
-def _solve_portable(portable: PortableInstance, seconds_left, model, options, config):
+def _solve_portable(job: tuple[PortableInstance, Any], seconds_left, model, options):
     """One task of :func:`solve_each`, in a Dask worker."""
-    from cbecopt.pipeline import solve
-
+    portable, config = job
     return solve(portable.instance(), model, _within(options, seconds_left), config)
 
 
@@ -155,7 +161,7 @@ def run_tasks(
     nothing: an unfinished task's result is ``None``."""
     budget = options.budget
     left = budget.remaining()
-    with _client(batch) as client:
+    with _client(batch) as client:  # the block's client, or one for this batch
         log.info("%s: %d solves on %s", command, len(items), _where(client))
         futures = {
             name: client.submit(task, item, left, *arguments, key=f"{command}-{n}-{name}")
@@ -184,12 +190,11 @@ def _wait(futures, budget) -> None:
 def _client(batch: Batch) -> Iterator[Any]:
     """A Dask client of the batch's cluster: a new local one (closed afterwards) or the
     scheduler's."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise OptionError(
-            f"--workers and --scheduler run solves on Dask, which is not installed: {ENABLE}"
-        ) from exc
+    if batch.client is not None:
+        yield batch.client
+        return
+    from distributed import Client, LocalCluster
+
     if batch.scheduler is not None:
         with Client(batch.scheduler) as client:
             yield client
@@ -199,7 +204,7 @@ def _client(batch: Batch) -> Iterator[Any]:
             n_workers=batch.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # no fixed port: several clusters may run at once
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,

@@ -21,7 +21,6 @@ import pandas as pd
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
 from cbecopt.models import check_inputs
-from cbecopt.pipeline import solve
 from cbecopt.results import Result
 
 log = logging.getLogger(__name__)
@@ -36,12 +35,12 @@ def solve_policies(
 ) -> list[tuple[str, Result]]:
     """Check ``instance`` once for ``model`` with the config ``checked`` (the one every policy
     narrows), then solve it under each config of ``configs``: each policy's name and result."""
+    from cbecopt.batch import solve_each
+
     options = (options or SolveOptions()).begin()
     check_inputs(instance, model, checked, options.seed)
-    return [
-        (name, solve(instance, model, share, config))
-        for name, config, share in announced(f"compare-{model}", configs, options)
-    ]
+    jobs = {name: (instance, config) for name, config in configs.items()}
+    return list(solve_each(f"compare-{model}", jobs, model, options).items())
 
 
 def announced(command: str, items: Mapping, options: SolveOptions) -> Iterator[tuple]:

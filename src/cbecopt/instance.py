@@ -422,3 +422,34 @@ def save_instance(instance: Instance, target: str | Path) -> Path:
     else:
         write_csv_folder(instance, target)
     return target
+
+
+@dataclass(frozen=True)
+class PortableInstance:
+    """An instance as plain tables, to send to another process or machine."""
+
+    meta: dict
+    tables: dict
+    path: Path | None
+    sources: dict
+    first_month: str | None
+
+    @classmethod
+    def of(cls, instance: Instance) -> PortableInstance:
+        return cls(
+            plain_mapping(instance.meta),
+            dict(instance.tables),
+            instance.path,
+            {name: instance.source(name) for name in instance.tables},
+            instance.first_month,
+        )
+
+    def instance(self) -> Instance:
+        return instance_from_tables(
+            self.meta, self.tables, self.path, self.sources, self.first_month
+        )
+
+
+def plain_mapping(mapping: Mapping) -> dict:
+    """A nested read-only mapping as nested dicts."""
+    return {k: plain_mapping(v) if isinstance(v, Mapping) else v for k, v in mapping.items()}

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cbecopt.batch import solve_each
 from cbecopt.errors import OptionError
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
@@ -77,8 +78,9 @@ def pareto_front(
         raise OptionError(f"the Pareto front takes at most {MAX_POINTS} points, got {points}")
     options = (options or SolveOptions()).begin()
     # The two single-objective optima come first and the front needs both: a third and then
-    # half of what is left; the points then share the rest equally.
-    pending = [3, 2, *range(points, 0, -1)]
+    # half of what is left; the two tie-broken ends share it with the points, which then
+    # share the rest equally (cbecopt.batch.solve_each).
+    pending = [3, 2, points, points - 1]
 
     def solve_next(config: SuppliersConfig) -> Result:
         share = options.until(options.budget.share(pending.pop(0)))
@@ -109,12 +111,16 @@ def pareto_front(
     bottom = ends[1].kpis["expected_counterfeit_units"]
     rows = [_row(0, top, ends[0])]
     statuses = [r.status.value for r in (cheapest, safest, high, low)]
-    for i, epsilon in enumerate(np.linspace(top, bottom, points)[1:-1], start=1):
-        log.info("Pareto front: point %d/%d", i + 1, points)
-        limited = dataclasses.replace(
-            base, counterfeit_penalty=delta, counterfeit_limit=float(epsilon)
+    interior = np.linspace(top, bottom, points)[1:-1]
+    jobs = {
+        f"point {i + 1}/{points}": (
+            instance,
+            dataclasses.replace(base, counterfeit_penalty=delta, counterfeit_limit=float(e)),
         )
-        result = solve_next(limited)
+        for i, e in enumerate(interior, start=1)
+    }
+    solved = solve_each("Pareto front", jobs, "suppliers", options)  # side by side on Dask
+    for i, (epsilon, result) in enumerate(zip(interior, solved.values(), strict=True), start=1):
         statuses.append(result.status.value)
         if result.ok:
             rows.append(_row(i, float(epsilon), result))

@@ -109,6 +109,8 @@ def compare_sharing(
     platform column, all demand 0, the warehouses model's input problems) is an
     ``InputError`` before any solve.
     """
+    from cbecopt.batch import solve_each  # it imports the registry: late
+
     options = (options or SolveOptions()).begin()
     check_sharing(instance, config)
     names = instance.network.platforms
@@ -126,16 +128,16 @@ def compare_sharing(
     demand = instance.network.demand_rows
     grand = frozenset(names)
     results: dict[frozenset, Result] = {grand: shared}
-    for i, coalition in enumerate(members, start=1):
-        label = ";".join(n for n in names if n in coalition)
-        log.info("sharing: platforms %s alone (%d/%d)", label, i, len(members))
-        share = options.budget.share(len(members) - i + 1)
-        results[coalition] = solve(
-            _alone(instance, demand[demand["platform"].isin(coalition)], label),
-            "warehouses",
-            options.until(share),
+    labels = {c: ";".join(n for n in names if n in c) for c in members}
+    jobs = {
+        f"platforms {labels[c]} alone": (
+            _alone(instance, demand[demand["platform"].isin(c)], labels[c]),
             config,
         )
+        for c in members
+    }
+    solved = solve_each("sharing", jobs, "warehouses", options)
+    results.update(zip(members, solved.values(), strict=True))
     cost = {c: (r.objective if r.ok else np.nan) for c, r in results.items()}
     low = {c: _proved_low(r) for c, r in results.items()}
     unproven = [c for c, r in results.items() if r.status.value != "optimal"]
@@ -239,7 +241,8 @@ def shared_vs_independent(
     left; what :func:`check_sharing` refuses is an ``InputError`` before any solve. The cost
     splits and coalitions are :func:`compare_sharing`'s.
     """
-    from cbecopt.compare import announced, overall_status  # it imports the registry: late
+    from cbecopt.batch import solve_each  # they import the registry: late
+    from cbecopt.compare import overall_status
 
     options = (options or SolveOptions()).begin()
     check_sharing(instance, config)
@@ -247,12 +250,8 @@ def shared_vs_independent(
     names = instance.network.platforms
     alone = {n: _alone(instance, demand[demand["platform"] == n], n) for n in names}
     shared_label, independent_label = SHARING_POLICIES
-    results = {
-        label: solve(source, "warehouses", share, config)
-        for label, source, share in announced(
-            "compare-sharing", {shared_label: instance, **alone}, options
-        )
-    }
+    jobs = {label: (source, config) for label, source in {shared_label: instance, **alone}.items()}
+    results = solve_each("compare-sharing", jobs, "warehouses", options)
     shared = results.pop(shared_label)
     parts = list(results.values())
     rows = [_sharing_row(shared_label, shared.status.value, [shared])]

@@ -6,13 +6,12 @@ relaxations bound the whole model; models read no raw tables, so the cut lives h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cbecopt.instance import Instance, instance_from_tables
+from cbecopt.instance import Instance, PortableInstance, plain_mapping
 
 
 def demand_value(instance: Instance) -> pd.Series:
@@ -54,21 +53,11 @@ def fixed_cost_shares(instance: Instance) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class SkuRelaxation:
+class SkuRelaxation(PortableInstance):
     """One SKU's relaxation as plain tables (sent to a worker process, which validates them
-    into an :class:`Instance`: validated instances hold read-only mappings that do not pickle)."""
+    into an :class:`Instance`)."""
 
     sku: str
-    meta: dict
-    tables: dict
-    path: object
-    sources: dict
-    first_month: str | None
-
-    def instance(self) -> Instance:
-        return instance_from_tables(
-            self.meta, self.tables, self.path, self.sources, self.first_month
-        )
 
 
 def sku_relaxations(instance: Instance) -> list[SkuRelaxation]:
@@ -98,20 +87,15 @@ def sku_relaxations(instance: Instance) -> list[SkuRelaxation]:
         kept = {name: t for name, t in {**tables, **cut, "nodes": nodes}.items() if len(t)}
         relaxations.append(
             SkuRelaxation(
-                str(sku),
-                _plain(instance.meta),
-                kept,
-                instance.path,
-                {name: instance.source(name) for name in kept},
-                instance.first_month,
+                meta=plain_mapping(instance.meta),
+                tables=kept,
+                path=instance.path,
+                sources={name: instance.source(name) for name in kept},
+                first_month=instance.first_month,
+                sku=str(sku),
             )
         )
     return relaxations
-
-
-def _plain(mapping: Mapping) -> dict:
-    """A nested read-only mapping as nested dicts."""
-    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in mapping.items()}
 
 
 def _sold_on(group, platforms: set) -> object:

@@ -422,7 +422,8 @@ def whatif(
         raise InputError(problems)
     for name, changed in instances.items():
         _check(changed, model, config, options.seed, name)
-    results = solve_each("whatif", instances, model, options, config, batch)
+    jobs = {name: (changed, config) for name, changed in instances.items()}
+    results = solve_each("whatif", jobs, model, options, batch)
     return WhatIf(_table(results, scenarios), results, scenarios)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cbecopt.batch import Batch, running_on
 from cbecopt.cli.app import (
     CHART_RESERVE,
     OUTPUT_RESERVE,
@@ -19,10 +20,12 @@ from cbecopt.cli.app import (
     HighsOpt,
     JsonOpt,
     PathArg,
+    SchedulerOpt,
     SeedOpt,
     ThreadsOpt,
     TimeLimitOpt,
     VerboseOpt,
+    WorkersOpt,
     app,
     batch_json,
     exit_code,
@@ -122,6 +125,8 @@ def run_comparison(
     verbose: bool,
     start: str | None = None,
     horizon: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> None:
     """Run one registered comparison on ``path`` (cut to ``horizon`` months from ``start``
     when given) and print, write and exit like every command.
@@ -137,13 +142,21 @@ def run_comparison(
         reserve = CHART_RESERVE if comparison.chart else OUTPUT_RESERVE
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option, reserve)
         _refuse_inapplicable(model, comparison, config_options)
+        batch = Batch(workers, scheduler)
+        if batch.on_cluster and comparison.sequenced:
+            flag = "--workers" if workers is not None else "--scheduler"
+            raise OptionError(
+                f"{comparison.command} solves its policies one after another: "
+                f"{comparison.sequenced}",
+                flag,
+            )
         values = {CONFIG_PARAMETERS[flag][0]: v for flag, v in config_options.items()}
         config = model_config(model, **values)
         instance = windowed(load(path), start, horizon)
         files = ("comparison.csv", "comparison.png") if comparison.chart else ("comparison.csv",)
         target = out_dir or (Path(comparison.out) if comparison.out else None)
         destination = check_output(target, *input_paths(path), names=files)
-        with solving(as_json, verbose):
+        with solving(as_json, verbose), running_on(batch):
             table = comparison.run(instance, options, config)
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
@@ -189,6 +202,8 @@ def _command(
         _keyword("threads", ThreadsOpt),
         _keyword("seed", SeedOpt, 0),
         _keyword("highs_option", HighsOpt, []),
+        _keyword("workers", WorkersOpt),
+        _keyword("scheduler", SchedulerOpt),
         _keyword("as_json", JsonOpt, False),
         _keyword("verbose", VerboseOpt, False),
     ]

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cbecopt import checks, outputs
+from cbecopt.batch import Batch, running_on
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
     CHART_RESERVE,
@@ -20,10 +21,12 @@ from cbecopt.cli.app import (
     HighsOpt,
     JsonOpt,
     PathArg,
+    SchedulerOpt,
     SeedOpt,
     ThreadsOpt,
     TimeLimitOpt,
     VerboseOpt,
+    WorkersOpt,
     app,
     batch_json,
     err,
@@ -426,6 +429,8 @@ def solve(
     start: StartOpt = None,
     horizon: HorizonOpt = None,
     normalize_probabilities: NormalizeOpt = False,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -465,6 +470,14 @@ def solve(
                 "--method applies to one model solved from an instance, not to --independent "
                 "(it solves many)"
             )
+        batch = Batch(workers, scheduler)
+        if batch.on_cluster and not independent:
+            flag = "--workers" if workers is not None else "--scheduler"
+            raise OptionError(
+                f"{flag} runs the coalitions of --independent side by side; a solve of one "
+                "model uses --threads",
+                flag,
+            )
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
         if write_model is not None:
             _check_model_file(write_model, input_paths(path, fmt), independent, sku_blocks)
@@ -475,7 +488,8 @@ def solve(
             check_sharing(source, config)
         with solving(as_json, verbose):
             if independent:
-                result = compare_sharing(source, options, config)
+                with running_on(batch):
+                    result = compare_sharing(source, options, config)
             else:
                 result = solve_model(source, model, options, config, report, write_model, method)
     except CbecoptError as exc:
@@ -735,6 +749,8 @@ def pareto(
         Path,
         typer.Option("--out", "-o", parser=out_path, help="Write pareto.csv and pareto.png here."),
     ] = Path("results/pareto"),
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -751,7 +767,8 @@ def pareto(
         instance = load(path)
         check_inputs(instance, model)
         destination = check_output(out_dir, *input_paths(path), names=("pareto.csv", "pareto.png"))
-        with solving(as_json, verbose):
+        batch = Batch(workers, scheduler)
+        with solving(as_json, verbose), running_on(batch):
             front = pareto_front(instance, points, options)
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))

@@ -370,4 +370,6 @@ def network_comparison() -> Comparison:
         chart=plot_remedies,
         out="results/compare-remedies",
         summary=remedy_summary,
+        sequenced="each strategy takes the budget left by the one before, and joint starts "
+        "from sequential's plan",
     )
