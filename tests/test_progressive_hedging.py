@@ -138,3 +138,11 @@ def test_sigterm_stops_ph_with_its_incumbent_and_bound(benchmarks):
     assert result["status"] == "feasible"
     assert result["termination"].startswith("stopped by SIGTERM")
     assert result["bound"] <= result["objective"]
+
+
+@pytest.mark.unit
+def test_ph_refuses_a_problem_of_one_scenario():
+    """Nothing to hedge, and one large model's handoff to HiGHS cannot be interrupted."""
+    instance = cbecopt.load_instance(ROOT / "instances" / "routing_demo")
+    with pytest.raises(OptionError, match="has one"):
+        cbecopt.solve(instance, "routing", method="ph")

@@ -207,6 +207,11 @@ def _refuse_unsupported(task: Task, run: Run) -> None:
         raise OptionError("method ph gives no marginal values: use --method extensive_form")
     if task.write_model is not None:
         raise OptionError("method ph writes no model (it solves one per scenario)")
+    if len(task.problem.scenarios()) < 2:  # and its one model's handoff cannot be interrupted
+        raise OptionError(
+            "method ph hedges between scenarios and this problem has one: "
+            "use --method extensive_form (the same model, solved whole)"
+        )
 
 
 class _PHRun:
