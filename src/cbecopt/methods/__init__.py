@@ -3,12 +3,13 @@
 Each method is a module with ``solve(task, run) -> Result`` and ``APPLIES_TO`` (the model
 keys it can solve, ``None``: every one): ``extensive_form`` (one model over all scenarios,
 solved by HiGHS), ``warm_start`` (the same, HiGHS started from a plan rounded from the LP
-relaxation), ``sku_blocks`` (routing and network by blocks of SKUs with a proven gap) and
-``lagrangian`` (the warehouses model's facility location by Lagrangian branch-and-bound).
-Further decompositions (progressive hedging) plug in here, outside the model code. The
-pipeline (:func:`cbecopt.pipeline.solve`) prepares the :class:`Task` and the
-:class:`~cbecopt.results.Run`; a method builds, hands off, solves and extracts within the
-call's budget and ends in ``run.result(...)``, the one place a result is made.
+relaxation), ``sku_blocks`` (routing and network by blocks of SKUs with a proven gap),
+``lagrangian`` (the warehouses model's facility location by Lagrangian branch-and-bound) and
+``ph`` (the two-stage models by progressive hedging on mpi-sppy). Further decompositions plug
+in here, outside the model code. The pipeline (:func:`cbecopt.pipeline.solve`) prepares the
+:class:`Task` and the :class:`~cbecopt.results.Run`; a method builds, hands off, solves and
+extracts within the call's budget and ends in ``run.result(...)``, the one place a result is
+made.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cbecopt.errors import OptionError
 METHODS: dict[str, str] = {
     "extensive_form": "cbecopt.methods.extensive_form",
     "lagrangian": "cbecopt.methods.lagrangian",
+    "ph": "cbecopt.methods.progressive_hedging",
     "sku_blocks": "cbecopt.methods.sku_blocks",
     "warm_start": "cbecopt.methods.warm_start",
 }

@@ -1,0 +1,576 @@
+"""Progressive hedging (Rockafellar and Wets 1991) on mpi-sppy, for the two-stage models.
+
+Each scenario is its own model (:func:`cbecopt.stochastic.twostage.scenario_creator`, in
+mpi-sppy's convention) solved by HiGHS through ``appsi_highs``; mpi-sppy's
+:class:`mpisppy.opt.ph.PH` keeps the weights W, the averages xbar and the proximal terms.
+HiGHS takes no quadratic term with integers, so the proximal terms are linearized: exactly for
+binary first-stage variables (``linearize_binary_proximal_terms``: x² = x) and by outer cuts
+for the others (``linearize_proximal_terms``). Run without ``mpiexec`` it is one process, one
+rank, every scenario in turn.
+
+What the call reports is proved, not PH's own estimates:
+
+- **incumbent**: first stages found along the way (after every iteration the scenarios' own,
+  the most probable first, and xbar with integers rounded) are evaluated exactly
+  on every scenario by fixing the first-stage columns in cbecopt's extensive form (as EEV
+  does, :mod:`cbecopt.stochastic.report`); the best is kept, and the result's tables and KPIs
+  are the extensive form's extraction of it.
+- **bound**: the best Lagrangian bound, the expected value of the scenario subproblems solved
+  with the current weights W and no proximal term (each subproblem's own MIP bound, so a
+  subproblem stopped at a limit still gives a valid one); at iteration 0 (W = 0) it is the
+  wait-and-see ("trivial") bound.
+
+The status is ``optimal`` only when the gap between them is within ``mip_rel_gap``, else
+``feasible`` (``no_solution`` when no plan could be evaluated). The call's budget bounds it:
+checked before every subproblem solve (each given the time left as HiGHS's ``time_limit``),
+every evaluation and every iteration; a stop request (Ctrl-C, SIGTERM) ends it with the
+incumbent.
+
+Rho, the penalty of the proximal term, is by default proportional to each first-stage
+variable's cost coefficient over how far the scenarios' own values spread at iteration 0
+(``rho_i = rho_factor * max(|c_i|, rho_floor) / max(spread_i, 1)``, after Watson and Woodruff
+2011's cost-proportional rule): :class:`PHSettings`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from cbecopt.errors import OptionError
+from cbecopt.highs import relative_gap
+from cbecopt.limits import OutOfTime, check, watched
+from cbecopt.methods import Task
+from cbecopt.methods.extensive_form import Clock, solution_tables
+from cbecopt.results import Result, Run, Status
+from cbecopt.stochastic.twostage import (
+    ExtensiveForm,
+    RiskOptions,
+    build_extensive_form,
+    scenario_creator,
+    solve_extensive_form,
+)
+
+APPLIES_TO = ("contracts", "routing", "network", "smps")
+"""The two-stage models."""
+SOLVER = "appsi_highs"
+"""The subproblem solver's name in Pyomo (mpi-sppy 0.14 passes ``options`` as HiGHS options)."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PHSettings:
+    """How progressive hedging runs.
+
+    Parameters
+    ----------
+    rho_factor : rho of a first-stage variable is ``rho_factor * max(|c|, rho_floor) /
+        max(spread, 1)``, ``c`` its cost coefficient in the scenario objective, ``spread`` the
+        probability-weighted mean distance of the scenarios' own values to their mean at
+        iteration 0.
+    rho_floor : the least ``|c|`` used (a variable without cost still gets a positive rho).
+    max_iterations : PH iterations after iteration 0.
+    convergence : PH stops when mpi-sppy's convergence metric (the mean distance of the
+        scenarios' first stages to xbar) is below this.
+    bound_every : a Lagrangian bound (one more solve of every scenario, W on, proximal term
+        off) every this many iterations (0: only the wait-and-see bound of iteration 0).
+    scenario_plans : after every iteration, how many distinct scenario first stages (most
+        probable first) are evaluated on all scenarios as incumbents.
+    evaluate_share : after iteration 0, the scenarios' plans are evaluated only while
+        evaluations have taken at most this share of the time so far (xbar's always is).
+    prox_tolerance : mpi-sppy's ``proximal_linearization_tolerance`` for continuous
+        first-stage variables.
+    """
+
+    rho_factor: float = 0.1
+    rho_floor: float = 1e-2
+    max_iterations: int = 100
+    convergence: float = 1e-4
+    bound_every: int = 1
+    scenario_plans: int = 5
+    prox_tolerance: float = 1e-1
+    evaluate_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not self.rho_factor > 0 or not self.rho_floor > 0:
+            raise OptionError("PH rho_factor and rho_floor must be positive")
+        if self.max_iterations < 0 or self.bound_every < 0 or self.scenario_plans < 0:
+            raise OptionError("PH iteration counts must not be negative")
+
+
+@dataclass
+class _Incumbent:
+    """The best evaluated plan so far, and every plan evaluated (by its rounded key)."""
+
+    objective: float = math.inf
+    values: np.ndarray | None = None
+    first_stage: np.ndarray | None = None
+    source: str = ""
+    evaluated: dict[bytes, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
+    """Progressive hedging on ``task.problem`` within the call's budget; see the module."""
+    settings = settings or PHSettings()
+    _refuse_unsupported(task, run)
+    options = run.options
+    budget = options.budget
+    run.settings["ph"] = {
+        "rho_factor": settings.rho_factor,
+        "rho_floor": settings.rho_floor,
+        "max_iterations": settings.max_iterations,
+        "convergence": settings.convergence,
+        "bound_every": settings.bound_every,
+        "solver": SOLVER,
+    }
+    problem = task.problem
+    clock = Clock()
+    try:
+        with watched(budget):
+            form = build_extensive_form(problem, problem.scenarios(), RiskOptions(), budget)
+            clock.lap("build")
+            form.compile()
+            clock.lap("handoff")
+    except OutOfTime:
+        where = "while building the model" if "build" not in clock.parts else "during the handoff"
+        clock.lap("handoff" if "build" in clock.parts else "build")
+        return run.stopped(where, clock.parts)
+
+    best = _Incumbent()
+    state = _PHRun(problem, form, settings, options, best)
+    termination = state.run()
+    clock.parts["ph"] = state.ph_seconds
+    clock.parts["evaluate"] = best.seconds
+    clock.skip()
+
+    bound = state.bound
+    tables: dict = {}
+    kpis: dict[str, Any] = {}
+    diagnosis: list[str] = []
+    if best.values is not None:
+        tables, kpis = solution_tables(form, best.values, problem, task.extract, RiskOptions())
+        gap = None if bound is None else relative_gap(best.objective, bound)
+        proved = gap is not None and gap <= options.mip_rel_gap
+        status = Status.OPTIMAL if proved else Status.FEASIBLE
+        objective = best.objective
+    else:
+        status, objective, gap = Status.NO_SOLUTION, None, None
+        diagnosis = [state.why_no_plan or budget.no_solution_advice()]
+    clock.lap("extract")
+    kpis.update(
+        {
+            "ph_iterations": state.iterations,
+            "ph_convergence": state.convergence,
+            "ph_trivial_bound": state.trivial_bound,
+            "ph_plans_evaluated": len(best.evaluated),
+            "ph_incumbent_from": best.source,
+        }
+    )
+    compiled = form.compile()
+    return run.result(
+        status,
+        termination,
+        parts=clock.parts,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        tables=tables,
+        kpis=kpis,
+        diagnosis=diagnosis,
+        size={"scenarios": len(form.names), **compiled.size()},
+        solver={"name": "highs", "interface": SOLVER, "engine": "mpi-sppy PH"},
+    )
+
+
+def _refuse_unsupported(task: Task, run: Run) -> None:
+    risk = task.risk or RiskOptions()
+    if risk.weight > 0:
+        raise OptionError(
+            "method ph solves the risk-neutral problem only (a CVaR weight > 0 couples the "
+            "scenarios): use --method extensive_form"
+        )
+    if task.reports:
+        raise OptionError(
+            f"method ph makes no reports ({', '.join(task.reports)}): use --method extensive_form"
+        )
+    if run.options.marginal_values:
+        raise OptionError("method ph gives no marginal values: use --method extensive_form")
+    if task.write_model is not None:
+        raise OptionError("method ph writes no model (it solves one per scenario)")
+    if len(task.problem.scenarios()) < 2:  # and its one model's handoff cannot be interrupted
+        raise OptionError(
+            "method ph hedges between scenarios and this problem has one: "
+            "use --method extensive_form (the same model, solved whole)"
+        )
+
+
+class _PHRun:
+    """One progressive hedging run: mpi-sppy's PH driven iteration by iteration."""
+
+    def __init__(self, problem, form: ExtensiveForm, settings: PHSettings, options, best):
+        self.problem = problem
+        self.form = form
+        self.settings = settings
+        self.options = options
+        self.budget = options.budget
+        self.best: _Incumbent = best
+        self.bound: float | None = None
+        self.trivial_bound: float | None = None
+        self.iterations = 0
+        self.convergence: float | None = None
+        self.ph_seconds = 0.0
+        self.why_no_plan = ""
+        self.integer = None
+        self.ph = None
+        self.spread: np.ndarray | None = None
+        self.to_form = _nonant_order(form)
+        self.started = time.perf_counter()
+
+    # --- the loop ------------------------------------------------------------------------
+    def run(self) -> str:
+        """Run PH until converged, proved, out of iterations or out of time; the termination."""
+        try:
+            with (  # its import prints a timer line
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
+                from mpisppy.opt.ph import PH
+                from mpisppy.utils.sputils import solver_options_layer
+        except ImportError as exc:  # pip install 'cbecopt[scale]'
+            raise OptionError(
+                f"method ph needs mpi-sppy ({exc}): pip install 'cbecopt[scale]'"
+            ) from exc
+        ph_options = {
+            "solver_name": SOLVER,
+            "PHIterLimit": self.settings.max_iterations,
+            "defaultPHrho": 1.0,
+            "convthresh": self.settings.convergence,
+            "verbose": False,
+            "display_progress": False,
+            "display_timing": False,
+            "solver_options_layers": [solver_options_layer("default", self._solver_options())],
+            "linearize_binary_proximal_terms": True,
+            "linearize_proximal_terms": True,
+            "proximal_linearization_tolerance": self.settings.prox_tolerance,
+        }
+        started = time.perf_counter()
+        try:
+            return self._run(PH, ph_options)
+        except KeyboardInterrupt:  # the API without the command line's signal handlers
+            if self.budget.stop_reason is not None:
+                raise  # a second one
+            self.budget.request_stop("SIGINT")
+            return f"{self.budget.why_stopped()} during progressive hedging"
+        finally:
+            self.ph_seconds = time.perf_counter() - started - self.best.seconds
+
+    def _run(self, PH, ph_options: dict) -> str:
+        def creator(name: str):
+            check(self.budget)  # the scenario models are built within the budget too
+            return scenario_creator(self.problem, name)
+
+        try:
+            with self._quiet():
+                ph = PH(
+                    ph_options,
+                    list(self.form.names),
+                    creator,
+                    extensions=_BudgetGuard,
+                    extension_kwargs={"budget": self.budget},
+                    rho_setter=self._rho_setter,
+                )
+                self.ph = ph
+                ph.PH_Prep(attach_prox=True)
+        except OutOfTime:
+            return f"{self.budget.why_stopped()} while the scenario models were built"
+        if self.budget.expired():
+            return f"{self.budget.why_stopped()} before progressive hedging started"
+        first = next(iter(ph.local_scenarios.values()))
+        self.integer = np.array(
+            [v.is_integer() or v.is_binary() for v in first._mpisppy_data.nonant_indices.values()]
+        )
+        try:
+            with self._quiet():
+                trivial = ph.Iter0()
+        except RuntimeError as exc:  # a scenario without a solution at iteration 0
+            if self.budget.expired():
+                return f"{self.budget.why_stopped()} during iteration 0"
+            self.why_no_plan = f"progressive hedging stopped at iteration 0: {exc}"
+            return "a scenario subproblem failed at iteration 0"
+        if self._all_solved(ph):
+            self.trivial_bound = float(trivial)
+            self._improve_bound(self.trivial_bound)
+        self._evaluate_scenario_plans(ph)
+        return self._iterate(ph)
+
+    def _iterate(self, ph) -> str:
+        settings = self.settings
+        for k in range(1, settings.max_iterations + 1):
+            if self._proved():
+                return "gap within mip_rel_gap"
+            if self.budget.expired():
+                return f"{self.budget.why_stopped()} after {self.iterations} PH iterations"
+            with self._quiet():
+                ph._PHIter = k
+                ph.Compute_Xbar(False)
+                ph.Update_W(False)
+                self.convergence = float(ph.convergence_diff())
+            self._evaluate(self._xbar(ph), f"xbar (iteration {k - 1})")
+            if self.convergence < settings.convergence:
+                return f"PH converged (metric {self.convergence:.3g}) after {self.iterations} iterations"
+            with self._quiet():
+                if settings.bound_every and k % settings.bound_every == 0:
+                    self._lagrangian_bound(ph)
+                if self._proved() or self.budget.expired():
+                    continue
+                ph.solve_loop(
+                    solver_options=ph._effective_solver_options(k),
+                    gripe=False,
+                    need_solution=False,
+                    warmstart=True,
+                )
+            if not self._all_solved(ph):
+                if self.budget.expired():
+                    return f"{self.budget.why_stopped()} during PH iteration {k}"
+                return f"a scenario subproblem had no solution at PH iteration {k}"
+            self.iterations = k
+            if self.best.seconds <= settings.evaluate_share * (time.perf_counter() - self.started):
+                self._evaluate_scenario_plans(ph, k)
+            log.info(
+                "PH iteration %d: metric %.3g, incumbent %s, bound %s",
+                k,
+                self.convergence,
+                self.best.objective,
+                self.bound,
+            )
+        if self._proved():
+            return "gap within mip_rel_gap"
+        return f"PH iteration limit ({settings.max_iterations}) reached"
+
+    def _lagrangian_bound(self, ph) -> None:
+        """Solve every scenario with W and without the proximal term: E[subproblem bound]."""
+        saved = {}
+        for s in ph.local_scenarios.values():
+            s._mpisppy_data.outer_bound = None
+            saved[s.name] = [(v, v.value) for v in _ph_variables(s)]
+        ph.solve_loop(
+            solver_options=ph._effective_solver_options(ph._PHIter),
+            dis_prox=True,
+            gripe=False,
+            need_solution=False,
+            warmstart=True,
+        )
+        # PH goes on from its own iterate (its proximal cuts are made at the values it finds)
+        for values in saved.values():
+            for v, value in values:
+                v.set_value(value, skip_validation=True)
+        if not all(_finite(s._mpisppy_data.outer_bound) for s in ph.local_scenarios.values()):
+            return  # a subproblem gave no bound (stopped before HiGHS had one)
+        self._improve_bound(float(ph.Ebound(False)))
+
+    # --- incumbents ----------------------------------------------------------------------
+    def _evaluate_scenario_plans(self, ph, iteration: int = 0) -> None:
+        """The most probable distinct first stages the scenarios chose at ``iteration``,
+        evaluated on every scenario (a plan evaluated before is not solved again)."""
+        weight: dict[bytes, float] = {}
+        plans: dict[bytes, np.ndarray] = {}
+        for s in ph.local_scenarios.values():
+            plan = self._rounded(_nonant_values(s))
+            key = plan.tobytes()
+            weight[key] = weight.get(key, 0.0) + float(s._mpisppy_probability)
+            plans[key] = plan
+        order = sorted(weight, key=weight.get, reverse=True)[: self.settings.scenario_plans]
+        for rank, key in enumerate(order, start=1):
+            self._evaluate(plans[key], f"a scenario's own plan (iteration {iteration}, #{rank})")
+
+    def _evaluate(self, plan: np.ndarray, source: str) -> None:
+        """Fix the first stage at ``plan`` in the extensive form, solve, keep it if best."""
+        plan = self._rounded(plan)
+        key = plan.tobytes()
+        if key in self.best.evaluated or self.budget.expired():
+            return
+        started = time.perf_counter()
+        in_form = np.empty_like(plan)
+        in_form[self.to_form] = plan
+        solution = solve_extensive_form(self.form, self.options, fixed_first_stage=in_form)
+        self.best.seconds += time.perf_counter() - started
+        out = solution.outcome
+        if out.values is None:
+            if out.status == Status.NO_SOLUTION:
+                return  # stopped by the budget: may be evaluated again, if time is left
+            self.best.evaluated[key] = math.inf  # infeasible recourse for some scenario
+            return
+        self.best.evaluated[key] = out.objective
+        log.info("PH: plan from %s costs %s", source, out.objective)
+        if out.objective < self.best.objective:
+            self.best.objective = out.objective
+            self.best.values = out.values
+            self.best.first_stage = in_form
+            self.best.source = source
+
+    def _rounded(self, plan: np.ndarray) -> np.ndarray:
+        plan = np.asarray(plan, dtype=float).copy()
+        plan[self.integer] = np.round(plan[self.integer])
+        plan[plan == 0] = 0.0  # no -0.0 in a key
+        return plan
+
+    @staticmethod
+    def _xbar(ph) -> np.ndarray:
+        s = next(iter(ph.local_scenarios.values()))
+        return np.array(
+            [pyo.value(s._mpisppy_model.xbars[k]) for k in s._mpisppy_data.nonant_indices]
+        )
+
+    # --- bound, budget, rho --------------------------------------------------------------
+    def _improve_bound(self, bound: float) -> None:
+        if _finite(bound) and (self.bound is None or bound > self.bound):
+            self.bound = bound
+
+    def _proved(self) -> bool:
+        if self.bound is None or self.best.values is None:
+            return False
+        gap = relative_gap(self.best.objective, self.bound)
+        return gap is not None and gap <= self.options.mip_rel_gap
+
+    @staticmethod
+    def _all_solved(ph) -> bool:
+        return all(
+            getattr(s._mpisppy_data, "solution_available", False)
+            for s in ph.local_scenarios.values()
+        )
+
+    def _solver_options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {"mip_rel_gap": float(self.options.mip_rel_gap)}
+        opts.update(self.options.highs_options)
+        if self.options.threads is not None:
+            opts["threads"] = int(self.options.threads)
+        return opts
+
+    def _rho_setter(self, scenario) -> list[tuple[int, float]]:
+        """``rho_factor * max(|c|, rho_floor) / max(spread, 1)`` for every first-stage
+        variable, ``spread`` the probability-weighted mean distance of the scenarios' own
+        values at iteration 0 to their mean (mpi-sppy calls this once, after iteration 0)."""
+        from mpisppy.utils.sputils import nonant_cost_coeffs
+
+        if self.spread is None:
+            scenarios = list(self.ph.local_scenarios.values())
+            p = np.array([float(s._mpisppy_probability) for s in scenarios])
+            x = np.array([_nonant_values(s) for s in scenarios])
+            mean = p @ x / p.sum()
+            self.spread = p @ np.abs(x - mean) / p.sum()
+        costs = nonant_cost_coeffs(scenario)
+        out = []
+        for i, (index, var) in enumerate(scenario._mpisppy_data.nonant_indices.items()):
+            c = max(abs(float(costs.get(index, 0.0))), self.settings.rho_floor)
+            out.append((id(var), self.settings.rho_factor * c / max(self.spread[i], 1.0)))
+        return out
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _quiet():
+        """mpi-sppy prints its progress and Pyomo logs every subproblem solve: keep them off
+        the standard output and the log (in the debug log)."""
+        text = io.StringIO()
+        chatty = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+        for logger in chatty:
+            logger.addFilter(_to_debug)
+        try:
+            with contextlib.redirect_stdout(text):
+                yield
+        finally:
+            for logger in chatty:
+                logger.removeFilter(_to_debug)
+            if text.getvalue().strip():
+                log.debug("mpi-sppy: %s", text.getvalue().strip())
+
+
+_CHATTY_LOGGERS = ("pyomo.core", "pyomo.contrib.appsi.solvers.highs", "mpisppy")
+"""Loggers that report every subproblem solve (HiGHS's log through appsi at INFO; a solve
+stopped by the time limit is "loaded with an 'aborted' status" at WARNING)."""
+
+
+def _to_debug(record: logging.LogRecord) -> bool:
+    """A logging filter: what the chatty loggers say during PH below ERROR goes to this
+    module's debug log instead."""
+    if record.levelno >= logging.ERROR:
+        return True
+    log.debug("%s: %s", record.name, record.getMessage())
+    return False
+
+
+def _nonant_order(form: ExtensiveForm) -> np.ndarray:
+    """For each of mpi-sppy's first-stage variables, its place among the extensive form's
+    first-stage columns (:meth:`ExtensiveForm.first_stage_columns`, each family in key order):
+    mpi-sppy lists an indexed variable's entries by *sorted* key."""
+    order, start = [], 0
+    for family in form.first.families:
+        keys = list(family.component.keys())
+        order.extend(start + j for j in sorted(range(len(keys)), key=keys.__getitem__))
+        start += len(keys)
+    return np.array(order, dtype=int)
+
+
+def _ph_variables(scenario) -> list:
+    """The first-stage variables and, with linearized proximal terms, their squares' bounds."""
+    out = list(scenario._mpisppy_data.nonant_indices.values())
+    squares = getattr(scenario._mpisppy_model, "xsqvar", None)
+    if squares is not None:
+        out.extend(squares.values())
+    return out
+
+
+def _nonant_values(scenario) -> np.ndarray:
+    return np.array(
+        [
+            0.0 if v.value is None else float(v.value)
+            for v in scenario._mpisppy_data.nonant_indices.values()
+        ]
+    )
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _budget_guard_class():
+    from mpisppy.extensions.extension import Extension
+
+    class BudgetGuard(Extension):
+        """Before every subproblem solve: HiGHS's time limit is the call's time left."""
+
+        def __init__(self, ph, budget=None):
+            super().__init__(ph)
+            self.budget = budget
+
+        def pre_solve(self, subproblem):
+            left = self.budget.remaining() if self.budget is not None else None
+            if left is None:
+                subproblem._solver_plugin.options.pop("time_limit", None)
+            else:
+                subproblem._solver_plugin.options["time_limit"] = max(left, 1e-3)
+            return None
+
+    return BudgetGuard
+
+
+class _LazyGuard:
+    """mpi-sppy's extension class, made on first use (mpi-sppy is an optional dependency)."""
+
+    def __call__(self, ph, **kwargs):
+        return _budget_guard_class()(ph, **kwargs)
+
+
+_BudgetGuard = _LazyGuard()
