@@ -69,9 +69,7 @@ def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
             form.compile()
             clock.lap("handoff")
     except OutOfTime:
-        where = "while building the model" if "build" not in clock.parts else "during the handoff"
-        clock.lap("handoff" if "build" in clock.parts else "build")
-        return run.stopped(where, clock.parts)
+        return stopped_before_solving(run, clock)
     solution = solve_form(form, _leaving_room_for_marginal_values(options))
     outcome = solution.outcome
     clock.parts["handoff"] += solution.handoff_seconds
@@ -129,6 +127,14 @@ def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
         solver={"name": "highs", **outcome.info},
         reports=reports,
     )
+
+
+def stopped_before_solving(run: Run, clock: Clock) -> Result:
+    """The result of a call whose budget ran out while building the model or handing it to
+    HiGHS (``clock`` has ``build`` once the build ended)."""
+    where = "while building the model" if "build" not in clock.parts else "during the handoff"
+    clock.lap("handoff" if "build" in clock.parts else "build")
+    return run.stopped(where, clock.parts)
 
 
 MARGINAL_SHARE = 0.1

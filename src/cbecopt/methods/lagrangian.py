@@ -58,9 +58,7 @@ def solve(task: Task, run: Run) -> Result:
             compiled = form.compile()
             clock.lap("handoff")
     except OutOfTime:
-        clock.lap("handoff" if "build" in clock.parts else "build")
-        where = "while building the model" if "handoff" in clock.parts else "during the handoff"
-        return run.stopped(where, clock.parts)
+        return extensive_form.stopped_before_solving(run, clock)
     found = solve_cflp(from_warehouses(built.data), run.options.mip_rel_gap, budget.expired)
     clock.lap("solve")
     if found.infeasible:

@@ -49,7 +49,7 @@ from cbecopt.errors import OptionError
 from cbecopt.highs import relative_gap
 from cbecopt.limits import OutOfTime, check, watched
 from cbecopt.methods import Task
-from cbecopt.methods.extensive_form import Clock, solution_tables
+from cbecopt.methods.extensive_form import Clock, solution_tables, stopped_before_solving
 from cbecopt.results import Result, Run, Status
 from cbecopt.stochastic.twostage import (
     ExtensiveForm,
@@ -142,9 +142,7 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
             form.compile()
             clock.lap("handoff")
     except OutOfTime:
-        where = "while building the model" if "build" not in clock.parts else "during the handoff"
-        clock.lap("handoff" if "build" in clock.parts else "build")
-        return run.stopped(where, clock.parts)
+        return stopped_before_solving(run, clock)
 
     best = _Incumbent()
     state = _PHRun(problem, form, settings, options, best)
