@@ -146,6 +146,7 @@ def solve_cflp(
             i = _branching_warehouse(ascent.share_open, fixing.free)
             for is_open in (True, False):
                 heapq.heappush(heap, (bound, next(counter), fixing.with_(i, is_open), ascent.u))
+        current = None  # the loop ended between nodes
     except KeyboardInterrupt:
         termination = "interrupted"
     left = min((entry[0] for entry in heap), default=math.inf)
