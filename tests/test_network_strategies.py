@@ -100,10 +100,15 @@ DEMO = Path(__file__).resolve().parents[1] / "instances" / "network_demo"
 @pytest.mark.slow
 def test_the_orders_hold_on_the_demo_s_january():
     """On the bundled ``network_demo``'s January (``compare-remedies --start 2027-01
-    --horizon 1``; about 5 minutes on 2 cores) every one-solve strategy but ``joint`` is
-    proved optimal, so each remedy alone is proved no dearer than the baseline and sequential
-    no dearer than the baseline; ``joint`` (not proved: its bound stays some percent short)
-    is no dearer than sequential, whose plan it starts from."""
+    --horizon 1``; 10-15 minutes on 2 cores) every one-solve strategy but ``joint`` is proved
+    optimal: sequential and supplier management, shared warehouses and flexible contracts
+    alone are proved no dearer than the baseline; ``joint`` (not proved) is no dearer than
+    sequential, whose plan it starts from.
+
+    Channel integration alone is left out of the order: without supplier management it
+    decides blind to counterfeits, and its bonded bulk stock of the cheapest sources costs more
+    once the fakes are priced. Measured here, both proved: 82,610,446 against the baseline's
+    76,186,763 (models/network.md, "Strategies")."""
     from cbecopt.highs import SolveOptions
     from cbecopt.instance import load_instance
     from cbecopt.models.network.read import read_network
@@ -114,7 +119,7 @@ def test_the_orders_hold_on_the_demo_s_january():
     slack = TOLERANCE * max(abs(v) for v in cost.values())
     assert results["joint"].objective <= cost["sequential"] + slack
     assert cost["sequential"] <= cost["baseline"] + slack
-    for remedy in REMEDIES:
+    for remedy in set(REMEDIES) - {"channel_integration"}:
         assert cost[remedy] <= cost["baseline"] + slack, remedy
     assert cost["supplier_management"] < cost["baseline"] - 1.0  # fakes cost the baseline
 
