@@ -130,3 +130,14 @@ def test_the_pareto_points_on_a_local_cluster_give_the_serial_front(tmp_path):
     front = '"points"'
     assert front in serial.stdout
     assert on_dask.stdout.split(front)[1] == serial.stdout.split(front)[1]
+
+
+@pytest.mark.integration
+def test_a_solve_that_fails_on_the_cluster_raises_as_it_would_serially():
+    """A task's error is the batch's error, not a solve reported as stopped."""
+    instance = cbecopt.load_instance(INSTANCES / "demo")
+    jobs = {"base": (instance, None)}
+    with pytest.raises(OptionError, match="no-such-model"):
+        solve_each("whatif", jobs, "no-such-model", cbecopt.SolveOptions())
+    with pytest.raises(OptionError, match="no-such-model"):
+        solve_each("whatif", jobs, "no-such-model", cbecopt.SolveOptions(), Batch(workers=2))

@@ -2,8 +2,8 @@
 (``--workers N``) or on an existing one (``--scheduler ADDRESS``).
 
 Dask is the ``[scale]`` extra. Without it a batch runs one solve after another, with a
-warning saying how to enable it. On a cluster each solve is one task, HiGHS on one thread, and the results come
-back in the order of the items, equal to the serial run's: each task gets the same model,
+warning saying how to enable it. On a cluster each solve is one task, HiGHS on one thread,
+and the results come back in the order of the items, equal to the serial run's: each task gets the same model,
 options and seed as its serial solve, and its own instance rebuilt from plain tables (a
 validated instance holds read-only mappings that do not pickle).
 
@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,14 +74,7 @@ def running_on(batch: Batch) -> Iterator[Batch]:
     """Within this block, batches run where ``batch`` says (a command's ``--workers`` or
     ``--scheduler``), one local cluster serving every batch of the block."""
     batch = _available(batch)
-    if not batch.on_cluster:
-        token = _current.set(batch)
-        try:
-            yield batch
-        finally:
-            _current.reset(token)
-        return
-    with _client(batch) as client:
+    with _client(batch) if batch.on_cluster else nullcontext() as client:
         token = _current.set(dataclasses.replace(batch, client=client))
         try:
             yield batch
@@ -168,7 +161,8 @@ def run_tasks(
             for n, (name, item) in enumerate(items.items())
         }
         _wait(futures.values(), budget)
-        return {name: f.result() if f.status == "finished" else None for name, f in futures.items()}
+        # a task that failed raises here, as its solve would serially; a cancelled one is None
+        return {name: None if f.cancelled() else f.result() for name, f in futures.items()}
 
 
 def _wait(futures, budget) -> None:
