@@ -84,7 +84,7 @@ def _by_dynamic_programming(cost: np.ndarray, caps: np.ndarray, need: float) -> 
         taken.append(np.packbits(better))
     chosen, left = [], target
     for item in range(len(sizes) - 1, -1, -1):
-        if left > 0 and np.unpackbits(taken[item], count=target + 1)[left]:
+        if left > 0 and taken[item][left >> 3] >> (7 - (left & 7)) & 1:  # bit ``left``
             chosen.append(item)
             left = max(left - int(sizes[item]), 0)
     return np.array(chosen[::-1], np.int64)
