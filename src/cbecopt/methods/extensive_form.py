@@ -39,11 +39,18 @@ REPORTS = ("stochastic",)
 """Analyses the extensive form can add to a two-stage result."""
 
 
-def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
+def solve(
+    task: Task,
+    run: Run,
+    solve_form=solve_extensive_form,
+    prepared: tuple[ExtensiveForm, Any, Clock] | None = None,
+) -> Result:
     """Build the extensive form of ``task.problem``, hand it to HiGHS, solve, extract, report.
 
     ``solve_form(form, options) -> StageSolution`` solves the built form (another method may
-    solve it its own way, e.g. from a rounded plan: :mod:`cbecopt.methods.warm_start`)."""
+    solve it its own way, e.g. from a rounded plan: :mod:`cbecopt.methods.warm_start`).
+    ``prepared`` is the form, the built model and the clock of a method that built them
+    (:func:`built_and_handed_off`) and falls back to this one: they are not built again."""
     unknown = [r for r in task.reports if r not in REPORTS]
     if unknown:
         raise OptionError(
@@ -58,22 +65,18 @@ def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
     if two_stage:
         run.settings["risk"] = {"weight": risk.weight, "alpha": risk.alpha}
     options = run.options
-    clock = Clock()
-    try:
-        with watched(options.budget):
-            form, built = _build(task.problem, risk, options)
-            clock.lap("build")
-            if task.write_model is not None:  # its time is in no part of the timings: "other"
-                highs.write_model(form.model, task.write_model)
-            clock.skip()
-            form.compile()
-            clock.lap("handoff")
-    except OutOfTime:
-        return stopped_before_solving(run, clock)
+    if prepared is not None:
+        form, built, clock = prepared
+    else:
+        clock = Clock()
+        try:
+            form, built = built_and_handed_off(task, risk, options, clock)
+        except OutOfTime:
+            return stopped_before_solving(run, clock)
     solution = solve_form(form, _leaving_room_for_marginal_values(options))
     outcome = solution.outcome
     clock.parts["handoff"] += solution.handoff_seconds
-    clock.parts["solve"] = outcome.solve_seconds
+    clock.parts["solve"] = clock.parts.get("solve", 0.0) + outcome.solve_seconds
     clock.skip()
 
     tables: dict[str, pd.DataFrame] = {}
@@ -127,6 +130,24 @@ def solve(task: Task, run: Run, solve_form=solve_extensive_form) -> Result:
         solver={"name": "highs", **outcome.info},
         reports=reports,
     )
+
+
+def built_and_handed_off(
+    task: Task, risk: RiskOptions, options, clock: Clock
+) -> tuple[ExtensiveForm, Any]:
+    """The extensive form of ``task.problem`` and what its extraction reads, built and handed
+    to HiGHS within the budget (``clock`` lapping ``build`` and ``handoff``), written to
+    ``task.write_model`` first when asked; :class:`~cbecopt.limits.OutOfTime` when the budget
+    ends before (:func:`stopped_before_solving` makes its result)."""
+    with watched(options.budget):
+        form, built = _build(task.problem, risk, options)
+        clock.lap("build")
+        if task.write_model is not None:  # its time is in no part of the timings: "other"
+            highs.write_model(form.model, task.write_model)
+        clock.skip()
+        form.compile()
+        clock.lap("handoff")
+    return form, built
 
 
 def stopped_before_solving(run: Run, clock: Clock) -> Result:

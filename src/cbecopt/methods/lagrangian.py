@@ -25,10 +25,11 @@ import numpy as np
 from cbecopt.cflp.branch import CFLPSolution, solve_cflp
 from cbecopt.cflp.problem import from_warehouses, not_covered
 from cbecopt.errors import OptionError
-from cbecopt.highs import CompiledModel, relative_gap, write_model
-from cbecopt.limits import OutOfTime, watched
+from cbecopt.highs import CompiledModel, relative_gap
+from cbecopt.limits import OutOfTime
 from cbecopt.methods import Task, extensive_form
 from cbecopt.results import Result, Run, Status
+from cbecopt.stochastic.twostage import RiskOptions
 
 APPLIES_TO = ("warehouses",)
 
@@ -41,31 +42,26 @@ def solve(task: Task, run: Run) -> Result:
     clock = extensive_form.Clock()
     budget = run.options.budget
     try:
-        with watched(budget):
-            form, built = task.problem.extensive_form()
-            clock.lap("build")
-            why = not_covered(built.data, built.config)
-            if why is not None:
-                run.warnings.append(
-                    "method lagrangian covers the multi-source model without lane "
-                    f"capacities or bounds on the warehouses opened; this one has {why}, "
-                    "so it is solved by the compact MILP"
-                )
-                return extensive_form.solve(task, run)
-            if task.write_model is not None:
-                write_model(form.model, task.write_model)
-            clock.skip()
-            compiled = form.compile()
-            clock.lap("handoff")
+        form, built = extensive_form.built_and_handed_off(task, RiskOptions(), run.options, clock)
     except OutOfTime:
         return extensive_form.stopped_before_solving(run, clock)
+    prepared = (form, built, clock)  # the compact MILP's, if it must solve this model
+    why = not_covered(built.data, built.config)
+    if why is not None:
+        run.warnings.append(
+            "method lagrangian covers the multi-source model without lane capacities or "
+            f"bounds on the warehouses opened; this one has {why}, so it is solved by the "
+            "compact MILP"
+        )
+        return extensive_form.solve(task, run, prepared=prepared)
+    compiled = form.compile()
     found = solve_cflp(from_warehouses(built.data), run.options.mip_rel_gap, budget.expired)
     clock.lap("solve")
     if found.infeasible:
         run.warnings.append(
             "the warehouses cannot serve every market even all open: the compact MILP diagnoses why"
         )
-        return extensive_form.solve(task, run)
+        return extensive_form.solve(task, run, prepared=prepared)
     if found.open is None:
         return run.stopped("before a plan was found", clock.parts)
     values = plan_values(compiled, built, found)
