@@ -47,14 +47,18 @@ import pyomo.environ as pyo
 
 from cbecopt.errors import OptionError
 from cbecopt.highs import relative_gap
-from cbecopt.limits import OutOfTime, check, watched
+from cbecopt.limits import OutOfTime, check
 from cbecopt.methods import Task
-from cbecopt.methods.extensive_form import Clock, solution_tables, stopped_before_solving
+from cbecopt.methods.extensive_form import (
+    Clock,
+    built_and_handed_off,
+    solution_tables,
+    stopped_before_solving,
+)
 from cbecopt.results import Result, Run, Status
 from cbecopt.stochastic.twostage import (
     ExtensiveForm,
     RiskOptions,
-    build_extensive_form,
     scenario_creator,
     solve_extensive_form,
 )
@@ -136,11 +140,7 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
     problem = task.problem
     clock = Clock()
     try:
-        with watched(budget):
-            form = build_extensive_form(problem, problem.scenarios(), RiskOptions(), budget)
-            clock.lap("build")
-            form.compile()
-            clock.lap("handoff")
+        form, _ = built_and_handed_off(task, RiskOptions(), options, clock)
     except OutOfTime:
         return stopped_before_solving(run, clock)
 
