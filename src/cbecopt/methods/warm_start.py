@@ -9,7 +9,9 @@ nothing. This method finds one the classic way first:
    an opening, a listing) rounded: up to 1 where the LP used it at all, down to 0 where it did
    not; the other integer columns (price segments, offers chosen) stay free, and this smaller
    MIP is solved (a third of the time then left) into a plan of the whole model: rounding up
-   only opens more, so the plan is feasible wherever the LP's was;
+   only opens more, so the plan is feasible wherever the LP's was; each decision rounded up
+   that the plan then does not need (every row it is in holds without it) is closed again
+   (:func:`unneeded_closed`);
 3. the whole model, from that plan (HiGHS's ``setSolution``), with the rest of the time.
 
 The result is the whole model's: its bound is HiGHS's proven bound on it, its status
@@ -24,8 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 
 import numpy as np
+from scipy import sparse
 
 from cbecopt.highs import (
     CompiledModel,
@@ -46,6 +50,8 @@ ROUNDED_SHARE = 1 / 3
 """Share of the time left after the LP for the MIP with the fixed charges rounded."""
 USED = 1e-6
 """An LP value above this counts as using the decision."""
+FEASIBILITY = 1e-7
+"""Relative tolerance of a row checked by :func:`unneeded_closed` (below HiGHS's 1e-6)."""
 INTERIOR_POINT_FROM = 100_000
 """Columns from which the LP relaxation is solved by interior point without crossover.
 Measured: the network demo's LP (243,224 columns) takes 59 s so and 238 s by dual simplex;
@@ -73,13 +79,16 @@ def solve_warm(
     fixed_columns: tuple[np.ndarray, np.ndarray] | None = None,
     starts: tuple[np.ndarray, ...] = (),
     used: np.ndarray | None = None,
+    improve: Callable[[np.ndarray, SolverOutcome], SolverOutcome] | None = None,
 ) -> SolverOutcome:
     """Steps 1-3 of the module on a compiled model, with ``fixed_columns`` held as
     :func:`~cbecopt.highs.solve_compiled` holds them; ``starts`` are further plans known to be
     feasible (e.g. another strategy's), the cheapest of them and the rounded plan starting the
     search. ``used`` (a value per column, read at the fixed-charge columns) says which
     fixed-charge decisions to round up instead of step 1's LP, e.g. those any SKU's own plan
-    used (:mod:`cbecopt.methods.network_blocks`)."""
+    used (:mod:`cbecopt.methods.network_blocks`). ``improve(used, rounded)``, when given, may
+    return a better plan than step 2's (a plan of the same model) before step 3 starts, e.g.
+    :func:`cbecopt.models.network.consolidation.consolidate`."""
     options = options.begin()
     fixed_charges = compiled.integer_columns[compiled.col_cost[compiled.integer_columns] > 0]
     if not len(fixed_charges):
@@ -101,21 +110,13 @@ def solve_warm(
             used = relaxed.values
     rounded = None
     if used is not None:
-        used = np.where(used[fixed_charges] > USED, 1.0, 0.0)
-        lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
-        lower[fixed_charges] = np.maximum(used, lower[fixed_charges])
-        upper[fixed_charges] = np.minimum(used, upper[fixed_charges])
-        log.debug(
-            "warm start: %d of %d fixed-charge decisions used; solving with them fixed",
-            int(used.sum()),
-            len(used),
-        )
-        restricted = dataclasses.replace(compiled, col_lower=lower, col_upper=upper)
-        rounded = solve_compiled(
-            restricted, options, options.budget.portion(ROUNDED_SHARE), fixed_columns
+        rounded = solve_rounded(
+            compiled, options, options.budget.portion(ROUNDED_SHARE), fixed_columns, used
         )
         handoff += rounded.handoff_seconds
         solve_seconds += rounded.solve_seconds
+        if improve is not None and rounded.values is not None:
+            rounded = improve(used, rounded)
     plans = (
         *starts,
         *([rounded.values] if rounded is not None and rounded.values is not None else []),
@@ -131,6 +132,61 @@ def solve_warm(
     outcome.handoff_seconds += handoff
     outcome.solve_seconds += solve_seconds
     return outcome
+
+
+def solve_rounded(
+    compiled: CompiledModel,
+    options: SolveOptions,
+    deadline: float | None,
+    fixed_columns: tuple[np.ndarray, np.ndarray] | None,
+    used: np.ndarray,
+    free: np.ndarray | None = None,
+) -> SolverOutcome:
+    """Step 2: the model with every fixed-charge decision held at 1 where ``used`` (a value
+    per column) is above :data:`USED` and at 0 elsewhere, solved by ``deadline``; then each
+    decision held at 1 that the plan does not need is closed (:func:`unneeded_closed`)."""
+    fixed_charges = compiled.integer_columns[compiled.col_cost[compiled.integer_columns] > 0]
+    chosen = np.where(used[fixed_charges] > USED, 1.0, 0.0)
+    lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
+    lower[fixed_charges] = np.maximum(chosen, lower[fixed_charges])
+    upper[fixed_charges] = np.minimum(chosen, upper[fixed_charges])
+    log.debug(
+        "warm start: %d of %d fixed-charge decisions used; solving with them fixed",
+        int(chosen.sum()),
+        len(chosen),
+    )
+    restricted = dataclasses.replace(compiled, col_lower=lower, col_upper=upper)
+    outcome = solve_compiled(restricted, options, deadline, fixed_columns)
+    if outcome.values is None:
+        return outcome
+    values = unneeded_closed(compiled, outcome.values, fixed_charges)
+    return dataclasses.replace(outcome, values=values, objective=compiled.objective_of(values))
+
+
+def unneeded_closed(compiled: CompiledModel, values: np.ndarray, columns: np.ndarray):
+    """``values`` with each of ``columns`` (fixed-charge decisions, the costliest first) at 1
+    set to 0 where every row it is in still holds without it: a warehouse, supplier or
+    listing the plan opened and does not use. The plan stays a plan of the model and costs
+    less by those decisions' costs."""
+    values = values.copy()
+    matrix = sparse.csr_matrix(
+        (compiled.row_value, compiled.row_index, compiled.row_start),
+        shape=(len(compiled.row_lower), compiled.n_cols),
+    )
+    activity = matrix @ values
+    by_column = matrix.tocsc()
+    lower, upper = compiled.row_lower, compiled.row_upper
+    for column in columns[np.argsort(-compiled.col_cost[columns], kind="stable")]:
+        if values[column] < 0.5 or compiled.col_lower[column] > 0.5:
+            continue
+        span = slice(by_column.indptr[column], by_column.indptr[column + 1])
+        rows = by_column.indices[span]
+        without = activity[rows] - by_column.data[span] * values[column]
+        slack = FEASIBILITY * np.maximum(1.0, np.abs(without))
+        if np.all((without >= lower[rows] - slack) & (without <= upper[rows] + slack)):
+            activity[rows] = without
+            values[column] = 0.0
+    return values
 
 
 def cheapest(compiled: CompiledModel, plans) -> np.ndarray | None:

@@ -39,6 +39,8 @@ from cbecopt.labelled import family_of
 from cbecopt.limits import OutOfTime
 from cbecopt.methods.warm_start import solve_warm
 from cbecopt.models.network.build import NetworkProblem
+from cbecopt.models.network.channels import warehouse_kinds
+from cbecopt.models.network.consolidation import consolidate
 from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.kpis import outlet_platforms
 from cbecopt.models.network.platforms import copied_from, with_copies
@@ -57,6 +59,8 @@ REMEDIES = (
 
 STRATEGIES = ("baseline", *REMEDIES, "sequential", "joint")
 """The strategies of the comparison, in the order of its rows."""
+CONSOLIDATION_SHARE = 0.5
+"""Most of the time left a first plan's consolidation (:mod:`.consolidation`) may take."""
 
 Fixings = Mapping[str, Mapping]
 """First-stage decisions held at a value: family name -> {label: value}."""
@@ -256,13 +260,16 @@ def solve_restriction(
     risk: RiskOptions | None = None,
     start: np.ndarray | None = None,
     used: Fixings | None = None,
+    consolidated: bool = False,
 ) -> Solved:
     """Build the model on ``r.data`` over its scenarios, fix ``r.fixed`` and solve, all
     within ``options``' budget, from a plan rounded from the LP relaxation (or from ``used``:
     the fixed-charge decisions to round up, by family and label, every other one closed) or
     ``start`` (a plan of the same model, e.g. another strategy's), the cheaper
     (:func:`cbecopt.methods.warm_start.solve_warm`); a build the budget cuts short is
-    ``no_solution``."""
+    ``no_solution``. ``consolidated``: the rounded plan's shared warehouses are first closed
+    one at a time while that lowers its cost (:mod:`.consolidation`, in at most
+    :data:`CONSOLIDATION_SHARE` of the time left)."""
     options = options.begin()
     problem = NetworkProblem(r.data)
     try:
@@ -281,7 +288,16 @@ def solve_restriction(
         rounding = np.zeros(compiled.n_cols)
         columns, values = fixed_columns(form, used)
         rounding[columns] = values
-    return Solved(r, form, solve_warm(compiled, options, fixed, starts, rounding))
+    improve = None
+    if consolidated:
+        deadline = options.budget.portion(CONSOLIDATION_SHARE)
+        bonded = {
+            name
+            for name, kind in zip(r.data.bonded, warehouse_kinds(r.data), strict=True)
+            if kind == "bonded"
+        }
+        improve = consolidate(form, options, deadline, fixed, bonded)
+    return Solved(r, form, solve_warm(compiled, options, fixed, starts, rounding, improve))
 
 
 def fixed_columns(form: ExtensiveForm, fixed: Fixings) -> tuple[np.ndarray, np.ndarray]:
