@@ -148,3 +148,23 @@ def test_the_comparisons_joint_by_blocks_is_bracketed_and_never_worse_than_seque
     assert joint.bound <= exact.objective * (1 + 1e-7) <= joint.objective * (1 + 2e-7)
     assert joint.objective <= sequential.objective * (1 + 1e-9)
     assert joint.gap == pytest.approx((joint.objective - joint.bound) / joint.objective)
+
+
+@pytest.mark.unit
+def test_a_sku_whose_relaxation_has_no_plan_rounds_up_every_supplier_offering_it(small):
+    """The first plan of the plan pass still buys a SKU whose relaxation ran out of time: its
+    suppliers are rounded up (those it does not buy from are closed when it is priced)."""
+    from cbecopt.models.network.blocks import SkuBlock, unfinished_block, used_by_any
+    from cbecopt.models.network.read import read_network
+    from cbecopt.results import Status
+
+    d = read_network(small)
+    first, second = d.skus[0], d.skus[1]
+    planned = SkuBlock(
+        first, Status.OPTIMAL, "", 1.0, 1.0, used={"use_supplier": {d.suppliers[0]: 1.0}}
+    )
+    used = used_by_any(d, [planned, unfinished_block(second, "time limit")])
+    offering = {d.suppliers[i] for i, k in d.offers if d.skus[k] == second}
+    assert offering
+    assert set(used["use_supplier"]) == offering | {d.suppliers[0]}
+    assert used_by_any(d, [unfinished_block(first, "time limit")]) is None

@@ -164,15 +164,20 @@ def unused_by_all(d: NetworkData, blocks: list[SkuBlock]) -> dict[str, dict]:
 
 def used_by_any(d: NetworkData, blocks: list[SkuBlock]) -> dict[str, dict] | None:
     """Every fixed-charge decision some SKU's plan used, by family and label of the whole
-    model ``d`` (1.0): the decisions to round up for a first plan of the whole model; ``None``
-    when a SKU has no plan (its needs are unknown)."""
-    most = _most_used(d, blocks)
-    if most is None:
+    model ``d`` (1.0): the decisions to round up for a first plan of the whole model. A SKU
+    whose relaxation ended without a plan adds every supplier offering it (the rounded plan
+    closes those it does not buy from); ``None`` when no SKU has a plan."""
+    planned = [b for b in blocks if b.objective is not None]
+    if not planned:
         return None
-    return {
-        family: {label: 1.0 for label, value in by_label.items() if value > 0.5}
-        for family, by_label in most.items()
-    }
+    used: dict[str, dict] = {}
+    for family, by_label in _most_used(d, planned).items():
+        used[family] = {label: 1.0 for label, value in by_label.items() if value > 0.5}
+    unplanned = {b.sku for b in blocks if b.objective is None}
+    for i, k in d.offers:
+        if d.skus[k] in unplanned:
+            used.setdefault("use_supplier", {})[d.suppliers[i]] = 1.0
+    return used
 
 
 def _most_used(d: NetworkData, blocks: list[SkuBlock]) -> dict[str, dict] | None:
