@@ -146,3 +146,48 @@ def test_ph_refuses_a_problem_of_one_scenario():
     instance = cbecopt.load_instance(ROOT / "instances" / "routing_demo")
     with pytest.raises(OptionError, match="has one"):
         cbecopt.solve(instance, "routing", method="ph")
+
+
+@pytest.mark.unit
+def test_method_options_become_the_methods_settings_each_of_its_type():
+    from cbecopt.methods import extensive_form, method_settings
+
+    settings = method_settings(
+        "ph", progressive_hedging, {"rho_factor": 2, "max_iterations": 3.0, "convergence": 0.01}
+    )
+    assert settings == progressive_hedging.PHSettings(
+        rho_factor=2.0, max_iterations=3, convergence=0.01
+    )
+    assert isinstance(settings.rho_factor, float) and isinstance(settings.max_iterations, int)
+    assert method_settings("ph", progressive_hedging, {}) is None
+    with pytest.raises(OptionError, match="no option rho; its options: rho_factor, rho_floor"):
+        method_settings("ph", progressive_hedging, {"rho": 1.0})
+    with pytest.raises(OptionError, match="max_iterations of method 'ph' takes a int"):
+        method_settings("ph", progressive_hedging, {"max_iterations": 2.5})
+    with pytest.raises(OptionError, match="rho_factor of method 'ph' takes a float"):
+        method_settings("ph", progressive_hedging, {"rho_factor": "high"})
+    with pytest.raises(OptionError, match="must be positive"):
+        method_settings("ph", progressive_hedging, {"rho_factor": -1.0})
+    with pytest.raises(OptionError, match="method 'extensive_form' takes no method options"):
+        method_settings("extensive_form", extensive_form, {"rho_factor": 1.0})
+
+
+@pytest.mark.integration
+def test_cli_method_options_set_ph_and_a_wrong_one_is_refused_by_name():
+    run = run_cbecopt(
+        "solve", "contracts_demo", "--model", "contracts", "--method", "ph",
+        "--method-option", "rho_factor=0.5", "--method-option", "max_iterations=1",
+        "--time-limit", "20", "--json",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["options"]["ph"]["rho_factor"] == 0.5
+    assert data["options"]["ph"]["max_iterations"] == 1
+    assert data["options"]["method_options"] == {"rho_factor": 0.5, "max_iterations": 1}
+    wrong = run_cbecopt(
+        "solve", "contracts_demo", "--model", "contracts", "--method", "ph",
+        "--method-option", "rho=0.5",
+    )  # fmt: skip
+    assert wrong.returncode != 0
+    assert "--method-option" in wrong.stderr and "its options: rho_factor" in wrong.stderr
+    assert "Traceback" not in wrong.stderr

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from cbecopt.errors import OptionError
 from cbecopt.highs import SolveOptions
 from cbecopt.instance import Instance
-from cbecopt.methods import DEFAULT_METHOD, Task, method_module
+from cbecopt.methods import DEFAULT_METHOD, Task, method_module, method_settings
 from cbecopt.models import MODELS, check_inputs, model_spec
 from cbecopt.months import label_months
 from cbecopt.results import Result, Run
@@ -32,6 +32,7 @@ def solve(
     reports: Sequence[str] = (),
     write_model: str | Path | None = None,
     method: str | None = None,
+    method_options: Mapping[str, Any] | None = None,
 ) -> Result:
     """Build the model for ``instance``, solve it with HiGHS, and return a :class:`Result`.
 
@@ -48,6 +49,8 @@ def solve(
     method : how to solve, a key of :data:`cbecopt.methods.METHODS`: ``extensive_form`` (the
         default) or ``sku_blocks`` (routing, block size from ``RoutingConfig.sku_blocks``;
         a config with ``sku_blocks`` set chooses it when ``method`` is not given).
+    method_options : the method's own settings by name (e.g. ``{"rho_factor": 0.5}`` for
+        ``ph``; :func:`cbecopt.methods.method_settings` says which a method takes).
 
     The time limit counts from this call's first line and covers everything: checks, build,
     handoff, solve, extraction and reports. The inputs are checked first
@@ -73,6 +76,9 @@ def solve(
     chosen_method = _method(method, config, spec.method)
     chosen = method_module(chosen_method, model)
     run.settings["method"] = chosen_method
+    settings = method_settings(chosen_method, chosen, method_options)
+    if method_options:
+        run.settings["method_options"] = dict(method_options)
     data = check_inputs(instance, model, config, options.seed)
     run.warnings = spec.warnings(instance, data)
     run.config = _config_dict(_resolved(config or spec.config_type(), instance))
@@ -87,6 +93,7 @@ def solve(
         None if write_model is None else Path(write_model),
         spec.marginal_values,
         instance,
+        settings,
     )
     run.parts["prepare"] = time.perf_counter() - start
     if options.budget.expired():

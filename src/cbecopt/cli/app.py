@@ -404,11 +404,17 @@ def command_started() -> float:
 
 
 def _highs_options(pairs: list[str]) -> dict:
+    return key_values(pairs, "--highs-option")
+
+
+def key_values(pairs: list[str], flag: str) -> dict:
+    """``KEY=VALUE`` pairs of a repeatable ``flag`` as a dict, each value read as a bool,
+    number or text (:func:`~cbecopt.highs.highs_option_value`)."""
     options = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise OptionError(f"'{pair}' is not KEY=VALUE", "--highs-option")
+            raise OptionError(f"'{pair}' is not KEY=VALUE", flag)
         options[key.strip()] = highs_option_value(value.strip())
     return options
 

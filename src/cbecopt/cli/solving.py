@@ -33,6 +33,7 @@ from cbecopt.cli.app import (
     exit_code,
     fail,
     flagged,
+    key_values,
     load,
     out,
     print_frame,
@@ -384,6 +385,14 @@ def solve(
             "--sku-blocks N chooses sku_blocks)."
         ),
     ] = None,
+    method_option: Annotated[
+        list[str],
+        typer.Option(
+            "--method-option",
+            help="A setting of the method KEY=VALUE (repeatable), e.g. ph: rho_factor=0.5, "
+            "max_iterations=50.",
+        ),
+    ] = [],  # noqa: B006
     samples: SamplesOpt = None,
     distribution: DistributionOpt = None,
     risk_weight: RiskWeightOpt = None,
@@ -465,6 +474,11 @@ def solve(
             raise OptionError(
                 "--marginal-values reports the duals of one model; --independent solves many"
             )
+        method_options = key_values(method_option, "--method-option")
+        if method_options and method is None:
+            raise OptionError(
+                "takes the settings of the method given by --method", "--method-option"
+            )
         if method is not None and independent:
             raise OptionError(
                 "--method applies to one model solved from an instance, not to --independent "
@@ -491,7 +505,9 @@ def solve(
                 with running_on(batch):
                     result = compare_sharing(source, options, config)
             else:
-                result = solve_model(source, model, options, config, report, write_model, method)
+                result = solve_model(
+                    source, model, options, config, report, write_model, method, method_options
+                )
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, model=model, instance=str(path))
     try:

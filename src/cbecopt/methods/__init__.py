@@ -14,7 +14,8 @@ made.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -55,6 +56,8 @@ class Task:
         table (:attr:`cbecopt.models.spec.ModelSpec.marginal_values`), ``None``: as they are.
     instance : the instance the problem was read from, for a method that splits it (the
         network's SKU blocks); ``None`` for a problem made without one.
+    settings : the method's own settings (an instance of its module's ``SETTINGS`` type, from
+        :func:`method_settings`); ``None``: its defaults.
     """
 
     problem: Any
@@ -67,6 +70,7 @@ class Task:
     write_model: Path | None = None
     marginal_labels: Callable[[Any], Any] | None = None
     instance: Any = None
+    settings: Any = None
 
 
 def method_module(name: str, model: str) -> ModuleType:
@@ -80,3 +84,46 @@ def method_module(name: str, model: str) -> ModuleType:
             f"method '{name}' applies to {' / '.join(module.APPLIES_TO)}, not {model}"
         )
     return module
+
+
+def method_settings(name: str, module: ModuleType, given: Mapping[str, Any] | None) -> Any:
+    """The settings of method ``name`` (its module's ``SETTINGS`` dataclass) with the values
+    ``given`` (``--method-option KEY=VALUE``), each converted to its field's type; ``None``
+    when none are given. A method without settings, an unknown key or a value of the wrong
+    kind is an :class:`OptionError` naming the keys the method takes."""
+    if not given:
+        return None
+    flag = "--method-option"
+    kind = getattr(module, "SETTINGS", None)
+    if kind is None:
+        raise OptionError(f"method '{name}' takes no method options", flag)
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    unknown = sorted(set(given) - set(fields))
+    if unknown:
+        raise OptionError(
+            f"method '{name}' has no option {', '.join(unknown)}; its options: {', '.join(fields)}",
+            flag,
+        )
+    values = {}
+    for key, value in given.items():
+        wanted = type(fields[key].default)
+        try:
+            values[key] = _converted(value, wanted)
+        except (TypeError, ValueError):
+            raise OptionError(
+                f"{key} of method '{name}' takes a {wanted.__name__}, got {value!r}", flag
+            ) from None
+    return kind(**values)
+
+
+def _converted(value: Any, wanted: type) -> Any:
+    """``value`` as a ``wanted`` (int, float, bool or str); a lossy conversion is an error."""
+    if wanted is bool:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(value)
+    if wanted is int and isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    if wanted in (int, float) and isinstance(value, bool | str):
+        raise ValueError(value)
+    return wanted(value)

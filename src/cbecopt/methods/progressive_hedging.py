@@ -111,6 +111,10 @@ class PHSettings:
             raise OptionError("PH iteration counts must not be negative")
 
 
+SETTINGS = PHSettings
+"""The settings ``--method-option KEY=VALUE`` sets (:func:`cbecopt.methods.method_settings`)."""
+
+
 @dataclass
 class _Incumbent:
     """The best evaluated plan so far, and every plan evaluated (by its rounded key)."""
@@ -125,7 +129,7 @@ class _Incumbent:
 
 def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
     """Progressive hedging on ``task.problem`` within the call's budget; see the module."""
-    settings = settings or PHSettings()
+    settings = settings or task.settings or PHSettings()
     _refuse_unsupported(task, run)
     options = run.options
     budget = options.budget
