@@ -26,6 +26,7 @@ from cbecopt.errors import OptionError
 METHODS: dict[str, str] = {
     "extensive_form": "cbecopt.methods.extensive_form",
     "lagrangian": "cbecopt.methods.lagrangian",
+    "lshaped": "cbecopt.methods.lshaped",
     "ph": "cbecopt.methods.progressive_hedging",
     "sku_blocks": "cbecopt.methods.sku_blocks",
     "warm_start": "cbecopt.methods.warm_start",

@@ -40,6 +40,8 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -123,6 +125,57 @@ class _Incumbent:
     seconds: float = 0.0
 
 
+class PlanEvaluator:
+    """First stages, in mpi-sppy's order of the first-stage variables, evaluated exactly: the
+    first-stage columns of the extensive form fixed at the plan (integers rounded), the
+    recourse of every scenario solved by HiGHS; the best kept in ``best``, every plan
+    remembered by its rounded key and solved once."""
+
+    def __init__(self, form: ExtensiveForm, options, best: _Incumbent):
+        self.form = form
+        self.options = options
+        self.best = best
+        self.to_form = _nonant_order(form)
+        self.integer: np.ndarray | None = None  # which first-stage variables are integer
+
+    def evaluate(self, plan: np.ndarray, source: str) -> float | None:
+        """Fix the first stage at ``plan`` in the extensive form, solve, keep it if best; its
+        cost (``inf``: some scenario has no feasible recourse), ``None`` when the budget
+        stopped it or had ended before."""
+        plan = self.rounded(plan)
+        key = plan.tobytes()
+        if key in self.best.evaluated:
+            return self.best.evaluated[key]
+        if self.options.budget.expired():
+            return None
+        started = time.perf_counter()
+        in_form = np.empty_like(plan)
+        in_form[self.to_form] = plan
+        solution = solve_extensive_form(self.form, self.options, fixed_first_stage=in_form)
+        self.best.seconds += time.perf_counter() - started
+        out = solution.outcome
+        if out.values is None:
+            if out.status == Status.NO_SOLUTION:
+                return None  # stopped by the budget: may be evaluated again, if time is left
+            self.best.evaluated[key] = math.inf  # infeasible recourse for some scenario
+            return math.inf
+        self.best.evaluated[key] = out.objective
+        log.info("plan from %s costs %s", source, out.objective)
+        if out.objective < self.best.objective:
+            self.best.objective = out.objective
+            self.best.values = out.values
+            self.best.first_stage = in_form
+            self.best.source = source
+        return out.objective
+
+    def rounded(self, plan: np.ndarray) -> np.ndarray:
+        plan = np.asarray(plan, dtype=float).copy()
+        if self.integer is not None:
+            plan[self.integer] = np.round(plan[self.integer])
+        plan[plan == 0] = 0.0  # no -0.0 in a key
+        return plan
+
+
 def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
     """Progressive hedging on ``task.problem`` within the call's budget; see the module."""
     settings = settings or PHSettings()
@@ -190,24 +243,26 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
     )
 
 
-def _refuse_unsupported(task: Task, run: Run) -> None:
+def _refuse_unsupported(task: Task, run: Run, method: str = "ph") -> None:
+    """What a decomposition by scenario on mpi-sppy (``ph``, ``lshaped``) cannot do."""
     risk = task.risk or RiskOptions()
     if risk.weight > 0:
         raise OptionError(
-            "method ph solves the risk-neutral problem only (a CVaR weight > 0 couples the "
-            "scenarios): use --method extensive_form"
+            f"method {method} solves the risk-neutral problem only (a CVaR weight > 0 couples "
+            "the scenarios): use --method extensive_form"
         )
     if task.reports:
         raise OptionError(
-            f"method ph makes no reports ({', '.join(task.reports)}): use --method extensive_form"
+            f"method {method} makes no reports ({', '.join(task.reports)}): "
+            "use --method extensive_form"
         )
     if run.options.marginal_values:
-        raise OptionError("method ph gives no marginal values: use --method extensive_form")
+        raise OptionError(f"method {method} gives no marginal values: use --method extensive_form")
     if task.write_model is not None:
-        raise OptionError("method ph writes no model (it solves one per scenario)")
+        raise OptionError(f"method {method} writes no model (it solves one per scenario)")
     if len(task.problem.scenarios()) < 2:  # and its one model's handoff cannot be interrupted
         raise OptionError(
-            "method ph hedges between scenarios and this problem has one: "
+            f"method {method} decomposes by scenario and this problem has one: "
             "use --method extensive_form (the same model, solved whole)"
         )
 
@@ -228,26 +283,16 @@ class _PHRun:
         self.convergence: float | None = None
         self.ph_seconds = 0.0
         self.why_no_plan = ""
-        self.integer = None
+        self.evaluator = PlanEvaluator(form, options, best)
         self.ph = None
         self.spread: np.ndarray | None = None
-        self.to_form = _nonant_order(form)
         self.started = time.perf_counter()
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> str:
         """Run PH until converged, proved, out of iterations or out of time; the termination."""
-        try:
-            with (  # its import prints a timer line
-                contextlib.redirect_stdout(io.StringIO()),
-                contextlib.redirect_stderr(io.StringIO()),
-            ):
-                from mpisppy.opt.ph import PH
-                from mpisppy.utils.sputils import solver_options_layer
-        except ImportError as exc:  # pip install 'cbecopt[scale]'
-            raise OptionError(
-                f"method ph needs mpi-sppy ({exc}): pip install 'cbecopt[scale]'"
-            ) from exc
+        PH = mpisppy_module("mpisppy.opt.ph", "ph").PH
+        solver_options_layer = mpisppy_module("mpisppy.utils.sputils", "ph").solver_options_layer
         ph_options = {
             "solver_name": SOLVER,
             "PHIterLimit": self.settings.max_iterations,
@@ -294,7 +339,7 @@ class _PHRun:
         if self.budget.expired():
             return f"{self.budget.why_stopped()} before progressive hedging started"
         first = next(iter(ph.local_scenarios.values()))
-        self.integer = np.array(
+        self.evaluator.integer = np.array(
             [v.is_integer() or v.is_binary() for v in first._mpisppy_data.nonant_indices.values()]
         )
         try:
@@ -392,35 +437,10 @@ class _PHRun:
             self._evaluate(plans[key], f"a scenario's own plan (iteration {iteration}, #{rank})")
 
     def _evaluate(self, plan: np.ndarray, source: str) -> None:
-        """Fix the first stage at ``plan`` in the extensive form, solve, keep it if best."""
-        plan = self._rounded(plan)
-        key = plan.tobytes()
-        if key in self.best.evaluated or self.budget.expired():
-            return
-        started = time.perf_counter()
-        in_form = np.empty_like(plan)
-        in_form[self.to_form] = plan
-        solution = solve_extensive_form(self.form, self.options, fixed_first_stage=in_form)
-        self.best.seconds += time.perf_counter() - started
-        out = solution.outcome
-        if out.values is None:
-            if out.status == Status.NO_SOLUTION:
-                return  # stopped by the budget: may be evaluated again, if time is left
-            self.best.evaluated[key] = math.inf  # infeasible recourse for some scenario
-            return
-        self.best.evaluated[key] = out.objective
-        log.info("PH: plan from %s costs %s", source, out.objective)
-        if out.objective < self.best.objective:
-            self.best.objective = out.objective
-            self.best.values = out.values
-            self.best.first_stage = in_form
-            self.best.source = source
+        self.evaluator.evaluate(plan, source)
 
     def _rounded(self, plan: np.ndarray) -> np.ndarray:
-        plan = np.asarray(plan, dtype=float).copy()
-        plan[self.integer] = np.round(plan[self.integer])
-        plan[plan == 0] = 0.0  # no -0.0 in a key
-        return plan
+        return self.evaluator.rounded(plan)
 
     @staticmethod
     def _xbar(ph) -> np.ndarray:
@@ -448,11 +468,7 @@ class _PHRun:
         )
 
     def _solver_options(self) -> dict[str, Any]:
-        opts: dict[str, Any] = {"mip_rel_gap": float(self.options.mip_rel_gap)}
-        opts.update(self.options.highs_options)
-        if self.options.threads is not None:
-            opts["threads"] = int(self.options.threads)
-        return opts
+        return highs_options(self.options)
 
     def _rho_setter(self, scenario) -> list[tuple[int, float]]:
         """``rho_factor * max(|c|, rho_floor) / max(spread, 1)`` for every first-stage
@@ -474,25 +490,56 @@ class _PHRun:
         return out
 
     @staticmethod
-    @contextlib.contextmanager
     def _quiet():
-        """mpi-sppy prints its progress and Pyomo logs every subproblem solve: keep them off
-        the standard output and the log (in the debug log)."""
-        text = io.StringIO()
-        chatty = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+        return quiet()
+
+
+def mpisppy_module(name: str, method: str) -> ModuleType:
+    """mpi-sppy's module ``name`` (its import prints a timer line: kept off the output); an
+    :class:`OptionError` naming ``method`` when mpi-sppy is not installed."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return import_module(name)
+    except ImportError as exc:  # pip install 'cbecopt[scale]'
+        raise OptionError(
+            f"method {method} needs mpi-sppy ({exc}): pip install 'cbecopt[scale]'"
+        ) from exc
+
+
+def highs_options(options) -> dict[str, Any]:
+    """HiGHS's options for a subproblem solved through Pyomo: the call's ``mip_rel_gap``,
+    ``highs_options`` and ``threads``."""
+    opts: dict[str, Any] = {"mip_rel_gap": float(options.mip_rel_gap)}
+    opts.update(options.highs_options)
+    if options.threads is not None:
+        opts["threads"] = int(options.threads)
+    return opts
+
+
+@contextlib.contextmanager
+def quiet():
+    """mpi-sppy prints its progress and Pyomo logs every subproblem solve: keep them off
+    the standard output and the log (in the debug log)."""
+    text = io.StringIO()
+    chatty = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+    for logger in chatty:
+        logger.addFilter(_to_debug)
+    try:
+        with contextlib.redirect_stdout(text):
+            yield
+    finally:
         for logger in chatty:
-            logger.addFilter(_to_debug)
-        try:
-            with contextlib.redirect_stdout(text):
-                yield
-        finally:
-            for logger in chatty:
-                logger.removeFilter(_to_debug)
-            if text.getvalue().strip():
-                log.debug("mpi-sppy: %s", text.getvalue().strip())
+            logger.removeFilter(_to_debug)
+        if text.getvalue().strip():
+            log.debug("mpi-sppy: %s", text.getvalue().strip())
 
 
-_CHATTY_LOGGERS = ("pyomo.core", "pyomo.contrib.appsi.solvers.highs", "mpisppy")
+_CHATTY_LOGGERS = (
+    "pyomo.core",
+    "pyomo.contrib.appsi.solvers.highs",
+    "pyomo.contrib.solver",
+    "mpisppy",
+)
 """Loggers that report every subproblem solve (HiGHS's log through appsi at INFO; a solve
 stopped by the time limit is "loaded with an 'aborted' status" at WARNING)."""
 

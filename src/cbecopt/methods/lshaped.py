@@ -1,0 +1,421 @@
+"""The L-shaped method (Van Slyke and Wets 1969; multi-cut, Birge and Louveaux 1988) on
+mpi-sppy, for the two-stage models whose recourse is continuous.
+
+mpi-sppy's :class:`mpisppy.opt.lshaped.LShapedMethod` makes the master (the first stage and
+one ``eta`` per scenario, each bounded below by its scenario's own optimum, which it solves
+first) and one subproblem per scenario (its recourse, the first stage held at the master's
+plan by equality rows whose duals give the optimality cuts; the rows that touch the first
+stage are made elastic, so a plan without feasible recourse gets a feasibility cut instead).
+The master is solved by HiGHS through ``appsi_highs`` (a MIP when the first stage has
+integers), the subproblems through Pyomo's ``highs`` (the only HiGHS interface whose duals
+mpi-sppy's cut generator reads: an ``appsi_highs`` solver has no ``name`` and its dual sign
+convention is not registered). Run without ``mpiexec`` it is one process, one rank.
+
+mpi-sppy's own loop (``lshaped_algorithm``) has no time limit and solves the master
+unbounded in time, so this module drives its pieces iteration by iteration
+(``create_root``, ``LShapedCutGenerator.add_subproblem``/``generate_cut``): the budget is
+checked before each scenario model is built, each scenario's ``eta`` bound is solved, each
+master and each round of subproblems, and every HiGHS solve gets the time left as its
+``time_limit``. A stop request (Ctrl-C, SIGTERM) ends the call with the incumbent.
+
+Two things adapt cbecopt's scenario models (:func:`cbecopt.stochastic.twostage.
+scenario_creator`) to what mpi-sppy's L-shaped code expects, on its copies only: the
+objective is moved to the top of the model (mpi-sppy deletes and replaces it there), and the
+rows of linear families are remade as ordinary constraints (mpi-sppy deletes the rows it
+moves between master and subproblems one by one, which a :class:`~cbecopt.linear.LinearFamily`
+does not allow). That costs a Python expression per row: fine for the scenario models of
+the bundled instances, slow for very large ones.
+
+What the call reports is proved, as with ``ph``:
+
+- **incumbent**: every master's plan is evaluated exactly on every scenario by fixing the
+  first-stage columns in cbecopt's extensive form
+  (:class:`~cbecopt.methods.progressive_hedging.PlanEvaluator`); the best is kept, and the
+  result's tables and KPIs are the extensive form's extraction of it.
+- **bound**: the master's objective, a relaxation of the problem by the cuts so far; when the
+  master is a MIP stopped early, its proven MIP bound. The best over the iterations is kept.
+
+The status is ``optimal`` only when the gap between them is within ``mip_rel_gap``, else
+``feasible`` (``no_solution`` when no plan was evaluated). Integer recourse has no
+L-shaped cuts: such a problem is refused, pointing to ``ph`` or the extensive form.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+
+from cbecopt.errors import OptionError
+from cbecopt.highs import relative_gap
+from cbecopt.limits import OutOfTime, check
+from cbecopt.linear import LinearFamily
+from cbecopt.methods import Task
+from cbecopt.methods.extensive_form import (
+    Clock,
+    built_and_handed_off,
+    solution_tables,
+    stopped_before_solving,
+)
+from cbecopt.methods.progressive_hedging import (
+    PlanEvaluator,
+    _Incumbent,
+    _refuse_unsupported,
+    highs_options,
+    mpisppy_module,
+    quiet,
+)
+from cbecopt.results import Result, Run, Status
+from cbecopt.stochastic.twostage import ExtensiveForm, RiskOptions, scenario_creator
+
+APPLIES_TO = ("contracts", "routing", "network", "smps")
+"""The two-stage models (those with continuous recourse; the others are refused)."""
+MASTER_SOLVER = "appsi_highs"
+"""The master's solver name in Pyomo."""
+SUBPROBLEM_SOLVER = "highs"
+"""The subproblems' solver name in Pyomo (mpi-sppy's cut generator reads its duals)."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LShapedSettings:
+    """How the L-shaped method runs.
+
+    Parameters
+    ----------
+    max_iterations : master solves at most.
+    cut_tolerance : a scenario's cut is added when its recourse exceeds its ``eta`` by more
+        than this (mpi-sppy's ``tol``; the relative gap usually ends the run first).
+    """
+
+    max_iterations: int = 200
+    cut_tolerance: float = 1e-6
+
+    def __post_init__(self) -> None:
+        if self.max_iterations < 1:
+            raise OptionError("L-shaped max_iterations must be at least 1")
+        if not self.cut_tolerance >= 0:
+            raise OptionError("L-shaped cut_tolerance must not be negative")
+
+
+def solve(task: Task, run: Run, settings: LShapedSettings | None = None) -> Result:
+    """The L-shaped method on ``task.problem`` within the call's budget; see the module."""
+    settings = settings or LShapedSettings()
+    _refuse_unsupported(task, run, "lshaped")
+    problem = task.problem
+    mpisppy_module("mpisppy.opt.lshaped", "lshaped")  # its import prints: kept off the output
+    _refuse_integer_recourse(scenario_creator(problem, problem.scenarios()[0][0]))
+    options = run.options
+    budget = options.budget
+    run.settings["lshaped"] = {
+        "max_iterations": settings.max_iterations,
+        "cut_tolerance": settings.cut_tolerance,
+        "master_solver": MASTER_SOLVER,
+        "subproblem_solver": SUBPROBLEM_SOLVER,
+    }
+    clock = Clock()
+    try:
+        form, _ = built_and_handed_off(task, RiskOptions(), options, clock)
+    except OutOfTime:
+        return stopped_before_solving(run, clock)
+
+    best = _Incumbent()
+    state = _LShapedRun(problem, form, settings, options, best)
+    termination = state.run()
+    clock.parts["lshaped"] = state.seconds
+    clock.parts["evaluate"] = best.seconds
+    clock.skip()
+
+    bound = state.bound
+    tables: dict = {}
+    kpis: dict[str, Any] = {}
+    diagnosis: list[str] = []
+    if best.values is not None:
+        tables, kpis = solution_tables(form, best.values, problem, task.extract, RiskOptions())
+        gap = None if bound is None else relative_gap(best.objective, bound)
+        proved = gap is not None and gap <= options.mip_rel_gap
+        status = Status.OPTIMAL if proved else Status.FEASIBLE
+        objective = best.objective
+    else:
+        status, objective, gap = Status.NO_SOLUTION, None, None
+        diagnosis = [state.why_no_plan or budget.no_solution_advice()]
+    clock.lap("extract")
+    kpis.update(
+        {
+            "lshaped_iterations": state.iterations,
+            "lshaped_cuts": state.cuts,
+            "lshaped_plans_evaluated": len(best.evaluated),
+            "lshaped_incumbent_from": best.source,
+        }
+    )
+    compiled = form.compile()
+    return run.result(
+        status,
+        termination,
+        parts=clock.parts,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        tables=tables,
+        kpis=kpis,
+        diagnosis=diagnosis,
+        size={"scenarios": len(form.names), **compiled.size()},
+        solver={
+            "name": "highs",
+            "interface": f"{MASTER_SOLVER} (master), {SUBPROBLEM_SOLVER} (subproblems)",
+            "engine": "mpi-sppy L-shaped",
+        },
+    )
+
+
+def _refuse_integer_recourse(scenario: pyo.ConcreteModel) -> None:
+    """An :class:`OptionError` when a second-stage variable of ``scenario`` (a scenario model
+    in mpi-sppy's convention; every scenario of a model has the same variables) is integer."""
+    first = {id(v) for v in scenario._mpisppy_node_list[0].nonant_vardata_list}
+    integer = [
+        v.name
+        for v in scenario.component_data_objects(pyo.Var, descend_into=True)
+        if id(v) not in first and (v.is_integer() or v.is_binary())
+    ]
+    if integer:
+        shown = ", ".join(integer[:3]) + (
+            f" and {len(integer) - 3} more" if len(integer) > 3 else ""
+        )
+        raise OptionError(
+            f"method lshaped needs continuous recourse and this problem has integer "
+            f"second-stage variables ({shown}): use --method ph, or --method extensive_form "
+            "(the whole model solved by HiGHS)"
+        )
+
+
+def lshaped_scenario(problem, name: str) -> pyo.ConcreteModel:
+    """Scenario ``name``'s model as mpi-sppy's L-shaped code expects it: cbecopt's
+    :func:`~cbecopt.stochastic.twostage.scenario_creator` model with its objective at the top
+    of the model and the rows of its linear families remade as ordinary constraints."""
+    m = scenario_creator(problem, name)
+    block = m.component(problem.key)
+    objective = block.total_cost
+    block.del_component(objective)
+    m.add_component("total_cost", objective)
+    for family in list(m.component_objects(pyo.Constraint, descend_into=True)):
+        if not isinstance(family, LinearFamily):
+            continue
+        owner, local = family.parent_block(), family.local_name
+        rows = [family.row_expression(r) for r in range(len(family))]
+        owner.del_component(family)
+        owner.add_component(
+            local,
+            pyo.Constraint(range(len(rows)), rule=lambda _, r, rows=rows: rows[r], doc=family.doc),
+        )
+    return m
+
+
+class _LShapedRun:
+    """One L-shaped run: mpi-sppy's pieces driven iteration by iteration."""
+
+    def __init__(self, problem, form: ExtensiveForm, settings: LShapedSettings, options, best):
+        self.problem = problem
+        self.form = form
+        self.settings = settings
+        self.options = options
+        self.budget = options.budget
+        self.best: _Incumbent = best
+        self.evaluator = PlanEvaluator(form, options, best)
+        self.bound: float | None = None
+        self.iterations = 0
+        self.cuts = 0
+        self.seconds = 0.0
+        self.why_no_plan = ""
+
+    def run(self) -> str:
+        """Run until proved, converged, out of iterations or out of time; the termination."""
+        lshaped = mpisppy_module("mpisppy.opt.lshaped", "lshaped")
+        cuts = mpisppy_module("mpisppy.utils.lshaped_cuts", "lshaped")
+        started = time.perf_counter()
+        try:
+            with quiet():
+                return self._run(lshaped, cuts)
+        except KeyboardInterrupt:  # the API without the command line's signal handlers
+            if self.budget.stop_reason is not None:
+                raise  # a second one
+            self.budget.request_stop("SIGINT")
+            return f"{self.budget.why_stopped()} during the L-shaped method"
+        finally:
+            self.seconds = time.perf_counter() - started - self.best.seconds
+
+    def _run(self, lshaped, cuts) -> str:
+        def creator(name: str) -> pyo.ConcreteModel:
+            check(self.budget)  # the scenario models are built within the budget too
+            return lshaped_scenario(self.problem, name)
+
+        sp_options = highs_options(self.options)
+        ls_options = {
+            "root_solver": MASTER_SOLVER,
+            "sp_solver": SUBPROBLEM_SOLVER,
+            "sp_solver_options": sp_options,
+            "valid_eta_lb": {name: -math.inf for name in self.form.names},  # cut below instead
+            "max_iter": self.settings.max_iterations,
+            "tol": self.settings.cut_tolerance,
+            "verbose": False,
+        }
+        try:
+            ls = lshaped.LShapedMethod(ls_options, list(self.form.names), creator)
+            ls.create_root()
+        except OutOfTime:
+            return f"{self.budget.why_stopped()} while the scenario models were built"
+        master = ls.root
+        lshaped._init_vars(ls.root_vars)
+        self.evaluator.integer = np.array([v.is_integer() or v.is_binary() for v in ls.root_vars])
+        master.bender = cuts.LShapedCutGenerator()
+        master.bender.set_input(
+            root_vars=ls.root_vars, tol=self.settings.cut_tolerance, comm=ls.mpicomm
+        )
+        master.bender.set_ls(ls)
+
+        floors = self._wait_and_see(ls)
+        if floors is None:
+            if self.budget.expired():
+                return f"{self.budget.why_stopped()} while the scenarios were solved alone"
+            return "a scenario alone gave no lower bound"
+        _add_wait_and_see_cuts(master, ls, floors)
+        for name in ls.local_scenario_names:
+            master.bender.add_subproblem(
+                subproblem_fn=ls.create_subproblem,
+                subproblem_fn_kwargs={"scenario_name": name},
+                root_eta=master.eta[name],
+                subproblem_solver=SUBPROBLEM_SOLVER,
+                subproblem_solver_options=sp_options,
+            )
+        return self._iterate(master)
+
+    def _wait_and_see(self, ls) -> dict[str, float] | None:
+        """Each scenario's own optimum, first stage and recourse (its MIP bound when stopped
+        early): the floor of the wait-and-see cuts (``None`` when one has none)."""
+        solver = pyo.SolverFactory(MASTER_SOLVER)
+        floors = {}
+        for name in ls.local_scenario_names:
+            if self.budget.expired():
+                return None
+            solver.options.update(highs_options(self.options))
+            left = self.budget.remaining()
+            if left is not None:
+                solver.options["time_limit"] = max(left, 1e-3)
+            results = solver.solve(ls.local_scenarios[name], tee=False, load_solutions=False)
+            floor = results.problem[0].lower_bound
+            if not _finite(floor):
+                self.why_no_plan = (
+                    f"scenario {name} alone has no finite lower bound "
+                    f"({results.solver.termination_condition})"
+                )
+                return None
+            floors[name] = float(floor)
+        return floors
+
+    def _iterate(self, master) -> str:
+        solver = pyo.SolverFactory(MASTER_SOLVER)
+        for k in range(1, self.settings.max_iterations + 1):
+            if self._proved():
+                return "gap within mip_rel_gap"
+            if self.budget.expired():
+                return f"{self.budget.why_stopped()} after {self.iterations} L-shaped iterations"
+            plan = self._solve_master(solver, master)
+            if plan is None:
+                if self.budget.expired():
+                    return f"{self.budget.why_stopped()} during master {k}"
+                self.why_no_plan = self.why_no_plan or f"master {k} gave no plan"
+                return f"master {k} had no solution"
+            self.iterations = k
+            self.evaluator.evaluate(plan, f"master {k}")
+            if self._proved():
+                return "gap within mip_rel_gap"
+            if self.budget.expired():
+                return f"{self.budget.why_stopped()} after {k} L-shaped iterations"
+            left = self.budget.remaining()
+            for sp_solver in master.bender.subproblem_solvers:
+                sp_solver.options.update(highs_options(self.options))
+                if left is not None:
+                    sp_solver.options["time_limit"] = max(left, 1e-3)
+            try:
+                added = master.bender.generate_cut()
+            except Exception as exc:  # a subproblem stopped by the limit, or failing
+                if self.budget.expired():
+                    return f"{self.budget.why_stopped()} during the subproblems of iteration {k}"
+                raise RuntimeError(
+                    f"an L-shaped subproblem failed at iteration {k}: {exc}"
+                ) from exc
+            self.cuts += len(added)
+            log.info(
+                "L-shaped iteration %d: %d cuts, incumbent %s, bound %s",
+                k,
+                len(added),
+                self.best.objective,
+                self.bound,
+            )
+            if not added:
+                return f"no violated cut after {k} iterations (converged)"
+        if self._proved():
+            return "gap within mip_rel_gap"
+        return f"L-shaped iteration limit ({self.settings.max_iterations}) reached"
+
+    def _solve_master(self, solver, master) -> np.ndarray | None:
+        """Solve the master within the time left; its plan (``None``: none), its bound kept."""
+        solver.options.update(highs_options(self.options))
+        left = self.budget.remaining()
+        if left is not None:
+            solver.options["time_limit"] = max(left, 1e-3)
+        try:
+            results = solver.solve(master, tee=False)
+        except RuntimeError as exc:  # stopped before a feasible plan: nothing to load
+            log.debug("L-shaped master: %s", exc)
+            return None
+        condition = results.solver.termination_condition
+        if condition in (pyo.TerminationCondition.infeasible, pyo.TerminationCondition.unbounded):
+            self.why_no_plan = f"the L-shaped master is {condition}"
+            return None
+        bound = results.problem[0].lower_bound
+        if _finite(bound):
+            self._improve_bound(float(bound))
+        values = [v.value for v in master.bender.root_vars]
+        if any(v is None for v in values):
+            return None
+        return np.array(values, dtype=float)
+
+    def _improve_bound(self, bound: float) -> None:
+        if self.bound is None or bound > self.bound:
+            self.bound = bound
+
+    def _proved(self) -> bool:
+        if self.bound is None or self.best.values is None:
+            return False
+        gap = relative_gap(self.best.objective, self.bound)
+        return gap is not None and gap <= self.options.mip_rel_gap
+
+
+def _add_wait_and_see_cuts(master, ls, floors: dict[str, float]) -> None:
+    """``eta_s >= p_s (WS_s - c x)`` for every scenario ``s``: its recourse costs at least its
+    own optimum ``WS_s`` (first stage included) less the first stage's cost ``c x``.
+
+    mpi-sppy bounds each ``eta_s`` below by the scenario's recourse minimised over the first
+    stage too; where more first stage buys cheaper recourse without limit (contracts: capacity
+    bought for nothing sells without end) that problem is unbounded and mpi-sppy's bound is
+    none. These cuts keep the first master bounded by the wait-and-see bound, E[WS]."""
+    etas = list(master.eta.values())
+    first_stage_cost = master.obj.expr - sum(etas)
+    probability = {name: float(ls.local_scenarios[name]._mpisppy_probability) for name in floors}
+    master.wait_and_see = pyo.Constraint(
+        list(floors),
+        rule=lambda m, s: m.eta[s] >= probability[s] * (floors[s] - first_stage_cost),
+    )
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
