@@ -11,6 +11,8 @@ time limit ends the call honestly, and the command line prints status, objective
 from __future__ import annotations
 
 import json
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from cbecopt.readers.smps import read_smps
 from cbecopt.results import Run, Status
 from farmer_model import FarmerProblem
 from test_cli import cbecopt_in_process as run_cbecopt
+from test_interrupts import finish, start, wait_for_highs
 
 ROOT = Path(__file__).resolve().parents[1]
 FARMER_RP = -108390.0  # Birge and Louveaux (1997), sec. 1.1
@@ -204,3 +207,20 @@ def test_cli_solves_farmer_smps_by_lshaped_as_json(tmp_path):
     assert data["objective"] == pytest.approx(FARMER_RP, abs=0.01)
     assert data["bound"] == pytest.approx(FARMER_RP, abs=0.01)
     assert data["options"]["method"] == "lshaped"
+
+
+@pytest.mark.integration
+def test_sigterm_stops_lshaped_with_its_incumbent_and_bound():
+    solving = start(
+        "solve", "contracts_demo", "--model", "contracts", "--method", "lshaped", "--gap", "1e-9",
+        "--json",
+    )  # fmt: skip
+    wait_for_highs(solving, started="L-shaped iteration ")
+    solving.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    returncode, result, stderr = finish(solving, timeout=60)
+    assert time.monotonic() - signalled < 5
+    assert returncode == 143, stderr
+    assert result["status"] == "feasible"
+    assert result["termination"].startswith("stopped by SIGTERM")
+    assert result["bound"] <= result["objective"]
