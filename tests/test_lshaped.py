@@ -15,6 +15,7 @@ import signal
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import cbecopt
@@ -148,6 +149,28 @@ def test_contracts_demo_by_lshaped_meets_the_extensive_form_optimum():
     assert result.options["method"] == "lshaped"
     assert {"contracts", "skus", "scenarios"} <= set(result.tables)
     assert result.kpis["lshaped_cuts"] > 0
+    assert 0 < result.kpis["lshaped_lp_iterations"] < result.kpis["lshaped_iterations"]
+
+
+@pytest.mark.component
+def test_a_plan_breaking_a_first_stage_row_is_infeasible_not_cheap(tmp_path):
+    """The solve with the first stage fixed frees rows of first-stage columns only; a plan
+    that breaks one (600 acres of 500, rounded from an LP master or xbar) costs ``inf``."""
+    from cbecopt.methods.progressive_hedging import PlanEvaluator, _Incumbent
+    from cbecopt.stochastic.twostage import build_extensive_form
+
+    problem = read_smps(write_farmer_smps(tmp_path))
+    form = build_extensive_form(problem, problem.scenarios())
+    best = _Incumbent()
+    evaluator = PlanEvaluator(form, cbecopt.SolveOptions().begin(), best)
+    in_mpisppy_order = evaluator.to_form  # plan[to_form]: from the .cor's order (W, C, S)
+    too_much = np.array([200.0, 200.0, 200.0])
+    assert evaluator.evaluate(too_much[in_mpisppy_order], "too much land") == float("inf")
+    assert best.values is None
+    best_acres = np.array([170.0, 80.0, 250.0])
+    optimum = evaluator.evaluate(best_acres[in_mpisppy_order], "the optimum")
+    assert optimum == pytest.approx(FARMER_RP, abs=0.01)
+    assert best.objective == optimum
 
 
 @pytest.mark.component
@@ -213,9 +236,9 @@ def test_cli_solves_farmer_smps_by_lshaped_as_json(tmp_path):
 def test_sigterm_stops_lshaped_with_its_incumbent_and_bound():
     solving = start(
         "solve", "contracts_demo", "--model", "contracts", "--method", "lshaped", "--gap", "1e-9",
-        "--json",
+        "--json", "--verbose",
     )  # fmt: skip
-    wait_for_highs(solving, started="L-shaped iteration ")
+    wait_for_highs(solving, started="L-shaped iteration 3:")
     solving.send_signal(signal.SIGTERM)
     signalled = time.monotonic()
     returncode, result, stderr = finish(solving, timeout=60)

@@ -90,11 +90,15 @@ class LShapedSettings:
     Parameters
     ----------
     max_iterations : master solves at most.
+    lp_phase : with integer first-stage variables, solve the master's LP relaxation until no
+        cut is violated before the MIP master (its cuts and bound are valid for the MIP and
+        cost an LP each; each LP plan is evaluated with its integers rounded).
     cut_tolerance : a scenario's cut is added when its recourse exceeds its ``eta`` by more
         than this (mpi-sppy's ``tol``; the relative gap usually ends the run first).
     """
 
     max_iterations: int = 200
+    lp_phase: bool = True
     cut_tolerance: float = 1e-6
 
     def __post_init__(self) -> None:
@@ -150,6 +154,7 @@ def solve(task: Task, run: Run, settings: LShapedSettings | None = None) -> Resu
         {
             "lshaped_iterations": state.iterations,
             "lshaped_cuts": state.cuts,
+            "lshaped_lp_iterations": state.lp_iterations,
             "lshaped_plans_evaluated": len(best.evaluated),
             "lshaped_incumbent_from": best.source,
         }
@@ -230,6 +235,7 @@ class _LShapedRun:
         self.bound: float | None = None
         self.iterations = 0
         self.cuts = 0
+        self.lp_iterations = 0
         self.seconds = 0.0
         self.why_no_plan = ""
 
@@ -319,6 +325,7 @@ class _LShapedRun:
 
     def _iterate(self, master) -> str:
         solver = pyo.SolverFactory(MASTER_SOLVER)
+        relaxed = _relax_integers(master.bender.root_vars) if self.settings.lp_phase else []
         for k in range(1, self.settings.max_iterations + 1):
             if self._proved():
                 return "gap within mip_rel_gap"
@@ -357,6 +364,12 @@ class _LShapedRun:
                 self.best.objective,
                 self.bound,
             )
+            if not added and relaxed:  # the LP master converged: its integers back, and on
+                for var, domain in relaxed:
+                    var.domain = domain
+                relaxed = []
+                self.lp_iterations = k
+                continue
             if not added:
                 return f"no violated cut after {k} iterations (converged)"
         if self._proved():
@@ -412,6 +425,17 @@ def _add_wait_and_see_cuts(master, ls, floors: dict[str, float]) -> None:
         list(floors),
         rule=lambda m, s: m.eta[s] >= probability[s] * (floors[s] - first_stage_cost),
     )
+
+
+def _relax_integers(variables) -> list[tuple[Any, Any]]:
+    """Make the integer ``variables`` continuous within their bounds; (variable, domain) of
+    each, to restore."""
+    relaxed = []
+    for var in variables:
+        if var.is_integer() or var.is_binary():
+            relaxed.append((var, var.domain))
+            var.domain = pyo.Reals
+    return relaxed
 
 
 def _finite(value) -> bool:

@@ -129,7 +129,14 @@ class PlanEvaluator:
     """First stages, in mpi-sppy's order of the first-stage variables, evaluated exactly: the
     first-stage columns of the extensive form fixed at the plan (integers rounded), the
     recourse of every scenario solved by HiGHS; the best kept in ``best``, every plan
-    remembered by its rounded key and solved once."""
+    remembered by its rounded key and solved once.
+
+    A plan that breaks a constraint among the first-stage decisions alone (a quantity above
+    its big-M once its binary is rounded to 0) is infeasible here: the solve with the first
+    stage fixed frees such rows (an EEV plan is judged by what follows from it), so they are
+    checked first, each within ``FIRST_STAGE_TOLERANCE`` of the size of its terms."""
+
+    FIRST_STAGE_TOLERANCE = 1e-6
 
     def __init__(self, form: ExtensiveForm, options, best: _Incumbent):
         self.form = form
@@ -137,6 +144,18 @@ class PlanEvaluator:
         self.best = best
         self.to_form = _nonant_order(form)
         self.integer: np.ndarray | None = None  # which first-stage variables are integer
+        self._first_stage_rows = _first_stage_rows(form)
+
+    def breaks_first_stage_rows(self, in_form: np.ndarray) -> bool:
+        """Whether the plan (in the extensive form's first-stage column order) breaks a row
+        of first-stage columns only."""
+        matrix, lower, upper = self._first_stage_rows
+        if matrix.shape[0] == 0:
+            return False
+        activity = matrix @ in_form
+        size = abs(matrix) @ np.abs(in_form)
+        slack = self.FIRST_STAGE_TOLERANCE * (1.0 + size)
+        return bool(np.any(activity < lower - slack) or np.any(activity > upper + slack))
 
     def evaluate(self, plan: np.ndarray, source: str) -> float | None:
         """Fix the first stage at ``plan`` in the extensive form, solve, keep it if best; its
@@ -151,6 +170,10 @@ class PlanEvaluator:
         started = time.perf_counter()
         in_form = np.empty_like(plan)
         in_form[self.to_form] = plan
+        if self.breaks_first_stage_rows(in_form):
+            log.debug("plan from %s breaks a first-stage constraint", source)
+            self.best.evaluated[key] = math.inf
+            return math.inf
         solution = solve_extensive_form(self.form, self.options, fixed_first_stage=in_form)
         self.best.seconds += time.perf_counter() - started
         out = solution.outcome
@@ -551,6 +574,25 @@ def _to_debug(record: logging.LogRecord) -> bool:
         return True
     log.debug("%s: %s", record.name, record.getMessage())
     return False
+
+
+def _first_stage_rows(form: ExtensiveForm):
+    """The rows of the extensive form with first-stage columns only: (matrix over the
+    first-stage columns in their order, lower, upper)."""
+    from scipy import sparse
+
+    compiled = form.compile()
+    columns = form.first_stage_columns()
+    matrix = sparse.csr_matrix(
+        (compiled.row_value, compiled.row_index, compiled.row_start),
+        shape=(compiled.n_rows, compiled.n_cols),
+    )
+    inside = np.zeros(compiled.n_cols, bool)
+    inside[columns] = True
+    touches_outside = (abs(matrix) @ (~inside).astype(float)) > 0
+    nonempty = np.diff(compiled.row_start) > 0
+    rows = np.flatnonzero(nonempty & ~touches_outside)
+    return matrix[rows][:, columns], compiled.row_lower[rows], compiled.row_upper[rows]
 
 
 def _nonant_order(form: ExtensiveForm) -> np.ndarray:
