@@ -2,35 +2,47 @@
 mpi-sppy, for the two-stage models whose recourse is continuous.
 
 mpi-sppy's :class:`mpisppy.opt.lshaped.LShapedMethod` makes the master (the first stage and
-one ``eta`` per scenario, each bounded below by its scenario's own optimum, which it solves
-first) and one subproblem per scenario (its recourse, the first stage held at the master's
-plan by equality rows whose duals give the optimality cuts; the rows that touch the first
-stage are made elastic, so a plan without feasible recourse gets a feasibility cut instead).
-The master is solved by HiGHS through ``appsi_highs`` (a MIP when the first stage has
-integers), the subproblems through Pyomo's ``highs`` (the only HiGHS interface whose duals
-mpi-sppy's cut generator reads: an ``appsi_highs`` solver has no ``name`` and its dual sign
-convention is not registered). Run without ``mpiexec`` it is one process, one rank.
+one ``eta`` per scenario) and one subproblem per scenario (its recourse, the first stage held
+at the master's plan by equality rows whose duals give the optimality cuts; the rows that
+touch the first stage are made elastic, so a plan without feasible recourse gets a
+feasibility cut instead). The master is solved by HiGHS through ``appsi_highs`` (a MIP when
+the first stage has integers), the subproblems through Pyomo's ``highs`` (the only HiGHS
+interface whose duals mpi-sppy's cut generator reads: an ``appsi_highs`` solver has no
+``name`` and its dual sign convention is not registered). Run without ``mpiexec`` it is one
+process, one rank.
 
-mpi-sppy's own loop (``lshaped_algorithm``) has no time limit and solves the master
-unbounded in time, so this module drives its pieces iteration by iteration
-(``create_root``, ``LShapedCutGenerator.add_subproblem``/``generate_cut``): the budget is
-checked before each scenario model is built, each scenario's ``eta`` bound is solved, each
-master and each round of subproblems, and every HiGHS solve gets the time left as its
-``time_limit``. A stop request (Ctrl-C, SIGTERM) ends the call with the incumbent.
+Three departures from mpi-sppy's own ``lshaped_algorithm``:
+
+- it has no time limit and solves the master unbounded in time, so this module drives its
+  pieces iteration by iteration (``create_root``, ``LShapedCutGenerator.add_subproblem`` and
+  ``generate_cut``): the budget is checked before each scenario model is built, each
+  scenario's own LP, each master and each round of subproblems, and every HiGHS solve gets
+  the time left as its ``time_limit``. A stop request (Ctrl-C, SIGTERM) ends the call with
+  the incumbent; a solve under way runs to its own limit.
+- its bound on each ``eta_s`` minimises the recourse over the first stage too, which is
+  unbounded where more first stage buys cheaper recourse without limit (contracts). Instead
+  each scenario's LP relaxation is solved alone, ``WS_s``, and the cut
+  ``eta_s >= p_s (WS_s - c x)`` (its recourse costs at least its own optimum less the first
+  stage's cost) bounds the first master.
+- with integer first-stage variables the master's LP relaxation is iterated first until no
+  cut is violated (:attr:`LShapedSettings.lp_phase`), then the MIP master goes on with those
+  cuts: on contracts_demo 62 LP masters and 3 MIP masters instead of 63 MIP masters.
 
 Two things adapt cbecopt's scenario models (:func:`cbecopt.stochastic.twostage.
 scenario_creator`) to what mpi-sppy's L-shaped code expects, on its copies only: the
-objective is moved to the top of the model (mpi-sppy deletes and replaces it there), and the
-rows of linear families are remade as ordinary constraints (mpi-sppy deletes the rows it
-moves between master and subproblems one by one, which a :class:`~cbecopt.linear.LinearFamily`
-does not allow). That costs a Python expression per row: fine for the scenario models of
-the bundled instances, slow for very large ones.
+objective is moved to the top of the model (mpi-sppy deletes and replaces it there, and
+would otherwise leave two active objectives), and the rows of linear families are remade as
+ordinary constraints (mpi-sppy deletes the rows it moves between master and subproblems one
+by one, which a :class:`~cbecopt.linear.LinearFamily` does not allow). That costs a Python
+expression per row, and every solve goes through Pyomo's handoff: fine for small scenarios,
+slow for large ones (network_demo's did not reach a first master in 60 s).
 
 What the call reports is proved, as with ``ph``:
 
-- **incumbent**: every master's plan is evaluated exactly on every scenario by fixing the
-  first-stage columns in cbecopt's extensive form
-  (:class:`~cbecopt.methods.progressive_hedging.PlanEvaluator`); the best is kept, and the
+- **incumbent**: every master's plan (an LP master's with its integers rounded) is evaluated
+  exactly on every scenario by fixing the first-stage columns in cbecopt's extensive form
+  (:class:`~cbecopt.methods.progressive_hedging.PlanEvaluator`, which counts a plan that
+  breaks a row of first-stage columns only as infeasible); the best is kept, and the
   result's tables and KPIs are the extensive form's extraction of it.
 - **bound**: the master's objective, a relaxation of the problem by the cuts so far; when the
   master is a MIP stopped early, its proven MIP bound. The best over the iterations is kept.
@@ -79,6 +91,10 @@ MASTER_SOLVER = "appsi_highs"
 """The master's solver name in Pyomo."""
 SUBPROBLEM_SOLVER = "highs"
 """The subproblems' solver name in Pyomo (mpi-sppy's cut generator reads its duals)."""
+
+DEADLINE_SLACK = 1.0
+"""Seconds: a subproblem that fails with no more than this left is taken as stopped by the
+time limit."""
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +302,7 @@ class _LShapedRun:
 
         floors = self._wait_and_see(ls)
         if floors is None:
-            if self.budget.expired():
+            if self._out_of_time():
                 return f"{self.budget.why_stopped()} while the scenarios were solved alone"
             return "a scenario alone gave no lower bound"
         _add_wait_and_see_cuts(master, ls, floors)
@@ -301,8 +317,10 @@ class _LShapedRun:
         return self._iterate(master)
 
     def _wait_and_see(self, ls) -> dict[str, float] | None:
-        """Each scenario's own optimum, first stage and recourse (its MIP bound when stopped
-        early): the floor of the wait-and-see cuts (``None`` when one has none)."""
+        """Each scenario's own optimum over first stage and recourse, of its LP relaxation (a
+        floor as valid as the MIP's, for an LP's time): the floors of the wait-and-see cuts
+        (``None`` when one has none). Each is given the time left: the first master needs
+        them all."""
         solver = pyo.SolverFactory(MASTER_SOLVER)
         floors = {}
         for name in ls.local_scenario_names:
@@ -312,7 +330,13 @@ class _LShapedRun:
             left = self.budget.remaining()
             if left is not None:
                 solver.options["time_limit"] = max(left, 1e-3)
-            results = solver.solve(ls.local_scenarios[name], tee=False, load_solutions=False)
+            scenario = ls.local_scenarios[name]
+            relaxed = _relax_integers(scenario.component_data_objects(pyo.Var, descend_into=True))
+            try:
+                results = solver.solve(scenario, tee=False, load_solutions=False)
+            finally:
+                for var, domain in relaxed:
+                    var.domain = domain
             floor = results.problem[0].lower_bound
             if not _finite(floor):
                 self.why_no_plan = (
@@ -333,7 +357,7 @@ class _LShapedRun:
                 return f"{self.budget.why_stopped()} after {self.iterations} L-shaped iterations"
             plan = self._solve_master(solver, master)
             if plan is None:
-                if self.budget.expired():
+                if self._out_of_time():
                     return f"{self.budget.why_stopped()} during master {k}"
                 self.why_no_plan = self.why_no_plan or f"master {k} gave no plan"
                 return f"master {k} had no solution"
@@ -351,7 +375,7 @@ class _LShapedRun:
             try:
                 added = master.bender.generate_cut()
             except Exception as exc:  # a subproblem stopped by the limit, or failing
-                if self.budget.expired():
+                if self._out_of_time():
                     return f"{self.budget.why_stopped()} during the subproblems of iteration {k}"
                 raise RuntimeError(
                     f"an L-shaped subproblem failed at iteration {k}: {exc}"
@@ -398,6 +422,12 @@ class _LShapedRun:
         if any(v is None for v in values):
             return None
         return np.array(values, dtype=float)
+
+    def _out_of_time(self) -> bool:
+        """The budget has expired, or so nearly that a solve given the time left has stopped
+        at HiGHS's own limit (its clock starts before the run: it stops a little early)."""
+        left = self.budget.remaining()
+        return left is not None and left <= DEADLINE_SLACK
 
     def _improve_bound(self, bound: float) -> None:
         if self.bound is None or bound > self.bound:
