@@ -11,8 +11,6 @@ time limit ends the call honestly, and the command line prints status, objective
 from __future__ import annotations
 
 import json
-import signal
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +23,7 @@ from cbecopt.readers.smps import read_smps
 from cbecopt.results import Run, Status
 from farmer_model import FarmerProblem
 from test_cli import cbecopt_in_process as run_cbecopt
-from test_interrupts import finish, start, wait_for_highs
+from test_progressive_hedging import _brackets, sigterm_keeps_incumbent_and_bound
 
 ROOT = Path(__file__).resolve().parents[1]
 FARMER_RP = -108390.0  # Birge and Louveaux (1997), sec. 1.1
@@ -101,15 +99,6 @@ def _lshaped(problem, name: str, settings=None, **options) -> cbecopt.Result:
 def _extensive_form(problem, name: str) -> cbecopt.Result:
     run = Run("two_stage", name, cbecopt.SolveOptions(mip_rel_gap=1e-9).begin())
     return extensive_form.solve(Task(problem, None, None, ""), run)
-
-
-def _brackets(result, known: float, tolerance: float) -> None:
-    """bound <= known optimum <= incumbent, and the status says what the gap proves."""
-    assert result.objective is not None and result.bound is not None
-    assert result.bound <= known + tolerance
-    assert result.objective >= known - tolerance
-    proved = result.gap <= result.options["mip_rel_gap"]
-    assert result.status == (Status.OPTIMAL if proved else Status.FEASIBLE)
 
 
 @pytest.mark.component
@@ -234,16 +223,8 @@ def test_cli_solves_farmer_smps_by_lshaped_as_json(tmp_path):
 
 @pytest.mark.integration
 def test_sigterm_stops_lshaped_with_its_incumbent_and_bound():
-    solving = start(
+    sigterm_keeps_incumbent_and_bound(
+        "L-shaped iteration 3:",
         "solve", "contracts_demo", "--model", "contracts", "--method", "lshaped", "--gap", "1e-9",
         "--json", "--verbose",
     )  # fmt: skip
-    wait_for_highs(solving, started="L-shaped iteration 3:")
-    solving.send_signal(signal.SIGTERM)
-    signalled = time.monotonic()
-    returncode, result, stderr = finish(solving, timeout=60)
-    assert time.monotonic() - signalled < 5
-    assert returncode == 143, stderr
-    assert result["status"] == "feasible"
-    assert result["termination"].startswith("stopped by SIGTERM")
-    assert result["bound"] <= result["objective"]

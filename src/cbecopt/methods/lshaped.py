@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,26 +63,20 @@ import numpy as np
 import pyomo.environ as pyo
 
 from cbecopt.errors import OptionError
-from cbecopt.highs import relative_gap
 from cbecopt.limits import OutOfTime, check
 from cbecopt.linear import LinearFamily
 from cbecopt.methods import Task
-from cbecopt.methods.extensive_form import (
-    Clock,
-    built_and_handed_off,
-    solution_tables,
-    stopped_before_solving,
-)
 from cbecopt.methods.progressive_hedging import (
-    PlanEvaluator,
-    _Incumbent,
+    PlanSearch,
+    _finite,
     _refuse_unsupported,
     highs_options,
     mpisppy_module,
     quiet,
+    solve_by_plans,
 )
-from cbecopt.results import Result, Run, Status
-from cbecopt.stochastic.twostage import ExtensiveForm, RiskOptions, scenario_creator
+from cbecopt.results import Result, Run
+from cbecopt.stochastic.twostage import ExtensiveForm, scenario_creator
 
 APPLIES_TO = ("contracts", "routing", "network", "smps")
 """The two-stage models (those with continuous recourse; the others are refused)."""
@@ -131,63 +124,19 @@ def solve(task: Task, run: Run, settings: LShapedSettings | None = None) -> Resu
     problem = task.problem
     mpisppy_module("mpisppy.opt.lshaped", "lshaped")  # its import prints: kept off the output
     _refuse_integer_recourse(scenario_creator(problem, problem.scenarios()[0][0]))
-    options = run.options
-    budget = options.budget
     run.settings["lshaped"] = {
         "max_iterations": settings.max_iterations,
         "cut_tolerance": settings.cut_tolerance,
+        "lp_phase": settings.lp_phase,
         "master_solver": MASTER_SOLVER,
         "subproblem_solver": SUBPROBLEM_SOLVER,
     }
-    clock = Clock()
-    try:
-        form, _ = built_and_handed_off(task, RiskOptions(), options, clock)
-    except OutOfTime:
-        return stopped_before_solving(run, clock)
-
-    best = _Incumbent()
-    state = _LShapedRun(problem, form, settings, options, best)
-    termination = state.run()
-    clock.parts["lshaped"] = state.seconds
-    clock.parts["evaluate"] = best.seconds
-    clock.skip()
-
-    bound = state.bound
-    tables: dict = {}
-    kpis: dict[str, Any] = {}
-    diagnosis: list[str] = []
-    if best.values is not None:
-        tables, kpis = solution_tables(form, best.values, problem, task.extract, RiskOptions())
-        gap = None if bound is None else relative_gap(best.objective, bound)
-        proved = gap is not None and gap <= options.mip_rel_gap
-        status = Status.OPTIMAL if proved else Status.FEASIBLE
-        objective = best.objective
-    else:
-        status, objective, gap = Status.NO_SOLUTION, None, None
-        diagnosis = [state.why_no_plan or budget.no_solution_advice()]
-    clock.lap("extract")
-    kpis.update(
+    return solve_by_plans(
+        task,
+        run,
+        "lshaped",
+        lambda form, best: _LShapedRun(problem, form, settings, run.options, best),
         {
-            "lshaped_iterations": state.iterations,
-            "lshaped_cuts": state.cuts,
-            "lshaped_lp_iterations": state.lp_iterations,
-            "lshaped_plans_evaluated": len(best.evaluated),
-            "lshaped_incumbent_from": best.source,
-        }
-    )
-    compiled = form.compile()
-    return run.result(
-        status,
-        termination,
-        parts=clock.parts,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        tables=tables,
-        kpis=kpis,
-        diagnosis=diagnosis,
-        size={"scenarios": len(form.names), **compiled.size()},
-        solver={
             "name": "highs",
             "interface": f"{MASTER_SOLVER} (master), {SUBPROBLEM_SOLVER} (subproblems)",
             "engine": "mpi-sppy L-shaped",
@@ -237,39 +186,30 @@ def lshaped_scenario(problem, name: str) -> pyo.ConcreteModel:
     return m
 
 
-class _LShapedRun:
+class _LShapedRun(PlanSearch):
     """One L-shaped run: mpi-sppy's pieces driven iteration by iteration."""
 
+    what = "the L-shaped method"
+
     def __init__(self, problem, form: ExtensiveForm, settings: LShapedSettings, options, best):
-        self.problem = problem
-        self.form = form
-        self.settings = settings
-        self.options = options
-        self.budget = options.budget
-        self.best: _Incumbent = best
-        self.evaluator = PlanEvaluator(form, options, best)
-        self.bound: float | None = None
-        self.iterations = 0
+        super().__init__(problem, form, settings, options, best)
         self.cuts = 0
         self.lp_iterations = 0
-        self.seconds = 0.0
-        self.why_no_plan = ""
 
-    def run(self) -> str:
-        """Run until proved, converged, out of iterations or out of time; the termination."""
+    def kpis(self) -> dict[str, Any]:
+        return {
+            "lshaped_iterations": self.iterations,
+            "lshaped_cuts": self.cuts,
+            "lshaped_lp_iterations": self.lp_iterations,
+            "lshaped_plans_evaluated": len(self.best.evaluated),
+            "lshaped_incumbent_from": self.best.source,
+        }
+
+    def _search(self) -> str:
         lshaped = mpisppy_module("mpisppy.opt.lshaped", "lshaped")
         cuts = mpisppy_module("mpisppy.utils.lshaped_cuts", "lshaped")
-        started = time.perf_counter()
-        try:
-            with quiet():
-                return self._run(lshaped, cuts)
-        except KeyboardInterrupt:  # the API without the command line's signal handlers
-            if self.budget.stop_reason is not None:
-                raise  # a second one
-            self.budget.request_stop("SIGINT")
-            return f"{self.budget.why_stopped()} during the L-shaped method"
-        finally:
-            self.seconds = time.perf_counter() - started - self.best.seconds
+        with quiet():
+            return self._run(lshaped, cuts)
 
     def _run(self, lshaped, cuts) -> str:
         def creator(name: str) -> pyo.ConcreteModel:
@@ -416,8 +356,7 @@ class _LShapedRun:
             self.why_no_plan = f"the L-shaped master is {condition}"
             return None
         bound = results.problem[0].lower_bound
-        if _finite(bound):
-            self._improve_bound(float(bound))
+        self._improve_bound(bound)
         values = [v.value for v in master.bender.root_vars]
         if any(v is None for v in values):
             return None
@@ -428,16 +367,6 @@ class _LShapedRun:
         at HiGHS's own limit (its clock starts before the run: it stops a little early)."""
         left = self.budget.remaining()
         return left is not None and left <= DEADLINE_SLACK
-
-    def _improve_bound(self, bound: float) -> None:
-        if self.bound is None or bound > self.bound:
-            self.bound = bound
-
-    def _proved(self) -> bool:
-        if self.bound is None or self.best.values is None:
-            return False
-        gap = relative_gap(self.best.objective, self.bound)
-        return gap is not None and gap <= self.options.mip_rel_gap
 
 
 def _add_wait_and_see_cuts(master, ls, floors: dict[str, float]) -> None:
@@ -466,10 +395,3 @@ def _relax_integers(variables) -> list[tuple[Any, Any]]:
             relaxed.append((var, var.domain))
             var.domain = pyo.Reals
     return relaxed
-
-
-def _finite(value) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False

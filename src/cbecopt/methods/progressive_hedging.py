@@ -203,8 +203,6 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
     """Progressive hedging on ``task.problem`` within the call's budget; see the module."""
     settings = settings or PHSettings()
     _refuse_unsupported(task, run)
-    options = run.options
-    budget = options.budget
     run.settings["ph"] = {
         "rho_factor": settings.rho_factor,
         "rho_floor": settings.rho_floor,
@@ -213,44 +211,77 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
         "bound_every": settings.bound_every,
         "solver": SOLVER,
     }
-    problem = task.problem
+    return solve_by_plans(
+        task,
+        run,
+        "ph",
+        lambda form, best: _PHRun(task.problem, form, settings, run.options, best),
+        {"name": "highs", "interface": SOLVER, "engine": "mpi-sppy PH"},
+    )
+
+
+def solve_by_plans(task: Task, run: Run, method: str, make_run, solver: dict[str, str]) -> Result:
+    """Build and hand off the extensive form (the plans are evaluated in it), run the method
+    (``make_run(form, best)``: an object whose ``run()`` returns the termination and that
+    then has ``seconds``, ``bound``, ``why_no_plan`` and ``kpis()``), and make the result of
+    its best plan (:func:`incumbent_result`); the method's time is the part ``method``."""
     clock = Clock()
     try:
-        form, _ = built_and_handed_off(task, RiskOptions(), options, clock)
+        form, _ = built_and_handed_off(task, RiskOptions(), run.options, clock)
     except OutOfTime:
         return stopped_before_solving(run, clock)
-
     best = _Incumbent()
-    state = _PHRun(problem, form, settings, options, best)
+    state = make_run(form, best)
     termination = state.run()
-    clock.parts["ph"] = state.ph_seconds
+    clock.parts[method] = state.seconds
+    return incumbent_result(
+        run,
+        task,
+        form,
+        clock,
+        best,
+        state.bound,
+        termination,
+        why_no_plan=state.why_no_plan,
+        kpis=state.kpis(),
+        solver=solver,
+    )
+
+
+def incumbent_result(
+    run: Run,
+    task: Task,
+    form: ExtensiveForm,
+    clock: Clock,
+    best: _Incumbent,
+    bound: float | None,
+    termination: str,
+    *,
+    why_no_plan: str,
+    kpis: dict[str, Any],
+    solver: dict[str, str],
+) -> Result:
+    """The result of a method whose incumbent is its best evaluated plan (``ph``,
+    ``lshaped``): that plan's tables and KPIs (the extensive form's extraction), the method's
+    ``kpis`` added; ``optimal`` only when the gap to ``bound`` is within ``mip_rel_gap``,
+    ``no_solution`` without a plan (the diagnosis ``why_no_plan``, or the budget's advice)."""
     clock.parts["evaluate"] = best.seconds
     clock.skip()
-
-    bound = state.bound
     tables: dict = {}
-    kpis: dict[str, Any] = {}
+    model_kpis: dict[str, Any] = {}
     diagnosis: list[str] = []
     if best.values is not None:
-        tables, kpis = solution_tables(form, best.values, problem, task.extract, RiskOptions())
+        tables, model_kpis = solution_tables(
+            form, best.values, task.problem, task.extract, RiskOptions()
+        )
         gap = None if bound is None else relative_gap(best.objective, bound)
-        proved = gap is not None and gap <= options.mip_rel_gap
+        proved = gap is not None and gap <= run.options.mip_rel_gap
         status = Status.OPTIMAL if proved else Status.FEASIBLE
         objective = best.objective
     else:
         status, objective, gap = Status.NO_SOLUTION, None, None
-        diagnosis = [state.why_no_plan or budget.no_solution_advice()]
+        diagnosis = [why_no_plan or run.options.budget.no_solution_advice()]
     clock.lap("extract")
-    kpis.update(
-        {
-            "ph_iterations": state.iterations,
-            "ph_convergence": state.convergence,
-            "ph_trivial_bound": state.trivial_bound,
-            "ph_plans_evaluated": len(best.evaluated),
-            "ph_incumbent_from": best.source,
-        }
-    )
-    compiled = form.compile()
     return run.result(
         status,
         termination,
@@ -259,11 +290,19 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
         bound=bound,
         gap=gap,
         tables=tables,
-        kpis=kpis,
+        kpis={**model_kpis, **kpis},
         diagnosis=diagnosis,
-        size={"scenarios": len(form.names), **compiled.size()},
-        solver={"name": "highs", "interface": SOLVER, "engine": "mpi-sppy PH"},
+        size={"scenarios": len(form.names), **form.compile().size()},
+        solver=solver,
     )
+
+
+def within_gap(best: _Incumbent, bound: float | None, mip_rel_gap: float) -> bool:
+    """Whether the incumbent is proved by ``bound`` within ``mip_rel_gap``."""
+    if bound is None or best.values is None:
+        return False
+    gap = relative_gap(best.objective, bound)
+    return gap is not None and gap <= mip_rel_gap
 
 
 def _refuse_unsupported(task: Task, run: Run, method: str = "ph") -> None:
@@ -290,30 +329,76 @@ def _refuse_unsupported(task: Task, run: Run, method: str = "ph") -> None:
         )
 
 
-class _PHRun:
-    """One progressive hedging run: mpi-sppy's PH driven iteration by iteration."""
+class PlanSearch:
+    """What a method that searches first stages on mpi-sppy shares (:func:`solve_by_plans`):
+    its plans evaluated into ``best`` (:class:`PlanEvaluator`), the best ``bound`` so far, its
+    ``seconds`` (evaluations left out), ``why_no_plan``; ``run()`` runs ``_search()`` and
+    turns a Ctrl-C into a stop of the budget with the incumbent (``what``: the method's name
+    in words)."""
 
-    def __init__(self, problem, form: ExtensiveForm, settings: PHSettings, options, best):
+    what = "the search"
+
+    def __init__(self, problem, form: ExtensiveForm, settings, options, best: _Incumbent):
         self.problem = problem
         self.form = form
         self.settings = settings
         self.options = options
         self.budget = options.budget
-        self.best: _Incumbent = best
-        self.bound: float | None = None
-        self.trivial_bound: float | None = None
-        self.iterations = 0
-        self.convergence: float | None = None
-        self.ph_seconds = 0.0
-        self.why_no_plan = ""
+        self.best = best
         self.evaluator = PlanEvaluator(form, options, best)
+        self.bound: float | None = None
+        self.iterations = 0
+        self.seconds = 0.0
+        self.why_no_plan = ""
+
+    def run(self) -> str:
+        """Search until proved, converged, out of iterations or out of time; the termination."""
+        started = time.perf_counter()
+        try:
+            return self._search()
+        except KeyboardInterrupt:  # the API without the command line's signal handlers
+            if self.budget.stop_reason is not None:
+                raise  # a second one
+            self.budget.request_stop("SIGINT")
+            return f"{self.budget.why_stopped()} during {self.what}"
+        finally:
+            self.seconds = time.perf_counter() - started - self.best.seconds
+
+    def _search(self) -> str:
+        raise NotImplementedError
+
+    def _improve_bound(self, bound) -> None:
+        if _finite(bound) and (self.bound is None or float(bound) > self.bound):
+            self.bound = float(bound)
+
+    def _proved(self) -> bool:
+        return within_gap(self.best, self.bound, self.options.mip_rel_gap)
+
+
+class _PHRun(PlanSearch):
+    """One progressive hedging run: mpi-sppy's PH driven iteration by iteration."""
+
+    what = "progressive hedging"
+
+    def __init__(self, problem, form: ExtensiveForm, settings: PHSettings, options, best):
+        super().__init__(problem, form, settings, options, best)
+        self.trivial_bound: float | None = None
+        self.convergence: float | None = None
         self.ph = None
         self.spread: np.ndarray | None = None
         self.started = time.perf_counter()
 
+    def kpis(self) -> dict[str, Any]:
+        return {
+            "ph_iterations": self.iterations,
+            "ph_convergence": self.convergence,
+            "ph_trivial_bound": self.trivial_bound,
+            "ph_plans_evaluated": len(self.best.evaluated),
+            "ph_incumbent_from": self.best.source,
+        }
+
     # --- the loop ------------------------------------------------------------------------
-    def run(self) -> str:
-        """Run PH until converged, proved, out of iterations or out of time; the termination."""
+    def _search(self) -> str:
         PH = mpisppy_module("mpisppy.opt.ph", "ph").PH
         solver_options_layer = mpisppy_module("mpisppy.utils.sputils", "ph").solver_options_layer
         ph_options = {
@@ -329,16 +414,7 @@ class _PHRun:
             "linearize_proximal_terms": True,
             "proximal_linearization_tolerance": self.settings.prox_tolerance,
         }
-        started = time.perf_counter()
-        try:
-            return self._run(PH, ph_options)
-        except KeyboardInterrupt:  # the API without the command line's signal handlers
-            if self.budget.stop_reason is not None:
-                raise  # a second one
-            self.budget.request_stop("SIGINT")
-            return f"{self.budget.why_stopped()} during progressive hedging"
-        finally:
-            self.ph_seconds = time.perf_counter() - started - self.best.seconds
+        return self._run(PH, ph_options)
 
     def _run(self, PH, ph_options: dict) -> str:
         def creator(name: str):
@@ -473,16 +549,6 @@ class _PHRun:
         )
 
     # --- bound, budget, rho --------------------------------------------------------------
-    def _improve_bound(self, bound: float) -> None:
-        if _finite(bound) and (self.bound is None or bound > self.bound):
-            self.bound = bound
-
-    def _proved(self) -> bool:
-        if self.bound is None or self.best.values is None:
-            return False
-        gap = relative_gap(self.best.objective, self.bound)
-        return gap is not None and gap <= self.options.mip_rel_gap
-
     @staticmethod
     def _all_solved(ph) -> bool:
         return all(
