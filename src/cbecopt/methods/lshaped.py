@@ -63,7 +63,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from cbecopt.errors import OptionError
-from cbecopt.limits import OutOfTime, check
+from cbecopt.limits import OutOfTime, watched
 from cbecopt.linear import LinearFamily
 from cbecopt.methods import Task
 from cbecopt.methods.progressive_hedging import (
@@ -123,7 +123,12 @@ def solve(task: Task, run: Run, settings: LShapedSettings | None = None) -> Resu
     _refuse_unsupported(task, run, "lshaped")
     problem = task.problem
     mpisppy_module("mpisppy.opt.lshaped", "lshaped")  # its import prints: kept off the output
-    _refuse_integer_recourse(scenario_creator(problem, problem.scenarios()[0][0]))
+    try:
+        with watched(run.options.budget):
+            first_scenario = scenario_creator(problem, problem.scenarios()[0][0])
+    except OutOfTime:
+        return run.stopped("while building the model")
+    _refuse_integer_recourse(first_scenario)
     run.settings["lshaped"] = {
         "max_iterations": settings.max_iterations,
         "cut_tolerance": settings.cut_tolerance,
@@ -213,8 +218,8 @@ class _LShapedRun(PlanSearch):
 
     def _run(self, lshaped, cuts) -> str:
         def creator(name: str) -> pyo.ConcreteModel:
-            check(self.budget)  # the scenario models are built within the budget too
-            return lshaped_scenario(self.problem, name)
+            with watched(self.budget):  # the scenario models are built within the budget too
+                return lshaped_scenario(self.problem, name)
 
         sp_options = highs_options(self.options)
         ls_options = {
