@@ -9,7 +9,8 @@ relaxation), ``sku_blocks`` (routing and network by blocks of SKUs with a proven
 two-stage models with continuous recourse by the multi-cut L-shaped method on mpi-sppy, a
 master plan evaluated exactly every iteration and the master's bound: the farmer proved at
 -108,390 in 5 iterations, 0.35 s; contracts_demo proved at -6,161,090.59 in 65 iterations,
-62 of them LP masters, 3.7 s, where the extensive form takes 0.2 s). Further decompositions plug in here, outside the
+62 of them LP masters, 3.7 s, where the extensive form takes 0.2 s; a generated contracts
+instance of 50 scenarios in 49 iterations, 48.5 s, against 0.9 s). Further decompositions plug in here, outside the
 model code. The pipeline (:func:`cbecopt.pipeline.solve`) prepares the :class:`Task` and the
 :class:`~cbecopt.results.Run`; a method builds, hands off, solves and extracts within the
 call's budget and ends in ``run.result(...)``, the one place a result is made.
