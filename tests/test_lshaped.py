@@ -228,3 +228,22 @@ def test_sigterm_stops_lshaped_with_its_incumbent_and_bound():
         "solve", "contracts_demo", "--model", "contracts", "--method", "lshaped", "--gap", "1e-9",
         "--json", "--verbose",
     )  # fmt: skip
+
+
+@pytest.mark.component
+def test_the_lp_phase_relaxes_integers_within_their_bounds():
+    """A binary relaxed for the LP master stays in [0, 1], a general integer in its bounds."""
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m.used = pyo.Var(domain=pyo.Binary)
+    m.lots = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(None, 7))
+    m.flow = pyo.Var(bounds=(-1, None))
+    relaxed = lshaped._relax_integers([m.used, m.lots, m.flow])
+    assert [(v.is_continuous(), v.lb, v.ub) for v in (m.used, m.lots, m.flow)] == [
+        (True, 0, 1),
+        (True, 0, 7),
+        (True, -1, None),
+    ]
+    lshaped._restore(relaxed)
+    assert m.used.is_binary() and m.lots.is_integer() and (m.lots.lb, m.lots.ub) == (0, 7)

@@ -280,8 +280,7 @@ class _LShapedRun(PlanSearch):
             try:
                 results = solver.solve(scenario, tee=False, load_solutions=False)
             finally:
-                for var, domain in relaxed:
-                    var.domain = domain
+                _restore(relaxed)
             floor = results.problem[0].lower_bound
             if not _finite(floor):
                 self.why_no_plan = (
@@ -334,8 +333,7 @@ class _LShapedRun(PlanSearch):
                 self.bound,
             )
             if not added and relaxed:  # the LP master converged: its integers back, and on
-                for var, domain in relaxed:
-                    var.domain = domain
+                _restore(relaxed)
                 relaxed = []
                 self.lp_iterations = k
                 continue
@@ -391,12 +389,24 @@ def _add_wait_and_see_cuts(master, ls, floors: dict[str, float]) -> None:
     )
 
 
-def _relax_integers(variables) -> list[tuple[Any, Any]]:
-    """Make the integer ``variables`` continuous within their bounds; (variable, domain) of
-    each, to restore."""
+def _relax_integers(variables) -> list[tuple[Any, Any, Any, Any]]:
+    """Make the integer ``variables`` continuous within the bounds they had (their domain's
+    included: a binary stays in [0, 1]); (variable, domain, lower, upper bound) of each, for
+    :func:`_restore`."""
     relaxed = []
     for var in variables:
         if var.is_integer() or var.is_binary():
-            relaxed.append((var, var.domain))
+            relaxed.append((var, var.domain, var.lb, var.ub))
             var.domain = pyo.Reals
+            var.setlb(relaxed[-1][2])
+            var.setub(relaxed[-1][3])
     return relaxed
+
+
+def _restore(relaxed: list[tuple[Any, Any, Any, Any]]) -> None:
+    """Give the variables :func:`_relax_integers` relaxed their domains back (their own
+    bounds stay at the bounds they had, the same numbers)."""
+    for var, domain, lower, upper in relaxed:
+        var.domain = domain
+        var.setlb(lower)
+        var.setub(upper)
