@@ -8,8 +8,8 @@ touch the first stage are made elastic, so a plan without feasible recourse gets
 feasibility cut instead). The master is solved by HiGHS through ``appsi_highs`` (a MIP when
 the first stage has integers), the subproblems through Pyomo's ``highs`` (the only HiGHS
 interface whose duals mpi-sppy's cut generator reads: an ``appsi_highs`` solver has no
-``name`` and its dual sign convention is not registered). Run without ``mpiexec`` it is one
-process, one rank.
+``name`` and its dual sign convention is not registered). It runs as one process, one rank
+(under ``mpiexec`` it refuses: the master, its cuts and the evaluations assume one).
 
 Three departures from mpi-sppy's own ``lshaped_algorithm``:
 
@@ -233,6 +233,8 @@ class _LShapedRun(PlanSearch):
         }
         try:
             ls = lshaped.LShapedMethod(ls_options, list(self.form.names), creator)
+            if ls.n_proc > 1:  # the master, its cuts and the evaluations assume one rank
+                raise OptionError("method lshaped runs in one process, not under mpiexec")
             ls.create_root()
         except OutOfTime:
             return f"{self.budget.why_stopped()} while the scenario models were built"
