@@ -4,12 +4,16 @@ Each method is a module with ``solve(task, run) -> Result`` and ``APPLIES_TO`` (
 keys it can solve, ``None``: every one): ``extensive_form`` (one model over all scenarios,
 solved by HiGHS), ``warm_start`` (the same, HiGHS started from a plan rounded from the LP
 relaxation), ``sku_blocks`` (routing and network by blocks of SKUs with a proven gap),
-``lagrangian`` (the warehouses model's facility location by Lagrangian branch-and-bound) and
-``ph`` (the two-stage models by progressive hedging on mpi-sppy). Further decompositions plug
-in here, outside the model code. The pipeline (:func:`cbecopt.pipeline.solve`) prepares the
-:class:`Task` and the :class:`~cbecopt.results.Run`; a method builds, hands off, solves and
-extracts within the call's budget and ends in ``run.result(...)``, the one place a result is
-made.
+``lagrangian`` (the warehouses model's facility location by Lagrangian branch-and-bound),
+``ph`` (the two-stage models by progressive hedging on mpi-sppy) and ``lshaped`` (the
+two-stage models with continuous recourse by the multi-cut L-shaped method on mpi-sppy, a
+master plan evaluated exactly every iteration and the master's bound: the farmer proved at
+-108,390 in 5 iterations, 0.35 s; contracts_demo proved at -6,161,090.59 in 65 iterations,
+62 of them LP masters, 3.7 s, where the extensive form takes 0.2 s; a generated contracts
+instance of 50 scenarios in 49 iterations, 48.5 s, against 0.9 s). Further decompositions plug in here, outside the
+model code. The pipeline (:func:`cbecopt.pipeline.solve`) prepares the :class:`Task` and the
+:class:`~cbecopt.results.Run`; a method builds, hands off, solves and extracts within the
+call's budget and ends in ``run.result(...)``, the one place a result is made.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from cbecopt.errors import OptionError
 METHODS: dict[str, str] = {
     "extensive_form": "cbecopt.methods.extensive_form",
     "lagrangian": "cbecopt.methods.lagrangian",
+    "lshaped": "cbecopt.methods.lshaped",
     "ph": "cbecopt.methods.progressive_hedging",
     "sku_blocks": "cbecopt.methods.sku_blocks",
     "warm_start": "cbecopt.methods.warm_start",

@@ -40,6 +40,8 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -127,12 +129,84 @@ class _Incumbent:
     seconds: float = 0.0
 
 
+class PlanEvaluator:
+    """First stages, in mpi-sppy's order of the first-stage variables, evaluated exactly: the
+    first-stage columns of the extensive form fixed at the plan (integers rounded), the
+    recourse of every scenario solved by HiGHS; the best kept in ``best``, every plan
+    remembered by its rounded key and solved once.
+
+    A plan that breaks a constraint among the first-stage decisions alone (a quantity above
+    its big-M once its binary is rounded to 0) is infeasible here: the solve with the first
+    stage fixed frees such rows (an EEV plan is judged by what follows from it), so they are
+    checked first, each within ``FIRST_STAGE_TOLERANCE`` of the size of its terms."""
+
+    FIRST_STAGE_TOLERANCE = 1e-6
+
+    def __init__(self, form: ExtensiveForm, options, best: _Incumbent):
+        self.form = form
+        self.options = options
+        self.best = best
+        self.to_form = _nonant_order(form)
+        self.integer: np.ndarray | None = None  # which first-stage variables are integer
+        self._first_stage_rows = _first_stage_rows(form)
+
+    def breaks_first_stage_rows(self, in_form: np.ndarray) -> bool:
+        """Whether the plan (in the extensive form's first-stage column order) breaks a row
+        of first-stage columns only."""
+        matrix, lower, upper = self._first_stage_rows
+        if matrix.shape[0] == 0:
+            return False
+        activity = matrix @ in_form
+        size = abs(matrix) @ np.abs(in_form)
+        slack = self.FIRST_STAGE_TOLERANCE * (1.0 + size)
+        return bool(np.any(activity < lower - slack) or np.any(activity > upper + slack))
+
+    def evaluate(self, plan: np.ndarray, source: str) -> float | None:
+        """Fix the first stage at ``plan`` in the extensive form, solve, keep it if best; its
+        cost (``inf``: some scenario has no feasible recourse), ``None`` when the budget
+        stopped it or had ended before."""
+        plan = self.rounded(plan)
+        key = plan.tobytes()
+        if key in self.best.evaluated:
+            return self.best.evaluated[key]
+        if self.options.budget.expired():
+            return None
+        started = time.perf_counter()
+        in_form = np.empty_like(plan)
+        in_form[self.to_form] = plan
+        if self.breaks_first_stage_rows(in_form):
+            log.debug("plan from %s breaks a first-stage constraint", source)
+            self.best.evaluated[key] = math.inf
+            return math.inf
+        solution = solve_extensive_form(self.form, self.options, fixed_first_stage=in_form)
+        self.best.seconds += time.perf_counter() - started
+        out = solution.outcome
+        if out.values is None:
+            if out.status == Status.NO_SOLUTION:
+                return None  # stopped by the budget: may be evaluated again, if time is left
+            self.best.evaluated[key] = math.inf  # infeasible recourse for some scenario
+            return math.inf
+        self.best.evaluated[key] = out.objective
+        log.info("plan from %s costs %s", source, out.objective)
+        if out.objective < self.best.objective:
+            self.best.objective = out.objective
+            self.best.values = out.values
+            self.best.first_stage = in_form
+            self.best.source = source
+        return out.objective
+
+    def rounded(self, plan: np.ndarray) -> np.ndarray:
+        plan = np.asarray(plan, dtype=float).copy()
+        if self.integer is not None:
+            plan[self.integer] = np.round(plan[self.integer])
+        plan[plan == 0] = 0.0  # no -0.0 in a key
+        return plan
+
+
 def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
     """Progressive hedging on ``task.problem`` within the call's budget; see the module."""
     settings = settings or task.settings or PHSettings()
     _refuse_unsupported(task, run)
-    options = run.options
-    budget = options.budget
     run.settings["ph"] = {
         "rho_factor": settings.rho_factor,
         "rho_floor": settings.rho_floor,
@@ -141,44 +215,77 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
         "bound_every": settings.bound_every,
         "solver": SOLVER,
     }
-    problem = task.problem
+    return solve_by_plans(
+        task,
+        run,
+        "ph",
+        lambda form, best: _PHRun(task.problem, form, settings, run.options, best),
+        {"name": "highs", "interface": SOLVER, "engine": "mpi-sppy PH"},
+    )
+
+
+def solve_by_plans(task: Task, run: Run, method: str, make_run, solver: dict[str, str]) -> Result:
+    """Build and hand off the extensive form (the plans are evaluated in it), run the method
+    (``make_run(form, best)``: an object whose ``run()`` returns the termination and that
+    then has ``seconds``, ``bound``, ``why_no_plan`` and ``kpis()``), and make the result of
+    its best plan (:func:`incumbent_result`); the method's time is the part ``method``."""
     clock = Clock()
     try:
-        form, _ = built_and_handed_off(task, RiskOptions(), options, clock)
+        form, _ = built_and_handed_off(task, RiskOptions(), run.options, clock)
     except OutOfTime:
         return stopped_before_solving(run, clock)
-
     best = _Incumbent()
-    state = _PHRun(problem, form, settings, options, best)
+    state = make_run(form, best)
     termination = state.run()
-    clock.parts["ph"] = state.ph_seconds
+    clock.parts[method] = state.seconds
+    return incumbent_result(
+        run,
+        task,
+        form,
+        clock,
+        best,
+        state.bound,
+        termination,
+        why_no_plan=state.why_no_plan,
+        kpis=state.kpis(),
+        solver=solver,
+    )
+
+
+def incumbent_result(
+    run: Run,
+    task: Task,
+    form: ExtensiveForm,
+    clock: Clock,
+    best: _Incumbent,
+    bound: float | None,
+    termination: str,
+    *,
+    why_no_plan: str,
+    kpis: dict[str, Any],
+    solver: dict[str, str],
+) -> Result:
+    """The result of a method whose incumbent is its best evaluated plan (``ph``,
+    ``lshaped``): that plan's tables and KPIs (the extensive form's extraction), the method's
+    ``kpis`` added; ``optimal`` only when the gap to ``bound`` is within ``mip_rel_gap``,
+    ``no_solution`` without a plan (the diagnosis ``why_no_plan``, or the budget's advice)."""
     clock.parts["evaluate"] = best.seconds
     clock.skip()
-
-    bound = state.bound
     tables: dict = {}
-    kpis: dict[str, Any] = {}
+    model_kpis: dict[str, Any] = {}
     diagnosis: list[str] = []
     if best.values is not None:
-        tables, kpis = solution_tables(form, best.values, problem, task.extract, RiskOptions())
+        tables, model_kpis = solution_tables(
+            form, best.values, task.problem, task.extract, RiskOptions()
+        )
         gap = None if bound is None else relative_gap(best.objective, bound)
-        proved = gap is not None and gap <= options.mip_rel_gap
+        proved = gap is not None and gap <= run.options.mip_rel_gap
         status = Status.OPTIMAL if proved else Status.FEASIBLE
         objective = best.objective
     else:
         status, objective, gap = Status.NO_SOLUTION, None, None
-        diagnosis = [state.why_no_plan or budget.no_solution_advice()]
+        diagnosis = [why_no_plan or run.options.budget.no_solution_advice()]
     clock.lap("extract")
-    kpis.update(
-        {
-            "ph_iterations": state.iterations,
-            "ph_convergence": state.convergence,
-            "ph_trivial_bound": state.trivial_bound,
-            "ph_plans_evaluated": len(best.evaluated),
-            "ph_incumbent_from": best.source,
-        }
-    )
-    compiled = form.compile()
     return run.result(
         status,
         termination,
@@ -187,71 +294,117 @@ def solve(task: Task, run: Run, settings: PHSettings | None = None) -> Result:
         bound=bound,
         gap=gap,
         tables=tables,
-        kpis=kpis,
+        kpis={**model_kpis, **kpis},
         diagnosis=diagnosis,
-        size={"scenarios": len(form.names), **compiled.size()},
-        solver={"name": "highs", "interface": SOLVER, "engine": "mpi-sppy PH"},
+        size={"scenarios": len(form.names), **form.compile().size()},
+        solver=solver,
     )
 
 
-def _refuse_unsupported(task: Task, run: Run) -> None:
+def within_gap(best: _Incumbent, bound: float | None, mip_rel_gap: float) -> bool:
+    """Whether the incumbent is proved by ``bound`` within ``mip_rel_gap``."""
+    if bound is None or best.values is None:
+        return False
+    gap = relative_gap(best.objective, bound)
+    return gap is not None and gap <= mip_rel_gap
+
+
+def _refuse_unsupported(task: Task, run: Run, method: str = "ph") -> None:
+    """What a decomposition by scenario on mpi-sppy (``ph``, ``lshaped``) cannot do."""
     risk = task.risk or RiskOptions()
     if risk.weight > 0:
         raise OptionError(
-            "method ph solves the risk-neutral problem only (a CVaR weight > 0 couples the "
-            "scenarios): use --method extensive_form"
+            f"method {method} solves the risk-neutral problem only (a CVaR weight > 0 couples "
+            "the scenarios): use --method extensive_form"
         )
     if task.reports:
         raise OptionError(
-            f"method ph makes no reports ({', '.join(task.reports)}): use --method extensive_form"
+            f"method {method} makes no reports ({', '.join(task.reports)}): "
+            "use --method extensive_form"
         )
     if run.options.marginal_values:
-        raise OptionError("method ph gives no marginal values: use --method extensive_form")
+        raise OptionError(f"method {method} gives no marginal values: use --method extensive_form")
     if task.write_model is not None:
-        raise OptionError("method ph writes no model (it solves one per scenario)")
+        raise OptionError(f"method {method} writes no model (it solves one per scenario)")
     if len(task.problem.scenarios()) < 2:  # and its one model's handoff cannot be interrupted
         raise OptionError(
-            "method ph hedges between scenarios and this problem has one: "
+            f"method {method} decomposes by scenario and this problem has one: "
             "use --method extensive_form (the same model, solved whole)"
         )
 
 
-class _PHRun:
-    """One progressive hedging run: mpi-sppy's PH driven iteration by iteration."""
+class PlanSearch:
+    """What a method that searches first stages on mpi-sppy shares (:func:`solve_by_plans`):
+    its plans evaluated into ``best`` (:class:`PlanEvaluator`), the best ``bound`` so far, its
+    ``seconds`` (evaluations left out), ``why_no_plan``; ``run()`` runs ``_search()`` and
+    turns a Ctrl-C into a stop of the budget with the incumbent (``what``: the method's name
+    in words)."""
 
-    def __init__(self, problem, form: ExtensiveForm, settings: PHSettings, options, best):
+    what = "the search"
+
+    def __init__(self, problem, form: ExtensiveForm, settings, options, best: _Incumbent):
         self.problem = problem
         self.form = form
         self.settings = settings
         self.options = options
         self.budget = options.budget
-        self.best: _Incumbent = best
+        self.best = best
+        self.evaluator = PlanEvaluator(form, options, best)
         self.bound: float | None = None
-        self.trivial_bound: float | None = None
         self.iterations = 0
-        self.convergence: float | None = None
-        self.ph_seconds = 0.0
+        self.seconds = 0.0
         self.why_no_plan = ""
-        self.integer = None
+
+    def run(self) -> str:
+        """Search until proved, converged, out of iterations or out of time; the termination."""
+        started = time.perf_counter()
+        try:
+            return self._search()
+        except KeyboardInterrupt:  # the API without the command line's signal handlers
+            if self.budget.stop_reason is not None:
+                raise  # a second one
+            self.budget.request_stop("SIGINT")
+            return f"{self.budget.why_stopped()} during {self.what}"
+        finally:
+            self.seconds = time.perf_counter() - started - self.best.seconds
+
+    def _search(self) -> str:
+        raise NotImplementedError
+
+    def _improve_bound(self, bound) -> None:
+        if _finite(bound) and (self.bound is None or float(bound) > self.bound):
+            self.bound = float(bound)
+
+    def _proved(self) -> bool:
+        return within_gap(self.best, self.bound, self.options.mip_rel_gap)
+
+
+class _PHRun(PlanSearch):
+    """One progressive hedging run: mpi-sppy's PH driven iteration by iteration."""
+
+    what = "progressive hedging"
+
+    def __init__(self, problem, form: ExtensiveForm, settings: PHSettings, options, best):
+        super().__init__(problem, form, settings, options, best)
+        self.trivial_bound: float | None = None
+        self.convergence: float | None = None
         self.ph = None
         self.spread: np.ndarray | None = None
-        self.to_form = _nonant_order(form)
         self.started = time.perf_counter()
 
+    def kpis(self) -> dict[str, Any]:
+        return {
+            "ph_iterations": self.iterations,
+            "ph_convergence": self.convergence,
+            "ph_trivial_bound": self.trivial_bound,
+            "ph_plans_evaluated": len(self.best.evaluated),
+            "ph_incumbent_from": self.best.source,
+        }
+
     # --- the loop ------------------------------------------------------------------------
-    def run(self) -> str:
-        """Run PH until converged, proved, out of iterations or out of time; the termination."""
-        try:
-            with (  # its import prints a timer line
-                contextlib.redirect_stdout(io.StringIO()),
-                contextlib.redirect_stderr(io.StringIO()),
-            ):
-                from mpisppy.opt.ph import PH
-                from mpisppy.utils.sputils import solver_options_layer
-        except ImportError as exc:  # pip install 'cbecopt[scale]'
-            raise OptionError(
-                f"method ph needs mpi-sppy ({exc}): pip install 'cbecopt[scale]'"
-            ) from exc
+    def _search(self) -> str:
+        PH = mpisppy_module("mpisppy.opt.ph", "ph").PH
+        solver_options_layer = mpisppy_module("mpisppy.utils.sputils", "ph").solver_options_layer
         ph_options = {
             "solver_name": SOLVER,
             "PHIterLimit": self.settings.max_iterations,
@@ -265,16 +418,7 @@ class _PHRun:
             "linearize_proximal_terms": True,
             "proximal_linearization_tolerance": self.settings.prox_tolerance,
         }
-        started = time.perf_counter()
-        try:
-            return self._run(PH, ph_options)
-        except KeyboardInterrupt:  # the API without the command line's signal handlers
-            if self.budget.stop_reason is not None:
-                raise  # a second one
-            self.budget.request_stop("SIGINT")
-            return f"{self.budget.why_stopped()} during progressive hedging"
-        finally:
-            self.ph_seconds = time.perf_counter() - started - self.best.seconds
+        return self._run(PH, ph_options)
 
     def _run(self, PH, ph_options: dict) -> str:
         def creator(name: str):
@@ -298,7 +442,7 @@ class _PHRun:
         if self.budget.expired():
             return f"{self.budget.why_stopped()} before progressive hedging started"
         first = next(iter(ph.local_scenarios.values()))
-        self.integer = np.array(
+        self.evaluator.integer = np.array(
             [v.is_integer() or v.is_binary() for v in first._mpisppy_data.nonant_indices.values()]
         )
         try:
@@ -396,35 +540,10 @@ class _PHRun:
             self._evaluate(plans[key], f"a scenario's own plan (iteration {iteration}, #{rank})")
 
     def _evaluate(self, plan: np.ndarray, source: str) -> None:
-        """Fix the first stage at ``plan`` in the extensive form, solve, keep it if best."""
-        plan = self._rounded(plan)
-        key = plan.tobytes()
-        if key in self.best.evaluated or self.budget.expired():
-            return
-        started = time.perf_counter()
-        in_form = np.empty_like(plan)
-        in_form[self.to_form] = plan
-        solution = solve_extensive_form(self.form, self.options, fixed_first_stage=in_form)
-        self.best.seconds += time.perf_counter() - started
-        out = solution.outcome
-        if out.values is None:
-            if out.status == Status.NO_SOLUTION:
-                return  # stopped by the budget: may be evaluated again, if time is left
-            self.best.evaluated[key] = math.inf  # infeasible recourse for some scenario
-            return
-        self.best.evaluated[key] = out.objective
-        log.info("PH: plan from %s costs %s", source, out.objective)
-        if out.objective < self.best.objective:
-            self.best.objective = out.objective
-            self.best.values = out.values
-            self.best.first_stage = in_form
-            self.best.source = source
+        self.evaluator.evaluate(plan, source)
 
     def _rounded(self, plan: np.ndarray) -> np.ndarray:
-        plan = np.asarray(plan, dtype=float).copy()
-        plan[self.integer] = np.round(plan[self.integer])
-        plan[plan == 0] = 0.0  # no -0.0 in a key
-        return plan
+        return self.evaluator.rounded(plan)
 
     @staticmethod
     def _xbar(ph) -> np.ndarray:
@@ -434,16 +553,6 @@ class _PHRun:
         )
 
     # --- bound, budget, rho --------------------------------------------------------------
-    def _improve_bound(self, bound: float) -> None:
-        if _finite(bound) and (self.bound is None or bound > self.bound):
-            self.bound = bound
-
-    def _proved(self) -> bool:
-        if self.bound is None or self.best.values is None:
-            return False
-        gap = relative_gap(self.best.objective, self.bound)
-        return gap is not None and gap <= self.options.mip_rel_gap
-
     @staticmethod
     def _all_solved(ph) -> bool:
         return all(
@@ -452,11 +561,7 @@ class _PHRun:
         )
 
     def _solver_options(self) -> dict[str, Any]:
-        opts: dict[str, Any] = {"mip_rel_gap": float(self.options.mip_rel_gap)}
-        opts.update(self.options.highs_options)
-        if self.options.threads is not None:
-            opts["threads"] = int(self.options.threads)
-        return opts
+        return highs_options(self.options)
 
     def _rho_setter(self, scenario) -> list[tuple[int, float]]:
         """``rho_factor * max(|c|, rho_floor) / max(spread, 1)`` for every first-stage
@@ -478,25 +583,56 @@ class _PHRun:
         return out
 
     @staticmethod
-    @contextlib.contextmanager
     def _quiet():
-        """mpi-sppy prints its progress and Pyomo logs every subproblem solve: keep them off
-        the standard output and the log (in the debug log)."""
-        text = io.StringIO()
-        chatty = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+        return quiet()
+
+
+def mpisppy_module(name: str, method: str) -> ModuleType:
+    """mpi-sppy's module ``name`` (its import prints a timer line: kept off the output); an
+    :class:`OptionError` naming ``method`` when mpi-sppy is not installed."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return import_module(name)
+    except ImportError as exc:  # pip install 'cbecopt[scale]'
+        raise OptionError(
+            f"method {method} needs mpi-sppy ({exc}): pip install 'cbecopt[scale]'"
+        ) from exc
+
+
+def highs_options(options) -> dict[str, Any]:
+    """HiGHS's options for a subproblem solved through Pyomo: the call's ``mip_rel_gap``,
+    ``highs_options`` and ``threads``."""
+    opts: dict[str, Any] = {"mip_rel_gap": float(options.mip_rel_gap)}
+    opts.update(options.highs_options)
+    if options.threads is not None:
+        opts["threads"] = int(options.threads)
+    return opts
+
+
+@contextlib.contextmanager
+def quiet():
+    """mpi-sppy prints its progress and Pyomo logs every subproblem solve: keep them off
+    the standard output and the log (in the debug log)."""
+    text = io.StringIO()
+    chatty = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+    for logger in chatty:
+        logger.addFilter(_to_debug)
+    try:
+        with contextlib.redirect_stdout(text):
+            yield
+    finally:
         for logger in chatty:
-            logger.addFilter(_to_debug)
-        try:
-            with contextlib.redirect_stdout(text):
-                yield
-        finally:
-            for logger in chatty:
-                logger.removeFilter(_to_debug)
-            if text.getvalue().strip():
-                log.debug("mpi-sppy: %s", text.getvalue().strip())
+            logger.removeFilter(_to_debug)
+        if text.getvalue().strip():
+            log.debug("mpi-sppy: %s", text.getvalue().strip())
 
 
-_CHATTY_LOGGERS = ("pyomo.core", "pyomo.contrib.appsi.solvers.highs", "mpisppy")
+_CHATTY_LOGGERS = (
+    "pyomo.core",
+    "pyomo.contrib.appsi.solvers.highs",
+    "pyomo.contrib.solver",
+    "mpisppy",
+)
 """Loggers that report every subproblem solve (HiGHS's log through appsi at INFO; a solve
 stopped by the time limit is "loaded with an 'aborted' status" at WARNING)."""
 
@@ -508,6 +644,25 @@ def _to_debug(record: logging.LogRecord) -> bool:
         return True
     log.debug("%s: %s", record.name, record.getMessage())
     return False
+
+
+def _first_stage_rows(form: ExtensiveForm):
+    """The rows of the extensive form with first-stage columns only: (matrix over the
+    first-stage columns in their order, lower, upper)."""
+    from scipy import sparse
+
+    compiled = form.compile()
+    columns = form.first_stage_columns()
+    matrix = sparse.csr_matrix(
+        (compiled.row_value, compiled.row_index, compiled.row_start),
+        shape=(compiled.n_rows, compiled.n_cols),
+    )
+    inside = np.zeros(compiled.n_cols, bool)
+    inside[columns] = True
+    touches_outside = (abs(matrix) @ (~inside).astype(float)) > 0
+    nonempty = np.diff(compiled.row_start) > 0
+    rows = np.flatnonzero(nonempty & ~touches_outside)
+    return matrix[rows][:, columns], compiled.row_lower[rows], compiled.row_upper[rows]
 
 
 def _nonant_order(form: ExtensiveForm) -> np.ndarray:
