@@ -135,6 +135,45 @@ def scale(time_limit: float) -> list[Case]:
     return cases
 
 
+SCALE_TWO_STAGE_SECONDS = 600.0
+"""Issue 13's budget for the two-stage scale targets: 10 minutes on 2 cores."""
+
+
+def scale_two_stage(time_limit: float) -> list[Case]:
+    """SIPLIB sslp_10_50 (50 to 2000 scenarios, integer recourse) by progressive hedging
+    (``--method ph``) and a generated 100-SKU x 1000-scenario contracts instance by ``ph`` and
+    by the L-shaped method (``--method lshaped``, continuous recourse), each beside plain
+    HiGHS on the extensive form with the same limit (at least 10 minutes) and a 1% gap, the
+    method's incumbent as a ratio to plain HiGHS's of the same run."""
+    seconds = max(time_limit, SCALE_TWO_STAGE_SECONDS)
+    folder = shared_benchmarks() / "sslp"
+    pairs = [
+        (f"sslp_10_50_{s}", "smps", str(folder / f"sslp_10_50_{s}.cor"), "smps", ("ph",))
+        for s in SSLP_OPEN_SCENARIOS
+    ]
+    pairs.append(
+        (
+            "contracts-100x1000",
+            "contracts",
+            "generate-contracts:100x1000:0",
+            "auto",
+            ("ph", "lshaped"),
+        )
+    )
+    cases = []
+    for name, model, source, fmt, methods in pairs:
+        plain = Case(
+            f"{name}-extensive_form", model, source, fmt, time_limit=seconds, mip_gap=1e-2,
+            method="extensive_form", tags=("scale", "scale-two-stage"),
+        )  # fmt: skip
+        cases.append(plain)
+        cases += [
+            replace(plain, name=f"{name}-{method}", method=method, versus=plain.name)
+            for method in methods
+        ]
+    return cases
+
+
 def holmberg(time_limit: float) -> list[Case]:
     optima = _optima("holmberg_sscflp", "SS-CFLP")
     folder = shared_benchmarks() / "holmberg_sscflp"
@@ -431,7 +470,8 @@ def suite(name: str, time_limit: float) -> list[Case]:
         "suppliers-scaling": lambda: suppliers_scaling(time_limit),
         "network-scaling": lambda: network_scaling(time_limit),
         "network-methods": lambda: network_methods(time_limit),
-        "scale": lambda: scale(time_limit),
+        "scale": lambda: scale(time_limit) + scale_two_stage(time_limit),
+        "scale-two-stage": lambda: scale_two_stage(time_limit),
         "build": lambda: build(time_limit),
         "default": lambda: orlib_small(False) + scaling(time_limit),
         "all": lambda: (
@@ -465,6 +505,7 @@ SUITES = (
     "network-scaling",
     "network-methods",
     "scale",
+    "scale-two-stage",
     "contracts-scaling",
     "stochastic",
     "build",
