@@ -107,16 +107,9 @@ def solve_each(
     the one :func:`running_on` set, else serially)."""
     options = options.begin()
     batch = _available(batch or _current.get() or Batch())
-    if not batch.on_cluster:
-        return {
-            name: solve(instance, model, share, config)
-            for name, (instance, config), share in announced(command, jobs, options)
-        }
-    tasks = {
-        name: (PortableInstance.of(instance), config) for name, (instance, config) in jobs.items()
-    }
-    each = dataclasses.replace(options, threads=1, budget=None)
-    done = run_tasks(command, _solve_portable, tasks, (model, each), options, batch)
+    if batch.on_cluster:
+        jobs = {name: (PortableInstance.of(i), config) for name, (i, config) in jobs.items()}
+    done = run_each(command, jobs, _solve_job, model, options, batch)
     return {
         name: result if result is not None else _unfinished(model, name, options)
         for name, result in done.items()
@@ -130,10 +123,100 @@ def _unfinished(model: str, name: str, options: SolveOptions):
     return Run(model, name, options).stopped("before this solve finished on the cluster")
 
 
-def _solve_portable(job: tuple[PortableInstance, Any], seconds_left, model, options):
-    """One task of :func:`solve_each`, in a Dask worker."""
-    portable, config = job
-    return solve(portable.instance(), model, _within(options, seconds_left), config)
+def _solve_job(model: str, job: tuple[Instance | PortableInstance, Any], options: SolveOptions):
+    """One solve of :func:`solve_each`, here or in a Dask worker."""
+    instance, config = job
+    if isinstance(instance, PortableInstance):
+        instance = instance.instance()
+    return solve(instance, model, options, config)
+
+
+def run_each(
+    command: str,
+    items: Mapping[str, Any],
+    step: Callable,
+    context: Any,
+    options: SolveOptions,
+    batch: Batch | None = None,
+    arguments: tuple = (),
+    travels: Any = None,
+) -> dict[str, Any]:
+    """``step(context, item, options, *arguments)`` for each item, results by name in the
+    items' order: serially in this process, each step with an equal share of what is left of
+    the call's budget, or one task per item on the cluster of ``batch`` (``None``: the one
+    :func:`running_on` set, else serially), each with what is left when the batch starts and
+    HiGHS on one thread.
+
+    ``step`` is a module-level function (it travels by name). On a cluster the context travels
+    as ``travels`` (default: ``context`` itself), an object that pickles; one with a
+    ``here()`` method (:class:`PortableProblem`) is rebuilt by it in each task, so no Pyomo
+    object and no read-only mapping has to pickle. A step a stop cancelled before it finished
+    on the cluster comes back as ``None``.
+    """
+    options = options.begin()
+    batch = _available(batch or _current.get() or Batch())
+    if not batch.on_cluster:
+        return {
+            name: step(context, item, share, *arguments)
+            for name, item, share in announced(command, items, options)
+        }
+    each = dataclasses.replace(options, threads=1, budget=None)
+    travels = context if travels is None else travels
+    return run_tasks(command, _step, items, (step, travels, each, arguments), options, batch)
+
+
+def _step(item, seconds_left, step: Callable, travels, options: SolveOptions, arguments: tuple):
+    """One task of :func:`run_each`, in a Dask worker."""
+    here = getattr(travels, "here", None)
+    context = here() if here is not None else travels
+    return step(context, item, _within(options, seconds_left), *arguments)
+
+
+@dataclass(frozen=True)
+class PortableProblem:
+    """A two-stage problem as it travels to a Dask worker (:func:`run_each`).
+
+    Built from an instance, the problem travels as its recipe, the instance as plain tables
+    with the model key, config and seed that built it, and :meth:`here` builds it again in the
+    task (as :func:`solve_each` rebuilds its instances; a validated instance does not pickle).
+    A problem read from files (an SMPS triple) is plain data and travels as it is.
+    """
+
+    problem: Any = None
+    instance: PortableInstance | None = None
+    model: str | None = None
+    config: Any = None
+    seed: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        problem: Any,
+        instance: Instance | None = None,
+        model: str | None = None,
+        config: Any = None,
+        seed: int = 0,
+    ) -> PortableProblem:
+        """``problem``, built by ``model`` from ``instance`` with ``config`` and ``seed``
+        (:meth:`cbecopt.models.spec.ModelSpec.build`); without an instance, ``problem`` as it
+        is."""
+        if instance is None or model is None:
+            return cls(problem)
+        return cls(None, PortableInstance.of(instance), model, config, seed)
+
+    def here(self) -> Any:
+        """The problem, built again from its recipe."""
+        return self.rebuilt()[0]
+
+    def rebuilt(self) -> tuple[Any, Instance | None]:
+        """The problem built again from its recipe and the instance it was built from
+        (``None``: a problem read from files, as it travelled)."""
+        if self.instance is None:
+            return self.problem, None
+        from cbecopt.models import MODELS  # the registry imports the models: late
+
+        instance = self.instance.instance()
+        return MODELS[self.model].build(instance, self.config, self.seed), instance
 
 
 def _within(options: SolveOptions, seconds_left: float | None) -> SolveOptions:
