@@ -281,3 +281,20 @@ def test_a_two_stage_problem_travels_as_its_recipe_with_its_sampler():
     assert all(np.array_equal(a[2], b[2]) for a, b in zip(here, there, strict=True))
     assert rebuild(there).scenarios()[0][0] == here[0][0]
     assert PortableProblem.of(problem).here() is problem  # read from files: as it is
+
+
+@pytest.mark.integration
+def test_the_benchmark_cases_side_by_side_give_the_serial_rows_and_say_they_ran_in_parallel():
+    from benchmarks.__main__ import parallel_note
+    from benchmarks.registry import Case
+    from benchmarks.runner import run_cases
+
+    cases = [Case(f"gen-4x12-{seed}", "warehouses", f"generate:4x12:{seed}") for seed in (3, 4, 5)]
+    serial = run_cases(cases)
+    side_by_side = run_cases(cases, workers=2)
+    assert list(side_by_side["case"]) == [c.name for c in cases]  # the cases' order
+    assert list(side_by_side["status"]) == list(serial["status"]) == ["optimal"] * 3
+    assert side_by_side["objective"].tolist() == pytest.approx(serial["objective"].tolist())
+    assert (side_by_side["workers"] == 2).all() and (serial["workers"] == 1).all()
+    assert "2 workers" in parallel_note(2) and "not comparable" in parallel_note(2)
+    assert parallel_note(1) == ""
