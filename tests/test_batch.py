@@ -298,3 +298,20 @@ def test_the_benchmark_cases_side_by_side_give_the_serial_rows_and_say_they_ran_
     assert (side_by_side["workers"] == 2).all() and (serial["workers"] == 1).all()
     assert "2 workers" in parallel_note(2) and "not comparable" in parallel_note(2)
     assert parallel_note(1) == ""
+
+
+@pytest.mark.unit
+def test_tasks_beyond_the_free_workers_split_what_is_left_over_the_rounds_to_come():
+    """A task starts when a worker is free for it, with what is left split over the rounds
+    the tasks not yet started need: the batch ends within the call's limit."""
+    from cbecopt.batch import _seconds_for
+    from cbecopt.limits import Budget
+
+    budget = Budget(100.0)
+    assert _seconds_for(budget, 2, 2) == pytest.approx(100.0, abs=0.5)  # all fit: what is left
+    assert _seconds_for(budget, 4, 2) == pytest.approx(50.0, abs=0.5)  # two rounds
+    assert _seconds_for(budget, 3, 2) == pytest.approx(50.0, abs=0.5)
+    assert _seconds_for(budget, 3, 0) == pytest.approx(100.0 / 3, abs=0.5)  # workers starting
+    assert _seconds_for(Budget(None), 5, 2) is None
+    budget.request_stop("SIGINT")
+    assert _seconds_for(budget, 1, 2) == 0.0

@@ -9,9 +9,15 @@ validated instance holds read-only mappings that do not pickle).
 
 Time: the serial run gives each solve an equal share of what is left of the call's budget
 (:func:`cbecopt.compare.announced`); on a cluster the solves run side by side, so each gets
-what is left when the batch starts (a remote machine's clock is not ours: the seconds left,
-not a deadline, travel with the task). A stop (Ctrl-C, SIGTERM, the limit) cancels the tasks
-not yet finished; a solve cut short comes back with its incumbent like any solve.
+what is left when the batch starts, split over the rounds still to come when there are more
+solves than workers (a task is submitted when a worker is free; a remote machine's clock is
+not ours: the seconds left, not a deadline, travel with the task). A stop (Ctrl-C, SIGTERM)
+cancels the tasks not yet finished and the limit starts no more; a solve cut short comes back
+with its incumbent like any solve, one not finished or never started ``no_solution``.
+
+:func:`run_each` is the one dispatch: a step (one solve of :func:`solve_each`, a weight of
+the mean-CVaR frontier, a replication of SAA) run here or as a task, with what it needs
+rebuilt in the worker (:class:`PortableInstance`, :class:`PortableProblem`).
 """
 
 from __future__ import annotations
@@ -166,10 +172,12 @@ def run_each(
 
 
 def _step(item, seconds_left, step: Callable, travels, options: SolveOptions, arguments: tuple):
-    """One task of :func:`run_each`, in a Dask worker."""
+    """One task of :func:`run_each`, in a Dask worker (its seconds count from here, the
+    rebuild of what travelled included)."""
+    options = _within(options, seconds_left)
     here = getattr(travels, "here", None)
     context = here() if here is not None else travels
-    return step(context, item, _within(options, seconds_left), *arguments)
+    return step(context, item, options, *arguments)
 
 
 @dataclass(frozen=True)
@@ -233,34 +241,64 @@ def run_tasks(
     batch: Batch,
 ) -> dict[str, Any]:
     """``task(item, seconds_left, *arguments)`` for each item on the ``batch``'s cluster,
-    results by name in the items' order; a stop request cancels what is left and raises
-    nothing: an unfinished task's result is ``None``."""
+    results by name in the items' order.
+
+    A task is submitted when a worker is free for it, so it starts at once and its seconds
+    run from then: with no more items than workers each gets what is left when the batch
+    starts; with more, what is left split over the rounds still to come
+    (:func:`_seconds_for`), so the batch ends within the call's budget. A stop request
+    cancels the running tasks and submits no more, and raises nothing: the result of a task
+    cancelled or never started is ``None``.
+    """
     budget = options.budget
-    left = budget.remaining()
+    waiting = list(enumerate(items.items()))
+    futures: dict[str, Any] = {}
     with _client(batch) as client:  # the block's client, or one for this batch
         log.info("%s: %d solves on %s", command, len(items), _where(client))
-        futures = {
-            name: client.submit(task, item, left, *arguments, key=f"{command}-{n}-{name}")
-            for n, (name, item) in enumerate(items.items())
-        }
-        _wait(futures.values(), budget)
+        running: list = []
+        while waiting or running:
+            slots = _slots(client) if waiting else 0
+            while waiting and len(running) < slots and not budget.expired():
+                n, (name, item) = waiting.pop(0)
+                left = _seconds_for(budget, len(waiting) + 1, slots)
+                future = client.submit(task, item, left, *arguments, key=f"{command}-{n}-{name}")
+                futures[name] = future
+                running.append(future)
+            if not running:  # out of time with items not started: they stay unsolved
+                break
+            try:
+                time.sleep(POLL_SECONDS)
+            except KeyboardInterrupt:  # Ctrl-C in Python, without the command's signal handler
+                budget.request_stop("SIGINT")
+            running = [f for f in running if not f.done()]
+            if running and budget.stop_reason is not None:
+                for future in running:
+                    future.cancel()
+                break
         # a task that failed raises here, as its solve would serially; a cancelled one is None
-        return {name: None if f.cancelled() else f.result() for name, f in futures.items()}
+        return {
+            name: None
+            if name not in futures or futures[name].cancelled()
+            else futures[name].result()
+            for name in items
+        }
 
 
-def _wait(futures, budget) -> None:
-    """Until every task is done, or the budget's stop, then cancel what is left."""
-    pending = list(futures)
-    while pending:
-        try:
-            time.sleep(POLL_SECONDS)
-        except KeyboardInterrupt:  # Ctrl-C in Python, without the command's signal handler
-            budget.request_stop("SIGINT")
-        pending = [f for f in pending if not f.done()]
-        if pending and budget.stop_reason is not None:
-            for future in pending:
-                future.cancel()
-            return
+def _seconds_for(budget, not_started: int, slots: int) -> float | None:
+    """The seconds of the next task when ``not_started`` tasks (this one included) have yet
+    to start on ``slots`` workers: what is left, split over the rounds those tasks need
+    (one round, all of it, when they fit the free workers)."""
+    left = budget.remaining()
+    if left is None:
+        return None
+    return left / -(-not_started // max(slots, 1))
+
+
+def _slots(client) -> int:
+    """How many tasks the cluster runs at once: its workers' threads (at least one, for a
+    cluster whose workers are still starting)."""
+    workers = client.scheduler_info().get("workers", {}).values()
+    return max(sum(w.get("nthreads", 1) for w in workers), 1)
 
 
 @contextmanager
