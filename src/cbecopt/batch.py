@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -187,7 +188,9 @@ class PortableProblem:
     Built from an instance, the problem travels as its recipe, the instance as plain tables
     with the model key, config and seed that built it, and :meth:`here` builds it again in the
     task (as :func:`solve_each` rebuilds its instances; a validated instance does not pickle).
-    A problem read from files (an SMPS triple) is plain data and travels as it is.
+    A problem read from files (an SMPS triple) is plain data and travels as it is. A worker
+    builds each recipe once (``token`` names it) and keeps the last few problems it built for
+    the batch's next tasks (a problem is not changed by solving it).
     """
 
     problem: Any = None
@@ -195,6 +198,7 @@ class PortableProblem:
     model: str | None = None
     config: Any = None
     seed: int = 0
+    token: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
     @classmethod
     def of(
@@ -221,10 +225,21 @@ class PortableProblem:
         (``None``: a problem read from files, as it travelled)."""
         if self.instance is None:
             return self.problem, None
-        from cbecopt.models import MODELS  # the registry imports the models: late
+        built = _rebuilt.pop(self.token, None)
+        if built is None:
+            from cbecopt.models import MODELS  # the registry imports the models: late
 
-        instance = self.instance.instance()
-        return MODELS[self.model].build(instance, self.config, self.seed), instance
+            instance = self.instance.instance()
+            built = MODELS[self.model].build(instance, self.config, self.seed), instance
+        _rebuilt[self.token] = built  # the most recent last
+        while len(_rebuilt) > REBUILT_KEPT:
+            del _rebuilt[next(iter(_rebuilt))]
+        return built
+
+
+REBUILT_KEPT = 4
+"""How many problems a worker keeps, rebuilt from their recipes, for the next tasks."""
+_rebuilt: dict[str, tuple[Any, Instance | None]] = {}
 
 
 def _within(options: SolveOptions, seconds_left: float | None) -> SolveOptions:
@@ -255,6 +270,9 @@ def run_tasks(
     futures: dict[str, Any] = {}
     with _client(batch) as client:  # the block's client, or one for this batch
         log.info("%s: %d solves on %s", command, len(items), _where(client))
+        # the workers import what the tasks run before the clock of the first task starts
+        modules = {f.__module__ for f in (task, *arguments) if callable(f)}
+        client.run(_import_modules, sorted(modules))
         running: list = []
         while waiting or running:
             slots = _slots(client) if waiting else 0
@@ -282,6 +300,14 @@ def run_tasks(
             else futures[name].result()
             for name in items
         }
+
+
+def _import_modules(names: list[str]) -> None:
+    """Import these modules (in each Dask worker)."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
 
 
 def _seconds_for(budget, not_started: int, slots: int) -> float | None:
