@@ -151,8 +151,8 @@ def run_each(
     """``step(context, item, options, *arguments)`` for each item, results by name in the
     items' order: serially in this process, each step with an equal share of what is left of
     the call's budget, or one task per item on the cluster of ``batch`` (``None``: the one
-    :func:`running_on` set, else serially), each with what is left when the batch starts and
-    HiGHS on one thread.
+    :func:`running_on` set, else serially), each with what is left when it starts, split over
+    the rounds still to come (:func:`run_tasks`), and HiGHS on one thread.
 
     ``step`` is a module-level function (it travels by name). On a cluster the context travels
     as ``travels`` (default: ``context`` itself), an object that pickles; one with a
@@ -271,7 +271,8 @@ def run_tasks(
     with _client(batch) as client:  # the block's client, or one for this batch
         log.info("%s: %d solves on %s", command, len(items), _where(client))
         # the workers import what the tasks run before the clock of the first task starts
-        modules = {f.__module__ for f in (task, *arguments) if callable(f)}
+        modules = {getattr(f, "__module__", None) for f in (task, *arguments) if callable(f)}
+        modules.discard(None)
         client.run(_import_modules, sorted(modules))
         running: list = []
         while waiting or running:
@@ -288,10 +289,13 @@ def run_tasks(
                 time.sleep(POLL_SECONDS)
             except KeyboardInterrupt:  # Ctrl-C in Python, without the command's signal handler
                 budget.request_stop("SIGINT")
+            failed = any(f.status == "error" for f in running)  # it raises below: start no more
             running = [f for f in running if not f.done()]
-            if running and budget.stop_reason is not None:
+            if running and (budget.stop_reason is not None or failed):
                 for future in running:
                     future.cancel()
+                break
+            if failed:
                 break
         # a task that failed raises here, as its solve would serially; a cancelled one is None
         return {
