@@ -315,3 +315,17 @@ def test_tasks_beyond_the_free_workers_split_what_is_left_over_the_rounds_to_com
     assert _seconds_for(Budget(None), 5, 2) is None
     budget.request_stop("SIGINT")
     assert _seconds_for(budget, 1, 2) == 0.0
+
+
+@pytest.mark.integration
+def test_without_dask_frontier_and_saa_with_workers_say_how_to_get_dask(monkeypatch, tmp_path):
+    import json
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    frontier = cbecopt_in_process(*FRONTIER, "-o", str(tmp_path / "f"), "--workers", "2")
+    saa = cbecopt_in_process(*SAA, "--json", "--workers", "2")
+    for done in (frontier, saa):
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert ENABLE in done.stderr and "one after another" in done.stderr
+    assert [p["status"] for p in json.loads(frontier.stdout)["points"]] == ["optimal"] * 3
+    assert json.loads(saa.stdout)["summary"]["all_optimal"]
