@@ -31,6 +31,7 @@ HIDDEN = {
     "constraints",
     "nonzeros",
     "highs_options",
+    "workers",
 }
 SHOWN = [c for c in COLUMNS if c not in HIDDEN]
 
@@ -83,6 +84,17 @@ def growth(table: pd.DataFrame, cases: list[Case]) -> Table | None:
     return shown
 
 
+def parallel_note(workers: int) -> str:
+    """What the printed table says of a run of cases side by side (empty for a serial run):
+    its times were measured under parallel load and are not serial times."""
+    if workers <= 1:
+        return ""
+    return (
+        f"parallel run, {workers} workers (cases side by side, HiGHS on one thread each): "
+        "times measured under parallel load, not comparable with serial times"
+    )
+
+
 def _met(value: float, limit: float) -> str:
     return "met" if value < limit else "MISSED"
 
@@ -121,6 +133,13 @@ def main() -> None:
     )
     run.add_argument("--threads", type=int, default=None)
     run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="run this many cases side by side, each in its own process with HiGHS on one "
+        "thread; the times are then measured under parallel load, not serial times",
+    )
+    run.add_argument(
         "--build-only", action="store_true", help="measure build and handoff only, no solve"
     )
     run.add_argument(
@@ -152,13 +171,19 @@ def main() -> None:
         if not sep or not key:
             parser.error(f"--highs-option '{pair}' is not KEY=VALUE")
         highs_options[key.strip()] = highs_option_value(value.strip())
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.workers > 1 and args.threads is not None:
+        parser.error("--workers runs each case with HiGHS on one thread; leave out --threads")
     cases = suite(args.suite, args.time_limit)
     if args.only:
         cases = [c for c in cases if args.only in c.name]
     console = Console(width=max(Console().width, 160))
+    side_by_side = parallel_note(args.workers)
     console.print(
         f"{len(cases)} cases, suite {args.suite}{' (build only)' if args.build_only else ''}"
         + "".join(f", HiGHS {k}={v}" for k, v in highs_options.items())
+        + (f", {side_by_side}" if side_by_side else "")
     )
     table = run_cases(
         cases,
@@ -168,9 +193,11 @@ def main() -> None:
         progress=lambda row: console.print(
             f"  {row['case']}: {row.get('status')}", highlight=False
         ),
+        workers=args.workers,
     )
     path = write_rows(table, args.out, args.suite)
-    shown = Table(title=f"suite {args.suite}", title_justify="left")
+    title = f"suite {args.suite}" + (f": {side_by_side}" if side_by_side else "")
+    shown = Table(title=title, title_justify="left")
     columns = [c for c in SHOWN if c in table and table[c].notna().any()]
     for column in columns:
         shown.add_column(
@@ -190,6 +217,8 @@ def main() -> None:
             if c in numeric
         )
     )
+    if side_by_side:
+        console.print(side_by_side[0].upper() + side_by_side[1:], highlight=False)
     grown = growth(table, cases)
     if grown is not None:
         console.print(grown)

@@ -1,7 +1,9 @@
 """Run benchmark cases, each in a fresh process, and write one tidy row per run.
 
 A fresh process per case gives an honest peak memory (``ru_maxrss``) and keeps one case's
-garbage out of the next one's timings. Two-stage cases (SMPS problems and the contracts
+garbage out of the next one's timings; ``--workers N`` runs N such processes side by side
+(each row's ``workers`` says how many ran at once: times measured under that load are not
+serial times). Two-stage cases (SMPS problems and the contracts
 model) are built as the extensive form over all their scenarios.
 """
 
@@ -10,8 +12,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import resource
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
+from typing import Any
 
 import pandas as pd
 
@@ -46,6 +50,7 @@ COLUMNS = [
     "nonzeros",
     "peak_mb",
     "highs_options",
+    "workers",
 ]
 
 
@@ -268,26 +273,35 @@ def allowed_seconds(case: Case) -> float | None:
     return None if case.time_limit is None else 2 * case.time_limit + 300
 
 
-def _wait(case: Case, process, queue) -> dict:
-    """The child's row, or a row saying why there is none (it died, or overran and was stopped)."""
-    allowed = allowed_seconds(case)
-    start = time.monotonic()
-    while True:
-        try:
-            return queue.get(timeout=1.0)
+@dataclass
+class _Running:
+    """A case's process, the queue its row comes back on, and when it started."""
+
+    case: Case
+    process: Any
+    queue: Any
+    start: float
+
+
+def _row_of(run: _Running, timeout: float) -> dict | None:
+    """The case's row, a row saying why there is none (it died, or overran and was stopped),
+    or ``None`` while it runs (waiting up to ``timeout`` seconds for it)."""
+    case = run.case
+    try:
+        return run.queue.get(timeout=timeout)
+    except Empty:
+        pass
+    if not run.process.is_alive():
+        try:  # the row may have been sent just before the process ended
+            return run.queue.get(timeout=1.0)
         except Empty:
-            pass
-        if not process.is_alive():
-            try:  # the row may have been sent just before the process ended
-                return queue.get(timeout=1.0)
-            except Empty:
-                status = f"error: process ended with code {process.exitcode} and no row"
-                break
-        if allowed is not None and time.monotonic() - start > allowed:
-            process.kill()
-            status = f"stopped at {allowed:.0f} s"
-            break
-    return {"case": case.name, "model": case.model, "status": status}
+            status = f"error: process ended with code {run.process.exitcode} and no row"
+            return {"case": case.name, "model": case.model, "status": status}
+    allowed = allowed_seconds(case)
+    if allowed is not None and time.monotonic() - run.start > allowed:
+        run.process.kill()
+        return {"case": case.name, "model": case.model, "status": f"stopped at {allowed:.0f} s"}
+    return None
 
 
 def run_cases(
@@ -296,21 +310,51 @@ def run_cases(
     build_only: bool = False,
     progress=None,
     highs_options: dict | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
-    """Run each case in its own process; return the rows in ``COLUMNS`` order."""
+    """Run each case in its own process, ``workers`` of them at a time; return the rows in
+    ``COLUMNS`` order, in the cases' order.
+
+    With ``workers`` > 1 the cases run side by side, HiGHS on one thread each unless
+    ``threads`` says otherwise; their times are measured under that load (the ``workers``
+    column says so) and are not comparable with a serial run's. ``progress(row)`` is called
+    as each case ends. The cases run in processes of their own, not as Dask tasks
+    (:mod:`cbecopt.batch`): a long-lived Dask worker would report the peak memory of every
+    case it ran before, and could not be stopped when a case overruns.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers > 1 and threads is None:
+        threads = 1
     context = mp.get_context("spawn")
-    rows = []
-    for case in cases:
-        queue = context.Queue()
-        process = context.Process(
-            target=_child, args=(case, threads, build_only, highs_options, queue)
-        )
-        process.start()
-        rows.append(_wait(case, process, queue))
-        process.join()
-        if progress is not None:
-            progress(rows[-1])
-    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    waiting = list(enumerate(cases))
+    running: dict[int, _Running] = {}
+    rows: dict[int, dict] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                index, case = waiting.pop(0)
+                queue = context.Queue()
+                process = context.Process(
+                    target=_child, args=(case, threads, build_only, highs_options, queue)
+                )
+                process.start()
+                running[index] = _Running(case, process, queue, time.monotonic())
+            for index, run in list(running.items()):
+                row = _row_of(run, 1.0 / len(running))
+                if row is None:
+                    continue
+                run.process.join()
+                del running[index]
+                rows[index] = row
+                if progress is not None:
+                    progress(row)
+    finally:  # Ctrl-C or an error here: no case process outlives the run
+        for run in running.values():
+            run.process.kill()
+            run.process.join()
+    table = pd.DataFrame([rows[i] for i in range(len(cases))]).reindex(columns=COLUMNS)
+    table["workers"] = workers
     return with_incumbent_ratios(table, cases)
 
 

@@ -158,7 +158,7 @@ WorkersOpt = Annotated[
     int | None,
     typer.Option(
         help="Run the command's solves side by side on a local Dask cluster of this many "
-        "worker processes (HiGHS on one thread each; needs cbecopt[scale])."
+        "worker processes (HiGHS on one thread each; needs cbecopt\\[scale], the Dask extra)."
     ),
 ]
 SchedulerOpt = Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from cbecopt import checks, outputs
-from cbecopt.batch import Batch, running_on
+from cbecopt.batch import Batch, PortableProblem, running_on
 from cbecopt.bundled import resolve_path
 from cbecopt.cli.app import (
     CHART_RESERVE,
@@ -606,10 +606,15 @@ def frontier(
         ),
     ] = Path("results/frontier"),
     normalize_probabilities: NormalizeOpt = False,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Trace the mean-CVaR efficient frontier of a two-stage model (table and PNG plot)."""
+    """Trace the mean-CVaR efficient frontier of a two-stage model (table and PNG plot).
+
+    With --workers or --scheduler the weights' solves run side by side on Dask.
+    """
     import numpy as np
 
     from cbecopt.stochastic.frontier import MAX_POINTS, efficient_frontier, plot_frontier
@@ -623,13 +628,17 @@ def frontier(
         config = _two_stage_config(
             model, fmt, alpha=alpha, samples=samples, distribution=distribution
         )
-        problem, _ = two_stage_problem(path, fmt, model, config, normalize_probabilities, seed)
+        problem, instance = two_stage_problem(
+            path, fmt, model, config, normalize_probabilities, seed
+        )
         destination = check_output(
             out_dir, *input_paths(path, fmt), names=("frontier.csv", "frontier.png")
         )
-        with solving(as_json, verbose):
+        batch = Batch(workers, scheduler)
+        travels = PortableProblem.of(problem, instance, model, config, seed)
+        with solving(as_json, verbose), running_on(batch):
             table = efficient_frontier(
-                problem, np.linspace(0.0, 1.0, points).round(6), alpha, options
+                problem, np.linspace(0.0, 1.0, points).round(6), alpha, options, travels
             )
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, instance=str(path))
@@ -679,17 +688,21 @@ def saa(
         ),
     ] = None,
     normalize_probabilities: NormalizeOpt = False,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Sample average approximation with a statistical optimality gap (Mak, Morton and Wood 1999).
 
     Demand given as means and std is sampled from the distribution; scenarios given in the
-    instance (or an SMPS file) are resampled by their probabilities.
+    instance (or an SMPS file) are resampled by their probabilities. With --workers or
+    --scheduler the replications (and the evaluation sample) run side by side on Dask once
+    the candidate is solved, with the same seeds and results.
     """
     import json
 
-    from cbecopt.stochastic.saa import check_saa_sizes, mrp_gap, resampler
+    from cbecopt.stochastic.saa import check_saa_sizes, mrp_gap, saa_sampler
 
     try:
         flagged(
@@ -705,13 +718,13 @@ def saa(
         problem, instance = two_stage_problem(
             path, fmt, model, config, normalize_probabilities, seed
         )
-        fresh = MODELS[model].demand_sampler if instance is not None else None
-        sampler = fresh(instance, config, problem) if fresh is not None else None
-        sampler = sampler or resampler(problem.scenarios())
+        sampler = saa_sampler(problem, instance, model, config)
         destination = check_output(
             out_dir, *input_paths(path, fmt), names=("replications.csv", "saa.json")
         )
-        with solving(as_json, verbose):
+        batch = Batch(workers, scheduler)
+        travels = PortableProblem.of(problem, instance, model, config, seed)
+        with solving(as_json, verbose), running_on(batch):
             result = mrp_gap(
                 problem.with_scenarios,
                 sampler,
@@ -721,6 +734,7 @@ def saa(
                 options,
                 confidence,
                 evaluation_n,
+                travels,
             )
     except CbecoptError as exc:
         fail(exc, as_json, instance=str(path))

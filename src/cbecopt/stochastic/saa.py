@@ -29,8 +29,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cbecopt.batch import PortableProblem, run_each
 from cbecopt.errors import OptionError
 from cbecopt.highs import SolveOptions
+from cbecopt.instance import Instance
 from cbecopt.limits import OutOfTime
 from cbecopt.results import Status
 from cbecopt.seeds import stream_seeds
@@ -75,6 +77,36 @@ class SAAResult:
         return dict(self.summary)
 
 
+def saa_sampler(
+    problem: TwoStageProblem,
+    instance: Instance | None = None,
+    model: str | None = None,
+    config: Any = None,
+) -> Sampler:
+    """How SAA draws samples of ``problem``: fresh demand from the instance's means and
+    standard deviations when ``model`` (built from ``instance`` with ``config``) has a
+    ``demand_sampler``, else the problem's scenarios resampled by their probabilities."""
+    from cbecopt.models import MODELS  # the registry imports the models: late
+
+    fresh = MODELS[model].demand_sampler if instance is not None and model is not None else None
+    sampler = fresh(instance, config, problem) if fresh is not None else None
+    return sampler or resampler(problem.scenarios())
+
+
+@dataclass(frozen=True)
+class SamplingOn:
+    """What the tasks of the replications rebuild in a Dask worker
+    (:func:`cbecopt.batch.run_each`): the problem from its recipe, then its ``rebuild`` and
+    its sampler (:func:`saa_sampler`), as the serial run has them."""
+
+    portable: PortableProblem
+
+    def here(self) -> tuple[Rebuild, Sampler]:
+        problem, instance = self.portable.rebuilt()
+        sampler = saa_sampler(problem, instance, self.portable.model, self.portable.config)
+        return problem.with_scenarios, sampler
+
+
 def mrp_gap(
     rebuild: Rebuild,
     sampler: Sampler,
@@ -84,6 +116,7 @@ def mrp_gap(
     options: SolveOptions | None = None,
     confidence: float = 0.95,
     evaluation_n: int = 0,
+    travels: PortableProblem | None = None,
 ) -> SAAResult:
     """Multiple replications procedure: candidate from one SAA, gap estimate from ``replications`` more.
 
@@ -98,21 +131,20 @@ def mrp_gap(
     confidence : level of the one-sided intervals, ``1 - α``.
     evaluation_n : size of the independent sample that estimates the candidate's true cost
         (0: skip).
+    travels : the problem as it travels to Dask workers (:class:`~cbecopt.batch.PortableProblem`)
+        when the replications run on a cluster (:func:`cbecopt.batch.running_on`): each task
+        rebuilds the problem and its sampler (:func:`saa_sampler`) from it. ``None``:
+        ``rebuild`` and ``sampler`` travel as they are, and must pickle.
+
+    The candidate is solved first, in this process, with half of the budget; then each
+    replication (its SAA solve, then the candidate on its sample) and the evaluation are one
+    step each: serially an equal share of what is left, on a cluster side by side with what is
+    left. A step a stop cancelled on the cluster comes back ``no_solution``.
     """
     check_saa_sizes(n, replications, evaluation_n)
     if not 0.5 < confidence < 1:
         raise OptionError(f"confidence must be in (0.5, 1), got {confidence}")
     options = (options or SolveOptions()).begin()
-    # The candidate comes first and everything else needs it: half of the budget; then each
-    # replication's two solves and the evaluation share what is left equally.
-    pending = [2, *range(2 * replications + (1 if evaluation_n else 0), 0, -1)]
-
-    def solve_next(problem: TwoStageProblem, fixed: np.ndarray | None = None, form=None):
-        deadline = options.budget.share(pending.pop(0))
-        if fixed is None:
-            return solve_scenarios(problem, problem.scenarios(), options, None, deadline)
-        return solve_extensive_form(form, options, fixed, deadline)
-
     seeds = stream_seeds(seed, "saa", replications + 2)
     summary: dict[str, float | int | str | None] = {
         "n": n,
@@ -121,33 +153,37 @@ def mrp_gap(
         "seed": seed,
     }
     log.info("SAA: candidate solution")
-    candidate_run = solve_next(rebuild(sampler(n, int(seeds[0]))))
+    first = rebuild(sampler(n, int(seeds[0])))
+    candidate_run = solve_scenarios(
+        first, first.scenarios(), options, None, options.budget.share(2)
+    )
     candidate = candidate_run.first_stage
     if candidate is None:
         status = candidate_run.outcome.status.value
         summary |= {"status": status, "all_optimal": False, "candidate": status}
         return SAAResult(pd.DataFrame(columns=REPLICATION_COLUMNS), None, summary)
-    rows = []
-    for r in range(replications):
-        log.info("SAA: replication %d/%d", r + 1, replications)
-        saa = solve_next(rebuild(sampler(n, int(seeds[r + 1]))))
-        at_candidate = (
-            solve_next(None, candidate, saa.form).outcome if saa.form is not None else None
-        )
-        cost = None if at_candidate is None else at_candidate.objective
-        rows.append(
-            {
-                "replication": r + 1,
-                "status": saa.outcome.status.value,
-                "saa_objective": saa.outcome.objective,
-                "saa_bound": saa.outcome.bound,
-                "candidate_cost": cost,
-                # With a MIP gap the SAA optimum is only bracketed: use its bound (conservative).
-                "gap": None
-                if cost is None or saa.outcome.bound is None
-                else cost - saa.outcome.bound,
-            }
-        )
+    # (sample size, seed, replication or None for the evaluation sample)
+    steps = {
+        f"replication {r}/{replications}": (n, int(seeds[r]), r) for r in range(1, replications + 1)
+    }
+    if evaluation_n:
+        steps[f"the candidate on {evaluation_n} scenarios"] = (evaluation_n, int(seeds[-1]), None)
+    done = run_each(
+        "SAA",
+        steps,
+        saa_step,
+        (rebuild, sampler),
+        options,
+        arguments=(candidate,),
+        travels=None if travels is None else SamplingOn(travels),
+    )
+    rows = [
+        done[name]
+        if done[name] is not None
+        else {"replication": r, "status": Status.NO_SOLUTION.value}
+        for name, (_, _, r) in steps.items()
+        if r is not None
+    ]
     table = pd.DataFrame(rows, columns=REPLICATION_COLUMNS)
     t = float(stats.t.ppf(confidence, replications - 1))
     gaps = table["gap"].dropna().to_numpy(float)
@@ -169,27 +205,52 @@ def mrp_gap(
     if len(lower) >= 2:
         mean, half = _mean_halfwidth(lower, t)
         summary |= {"lower_bound_estimate": mean, "lower_bound_ci_low": mean - half}
-    if evaluation_n:
-        log.info("SAA: evaluating the candidate on %d scenarios", evaluation_n)
-        evaluation = rebuild(sampler(evaluation_n, int(seeds[-1])))
-        try:
-            form = build_extensive_form(evaluation, evaluation.scenarios(), budget=options.budget)
-        except OutOfTime:
-            form = None
-        evaluated = solve_next(None, candidate, form) if form is not None else None
-        costs = None if evaluated is None else evaluated.scenario_costs()
-        if costs is not None:
-            z = NormalDist().inv_cdf(confidence)
-            mean = float(costs.mean())
-            half = (
-                z * float(costs.std(ddof=1)) / math.sqrt(len(costs)) if len(costs) > 1 else math.inf
-            )
-            summary |= {
-                "evaluation_n": evaluation_n,
-                "upper_bound_estimate": mean,
-                "upper_bound_ci_high": mean + half,
-            }
+    costs = done[list(steps)[-1]] if evaluation_n else None
+    if costs is not None:
+        z = NormalDist().inv_cdf(confidence)
+        mean = float(costs.mean())
+        half = z * float(costs.std(ddof=1)) / math.sqrt(len(costs)) if len(costs) > 1 else math.inf
+        summary |= {
+            "evaluation_n": evaluation_n,
+            "upper_bound_estimate": mean,
+            "upper_bound_ci_high": mean + half,
+        }
     return SAAResult(table, candidate, summary)
+
+
+def saa_step(
+    context: tuple[Rebuild, Sampler],
+    step: tuple[int, int, int | None],
+    options: SolveOptions,
+    candidate: np.ndarray,
+) -> dict | np.ndarray | None:
+    """One step of :func:`mrp_gap` within ``options``' budget (here or in a Dask worker): a
+    replication's row (its SAA solve with half of the budget, then the candidate on its
+    sample), or for the evaluation sample (replication ``None``) the candidate's cost in each
+    of its scenarios (``None``: no solution)."""
+    rebuild, sampler = context
+    size, seed, replication = step
+    problem = rebuild(sampler(size, seed))
+    if replication is None:
+        try:
+            form = build_extensive_form(problem, problem.scenarios(), budget=options.budget)
+        except OutOfTime:
+            return None
+        return solve_extensive_form(form, options, candidate).scenario_costs()
+    saa = solve_scenarios(problem, problem.scenarios(), options, None, options.budget.share(2))
+    at_candidate = (
+        solve_extensive_form(saa.form, options, candidate).outcome if saa.form is not None else None
+    )
+    cost = None if at_candidate is None else at_candidate.objective
+    return {
+        "replication": replication,
+        "status": saa.outcome.status.value,
+        "saa_objective": saa.outcome.objective,
+        "saa_bound": saa.outcome.bound,
+        "candidate_cost": cost,
+        # With a MIP gap the SAA optimum is only bracketed: use its bound (conservative).
+        "gap": None if cost is None or saa.outcome.bound is None else cost - saa.outcome.bound,
+    }
 
 
 REPLICATION_COLUMNS = (
