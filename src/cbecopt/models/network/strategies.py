@@ -59,7 +59,7 @@ REMEDIES = (
 
 STRATEGIES = ("baseline", *REMEDIES, "sequential", "joint")
 """The strategies of the comparison, in the order of its rows."""
-CONSOLIDATION_SHARE = 0.5
+CONSOLIDATION_SHARE = 0.75
 """Most of the time left a first plan's consolidation (:mod:`.consolidation`) may take."""
 
 Fixings = Mapping[str, Mapping]
