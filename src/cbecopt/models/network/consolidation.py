@@ -1,22 +1,26 @@
-"""Fewer shared warehouses in a first plan: close, one at a time, the bonded, domestic and
-overseas warehouses it opened while closing one lowers its cost.
+"""Fewer shared warehouses in a first plan: keep one bonded zone, then close the bonded,
+domestic and overseas warehouses it opened while closing one lowers its cost.
 
 The SKU blocks' plan pass (:mod:`cbecopt.methods.network_blocks`) starts from every
 fixed-charge decision some SKU's own relaxation used. Each relaxation pays a share of a
-warehouse's fixed cost, so SKUs pick different bonded zones where the whole plan would pay
-for one: on ``network_demo`` the relaxations used four zones and the best plan found uses
-one. HiGHS finds such a plan only late (a sub-MIP after its root cut rounds, about 70 s on
-the demo), so this pass looks for it directly, by best improvement:
+warehouse's fixed cost, so SKUs pick different bonded zones where the whole plan pays for
+each in full: on ``network_demo`` the relaxations used four zones and the best plan found
+uses one. HiGHS finds such a plan only late (a sub-MIP after its root cut rounds, about 70 s
+on the demo), so this pass looks for it directly:
 
-- a **move** closes one open warehouse (``use_warehouse`` of a bonded or domestic warehouse,
-  ``open`` of an overseas one, or its copy); a closed stocking warehouse's listings move to
-  every other open stocking warehouse that may list the SKU, so its SKUs keep a stocked
-  channel;
-- each move is priced by the model with every fixed-charge decision held
-  (:func:`cbecopt.methods.warm_start.solve_rounded`, the plan's step 2), the rest (price
-  segments, offers, quantities) re-optimised;
-- the cheapest move that lowers the cost is kept, and the moves are tried again from it,
-  until none lowers it or the time given runs out.
+1. every SKU is listed at every open stocking warehouse that may list it (a listing costs
+   little beside a warehouse; those a plan does not use are closed when it is priced);
+2. with several bonded zones open, one plan per zone keeping that zone alone (the others
+   closed with their listings);
+3. from the cheapest plan so far, each open warehouse (``use_warehouse`` of a bonded or
+   domestic warehouse, ``open`` of an overseas one or its copy), costliest first, is closed
+   when that lowers the cost, in passes until a pass closes none or the time given runs out.
+
+Each plan is priced by the model with every fixed-charge decision held
+(:func:`cbecopt.methods.warm_start.solve_rounded`: the plan's step 2, with the decisions the
+plan does not need closed after), the rest (price segments where free, offers, quantities)
+re-optimised; each plan is priced once. Measured on the demo's plan pass: 641,203,086 (the
+union of the SKUs' plans) to 631,796,088 in 9 priced plans, 17 s.
 
 Every plan priced is a plan of the model, so the pass only ever returns a plan at most as
 costly as the one it got; the model's bound is untouched.
