@@ -24,14 +24,14 @@ from cbecopt.stochastic.twostage import build_extensive_form
 
 
 def two_sites(demand_split: tuple[float, float]):
-    """One customer of 5 units, two sites (fixed costs 10 and 20, capacity 5 each) and a
-    plan with both open, shipping ``demand_split``."""
+    """One customer of 5 units, two sites (fixed costs 10 and 20, capacity 5 each, shipping
+    at 1 and 2 a unit) and a plan with both open, shipping ``demand_split``."""
     m = pyo.ConcreteModel()
     m.open = pyo.Var([0, 1], domain=pyo.Binary)
     m.ship = pyo.Var([0, 1], domain=pyo.NonNegativeReals)
     m.demand = pyo.Constraint(expr=m.ship[0] + m.ship[1] == 5)
     m.capacity = pyo.Constraint([0, 1], rule=lambda m, i: m.ship[i] <= 5 * m.open[i])
-    m.cost = pyo.Objective(expr=10 * m.open[0] + 20 * m.open[1] + m.ship[0] + m.ship[1])
+    m.cost = pyo.Objective(expr=10 * m.open[0] + 20 * m.open[1] + m.ship[0] + 2 * m.ship[1])
     compiled = compile_model(m)
     values = np.zeros(compiled.n_cols)
     for var, value in (
@@ -61,6 +61,20 @@ def test_a_site_the_plan_does_not_ship_from_is_closed_and_the_plan_still_holds()
 def test_sites_a_plan_ships_from_stay_open():
     compiled, values, columns = two_sites((2.5, 2.5))
     assert unneeded_closed(compiled, values, columns)[columns].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.component
+def test_a_rounded_plan_closes_what_it_does_not_need_but_not_what_a_restriction_fixes():
+    compiled, _, columns = two_sites((5.0, 0.0))
+    used = np.zeros(compiled.n_cols)
+    used[columns] = 1.0
+    options = SolveOptions(threads=1)
+    free = solve_rounded(compiled, options, None, None, used)
+    assert free.values[columns].tolist() == [1.0, 0.0]
+    assert free.objective == pytest.approx(10 + 5)
+    held = solve_rounded(compiled, options, None, (columns[1:], np.array([1.0])), used)
+    assert held.values[columns].tolist() == [1.0, 1.0]
+    assert held.objective == pytest.approx(10 + 20 + 5)
 
 
 @pytest.fixture(scope="module")

@@ -144,7 +144,8 @@ def solve_rounded(
 ) -> SolverOutcome:
     """Step 2: the model with every fixed-charge decision held at 1 where ``used`` (a value
     per column) is above :data:`USED` and at 0 elsewhere, solved by ``deadline``; then each
-    decision held at 1 that the plan does not need is closed (:func:`unneeded_closed`)."""
+    decision held at 1 that the plan does not need is closed (:func:`unneeded_closed`), but
+    for those ``fixed_columns`` fix (a restriction's, not the rounding's)."""
     fixed_charges = compiled.integer_columns[compiled.col_cost[compiled.integer_columns] > 0]
     chosen = np.where(used[fixed_charges] > USED, 1.0, 0.0)
     lower, upper = compiled.col_lower.copy(), compiled.col_upper.copy()
@@ -159,7 +160,8 @@ def solve_rounded(
     outcome = solve_compiled(restricted, options, deadline, fixed_columns)
     if outcome.values is None:
         return outcome
-    values = unneeded_closed(compiled, outcome.values, fixed_charges)
+    held = fixed_charges if fixed_columns is None else np.setdiff1d(fixed_charges, fixed_columns[0])
+    values = unneeded_closed(compiled, outcome.values, held)
     return dataclasses.replace(outcome, values=values, objective=compiled.objective_of(values))
 
 
