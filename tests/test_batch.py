@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import cbecopt
-from cbecopt.batch import ENABLE, Batch, solve_each
+from cbecopt.batch import ENABLE, Batch, running_on, solve_each
 from cbecopt.errors import OptionError
 from cbecopt.instance import PortableInstance
 from cbecopt.whatif import whatif
@@ -93,10 +93,27 @@ def test_a_comparison_on_a_local_cluster_gives_the_serial_rows():
 
 
 @pytest.mark.integration
-def test_a_comparison_solved_in_sequence_refuses_workers():
-    done = cbecopt_in_process("compare-remedies", "network_demo", "--workers", "2")
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "--workers" in done.stderr and "one after another" in done.stderr
+def test_the_remedy_comparison_on_a_local_cluster_gives_the_serial_rows(caplog):
+    """Every strategy but joint is a task; joint runs here from sequential's plan."""
+    import logging
+
+    from cbecopt.models.network.generate import generate_network
+    from cbecopt.models.network.read import read_network
+    from cbecopt.models.network.remedies import compare_strategies
+
+    instance = generate_network(
+        n_skus=3, n_suppliers=4, n_provinces=2, months=2, n_scenarios=2, seed=5
+    )
+    d = read_network(instance)
+    options = cbecopt.SolveOptions(threads=1, mip_rel_gap=1e-9)
+    serial = compare_strategies(d, options, instance=instance).table
+    with running_on(Batch(workers=2)), caplog.at_level(logging.INFO, logger="cbecopt.batch"):
+        on_dask = compare_strategies(d, options, instance=instance).table
+    assert "compare-remedies: 6 solves on" in caplog.text
+    assert list(on_dask["strategy"]) == list(serial["strategy"])
+    assert list(on_dask["status"]) == list(serial["status"]) == ["optimal"] * 7
+    assert on_dask["objective"].tolist() == pytest.approx(serial["objective"].tolist(), rel=1e-7)
+    assert list(on_dask["note"]) == list(serial["note"])
 
 
 @pytest.mark.integration

@@ -89,6 +89,12 @@ def running_on(batch: Batch) -> Iterator[Batch]:
             _current.reset(token)
 
 
+def current_batch() -> Batch:
+    """Where batches run now: the batch :func:`running_on` set (the serial run with a warning
+    when it asks for a cluster and Dask is missing), else the serial run."""
+    return _available(_current.get() or Batch())
+
+
 def _available(batch: Batch) -> Batch:
     """``batch``, or the serial run with a warning saying how to enable Dask when a cluster
     is asked for and Dask is not installed."""

@@ -143,13 +143,6 @@ def run_comparison(
         options = solve_options(time_limit, gap, threads, seed, verbose, highs_option, reserve)
         _refuse_inapplicable(model, comparison, config_options)
         batch = Batch(workers, scheduler)
-        if batch.on_cluster and comparison.sequenced:
-            flag = "--workers" if workers is not None else "--scheduler"
-            raise OptionError(
-                f"{comparison.command} solves its policies one after another: "
-                f"{comparison.sequenced}",
-                flag,
-            )
         values = {CONFIG_PARAMETERS[flag][0]: v for flag, v in config_options.items()}
         config = model_config(model, **values)
         instance = windowed(load(path), start, horizon)

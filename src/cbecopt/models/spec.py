@@ -51,10 +51,8 @@ class Comparison:
     when ``--out`` is not given (``None``: nothing is written without ``--out``).
     Every row in ``--json`` carries ``name``, the value of its first shown column;
     ``summary(table)``, when given, adds the figures derived from the rows as further keys of
-    the object (e.g. ``value_of_integration``). ``sequenced``, when given, says why the
-    policies are solved one after another (one starts from another's plan): such a comparison
-    refuses ``--workers`` and ``--scheduler``; the others solve their policies side by side on
-    Dask when asked (:mod:`cbecopt.batch`).
+    the object (e.g. ``value_of_integration``). Every comparison solves its policies side by
+    side on Dask when asked (``--workers``, ``--scheduler``; :mod:`cbecopt.batch`).
     """
 
     name: str
@@ -70,7 +68,6 @@ class Comparison:
     chart: Callable[..., Any] | None = None
     out: str | None = None
     summary: Callable[[Any], dict] | None = None
-    sequenced: str | None = None
 
     @property
     def command(self) -> str:

@@ -99,44 +99,102 @@ def compare_strategies(
     """Solve ``d`` under each of :data:`STRATEGIES` within ``options``' one budget (each an
     equal share of what is left; time a strategy does not use passes on). With the
     ``instance`` ``d`` was read from (and its ``config``), a large risk-neutral ``joint`` is
-    solved by SKU blocks (:func:`_by_blocks`, :func:`_joint_by_blocks`)."""
+    solved by SKU blocks (:func:`_by_blocks`, :func:`_joint_by_blocks`).
+
+    On a Dask cluster (:func:`cbecopt.batch.running_on`) every strategy but ``joint`` is one
+    task, all side by side within all but ``joint``'s share of the budget; ``joint`` then
+    runs here, from ``sequential``'s plan, with what is left. A strategy a remedy leaves the
+    same as another (:func:`inert_remedies`) reuses that one's plan either way."""
+    from cbecopt.batch import current_batch, run_each  # the batch layer solves models: late
+
     options = (options or SolveOptions()).begin()
     risk = risk or RiskOptions()
     inert = inert_remedies(d)
-    results: dict[str, StrategyResult] = {}
     solved_for: dict[frozenset, str] = {}  # effective remedies -> the strategy solved with them
-    for n, name in enumerate(STRATEGIES):
-        log.info("compare-remedies: %s (%d/%d)", name, n + 1, len(STRATEGIES))
-        share = options.until(options.budget.share(len(STRATEGIES) - n))
+    same_as: dict[str, str] = {}
+    for name in STRATEGIES:
         effective = strategy_remedies(name) - set(inert)
         if name == "sequential":
-            results[name] = _sequential(d, share, risk)
-        elif effective in solved_for:
-            same = solved_for[effective]
-            why = "; ".join(
-                inert[r] for r in sorted(strategy_remedies(name) ^ strategy_remedies(same))
-            )
-            note = "; ".join(
-                n for n in (f"the same plan as {same}: {why}", results[same].note) if n
-            )
-            results[name] = dataclasses.replace(results[same], name=name, note=note)
-        elif name == "joint" and _by_blocks(d, instance, risk):
-            results[name] = _joint_by_blocks(
-                instance, d, share, risk, config, _plan_of(results.get("sequential"))
-            )
-        elif prices_authenticity(name):
-            solved = solve_restriction(
-                strategy_restriction(d, name), share, risk, _plan_of(results.get("sequential"))
-            )
-            results[name] = _result(name, solved, solved.outcome.status, "", risk)
-            solved_for[effective] = name
+            continue
+        if effective in solved_for:
+            same_as[name] = solved_for[effective]
         else:
-            results[name] = _myopic(name, strategy_restriction(d, name), share, risk)
             solved_for[effective] = name
+    results: dict[str, StrategyResult] = {}
+    plans: dict[str, np.ndarray] = {}
+    batch = current_batch()
+    if batch.on_cluster:
+        before_joint = {n: n for n in STRATEGIES if n != "joint" and n not in same_as}
+        share = options.until(options.budget.portion(1 - 1 / len(STRATEGIES)))
+        done = run_each("compare-remedies", before_joint, _strategy_task, d, share, batch, (risk,))
+        for name, outcome in done.items():
+            result, plan = outcome or (_not_finished(name), None)
+            results[name] = result
+            if plan is not None:
+                plans[name] = plan
+    for n, name in enumerate(STRATEGIES):
+        if name in results:
+            continue
+        log.info("compare-remedies: %s (%d/%d)", name, n + 1, len(STRATEGIES))
+        share = options.until(options.budget.share(len(STRATEGIES) - n))
+        if name in same_as:
+            results[name] = _same_plan(name, same_as[name], results, inert)
+        elif name == "joint":
+            start = plans.get("sequential", _plan_of(results.get("sequential")))
+            if _by_blocks(d, instance, risk):
+                results[name] = _joint_by_blocks(instance, d, share, risk, config, start)
+            else:
+                results[name] = _solve_strategy(name, d, share, risk, start)
+        else:
+            results[name] = _solve_strategy(name, d, share, risk)
+    results = {name: results[name] for name in STRATEGIES}
     values = {r: difference(results["baseline"], results[r]) for r in REMEDIES}
     integration = difference(results["sequential"], results["joint"])
     table = _table(d, results, integration)
     return RemedyComparison(results, values, integration, table)
+
+
+def _solve_strategy(
+    name: str,
+    d: NetworkData,
+    options: SolveOptions,
+    risk: RiskOptions,
+    start: np.ndarray | None = None,
+) -> StrategyResult:
+    """One strategy other than a ``joint`` by SKU blocks, solved within ``options``' budget
+    (``start``: a plan of its model to start from)."""
+    if name == "sequential":
+        return _sequential(d, options, risk)
+    if prices_authenticity(name):
+        solved = solve_restriction(strategy_restriction(d, name), options, risk, start)
+        return _result(name, solved, solved.outcome.status, "", risk)
+    return _myopic(name, strategy_restriction(d, name), options, risk)
+
+
+def _strategy_task(
+    d: NetworkData, name: str, options: SolveOptions, risk: RiskOptions
+) -> tuple[StrategyResult, np.ndarray | None]:
+    """A strategy solved in a Dask worker: its result without the Pyomo objects (its numbers,
+    KPIs and note travel back) and its plan's values (``joint`` starts from
+    ``sequential``'s)."""
+    result = _solve_strategy(name, d, options, risk)
+    plan = _plan_of(result)
+    return dataclasses.replace(result, solved=None, steps=[]), plan
+
+
+def _not_finished(name: str) -> StrategyResult:
+    """A strategy a stop cancelled before it finished on the cluster."""
+    why = "stopped before it finished on the cluster"
+    return StrategyResult(name, Status.NO_SOLUTION, None, None, None, None, why, None)
+
+
+def _same_plan(
+    name: str, same: str, results: dict[str, StrategyResult], inert: dict[str, str]
+) -> StrategyResult:
+    """``name``'s result as ``same``'s: the remedies they differ by change nothing here."""
+    why = "; ".join(inert[r] for r in sorted(strategy_remedies(name) ^ strategy_remedies(same)))
+    note = "; ".join(n for n in (f"the same plan as {same}: {why}", results[same].note) if n)
+    return dataclasses.replace(results[same], name=name, note=note)
 
 
 BLOCKS_FROM_DEMAND = 2_000
@@ -370,6 +428,4 @@ def network_comparison() -> Comparison:
         chart=plot_remedies,
         out="results/compare-remedies",
         summary=remedy_summary,
-        sequenced="each strategy takes the budget left by the one before, and joint starts "
-        "from sequential's plan",
     )
