@@ -346,3 +346,35 @@ def test_without_dask_frontier_and_saa_with_workers_say_how_to_get_dask(monkeypa
         assert ENABLE in done.stderr and "one after another" in done.stderr
     assert [p["status"] for p in json.loads(frontier.stdout)["points"]] == ["optimal"] * 3
     assert json.loads(saa.stdout)["summary"]["all_optimal"]
+
+
+@pytest.mark.integration
+def test_sku_blocks_on_a_local_cluster_give_the_bound_and_plan_of_the_process_pool(caplog):
+    """Each SKU's relaxation is a Dask task; the bound and the plan are the same."""
+    import logging
+
+    from cbecopt.models.network.generate import generate_network
+
+    instance = generate_network(
+        n_skus=3, n_suppliers=4, n_provinces=2, months=2, n_scenarios=2, seed=5
+    )
+    options = cbecopt.SolveOptions(threads=1, mip_rel_gap=1e-9)
+    local = cbecopt.solve(instance, "network", options, method="sku_blocks")
+    with running_on(Batch(workers=2)), caplog.at_level(logging.INFO, logger="cbecopt.batch"):
+        on_dask = cbecopt.solve(instance, "network", options, method="sku_blocks")
+    assert "SKU blocks, bound pass: 3 solves on" in caplog.text
+    assert on_dask.status == local.status
+    assert on_dask.bound == pytest.approx(local.bound, rel=1e-9)
+    assert on_dask.objective == pytest.approx(local.objective, rel=1e-9)
+    assert on_dask.tables["sku_blocks"]["bound"].tolist() == pytest.approx(
+        local.tables["sku_blocks"]["bound"].tolist(), rel=1e-9
+    )
+
+
+@pytest.mark.integration
+def test_solve_takes_workers_for_sku_blocks_and_refuses_them_for_one_model():
+    refused = cbecopt_in_process(
+        "solve", "contracts_demo", "--model", "contracts", "--workers", "2"
+    )
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "--method sku_blocks" in refused.stderr

@@ -485,11 +485,12 @@ def solve(
                 "(it solves many)"
             )
         batch = Batch(workers, scheduler)
-        if batch.on_cluster and not independent:
+        by_blocks = method == "sku_blocks" or sku_blocks is not None
+        if batch.on_cluster and not (independent or by_blocks):
             flag = "--workers" if workers is not None else "--scheduler"
             raise OptionError(
-                f"{flag} runs the coalitions of --independent side by side; a solve of one "
-                "model uses --threads",
+                f"{flag} runs the coalitions of --independent or the SKU blocks of --method "
+                "sku_blocks side by side; a solve of one model uses --threads",
                 flag,
             )
         destination = check_output(out_dir, *input_paths(path, fmt), names=(outputs.RESULT_FILE,))
@@ -505,9 +506,10 @@ def solve(
                 with running_on(batch):
                     result = compare_sharing(source, options, config)
             else:
-                result = solve_model(
-                    source, model, options, config, report, write_model, method, method_options
-                )
+                with running_on(batch):
+                    result = solve_model(
+                        source, model, options, config, report, write_model, method, method_options
+                    )
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, model=model, instance=str(path))
     try:

@@ -150,6 +150,16 @@ def solve_by_blocks(
     return BlocksSolved(blocks, solved, bound, fixed, workers, clock)
 
 
+def _cluster() -> dict[str, str]:
+    """Where the relaxations ran when it was a Dask cluster (``--workers``, ``--scheduler``)."""
+    from cbecopt.batch import current_batch  # the batch layer runs the pipeline: late
+
+    batch = current_batch()
+    if not batch.on_cluster:
+        return {}
+    return {"cluster": batch.scheduler or f"local Dask cluster of {batch.workers} workers"}
+
+
 def proven_by(objective: float, bound: float | None, mip_rel_gap: float) -> tuple:
     """The gap of a plan of cost ``objective`` to the relaxations' ``bound`` (``None``
     without one) and its status: ``optimal`` only within ``mip_rel_gap``."""
@@ -174,6 +184,7 @@ def _result(task: Task, run: Run, by_blocks: BlocksSolved) -> Result:
         "name": "highs",
         "method": "SKU blocks",
         "workers": workers,
+        **_cluster(),
         "worker_seconds": workers_seconds,
         "bound_from": "sum of the SKUs' relaxations (shared fixed costs split by demand "
         "value, whole capacities, no delivery targets)",

@@ -186,7 +186,14 @@ def solve(task: Task, run: Run) -> Result:
 
 def worker_pool(workers: int):
     """Worker processes started fresh (spawn): no state shared with this process's threads.
-    They import only cbecopt, never the calling script (:func:`_without_main_script`)."""
+    They import only cbecopt, never the calling script (:func:`_without_main_script`). On a
+    Dask cluster (:func:`cbecopt.batch.running_on`: ``--workers``, ``--scheduler``) the
+    cluster's :class:`~cbecopt.batch.Batch` stands for the pool: each block is a task there."""
+    from cbecopt.batch import current_batch  # the batch layer runs the pipeline: late
+
+    batch = current_batch()
+    if batch.on_cluster:
+        return contextlib.nullcontext(batch)
     if workers == 1:
         return contextlib.nullcontext(None)
     return ProcessPoolExecutor(
@@ -232,6 +239,8 @@ def run_blocks(pool, blocks: BlockPass, jobs: list, options, budget, clock) -> l
     log.info("%s: solving %d blocks", blocks.step, n)
     if pool is None:
         results = _solve_here(blocks, jobs, options, budget)
+    elif not isinstance(pool, ProcessPoolExecutor):  # a Dask cluster's Batch (worker_pool)
+        results = _on_cluster(pool, blocks, jobs, dataclasses.replace(options, budget=budget))
     else:
         with _sigint_ignored(), _without_main_script():  # workers start ignoring Ctrl-C
             futures = [pool.submit(blocks.worker, job, options, budget.deadline) for job in jobs]
@@ -253,6 +262,26 @@ WORKERS_DIED = (
     "SKU blocks: worker processes ended before solving their blocks (killed from outside, or "
     "out of memory?); solving those blocks in this process, one after another"
 )
+
+
+def _on_cluster(batch, blocks: BlockPass, jobs: list, options) -> list:
+    """The ``jobs`` as tasks on ``batch``'s Dask cluster (:func:`cbecopt.batch.run_each`:
+    each with the time left when it starts, split over the rounds still to come), by the
+    deadline of ``options``' budget; a block a stop cancelled is unfinished."""
+    from cbecopt.batch import run_each  # the batch layer runs the pipeline: late
+
+    items = {str(i): job for i, job in enumerate(jobs, start=1)}
+    done = run_each(blocks.step, items, _block_task, blocks.worker, options, batch)
+    why = "stopped before it finished on the cluster"
+    return [
+        result if result is not None else blocks.unfinished(job, why)
+        for result, job in zip(done.values(), jobs, strict=True)
+    ]
+
+
+def _block_task(worker: Callable[..., Any], job, options):
+    """One block as a task of :func:`_on_cluster`, by the task's own deadline."""
+    return worker(job, options, options.budget.deadline)
 
 
 def _solve_here(blocks: BlockPass, jobs: list, options, budget) -> list:
