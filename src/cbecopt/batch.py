@@ -119,7 +119,7 @@ def solve_each(
     the same options, results by name: serially, or on the cluster of ``batch`` (``None``:
     the one :func:`running_on` set, else serially)."""
     options = options.begin()
-    batch = _available(batch or _current.get() or Batch())
+    batch = current_batch() if batch is None else _available(batch)
     if batch.on_cluster:
         jobs = {name: (PortableInstance.of(i), config) for name, (i, config) in jobs.items()}
     done = run_each(command, jobs, _solve_job, model, options, batch)
@@ -167,7 +167,7 @@ def run_each(
     on the cluster comes back as ``None``.
     """
     options = options.begin()
-    batch = _available(batch or _current.get() or Batch())
+    batch = current_batch() if batch is None else _available(batch)
     if not batch.on_cluster:
         return {
             name: step(context, item, share, *arguments)

@@ -370,7 +370,7 @@ def solve_options(
     ``reserve`` seconds of it kept for writing the outputs (a command that draws a chart
     asks for :data:`CHART_RESERVE` and starts loading the drawing library now). A value
     ``SolveOptions`` refuses is an :class:`OptionError` naming its flag."""
-    highs_options = _highs_options(highs_option)
+    highs_options = key_values(highs_option, "--highs-option")
     flagged(
         {
             "--time-limit": lambda: SolveOptions(time_limit=time_limit),
@@ -401,10 +401,6 @@ def command_started() -> float:
     import cbecopt.cli
 
     return cbecopt.cli.started if cbecopt.cli.started is not None else time.monotonic()
-
-
-def _highs_options(pairs: list[str]) -> dict:
-    return key_values(pairs, "--highs-option")
 
 
 def key_values(pairs: list[str], flag: str) -> dict:

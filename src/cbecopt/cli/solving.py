@@ -501,15 +501,13 @@ def solve(
             from cbecopt.sharing import check_sharing
 
             check_sharing(source, config)
-        with solving(as_json, verbose):
+        with solving(as_json, verbose), running_on(batch):
             if independent:
-                with running_on(batch):
-                    result = compare_sharing(source, options, config)
+                result = compare_sharing(source, options, config)
             else:
-                with running_on(batch):
-                    result = solve_model(
-                        source, model, options, config, report, write_model, method, method_options
-                    )
+                result = solve_model(
+                    source, model, options, config, report, write_model, method, method_options
+                )
     except CbecoptError as exc:
         fail(exc, as_json, SAMPLING_FLAGS, model=model, instance=str(path))
     try:

@@ -140,7 +140,6 @@ def solve_rounded(
     deadline: float | None,
     fixed_columns: tuple[np.ndarray, np.ndarray] | None,
     used: np.ndarray,
-    free: np.ndarray | None = None,
 ) -> SolverOutcome:
     """Step 2: the model with every fixed-charge decision held at 1 where ``used`` (a value
     per column) is above :data:`USED` and at 0 elsewhere, solved by ``deadline``; then each
