@@ -65,6 +65,9 @@ CATALOG = ("products", "contracts", "offers", "price_breaks")
 IN_MOTION = ("opening_stock", "in_transit", "placed_orders", "frozen", "planned_shipments")
 """What is already in motion when a plan is re-run (stock, shipments, orders, decisions
 taken): optional tables the network carries typed with their defaults, only those given."""
+FEATURES = ("speed_loss", "service_levels")
+"""Optional tables that switch a model's feature on (customers who will not wait, service
+levels): carried typed with their defaults, only those given."""
 
 
 def with_defaults(table: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
@@ -120,6 +123,7 @@ class Network:
         row labels kept; ``None`` when the instance has none.
     in_motion : the tables of :data:`IN_MOTION` the instance gives, typed, defaults applied,
         row labels kept (empty when it gives none).
+    features : the tables of :data:`FEATURES` the instance gives, alike.
     columns : the columns each table of the instance gives, so a model can tell a column left
         out from one given blank (``has_column``).
     """
@@ -136,6 +140,7 @@ class Network:
     price_breaks: pd.DataFrame | None
     columns: Mapping[str, frozenset[str]]
     in_motion: Mapping[str, pd.DataFrame] = field(default_factory=lambda: MappingProxyType({}))
+    features: Mapping[str, pd.DataFrame] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pd.DataFrame]) -> Network:
@@ -155,12 +160,15 @@ class Network:
         columns = MappingProxyType(
             {name: frozenset(map(str, table.columns)) for name, table in tables.items()}
         )
-        in_motion = MappingProxyType(
-            {
-                name: with_defaults(tables[name], SCHEMAS[name])
-                for name in IN_MOTION
-                if name in tables
-            }
+        in_motion, features = (
+            MappingProxyType(
+                {
+                    name: with_defaults(tables[name], SCHEMAS[name])
+                    for name in names
+                    if name in tables
+                }
+            )
+            for names in (IN_MOTION, FEATURES)
         )
         graph = build_graph(nodes, lanes, _expected(demand, scenarios, ["market"]))
         return cls(
@@ -173,6 +181,7 @@ class Network:
             **catalog,
             columns=columns,
             in_motion=in_motion,
+            features=features,
         )
 
     def nodes_of(self, kind: str) -> pd.DataFrame:

@@ -812,6 +812,77 @@ PLANNED_SHIPMENTS = TableSchema(
     "network model).",
 )
 
+SPEED_LOSS = TableSchema(
+    "speed_loss",
+    (
+        Field("sku", TEXT, required=False, nullable=True, doc="product id; blank = every SKU"),
+        Field(
+            "market",
+            TEXT,
+            required=False,
+            nullable=True,
+            doc="market node id; blank = every market",
+        ),
+        Field(
+            "reference_days",
+            NUMBER,
+            minimum=0,
+            unit="days",
+            doc="delivery days the customers accept without loss",
+        ),
+        Field(
+            "loss_per_day",
+            NUMBER,
+            minimum=0,
+            maximum=1,
+            unit="share of demand per day",
+            doc="share of the demand lost per day of delivery beyond reference_days",
+        ),
+    ),
+    required=False,
+    allow_empty=True,
+    doc="Demand that responds to delivery time (network model): a row for a SKU and market "
+    "overrides one for the SKU, which overrides one for the market, which overrides a row "
+    "with both blank.",
+)
+
+SERVICE_LEVELS = TableSchema(
+    "service_levels",
+    (
+        Field(
+            "market",
+            TEXT,
+            required=False,
+            nullable=True,
+            doc="market node id; blank = every market",
+        ),
+        Field(
+            "min_share",
+            NUMBER,
+            minimum=0,
+            maximum=1,
+            unit="share of demand",
+            doc="share of each month's demand of the market that must be served",
+        ),
+        Field(
+            "within_days",
+            NUMBER,
+            required=False,
+            nullable=True,
+            minimum=0,
+            default=math.inf,
+            unit="days",
+            doc="served on lanes of at most this many delivery days; blank = at any speed "
+            "(a fill rate)",
+        ),
+    ),
+    required=False,
+    allow_empty=True,
+    doc="Service levels per market (network model): at least min_share of each month's demand "
+    "served within within_days; a row for a market overrides the row with market blank.",
+)
+
+
 SCHEMAS: dict[str, TableSchema] = {
     s.name: s
     for s in (
@@ -828,6 +899,8 @@ SCHEMAS: dict[str, TableSchema] = {
         PLACED_ORDERS,
         FROZEN,
         PLANNED_SHIPMENTS,
+        SPEED_LOSS,
+        SERVICE_LEVELS,
     )
 }
 """The tables of the instance contract, by name (file ``<name>.csv`` or sheet ``<name>``).

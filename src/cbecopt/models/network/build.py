@@ -51,6 +51,7 @@ from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.in_motion import fix_in_motion, stocked_warehouses
 from cbecopt.models.network.packs import add_whole_cases, unit_domain
 from cbecopt.models.network.platforms import expected_platform_demand
+from cbecopt.models.network.speed import add_service_levels
 from cbecopt.models.network.supply import add_supply_first_stage, add_supply_recourse
 from cbecopt.stochastic.twostage import (
     DemandScenarios,
@@ -433,7 +434,7 @@ class NetworkProblem(DemandScenarios):
                 delivery,
                 _flat((nJ, nK, nT), outs.market, outs.sku, outs.month),
                 np.arange(len(outs.keys)),
-                1.0,
+                outs.demand_used,
             ),
         )
         demand_served = pd.Series(np.ravel(demand), index=j_grid)
@@ -443,6 +444,7 @@ class NetworkProblem(DemandScenarios):
         add_wait_share(s, d, delivery, outs, demand_served)
         add_platform_served(s, d, delivery, first.by_name["platform_rows"], by_platform)
         add_delivery_time(s, d, delivery, outs)
+        add_service_levels(s, d.speed, delivery, outs, demand_served, d.markets)
         add_volume(
             s,
             "overseas_volume",

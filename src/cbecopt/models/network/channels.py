@@ -29,6 +29,7 @@ from cbecopt.models.network.platforms import (
     platform_mask,
     served_sets,
 )
+from cbecopt.models.network.speed import outlet_terms
 
 PER_ORDER = ("parcel", "supplier_parcel", "postal")
 """Outlet roles shipping one order at a time from abroad: the customers wait for these
@@ -88,8 +89,10 @@ class Outlets:
     for either stocking warehouse, ``overseas``, ``supplier``) and index, market, SKU, month,
     cost per unit (freight + handling + tax, + purchase from a supplier), tax per unit,
     delivery days (nan: not known), tax channel (``bonded``, ``general_trade``, ``parcel``,
-    ``postal``) and the platforms it serves (a bit mask of platform positions, 0 for every
-    platform: :func:`~cbecopt.models.network.platforms.platform_mask`)."""
+    ``postal``), the platforms it serves (a bit mask of platform positions, 0 for every
+    platform: :func:`~cbecopt.models.network.platforms.platform_mask`), the demand one
+    delivered unit uses (1, more where customers walk away from a slow lane) and the cost of
+    those customers (in ``cost``; :mod:`cbecopt.models.network.speed`)."""
 
     keys: tuple[tuple[str, str, int], ...]
     role: np.ndarray
@@ -103,6 +106,8 @@ class Outlets:
     days: np.ndarray
     channel: np.ndarray
     platforms: np.ndarray
+    demand_used: np.ndarray
+    speed_cost: np.ndarray
 
     def where(self, *, role=None, origin_kind=None) -> np.ndarray:
         """Positions of the keys of these roles and/or origin kind."""
@@ -301,19 +306,27 @@ def outlet_keys(d: NetworkData, stocked: np.ndarray) -> Outlets:
                 continue
             for t in np.flatnonzero(demand[lane.platforms][lane.market, k] > 0):
                 rows.append((lane, k, int(t), unit, tax[k]))
+    market = np.array([r[0].market for r in rows], np.int64)
+    sku = np.array([r[1] for r in rows], np.int64)
+    days = np.array([r[0].days for r in rows], float)
+    kept, used, speed_cost = outlet_terms(d.speed, market, sku, days, d.lost_penalty)
+    keep = kept > 0  # a lane slow enough to lose every customer serves no one
+    rows = [r for r, k in zip(rows, keep, strict=True) if k]
     return Outlets(
         keys=tuple((lane.label, d.skus[k], t) for lane, k, t, _, _ in rows),
         role=np.array([r[0].role for r in rows], dtype=object),
         origin_kind=np.array([r[0].origin_kind for r in rows], dtype=object),
         origin=np.array([r[0].origin for r in rows], np.int64),
-        market=np.array([r[0].market for r in rows], np.int64),
-        sku=np.array([r[1] for r in rows], np.int64),
+        market=market[keep],
+        sku=sku[keep],
         month=np.array([r[2] for r in rows], np.int64),
-        cost=np.array([r[3] for r in rows], float),
+        cost=np.array([r[3] for r in rows], float) + speed_cost[keep],
         tax=np.array([r[4] for r in rows], float),
-        days=np.array([r[0].days for r in rows], float),
+        days=days[keep],
         channel=np.array([r[0].channel for r in rows], dtype=object),
         platforms=np.array([r[0].platforms for r in rows], np.int64),
+        demand_used=used[keep],
+        speed_cost=speed_cost[keep],
     )
 
 
@@ -373,7 +386,7 @@ def add_wait_share(
     mail = outs.where(role=PER_ORDER)
     sizes = (len(d.markets), len(d.skus), d.months)
     rows = np.ravel_multi_index((outs.market[mail], outs.sku[mail], outs.month[mail]), sizes)
-    usage = LinearTerms(demand.index, (terms(delivery, rows, mail, 1.0),))
+    usage = LinearTerms(demand.index, (terms(delivery, rows, mail, outs.demand_used[mail]),))
     capacity_if_open(
         s, "wait_share", usage, (share * demand)[impatient], doc="per-order from abroad <= w_k D"
     )
@@ -382,7 +395,8 @@ def add_wait_share(
 @dataclass(frozen=True)
 class PlatformRows:
     """The ``platform_served`` rows of every scenario (:func:`platform_rows`): per row its
-    market, SKU, month and platform set (a bit mask), and the (row, outlet key) pairs."""
+    market, SKU, month and platform set (a bit mask), and the (row, outlet key) pairs with
+    the demand a unit of the key uses (:attr:`Outlets.demand_used`)."""
 
     labels: pd.MultiIndex
     market: np.ndarray
@@ -391,6 +405,7 @@ class PlatformRows:
     platforms: np.ndarray
     rows: np.ndarray
     keys: np.ndarray
+    demand_used: np.ndarray
 
 
 def platform_rows(d: NetworkData, outs: Outlets) -> PlatformRows | None:
@@ -430,7 +445,8 @@ def platform_rows(d: NetworkData, outs: Outlets) -> PlatformRows | None:
         [np.asarray(d.markets, object)[market], names, np.asarray(d.skus, object)[sku], month],
         names=["market", "platforms", "sku", "month"],
     )
-    return PlatformRows(labels, market, sku, month, q, rows, held["key"].to_numpy())
+    keys = held["key"].to_numpy()
+    return PlatformRows(labels, market, sku, month, q, rows, keys, outs.demand_used[keys])
 
 
 def add_platform_served(
@@ -458,7 +474,7 @@ def add_platform_served(
     inside = (rows.platforms[:, None] >> np.arange(len(d.platforms))) & 1
     demand = by_platform[rows.market, :, rows.sku, rows.month]
     limit = wait[rows.sku] * (inside * demand).sum(axis=1)
-    usage = LinearTerms(rows.labels, (terms(delivery, rows.rows, rows.keys, 1.0),))
+    usage = LinearTerms(rows.labels, (terms(delivery, rows.rows, rows.keys, rows.demand_used),))
     capacity_if_open(
         s,
         "platform_served",

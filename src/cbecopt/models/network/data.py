@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cbecopt.models.network.in_motion import InMotion
+from cbecopt.models.network.speed import Speed
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,9 @@ class NetworkData:
     """Stock on hand, shipments on their way, orders placed and decisions taken before the
     horizon starts (:mod:`~cbecopt.models.network.in_motion`; None: nothing, every run starts
     empty and free)."""
+    speed: Speed | None = None
+    """Demand lost to slow delivery and service levels per market
+    (:mod:`~cbecopt.models.network.speed`; None: every customer waits, no service level)."""
 
     def with_scenarios(self, names, probabilities, demand) -> NetworkData:
         """The same network over other demand scenarios, each markets x SKUs x months or, with

@@ -49,6 +49,7 @@ from cbecopt.models.network.data import NetworkData
 from cbecopt.models.network.packs import largest_pack
 from cbecopt.models.network.platforms import with_platforms
 from cbecopt.models.network.read_in_motion import planned_units, with_in_motion
+from cbecopt.models.network.speed import read_speed
 from cbecopt.models.suppliers.data import counterfeit_penalties
 from cbecopt.tax_rules import load_tax_rules
 from cbecopt.whole_units import whole_units_bound
@@ -233,6 +234,9 @@ def read_network(instance: Instance, config: NetworkConfig | None = None) -> Net
         warnings=tuple(reach_warnings(instance, skus, markets, offered_k, reached)),
         tax_rules=f"{rules.effective} ({Path(rules.file).name})",
     )
+    speed, speed_warnings = read_speed(instance, markets, skus)
+    if speed is not None:
+        data = replace(data, speed=speed, warnings=(*data.warnings, *speed_warnings))
     if platforms:
         data = with_platforms(data, tuple(platforms), demand, sharing=True)
         data = replace(data, platforms=tuple(platforms))

@@ -48,7 +48,8 @@ PART_OF = {
 ``counterfeit`` is the expected counterfeit cost of purchases after inspection (the
 counterfeit cost inspection keeps out taken off), ``inspection`` the inspection fees paid,
 ``delivery`` the freight and handling of
-deliveries and the price of units bought per order (their ``tax`` is its own part), and
+deliveries and the price of units bought per order (their ``tax`` is its own part, and so is
+``lost_to_speed``, the customers a slow lane loses, :mod:`~cbecopt.models.network.speed`), and
 ``holding`` includes the half month paid on arrival and the salvage of the final stock."""
 
 SHOWN_CHANNEL = {"parcel": "cbec_direct"}
@@ -124,6 +125,7 @@ def extract_network(problem: NetworkProblem, form: ExtensiveForm, values: np.nda
         "fill_rate": service["fill_rate"],
         "average_delivery_days": service["average_delivery_days"],
         "lost_sales": float(lost.sum()),
+        "lost_to_speed": float(delivery @ (outs.demand_used - 1.0)),
         "units_by_channel": {str(c): float(q) for c, q in units.items()},
         "suppliers_used": _named(d.suppliers, use_supplier),
         "overseas_open": _named(d.overseas, open_),
@@ -177,6 +179,9 @@ def cost_parts(
                 taxed = weight * float(outs.tax[part.position] @ x)
                 totals[key] -= taxed
                 totals["tax"] = totals.get("tax", 0.0) + taxed
+                walked = weight * float(outs.speed_cost[part.position] @ x)
+                totals[key] -= walked
+                totals["lost_to_speed"] = totals.get("lost_to_speed", 0.0) + walked
 
     add(form.first.cost, 1.0)
     for weight, cost in zip(p, form.second_cost, strict=True):
